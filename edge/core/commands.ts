@@ -1,0 +1,39 @@
+/** Commands every channel understands. Issue-specific ones join this list as they are built. */
+export const COMMANDS = ["start", "help", "reset"] as const;
+export type CommandName = (typeof COMMANDS)[number];
+
+export interface ParsedCommand {
+  name: CommandName;
+  args: string;
+}
+
+const COMMAND = /^\/([a-zA-Z0-9_]{1,32})(?:@([a-zA-Z0-9_]{1,64}))?(?:\s+([\s\S]*))?$/;
+
+/**
+ * Reads a leading slash command. `/reset@MyBot` counts only when the mention names this bot (group
+ * chats address commands to one bot among several); unknown commands are ordinary text.
+ */
+export function parseCommand(text: string, botUsername?: string): ParsedCommand | undefined {
+  const m = COMMAND.exec(text.trim());
+  if (!m) return undefined;
+  const [, raw = "", mention, args = ""] = m;
+  if (mention && botUsername && mention.toLowerCase() !== botUsername.toLowerCase()) return undefined;
+  const name = raw.toLowerCase();
+  if (!(COMMANDS as readonly string[]).includes(name)) return undefined;
+  return { name: name as CommandName, args: args.trim() };
+}
+
+export const REPLIES = {
+  start:
+    "Hello! I am the assistant of this service. Ask me anything in your own words.\n\n" +
+    "/help shows what I can do, /reset starts a new conversation.",
+  help:
+    "Write to me as you would to a person and I will answer. I remember the recent conversation, " +
+    "so you can ask follow-up questions.\n\n" +
+    "/reset forgets this conversation and starts afresh\n/help shows this message",
+  reset: "Done: I have forgotten this conversation. What would you like to talk about?",
+  slowDown: "You are sending messages faster than I can answer. Please wait a moment, then try again.",
+  textOnly: "I can read text only. Please write your question as a message.",
+  modelUnavailable: "Sorry, I cannot answer right now. Please try again in a minute.",
+  modelTimeout: "Sorry, that took me too long. Please try again, perhaps with a shorter question.",
+} as const;

@@ -1,0 +1,116 @@
+/**
+ * Token counting for the prompt budget, without shipping a tokenizer to the edge.
+ *
+ * gpt-oss uses the o200k_harmony encoding (o200k_base plus the harmony control tokens). Its 200k-entry
+ * rank table is several megabytes, too big for a Worker that must start in milliseconds, so the edge
+ * estimates instead: the text is cut into the same pre-tokens as o200k's split pattern (words with
+ * their leading space, digit groups of at most three, punctuation runs, whitespace runs) and each
+ * pre-token is priced by its script. The estimator is validated against the real o200k_base encoding
+ * in test/unit/core/token-budget.test.ts: it must never undercount a corpus by more than 5 % and
+ * stay within 30 % above it, so a window that fits the estimate fits the model.
+ */
+
+/**
+ * Harmony wraps every message as `<|start|>{role}<|message|>{content}<|end|>`: four tokens besides the
+ * content. vLLM's chat template also adds a system header (model identity, knowledge cutoff, date,
+ * reasoning effort, valid channels) before the operator's instructions, and `<|start|>assistant` at the end.
+ */
+export const TOKENS_PER_MESSAGE = 4;
+export const HARMONY_PREAMBLE_TOKENS = 64;
+
+const PRE_TOKEN =
+  /[^\r\n\p{L}\p{N}]?[\p{L}\p{M}]+(?:['’][\p{L}]{1,2}(?!\p{L}))?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+/gu;
+const LATIN = /^[^\p{L}]?[\p{Script=Latin}\p{M}]+(?:['’]\p{L}{1,2})?$/u;
+
+/** Tokens per character (CJK) or per letter (alphabets), measured on o200k_base; Latin is priced per word. */
+const SCRIPT_RATES: Array<[RegExp, number]> = [
+  [/\p{Script=Han}/u, 0.8],
+  [/[\p{Script=Hiragana}\p{Script=Katakana}]/u, 0.65],
+  [/\p{Script=Hangul}/u, 0.45],
+  [/\p{Script=Cyrillic}/u, 1 / 6],
+  [/\p{Script=Greek}/u, 1 / 2.5],
+];
+const OTHER_LETTER_RATE = 1 / 4; // Arabic, Hebrew, Devanagari, Thai…
+
+/** Estimated o200k token count of `text`. */
+export function estimateTokens(text: string): number {
+  let tokens = 0;
+  for (const m of text.matchAll(PRE_TOKEN)) tokens += priceOf(m[0]);
+  return tokens;
+}
+
+function priceOf(piece: string): number {
+  if (piece.trim() === "") return 1;
+  if (/^\p{N}/u.test(piece)) return 1;
+  if (LATIN.test(piece)) {
+    const letters = piece.replace(/[^\p{L}]/gu, "").length;
+    // English words are mostly one token whatever their length, but words of other Latin-script
+    // languages split every four or five letters: price for the latter, so no language is undercounted.
+    return letters <= 5 ? 1 : Math.ceil(letters / 4.5);
+  }
+  let cost = 0;
+  for (const ch of piece) cost += rateOf(ch);
+  return Math.max(1, Math.ceil(cost));
+}
+
+function rateOf(ch: string): number {
+  if (/[\p{L}\p{M}]/u.test(ch)) {
+    for (const [script, rate] of SCRIPT_RATES) if (script.test(ch)) return rate;
+    return OTHER_LETTER_RATE;
+  }
+  // Emoji and other astral symbols are usually two byte-level tokens; punctuation runs merge in pairs.
+  return (ch.codePointAt(0) ?? 0) > 0xffff ? 2 : 0.5;
+}
+
+export interface Turn {
+  role: "user" | "assistant";
+  content: string;
+}
+
+/** Tokens a message costs in the harmony prompt, content plus its framing. */
+export function messageTokens(content: string): number {
+  return estimateTokens(content) + TOKENS_PER_MESSAGE;
+}
+
+export interface WindowResult {
+  /** The turns that fit, oldest first. */
+  turns: Turn[];
+  /** How many older turns were left out. */
+  dropped: number;
+  /** Estimated input tokens of the whole prompt. */
+  inputTokens: number;
+}
+
+/**
+ * The most recent turns that fit `budget` together with the system prompt and the new message.
+ * The new message is always sent, even when it alone exceeds the budget: dropping what the user just
+ * asked would be worse than a long prompt. A user/assistant pair is kept or dropped whole so the
+ * model never sees an answer without its question.
+ */
+export function fitWindow(input: {
+  system: string;
+  history: readonly Turn[];
+  userText: string;
+  budget: number;
+  maxTurns?: number;
+}): WindowResult {
+  const fixed = HARMONY_PREAMBLE_TOKENS + messageTokens(input.system) + messageTokens(input.userText);
+  let used = fixed;
+  const kept: Turn[] = [];
+  const history = input.history;
+  let i = history.length;
+  const maxTurns = input.maxTurns ?? Number.POSITIVE_INFINITY;
+  while (i > 0 && kept.length < maxTurns) {
+    // Take the last turn together with its question when it is an answer.
+    const end = i;
+    let start = i - 1;
+    if (history[start]?.role === "assistant" && history[start - 1]?.role === "user") start -= 1;
+    const group = history.slice(start, end);
+    const cost = group.reduce((sum, t) => sum + messageTokens(t.content), 0);
+    if (used + cost > input.budget || kept.length + group.length > maxTurns) break;
+    used += cost;
+    kept.unshift(...group);
+    i = start;
+  }
+  return { turns: kept, dropped: history.length - kept.length, inputTokens: used };
+}
