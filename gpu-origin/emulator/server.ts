@@ -1,0 +1,221 @@
+import { randomUUID, timingSafeEqual, createHash } from "node:crypto";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+
+/**
+ * An OpenAI-compatible stand-in for a vLLM server running openai/gpt-oss-20b, for the local stack and
+ * the tests (no GPU here). It speaks what vLLM sends: `/v1/chat/completions` streamed (SSE chunks with
+ * the model's reasoning in `delta.reasoning` — or `delta.reasoning_content`, as vLLM releases before
+ * 0.10.2 did — then `delta.content`, a finish chunk, a usage chunk when `stream_options.include_usage`,
+ * and `data: [DONE]`) or whole, `/v1/models`, `/health`, and vLLM's error bodies.
+ *
+ * Behaviour can be scripted per request (`enqueue`) for tests: a given reply, an HTTP error, a delay
+ * before the first token, a connection that hangs, or a stream cut in the middle.
+ */
+export const EMULATED_MODEL = "openai/gpt-oss-20b";
+
+export interface EmulatorOptions {
+  /** Bearer key the server requires on /v1 (vLLM's --api-key); none when empty. */
+  apiKey?: string;
+  /** Delay before the first streamed token, in ms. */
+  firstTokenMs?: number;
+  /** Generation speed; 0 sends every token at once. */
+  tokensPerSecond?: number;
+  /** Name of the reasoning field in deltas and messages. */
+  reasoningField?: "reasoning" | "reasoning_content";
+  port?: number;
+  host?: string;
+}
+
+export interface ScriptedTurn {
+  content?: string;
+  reasoning?: string;
+  /** Answer with this HTTP status and a vLLM error body instead of a completion. */
+  status?: number;
+  /** Accept the request and never answer. */
+  hang?: boolean;
+  /** Close the connection after this many content tokens. */
+  cutAfterTokens?: number;
+  firstTokenMs?: number;
+}
+
+export interface RecordedRequest {
+  path: string;
+  authorized: boolean;
+  body: ChatRequest;
+}
+
+interface ChatRequest {
+  model?: string;
+  messages?: Array<{ role: string; content: string }>;
+  stream?: boolean;
+  stream_options?: { include_usage?: boolean };
+  max_tokens?: number;
+  max_completion_tokens?: number;
+  [key: string]: unknown;
+}
+
+export interface Emulator {
+  url: string;
+  requests: RecordedRequest[];
+  /** Script the next completions, in order; unscripted requests get the default reply. */
+  enqueue(...turns: ScriptedTurn[]): void;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const requests: RecordedRequest[] = [];
+  const script: ScriptedTurn[] = [];
+  const hanging = new Set<http.ServerResponse>();
+  const reasoningField = options.reasoningField ?? "reasoning";
+
+  const server = http.createServer(async (req, res) => {
+    const path = new URL(req.url ?? "/", "http://emulator").pathname;
+    if (req.method === "GET" && path === "/health") return void res.writeHead(200).end();
+    const authorized = checkKey(req, options.apiKey);
+    if (path.startsWith("/v1/") && !authorized) return json(res, 401, { error: "Unauthorized" });
+    if (req.method === "GET" && path === "/v1/models") {
+      return json(res, 200, {
+        object: "list",
+        data: [{ id: EMULATED_MODEL, object: "model", created: now(), owned_by: "vllm", root: EMULATED_MODEL, parent: null, max_model_len: 131072 }],
+      });
+    }
+    if (req.method !== "POST" || path !== "/v1/chat/completions") {
+      return json(res, 404, vllmError("Not Found", "NotFoundError", 404));
+    }
+    let body: ChatRequest;
+    try {
+      body = JSON.parse(await readBody(req)) as ChatRequest;
+    } catch {
+      return json(res, 400, vllmError("Invalid JSON body", "BadRequestError", 400));
+    }
+    requests.push({ path, authorized, body });
+    if (body.model !== EMULATED_MODEL) {
+      return json(res, 404, vllmError(`The model \`${String(body.model)}\` does not exist.`, "NotFoundError", 404));
+    }
+    if (!Array.isArray(body.messages) || body.messages.length === 0) {
+      return json(res, 400, vllmError("messages must be a non-empty list", "BadRequestError", 400));
+    }
+    const turn = script.shift() ?? {};
+    if (turn.hang) {
+      hanging.add(res);
+      res.on("close", () => hanging.delete(res));
+      return;
+    }
+    if (turn.status) {
+      return json(res, turn.status, vllmError("Scripted failure", turn.status >= 500 ? "InternalServerError" : "BadRequestError", turn.status));
+    }
+    const content = turn.content ?? defaultReply(body.messages);
+    const reasoning = turn.reasoning ?? "The user wrote a message. I should answer briefly and helpfully.";
+    const promptTokens = Math.ceil(JSON.stringify(body.messages).length / 4);
+    const contentTokens = tokenize(content);
+    const reasoningTokens = tokenize(reasoning);
+    const usage = {
+      prompt_tokens: promptTokens,
+      completion_tokens: contentTokens.length + reasoningTokens.length,
+      total_tokens: promptTokens + contentTokens.length + reasoningTokens.length,
+    };
+    const id = `chatcmpl-${randomUUID().replaceAll("-", "")}`;
+    const created = now();
+
+    if (!body.stream) {
+      await sleep(turn.firstTokenMs ?? options.firstTokenMs ?? 0);
+      return json(res, 200, {
+        id, object: "chat.completion", created, model: EMULATED_MODEL,
+        choices: [{ index: 0, message: { role: "assistant", content, [reasoningField]: reasoning, tool_calls: [] }, logprobs: null, finish_reason: "stop", stop_reason: null }],
+        usage,
+      });
+    }
+
+    res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive" });
+    const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
+      res.write(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model: EMULATED_MODEL, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })}\n\n`);
+    const gap = options.tokensPerSecond ? 1000 / options.tokensPerSecond : 0;
+    let closed = false;
+    res.on("close", () => (closed = true));
+
+    chunk({ role: "assistant", content: "" });
+    await sleep(turn.firstTokenMs ?? options.firstTokenMs ?? 0);
+    for (const t of reasoningTokens) {
+      if (closed) return;
+      chunk({ [reasoningField]: t });
+      await sleep(gap);
+    }
+    for (const [i, t] of contentTokens.entries()) {
+      if (closed) return;
+      if (turn.cutAfterTokens !== undefined && i >= turn.cutAfterTokens) return void res.socket?.destroy();
+      chunk({ content: t });
+      await sleep(gap);
+    }
+    chunk({}, "stop");
+    if (body.stream_options?.include_usage) {
+      res.write(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model: EMULATED_MODEL, choices: [], usage })}\n\n`);
+    }
+    res.end("data: [DONE]\n\n");
+  });
+  server.keepAliveTimeout = 60_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${options.host ?? "127.0.0.1"}:${port}`,
+    requests,
+    enqueue: (...turns) => void script.push(...turns),
+    reset: () => {
+      requests.length = 0;
+      script.length = 0;
+    },
+    close: async () => {
+      for (const res of hanging) res.socket?.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+/** A reply that shows the conversation reached the model: the last message and how many came before. */
+function defaultReply(messages: Array<{ role: string; content: string }>): string {
+  const users = messages.filter((m) => m.role === "user");
+  const last = users.at(-1)?.content ?? "";
+  const earlier = users.length - 1;
+  return earlier > 0
+    ? `You said: "${last}". I also remember ${earlier} earlier message${earlier === 1 ? "" : "s"} of ours.`
+    : `You said: "${last}". How can I help further?`;
+}
+
+/** Splits text into word-sized pieces that concatenate back to it, like a tokenizer's output. */
+function tokenize(text: string): string[] {
+  return text.match(/\s*\S+|\s+$/g) ?? [];
+}
+
+function checkKey(req: http.IncomingMessage, key: string | undefined): boolean {
+  if (!key) return true;
+  const given = (req.headers.authorization ?? "").replace(/^Bearer /, "");
+  return timingSafeEqual(createHash("sha256").update(given).digest(), createHash("sha256").update(key).digest());
+}
+
+function vllmError(message: string, type: string, code: number) {
+  return { error: { message, type, param: null, code } };
+}
+
+function json(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+const now = () => Math.floor(Date.now() / 1000);
+const sleep = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());

@@ -1,0 +1,171 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+
+/**
+ * A local stand-in for the Telegram Bot API (`POST /bot<token>/<method>`), for the local stack and the
+ * tests. It answers as the Bot API does (`{"ok":true,"result":…}`, `{"ok":false,"error_code":…,
+ * "description":…,"parameters":{"retry_after":…}}`), records every call, and can be told to fail the
+ * next calls of a method: an HTTP error, a 429 with retry_after, or a connection dropped after the
+ * message was recorded (a send whose outcome the bot cannot know).
+ */
+export interface TelegramCall {
+  method: string;
+  params: Record<string, unknown>;
+  at: number;
+}
+
+export type TelegramFault =
+  | { kind: "error"; status: number; description?: string; retryAfter?: number }
+  | { kind: "drop-after-delivery" };
+
+export interface TelegramStandIn {
+  /** Base URL to give the edge as TELEGRAM_API_BASE. */
+  url: string;
+  calls: TelegramCall[];
+  /** Texts delivered by sendMessage, in order. */
+  sent(chatId?: number | string): Array<{ chatId: string; text: string }>;
+  failNext(method: string, ...faults: TelegramFault[]): void;
+  /** Resolves once `count` messages were delivered (to `chatId`, if given). */
+  waitForMessages(count: number, opts?: { chatId?: number | string; timeoutMs?: number }): Promise<Array<{ chatId: string; text: string }>>;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export async function startTelegramStandIn(options: {
+  token: string;
+  port?: number;
+  host?: string;
+  /** Called on each delivered message, e.g. to show it in the local stack's console. */
+  onMessage?: (chatId: string, text: string) => void;
+}): Promise<TelegramStandIn> {
+  const calls: TelegramCall[] = [];
+  const faults = new Map<string, TelegramFault[]>();
+  const waiters = new Set<() => void>();
+  let nextMessageId = 1;
+
+  const sent = (chatId?: number | string) =>
+    calls
+      .filter((c) => c.method === "sendmessage" && !("_failed" in c.params))
+      .map((c) => ({ chatId: String(c.params.chat_id), text: String(c.params.text) }))
+      .filter((m) => chatId === undefined || m.chatId === String(chatId));
+
+  const server = http.createServer(async (req, res) => {
+    const m = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(new URL(req.url ?? "/", "http://tg").pathname);
+    if (!m) return json(res, 404, { ok: false, error_code: 404, description: "Not Found" });
+    const [, token, rawMethod = ""] = m;
+    if (token !== options.token) return json(res, 401, { ok: false, error_code: 401, description: "Unauthorized" });
+    const method = rawMethod.toLowerCase();
+    let params: Record<string, unknown>;
+    try {
+      params = parseParams(await readBody(req), String(req.headers["content-type"] ?? ""));
+    } catch {
+      return json(res, 400, { ok: false, error_code: 400, description: "Bad Request: can't parse JSON object" });
+    }
+    const fault = faults.get(method)?.shift();
+    if (fault?.kind === "error") {
+      calls.push({ method, params: { ...params, _failed: fault.status }, at: Date.now() });
+      return json(res, fault.status, {
+        ok: false,
+        error_code: fault.status,
+        description: fault.description ?? (fault.status === 429 ? `Too Many Requests: retry after ${fault.retryAfter ?? 1}` : "Internal Server Error"),
+        ...(fault.retryAfter !== undefined ? { parameters: { retry_after: fault.retryAfter } } : {}),
+      });
+    }
+    calls.push({ method, params, at: Date.now() });
+    for (const wake of waiters) wake();
+    const result = answer(method, params);
+    if (result === undefined) return json(res, 404, { ok: false, error_code: 404, description: "Not Found: method not found" });
+    if (typeof result === "string") return json(res, 400, { ok: false, error_code: 400, description: result });
+    if (method === "sendmessage") options.onMessage?.(String(params.chat_id), String(params.text));
+    // The message is delivered, but the bot never hears so.
+    if (fault?.kind === "drop-after-delivery") return void res.socket?.destroy();
+    json(res, 200, { ok: true, result: result.value });
+  });
+
+  function answer(method: string, params: Record<string, unknown>): { value: unknown } | string | undefined {
+    switch (method) {
+      case "sendmessage": {
+        const text = typeof params.text === "string" ? params.text : "";
+        if (!params.chat_id) return "Bad Request: chat_id is empty";
+        if (!text.trim()) return "Bad Request: message text is empty";
+        if (text.length > 4096) return "Bad Request: message is too long";
+        return { value: { message_id: nextMessageId++, date: Math.floor(Date.now() / 1000), chat: { id: Number(params.chat_id), type: "private" }, text } };
+      }
+      case "sendchataction":
+        return params.chat_id ? { value: true } : "Bad Request: chat_id is empty";
+      case "setwebhook":
+        return params.url ? { value: true } : "Bad Request: bad webhook: An HTTPS URL must be provided for webhook";
+      case "deletewebhook":
+        return { value: true };
+      case "getme":
+        return { value: { id: 7000000001, is_bot: true, first_name: "Assistant", username: "local_assistant_bot" } };
+      case "getwebhookinfo": {
+        const last = [...calls].reverse().find((c) => c.method === "setwebhook");
+        return { value: { url: last?.params.url ?? "", has_custom_certificate: false, pending_update_count: 0 } };
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://${options.host ?? "127.0.0.1"}:${port}`,
+    calls,
+    sent,
+    failNext: (method, ...f) => {
+      const key = method.toLowerCase();
+      faults.set(key, [...(faults.get(key) ?? []), ...f]);
+    },
+    waitForMessages: (count, opts = {}) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          const got = sent(opts.chatId);
+          if (got.length < count) return false;
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve(got);
+          return true;
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`expected ${count} Telegram messages${opts.chatId ? ` to chat ${opts.chatId}` : ""}, got ${sent(opts.chatId).length}`));
+        }, opts.timeoutMs ?? 10_000);
+        if (!check()) waiters.add(check);
+      }),
+    reset: () => {
+      calls.length = 0;
+      faults.clear();
+    },
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+function parseParams(body: string, contentType: string): Record<string, unknown> {
+  if (!body) return {};
+  if (contentType.includes("application/json")) return JSON.parse(body) as Record<string, unknown>;
+  return Object.fromEntries(new URLSearchParams(body));
+}
+
+function json(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
