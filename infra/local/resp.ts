@@ -22,7 +22,7 @@ export class RespConnection {
   private socket: net.Socket | undefined;
   private connecting: Promise<net.Socket> | undefined;
   private readonly pending: Pending[] = [];
-  private buffer = Buffer.alloc(0);
+  private buffer: Buffer = Buffer.alloc(0);
 
   constructor(
     private readonly host: string,
@@ -58,7 +58,7 @@ export class RespConnection {
         socket.removeAllListeners("error");
         socket.on("error", () => socket.destroy());
         socket.on("close", () => this.fail(new Error("connection to redis-server closed")));
-        socket.on("data", (chunk) => this.onData(chunk));
+        socket.on("data", (chunk: Buffer) => this.onData(chunk));
         this.socket = socket;
         this.connecting = undefined;
         if (this.db === 0) return resolve(socket);

@@ -1,0 +1,53 @@
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { telegramChannel } from "./channels/telegram/index.js";
+import { webhookRoutes } from "./channels/webhook.js";
+import { loadConfig, type Config } from "./config.js";
+import { ConfigError } from "./errors.js";
+import { errorKind, log } from "./log.js";
+import { healthRoutes } from "./pipeline/health.js";
+
+export type AppEnv = { Bindings: Env; Variables: { config: Config } };
+
+/** The edge's HTTP surface: every route of the contract in DESIGN.md, and the one error handler. */
+export function createApp() {
+  const app = new Hono<AppEnv>();
+
+  app.use(async (c, next) => {
+    c.set("config", loadConfig(c.env));
+    await next();
+  });
+
+  app.route("/webhooks/telegram", webhookRoutes(telegramChannel));
+  app.route("/healthz", healthRoutes());
+
+  app.notFound((c) => c.json({ error: { code: "not_found", message: "no such route" } }, 404));
+
+  app.onError((err, c) => {
+    if (err instanceof HTTPException) {
+      return c.json({ error: { code: codeFor(err.status), message: err.message } }, err.status);
+    }
+    if (err instanceof ConfigError) {
+      // The message names the setting, never its value; it is for the operator's logs only.
+      log.error("config.invalid", { detail: err.message });
+      return c.json({ error: { code: "misconfigured", message: "the service is not configured correctly" } }, 503);
+    }
+    log.error("request.failed", { path: c.req.path, error: errorKind(err) });
+    return c.json({ error: { code: "internal_error", message: "something went wrong" } }, 500);
+  });
+
+  return app;
+}
+
+function codeFor(status: number): string {
+  const codes: Record<number, string> = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    413: "payload_too_large",
+    429: "rate_limited",
+    503: "unavailable",
+  };
+  return codes[status] ?? "error";
+}

@@ -1,0 +1,56 @@
+import { NetworkError, PlatformError } from "../../errors.js";
+import { BotApiResponse } from "./schema.js";
+
+/** Longest retry_after honoured by waiting in place; longer ones go back to the queue. */
+export const TELEGRAM_MAX_INLINE_WAIT_SECONDS = 30;
+const MAX_ATTEMPTS = 4;
+
+export interface BotApi {
+  call(method: string, params: Record<string, unknown>): Promise<unknown>;
+}
+
+/**
+ * A Bot API client. A 429 is retried after the `retry_after` Telegram gives (which it enforces: an
+ * early retry extends the ban). A request that fails on the network is not repeated: Telegram may
+ * already have delivered it, and there is no idempotency key to make a repeat safe.
+ */
+export function createBotApi(options: {
+  apiBase: string;
+  token: string;
+  fetch?: typeof fetch;
+  sleep?: (ms: number) => Promise<void>;
+}): BotApi {
+  const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  return {
+    async call(method, params) {
+      for (let attempt = 1; ; attempt++) {
+        let response: Response;
+        try {
+          response = await doFetch(`${options.apiBase}/bot${options.token}/${method}`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify(params),
+          });
+        } catch (cause) {
+          throw new NetworkError("telegram", method, { cause });
+        }
+        let body: ReturnType<typeof BotApiResponse.parse>;
+        try {
+          body = BotApiResponse.parse(await response.json());
+        } catch (cause) {
+          // The request reached Telegram; only its answer is unreadable, so the outcome is unknown.
+          throw new NetworkError("telegram", method, { cause });
+        }
+        if (body.ok) return body.result;
+        const retryAfter = body.parameters?.retry_after;
+        const error = new PlatformError("telegram", method, body.error_code ?? response.status, body.description ?? "", retryAfter);
+        if (error.status === 429 && retryAfter !== undefined && retryAfter <= TELEGRAM_MAX_INLINE_WAIT_SECONDS && attempt < MAX_ATTEMPTS) {
+          await sleep(retryAfter * 1000);
+          continue;
+        }
+        throw error;
+      }
+    },
+  };
+}

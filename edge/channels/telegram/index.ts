@@ -1,0 +1,91 @@
+import { parseCommand } from "../../core/commands.js";
+import type { TelegramSettings } from "../../config.js";
+import { MalformedPayload, type ChannelAdapter, type InboundMessage } from "../types.js";
+import { secretsEqual } from "../verify.js";
+import { createBotApi } from "./bot-api.js";
+import { TelegramUpdate } from "./schema.js";
+
+/** Bot API limit on a message's text, in UTF-16 code units after entity parsing. */
+export const TELEGRAM_TEXT_LIMIT = 4096;
+/** A chat action shows for 5 seconds; refreshing a little earlier keeps "typing…" on screen. */
+export const TELEGRAM_TYPING_REFRESH_MS = 4000;
+/** Telegram keeps an undelivered update for 24 hours; remember ids for twice that. */
+export const TELEGRAM_DEDUP_TTL_SECONDS = 2 * 24 * 60 * 60;
+/** Updates are small (a message is at most 4096 characters); anything this big is not Telegram. */
+export const TELEGRAM_MAX_BODY_BYTES = 256 * 1024;
+/** The update kinds the webhook subscribes to (setWebhook allowed_updates). */
+export const TELEGRAM_ALLOWED_UPDATES = ["message"] as const;
+
+export const telegramChannel: ChannelAdapter<TelegramSettings> = {
+  name: "telegram",
+  maxBodyBytes: TELEGRAM_MAX_BODY_BYTES,
+  dedupTtlSeconds: TELEGRAM_DEDUP_TTL_SECONDS,
+
+  settings: (config) => config.telegram,
+
+  verify: ({ headers }, settings) => secretsEqual(headers.get("x-telegram-bot-api-secret-token"), settings.webhookSecret),
+
+  parse(payload, settings) {
+    const parsed = TelegramUpdate.safeParse(payload);
+    if (!parsed.success) throw new MalformedPayload("not a Telegram Update");
+    const { update_id: updateId, message } = parsed.data;
+    // Other update kinds (edits, channel posts, member changes…) are acknowledged and ignored.
+    if (!message) return [];
+    if (message.from?.is_bot) return [];
+    const account = botIdOf(settings.botToken);
+    const user = String(message.from?.id ?? message.chat.id);
+    const text = message.text;
+    const command = text === undefined ? undefined : parseCommand(text, settings.botUsername);
+    const content: InboundMessage["content"] =
+      text === undefined
+        ? { kind: "unsupported", what: firstMediaField(message) }
+        : command
+          ? { kind: "command", command }
+          : { kind: "text", text };
+    const inbound: InboundMessage = {
+      id: `telegram:${account}:${updateId}`,
+      address: {
+        channel: "telegram",
+        account,
+        chat: String(message.chat.id),
+        ...(message.chat.type === "private" ? {} : { replyTo: message.message_id }),
+      },
+      userKey: `telegram:${account}:${user}`,
+      region: settings.region,
+      sentAt: message.date * 1000,
+      content,
+      ...(message.from?.language_code ? { lang: message.from.language_code } : {}),
+    };
+    return [inbound];
+  },
+
+  sender(settings) {
+    const api = createBotApi({ apiBase: settings.apiBase, token: settings.botToken });
+    return {
+      textLimit: TELEGRAM_TEXT_LIMIT,
+      async send(to, text) {
+        // Plain text: model output is not valid MarkdownV2, and a parse error would lose the reply.
+        await api.call("sendMessage", {
+          chat_id: to.chat,
+          text,
+          link_preview_options: { is_disabled: true },
+          ...(to.replyTo ? { reply_parameters: { message_id: to.replyTo, allow_sending_without_reply: true } } : {}),
+        });
+      },
+      async typing(to) {
+        await api.call("sendChatAction", { chat_id: to.chat, action: "typing" });
+      },
+    };
+  },
+};
+
+/** The bot's numeric id: the part of the token before the colon, public (it is the bot's user id). */
+export function botIdOf(token: string): string {
+  return token.slice(0, token.indexOf(":"));
+}
+
+const MEDIA_FIELDS = ["photo", "video", "voice", "audio", "document", "sticker", "animation", "video_note", "location", "contact", "poll"];
+
+function firstMediaField(message: Record<string, unknown>): string {
+  return MEDIA_FIELDS.find((f) => f in message) ?? "other";
+}

@@ -1,0 +1,72 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import type { AppEnv } from "../app.js";
+import { errorKind, log } from "../log.js";
+import { ingest } from "../pipeline/ingest.js";
+import { regionServices } from "../pipeline/services.js";
+import { MalformedPayload, type ChannelAdapter } from "./types.js";
+
+/**
+ * The webhook of a channel: size limit, authenticity on the raw body, parsing, dedup, enqueue, and a
+ * 200 to the platform in milliseconds. The slow work happens in the queue consumer.
+ *
+ * @example
+ * app.route("/webhooks/telegram", webhookRoutes(telegramChannel));
+ */
+export function webhookRoutes<S>(adapter: ChannelAdapter<S>) {
+  return new Hono<AppEnv>().post(
+    "/",
+    bodyLimit({
+      maxSize: adapter.maxBodyBytes,
+      onError: () => {
+        throw new HTTPException(413, { message: `body larger than ${adapter.maxBodyBytes} bytes` });
+      },
+    }),
+    async (c) => {
+      const started = Date.now();
+      const config = c.get("config");
+      const settings = adapter.settings(config);
+      if (settings === undefined) throw new HTTPException(404, { message: `the ${adapter.name} channel is not configured` });
+
+      const body = await c.req.arrayBuffer();
+      if (!(await adapter.verify({ headers: c.req.raw.headers, body }, settings))) {
+        log.warn("webhook.forged", { channel: adapter.name });
+        throw new HTTPException(401, { message: "signature or secret token does not match" });
+      }
+      let payload: unknown;
+      try {
+        payload = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(body));
+      } catch {
+        throw new HTTPException(400, { message: "body is not valid JSON" });
+      }
+      let messages;
+      try {
+        messages = adapter.parse(payload, settings);
+      } catch (err) {
+        if (err instanceof MalformedPayload) throw new HTTPException(400, { message: err.message });
+        throw err;
+      }
+
+      try {
+        const result = await ingest(messages, {
+          dedup: (region) => regionServices(config, region).dedup,
+          queue: c.env.MESSAGES,
+          dedupTtlSeconds: adapter.dedupTtlSeconds,
+        });
+        log.info("webhook.accepted", {
+          channel: adapter.name,
+          accepted: result.accepted.length,
+          duplicates: result.duplicates.length,
+          ids: [...result.accepted, ...result.duplicates].join(",") || undefined,
+          ackMs: Date.now() - started,
+        });
+      } catch (err) {
+        // Not acknowledged: the platform redelivers, and the released dedup claims let it through.
+        log.error("webhook.enqueue_failed", { channel: adapter.name, error: errorKind(err) });
+        throw new HTTPException(503, { message: "temporarily unable to accept messages" });
+      }
+      return c.json({ ok: true });
+    },
+  );
+}

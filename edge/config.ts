@@ -1,0 +1,158 @@
+import { z } from "zod";
+import regionFile from "../infra/regions.json";
+import { parseRegionFile, type RegionFile, type RegionId } from "./core/region-policy.js";
+import { ConfigError } from "./errors.js";
+
+/**
+ * Settings, parsed once per isolate from the Worker's vars and secrets. A missing or malformed setting
+ * stops the Worker with a message that names it (never its value).
+ */
+const DEFAULT_SYSTEM_PROMPT =
+  "You are the helpful assistant of this company, chatting with a customer on an instant messenger. " +
+  "Answer briefly and clearly, in the language the customer writes in. Use plain text; use a code " +
+  "block only for code. If you do not know something, say so instead of guessing.";
+
+const Duration = z.string().regex(/^\d+\s?(ms|s|m|h|d)$/, 'a duration like "1 s", "10 s" or "1 m"');
+const Url = z.url({ protocol: /^https?$/ });
+const Int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const Settings = z.object({
+  TELEGRAM_BOT_TOKEN: z.string().regex(/^\d+:[\w-]{20,}$/, "a bot token as BotFather gives it (123456:ABC…)").optional(),
+  TELEGRAM_WEBHOOK_SECRET: z.string().regex(/^[A-Za-z0-9_-]{16,256}$/, "16–256 characters of A–Z, a–z, 0–9, _ and -").optional(),
+  TELEGRAM_API_BASE: Url.default("https://api.telegram.org"),
+  TELEGRAM_REGION: z.string().optional(),
+  TELEGRAM_BOT_USERNAME: z.string().optional(),
+
+  MODEL_NAME: z.string().min(1).default("openai/gpt-oss-20b"),
+  MODEL_REASONING_EFFORT: z.enum(["low", "medium", "high"]).default("low"),
+  MODEL_MAX_OUTPUT_TOKENS: Int(16, 32_768).default(1024),
+  MODEL_FIRST_TOKEN_TIMEOUT_MS: Int(100, 300_000).default(20_000),
+  MODEL_TIMEOUT_MS: Int(100, 600_000).default(60_000),
+  SYSTEM_PROMPT: z.string().min(1).default(DEFAULT_SYSTEM_PROMPT),
+  INPUT_TOKEN_BUDGET: Int(256, 131_072).default(2048),
+  CONTEXT_MAX_MESSAGES: Int(0, 200).default(10),
+
+  RATE_LIMIT_MESSAGES: Int(1, 10_000).default(5),
+  RATE_LIMIT_WINDOW: Duration.default("1 s"),
+  RATE_LIMIT_NOTICE_COOLDOWN_SECONDS: Int(1, 86_400).default(60),
+});
+
+export interface RegionSettings {
+  id: RegionId;
+  originUrl: string;
+  originApiKey: string;
+  redisUrl: string;
+  redisToken: string;
+  sessionTtlSeconds: number;
+}
+
+export interface TelegramSettings {
+  botToken: string;
+  webhookSecret: string;
+  apiBase: string;
+  region: RegionId;
+  botUsername: string | undefined;
+}
+
+export interface Config {
+  regionFile: RegionFile;
+  regions: Record<RegionId, RegionSettings>;
+  telegram: TelegramSettings | undefined;
+  model: {
+    name: string;
+    reasoningEffort: "low" | "medium" | "high";
+    maxOutputTokens: number;
+    firstTokenTimeoutMs: number;
+    timeoutMs: number;
+    systemPrompt: string;
+    inputTokenBudget: number;
+    contextMaxMessages: number;
+  };
+  rateLimit: {
+    messages: number;
+    window: `${number} ${"ms" | "s" | "m" | "h" | "d"}`;
+    noticeCooldownSeconds: number;
+  };
+}
+
+const cache = new WeakMap<object, Config>();
+
+/** The parsed settings of this env; parsed once, as the env object lives as long as the isolate. */
+export function loadConfig(env: object): Config {
+  let config = cache.get(env);
+  if (!config) {
+    config = parseConfig(env as Record<string, unknown>);
+    cache.set(env, config);
+  }
+  return config;
+}
+
+export function parseConfig(env: Record<string, unknown>): Config {
+  // Empty strings count as unset: wrangler and shells pass them for declared-but-blank settings.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === "string" && v !== ""));
+  const parsed = Settings.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`invalid settings: ${lines.join("; ")}`);
+  }
+  const s = parsed.data;
+  const file = parseRegionFile(regionFile);
+
+  const missing: string[] = [];
+  const need = (name: string): string => {
+    const value = present[name];
+    if (typeof value !== "string") {
+      missing.push(name);
+      return "";
+    }
+    return value;
+  };
+  const regions: Record<RegionId, RegionSettings> = {};
+  for (const [id, region] of Object.entries(file.regions)) {
+    const R = id.toUpperCase();
+    regions[id] = {
+      id,
+      originUrl: need(`ORIGIN_URL_${R}`),
+      originApiKey: need(`ORIGIN_API_KEY_${R}`),
+      redisUrl: need(`UPSTASH_REDIS_REST_URL_${R}`),
+      redisToken: need(`UPSTASH_REDIS_REST_TOKEN_${R}`),
+      sessionTtlSeconds: region.sessionTtlSeconds,
+    };
+  }
+
+  let telegram: TelegramSettings | undefined;
+  if (s.TELEGRAM_BOT_TOKEN || s.TELEGRAM_WEBHOOK_SECRET) {
+    // A channel is on when any of its settings is given; then all of them are required.
+    const region = s.TELEGRAM_REGION ?? file.defaultRegion;
+    if (!file.regions[region]) throw new ConfigError(`TELEGRAM_REGION: "${region}" is not a region of infra/regions.json`);
+    telegram = {
+      botToken: s.TELEGRAM_BOT_TOKEN ?? need("TELEGRAM_BOT_TOKEN"),
+      webhookSecret: s.TELEGRAM_WEBHOOK_SECRET ?? need("TELEGRAM_WEBHOOK_SECRET"),
+      apiBase: s.TELEGRAM_API_BASE.replace(/\/+$/, ""),
+      region,
+      botUsername: s.TELEGRAM_BOT_USERNAME,
+    };
+  }
+  if (missing.length) throw new ConfigError(`missing setting${missing.length > 1 ? "s" : ""}: ${missing.join(", ")}`);
+
+  return {
+    regionFile: file,
+    regions,
+    telegram,
+    model: {
+      name: s.MODEL_NAME,
+      reasoningEffort: s.MODEL_REASONING_EFFORT,
+      maxOutputTokens: s.MODEL_MAX_OUTPUT_TOKENS,
+      firstTokenTimeoutMs: s.MODEL_FIRST_TOKEN_TIMEOUT_MS,
+      timeoutMs: s.MODEL_TIMEOUT_MS,
+      systemPrompt: s.SYSTEM_PROMPT,
+      inputTokenBudget: s.INPUT_TOKEN_BUDGET,
+      contextMaxMessages: s.CONTEXT_MAX_MESSAGES,
+    },
+    rateLimit: {
+      messages: s.RATE_LIMIT_MESSAGES,
+      window: s.RATE_LIMIT_WINDOW.replace(/^(\d+)\s?/, "$1 ") as Config["rateLimit"]["window"],
+      noticeCooldownSeconds: s.RATE_LIMIT_NOTICE_COOLDOWN_SECONDS,
+    },
+  };
+}

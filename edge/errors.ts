@@ -1,0 +1,48 @@
+/**
+ * The few ways work fails, told apart because each is handled differently: a platform that answered
+ * with an error (may carry retry_after), a network call whose outcome is unknown (never repeated
+ * blindly), a model origin that failed or timed out (the user gets an apology), and a setting that is
+ * missing or malformed (the Worker refuses to run).
+ */
+export class PlatformError extends Error {
+  override readonly name = "PlatformError";
+  constructor(
+    readonly platform: string,
+    readonly method: string,
+    readonly status: number,
+    readonly description: string,
+    /** Seconds the platform asked us to wait before the next call. */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(`${platform} ${method} failed with ${status}: ${description}`);
+  }
+}
+
+export class NetworkError extends Error {
+  override readonly name = "NetworkError";
+  constructor(
+    readonly target: string,
+    readonly operation: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`network call to ${target} (${operation}) failed`, options);
+  }
+}
+
+export type ModelFailure = "timeout" | "unavailable" | "bad_response" | "rejected";
+
+export class UpstreamModelError extends Error {
+  override readonly name = "UpstreamModelError";
+  constructor(
+    readonly failure: ModelFailure,
+    readonly region: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`model origin of region ${region}: ${failure} (${detail})`, options);
+  }
+}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}

@@ -1,0 +1,10 @@
+import { createApp } from "./app.js";
+import { consume } from "./pipeline/consume.js";
+import type { QueueJob } from "./pipeline/ingest.js";
+
+const app = createApp();
+
+export default {
+  fetch: app.fetch,
+  queue: (batch, env) => consume(batch, env),
+} satisfies ExportedHandler<Env, QueueJob>;

@@ -1,0 +1,103 @@
+import { senderFor } from "../channels/index.js";
+import type { ChannelSender, InboundMessage } from "../channels/types.js";
+import { loadConfig, type Config } from "../config.js";
+import { errorKind, log } from "../log.js";
+import { converse } from "./converse.js";
+import { deliver, RetryDelivery } from "./deliver.js";
+import type { QueueJob } from "./ingest.js";
+import { regionServices } from "./services.js";
+
+/** Typing refresh for channels that show it; Telegram's chat action lasts five seconds. */
+const TYPING_REFRESH_MS = 4000;
+
+/**
+ * The queue consumer: each message's journey from the queue to the user's screen. Messages of one
+ * user run one after another, in the order they were sent, so replies never overtake each other;
+ * different users run side by side. A message is acked once handled; a failure before anything was
+ * delivered is retried by the queue, and after its last retry it lands in the dead-letter queue.
+ */
+export async function consume(batch: MessageBatch<QueueJob>, env: object): Promise<void> {
+  const config = loadConfig(env);
+  if (batch.queue.endsWith("-dlq")) return deadLetter(batch, config);
+
+  const byUser = new Map<string, Array<Message<QueueJob>>>();
+  for (const m of batch.messages) {
+    const key = m.body.message.userKey;
+    byUser.set(key, [...(byUser.get(key) ?? []), m]);
+  }
+  await Promise.all(
+    [...byUser.values()].map(async (messages) => {
+      messages.sort((a, b) => a.body.message.sentAt - b.body.message.sentAt);
+      for (const m of messages) await handle(m, config);
+    }),
+  );
+}
+
+async function handle(queued: Message<QueueJob>, config: Config): Promise<void> {
+  const job = queued.body;
+  const { message } = job;
+  const started = Date.now();
+  const fields = { id: message.id, channel: message.address.channel, region: message.region, attempt: queued.attempts };
+  const sender = senderFor(config, message.address.channel);
+  if (!sender) {
+    log.error("message.channel_not_configured", fields);
+    return queued.retry();
+  }
+  try {
+    const services = regionServices(config, message.region);
+    const result = await converse(message, {
+      store: services.conversations,
+      llm: services.llm,
+      model: config.model,
+      rateLimit: config.rateLimit,
+      sessionTtlSeconds: services.settings.sessionTtlSeconds,
+      whileThinking: () => keepTyping(sender, message),
+    });
+    const delivery = result.reply === null ? undefined : await deliver(sender, message.address, result.reply);
+    queued.ack();
+    log.info("message.handled", {
+      ...fields,
+      outcome: result.outcome,
+      delivery: delivery?.outcome ?? "none",
+      chunks: delivery?.chunks,
+      queueMs: started - job.acceptedAt,
+      firstTokenMs: result.firstTokenMs,
+      totalMs: Date.now() - started,
+      tokensIn: result.tokensIn,
+      tokensOut: result.tokensOut,
+    });
+  } catch (err) {
+    const delaySeconds = err instanceof RetryDelivery ? Math.ceil(err.delaySeconds) : retryDelay(queued.attempts);
+    log.warn("message.retry", { ...fields, error: errorKind(err), delaySeconds });
+    queued.retry({ delaySeconds });
+  }
+}
+
+/** Starts "typing…" now and refreshes it until the returned function is called. */
+function keepTyping(sender: ChannelSender, message: InboundMessage): () => void {
+  const show = () => sender.typing(message.address).catch(() => {}); // cosmetic: never fails a reply
+  void show();
+  const timer = setInterval(show, TYPING_REFRESH_MS);
+  return () => clearInterval(timer);
+}
+
+/** 1 s, 2 s, 4 s… capped at a minute: a transient outage clears without hammering the origin. */
+function retryDelay(attempts: number): number {
+  return Math.min(60, 2 ** Math.max(0, attempts - 1));
+}
+
+/** Messages that failed every retry: counted in their region and logged by id, never dropped unseen. */
+async function deadLetter(batch: MessageBatch<QueueJob>, config: Config): Promise<void> {
+  for (const m of batch.messages) {
+    const { message } = m.body;
+    try {
+      const { redis } = regionServices(config, message.region);
+      const total = await redis.incr(`metrics:dead_letters:${message.address.channel}`);
+      log.error("message.dead_lettered", { id: message.id, channel: message.address.channel, region: message.region, total });
+      m.ack();
+    } catch (err) {
+      log.error("dead_letter.count_failed", { id: message.id, error: errorKind(err) });
+      m.retry();
+    }
+  }
+}

@@ -1,0 +1,46 @@
+import type { Address, ChannelSender } from "../channels/types.js";
+import { splitMessage } from "../core/split-message.js";
+import { NetworkError, PlatformError } from "../errors.js";
+
+/** Nothing was delivered and the platform asked to wait (or failed): the whole delivery may be retried. */
+export class RetryDelivery extends Error {
+  override readonly name = "RetryDelivery";
+  constructor(readonly delaySeconds: number, options?: { cause?: unknown }) {
+    super(`delivery to retry in ${delaySeconds} s`, options);
+  }
+}
+
+export type DeliveryOutcome = "delivered" | "unconfirmed" | "refused" | "partial";
+
+export interface DeliveryResult {
+  outcome: DeliveryOutcome;
+  chunks: number;
+  delivered: number;
+  error?: string;
+}
+
+/**
+ * Sends a reply in as many messages as the channel's limit needs, in order. Never sends a chunk
+ * twice: once any chunk may have reached the user, failures are reported, not retried.
+ */
+export async function deliver(sender: ChannelSender, to: Address, text: string): Promise<DeliveryResult> {
+  const chunks = splitMessage(text, sender.textLimit);
+  let delivered = 0;
+  for (const chunk of chunks) {
+    try {
+      await sender.send(to, chunk);
+      delivered += 1;
+    } catch (err) {
+      const error = err instanceof Error ? err.name : "unknown";
+      if (err instanceof NetworkError) {
+        // The platform may have delivered it: a repeat could show the user the same text twice.
+        return { outcome: "unconfirmed", chunks: chunks.length, delivered, error };
+      }
+      if (delivered === 0 && err instanceof PlatformError && (err.status === 429 || err.status >= 500)) {
+        throw new RetryDelivery(err.retryAfterSeconds ?? 5, { cause: err });
+      }
+      return { outcome: delivered === 0 ? "refused" : "partial", chunks: chunks.length, delivered, error };
+    }
+  }
+  return { outcome: "delivered", chunks: chunks.length, delivered };
+}

@@ -1,0 +1,44 @@
+import type { InboundMessage } from "../channels/types.js";
+import type { RegionId } from "../core/region-policy.js";
+import type { DedupStore } from "../services/dedup.js";
+
+/** What the webhook hands the queue consumer. Versioned, as messages outlive a deploy. */
+export interface QueueJob {
+  v: 1;
+  message: InboundMessage;
+  /** Epoch ms when the edge acknowledged the delivery. */
+  acceptedAt: number;
+}
+
+export interface IngestDeps {
+  dedup: (region: RegionId) => DedupStore;
+  queue: { sendBatch(messages: Iterable<MessageSendRequest<QueueJob>>): Promise<unknown> };
+  dedupTtlSeconds: number;
+}
+
+export interface IngestResult {
+  accepted: string[];
+  duplicates: string[];
+}
+
+/**
+ * The webhook's whole job after verification: refuse deliveries already seen (atomically, so five
+ * concurrent redeliveries make one job) and queue the rest. If queueing fails the claims are released
+ * and the error propagates, so the platform gets a 5xx, retries, and nothing is lost.
+ */
+export async function ingest(messages: InboundMessage[], deps: IngestDeps): Promise<IngestResult> {
+  const claims = await Promise.all(
+    messages.map(async (m) => ({ m, fresh: await deps.dedup(m.region).claim(m.id, deps.dedupTtlSeconds) })),
+  );
+  const fresh = claims.filter((c) => c.fresh).map((c) => c.m);
+  const duplicates = claims.filter((c) => !c.fresh).map((c) => c.m.id);
+  if (fresh.length === 0) return { accepted: [], duplicates };
+  const acceptedAt = Date.now();
+  try {
+    await deps.queue.sendBatch(fresh.map((message) => ({ body: { v: 1, message, acceptedAt } satisfies QueueJob, contentType: "json" })));
+  } catch (err) {
+    await Promise.allSettled(fresh.map((m) => deps.dedup(m.region).release(m.id)));
+    throw err;
+  }
+  return { accepted: fresh.map((m) => m.id), duplicates };
+}

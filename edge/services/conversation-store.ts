@@ -1,0 +1,136 @@
+import { Ratelimit } from "@upstash/ratelimit";
+import type { Redis } from "@upstash/redis/cloudflare";
+import type { Turn } from "../core/token-budget.js";
+
+/** Turns kept per conversation in Redis; the prompt takes a window of the most recent ones. */
+export const MAX_STORED_TURNS = 50;
+/** How long a computed reply is kept so a retried queue message delivers it instead of asking again. */
+export const REPLY_TTL_SECONDS = 24 * 60 * 60;
+
+export interface TurnStart {
+  allowed: boolean;
+  history: Turn[];
+  /** A reply already computed for this message by an earlier attempt. */
+  savedReply: string | null;
+}
+
+/** A conversation's state in its region's database. */
+export interface ConversationStore {
+  /** Rate-limit check, history and any saved reply for `messageId`, in one round trip. */
+  begin(userKey: string, messageId: string): Promise<TurnStart>;
+  /** Appends the turns and keeps the reply for retries, atomically, in one round trip. */
+  save(userKey: string, messageId: string, turns: Turn[], reply: string, ttlSeconds: number): Promise<void>;
+  clear(userKey: string): Promise<void>;
+  /** True the first time in `cooldownSeconds` that this user is told to slow down. */
+  claimSlowDownNotice(userKey: string, cooldownSeconds: number): Promise<boolean>;
+}
+
+export interface RateLimitOptions {
+  messages: number;
+  window: `${number} ${"ms" | "s" | "m" | "h" | "d"}`;
+}
+
+/**
+ * The limiter's in-isolate cache of blocked users, at module scope so it outlives a request: a user
+ * known to be over the limit is refused without a round trip until their window resets.
+ */
+const blockedCache = new Map<string, number>();
+
+type StoredTurn = Turn & { at: number };
+
+export function createConversationStore(redis: Redis, limit: RateLimitOptions): ConversationStore {
+  const sessionKey = (userKey: string) => `session:${userKey}`;
+  const replyKey = (messageId: string) => `reply:${messageId}`;
+
+  return {
+    async begin(userKey, messageId) {
+      const batch = new CommandBatch(redis);
+      const history = batch.add<StoredTurn[]>((p) => p.lrange(sessionKey(userKey), -MAX_STORED_TURNS, -1));
+      const saved = batch.add<string | null>((p) => p.get(replyKey(messageId)));
+      const limiter = new Ratelimit({
+        // The limiter calls only evalsha/eval (and eval on NOSCRIPT); the batch carries them in the pipeline.
+        redis: batch.scriptPort as unknown as Redis,
+        limiter: Ratelimit.slidingWindow(limit.messages, limit.window),
+        prefix: "ratelimit",
+        ephemeralCache: blockedCache,
+        analytics: false,
+      });
+      const limited = limiter.limit(userKey);
+      // Flush once the limiter has queued its script, or answered from its cache without one.
+      await Promise.race([batch.scriptQueued, limited]);
+      batch.flush();
+      const [result, turns, savedReply] = await Promise.all([limited, history, saved]);
+      return {
+        allowed: result.success,
+        history: (turns ?? []).map(({ role, content }) => ({ role, content })),
+        savedReply: savedReply === null ? null : String(savedReply),
+      };
+    },
+
+    async save(userKey, messageId, turns, reply, ttlSeconds) {
+      const now = Date.now();
+      const tx = redis.multi();
+      tx.rpush(sessionKey(userKey), ...turns.map((t): StoredTurn => ({ ...t, at: now })));
+      tx.ltrim(sessionKey(userKey), -MAX_STORED_TURNS, -1);
+      tx.expire(sessionKey(userKey), ttlSeconds);
+      tx.set(replyKey(messageId), reply, { ex: REPLY_TTL_SECONDS });
+      await tx.exec();
+    },
+
+    async clear(userKey) {
+      await redis.del(sessionKey(userKey));
+    },
+
+    async claimSlowDownNotice(userKey, cooldownSeconds) {
+      return (await redis.set(`ratelimit:notice:${userKey}`, 1, { nx: true, ex: cooldownSeconds })) === "OK";
+    },
+  };
+}
+
+type Pipeline = ReturnType<Redis["pipeline"]>;
+
+/**
+ * Collects commands into one Upstash pipeline, so reads of different concerns (the rate limiter's
+ * script, the history) cost one round trip. Commands added after the flush go straight to Redis.
+ */
+class CommandBatch {
+  private readonly pipeline: Pipeline;
+  private readonly waiting: Array<{ resolve: (v: unknown) => void; reject: (e: Error) => void }> = [];
+  private flushed = false;
+  private onScript!: () => void;
+  /** Resolves when the first script command was queued. */
+  readonly scriptQueued = new Promise<void>((r) => (this.onScript = r));
+
+  readonly scriptPort = {
+    evalsha: (sha: string, keys: string[], args: unknown[]) => {
+      this.onScript();
+      return this.flushed ? this.redis.evalsha(sha, keys, args) : this.add((p) => p.evalsha(sha, keys, args));
+    },
+    eval: (script: string, keys: string[], args: unknown[]) => {
+      this.onScript();
+      return this.flushed ? this.redis.eval(script, keys, args) : this.add((p) => p.eval(script, keys, args));
+    },
+  };
+
+  constructor(private readonly redis: Redis) {
+    this.pipeline = redis.pipeline();
+  }
+
+  add<T>(queue: (p: Pipeline) => unknown): Promise<T> {
+    queue(this.pipeline);
+    return new Promise<T>((resolve, reject) => this.waiting.push({ resolve: resolve as (v: unknown) => void, reject }));
+  }
+
+  flush(): void {
+    this.flushed = true;
+    this.pipeline.exec<unknown[]>({ keepErrors: true }).then(
+      (results) =>
+        results.forEach((r, i) => {
+          const w = this.waiting[i]!;
+          if (r.error) w.reject(new Error(String(r.error)));
+          else w.resolve(r.result);
+        }),
+      (err: Error) => this.waiting.forEach((w) => w.reject(err)),
+    );
+  }
+}

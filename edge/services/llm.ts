@@ -1,0 +1,127 @@
+import OpenAI from "openai";
+import type { ChatMessage } from "../core/prompt.js";
+import { UpstreamModelError } from "../errors.js";
+
+export interface Completion {
+  /** What the user sees: the model's final answer, never its reasoning. */
+  text: string;
+  usage: { promptTokens: number; completionTokens: number } | undefined;
+  /** Time from the request to the first token (reasoning or content), in ms. */
+  firstTokenMs: number | undefined;
+}
+
+/** A region's model, as the pipeline needs it. */
+export interface LlmClient {
+  /** Streams a completion; `onText` sees each piece of the answer as it arrives. */
+  complete(messages: ChatMessage[], onText?: (piece: string) => void): Promise<Completion>;
+}
+
+export interface LlmOptions {
+  region: string;
+  originUrl: string;
+  apiKey: string;
+  model: string;
+  reasoningEffort: "low" | "medium" | "high";
+  maxOutputTokens: number;
+  /** The origin must start answering (reasoning counts) within this many ms. */
+  firstTokenTimeoutMs: number;
+  /** The whole answer must be in within this many ms. */
+  timeoutMs: number;
+}
+
+/**
+ * vLLM's delta for gpt-oss: the harmony "analysis" channel arrives as `reasoning` (vLLM ≥ 0.10.2) or
+ * `reasoning_content` (earlier), the "final" channel as `content`. Only `content` reaches users.
+ */
+interface VllmDelta {
+  content?: string | null;
+  reasoning?: string | null;
+  reasoning_content?: string | null;
+}
+
+const sdkClients = new Map<string, OpenAI>();
+
+export function createLlmClient(options: LlmOptions): LlmClient {
+  const key = `${options.originUrl}\n${options.apiKey}`;
+  let client = sdkClients.get(key);
+  if (!client) {
+    client = new OpenAI({
+      baseURL: `${options.originUrl.replace(/\/+$/, "")}/v1`,
+      apiKey: options.apiKey,
+      // Retrying is the caller's decision (a retry after tokens were shown would repeat them).
+      maxRetries: 0,
+      timeout: options.timeoutMs,
+    });
+    sdkClients.set(key, client);
+  }
+  const sdk = client;
+
+  return {
+    async complete(messages, onText) {
+      const started = Date.now();
+      const abort = new AbortController();
+      let timedOut: "first token" | "whole answer" | undefined;
+      const firstTokenTimer = setTimeout(() => {
+        timedOut = "first token";
+        abort.abort();
+      }, options.firstTokenTimeoutMs);
+      const totalTimer = setTimeout(() => {
+        timedOut = "whole answer";
+        abort.abort();
+      }, options.timeoutMs);
+
+      let text = "";
+      let firstTokenMs: number | undefined;
+      let usage: Completion["usage"];
+      let finished = false;
+      try {
+        const stream = await sdk.chat.completions.create(
+          {
+            model: options.model,
+            messages,
+            stream: true,
+            stream_options: { include_usage: true },
+            reasoning_effort: options.reasoningEffort,
+            max_completion_tokens: options.maxOutputTokens,
+          },
+          { signal: abort.signal },
+        );
+        for await (const chunk of stream) {
+          if (chunk.usage) usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
+          const choice = chunk.choices[0];
+          if (!choice) continue;
+          const delta = choice.delta as VllmDelta;
+          const piece = delta.content ?? "";
+          if (firstTokenMs === undefined && (piece || delta.reasoning || delta.reasoning_content)) {
+            firstTokenMs = Date.now() - started;
+            clearTimeout(firstTokenTimer);
+          }
+          if (piece) {
+            text += piece;
+            onText?.(piece);
+          }
+          if (choice.finish_reason) finished = true;
+        }
+      } catch (err) {
+        throw toModelError(err, options.region, timedOut);
+      } finally {
+        clearTimeout(firstTokenTimer);
+        clearTimeout(totalTimer);
+      }
+      if (!finished) throw new UpstreamModelError("bad_response", options.region, "stream ended before the answer finished");
+      return { text: text.trim(), usage, firstTokenMs };
+    },
+  };
+}
+
+function toModelError(err: unknown, region: string, timedOut: string | undefined): UpstreamModelError {
+  if (timedOut || err instanceof OpenAI.APIConnectionTimeoutError) {
+    return new UpstreamModelError("timeout", region, `no ${timedOut ?? "answer"} in time`, { cause: err });
+  }
+  if (err instanceof OpenAI.APIConnectionError) return new UpstreamModelError("unavailable", region, "connection failed", { cause: err });
+  if (err instanceof OpenAI.APIError && typeof err.status === "number") {
+    const kind = err.status >= 500 || err.status === 429 ? "unavailable" : "rejected";
+    return new UpstreamModelError(kind, region, `HTTP ${err.status}`, { cause: err });
+  }
+  return new UpstreamModelError("bad_response", region, err instanceof Error ? err.name : "unknown", { cause: err });
+}

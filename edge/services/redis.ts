@@ -1,0 +1,26 @@
+import { Redis } from "@upstash/redis/cloudflare";
+import type { RegionSettings } from "../config.js";
+
+const clients = new Map<string, Redis>();
+
+/**
+ * The Upstash client of a region's database. One per isolate and database, kept at module scope so
+ * connections are reused across requests.
+ */
+export function redisFor(region: RegionSettings): Redis {
+  const key = `${region.redisUrl}\n${region.redisToken}`;
+  let client = clients.get(key);
+  if (!client) {
+    client = new Redis({
+      url: region.redisUrl,
+      token: region.redisToken,
+      // Retries are the queue's job: a retry here would hold a webhook or a consumer for seconds.
+      retry: { retries: 1, backoff: () => 50 },
+      enableTelemetry: false,
+      // Each call carries the keys it needs; no read-your-writes token is threaded between isolates.
+      readYourWrites: false,
+    });
+    clients.set(key, client);
+  }
+  return client;
+}
