@@ -39,6 +39,8 @@ export interface InboundMessage {
  */
 export interface ChannelSender {
   readonly textLimit: number;
+  /** How often "typing…" must be re-sent to stay on screen, in ms. */
+  readonly typingRefreshMs: number;
   send(to: Address, text: string): Promise<void>;
   typing(to: Address): Promise<void>;
 }

@@ -7,9 +7,6 @@ import { deliver, RetryDelivery } from "./deliver.js";
 import type { QueueJob } from "./ingest.js";
 import { regionServices } from "./services.js";
 
-/** Typing refresh for channels that show it; Telegram's chat action lasts five seconds. */
-const TYPING_REFRESH_MS = 4000;
-
 /**
  * The queue consumer: each message's journey from the queue to the user's screen. Messages of one
  * user run one after another, in the order they were sent, so replies never overtake each other;
@@ -77,7 +74,7 @@ async function handle(queued: Message<QueueJob>, config: Config): Promise<void> 
 function keepTyping(sender: ChannelSender, message: InboundMessage): () => void {
   const show = () => sender.typing(message.address).catch(() => {}); // cosmetic: never fails a reply
   void show();
-  const timer = setInterval(show, TYPING_REFRESH_MS);
+  const timer = setInterval(show, sender.typingRefreshMs);
   return () => clearInterval(timer);
 }
 

@@ -1,0 +1,10 @@
+/** Bot API limit on a message's text, in UTF-16 code units after entity parsing. */
+export const TELEGRAM_TEXT_LIMIT = 4096;
+/** A chat action shows for 5 seconds; refreshing a little earlier keeps "typing…" on screen. */
+export const TELEGRAM_TYPING_REFRESH_MS = 4000;
+/** Telegram keeps an undelivered update for 24 hours; remember ids for twice that. */
+export const TELEGRAM_DEDUP_TTL_SECONDS = 2 * 24 * 60 * 60;
+/** Updates are small (a message is at most 4096 characters); anything this big is not Telegram. */
+export const TELEGRAM_MAX_BODY_BYTES = 256 * 1024;
+/** The update kinds the webhook subscribes to (setWebhook allowed_updates). */
+export const TELEGRAM_ALLOWED_UPDATES = ["message"] as const;

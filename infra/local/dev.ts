@@ -1,0 +1,205 @@
+/**
+ * `npm run dev`: the whole product on one machine. Starts redis-server (unless one is running), the
+ * Upstash REST shim in front of it (one logical database per region), one gpt-oss emulator per
+ * region, a Telegram Bot API stand-in, and the edge Worker in workerd through `wrangler dev`.
+ *
+ * Every setting of README.md given in the environment overrides its default; where a region's
+ * ORIGIN_URL_<R> or UPSTASH_REDIS_REST_URL_<R> is given, no stand-in is started for it, and with
+ * TELEGRAM_API_BASE given the real Bot API (or whatever it names) is used. Ctrl-C stops every child.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import regionFile from "../regions.json" with { type: "json" };
+import { startEmulator, type Emulator } from "../../gpu-origin/emulator/server.js";
+import { startTelegramStandIn, type TelegramStandIn } from "./telegram-stand-in.js";
+import { startUpstashShim, type UpstashShim } from "./upstash-shim.js";
+
+const env = process.env;
+const PORT = Number(env.PORT ?? 8787);
+const REDIS_PORT = Number(env.REDIS_PORT ?? 6379);
+const regions = Object.keys(regionFile.regions);
+/** Local ports: shim databases from 8091, emulators from 8101, the Telegram stand-in on 8081. */
+const SHIM_BASE_PORT = Number(env.SHIM_BASE_PORT ?? 8091);
+const EMULATOR_BASE_PORT = Number(env.EMULATOR_BASE_PORT ?? 8101);
+const TELEGRAM_STAND_IN_PORT = Number(env.TELEGRAM_STAND_IN_PORT ?? 8081);
+
+const defaults = {
+  TELEGRAM_BOT_TOKEN: "7000000001:LOCAL-dev-token-not-a-real-bot",
+  TELEGRAM_WEBHOOK_SECRET: "local-dev-webhook-secret",
+};
+
+const children: ChildProcess[] = [];
+const closers: Array<() => Promise<void>> = [];
+let stopping = false;
+
+async function main(): Promise<void> {
+  await ensureRedis();
+
+  const settings: Record<string, string> = {};
+  const shown: string[] = [];
+
+  // Upstash shim databases for every region without a given database.
+  const shimRegions = regions.filter((r) => !env[`UPSTASH_REDIS_REST_URL_${r.toUpperCase()}`]);
+  let shim: UpstashShim | undefined;
+  if (shimRegions.length) {
+    shim = await startUpstashShim({
+      redisPort: REDIS_PORT,
+      databases: shimRegions.map((r) => ({
+        name: r,
+        db: regions.indexOf(r) + 1,
+        token: `local-${r}-token`,
+        port: SHIM_BASE_PORT + regions.indexOf(r),
+      })),
+    });
+    closers.push(() => shim!.close());
+  }
+  const emulators: Record<string, Emulator> = {};
+  for (const [i, r] of regions.entries()) {
+    const R = r.toUpperCase();
+    if (shim?.urls[r]) {
+      settings[`UPSTASH_REDIS_REST_URL_${R}`] = shim.urls[r];
+      settings[`UPSTASH_REDIS_REST_TOKEN_${R}`] = `local-${r}-token`;
+      shown.push(`upstash shim (${r}, redis db ${i + 1})`.padEnd(34) + shim.urls[r]);
+    }
+    if (!env[`ORIGIN_URL_${R}`]) {
+      const emulator = await startEmulator({
+        apiKey: `local-${r}-origin-key`,
+        port: EMULATOR_BASE_PORT + i,
+        firstTokenMs: Number(env.EMULATOR_FIRST_TOKEN_MS ?? 300),
+        tokensPerSecond: Number(env.EMULATOR_TOKENS_PER_SECOND ?? 60),
+      });
+      emulators[r] = emulator;
+      closers.push(() => emulator.close());
+      settings[`ORIGIN_URL_${R}`] = emulator.url;
+      settings[`ORIGIN_API_KEY_${R}`] = `local-${r}-origin-key`;
+      shown.push(`gpt-oss emulator (${r})`.padEnd(34) + emulator.url);
+    }
+  }
+
+  const token = env.TELEGRAM_BOT_TOKEN ?? defaults.TELEGRAM_BOT_TOKEN;
+  settings.TELEGRAM_BOT_TOKEN = token;
+  settings.TELEGRAM_WEBHOOK_SECRET = env.TELEGRAM_WEBHOOK_SECRET ?? defaults.TELEGRAM_WEBHOOK_SECRET;
+  let telegram: TelegramStandIn | undefined;
+  if (!env.TELEGRAM_API_BASE) {
+    telegram = await startTelegramStandIn({
+      token,
+      port: TELEGRAM_STAND_IN_PORT,
+      // This stand-in is the user's phone: what the bot sends is shown here, as a phone would.
+      onMessage: (chat, text) => console.log(`\n[telegram] bot → chat ${chat}:\n${indent(text)}\n`),
+    });
+    closers.push(() => telegram!.close());
+    settings.TELEGRAM_API_BASE = telegram.url;
+    shown.push("telegram bot api stand-in".padEnd(34) + telegram.url);
+  }
+
+  // Every other setting of the README, when given, passes through unchanged.
+  for (const [k, v] of Object.entries(env)) {
+    if (v !== undefined && isSetting(k)) settings[k] = v;
+  }
+
+  mkdirSync(".wrangler", { recursive: true });
+  const envFile = ".wrangler/local-stack.env";
+  writeFileSync(envFile, Object.entries(settings).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join("\n") + "\n", { mode: 0o600 });
+
+  const wrangler = spawn(
+    "npx",
+    ["wrangler", "dev", "--port", String(PORT), "--ip", "127.0.0.1", "--env-file", envFile, "--show-interactive-dev-session=false"],
+    { stdio: ["ignore", "inherit", "inherit"], detached: true, env: { ...env, WRANGLER_SEND_METRICS: "false" } },
+  );
+  children.push(wrangler);
+  wrangler.on("exit", (code) => {
+    if (!stopping) {
+      console.error(`wrangler dev exited (${code ?? "signal"}); stopping the local stack`);
+      void stop(1);
+    }
+  });
+
+  await waitForPort(PORT, 60_000);
+  const edge = `http://127.0.0.1:${PORT}`;
+  console.log(
+    [
+      "",
+      "Local stack is up:",
+      `  ${"edge (workerd, wrangler dev)".padEnd(34)}${edge}`,
+      ...shown.map((s) => `  ${s}`),
+      "",
+      "Talk to the bot (the reply shows up here, under [telegram]):",
+      `  curl -s ${edge}/webhooks/telegram -H 'content-type: application/json' \\`,
+      `    -H 'X-Telegram-Bot-Api-Secret-Token: ${settings.TELEGRAM_WEBHOOK_SECRET}' \\`,
+      `    -d '{"update_id":1,"message":{"message_id":1,"date":${Math.floor(Date.now() / 1000)},"chat":{"id":42,"type":"private"},"from":{"id":42,"is_bot":false,"first_name":"Ada"},"text":"Hello!"}}'`,
+      `  (change update_id for each new message: a repeated one is a redelivery, answered once)`,
+      "",
+      `Health: curl -s ${edge}/healthz`,
+      "Ctrl-C stops everything.",
+      "",
+    ].join("\n"),
+  );
+}
+
+function isSetting(name: string): boolean {
+  return /^(TELEGRAM_|WHATSAPP_|ORIGIN_|UPSTASH_|MODEL_|RATE_LIMIT_|SYSTEM_PROMPT$|INPUT_TOKEN_BUDGET$|CONTEXT_MAX_MESSAGES$|ADMIN_TOKEN$|HTTP_API_KEYS$)/.test(name);
+}
+
+async function ensureRedis(): Promise<void> {
+  if (await portOpen(REDIS_PORT)) return;
+  const which = spawnSync("sh", ["-c", "command -v redis-server"], { encoding: "utf8" });
+  if (which.status !== 0) {
+    console.error(
+      `redis-server is not running on 127.0.0.1:${REDIS_PORT} and is not installed.\n` +
+        "Install it (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis) and run npm run dev again.",
+    );
+    process.exit(1);
+  }
+  const redis = spawn("redis-server", ["--port", String(REDIS_PORT), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
+    stdio: "ignore",
+  });
+  children.push(redis);
+  await waitForPort(REDIS_PORT, 10_000);
+  console.log(`started redis-server on 127.0.0.1:${REDIS_PORT}`);
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.createConnection({ host: "127.0.0.1", port }, () => {
+      s.end();
+      resolve(true);
+    });
+    s.once("error", () => resolve(false));
+  });
+}
+
+async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await portOpen(port)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`nothing listens on port ${port} after ${timeoutMs / 1000} s`);
+}
+
+function indent(text: string): string {
+  return text.split("\n").map((l) => `  │ ${l}`).join("\n");
+}
+
+async function stop(code = 0): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  for (const child of children) {
+    try {
+      // wrangler runs in its own process group (workerd is its child): stop the whole group.
+      if (child.pid) process.kill(child.spawnargs[0] === "npx" ? -child.pid : child.pid, "SIGTERM");
+    } catch {
+      /* already gone */
+    }
+  }
+  await Promise.allSettled(closers.map((c) => c()));
+  process.exit(code);
+}
+
+process.on("SIGINT", () => void stop(0));
+process.on("SIGTERM", () => void stop(0));
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  void stop(1);
+});

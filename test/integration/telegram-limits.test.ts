@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { REPLIES } from "../../edge/core/commands.js";
+import { sleep, startStack, textUpdate, type Stack } from "../support/stack.js";
+
+describe("per-user rate limit", () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    // A long window keeps the test independent of how fast this machine runs the burst.
+    stack = await startStack({ settings: { RATE_LIMIT_MESSAGES: "3", RATE_LIMIT_WINDOW: "1 m" } });
+  });
+  afterAll(() => stack?.close());
+
+  it("answers up to the limit, tells the user once to slow down, and never asks the model for the excess", async () => {
+    for (let i = 1; i <= 7; i++) {
+      expect((await stack.sendUpdate(textUpdate(701, `message ${i}`))).status).toBe(200);
+    }
+    await stack.telegram.waitForMessages(4, { chatId: 701 });
+    await sleep(1000);
+    const texts = stack.telegram.sent(701).map((m) => m.text);
+    expect(texts.filter((t) => t === REPLIES.slowDown)).toHaveLength(1);
+    expect(texts.filter((t) => t.startsWith("You said"))).toHaveLength(3);
+    expect(stack.emulator.requests).toHaveLength(3);
+    // In the order sent.
+    expect(texts.filter((t) => t.startsWith("You said")).map((t) => /message (\d)/.exec(t)?.[1])).toEqual(["1", "2", "3"]);
+  });
+
+  it("limits each user on their own", async () => {
+    await stack.sendUpdate(textUpdate(702, "another user"));
+    const [reply] = await stack.telegram.waitForMessages(1, { chatId: 702 });
+    expect(reply?.text).toContain("another user");
+  });
+});
+
+describe("messages that keep failing", () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ consumers: { "gateway-messages": { maxRetries: 1 } } });
+  });
+  afterAll(() => stack?.close());
+  beforeEach(() => {
+    stack.telegram.reset();
+    stack.emulator.reset();
+  });
+
+  it("end in the dead-letter queue and are counted, after the queue retried them", async () => {
+    // Telegram refuses every send with a 5xx and asks for no wait: each attempt fails before delivering.
+    const refusal = { kind: "error" as const, status: 500, retryAfter: 0 };
+    stack.telegram.failNext("sendMessage", refusal, refusal);
+    await stack.sendUpdate(textUpdate(801, "doomed"));
+    const deadline = Date.now() + 15_000;
+    let counted: unknown;
+    while (Date.now() < deadline) {
+      const [reply] = await stack.redis.eu.send([["GET", "metrics:dead_letters:telegram"]]);
+      counted = reply?.type === "bulk" && reply.value ? Number(reply.value.toString()) : undefined;
+      if (counted) break;
+      await sleep(200);
+    }
+    expect(counted).toBe(1);
+    const attempts = stack.telegram.calls.filter((c) => c.method === "sendmessage" && c.params.chat_id === "801");
+    expect(attempts).toHaveLength(2); // the first try and one retry (max_retries = 1)
+    // The model was asked once: the retry delivered the saved reply instead of asking again.
+    expect(stack.emulator.requests).toHaveLength(1);
+  });
+
+  it("a delivery that fails once is retried by the queue and answered exactly once", async () => {
+    stack.telegram.failNext("sendMessage", { kind: "error", status: 502, retryAfter: 0 });
+    await stack.sendUpdate(textUpdate(802, "second chance"));
+    await stack.telegram.waitForMessages(1, { chatId: 802, timeoutMs: 10_000 });
+    await sleep(800);
+    expect(stack.telegram.sent(802)).toHaveLength(1);
+    expect(stack.emulator.requests.filter((r) => r.body.messages?.at(-1)?.content === "second chance")).toHaveLength(1);
+  });
+});

@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { parseConfig } from "../../edge/config.js";
+
+const regionSettings = Object.fromEntries(
+  ["EU", "US", "APAC"].flatMap((R) => [
+    [`ORIGIN_URL_${R}`, `https://origin-${R.toLowerCase()}.example`],
+    [`ORIGIN_API_KEY_${R}`, "k"],
+    [`UPSTASH_REDIS_REST_URL_${R}`, `https://db-${R.toLowerCase()}.example`],
+    [`UPSTASH_REDIS_REST_TOKEN_${R}`, "t"],
+  ]),
+);
+
+describe("parseConfig", () => {
+  it("applies the documented defaults", () => {
+    const config = parseConfig(regionSettings);
+    expect(config.model).toMatchObject({ name: "openai/gpt-oss-20b", inputTokenBudget: 2048, reasoningEffort: "low" });
+    expect(config.rateLimit).toMatchObject({ messages: 5, window: "1 s" });
+    expect(config.regions.eu?.sessionTtlSeconds).toBe(3600);
+    expect(config.telegram).toBeUndefined();
+  });
+
+  it("names every missing region setting, and never a value", () => {
+    const { ORIGIN_URL_US: _a, UPSTASH_REDIS_REST_TOKEN_APAC: _b, ...rest } = regionSettings;
+    expect(() => parseConfig(rest)).toThrow("missing settings: ORIGIN_URL_US, UPSTASH_REDIS_REST_TOKEN_APAC");
+  });
+
+  it("requires the whole Telegram group once any of it is given", () => {
+    expect(() => parseConfig({ ...regionSettings, TELEGRAM_BOT_TOKEN: "123456:ABCdefGHIjklMNOpqrSTUvwxYZ" })).toThrow(
+      "missing setting: TELEGRAM_WEBHOOK_SECRET",
+    );
+  });
+
+  it("rejects malformed values with the setting's name", () => {
+    expect(() => parseConfig({ ...regionSettings, RATE_LIMIT_WINDOW: "soon" })).toThrow(/RATE_LIMIT_WINDOW/);
+    expect(() => parseConfig({ ...regionSettings, TELEGRAM_WEBHOOK_SECRET: "short" })).toThrow(/TELEGRAM_WEBHOOK_SECRET/);
+    expect(() => parseConfig({ ...regionSettings, TELEGRAM_REGION: "mars", TELEGRAM_BOT_TOKEN: "123456:ABCdefGHIjklMNOpqrSTUvwxYZ", TELEGRAM_WEBHOOK_SECRET: "0123456789abcdef" })).toThrow(/TELEGRAM_REGION/);
+  });
+
+  it("reads a rate limit window written with or without a space", () => {
+    expect(parseConfig({ ...regionSettings, RATE_LIMIT_WINDOW: "10s" }).rateLimit.window).toBe("10 s");
+  });
+});
