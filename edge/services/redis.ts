@@ -19,6 +19,9 @@ export function redisFor(region: RegionSettings): Redis {
       enableTelemetry: false,
       // Each call carries the keys it needs; no read-your-writes token is threaded between isolates.
       readYourWrites: false,
+      // Commands that belong together are batched explicitly (see conversation-store.ts); implicit
+      // batching would only delay the webhook's single dedup command by a tick.
+      enableAutoPipelining: false,
     });
     clients.set(key, client);
   }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { REPLIES } from "../../edge/core/commands.js";
-import { sleep, startStack, textUpdate, type Stack } from "../support/stack.js";
+import { sleep, startStack, textUpdate, type Stack } from "../../infra/local/edge-stack.js";
 
 describe("per-user rate limit", () => {
   let stack: Stack;

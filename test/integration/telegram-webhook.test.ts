@@ -3,7 +3,7 @@ import { REPLIES } from "../../edge/core/commands.js";
 import photo from "../fixtures/telegram/photo-message.json" with { type: "json" };
 import edited from "../fixtures/telegram/edited-message.json" with { type: "json" };
 import groupCommand from "../fixtures/telegram/group-command.json" with { type: "json" };
-import { sleep, startStack, textUpdate, type Stack } from "../support/stack.js";
+import { sleep, startStack, textUpdate, type Stack } from "../../infra/local/edge-stack.js";
 
 /** Long enough for the queue consumer to have acted on anything it was going to act on. */
 const SETTLE_MS = 800;

@@ -1,13 +1,15 @@
 import { Miniflare } from "miniflare";
 import { startEmulator, type Emulator, type EmulatorOptions } from "../../gpu-origin/emulator/server.js";
-import { RespConnection } from "../../infra/local/resp.js";
-import { startTelegramStandIn, type TelegramStandIn } from "../../infra/local/telegram-stand-in.js";
-import { startUpstashShim, type UpstashShim } from "../../infra/local/upstash-shim.js";
-import { workerBindings, type QueueConsumerOptions } from "../../infra/local/worker-bindings.js";
+import { RespConnection } from "./resp.js";
+import { startTelegramStandIn, type TelegramStandIn } from "./telegram-stand-in.js";
+import { startUpstashShim, type UpstashShim } from "./upstash-shim.js";
+import { workerBindings, type QueueConsumerOptions } from "./worker-bindings.js";
 
 export const TELEGRAM_TOKEN = "7000000001:AAHtestTokenForTheLocalStandIn_xyz";
 export const TELEGRAM_SECRET = "test-webhook-secret-0123456789";
-const REGIONS = ["eu", "us", "apac"] as const;
+export const ORIGIN_KEY = "origin-key";
+export const REGION_IDS = ["eu", "us", "apac"] as const;
+const REGIONS = REGION_IDS;
 /** Logical Redis databases of the test stack, apart from the local stack's (1–3). */
 export const TEST_REDIS_DB = { eu: 11, us: 12, apac: 13 } as const;
 
@@ -30,6 +32,8 @@ export interface StackOptions {
   consumers?: Record<string, QueueConsumerOptions>;
   /** Port for workerd to listen on (0: any), for HTTP clients outside Miniflare's dispatchFetch. */
   port?: number;
+  /** Redis logical databases per region; flushed at start. */
+  redisDb?: Record<(typeof REGIONS)[number], number>;
 }
 
 /**
@@ -38,51 +42,21 @@ export interface StackOptions {
  * gpt-oss emulator as every region's origin, and the Telegram Bot API stand-in.
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const redis = Object.fromEntries(REGIONS.map((r) => [r, new RespConnection("127.0.0.1", Number(process.env.REDIS_PORT ?? 6379), TEST_REDIS_DB[r])])) as Stack["redis"];
+  const dbs = options.redisDb ?? TEST_REDIS_DB;
+  const redis = Object.fromEntries(REGIONS.map((r) => [r, new RespConnection("127.0.0.1", Number(process.env.REDIS_PORT ?? 6379), dbs[r])])) as Stack["redis"];
   await Promise.all(Object.values(redis).map((c) => c.send([["FLUSHDB"]])));
   const shim = await startUpstashShim({
     redisPort: Number(process.env.REDIS_PORT ?? 6379),
-    databases: REGIONS.map((r) => ({ name: r, db: TEST_REDIS_DB[r], token: `token-${r}` })),
+    databases: REGIONS.map((r) => ({ name: r, db: dbs[r], token: `token-${r}` })),
   });
-  const emulator = await startEmulator({ apiKey: "origin-key", ...options.emulator });
+  const emulator = await startEmulator({ apiKey: ORIGIN_KEY, ...options.emulator });
   const telegram = await startTelegramStandIn({ token: TELEGRAM_TOKEN });
-  const bindings = workerBindings();
-
-  const settings: Record<string, string> = {
-    ...bindings.vars,
-    TELEGRAM_BOT_TOKEN: TELEGRAM_TOKEN,
-    TELEGRAM_WEBHOOK_SECRET: TELEGRAM_SECRET,
-    TELEGRAM_API_BASE: telegram.url,
-    MODEL_FIRST_TOKEN_TIMEOUT_MS: "1500",
-    MODEL_TIMEOUT_MS: "5000",
-    ...Object.fromEntries(
-      REGIONS.flatMap((r) => {
-        const R = r.toUpperCase();
-        return [
-          [`ORIGIN_URL_${R}`, emulator.url],
-          [`ORIGIN_API_KEY_${R}`, "origin-key"],
-          [`UPSTASH_REDIS_REST_URL_${R}`, shim.urls[r]!],
-          [`UPSTASH_REDIS_REST_TOKEN_${R}`, `token-${r}`],
-        ];
-      }),
-    ),
-    ...options.settings,
-  };
-  const queueConsumers = Object.fromEntries(
-    Object.entries(bindings.queueConsumers).map(([q, c]) => [q, { ...c, ...options.consumers?.[q] }]),
-  );
-
-  const mf = new Miniflare({
-    modules: true,
-    scriptPath: "dist/index.js",
-    compatibilityDate: bindings.compatibilityDate,
-    compatibilityFlags: bindings.compatibilityFlags,
-    bindings: settings,
-    queueProducers: bindings.queueProducers,
-    queueConsumers,
-    ...(options.port !== undefined ? { port: options.port, host: "127.0.0.1" } : {}),
+  const { mf, url } = await startEdge({
+    endpoints: { telegram: telegram.url, origin: emulator.url, redis: shim.urls },
+    ...(options.settings ? { settings: options.settings } : {}),
+    ...(options.consumers ? { consumers: options.consumers } : {}),
+    ...(options.port !== undefined ? { port: options.port } : {}),
   });
-  const url = await mf.ready;
 
   const sendUpdate: Stack["sendUpdate"] = (update, opts = {}) => {
     const headers: Record<string, string> = { "content-type": opts.contentType ?? "application/json" };
@@ -109,6 +83,56 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       for (const c of Object.values(redis)) c.close();
     },
   };
+}
+
+export interface EdgeOptions {
+  /** Where the Worker's outbound calls go: the stand-ins' URLs. */
+  endpoints: { telegram: string; origin: string; redis: Record<string, string> };
+  settings?: Record<string, string>;
+  consumers?: Record<string, QueueConsumerOptions>;
+  port?: number;
+  /** Discard the Worker's logs (as the platform's log pipeline would take them off the machine). */
+  quiet?: boolean;
+}
+
+/** The built Worker (dist/index.js) in workerd, with wrangler.toml's bindings and the given endpoints. */
+export async function startEdge(options: EdgeOptions): Promise<{ mf: Miniflare; url: URL }> {
+  const bindings = workerBindings();
+  const settings: Record<string, string> = {
+    ...bindings.vars,
+    TELEGRAM_BOT_TOKEN: TELEGRAM_TOKEN,
+    TELEGRAM_WEBHOOK_SECRET: TELEGRAM_SECRET,
+    TELEGRAM_API_BASE: options.endpoints.telegram,
+    MODEL_FIRST_TOKEN_TIMEOUT_MS: "1500",
+    MODEL_TIMEOUT_MS: "5000",
+    ...Object.fromEntries(
+      REGIONS.flatMap((r) => {
+        const R = r.toUpperCase();
+        return [
+          [`ORIGIN_URL_${R}`, options.endpoints.origin],
+          [`ORIGIN_API_KEY_${R}`, ORIGIN_KEY],
+          [`UPSTASH_REDIS_REST_URL_${R}`, options.endpoints.redis[r]!],
+          [`UPSTASH_REDIS_REST_TOKEN_${R}`, `token-${r}`],
+        ];
+      }),
+    ),
+    ...options.settings,
+  };
+  const queueConsumers = Object.fromEntries(
+    Object.entries(bindings.queueConsumers).map(([q, c]) => [q, { ...c, ...options.consumers?.[q] }]),
+  );
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath: "dist/index.js",
+    compatibilityDate: bindings.compatibilityDate,
+    compatibilityFlags: bindings.compatibilityFlags,
+    bindings: settings,
+    queueProducers: bindings.queueProducers,
+    queueConsumers,
+    ...(options.port !== undefined ? { port: options.port, host: "127.0.0.1" } : {}),
+    ...(options.quiet ? { handleRuntimeStdio: (out: NodeJS.ReadableStream, err: NodeJS.ReadableStream) => void (out.resume(), err.resume()) } : {}),
+  });
+  return { mf, url: await mf.ready };
 }
 
 let nextUpdateId = 100_000 + Math.floor(Math.random() * 1000);

@@ -1,0 +1,43 @@
+/**
+ * The bench's stand-ins for Upstash, the model origin and Telegram, on their own thread: in
+ * production these are other machines, so they must not stall the load generator's event loop
+ * (and with it the latencies it measures).
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { startEmulator } from "../gpu-origin/emulator/server.js";
+import { RespConnection } from "../infra/local/resp.js";
+import { startTelegramStandIn } from "../infra/local/telegram-stand-in.js";
+import { startUpstashShim } from "../infra/local/upstash-shim.js";
+
+export interface StandInsData {
+  token: string;
+  originKey: string;
+  redisDb: Record<string, number>;
+}
+export type StandInsRequest = { id: number; op: "stats" | "resetStats" | "sentCount" | "close" };
+
+const data = workerData as StandInsData;
+const conns = Object.values(data.redisDb).map((db) => new RespConnection("127.0.0.1", Number(process.env.REDIS_PORT ?? 6379), db));
+await Promise.all(conns.map((c) => c.send([["FLUSHDB"]])));
+conns.forEach((c) => c.close());
+const shim = await startUpstashShim({
+  databases: Object.entries(data.redisDb).map(([name, db]) => ({ name, db, token: `token-${name}` })),
+});
+const emulator = await startEmulator({ apiKey: data.originKey, firstTokenMs: 0, tokensPerSecond: 0 });
+let sent = 0;
+const telegram = await startTelegramStandIn({ token: data.token, onMessage: () => void (sent += 1) });
+// The stand-in keeps every call for tests; the bench only counts, so drop the records as they come.
+setInterval(() => (telegram.calls.length = 0), 1000).unref();
+
+parentPort!.postMessage({ ready: true, endpoints: { telegram: telegram.url, origin: emulator.url, redis: shim.urls } });
+parentPort!.on("message", async (req: StandInsRequest) => {
+  let result: unknown;
+  if (req.op === "stats") result = shim.stats();
+  if (req.op === "resetStats") shim.resetStats();
+  if (req.op === "sentCount") result = sent;
+  if (req.op === "close") {
+    await Promise.all([shim.close(), emulator.close(), telegram.close()]);
+  }
+  parentPort!.postMessage({ id: req.id, result });
+  if (req.op === "close") process.exit(0);
+});
