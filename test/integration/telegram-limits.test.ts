@@ -71,3 +71,23 @@ describe("messages that keep failing", () => {
     expect(stack.emulator.requests.filter((r) => r.body.messages?.at(-1)?.content === "second chance")).toHaveLength(1);
   });
 });
+
+describe("typing indicator", () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ settings: { MODEL_FIRST_TOKEN_TIMEOUT_MS: "10000" } });
+  });
+  afterAll(() => stack?.close());
+
+  it("stays on while the model works longer than one chat action lasts", async () => {
+    stack.emulator.enqueue({ firstTokenMs: 4600 });
+    await stack.sendUpdate(textUpdate(901, "a hard question"));
+    await stack.telegram.waitForMessages(1, { chatId: 901, timeoutMs: 10_000 });
+    const typing = stack.telegram.calls.filter((c) => c.method === "sendchataction" && c.params.chat_id === "901");
+    expect(typing.length).toBe(2);
+    expect(typing[1]!.at - typing[0]!.at).toBeGreaterThanOrEqual(3900);
+    // No "typing…" after the reply went out.
+    const reply = stack.telegram.calls.find((c) => c.method === "sendmessage" && c.params.chat_id === "901")!;
+    expect(typing.every((t) => t.at <= reply.at)).toBe(true);
+  });
+});
