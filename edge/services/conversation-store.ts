@@ -4,8 +4,6 @@ import type { Turn } from "../core/token-budget.js";
 
 /** Turns kept per conversation in Redis; the prompt takes a window of the most recent ones. */
 export const MAX_STORED_TURNS = 50;
-/** How long a computed reply is kept so a retried queue message delivers it instead of asking again. */
-export const REPLY_TTL_SECONDS = 24 * 60 * 60;
 
 export interface TurnStart {
   allowed: boolean;
@@ -18,7 +16,10 @@ export interface TurnStart {
 export interface ConversationStore {
   /** Rate-limit check, history and any saved reply for `messageId`, in one round trip. */
   begin(userKey: string, messageId: string): Promise<TurnStart>;
-  /** Appends the turns and keeps the reply for retries, atomically, in one round trip. */
+  /**
+   * Appends the turns and keeps the reply for a retried queue message to deliver instead of asking the
+   * model again; both expire with the region's retention. Atomic, in one round trip.
+   */
   save(userKey: string, messageId: string, turns: Turn[], reply: string, ttlSeconds: number): Promise<void>;
   clear(userKey: string): Promise<void>;
   /** True the first time in `cooldownSeconds` that this user is told to slow down. */
@@ -73,7 +74,7 @@ export function createConversationStore(redis: Redis, limit: RateLimitOptions): 
       tx.rpush(sessionKey(userKey), ...turns.map((t): StoredTurn => ({ ...t, at: now })));
       tx.ltrim(sessionKey(userKey), -MAX_STORED_TURNS, -1);
       tx.expire(sessionKey(userKey), ttlSeconds);
-      tx.set(replyKey(messageId), reply, { ex: REPLY_TTL_SECONDS });
+      tx.set(replyKey(messageId), reply, { ex: ttlSeconds });
       await tx.exec();
     },
 
