@@ -12,7 +12,8 @@ export interface QueueJob {
 
 export interface IngestDeps {
   dedup: (region: RegionId) => DedupStore;
-  queue: { sendBatch(messages: Iterable<MessageSendRequest<QueueJob>>): Promise<unknown> };
+  /** The part of the Queue binding used here. */
+  queue: { sendBatch(messages: Array<{ body: QueueJob; contentType: "json" }>): Promise<unknown> };
   dedupTtlSeconds: number;
 }
 
@@ -35,7 +36,7 @@ export async function ingest(messages: InboundMessage[], deps: IngestDeps): Prom
   if (fresh.length === 0) return { accepted: [], duplicates };
   const acceptedAt = Date.now();
   try {
-    await deps.queue.sendBatch(fresh.map((message) => ({ body: { v: 1, message, acceptedAt } satisfies QueueJob, contentType: "json" })));
+    await deps.queue.sendBatch(fresh.map((message) => ({ body: { v: 1, message, acceptedAt }, contentType: "json" as const })));
   } catch (err) {
     await Promise.allSettled(fresh.map((m) => deps.dedup(m.region).release(m.id)));
     throw err;

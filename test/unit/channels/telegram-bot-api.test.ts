@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import { createBotApi } from "../../../edge/channels/telegram/bot-api.js";
+import { NetworkError, PlatformError } from "../../../edge/errors.js";
+
+function scripted(responses: Array<Response | Error>) {
+  const calls: string[] = [];
+  const fetch = async (input: RequestInfo | URL) => {
+    calls.push(String(input));
+    const next = responses.shift();
+    if (!next) throw new Error("unexpected call");
+    if (next instanceof Error) throw next;
+    return next;
+  };
+  return { calls, fetch: fetch as typeof globalThis.fetch };
+}
+const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+
+describe("Telegram Bot API client", () => {
+  it("returns the result of a successful call", async () => {
+    const { fetch, calls } = scripted([json(200, { ok: true, result: { message_id: 5 } })]);
+    const api = createBotApi({ apiBase: "https://tg.test", token: "1:abc", fetch });
+    expect(await api.call("sendMessage", { chat_id: 1, text: "x" })).toEqual({ message_id: 5 });
+    expect(calls).toEqual(["https://tg.test/bot1:abc/sendMessage"]);
+  });
+
+  it("waits retry_after seconds on a 429, then repeats", async () => {
+    const slept: number[] = [];
+    const { fetch, calls } = scripted([
+      json(429, { ok: false, error_code: 429, description: "Too Many Requests: retry after 3", parameters: { retry_after: 3 } }),
+      json(200, { ok: true, result: true }),
+    ]);
+    const api = createBotApi({ apiBase: "https://tg.test", token: "1:abc", fetch, sleep: async (ms) => void slept.push(ms) });
+    expect(await api.call("sendMessage", {})).toBe(true);
+    expect(slept).toEqual([3000]);
+    expect(calls).toHaveLength(2);
+  });
+
+  it("hands a long retry_after back to the caller instead of holding the consumer", async () => {
+    const { fetch } = scripted([json(429, { ok: false, error_code: 429, description: "Too Many Requests", parameters: { retry_after: 600 } })]);
+    const api = createBotApi({ apiBase: "https://tg.test", token: "1:abc", fetch, sleep: async () => {} });
+    await expect(api.call("sendMessage", {})).rejects.toMatchObject({ name: "PlatformError", status: 429, retryAfterSeconds: 600 });
+  });
+
+  it("does not repeat a call that failed on the network", async () => {
+    const { fetch, calls } = scripted([new TypeError("fetch failed")]);
+    const api = createBotApi({ apiBase: "https://tg.test", token: "1:abc", fetch });
+    await expect(api.call("sendMessage", {})).rejects.toBeInstanceOf(NetworkError);
+    expect(calls).toHaveLength(1);
+  });
+
+  it("reports the platform's refusal with its code and description", async () => {
+    const { fetch } = scripted([json(400, { ok: false, error_code: 400, description: "Bad Request: chat not found" })]);
+    const api = createBotApi({ apiBase: "https://tg.test", token: "1:abc", fetch });
+    const err = await api.call("sendMessage", {}).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PlatformError);
+    expect(err).toMatchObject({ method: "sendMessage", status: 400, description: "Bad Request: chat not found" });
+  });
+});

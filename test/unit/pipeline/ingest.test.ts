@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import type { InboundMessage } from "../../../edge/channels/types.js";
+import { ingest, type QueueJob } from "../../../edge/pipeline/ingest.js";
+import type { DedupStore } from "../../../edge/services/dedup.js";
+
+const message = (id: string): InboundMessage => ({
+  id,
+  address: { channel: "telegram", account: "1", chat: "42" },
+  userKey: "telegram:1:42",
+  region: "eu",
+  sentAt: 0,
+  content: { kind: "text", text: "hi" },
+});
+
+function memoryDedup(): DedupStore & { keys: Set<string> } {
+  const keys = new Set<string>();
+  return {
+    keys,
+    claim: async (id) => (keys.has(id) ? false : (keys.add(id), true)),
+    release: async (id) => void keys.delete(id),
+  };
+}
+
+describe("ingest", () => {
+  it("queues new deliveries and refuses repeated ones", async () => {
+    const dedup = memoryDedup();
+    const sent: QueueJob[] = [];
+    const deps = { dedup: () => dedup, queue: { sendBatch: async (b: Array<{ body: QueueJob }>) => void sent.push(...b.map((m) => m.body)) }, dedupTtlSeconds: 60 };
+    expect(await ingest([message("a")], deps)).toEqual({ accepted: ["a"], duplicates: [] });
+    expect(await ingest([message("a"), message("b")], deps)).toEqual({ accepted: ["b"], duplicates: ["a"] });
+    expect(sent.map((j) => j.message.id)).toEqual(["a", "b"]);
+  });
+
+  it("releases its claims when the queue refuses, so the platform's retry is accepted", async () => {
+    const dedup = memoryDedup();
+    const failing = { sendBatch: async () => Promise.reject(new Error("queue unavailable")) };
+    await expect(ingest([message("c")], { dedup: () => dedup, queue: failing, dedupTtlSeconds: 60 })).rejects.toThrow("queue unavailable");
+    expect(dedup.keys.has("c")).toBe(false);
+    const ok = { sendBatch: async () => undefined };
+    expect(await ingest([message("c")], { dedup: () => dedup, queue: ok, dedupTtlSeconds: 60 })).toEqual({ accepted: ["c"], duplicates: [] });
+  });
+});
