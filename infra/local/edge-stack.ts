@@ -89,7 +89,8 @@ export interface EdgeOptions {
   /** Where the Worker's outbound calls go: the stand-ins' URLs. */
   endpoints: { telegram: string; origin: string; redis: Record<string, string> };
   settings?: Record<string, string>;
-  consumers?: Record<string, QueueConsumerOptions>;
+  /** Overrides of wrangler.toml's consumer settings per queue; null runs no consumer (acks only). */
+  consumers?: Record<string, QueueConsumerOptions> | null;
   port?: number;
   /** Discard the Worker's logs (as the platform's log pipeline would take them off the machine). */
   quiet?: boolean;
@@ -118,9 +119,10 @@ export async function startEdge(options: EdgeOptions): Promise<{ mf: Miniflare; 
     ),
     ...options.settings,
   };
-  const queueConsumers = Object.fromEntries(
-    Object.entries(bindings.queueConsumers).map(([q, c]) => [q, { ...c, ...options.consumers?.[q] }]),
-  );
+  const queueConsumers =
+    options.consumers === null
+      ? {}
+      : Object.fromEntries(Object.entries(bindings.queueConsumers).map(([q, c]) => [q, { ...c, ...options.consumers?.[q] }]));
   const mf = new Miniflare({
     modules: true,
     scriptPath: "dist/index.js",
