@@ -7,6 +7,9 @@ import { deliver, RetryDelivery } from "./deliver.js";
 import type { QueueJob } from "./ingest.js";
 import { regionServices } from "./services.js";
 
+/** Dead-letter queues are named after their queue plus this suffix (wrangler.toml, every environment). */
+const DEAD_LETTER_SUFFIX = "-dlq";
+
 /**
  * The queue consumer: each message's journey from the queue to the user's screen. Messages of one
  * user run one after another, in the order they were sent, so replies never overtake each other;
@@ -15,7 +18,7 @@ import { regionServices } from "./services.js";
  */
 export async function consume(batch: MessageBatch<QueueJob>, env: object): Promise<void> {
   const config = loadConfig(env);
-  if (batch.queue.endsWith("-dlq")) return deadLetter(batch, config);
+  if (batch.queue.endsWith(DEAD_LETTER_SUFFIX)) return deadLetter(batch, config);
 
   const byUser = new Map<string, Array<Message<QueueJob>>>();
   for (const m of batch.messages) {

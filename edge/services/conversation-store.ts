@@ -38,6 +38,8 @@ export interface RateLimitOptions {
 const blockedCache = new Map<string, number>();
 
 type StoredTurn = Turn & { at: number };
+/** Wrapped in an object: the client decodes stored JSON, and a reply may itself look like JSON. */
+type SavedReply = { text: string };
 
 export function createConversationStore(redis: Redis, limit: RateLimitOptions): ConversationStore {
   const sessionKey = (userKey: string) => `session:${userKey}`;
@@ -47,7 +49,7 @@ export function createConversationStore(redis: Redis, limit: RateLimitOptions): 
     async begin(userKey, messageId) {
       const batch = new CommandBatch(redis);
       const history = batch.add<StoredTurn[]>((p) => p.lrange(sessionKey(userKey), -MAX_STORED_TURNS, -1));
-      const saved = batch.add<string | null>((p) => p.get(replyKey(messageId)));
+      const saved = batch.add<SavedReply | null>((p) => p.get(replyKey(messageId)));
       const limiter = new Ratelimit({
         // The limiter calls only evalsha/eval (and eval on NOSCRIPT); the batch carries them in the pipeline.
         redis: batch.scriptPort as unknown as Redis,
@@ -64,7 +66,7 @@ export function createConversationStore(redis: Redis, limit: RateLimitOptions): 
       return {
         allowed: result.success,
         history: (turns ?? []).map(({ role, content }) => ({ role, content })),
-        savedReply: savedReply === null ? null : String(savedReply),
+        savedReply: savedReply?.text ?? null,
       };
     },
 
@@ -74,7 +76,7 @@ export function createConversationStore(redis: Redis, limit: RateLimitOptions): 
       tx.rpush(sessionKey(userKey), ...turns.map((t): StoredTurn => ({ ...t, at: now })));
       tx.ltrim(sessionKey(userKey), -MAX_STORED_TURNS, -1);
       tx.expire(sessionKey(userKey), ttlSeconds);
-      tx.set(replyKey(messageId), reply, { ex: ttlSeconds });
+      tx.set(replyKey(messageId), { text: reply } satisfies SavedReply, { ex: ttlSeconds });
       await tx.exec();
     },
 

@@ -62,12 +62,15 @@ describe("messages that keep failing", () => {
     expect(stack.emulator.requests).toHaveLength(1);
   });
 
-  it("a delivery that fails once is retried by the queue and answered exactly once", async () => {
+  it("a delivery that fails once is retried by the queue and answered exactly once, unchanged", async () => {
+    // A reply that is itself JSON must come back from the saved copy as the same text.
+    const reply = '{"opening_hours": "9-17", "days": [1, 2, 3]}';
+    stack.emulator.enqueue({ content: reply });
     stack.telegram.failNext("sendMessage", { kind: "error", status: 502, retryAfter: 0 });
     await stack.sendUpdate(textUpdate(802, "second chance"));
     await stack.telegram.waitForMessages(1, { chatId: 802, timeoutMs: 10_000 });
     await sleep(800);
-    expect(stack.telegram.sent(802)).toHaveLength(1);
+    expect(stack.telegram.sent(802).map((m) => m.text)).toEqual([reply]);
     expect(stack.emulator.requests.filter((r) => r.body.messages?.at(-1)?.content === "second chance")).toHaveLength(1);
   });
 });
