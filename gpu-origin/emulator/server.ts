@@ -1,6 +1,7 @@
 import { randomUUID, timingSafeEqual, createHash } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { readBody, sendJson } from "../../infra/local/http.js";
 
 /**
  * An OpenAI-compatible stand-in for a vLLM server running openai/gpt-oss-20b, for the local stack and
@@ -74,28 +75,28 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const path = new URL(req.url ?? "/", "http://emulator").pathname;
     if (req.method === "GET" && path === "/health") return void res.writeHead(200).end();
     const authorized = checkKey(req, options.apiKey);
-    if (path.startsWith("/v1/") && !authorized) return json(res, 401, { error: "Unauthorized" });
+    if (path.startsWith("/v1/") && !authorized) return sendJson(res, 401, { error: "Unauthorized" });
     if (req.method === "GET" && path === "/v1/models") {
-      return json(res, 200, {
+      return sendJson(res, 200, {
         object: "list",
         data: [{ id: EMULATED_MODEL, object: "model", created: now(), owned_by: "vllm", root: EMULATED_MODEL, parent: null, max_model_len: 131072 }],
       });
     }
     if (req.method !== "POST" || path !== "/v1/chat/completions") {
-      return json(res, 404, vllmError("Not Found", "NotFoundError", 404));
+      return sendJson(res, 404, vllmError("Not Found", "NotFoundError", 404));
     }
     let body: ChatRequest;
     try {
-      body = JSON.parse(await readBody(req)) as ChatRequest;
+      body = JSON.parse(String(await readBody(req))) as ChatRequest;
     } catch {
-      return json(res, 400, vllmError("Invalid JSON body", "BadRequestError", 400));
+      return sendJson(res, 400, vllmError("Invalid JSON body", "BadRequestError", 400));
     }
     requests.push({ path, authorized, body });
     if (body.model !== EMULATED_MODEL) {
-      return json(res, 404, vllmError(`The model \`${String(body.model)}\` does not exist.`, "NotFoundError", 404));
+      return sendJson(res, 404, vllmError(`The model \`${String(body.model)}\` does not exist.`, "NotFoundError", 404));
     }
     if (!Array.isArray(body.messages) || body.messages.length === 0) {
-      return json(res, 400, vllmError("messages must be a non-empty list", "BadRequestError", 400));
+      return sendJson(res, 400, vllmError("messages must be a non-empty list", "BadRequestError", 400));
     }
     const turn = script.shift() ?? {};
     if (turn.hang) {
@@ -104,7 +105,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       return;
     }
     if (turn.status) {
-      return json(res, turn.status, vllmError("Scripted failure", turn.status >= 500 ? "InternalServerError" : "BadRequestError", turn.status));
+      return sendJson(res, turn.status, vllmError("Scripted failure", turn.status >= 500 ? "InternalServerError" : "BadRequestError", turn.status));
     }
     const content = turn.content ?? defaultReply(body.messages);
     const reasoning = turn.reasoning ?? "The user wrote a message. I should answer briefly and helpfully.";
@@ -121,7 +122,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
     if (!body.stream) {
       await sleep(turn.firstTokenMs ?? options.firstTokenMs ?? 0);
-      return json(res, 200, {
+      return sendJson(res, 200, {
         id, object: "chat.completion", created, model: EMULATED_MODEL,
         choices: [{ index: 0, message: { role: "assistant", content, [reasoningField]: reasoning, tool_calls: [] }, logprobs: null, finish_reason: "stop", stop_reason: null }],
         usage,
@@ -200,21 +201,6 @@ function checkKey(req: http.IncomingMessage, key: string | undefined): boolean {
 
 function vllmError(message: string, type: string, code: number) {
   return { error: { message, type, param: null, code } };
-}
-
-function json(res: http.ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
-  res.end(text);
-}
-
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
 }
 
 const now = () => Math.floor(Date.now() / 1000);

@@ -1,5 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { readBody, sendJson } from "./http.js";
 
 /**
  * A local stand-in for the Telegram Bot API (`POST /bot<token>/<method>`), for the local stack and the
@@ -51,20 +52,20 @@ export async function startTelegramStandIn(options: {
 
   const server = http.createServer(async (req, res) => {
     const m = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(new URL(req.url ?? "/", "http://tg").pathname);
-    if (!m) return json(res, 404, { ok: false, error_code: 404, description: "Not Found" });
+    if (!m) return sendJson(res, 404, { ok: false, error_code: 404, description: "Not Found" });
     const [, token, rawMethod = ""] = m;
-    if (token !== options.token) return json(res, 401, { ok: false, error_code: 401, description: "Unauthorized" });
+    if (token !== options.token) return sendJson(res, 401, { ok: false, error_code: 401, description: "Unauthorized" });
     const method = rawMethod.toLowerCase();
     let params: Record<string, unknown>;
     try {
-      params = parseParams(await readBody(req), String(req.headers["content-type"] ?? ""));
+      params = parseParams(String(await readBody(req)), String(req.headers["content-type"] ?? ""));
     } catch {
-      return json(res, 400, { ok: false, error_code: 400, description: "Bad Request: can't parse JSON object" });
+      return sendJson(res, 400, { ok: false, error_code: 400, description: "Bad Request: can't parse JSON object" });
     }
     const fault = faults.get(method)?.shift();
     if (fault?.kind === "error") {
       calls.push({ method, params: { ...params, _failed: fault.status }, at: Date.now() });
-      return json(res, fault.status, {
+      return sendJson(res, fault.status, {
         ok: false,
         error_code: fault.status,
         description: fault.description ?? (fault.status === 429 ? `Too Many Requests: retry after ${fault.retryAfter ?? 1}` : "Internal Server Error"),
@@ -74,12 +75,12 @@ export async function startTelegramStandIn(options: {
     calls.push({ method, params, at: Date.now() });
     for (const wake of waiters) wake();
     const result = answer(method, params);
-    if (result === undefined) return json(res, 404, { ok: false, error_code: 404, description: "Not Found: method not found" });
-    if (typeof result === "string") return json(res, 400, { ok: false, error_code: 400, description: result });
+    if (result === undefined) return sendJson(res, 404, { ok: false, error_code: 404, description: "Not Found: method not found" });
+    if (typeof result === "string") return sendJson(res, 400, { ok: false, error_code: 400, description: result });
     if (method === "sendmessage") options.onMessage?.(String(params.chat_id), String(params.text));
     // The message is delivered, but the bot never hears so.
     if (fault?.kind === "drop-after-delivery") return void res.socket?.destroy();
-    json(res, 200, { ok: true, result: result.value });
+    sendJson(res, 200, { ok: true, result: result.value });
   });
 
   function answer(method: string, params: Record<string, unknown>): { value: unknown } | string | undefined {
@@ -155,17 +156,3 @@ function parseParams(body: string, contentType: string): Record<string, unknown>
   return Object.fromEntries(new URLSearchParams(body));
 }
 
-function json(res: http.ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
-  res.end(text);
-}
-
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { readBody, sendJson } from "./http.js";
 import { RespConnection, type Reply } from "./resp.js";
 
 /**
@@ -65,7 +66,7 @@ export async function startUpstashShim(options: ShimOptions): Promise<UpstashShi
     const counters = (stats[database.name] = { requests: 0, commands: 0 });
     const server = http.createServer((req, res) => {
       handle(req, res, { redis, scripts, token: database.token, counters }).catch((err: unknown) => {
-        reply(res, 500, { error: `ERR ${(err as Error).message}` });
+        sendJson(res, 500, { error: `ERR ${(err as Error).message}` });
       });
     });
     server.keepAliveTimeout = 60_000;
@@ -103,10 +104,10 @@ type Command = string[];
 
 async function handle(req: http.IncomingMessage, res: http.ServerResponse, ctx: Context): Promise<void> {
   const url = new URL(req.url ?? "/", "http://shim");
-  if (!authorized(req, url, ctx.token)) return reply(res, 401, { error: "Unauthorized" });
+  if (!authorized(req, url, ctx.token)) return sendJson(res, 401, { error: "Unauthorized" });
   const base64 = String(req.headers["upstash-encoding"] ?? "").toLowerCase() === "base64";
-  const body = await readBody(req);
-  if (body === undefined) return reply(res, 413, { error: "ERR request body too large" });
+  const body = await readBody(req, MAX_BODY_BYTES);
+  if (body === undefined) return sendJson(res, 413, { error: "ERR request body too large" });
   ctx.counters.requests += 1;
 
   let parsed: unknown;
@@ -114,28 +115,28 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, ctx: 
     try {
       parsed = JSON.parse(body.toString("utf8"));
     } catch {
-      return reply(res, 400, { error: "ERR failed to parse the request body as JSON" });
+      return sendJson(res, 400, { error: "ERR failed to parse the request body as JSON" });
     }
   }
 
   if (url.pathname === "/pipeline" || url.pathname === "/multi-exec") {
     const commands = toCommands(parsed);
-    if (!commands) return reply(res, 400, { error: "ERR the body must be an array of commands, each an array of strings and numbers" });
+    if (!commands) return sendJson(res, 400, { error: "ERR the body must be an array of commands, each an array of strings and numbers" });
     ctx.counters.commands += commands.length;
     const replies =
       url.pathname === "/pipeline" ? await run(ctx, commands) : await runTransaction(ctx, commands);
-    if (!replies) return reply(res, 400, { error: "EXECABORT Transaction discarded" });
-    return reply(res, 200, replies.map((r) => envelope(r, base64)));
+    if (!replies) return sendJson(res, 400, { error: "EXECABORT Transaction discarded" });
+    return sendJson(res, 200, replies.map((r) => envelope(r, base64)));
   }
 
   // One command: the JSON array body, or the path segments (`/set/key/value`) followed by the body.
   const segments = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
   const command = segments.length > 0 ? [...segments, ...(parsed === undefined ? [] : [String(parsed)])] : toCommand(parsed);
-  if (!command || command.length === 0) return reply(res, 400, { error: "ERR the body must be a command: an array of strings and numbers" });
+  if (!command || command.length === 0) return sendJson(res, 400, { error: "ERR the body must be a command: an array of strings and numbers" });
   ctx.counters.commands += 1;
   const [result] = await run(ctx, [command]);
   const out = envelope(result!, base64);
-  reply(res, "error" in out ? 400 : 200, out);
+  sendJson(res, "error" in out ? 400 : 200, out);
 }
 
 function authorized(req: http.IncomingMessage, url: URL, token: string): boolean {
@@ -144,22 +145,6 @@ function authorized(req: http.IncomingMessage, url: URL, token: string): boolean
   const a = createHash("sha256").update(given).digest();
   const b = createHash("sha256").update(token).digest();
   return timingSafeEqual(a, b);
-}
-
-function readBody(req: http.IncomingMessage): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        req.destroy();
-        resolve(undefined);
-      } else chunks.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
 }
 
 function toCommand(value: unknown): Command | undefined {
@@ -218,12 +203,6 @@ function encode(r: Reply, base64: boolean): unknown {
     case "array":
       return r.value === null ? null : r.value.map((item) => encode(item, base64));
   }
-}
-
-function reply(res: http.ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
-  res.end(text);
 }
 
 interface Rewritten {
