@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { telegramChannel } from "./channels/telegram/index.js";
+import { whatsappChannel } from "./channels/whatsapp/index.js";
 import { webhookRoutes } from "./channels/webhook.js";
 import { loadConfig, type Config } from "./config.js";
 import { ConfigError } from "./errors.js";
@@ -19,6 +20,7 @@ export function createApp() {
   });
 
   app.route("/webhooks/telegram", webhookRoutes(telegramChannel));
+  app.route("/webhooks/whatsapp", webhookRoutes(whatsappChannel));
   app.route("/healthz", healthRoutes());
 
   app.notFound((c) => c.json({ error: { code: "not_found", message: "no such route" } }, 404));

@@ -23,6 +23,14 @@ const Settings = z.object({
   TELEGRAM_REGION: z.string().optional(),
   TELEGRAM_BOT_USERNAME: z.string().optional(),
 
+  WHATSAPP_ACCESS_TOKEN: z.string().min(20, "a Cloud API access token").optional(),
+  WHATSAPP_APP_SECRET: z.string().min(16, "the Meta app secret").optional(),
+  WHATSAPP_VERIFY_TOKEN: z.string().min(8, "at least 8 characters").optional(),
+  WHATSAPP_PHONE_NUMBER_ID: z.string().regex(/^\d{5,20}$/, "the numeric phone number id").optional(),
+  WHATSAPP_API_BASE: Url.default("https://graph.facebook.com/v23.0"),
+  WHATSAPP_TEMPLATE_NAME: z.string().regex(/^[a-z0-9_]{1,512}$/, "an approved template's name").optional(),
+  WHATSAPP_TEMPLATE_LANGUAGE: z.string().regex(/^[a-z]{2,3}(_[A-Z]{2})?$/, 'a template language code like "en" or "en_US"').default("en"),
+
   MODEL_NAME: z.string().min(1).default("openai/gpt-oss-20b"),
   MODEL_REASONING_EFFORT: z.enum(["low", "medium", "high"]).default("low"),
   MODEL_MAX_OUTPUT_TOKENS: Int(16, 32_768).default(1024),
@@ -54,10 +62,22 @@ export interface TelegramSettings {
   botUsername: string | undefined;
 }
 
+export interface WhatsAppSettings {
+  accessToken: string;
+  appSecret: string;
+  verifyToken: string;
+  phoneNumberId: string;
+  apiBase: string;
+  /** Template sent instead of free text outside the 24-hour window; none: such replies are kept undelivered. */
+  templateName: string | undefined;
+  templateLanguage: string;
+}
+
 export interface Config {
   regionFile: RegionFile;
   regions: Record<RegionId, RegionSettings>;
   telegram: TelegramSettings | undefined;
+  whatsapp: WhatsAppSettings | undefined;
   model: {
     name: string;
     reasoningEffort: "low" | "medium" | "high";
@@ -133,12 +153,25 @@ export function parseConfig(env: Record<string, unknown>): Config {
       botUsername: s.TELEGRAM_BOT_USERNAME,
     };
   }
+  let whatsapp: WhatsAppSettings | undefined;
+  if (s.WHATSAPP_ACCESS_TOKEN || s.WHATSAPP_APP_SECRET || s.WHATSAPP_VERIFY_TOKEN || s.WHATSAPP_PHONE_NUMBER_ID) {
+    whatsapp = {
+      accessToken: s.WHATSAPP_ACCESS_TOKEN ?? need("WHATSAPP_ACCESS_TOKEN"),
+      appSecret: s.WHATSAPP_APP_SECRET ?? need("WHATSAPP_APP_SECRET"),
+      verifyToken: s.WHATSAPP_VERIFY_TOKEN ?? need("WHATSAPP_VERIFY_TOKEN"),
+      phoneNumberId: s.WHATSAPP_PHONE_NUMBER_ID ?? need("WHATSAPP_PHONE_NUMBER_ID"),
+      apiBase: s.WHATSAPP_API_BASE.replace(/\/+$/, ""),
+      templateName: s.WHATSAPP_TEMPLATE_NAME,
+      templateLanguage: s.WHATSAPP_TEMPLATE_LANGUAGE,
+    };
+  }
   if (missing.length) throw new ConfigError(`missing setting${missing.length > 1 ? "s" : ""}: ${missing.join(", ")}`);
 
   return {
     regionFile: file,
     regions,
     telegram,
+    whatsapp,
     model: {
       name: s.MODEL_NAME,
       reasoningEffort: s.MODEL_REASONING_EFFORT,

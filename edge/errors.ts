@@ -9,12 +9,23 @@ export class PlatformError extends Error {
   constructor(
     readonly platform: string,
     readonly method: string,
+    /** HTTP status of the platform's answer. */
     readonly status: number,
     readonly description: string,
-    /** Seconds the platform asked us to wait before the next call. */
+    /** Seconds to wait before the next call: the platform's retry_after, or a backoff for its rate limits. */
     readonly retryAfterSeconds?: number,
+    /** The platform's own error code (WhatsApp's 131056, …), when it gives one. */
+    readonly code?: number,
   ) {
-    super(`${platform} ${method} failed with ${status}: ${description}`);
+    super(`${platform} ${method} failed with ${status}${code ? ` (${code})` : ""}: ${description}`);
+  }
+}
+
+/** The platform accepts no free text to this user now (WhatsApp, 24 h after their last message). */
+export class WindowClosedError extends Error {
+  override readonly name = "WindowClosedError";
+  constructor(readonly platform: string) {
+    super(`${platform} accepts no free-form message to this user now`);
   }
 }
 

@@ -1,10 +1,12 @@
 import type { Config } from "../config.js";
 import { telegramChannel } from "./telegram/index.js";
+import { whatsappChannel } from "./whatsapp/index.js";
 import type { ChannelAdapter, ChannelName, ChannelSender } from "./types.js";
 
 /** Every channel, by name. A new channel is one folder and one line here. */
 export const channels: { [N in ChannelName]: ChannelAdapter<never> } = {
   telegram: telegramChannel as ChannelAdapter<never>,
+  whatsapp: whatsappChannel as ChannelAdapter<never>,
 };
 
 const senders = new WeakMap<Config, Map<ChannelName, ChannelSender>>();

@@ -15,7 +15,18 @@ import { MalformedPayload, type ChannelAdapter } from "./types.js";
  * app.route("/webhooks/telegram", webhookRoutes(telegramChannel));
  */
 export function webhookRoutes<S>(adapter: ChannelAdapter<S>) {
-  return new Hono<AppEnv>().post(
+  const routes = new Hono<AppEnv>();
+  if (adapter.handshake) {
+    const handshake = adapter.handshake.bind(adapter);
+    routes.get("/", async (c) => {
+      const settings = adapter.settings(c.get("config"));
+      if (settings === undefined) throw new HTTPException(404, { message: `the ${adapter.name} channel is not configured` });
+      const answer = await handshake(new URL(c.req.url).searchParams, settings);
+      if (answer === null) throw new HTTPException(403, { message: "verification failed" });
+      return c.text(answer);
+    });
+  }
+  return routes.post(
     "/",
     bodyLimit({
       maxSize: adapter.maxBodyBytes,
@@ -42,7 +53,7 @@ export function webhookRoutes<S>(adapter: ChannelAdapter<S>) {
       }
       let messages;
       try {
-        messages = adapter.parse(payload, settings);
+        messages = adapter.parse(payload, settings, config);
       } catch (err) {
         if (err instanceof MalformedPayload) throw new HTTPException(400, { message: err.message });
         throw err;

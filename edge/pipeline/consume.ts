@@ -1,10 +1,9 @@
 import { senderFor } from "../channels/index.js";
-import type { ChannelSender, InboundMessage } from "../channels/types.js";
 import { loadConfig, type Config } from "../config.js";
 import { errorKind, log } from "../log.js";
-import { converse } from "./converse.js";
-import { deliver, RetryDelivery } from "./deliver.js";
+import { RetryDelivery } from "./deliver.js";
 import type { QueueJob } from "./ingest.js";
+import { respond } from "./respond.js";
 import { regionServices } from "./services.js";
 
 /** Dead-letter queues are named after their queue plus this suffix (wrangler.toml, every environment). */
@@ -44,16 +43,7 @@ async function handle(queued: Message<QueueJob>, config: Config): Promise<void> 
     return queued.retry();
   }
   try {
-    const services = regionServices(config, message.region);
-    const result = await converse(message, {
-      store: services.conversations,
-      llm: services.llm,
-      model: config.model,
-      rateLimit: config.rateLimit,
-      sessionTtlSeconds: services.settings.sessionTtlSeconds,
-      whileThinking: () => keepTyping(sender, message),
-    });
-    const delivery = result.reply === null ? undefined : await deliver(sender, message.address, result.reply);
+    const { result, delivery } = await respond(message, sender, config);
     queued.ack();
     log.info("message.handled", {
       ...fields,
@@ -71,14 +61,6 @@ async function handle(queued: Message<QueueJob>, config: Config): Promise<void> 
     log.warn("message.retry", { ...fields, error: errorKind(err), delaySeconds });
     queued.retry({ delaySeconds });
   }
-}
-
-/** Starts "typing…" now and refreshes it until the returned function is called. */
-function keepTyping(sender: ChannelSender, message: InboundMessage): () => void {
-  const show = () => sender.typing(message.address).catch(() => {}); // cosmetic: never fails a reply
-  void show();
-  const timer = setInterval(show, sender.typingRefreshMs);
-  return () => clearInterval(timer);
 }
 
 /** 1 s, 2 s, 4 s… capped at a minute: a transient outage clears without hammering the origin. */

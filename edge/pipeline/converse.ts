@@ -26,6 +26,8 @@ export interface ConverseDeps {
   sessionTtlSeconds: number;
   /** Called while the model works: shows "typing…" and returns the function that stops it. */
   whileThinking?: () => () => void;
+  /** Sees each piece of the model's answer as it streams. */
+  onText?: (piece: string) => void;
 }
 
 /**
@@ -66,7 +68,7 @@ export async function converse(message: InboundMessage, deps: ConverseDeps): Pro
   const stopThinking = deps.whileThinking?.() ?? (() => {});
   let completion;
   try {
-    completion = await deps.llm.complete(prompt.messages);
+    completion = await deps.llm.complete(prompt.messages, deps.onText);
   } catch (err) {
     if (!(err instanceof UpstreamModelError)) throw err;
     log.warn("model.failed", { id: message.id, region: message.region, failure: err.failure });

@@ -1,6 +1,6 @@
 import type { Address, ChannelSender } from "../channels/types.js";
 import { splitMessage } from "../core/split-message.js";
-import { NetworkError, PlatformError } from "../errors.js";
+import { NetworkError, PlatformError, WindowClosedError } from "../errors.js";
 
 /** Nothing was delivered and the platform asked to wait (or failed): the whole delivery may be retried. */
 export class RetryDelivery extends Error {
@@ -10,7 +10,13 @@ export class RetryDelivery extends Error {
   }
 }
 
-export type DeliveryOutcome = "delivered" | "unconfirmed" | "refused" | "partial";
+/**
+ * delivered: every chunk sent; template: the platform took a template instead of free text;
+ * undeliverable: the platform takes no free text now and there is no template (the reply is kept);
+ * unconfirmed: a send's outcome is unknown; refused: the platform refused for good; partial: some
+ * chunks reached the user before a failure.
+ */
+export type DeliveryOutcome = "delivered" | "template" | "undeliverable" | "unconfirmed" | "refused" | "partial";
 
 export interface DeliveryResult {
   outcome: DeliveryOutcome;
@@ -28,15 +34,20 @@ export async function deliver(sender: ChannelSender, to: Address, text: string):
   let delivered = 0;
   for (const chunk of chunks) {
     try {
-      await sender.send(to, chunk);
+      const how = await sender.send(to, chunk);
       delivered += 1;
+      // One template invites the user back; the rest of the reply cannot follow it as free text.
+      if (how === "template") return { outcome: "template", chunks: chunks.length, delivered };
     } catch (err) {
       const error = err instanceof Error ? err.name : "unknown";
+      if (err instanceof WindowClosedError && delivered === 0) {
+        return { outcome: "undeliverable", chunks: chunks.length, delivered, error };
+      }
       if (err instanceof NetworkError) {
         // The platform may have delivered it: a repeat could show the user the same text twice.
         return { outcome: "unconfirmed", chunks: chunks.length, delivered, error };
       }
-      if (delivered === 0 && err instanceof PlatformError && (err.status === 429 || err.status >= 500)) {
+      if (delivered === 0 && err instanceof PlatformError && (err.retryAfterSeconds !== undefined || err.status === 429 || err.status >= 500)) {
         throw new RetryDelivery(err.retryAfterSeconds ?? 5, { cause: err });
       }
       return { outcome: delivered === 0 ? "refused" : "partial", chunks: chunks.length, delivered, error };

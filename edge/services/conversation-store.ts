@@ -22,6 +22,8 @@ export interface ConversationStore {
    */
   save(userKey: string, messageId: string, turns: Turn[], reply: string, ttlSeconds: number): Promise<void>;
   clear(userKey: string): Promise<void>;
+  /** Keeps a reply the channel could not deliver (no free-text window, no template), for the retention period. */
+  recordUndelivered(userKey: string, messageId: string, reply: string, ttlSeconds: number): Promise<void>;
   /** True the first time in `cooldownSeconds` that this user is told to slow down. */
   claimSlowDownNotice(userKey: string, cooldownSeconds: number): Promise<boolean>;
 }
@@ -82,6 +84,13 @@ export function createConversationStore(redis: Redis, limit: RateLimitOptions): 
 
     async clear(userKey) {
       await redis.del(sessionKey(userKey));
+    },
+
+    async recordUndelivered(userKey, messageId, reply, ttlSeconds) {
+      const tx = redis.multi();
+      tx.rpush(`undelivered:${userKey}`, { messageId, text: reply, at: Date.now() });
+      tx.expire(`undelivered:${userKey}`, ttlSeconds);
+      await tx.exec();
     },
 
     async claimSlowDownNotice(userKey, cooldownSeconds) {

@@ -3,11 +3,18 @@ import { startEmulator, type Emulator, type EmulatorOptions } from "../../gpu-or
 import { RespConnection } from "./resp.js";
 import { startTelegramStandIn, type TelegramStandIn } from "./telegram-stand-in.js";
 import { startUpstashShim, type UpstashShim } from "./upstash-shim.js";
+import { signWhatsAppBody, startWhatsAppStandIn, type WhatsAppStandIn } from "./whatsapp-stand-in.js";
 import { workerBindings, type QueueConsumerOptions } from "./worker-bindings.js";
 
 export const TELEGRAM_TOKEN = "7000000001:AAHtestTokenForTheLocalStandIn_xyz";
 export const TELEGRAM_SECRET = "test-webhook-secret-0123456789";
 export const ORIGIN_KEY = "origin-key";
+export const WHATSAPP = {
+  accessToken: "EAAG-test-access-token-0123456789",
+  appSecret: "test-app-secret-0123456789abcdef",
+  verifyToken: "test-verify-token",
+  phoneNumberId: "106540352242922",
+} as const;
 export const REGION_IDS = ["eu", "us", "apac"] as const;
 const REGIONS = REGION_IDS;
 /** Logical Redis databases of the test stack, apart from the local stack's (1–3). */
@@ -19,9 +26,12 @@ export interface Stack {
   shim: UpstashShim;
   emulator: Emulator;
   telegram: TelegramStandIn;
+  whatsapp: WhatsAppStandIn;
   redis: Record<(typeof REGIONS)[number], RespConnection>;
   /** POSTs a Telegram update to the webhook, with the right secret unless told otherwise. */
   sendUpdate(update: unknown, opts?: { secret?: string | null; body?: string; contentType?: string }): Promise<Response>;
+  /** POSTs a WhatsApp webhook, signed with the app secret unless told otherwise. */
+  sendWhatsApp(payload: unknown, opts?: { signature?: string | null; body?: string }): Promise<Response>;
   close(): Promise<void>;
 }
 
@@ -51,8 +61,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   });
   const emulator = await startEmulator({ apiKey: ORIGIN_KEY, ...options.emulator });
   const telegram = await startTelegramStandIn({ token: TELEGRAM_TOKEN });
+  const whatsapp = await startWhatsAppStandIn({ accessToken: WHATSAPP.accessToken });
   const { mf, url } = await startEdge({
-    endpoints: { telegram: telegram.url, origin: emulator.url, redis: shim.urls },
+    endpoints: { telegram: telegram.url, whatsapp: whatsapp.url, origin: emulator.url, redis: shim.urls },
     ...(options.settings ? { settings: options.settings } : {}),
     ...(options.consumers ? { consumers: options.consumers } : {}),
     ...(options.port !== undefined ? { port: options.port } : {}),
@@ -69,17 +80,29 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     }) as unknown as Promise<Response>;
   };
 
+  const sendWhatsApp: Stack["sendWhatsApp"] = (payload, opts = {}) => {
+    const body = opts.body ?? JSON.stringify(payload);
+    const signature = opts.signature === undefined ? signWhatsAppBody(WHATSAPP.appSecret, body) : opts.signature;
+    return mf.dispatchFetch(new URL("/webhooks/whatsapp", url), {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(signature !== null ? { "x-hub-signature-256": signature } : {}) },
+      body,
+    }) as unknown as Promise<Response>;
+  };
+
   return {
     mf,
     url,
     shim,
     emulator,
     telegram,
+    whatsapp,
     redis,
     sendUpdate,
+    sendWhatsApp,
     close: async () => {
       await mf.dispose();
-      await Promise.all([shim.close(), emulator.close(), telegram.close()]);
+      await Promise.all([shim.close(), emulator.close(), telegram.close(), whatsapp.close()]);
       for (const c of Object.values(redis)) c.close();
     },
   };
@@ -87,7 +110,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
 export interface EdgeOptions {
   /** Where the Worker's outbound calls go: the stand-ins' URLs. */
-  endpoints: { telegram: string; origin: string; redis: Record<string, string> };
+  endpoints: { telegram: string; whatsapp?: string; origin: string; redis: Record<string, string> };
   settings?: Record<string, string>;
   /** Overrides of wrangler.toml's consumer settings per queue; null runs no consumer (acks only). */
   consumers?: Record<string, QueueConsumerOptions> | null;
@@ -104,6 +127,15 @@ export async function startEdge(options: EdgeOptions): Promise<{ mf: Miniflare; 
     TELEGRAM_BOT_TOKEN: TELEGRAM_TOKEN,
     TELEGRAM_WEBHOOK_SECRET: TELEGRAM_SECRET,
     TELEGRAM_API_BASE: options.endpoints.telegram,
+    ...(options.endpoints.whatsapp
+      ? {
+          WHATSAPP_API_BASE: options.endpoints.whatsapp,
+          WHATSAPP_ACCESS_TOKEN: WHATSAPP.accessToken,
+          WHATSAPP_APP_SECRET: WHATSAPP.appSecret,
+          WHATSAPP_VERIFY_TOKEN: WHATSAPP.verifyToken,
+          WHATSAPP_PHONE_NUMBER_ID: WHATSAPP.phoneNumberId,
+        }
+      : {}),
     MODEL_FIRST_TOKEN_TIMEOUT_MS: "1500",
     MODEL_TIMEOUT_MS: "5000",
     ...Object.fromEntries(
@@ -155,3 +187,37 @@ export function textUpdate(userId: number, text: string, updateId = nextUpdateId
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let nextWamid = 1;
+
+/** A WhatsApp messages webhook from `waId`, shaped as Meta sends it. `message` overrides the text message. */
+export function whatsappPayload(waId: string, text: string, opts: { message?: Record<string, unknown>; timestamp?: number; wamid?: string } = {}) {
+  const wamid = opts.wamid ?? `wamid.HBgL${waId}FQIAEhggQTE${String(nextWamid++).padStart(6, "0")}`;
+  return {
+    object: "whatsapp_business_account",
+    entry: [
+      {
+        id: "102290129340398",
+        changes: [
+          {
+            value: {
+              messaging_product: "whatsapp",
+              metadata: { display_phone_number: "15550783881", phone_number_id: WHATSAPP.phoneNumberId },
+              contacts: [{ profile: { name: "Sheena Nelson" }, wa_id: waId }],
+              messages: [
+                opts.message ?? {
+                  from: waId,
+                  id: wamid,
+                  timestamp: String(opts.timestamp ?? Math.floor(Date.now() / 1000)),
+                  text: { body: text },
+                  type: "text",
+                },
+              ],
+            },
+            field: "messages",
+          },
+        ],
+      },
+    ],
+  };
+}

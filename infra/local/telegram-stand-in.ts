@@ -1,6 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { readBody, sendJson } from "./http.js";
+import { MessageLog } from "./message-log.js";
 
 /**
  * A local stand-in for the Telegram Bot API (`POST /bot<token>/<method>`), for the local stack and the
@@ -41,14 +42,8 @@ export async function startTelegramStandIn(options: {
 }): Promise<TelegramStandIn> {
   const calls: TelegramCall[] = [];
   const faults = new Map<string, TelegramFault[]>();
-  const waiters = new Set<() => void>();
+  const delivered = new MessageLog();
   let nextMessageId = 1;
-
-  const sent = (chatId?: number | string) =>
-    calls
-      .filter((c) => c.method === "sendmessage" && !("_failed" in c.params))
-      .map((c) => ({ chatId: String(c.params.chat_id), text: String(c.params.text) }))
-      .filter((m) => chatId === undefined || m.chatId === String(chatId));
 
   const server = http.createServer(async (req, res) => {
     const m = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(new URL(req.url ?? "/", "http://tg").pathname);
@@ -73,11 +68,13 @@ export async function startTelegramStandIn(options: {
       });
     }
     calls.push({ method, params, at: Date.now() });
-    for (const wake of waiters) wake();
     const result = answer(method, params);
     if (result === undefined) return sendJson(res, 404, { ok: false, error_code: 404, description: "Not Found: method not found" });
     if (typeof result === "string") return sendJson(res, 400, { ok: false, error_code: 400, description: result });
-    if (method === "sendmessage") options.onMessage?.(String(params.chat_id), String(params.text));
+    if (method === "sendmessage") {
+      delivered.add({ chatId: String(params.chat_id), text: String(params.text) });
+      options.onMessage?.(String(params.chat_id), String(params.text));
+    }
     // The message is delivered, but the bot never hears so.
     if (fault?.kind === "drop-after-delivery") return void res.socket?.destroy();
     sendJson(res, 200, { ok: true, result: result.value });
@@ -118,30 +115,16 @@ export async function startTelegramStandIn(options: {
   return {
     url: `http://${options.host ?? "127.0.0.1"}:${port}`,
     calls,
-    sent,
+    sent: (chatId) => delivered.list(chatId),
     failNext: (method, ...f) => {
       const key = method.toLowerCase();
       faults.set(key, [...(faults.get(key) ?? []), ...f]);
     },
-    waitForMessages: (count, opts = {}) =>
-      new Promise((resolve, reject) => {
-        const check = () => {
-          const got = sent(opts.chatId);
-          if (got.length < count) return false;
-          waiters.delete(check);
-          clearTimeout(timer);
-          resolve(got);
-          return true;
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`expected ${count} Telegram messages${opts.chatId ? ` to chat ${opts.chatId}` : ""}, got ${sent(opts.chatId).length}`));
-        }, opts.timeoutMs ?? 10_000);
-        if (!check()) waiters.add(check);
-      }),
+    waitForMessages: (count, opts) => delivered.waitFor(count, opts),
     reset: () => {
       calls.length = 0;
       faults.clear();
+      delivered.clear();
     },
     close: async () => {
       server.closeAllConnections();

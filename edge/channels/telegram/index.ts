@@ -46,7 +46,9 @@ export const telegramChannel: ChannelAdapter<TelegramSettings> = {
         channel: "telegram",
         account,
         chat: String(message.chat.id),
-        ...(message.chat.type === "private" ? {} : { replyTo: message.message_id }),
+        messageId: String(message.message_id),
+        ...(message.chat.type === "private" ? {} : { quote: true }),
+        lastUserMessageAt: message.date * 1000,
       },
       userKey: `telegram:${account}:${user}`,
       region: settings.region,
@@ -68,8 +70,9 @@ export const telegramChannel: ChannelAdapter<TelegramSettings> = {
           chat_id: to.chat,
           text,
           link_preview_options: { is_disabled: true },
-          ...(to.replyTo ? { reply_parameters: { message_id: to.replyTo, allow_sending_without_reply: true } } : {}),
+          ...(to.quote && to.messageId ? { reply_parameters: { message_id: Number(to.messageId), allow_sending_without_reply: true } } : {}),
         });
+        return "sent";
       },
       async typing(to) {
         await api.call("sendChatAction", { chat_id: to.chat, action: "typing" });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Address, ChannelSender } from "../../../edge/channels/types.js";
-import { NetworkError, PlatformError } from "../../../edge/errors.js";
+import { NetworkError, PlatformError, WindowClosedError } from "../../../edge/errors.js";
 import { deliver, RetryDelivery } from "../../../edge/pipeline/deliver.js";
 
 const to: Address = { channel: "telegram", account: "1", chat: "42" };
@@ -17,6 +17,7 @@ function sender(failures: Array<Error | undefined>): ChannelSender & { delivered
       const failure = failures[call++];
       if (failure) throw failure;
       delivered.push(text);
+      return "sent" as const;
     },
     typing: async () => {},
   };
@@ -52,5 +53,23 @@ describe("deliver", () => {
   it("reports a permanent refusal (the user blocked the bot) without retrying", async () => {
     const s = sender([new PlatformError("telegram", "sendMessage", 403, "Forbidden: bot was blocked by the user")]);
     expect(await deliver(s, to, "hi")).toMatchObject({ outcome: "refused", delivered: 0 });
+  });
+});
+
+describe("deliver outside a platform's free-text window", () => {
+  it("stops after a template, which invites the user back", async () => {
+    const s = sender([]);
+    s.send = async () => "template";
+    expect(await deliver(s, to, long)).toMatchObject({ outcome: "template", delivered: 1 });
+  });
+
+  it("reports the reply undeliverable when no template is configured", async () => {
+    const s = sender([new WindowClosedError("whatsapp")]);
+    expect(await deliver(s, to, "hi")).toMatchObject({ outcome: "undeliverable", delivered: 0 });
+  });
+
+  it("retries later when a platform's rate limit gives a wait, whatever its HTTP status", async () => {
+    const s = sender([new PlatformError("whatsapp", "messages", 400, "pair rate limit hit", 6, 131056)]);
+    await expect(deliver(s, to, "hi")).rejects.toMatchObject({ name: "RetryDelivery", delaySeconds: 6 });
   });
 });

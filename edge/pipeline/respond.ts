@@ -1,0 +1,49 @@
+import type { ChannelSender, InboundMessage } from "../channels/types.js";
+import type { Config } from "../config.js";
+import { converse, type ConverseResult } from "./converse.js";
+import { deliver, type DeliveryResult } from "./deliver.js";
+import { regionServices } from "./services.js";
+
+export interface Responded {
+  result: ConverseResult;
+  /** Undefined when nothing was to be delivered (an excess message past the rate limit). */
+  delivery: DeliveryResult | undefined;
+}
+
+/**
+ * One message, whatever its channel: the conversation step in the user's region, then delivery on
+ * the channel it came from, with "typing…" while the model works and the answer's pieces handed to
+ * `onText` as they stream (web chat and the SSE API show them live).
+ */
+export async function respond(
+  message: InboundMessage,
+  sender: ChannelSender,
+  config: Config,
+  onText?: (piece: string) => void,
+): Promise<Responded> {
+  const services = regionServices(config, message.region);
+  const result = await converse(message, {
+    store: services.conversations,
+    llm: services.llm,
+    model: config.model,
+    rateLimit: config.rateLimit,
+    sessionTtlSeconds: services.settings.sessionTtlSeconds,
+    whileThinking: () => keepTyping(sender, message),
+    ...(onText ? { onText } : {}),
+  });
+  if (result.reply === null) return { result, delivery: undefined };
+  const delivery = await deliver(sender, message.address, result.reply);
+  if (delivery.outcome === "undeliverable") {
+    // Kept, with the region's retention, for when the user writes again.
+    await services.conversations.recordUndelivered(message.userKey, message.id, result.reply, services.settings.sessionTtlSeconds);
+  }
+  return { result, delivery };
+}
+
+/** Starts "typing…" now and refreshes it until the returned function is called. */
+function keepTyping(sender: ChannelSender, message: InboundMessage): () => void {
+  const show = () => sender.typing(message.address).catch(() => {}); // cosmetic: never fails a reply
+  void show();
+  const timer = setInterval(show, sender.typingRefreshMs);
+  return () => clearInterval(timer);
+}
