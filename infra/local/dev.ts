@@ -12,22 +12,20 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import regionFile from "../regions.json" with { type: "json" };
 import { startEmulator, type Emulator } from "../../gpu-origin/emulator/server.js";
+import { localSetting } from "./defaults.js";
 import { startTelegramStandIn, type TelegramStandIn } from "./telegram-stand-in.js";
 import { startUpstashShim, type UpstashShim } from "./upstash-shim.js";
+import { startWhatsAppStandIn, type WhatsAppStandIn } from "./whatsapp-stand-in.js";
 
 const env = process.env;
 const PORT = Number(env.PORT ?? 8787);
 const REDIS_PORT = Number(env.REDIS_PORT ?? 6379);
 const regions = Object.keys(regionFile.regions);
-/** Local ports: shim databases from 8091, emulators from 8101, the Telegram stand-in on 8081. */
+/** Local ports: shim databases from 8091, emulators from 8101, Telegram stand-in 8081, WhatsApp 8082. */
 const SHIM_BASE_PORT = Number(env.SHIM_BASE_PORT ?? 8091);
 const EMULATOR_BASE_PORT = Number(env.EMULATOR_BASE_PORT ?? 8101);
 const TELEGRAM_STAND_IN_PORT = Number(env.TELEGRAM_STAND_IN_PORT ?? 8081);
-
-const defaults = {
-  TELEGRAM_BOT_TOKEN: "7000000001:LOCAL-dev-token-not-a-real-bot",
-  TELEGRAM_WEBHOOK_SECRET: "local-dev-webhook-secret",
-};
+const WHATSAPP_STAND_IN_PORT = Number(env.WHATSAPP_STAND_IN_PORT ?? 8082);
 
 const children: ChildProcess[] = [];
 const closers: Array<() => Promise<void>> = [];
@@ -77,9 +75,20 @@ async function main(): Promise<void> {
     }
   }
 
-  const token = env.TELEGRAM_BOT_TOKEN ?? defaults.TELEGRAM_BOT_TOKEN;
-  settings.TELEGRAM_BOT_TOKEN = token;
-  settings.TELEGRAM_WEBHOOK_SECRET = env.TELEGRAM_WEBHOOK_SECRET ?? defaults.TELEGRAM_WEBHOOK_SECRET;
+  const token = localSetting("TELEGRAM_BOT_TOKEN");
+  for (const name of [
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_WEBHOOK_SECRET",
+    "WHATSAPP_ACCESS_TOKEN",
+    "WHATSAPP_APP_SECRET",
+    "WHATSAPP_VERIFY_TOKEN",
+    "WHATSAPP_PHONE_NUMBER_ID",
+    "HTTP_API_KEYS",
+    "CHAT_TOKEN_SECRET",
+    "ADMIN_TOKEN",
+  ] as const) {
+    settings[name] = localSetting(name);
+  }
   let telegram: TelegramStandIn | undefined;
   if (!env.TELEGRAM_API_BASE) {
     telegram = await startTelegramStandIn({
@@ -91,6 +100,18 @@ async function main(): Promise<void> {
     closers.push(() => telegram!.close());
     settings.TELEGRAM_API_BASE = telegram.url;
     shown.push("telegram bot api stand-in".padEnd(34) + telegram.url);
+  }
+
+  let whatsapp: WhatsAppStandIn | undefined;
+  if (!env.WHATSAPP_API_BASE) {
+    whatsapp = await startWhatsAppStandIn({
+      accessToken: settings.WHATSAPP_ACCESS_TOKEN!,
+      port: WHATSAPP_STAND_IN_PORT,
+      onMessage: (to, text) => console.log(`\n[whatsapp] business → ${to}:\n${indent(text)}\n`),
+    });
+    closers.push(() => whatsapp!.close());
+    settings.WHATSAPP_API_BASE = whatsapp.url;
+    shown.push("whatsapp cloud api stand-in".padEnd(34) + whatsapp.url);
   }
 
   // Every other setting of the README, when given, passes through unchanged.
@@ -124,11 +145,9 @@ async function main(): Promise<void> {
       `  ${"edge (workerd, wrangler dev)".padEnd(34)}${edge}`,
       ...shown.map((s) => `  ${s}`),
       "",
-      "Talk to the bot (the reply shows up here, under [telegram]):",
-      `  curl -s ${edge}/webhooks/telegram -H 'content-type: application/json' \\`,
-      `    -H 'X-Telegram-Bot-Api-Secret-Token: ${settings.TELEGRAM_WEBHOOK_SECRET}' \\`,
-      `    -d '{"update_id":1,"message":{"message_id":1,"date":${Math.floor(Date.now() / 1000)},"chat":{"id":42,"type":"private"},"from":{"id":42,"is_bot":false,"first_name":"Ada"},"text":"Hello!"}}'`,
-      `  (change update_id for each new message: a repeated one is a redelivery, answered once)`,
+      "Talk to the assistant (replies show up here, under [telegram] and [whatsapp]):",
+      `  npm run say -- telegram "Hello!"        (a signed Telegram update, as Telegram would send it)`,
+      `  npm run say -- whatsapp "Hallo!"        (a signed WhatsApp webhook, from a German number)`,
       "",
       `Health: curl -s ${edge}/healthz`,
       "Ctrl-C stops everything.",
