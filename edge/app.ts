@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { telegramChannel } from "./channels/telegram/index.js";
 import { whatsappChannel } from "./channels/whatsapp/index.js";
+import { httpApiRoutes } from "./channels/http/routes.js";
 import { webhookRoutes } from "./channels/webhook.js";
 import { loadConfig, type Config } from "./config.js";
 import { ConfigError } from "./errors.js";
@@ -21,13 +22,17 @@ export function createApp() {
 
   app.route("/webhooks/telegram", webhookRoutes(telegramChannel));
   app.route("/webhooks/whatsapp", webhookRoutes(whatsappChannel));
+  app.route("/v1/messages", httpApiRoutes());
   app.route("/healthz", healthRoutes());
 
   app.notFound((c) => c.json({ error: { code: "not_found", message: "no such route" } }, 404));
 
   app.onError((err, c) => {
     if (err instanceof HTTPException) {
-      return c.json({ error: { code: codeFor(err.status), message: err.message } }, err.status);
+      const res = c.json({ error: { code: codeFor(err.status), message: err.message } }, err.status);
+      // Headers a handler attached to the error (WWW-Authenticate, Retry-After) go out with it.
+      err.res?.headers.forEach((value, name) => res.headers.set(name, value));
+      return res;
     }
     if (err instanceof ConfigError) {
       // The message names the setting, never its value; it is for the operator's logs only.

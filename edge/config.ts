@@ -31,6 +31,11 @@ const Settings = z.object({
   WHATSAPP_TEMPLATE_NAME: z.string().regex(/^[a-z0-9_]{1,512}$/, "an approved template's name").optional(),
   WHATSAPP_TEMPLATE_LANGUAGE: z.string().regex(/^[a-z]{2,3}(_[A-Z]{2})?$/, 'a template language code like "en" or "en_US"').default("en"),
 
+  HTTP_API_KEYS: z
+    .string()
+    .regex(/^\s*([\w-]+:)?[\w.~+/=-]{16,}\s*(,\s*([\w-]+:)?[\w.~+/=-]{16,}\s*)*$/, 'comma-separated keys of 16+ characters, each optionally named: "crm:KEY,shop:KEY"')
+    .optional(),
+
   MODEL_NAME: z.string().min(1).default("openai/gpt-oss-20b"),
   MODEL_REASONING_EFFORT: z.enum(["low", "medium", "high"]).default("low"),
   MODEL_MAX_OUTPUT_TOKENS: Int(16, 32_768).default(1024),
@@ -73,11 +78,17 @@ export interface WhatsAppSettings {
   templateLanguage: string;
 }
 
+export interface HttpApiSettings {
+  /** Named keys; a key given without a name is called key1, key2… by its position. */
+  keys: Array<{ name: string; key: string }>;
+}
+
 export interface Config {
   regionFile: RegionFile;
   regions: Record<RegionId, RegionSettings>;
   telegram: TelegramSettings | undefined;
   whatsapp: WhatsAppSettings | undefined;
+  httpApi: HttpApiSettings | undefined;
   model: {
     name: string;
     reasoningEffort: "low" | "medium" | "high";
@@ -172,6 +183,15 @@ export function parseConfig(env: Record<string, unknown>): Config {
     regions,
     telegram,
     whatsapp,
+    httpApi: s.HTTP_API_KEYS
+      ? {
+          keys: s.HTTP_API_KEYS.split(",").map((entry, i) => {
+            const trimmed = entry.trim();
+            const colon = trimmed.indexOf(":");
+            return colon > 0 ? { name: trimmed.slice(0, colon), key: trimmed.slice(colon + 1) } : { name: `key${i + 1}`, key: trimmed };
+          }),
+        }
+      : undefined,
     model: {
       name: s.MODEL_NAME,
       reasoningEffort: s.MODEL_REASONING_EFFORT,

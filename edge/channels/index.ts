@@ -1,12 +1,12 @@
 import type { Config } from "../config.js";
 import { telegramChannel } from "./telegram/index.js";
 import { whatsappChannel } from "./whatsapp/index.js";
-import type { ChannelAdapter, ChannelName, ChannelSender } from "./types.js";
+import type { ChannelName, ChannelSender, WebhookChannel } from "./types.js";
 
-/** Every channel, by name. A new channel is one folder and one line here. */
-export const channels: { [N in ChannelName]: ChannelAdapter<never> } = {
-  telegram: telegramChannel as ChannelAdapter<never>,
-  whatsapp: whatsappChannel as ChannelAdapter<never>,
+/** The channels whose replies go through the queue, by name. A new one is a folder and a line here. */
+export const webhookChannels: Partial<Record<ChannelName, WebhookChannel<never>>> = {
+  telegram: telegramChannel as WebhookChannel<never>,
+  whatsapp: whatsappChannel as WebhookChannel<never>,
 };
 
 const senders = new WeakMap<Config, Map<ChannelName, ChannelSender>>();
@@ -17,9 +17,9 @@ export function senderFor(config: Config, name: ChannelName): ChannelSender | un
   if (!byName) senders.set(config, (byName = new Map()));
   let sender = byName.get(name);
   if (!sender) {
-    const adapter = channels[name] as ChannelAdapter<unknown>;
-    const settings = adapter.settings(config);
-    if (settings === undefined) return undefined;
+    const adapter = webhookChannels[name] as WebhookChannel<unknown> | undefined;
+    const settings = adapter?.settings(config);
+    if (!adapter || settings === undefined) return undefined;
     sender = adapter.sender(settings);
     byName.set(name, sender);
   }

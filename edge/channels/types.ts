@@ -2,7 +2,7 @@ import type { ParsedCommand } from "../core/commands.js";
 import type { Config } from "../config.js";
 import type { RegionId } from "../core/region-policy.js";
 
-export type ChannelName = "telegram" | "whatsapp";
+export type ChannelName = "telegram" | "whatsapp" | "webchat" | "http";
 
 /** Where a reply goes: enough for the channel to address the chat, nothing more. */
 export interface Address {
@@ -52,30 +52,47 @@ export interface ChannelSender {
   typing(to: Address): Promise<void>;
 }
 
+/** What a channel may read of the request a message arrived on. */
+export interface RequestInfo {
+  headers: Headers;
+  url: URL;
+  /** ISO country of the client, from Cloudflare (request.cf.country, or cf-ipcountry locally). */
+  country: string | undefined;
+}
+
 /**
- * One messaging platform. Every channel has the same surface, so the pipeline never asks which one a
- * message came from.
+ * One way users reach the assistant. Every channel has the same surface: its settings, the
+ * authenticity check, and the parser that turns what arrives into InboundMessages. The pipeline
+ * (respond: converse, then deliver through a ChannelSender) never asks which channel it serves.
  */
 export interface ChannelAdapter<Settings> {
   readonly name: ChannelName;
-  /** Largest webhook body accepted, in bytes; larger ones get 413 before being read. */
+  /** Largest body accepted, in bytes; larger ones get 413 before being read. */
   readonly maxBodyBytes: number;
-  /** How long a delivery id is remembered: longer than the platform keeps redelivering. */
-  readonly dedupTtlSeconds: number;
   /** This channel's settings, or undefined when the deployment does not use it. */
   settings(config: Config): Settings | undefined;
+  /** Authenticity, checked on the raw body in constant time, before any parsing. */
+  verify(request: RequestInfo & { body: ArrayBuffer }, settings: Settings): Promise<boolean>;
   /**
-   * The platform's subscription check (GET on the webhook URL): the body to answer with, or null for
-   * 403. Channels without one answer 405 to GET.
-   */
-  handshake?(query: URLSearchParams, settings: Settings): Promise<string | null>;
-  /** Authenticity of a webhook, checked on the raw body in constant time, before any parsing. */
-  verify(request: { headers: Headers; body: ArrayBuffer }, settings: Settings): Promise<boolean>;
-  /**
-   * The messages in a webhook payload. Throws `MalformedPayload` when it is not the platform's shape;
+   * The messages in what arrived. Throws `MalformedPayload` when it is not the channel's shape;
    * returns [] for updates that are acknowledged and ignored.
    */
-  parse(payload: unknown, settings: Settings, config: Config): InboundMessage[];
+  parse(payload: unknown, settings: Settings, context: { config: Config; request: RequestInfo }): InboundMessage[];
+}
+
+/**
+ * A platform that calls a webhook and takes replies through its own API (Telegram, WhatsApp): the
+ * webhook acks at once and the queue consumer replies through `sender`. Live channels (web chat, the
+ * JSON/SSE API) reply on the connection the message came on, with a ChannelSender per connection.
+ */
+export interface WebhookChannel<Settings> extends ChannelAdapter<Settings> {
+  /** How long a delivery id is remembered: longer than the platform keeps redelivering. */
+  readonly dedupTtlSeconds: number;
+  /**
+   * The platform's subscription check (GET on the webhook URL): the body to answer with, or null for
+   * 403. Channels without one answer 404 to GET.
+   */
+  handshake?(query: URLSearchParams, settings: Settings): Promise<string | null>;
   sender(settings: Settings): ChannelSender;
 }
 

@@ -5,7 +5,8 @@ import type { AppEnv } from "../app.js";
 import { errorKind, log } from "../log.js";
 import { ingest } from "../pipeline/ingest.js";
 import { regionServices } from "../pipeline/services.js";
-import { MalformedPayload, type ChannelAdapter } from "./types.js";
+import { MalformedPayload, type WebhookChannel } from "./types.js";
+import { requestInfo } from "./request-info.js";
 
 /**
  * The webhook of a channel: size limit, authenticity on the raw body, parsing, dedup, enqueue, and a
@@ -14,7 +15,7 @@ import { MalformedPayload, type ChannelAdapter } from "./types.js";
  * @example
  * app.route("/webhooks/telegram", webhookRoutes(telegramChannel));
  */
-export function webhookRoutes<S>(adapter: ChannelAdapter<S>) {
+export function webhookRoutes<S>(adapter: WebhookChannel<S>) {
   const routes = new Hono<AppEnv>();
   if (adapter.handshake) {
     const handshake = adapter.handshake.bind(adapter);
@@ -41,7 +42,8 @@ export function webhookRoutes<S>(adapter: ChannelAdapter<S>) {
       if (settings === undefined) throw new HTTPException(404, { message: `the ${adapter.name} channel is not configured` });
 
       const body = await c.req.arrayBuffer();
-      if (!(await adapter.verify({ headers: c.req.raw.headers, body }, settings))) {
+      const request = requestInfo(c.req.raw);
+      if (!(await adapter.verify({ ...request, body }, settings))) {
         log.warn("webhook.forged", { channel: adapter.name });
         throw new HTTPException(401, { message: "signature or secret token does not match" });
       }
@@ -53,7 +55,7 @@ export function webhookRoutes<S>(adapter: ChannelAdapter<S>) {
       }
       let messages;
       try {
-        messages = adapter.parse(payload, settings, config);
+        messages = adapter.parse(payload, settings, { config, request });
       } catch (err) {
         if (err instanceof MalformedPayload) throw new HTTPException(400, { message: err.message });
         throw err;

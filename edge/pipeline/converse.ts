@@ -2,7 +2,7 @@ import type { InboundMessage } from "../channels/types.js";
 import { REPLIES } from "../core/commands.js";
 import { buildPrompt } from "../core/prompt.js";
 import type { Config } from "../config.js";
-import { UpstreamModelError } from "../errors.js";
+import { UpstreamModelError, type ModelFailure } from "../errors.js";
 import { log } from "../log.js";
 import type { ConversationStore } from "../services/conversation-store.js";
 import type { LlmClient } from "../services/llm.js";
@@ -13,6 +13,8 @@ export interface ConverseResult {
   /** The text to deliver, or null when the user is not to be answered (an excess message). */
   reply: string | null;
   outcome: Outcome;
+  /** Why the model gave no answer, when outcome is model_failed. */
+  failure?: ModelFailure;
   firstTokenMs?: number;
   tokensIn?: number;
   tokensOut?: number;
@@ -72,14 +74,14 @@ export async function converse(message: InboundMessage, deps: ConverseDeps): Pro
   } catch (err) {
     if (!(err instanceof UpstreamModelError)) throw err;
     log.warn("model.failed", { id: message.id, region: message.region, failure: err.failure });
-    return { reply: err.failure === "timeout" ? REPLIES.modelTimeout : REPLIES.modelUnavailable, outcome: "model_failed" };
+    return { reply: err.failure === "timeout" ? REPLIES.modelTimeout : REPLIES.modelUnavailable, outcome: "model_failed", failure: err.failure };
   } finally {
     stopThinking();
   }
   if (!completion.text) {
     // The model spent its whole budget reasoning, or said nothing: never deliver an empty message.
     log.warn("model.empty_answer", { id: message.id, region: message.region });
-    return { reply: REPLIES.modelUnavailable, outcome: "model_failed" };
+    return { reply: REPLIES.modelUnavailable, outcome: "model_failed", failure: "bad_response" };
   }
 
   await store.save(

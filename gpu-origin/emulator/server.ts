@@ -145,7 +145,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }
     for (const [i, t] of contentTokens.entries()) {
       if (closed) return;
-      if (turn.cutAfterTokens !== undefined && i >= turn.cutAfterTokens) return void res.socket?.destroy();
+      if (turn.cutAfterTokens !== undefined && i >= turn.cutAfterTokens) {
+        // Let what was written reach the client, then drop the connection mid-answer.
+        await new Promise((r) => res.write("", r));
+        return void res.socket?.destroy();
+      }
       chunk({ content: t });
       await sleep(gap);
     }

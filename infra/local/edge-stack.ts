@@ -9,6 +9,7 @@ import { workerBindings, type QueueConsumerOptions } from "./worker-bindings.js"
 export const TELEGRAM_TOKEN = "7000000001:AAHtestTokenForTheLocalStandIn_xyz";
 export const TELEGRAM_SECRET = "test-webhook-secret-0123456789";
 export const ORIGIN_KEY = "origin-key";
+export const HTTP_API_KEY = "test-api-key-0123456789abcdef";
 export const WHATSAPP = {
   accessToken: "EAAG-test-access-token-0123456789",
   appSecret: "test-app-secret-0123456789abcdef",
@@ -30,6 +31,8 @@ export interface Stack {
   redis: Record<(typeof REGIONS)[number], RespConnection>;
   /** POSTs a Telegram update to the webhook, with the right secret unless told otherwise. */
   sendUpdate(update: unknown, opts?: { secret?: string | null; body?: string; contentType?: string }): Promise<Response>;
+  /** POSTs to the JSON/SSE API with the test key unless told otherwise. */
+  postMessage(body: unknown, opts?: { key?: string | null; headers?: Record<string, string>; raw?: string }): Promise<Response>;
   /** POSTs a WhatsApp webhook, signed with the app secret unless told otherwise. */
   sendWhatsApp(payload: unknown, opts?: { signature?: string | null; body?: string }): Promise<Response>;
   close(): Promise<void>;
@@ -90,9 +93,19 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     }) as unknown as Promise<Response>;
   };
 
+  const postMessage: Stack["postMessage"] = (body, opts = {}) => {
+    const key = opts.key === undefined ? HTTP_API_KEY : opts.key;
+    return mf.dispatchFetch(new URL("/v1/messages", url), {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(key !== null ? { authorization: `Bearer ${key}` } : {}), ...opts.headers },
+      body: opts.raw ?? JSON.stringify(body),
+    }) as unknown as Promise<Response>;
+  };
+
   return {
     mf,
     url,
+    postMessage,
     shim,
     emulator,
     telegram,
@@ -136,6 +149,7 @@ export async function startEdge(options: EdgeOptions): Promise<{ mf: Miniflare; 
           WHATSAPP_PHONE_NUMBER_ID: WHATSAPP.phoneNumberId,
         }
       : {}),
+    HTTP_API_KEYS: `crm:${HTTP_API_KEY}`,
     MODEL_FIRST_TOKEN_TIMEOUT_MS: "1500",
     MODEL_TIMEOUT_MS: "5000",
     ...Object.fromEntries(

@@ -1,6 +1,6 @@
 import { parseCommand } from "../../core/commands.js";
 import type { TelegramSettings } from "../../config.js";
-import { MalformedPayload, type ChannelAdapter, type InboundMessage } from "../types.js";
+import { MalformedPayload, type WebhookChannel, type InboundMessage } from "../types.js";
 import { secretsEqual } from "../verify.js";
 import { createBotApi } from "./bot-api.js";
 import { TelegramUpdate } from "./schema.js";
@@ -14,7 +14,7 @@ import {
 
 export * from "./constants.js";
 
-export const telegramChannel: ChannelAdapter<TelegramSettings> = {
+export const telegramChannel: WebhookChannel<TelegramSettings> = {
   name: "telegram",
   maxBodyBytes: TELEGRAM_MAX_BODY_BYTES,
   dedupTtlSeconds: TELEGRAM_DEDUP_TTL_SECONDS,

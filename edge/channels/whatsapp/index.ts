@@ -4,7 +4,7 @@ import { regionForCountry } from "../../core/region-policy.js";
 import type { WhatsAppSettings } from "../../config.js";
 import { PlatformError, WindowClosedError } from "../../errors.js";
 import { log } from "../../log.js";
-import { MalformedPayload, type Address, type ChannelAdapter, type InboundMessage } from "../types.js";
+import { MalformedPayload, type Address, type WebhookChannel, type InboundMessage } from "../types.js";
 import { hmacSha256Matches, secretsEqual } from "../verify.js";
 import {
   WHATSAPP_DEDUP_TTL_SECONDS,
@@ -22,7 +22,7 @@ export * from "./constants.js";
 /** Message types that are not a request to answer: a reaction, a number change notice. */
 const SILENT_TYPES = new Set(["reaction", "system", "ephemeral"]);
 
-export const whatsappChannel: ChannelAdapter<WhatsAppSettings> = {
+export const whatsappChannel: WebhookChannel<WhatsAppSettings> = {
   name: "whatsapp",
   maxBodyBytes: WHATSAPP_MAX_BODY_BYTES,
   dedupTtlSeconds: WHATSAPP_DEDUP_TTL_SECONDS,
@@ -38,7 +38,7 @@ export const whatsappChannel: ChannelAdapter<WhatsAppSettings> = {
 
   verify: ({ headers, body }, settings) => hmacSha256Matches(settings.appSecret, body, headers.get("x-hub-signature-256")),
 
-  parse(payload, settings, config) {
+  parse(payload, settings, { config }) {
     const parsed = WhatsAppWebhook.safeParse(payload);
     if (!parsed.success) throw new MalformedPayload("not a WhatsApp Business Account webhook");
     const out: InboundMessage[] = [];

@@ -50,7 +50,7 @@ describe("converse", () => {
 
   it("apologises instead of sending an empty answer, and saves nothing", async () => {
     const { d, saved } = deps({}, async () => ({ text: "", usage: undefined, firstTokenMs: 5 }));
-    expect(await converse(message, d)).toEqual({ reply: REPLIES.modelUnavailable, outcome: "model_failed" });
+    expect(await converse(message, d)).toEqual({ reply: REPLIES.modelUnavailable, outcome: "model_failed", failure: "bad_response" });
     expect(saved).toEqual([]);
   });
 
@@ -58,7 +58,7 @@ describe("converse", () => {
     const { d } = deps({}, async () => {
       throw new UpstreamModelError("timeout", "eu", "no first token in time");
     });
-    expect(await converse(message, d)).toEqual({ reply: REPLIES.modelTimeout, outcome: "model_failed" });
+    expect(await converse(message, d)).toEqual({ reply: REPLIES.modelTimeout, outcome: "model_failed", failure: "timeout" });
   });
 
   it("lets failures that are not the model's propagate, so the queue retries", async () => {
