@@ -3,7 +3,9 @@ import { HTTPException } from "hono/http-exception";
 import { telegramChannel } from "./channels/telegram/index.js";
 import { whatsappChannel } from "./channels/whatsapp/index.js";
 import { httpApiRoutes } from "./channels/http/routes.js";
+import { webchatRoutes } from "./channels/webchat/routes.js";
 import { webhookRoutes } from "./channels/webhook.js";
+import { compress } from "./compress.js";
 import { loadConfig, type Config } from "./config.js";
 import { ConfigError } from "./errors.js";
 import { errorKind, log } from "./log.js";
@@ -15,6 +17,7 @@ export type AppEnv = { Bindings: Env; Variables: { config: Config } };
 export function createApp() {
   const app = new Hono<AppEnv>();
 
+  app.use(compress());
   app.use(async (c, next) => {
     c.set("config", loadConfig(c.env));
     await next();
@@ -23,6 +26,7 @@ export function createApp() {
   app.route("/webhooks/telegram", webhookRoutes(telegramChannel));
   app.route("/webhooks/whatsapp", webhookRoutes(whatsappChannel));
   app.route("/v1/messages", httpApiRoutes());
+  app.route("/chat", webchatRoutes());
   app.route("/healthz", healthRoutes());
 
   app.notFound((c) => c.json({ error: { code: "not_found", message: "no such route" } }, 404));

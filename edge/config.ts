@@ -36,6 +36,8 @@ const Settings = z.object({
     .regex(/^\s*([\w-]+:)?[\w.~+/=-]{16,}\s*(,\s*([\w-]+:)?[\w.~+/=-]{16,}\s*)*$/, 'comma-separated keys of 16+ characters, each optionally named: "crm:KEY,shop:KEY"')
     .optional(),
 
+  CHAT_TOKEN_SECRET: z.string().min(32, "at least 32 random characters").optional(),
+
   MODEL_NAME: z.string().min(1).default("openai/gpt-oss-20b"),
   MODEL_REASONING_EFFORT: z.enum(["low", "medium", "high"]).default("low"),
   MODEL_MAX_OUTPUT_TOKENS: Int(16, 32_768).default(1024),
@@ -83,12 +85,18 @@ export interface HttpApiSettings {
   keys: Array<{ name: string; key: string }>;
 }
 
+export interface WebChatSettings {
+  /** Signs the web chat's session tokens. */
+  tokenSecret: string;
+}
+
 export interface Config {
   regionFile: RegionFile;
   regions: Record<RegionId, RegionSettings>;
   telegram: TelegramSettings | undefined;
   whatsapp: WhatsAppSettings | undefined;
   httpApi: HttpApiSettings | undefined;
+  webchat: WebChatSettings | undefined;
   model: {
     name: string;
     reasoningEffort: "low" | "medium" | "high";
@@ -192,6 +200,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
           }),
         }
       : undefined,
+    webchat: s.CHAT_TOKEN_SECRET ? { tokenSecret: s.CHAT_TOKEN_SECRET } : undefined,
     model: {
       name: s.MODEL_NAME,
       reasoningEffort: s.MODEL_REASONING_EFFORT,

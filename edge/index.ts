@@ -1,4 +1,5 @@
 import { createApp } from "./app.js";
+export { ChatConversation } from "./channels/webchat/conversation.js";
 import { consume } from "./pipeline/consume.js";
 import type { QueueJob } from "./pipeline/ingest.js";
 

@@ -98,4 +98,11 @@ export interface WebhookChannel<Settings> extends ChannelAdapter<Settings> {
 
 export class MalformedPayload extends Error {
   override readonly name = "MalformedPayload";
+  constructor(
+    message: string,
+    /** A short machine-readable reason, for channels that answer with error codes (web chat frames). */
+    readonly code = "bad_request",
+  ) {
+    super(message);
+  }
 }

@@ -22,6 +22,8 @@ export interface ConversationStore {
    */
   save(userKey: string, messageId: string, turns: Turn[], reply: string, ttlSeconds: number): Promise<void>;
   clear(userKey: string): Promise<void>;
+  /** The stored turns, oldest first (for a page reload). */
+  history(userKey: string): Promise<Turn[]>;
   /** Keeps a reply the channel could not deliver (no free-text window, no template), for the retention period. */
   recordUndelivered(userKey: string, messageId: string, reply: string, ttlSeconds: number): Promise<void>;
   /** True the first time in `cooldownSeconds` that this user is told to slow down. */
@@ -84,6 +86,11 @@ export function createConversationStore(redis: Redis, limit: RateLimitOptions): 
 
     async clear(userKey) {
       await redis.del(sessionKey(userKey));
+    },
+
+    async history(userKey) {
+      const turns = await redis.lrange<StoredTurn>(sessionKey(userKey), -MAX_STORED_TURNS, -1);
+      return turns.map(({ role, content }) => ({ role, content }));
     },
 
     async recordUndelivered(userKey, messageId, reply, ttlSeconds) {

@@ -150,6 +150,7 @@ export async function startEdge(options: EdgeOptions): Promise<{ mf: Miniflare; 
         }
       : {}),
     HTTP_API_KEYS: `crm:${HTTP_API_KEY}`,
+    CHAT_TOKEN_SECRET: "test-chat-token-secret-0123456789abcdef",
     MODEL_FIRST_TOKEN_TIMEOUT_MS: "1500",
     MODEL_TIMEOUT_MS: "5000",
     ...Object.fromEntries(
@@ -177,6 +178,7 @@ export async function startEdge(options: EdgeOptions): Promise<{ mf: Miniflare; 
     bindings: settings,
     queueProducers: bindings.queueProducers,
     queueConsumers,
+    durableObjects: bindings.durableObjects,
     ...(options.port !== undefined ? { port: options.port, host: "127.0.0.1" } : {}),
     ...(options.quiet ? { handleRuntimeStdio: (out: NodeJS.ReadableStream, err: NodeJS.ReadableStream) => void (out.resume(), err.resume()) } : {}),
   });

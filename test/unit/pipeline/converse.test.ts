@@ -21,6 +21,7 @@ function deps(start: Partial<TurnStart>, llm: LlmClient["complete"]) {
     begin: async () => ({ allowed: true, history: [], savedReply: null, ...start }),
     save: async (...args) => void saved.push(args),
     clear: async () => {},
+    history: async () => [],
     recordUndelivered: async () => {},
     claimSlowDownNotice: async () => true,
   };

@@ -1,0 +1,200 @@
+/**
+ * The web chat page: one self-contained document (no framework, nothing loaded from elsewhere) that
+ * works on a phone. It keeps its session token in localStorage, so a reload resumes the same
+ * conversation and shows its history; it reconnects with exponential backoff and jitter, sends a
+ * heartbeat every 30 s, streams the reply as `delta` frames arrive, and resends a message that was
+ * not answered before a disconnect (with the same id, so it is answered once).
+ */
+export const CHAT_PAGE = /* html */ `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">
+<meta name="color-scheme" content="light dark">
+<title>Assistant</title>
+<style>
+  :root {
+    --bg: #f4f5f7; --panel: #ffffff; --text: #1c1e21; --muted: #6b7280; --accent: #2563eb;
+    --mine: #2563eb; --mine-text: #ffffff; --theirs: #ffffff; --border: #e5e7eb; --error: #b91c1c;
+  }
+  @media (prefers-color-scheme: dark) {
+    :root { --bg: #0f1115; --panel: #171a21; --text: #e6e8eb; --muted: #9aa3af; --theirs: #222632; --border: #2a2f3a; }
+  }
+  * { box-sizing: border-box; }
+  html, body { height: 100%; margin: 0; }
+  body { font: 16px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; background: var(--bg); color: var(--text);
+    display: flex; flex-direction: column; height: 100dvh; }
+  header { display: flex; align-items: center; gap: .6rem; padding: .75rem 1rem; background: var(--panel);
+    border-bottom: 1px solid var(--border); padding-top: max(.75rem, env(safe-area-inset-top)); }
+  header h1 { font-size: 1.05rem; margin: 0; font-weight: 600; }
+  #status { margin-left: auto; font-size: .8rem; color: var(--muted); display: flex; align-items: center; gap: .4rem; }
+  #status::before { content: ""; width: .55rem; height: .55rem; border-radius: 50%; background: #9ca3af; }
+  #status[data-state="online"]::before { background: #16a34a; }
+  #status[data-state="offline"]::before { background: #f59e0b; }
+  main { flex: 1; overflow-y: auto; padding: 1rem; display: flex; flex-direction: column; gap: .5rem; }
+  .msg { max-width: min(80%, 42rem); padding: .55rem .8rem; border-radius: 1rem; white-space: pre-wrap;
+    overflow-wrap: anywhere; box-shadow: 0 1px 1px rgba(0,0,0,.06); }
+  .msg.user { align-self: flex-end; background: var(--mine); color: var(--mine-text); border-bottom-right-radius: .3rem; }
+  .msg.assistant { align-self: flex-start; background: var(--theirs); border: 1px solid var(--border); border-bottom-left-radius: .3rem; }
+  .msg.pending { opacity: .6; }
+  .note { align-self: center; font-size: .8rem; color: var(--muted); text-align: center; }
+  .note.error { color: var(--error); }
+  .typing { align-self: flex-start; color: var(--muted); font-size: .9rem; padding: .2rem .8rem; }
+  .typing span { animation: blink 1.2s infinite; }
+  .typing span:nth-child(2) { animation-delay: .2s; } .typing span:nth-child(3) { animation-delay: .4s; }
+  @keyframes blink { 0%, 80%, 100% { opacity: .2; } 40% { opacity: 1; } }
+  .empty { margin: auto; text-align: center; color: var(--muted); max-width: 22rem; }
+  form { display: flex; gap: .5rem; padding: .6rem; background: var(--panel); border-top: 1px solid var(--border);
+    padding-bottom: max(.6rem, env(safe-area-inset-bottom)); }
+  textarea { flex: 1; resize: none; font: inherit; padding: .6rem .8rem; border-radius: 1.2rem; border: 1px solid var(--border);
+    background: var(--bg); color: var(--text); max-height: 8rem; }
+  textarea:focus { outline: 2px solid var(--accent); outline-offset: 0; }
+  button { font: inherit; font-weight: 600; border: 0; border-radius: 1.2rem; padding: 0 1.1rem; background: var(--accent); color: #fff; cursor: pointer; }
+  button:disabled { opacity: .5; cursor: default; }
+</style>
+</head>
+<body>
+<header><h1>Assistant</h1><div id="status" data-state="connecting" role="status">Connecting…</div></header>
+<main id="log" aria-live="polite"><p class="empty" id="empty">Ask anything: orders, deliveries, returns. Type <b>/reset</b> to start over.</p></main>
+<form id="composer" autocomplete="off">
+  <textarea id="input" rows="1" placeholder="Write a message…" aria-label="Message" maxlength="4096"></textarea>
+  <button id="send" type="submit">Send</button>
+</form>
+<script>
+(function () {
+  "use strict";
+  var log = document.getElementById("log");
+  var empty = document.getElementById("empty");
+  var input = document.getElementById("input");
+  var form = document.getElementById("composer");
+  var statusEl = document.getElementById("status");
+  var TOKEN_KEY = "chat.token", EXPIRY_KEY = "chat.expires_at", PENDING_KEY = "chat.pending";
+  var socket = null, attempt = 0, heartbeat = null, pongTimer = null, reconnectTimer = null;
+  var streaming = null, typingEl = null;
+  var pending = JSON.parse(sessionStorage.getItem(PENDING_KEY) || "[]");
+
+  function setStatus(state, text) { statusEl.dataset.state = state; statusEl.textContent = text; }
+  function scroll() { log.scrollTop = log.scrollHeight; }
+  function add(cls, text) {
+    if (empty) { empty.remove(); empty = null; }
+    var el = document.createElement("div");
+    el.className = cls;
+    el.textContent = text;
+    log.appendChild(el);
+    scroll();
+    return el;
+  }
+  function note(text, isError) { add("note" + (isError ? " error" : ""), text); }
+  function showTyping(on) {
+    if (on && !typingEl) { typingEl = add("typing", ""); typingEl.innerHTML = "<span>●</span> <span>●</span> <span>●</span>"; }
+    if (!on && typingEl) { typingEl.remove(); typingEl = null; }
+  }
+  function savePending() { sessionStorage.setItem(PENDING_KEY, JSON.stringify(pending)); }
+
+  async function session() {
+    var token = localStorage.getItem(TOKEN_KEY);
+    var expires = Number(localStorage.getItem(EXPIRY_KEY) || 0);
+    if (token && expires - 60 > Date.now() / 1000) return token;
+    var res = await fetch("/chat/session", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(token ? { token: token } : {}) });
+    if (!res.ok) throw new Error("session " + res.status);
+    var body = await res.json();
+    localStorage.setItem(TOKEN_KEY, body.token);
+    localStorage.setItem(EXPIRY_KEY, String(body.expires_at));
+    return body.token;
+  }
+
+  async function connect() {
+    clearTimeout(reconnectTimer);
+    setStatus("connecting", attempt ? "Reconnecting…" : "Connecting…");
+    var token;
+    try { token = await session(); } catch (e) { return retry(); }
+    var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/chat/ws?token=" + encodeURIComponent(token);
+    var ws = new WebSocket(url);
+    socket = ws;
+    ws.onopen = function () {
+      attempt = 0;
+      setStatus("online", "Online");
+      heartbeat = setInterval(function () {
+        if (ws.readyState !== 1) return;
+        ws.send('{"type":"ping"}');
+        clearTimeout(pongTimer);
+        pongTimer = setTimeout(function () { ws.close(); }, 10000);
+      }, 30000);
+      pending.forEach(function (m) { ws.send(JSON.stringify({ type: "message", text: m.text, id: m.id })); });
+    };
+    ws.onmessage = function (event) {
+      var frame;
+      try { frame = JSON.parse(event.data); } catch (e) { return; }
+      if (frame.type === "pong") { clearTimeout(pongTimer); return; }
+      if (frame.type === "history") {
+        log.querySelectorAll(".msg, .note, .typing").forEach(function (el) { el.remove(); });
+        typingEl = null; streaming = null;
+        frame.messages.forEach(function (m) { add("msg " + m.role, m.text); });
+        pending.forEach(function (m) { add("msg user pending", m.text).dataset.id = m.id; });
+        return;
+      }
+      if (frame.type === "typing") { if (!streaming) showTyping(true); return; }
+      if (frame.type === "delta") {
+        showTyping(false);
+        if (!streaming) streaming = add("msg assistant", "");
+        streaming.textContent += frame.text;
+        scroll();
+        return;
+      }
+      if (frame.type === "done") {
+        showTyping(false);
+        if (!streaming) streaming = add("msg assistant", "");
+        streaming.textContent = frame.text;
+        streaming = null;
+        var answered = pending.shift();
+        if (answered) {
+          var el = log.querySelector('.msg.pending[data-id="' + answered.id + '"]');
+          if (el) el.classList.remove("pending");
+          savePending();
+        }
+        scroll();
+        return;
+      }
+      if (frame.type === "error") {
+        showTyping(false);
+        if (frame.code === "rate_limited" || frame.code === "bad_frame" || frame.code === "too_large") { pending.shift(); savePending(); }
+        note(frame.message || "Something went wrong.", true);
+      }
+    };
+    ws.onclose = function () {
+      clearInterval(heartbeat); clearTimeout(pongTimer);
+      if (socket === ws) { socket = null; retry(); }
+    };
+  }
+
+  function retry() {
+    attempt += 1;
+    // 1 s, 2 s, 4 s … up to 30 s, with jitter so a server restart is not met by every tab at once.
+    var delay = Math.min(30000, 1000 * Math.pow(2, attempt - 1)) * (0.5 + Math.random() / 2);
+    setStatus("offline", "Offline, retrying in " + Math.ceil(delay / 1000) + " s");
+    reconnectTimer = setTimeout(connect, delay);
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value.trim();
+    if (!text) return;
+    var id = (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(16).slice(2)).replace(/[^\\w-]/g, "");
+    var m = { id: id, text: text };
+    pending.push(m); savePending();
+    add("msg user" + (socket && socket.readyState === 1 ? "" : " pending"), text).dataset.id = id;
+    if (socket && socket.readyState === 1) socket.send(JSON.stringify({ type: "message", text: text, id: id }));
+    input.value = ""; input.style.height = "";
+  });
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); form.requestSubmit(); }
+  });
+  input.addEventListener("input", function () { input.style.height = ""; input.style.height = Math.min(input.scrollHeight, 128) + "px"; });
+  window.addEventListener("online", function () { if (!socket) connect(); });
+
+  connect();
+})();
+</script>
+</body>
+</html>
+`;

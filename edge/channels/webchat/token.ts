@@ -1,0 +1,65 @@
+/**
+ * Web chat session tokens: `v1.<claims, base64url JSON>.<HMAC-SHA256, base64url>`, signed with
+ * CHAT_TOKEN_SECRET. The claims say which conversation the browser holds and which region it lives in;
+ * a forged or altered token fails the signature check, an expired one opens no socket but can be
+ * traded for a fresh token of the same conversation (within RESUME_WINDOW_SECONDS).
+ */
+export interface ChatClaims {
+  /** Conversation id: 128 random bits. */
+  c: string;
+  /** Region of the conversation, fixed when it started. */
+  r: string;
+  /** Expiry, epoch seconds. */
+  exp: number;
+}
+
+/** How long a token opens sockets. */
+export const CHAT_TOKEN_TTL_SECONDS = 24 * 60 * 60;
+/** How long after expiry a token can still be exchanged for a new one of the same conversation. */
+export const RESUME_WINDOW_SECONDS = 30 * 24 * 60 * 60;
+
+const keys = new Map<string, Promise<CryptoKey>>();
+const keyFor = (secret: string) => {
+  let key = keys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+    keys.set(secret, key);
+  }
+  return key;
+};
+
+export async function signChatToken(secret: string, claims: ChatClaims): Promise<string> {
+  const body = b64url(new TextEncoder().encode(JSON.stringify(claims)));
+  const signature = await crypto.subtle.sign("HMAC", await keyFor(secret), new TextEncoder().encode(`v1.${body}`));
+  return `v1.${body}.${b64url(new Uint8Array(signature))}`;
+}
+
+/** The claims of a genuine token (expired or not), or undefined for anything forged or malformed. */
+export async function readChatToken(secret: string, token: string | null | undefined): Promise<ChatClaims | undefined> {
+  const m = /^v1\.([A-Za-z0-9_-]{1,1024})\.([A-Za-z0-9_-]{43})$/.exec(token ?? "");
+  if (!m) return undefined;
+  const ok = await crypto.subtle.verify("HMAC", await keyFor(secret), fromB64url(m[2]!), new TextEncoder().encode(`v1.${m[1]}`));
+  if (!ok) return undefined;
+  try {
+    const claims = JSON.parse(new TextDecoder().decode(fromB64url(m[1]!))) as Partial<ChatClaims>;
+    if (typeof claims.c !== "string" || typeof claims.r !== "string" || typeof claims.exp !== "number") return undefined;
+    return { c: claims.c, r: claims.r, exp: claims.exp };
+  } catch {
+    return undefined;
+  }
+}
+
+export function newConversationId(): string {
+  return b64url(crypto.getRandomValues(new Uint8Array(16)));
+}
+
+function b64url(bytes: Uint8Array): string {
+  let s = "";
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function fromB64url(text: string): Uint8Array {
+  const s = atob(text.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (text.length % 4)) % 4));
+  return Uint8Array.from(s, (ch) => ch.charCodeAt(0));
+}
