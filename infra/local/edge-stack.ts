@@ -1,4 +1,4 @@
-import { Miniflare } from "miniflare";
+import { Miniflare, type MiniflareOptions } from "miniflare";
 import { startEmulator, type Emulator, type EmulatorOptions } from "../../gpu-origin/emulator/server.js";
 import { RespConnection } from "./resp.js";
 import { startTelegramStandIn, type TelegramStandIn } from "./telegram-stand-in.js";
@@ -24,6 +24,8 @@ export const TEST_REDIS_DB = { eu: 11, us: 12, apac: 13 } as const;
 export interface Stack {
   mf: Miniflare;
   url: URL;
+  /** Restarts the Worker (every socket drops), keeping the stand-ins and Redis. */
+  restart(): Promise<void>;
   shim: UpstashShim;
   emulator: Emulator;
   telegram: TelegramStandIn;
@@ -65,7 +67,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const emulator = await startEmulator({ apiKey: ORIGIN_KEY, ...options.emulator });
   const telegram = await startTelegramStandIn({ token: TELEGRAM_TOKEN });
   const whatsapp = await startWhatsAppStandIn({ accessToken: WHATSAPP.accessToken });
-  const { mf, url } = await startEdge({
+  const { mf, url, restart } = await startEdge({
     endpoints: { telegram: telegram.url, whatsapp: whatsapp.url, origin: emulator.url, redis: shim.urls },
     ...(options.settings ? { settings: options.settings } : {}),
     ...(options.consumers ? { consumers: options.consumers } : {}),
@@ -105,6 +107,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   return {
     mf,
     url,
+    restart,
     postMessage,
     shim,
     emulator,
@@ -133,7 +136,7 @@ export interface EdgeOptions {
 }
 
 /** The built Worker (dist/index.js) in workerd, with wrangler.toml's bindings and the given endpoints. */
-export async function startEdge(options: EdgeOptions): Promise<{ mf: Miniflare; url: URL }> {
+export async function startEdge(options: EdgeOptions): Promise<{ mf: Miniflare; url: URL; restart(): Promise<void> }> {
   const bindings = workerBindings();
   const settings: Record<string, string> = {
     ...bindings.vars,
@@ -170,7 +173,7 @@ export async function startEdge(options: EdgeOptions): Promise<{ mf: Miniflare; 
     options.consumers === null
       ? {}
       : Object.fromEntries(Object.entries(bindings.queueConsumers).map(([q, c]) => [q, { ...c, ...options.consumers?.[q] }]));
-  const mf = new Miniflare({
+  const mfOptions = {
     modules: true,
     scriptPath: "dist/index.js",
     compatibilityDate: bindings.compatibilityDate,
@@ -181,8 +184,9 @@ export async function startEdge(options: EdgeOptions): Promise<{ mf: Miniflare; 
     durableObjects: bindings.durableObjects,
     ...(options.port !== undefined ? { port: options.port, host: "127.0.0.1" } : {}),
     ...(options.quiet ? { handleRuntimeStdio: (out: NodeJS.ReadableStream, err: NodeJS.ReadableStream) => void (out.resume(), err.resume()) } : {}),
-  });
-  return { mf, url: await mf.ready };
+  } satisfies MiniflareOptions;
+  const mf = new Miniflare(mfOptions);
+  return { mf, url: await mf.ready, restart: async () => void (await mf.setOptions(mfOptions)) };
 }
 
 let nextUpdateId = 100_000 + Math.floor(Math.random() * 1000);
