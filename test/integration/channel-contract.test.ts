@@ -1,0 +1,153 @@
+import WebSocket from "ws";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { REPLIES } from "../../edge/core/commands.js";
+import { sleep, startStack, textUpdate, whatsappPayload, type Stack } from "../../infra/local/edge-stack.js";
+
+/**
+ * One contract, every channel: whatever a message comes through, the user gets the model's answer
+ * (never its reasoning), the conversation carries over, /reset forgets it, a redelivery is answered
+ * once, a forgery is refused before anything happens, and a failing model gets an apology.
+ */
+interface Driver {
+  /** Sends `text` as `user`; `deliveryId` identifies the delivery, for redelivery. Resolves when accepted. */
+  send(user: string, text: string, deliveryId?: string): Promise<void>;
+  /** Replies this user has received so far. */
+  replies(user: string): string[];
+  /** Sends a message that fails the channel's authenticity check; resolves with the HTTP status. */
+  forge(user: string, text: string): Promise<number>;
+}
+
+let stack: Stack;
+let seq = 0;
+const uid = () => `${Date.now() % 100000}${seq++}`;
+
+const telegram = (): Driver => ({
+  send: async (user, text, id) => void expect((await stack.sendUpdate(textUpdate(Number(user), text, id ? Number(id) : undefined))).status).toBe(200),
+  replies: (user) => stack.telegram.sent(user).map((m) => m.text),
+  forge: async (user, text) => (await stack.sendUpdate(textUpdate(Number(user), text), { secret: "wrong-secret-0123456789" })).status,
+});
+
+const whatsapp = (): Driver => ({
+  send: async (user, text, id) =>
+    void expect((await stack.sendWhatsApp(whatsappPayload(`49151${user}`, text, id ? { wamid: `wamid.${id}` } : {}))).status).toBe(200),
+  replies: (user) => stack.whatsapp.sent(`49151${user}`).map((m) => m.text),
+  forge: async (user, text) => (await stack.sendWhatsApp(whatsappPayload(`49151${user}`, text), { signature: `sha256=${"1".repeat(64)}` })).status,
+});
+
+const http = (): Driver => {
+  const got = new Map<string, string[]>();
+  return {
+    send: async (user, text, id) => {
+      const res = await stack.postMessage({ user_id: user, text }, id ? { headers: { "idempotency-key": id } } : {});
+      const body = (await res.json()) as { message?: { text: string }; error?: { message: string } };
+      got.set(user, [...(got.get(user) ?? []), body.message?.text ?? body.error?.message ?? ""]);
+    },
+    replies: (user) => got.get(user) ?? [],
+    forge: async (user, text) => (await stack.postMessage({ user_id: user, text }, { key: "forged-key-0123456789abc" })).status,
+  };
+};
+
+const webchat = (): Driver => {
+  const sockets = new Map<string, { ws: WebSocket; done: string[] }>();
+  const connect = async (user: string) => {
+    let entry = sockets.get(user);
+    if (entry) return entry;
+    const session = (await (await stack.mf.dispatchFetch(new URL("/chat/session", stack.url), { method: "POST" })).json()) as { token: string };
+    const ws = new WebSocket(new URL(`/chat/ws?token=${encodeURIComponent(session.token)}`, stack.url).toString().replace(/^http/, "ws"));
+    entry = { ws, done: [] };
+    const e = entry;
+    ws.on("message", (data) => {
+      const frame = JSON.parse(String(data)) as { type: string; text?: string };
+      if (frame.type === "done") e.done.push(frame.text ?? "");
+    });
+    await new Promise((r) => ws.once("open", r));
+    sockets.set(user, entry);
+    return entry;
+  };
+  return {
+    send: async (user, text, id) => (await connect(user)).ws.send(JSON.stringify({ type: "message", text, ...(id ? { id } : {}) })),
+    replies: (user) => sockets.get(user)?.done ?? [],
+    forge: async () =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(new URL("/chat/ws?token=v1.e30.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", stack.url).toString().replace(/^http/, "ws"));
+        ws.once("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
+        ws.once("open", () => resolve(101));
+        ws.once("error", () => {});
+      }),
+  };
+};
+
+const waitReplies = async (driver: Driver, user: string, count: number) => {
+  for (let i = 0; i < 100 && driver.replies(user).length < count; i++) await sleep(50);
+  expect(driver.replies(user).length, `replies to ${user}`).toBeGreaterThanOrEqual(count);
+  return driver.replies(user);
+};
+
+beforeAll(async () => {
+  stack = await startStack({ port: 0 });
+});
+afterAll(() => stack?.close());
+beforeEach(() => {
+  stack.emulator.reset();
+  stack.telegram.reset();
+  stack.whatsapp.reset();
+});
+
+describe.each([
+  ["telegram", telegram],
+  ["whatsapp", whatsapp],
+  ["http", http],
+  ["webchat", webchat],
+] as const)("channel contract: %s", (_name, make) => {
+  const driver = make();
+
+  it("answers with the model's reply and never its reasoning", async () => {
+    const user = uid();
+    stack.emulator.enqueue({ content: "Here is the answer.", reasoning: "REASONING-MARKER" });
+    await driver.send(user, "question");
+    const [reply] = await waitReplies(driver, user, 1);
+    expect(reply).toBe("Here is the answer.");
+    expect(driver.replies(user).join()).not.toContain("REASONING-MARKER");
+  });
+
+  it("carries the conversation over and forgets it on /reset", async () => {
+    const user = uid();
+    await driver.send(user, "My name is Ada.");
+    await waitReplies(driver, user, 1);
+    await driver.send(user, "What is my name?");
+    await waitReplies(driver, user, 2);
+    expect(stack.emulator.requests.at(-1)?.body.messages?.map((m) => m.content)).toContain("My name is Ada.");
+    await driver.send(user, "/reset");
+    expect((await waitReplies(driver, user, 3))[2]).toBe(REPLIES.reset);
+    await driver.send(user, "Who am I?");
+    await waitReplies(driver, user, 4);
+    expect(stack.emulator.requests.at(-1)?.body.messages?.map((m) => m.role)).toEqual(["system", "user"]);
+  });
+
+  it("answers a redelivered message once, asking the model once", async () => {
+    const user = uid();
+    const id = String(900_000_000 + seq++);
+    await driver.send(user, "only once", id);
+    await waitReplies(driver, user, 1);
+    await driver.send(user, "only once", id);
+    await sleep(600);
+    expect(stack.emulator.requests).toHaveLength(1);
+    // Push channels stay silent on a redelivery; request/response channels repeat the same answer.
+    expect(new Set(driver.replies(user)).size).toBe(1);
+  });
+
+  it("refuses a forgery before anything happens", async () => {
+    const user = uid();
+    expect(await driver.forge(user, "let me in")).toBe(401);
+    await sleep(400);
+    expect(stack.emulator.requests).toHaveLength(0);
+    expect(driver.replies(user)).toHaveLength(0);
+  });
+
+  it("apologises when the model fails", async () => {
+    const user = uid();
+    stack.emulator.enqueue({ status: 500 });
+    await driver.send(user, "hello?");
+    expect((await waitReplies(driver, user, 1))[0]).toBe(REPLIES.modelUnavailable);
+  });
+});
