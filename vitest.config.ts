@@ -4,27 +4,23 @@ export default defineConfig({
   test: {
     // Worker logs show only for failing tests.
     silent: "passed-only",
+    // Builds the Worker once (as `wrangler deploy` would) and checks redis-server, before any project.
+    globalSetup: ["test/support/global-setup.ts"],
     projects: [
       { test: { name: "unit", include: ["test/unit/**/*.test.ts"] } },
       {
         test: {
-          name: "e2e",
-          include: ["test/e2e/**/*.test.ts"],
-          globalSetup: ["test/support/global-setup.ts"],
-          testTimeout: 60_000,
+          name: "integration",
+          include: ["test/integration/**/*.test.ts"],
+          testTimeout: 30_000,
           hookTimeout: 60_000,
+          // The suites share one Redis (the same logical databases) and their ports: one file at a time.
+          fileParallelism: false,
         },
       },
       {
-        test: {
-          name: "integration",
-          include: ["test/integration/**/*.test.ts"],
-          globalSetup: ["test/support/global-setup.ts"],
-          testTimeout: 30_000,
-          hookTimeout: 60_000,
-          // The suites share one workerd, one Redis and one emulator: run their files one at a time.
-          fileParallelism: false,
-        },
+        // Its own Redis databases (see test/e2e), so it runs beside the integration suites.
+        test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 60_000 },
       },
     ],
   },

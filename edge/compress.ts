@@ -1,12 +1,14 @@
 import type { MiddlewareHandler } from "hono";
 
 const COMPRESSIBLE = /^(application\/json|text\/html|text\/plain|text\/css|application\/javascript)\b/;
+/** Below this, compression costs more than it saves (a webhook's `{"ok":true}`). */
+const MIN_BYTES = 1024;
 
 /**
  * Brotli for clients that accept it, gzip otherwise, for JSON and HTML. The Workers runtime does the
  * compressing: a response that declares `Content-Encoding: br` or `gzip` over a plain body is encoded
  * on the way out. Event streams are left alone (compression would hold deltas back), and so are
- * WebSocket upgrades and bodies that are already encoded.
+ * WebSocket upgrades, bodies that are already encoded, and bodies known to be small.
  *
  * @example
  * app.use(compress());
@@ -16,6 +18,8 @@ export function compress(): MiddlewareHandler {
     await next();
     const res = c.res;
     if (res.status === 101 || res.status === 204 || !res.body || res.headers.has("content-encoding")) return;
+    const length = res.headers.get("content-length");
+    if (length !== null && Number(length) < MIN_BYTES) return;
     if (!COMPRESSIBLE.test(res.headers.get("content-type") ?? "")) return;
     const accepted = acceptedEncodings(c.req.header("accept-encoding") ?? "");
     const encoding = accepted.has("br") ? "br" : accepted.has("gzip") ? "gzip" : undefined;

@@ -8,6 +8,8 @@ import { regionServices } from "../pipeline/services.js";
 import { MalformedPayload, type WebhookChannel } from "./types.js";
 import { requestInfo } from "./request-info.js";
 
+const ACK_BODY = '{"ok":true}';
+
 /**
  * The webhook of a channel: size limit, authenticity on the raw body, parsing, dedup, enqueue, and a
  * 200 to the platform in milliseconds. The slow work happens in the queue consumer.
@@ -79,7 +81,7 @@ export function webhookRoutes<S>(adapter: WebhookChannel<S>) {
         log.error("webhook.enqueue_failed", { channel: adapter.name, error: errorKind(err) });
         throw new HTTPException(503, { message: "temporarily unable to accept messages" });
       }
-      return c.json({ ok: true });
+      return new Response(ACK_BODY, { headers: { "content-type": "application/json", "content-length": String(ACK_BODY.length) } });
     },
   );
 }

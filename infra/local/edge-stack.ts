@@ -18,7 +18,10 @@ export const WHATSAPP = {
 } as const;
 export const REGION_IDS = ["eu", "us", "apac"] as const;
 const REGIONS = REGION_IDS;
-/** Logical Redis databases of the test stack, apart from the local stack's (1–3). */
+/**
+ * Logical Redis databases of the integration tests. Each user of the shared redis-server has its own:
+ * the local stack 1–3, the bench 4–6, the end-to-end test 7–9, these 11–13, the shim's test 14.
+ */
 export const TEST_REDIS_DB = { eu: 11, us: 12, apac: 13 } as const;
 
 export interface Stack {

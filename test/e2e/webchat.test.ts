@@ -11,7 +11,7 @@ let stack: Stack;
 let browser: Browser;
 beforeAll(async () => {
   // Slow enough that the reply visibly streams in: about 25 words a second.
-  stack = await startStack({ port: 0, emulator: { tokensPerSecond: 25, firstTokenMs: 150 } });
+  stack = await startStack({ port: 0, emulator: { tokensPerSecond: 25, firstTokenMs: 150 }, redisDb: { eu: 7, us: 8, apac: 9 } });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
