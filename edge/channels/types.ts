@@ -77,7 +77,7 @@ export interface ChannelAdapter<Settings> {
    * The messages in what arrived. Throws `MalformedPayload` when it is not the channel's shape;
    * returns [] for updates that are acknowledged and ignored.
    */
-  parse(payload: unknown, settings: Settings, context: { config: Config; request: RequestInfo }): InboundMessage[];
+  parse(payload: unknown, settings: Settings, context: { config: Config; request?: RequestInfo }): InboundMessage[];
 }
 
 /**

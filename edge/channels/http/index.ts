@@ -41,6 +41,7 @@ export const httpChannel: ChannelAdapter<HttpApiSettings> = {
       throw new MalformedPayload(parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; "));
     }
     const { user_id: userId, text } = parsed.data;
+    if (!request) throw new Error("the HTTP API parses requests: pass the request");
     // verify() already established that the key is one of ours; this only names it.
     const account = settings.keys.find((k) => k.key === bearer(request.headers))?.name ?? "unknown";
     const idempotencyKey = request.headers.get("idempotency-key");

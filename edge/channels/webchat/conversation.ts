@@ -60,7 +60,7 @@ export class ChatConversation extends DurableObject<Env> {
     const config = loadConfig(this.env);
     let message: InboundMessage;
     try {
-      [message] = webchatChannel.parse({ frame, conversation, region }, config.webchat!, { config, request: undefined as never }) as [InboundMessage];
+      [message] = webchatChannel.parse({ frame, conversation, region }, config.webchat!, { config }) as [InboundMessage];
     } catch (err) {
       if (err instanceof MalformedPayload) return fail(err.code, err.message);
       throw err;
