@@ -31,7 +31,7 @@ export const CHAT_PAGE = /* html */ `<!doctype html>
   #status::before { content: ""; width: .55rem; height: .55rem; border-radius: 50%; background: #9ca3af; }
   #status[data-state="online"]::before { background: #16a34a; }
   #status[data-state="offline"]::before { background: #f59e0b; }
-  main { flex: 1; overflow-y: auto; padding: 1rem; display: flex; flex-direction: column; gap: .5rem; }
+  main { flex: 1; overflow-y: auto; padding: 1rem max(1rem, calc((100% - 48rem) / 2)); display: flex; flex-direction: column; gap: .5rem; }
   .msg { max-width: min(80%, 42rem); padding: .55rem .8rem; border-radius: 1rem; white-space: pre-wrap;
     overflow-wrap: anywhere; box-shadow: 0 1px 1px rgba(0,0,0,.06); }
   .msg.user { align-self: flex-end; background: var(--mine); color: var(--mine-text); border-bottom-right-radius: .3rem; }
@@ -44,7 +44,7 @@ export const CHAT_PAGE = /* html */ `<!doctype html>
   .typing span:nth-child(2) { animation-delay: .2s; } .typing span:nth-child(3) { animation-delay: .4s; }
   @keyframes blink { 0%, 80%, 100% { opacity: .2; } 40% { opacity: 1; } }
   .empty { margin: auto; text-align: center; color: var(--muted); max-width: 22rem; }
-  form { display: flex; gap: .5rem; padding: .6rem; background: var(--panel); border-top: 1px solid var(--border);
+  form { display: flex; gap: .5rem; padding: .6rem max(.6rem, calc((100% - 48rem) / 2)); background: var(--panel); border-top: 1px solid var(--border);
     padding-bottom: max(.6rem, env(safe-area-inset-bottom)); }
   textarea { flex: 1; resize: none; font: inherit; padding: .6rem .8rem; border-radius: 1.2rem; border: 1px solid var(--border);
     background: var(--bg); color: var(--text); max-height: 8rem; }
