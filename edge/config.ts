@@ -155,7 +155,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
       originApiKey: need(`ORIGIN_API_KEY_${R}`),
       redisUrl: need(`UPSTASH_REDIS_REST_URL_${R}`),
       redisToken: need(`UPSTASH_REDIS_REST_TOKEN_${R}`),
-      sessionTtlSeconds: region.sessionTtlSeconds,
+      sessionTtlSeconds: region.retention.sessionTtlSeconds,
     };
   }
 

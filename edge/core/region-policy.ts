@@ -1,34 +1,53 @@
 import { z } from "zod";
+import { GDPR_COUNTRIES, isEuLocation } from "./eu-countries.js";
+
+/**
+ * The region file (infra/regions.json): which countries each region serves, where its model origins
+ * and its database live, how long it keeps conversations, and where, if anywhere, it may fail over.
+ * The edge bundles it and Terraform reads it, so a compliance officer edits one file.
+ */
 
 /** Region ids are lower case here and in regions.json, upper case in setting names (ORIGIN_URL_EU). */
-export const RegionId = z.string().regex(/^[a-z][a-z0-9]{1,15}$/, "region ids are lower-case letters and digits");
+export const RegionId = z.string().regex(/^[a-z][a-z0-9]{1,15}$/, "region ids are 2–16 lower-case letters and digits");
 export type RegionId = z.infer<typeof RegionId>;
 
 const CountryCode = z.string().regex(/^[A-Z]{2}$/, "countries are ISO 3166-1 alpha-2 codes, upper case");
 
-export const RegionSchema = z.object({
-  name: z.string().min(1),
-  countries: z.array(CountryCode).min(1),
-  dataLocation: z.object({
-    /** Upstash region of this region's database, e.g. eu-central-1. */
-    upstash: z.string().min(1),
-    /** Cloud region of this region's GPU origins, e.g. europe-west4. */
-    gpu: z.string().min(1),
-  }),
-  /** How long a conversation is kept after its last message. */
-  sessionTtlSeconds: z.number().int().min(60).max(60 * 60 * 24 * 30),
-  /** Regions whose models may answer when this region's are down, in order. Empty: never leave. */
-  fallbacks: z.array(RegionId),
-  faqLanguages: z.array(z.string().regex(/^[a-z]{2}$/)).min(1),
-});
+export const RegionSchema = z
+  .object({
+    name: z.string().min(1).describe("What the region is called in reports"),
+    jurisdiction: z.enum(["eu"]).nullable().describe('"eu" where the GDPR applies to the region\'s data and model calls; null elsewhere'),
+    countries: z.array(CountryCode).min(1).describe("Countries whose users this region serves"),
+    origins: z
+      .object({
+        cloud: z.enum(["gcp"]).describe("Where the GPU origins run"),
+        location: z.string().min(1).describe("Cloud region of the origins, e.g. europe-west4"),
+        count: z.number().int().min(1).max(16).describe("How many origins Terraform provisions; their URLs are ORIGIN_URL_<R>, comma-separated"),
+      })
+      .describe("The region's vLLM origins serving openai/gpt-oss-20b"),
+    database: z
+      .object({
+        provider: z.enum(["upstash"]),
+        location: z.string().min(1).describe("Upstash region of the database, e.g. eu-central-1"),
+      })
+      .describe("Where the region's conversations, rate limits and delivery records live"),
+    retention: z
+      .object({ sessionTtlSeconds: z.number().int().min(60).max(60 * 60 * 24 * 30).describe("How long a conversation is kept after its last message") })
+      .describe("How long personal data is kept"),
+    fallbacks: z.array(RegionId).describe("Regions whose models may answer when this region's are all down, in order; empty: never leave"),
+    userSelectable: z.boolean().describe("Whether a Telegram user may move to this region with /region"),
+    faqLanguages: z.array(z.string().regex(/^[a-z]{2}$/)).min(1).describe("Languages of the region's offline FAQ; the first is its default"),
+  })
+  .strict();
 export type Region = z.infer<typeof RegionSchema>;
 
 export const RegionFileSchema = z
   .object({
     $schema: z.string().optional(),
-    defaultRegion: RegionId,
+    defaultRegion: RegionId.describe("Region of users whose country is in no region, and of the Telegram bot unless TELEGRAM_REGION says otherwise"),
     regions: z.record(RegionId, RegionSchema),
   })
+  .strict()
   .superRefine((file, ctx) => {
     const ids = Object.keys(file.regions);
     if (!ids.includes(file.defaultRegion)) {
@@ -60,4 +79,45 @@ export function regionForCountry(file: RegionFile, country: string | undefined |
     for (const [id, region] of Object.entries(file.regions)) if (region.countries.includes(code)) return id;
   }
   return file.defaultRegion;
+}
+
+/**
+ * Regions that may answer a user of `region`, in order: the region itself, then the fallbacks the
+ * file allows. Nothing else, ever: the caller cannot ask for a region this list does not hold.
+ */
+export function answeringRegions(file: RegionFile, region: RegionId): RegionId[] {
+  return [region, ...(file.regions[region]?.fallbacks ?? [])];
+}
+
+/** What a compliance officer should look at: promises of the file that a change would break. */
+export function complianceWarnings(file: RegionFile): string[] {
+  const warnings: string[] = [];
+  const owners = new Map<string, RegionId[]>();
+  for (const [id, region] of Object.entries(file.regions)) {
+    for (const c of region.countries) owners.set(c, [...(owners.get(c) ?? []), id]);
+  }
+  for (const [country, ids] of owners) {
+    if (ids.length > 1) warnings.push(`${country} is in more than one region (${ids.join(", ")}); only the first, ${ids[0]}, is used`);
+  }
+  for (const [id, region] of Object.entries(file.regions)) {
+    const gdprHere = region.countries.filter((c) => GDPR_COUNTRIES.has(c));
+    if (region.jurisdiction !== "eu" && gdprHere.length) {
+      warnings.push(`EU/EEA countries ${gdprHere.join(", ")} are mapped to ${id}, which is not an EU-jurisdiction region`);
+    }
+    if (region.jurisdiction === "eu") {
+      for (const fb of region.fallbacks) {
+        if (file.regions[fb]?.jurisdiction !== "eu") warnings.push(`${id} falls back to ${fb}: EU users' messages would leave the EU`);
+      }
+      if (!isEuLocation(region.database.location)) warnings.push(`${id}'s database location ${region.database.location} is outside the EU`);
+      if (!isEuLocation(region.origins.location)) warnings.push(`${id}'s origins location ${region.origins.location} is outside the EU`);
+    }
+  }
+  const fallback = file.regions[file.defaultRegion];
+  if (fallback && fallback.jurisdiction !== "eu") {
+    const unlisted = [...GDPR_COUNTRIES].filter((c) => !owners.has(c));
+    if (unlisted.length) {
+      warnings.push(`EU/EEA countries ${unlisted.join(", ")} are in no region and fall to the default ${file.defaultRegion}, which is not an EU-jurisdiction region`);
+    }
+  }
+  return warnings;
 }
