@@ -50,11 +50,15 @@ const Settings = z.object({
   RATE_LIMIT_MESSAGES: Int(1, 10_000).default(5),
   RATE_LIMIT_WINDOW: Duration.default("1 s"),
   RATE_LIMIT_NOTICE_COOLDOWN_SECONDS: Int(1, 86_400).default(60),
+
+  ORIGIN_BREAKER_FAILURES: Int(1, 100).default(3),
+  ORIGIN_BREAKER_COOLDOWN_SECONDS: Int(1, 3600).default(30),
 });
 
 export interface RegionSettings {
   id: RegionId;
-  originUrl: string;
+  /** The region's origins (ORIGIN_URL_<R>, comma-separated), in the order given. */
+  originUrls: string[];
   originApiKey: string;
   redisUrl: string;
   redisToken: string;
@@ -112,6 +116,22 @@ export interface Config {
     window: `${number} ${"ms" | "s" | "m" | "h" | "d"}`;
     noticeCooldownSeconds: number;
   };
+  breaker: {
+    /** Failures (within a minute) that open an origin's circuit. */
+    failures: number;
+    /** How long an open circuit keeps the origin out before one trial call. */
+    cooldownSeconds: number;
+  };
+}
+
+/** ORIGIN_URL_<R>: one URL, or several separated by commas. */
+function originUrls(value: string, name: string): string[] {
+  if (!value) return [];
+  const urls = value.split(",").map((u) => u.trim().replace(/\/+$/, "")).filter(Boolean);
+  for (const u of urls) {
+    if (!Url.safeParse(u).success) throw new ConfigError(`${name}: "${u}" is not an http(s) URL`);
+  }
+  return urls;
 }
 
 const cache = new WeakMap<object, Config>();
@@ -151,7 +171,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
     const R = id.toUpperCase();
     regions[id] = {
       id,
-      originUrl: need(`ORIGIN_URL_${R}`),
+      originUrls: originUrls(need(`ORIGIN_URL_${R}`), `ORIGIN_URL_${R}`),
       originApiKey: need(`ORIGIN_API_KEY_${R}`),
       redisUrl: need(`UPSTASH_REDIS_REST_URL_${R}`),
       redisToken: need(`UPSTASH_REDIS_REST_TOKEN_${R}`),
@@ -216,5 +236,6 @@ export function parseConfig(env: Record<string, unknown>): Config {
       window: s.RATE_LIMIT_WINDOW.replace(/^(\d+)\s?/, "$1 ") as Config["rateLimit"]["window"],
       noticeCooldownSeconds: s.RATE_LIMIT_NOTICE_COOLDOWN_SECONDS,
     },
+    breaker: { failures: s.ORIGIN_BREAKER_FAILURES, cooldownSeconds: s.ORIGIN_BREAKER_COOLDOWN_SECONDS },
   };
 }

@@ -44,13 +44,16 @@ export type ModelFailure = "timeout" | "unavailable" | "bad_response" | "rejecte
 
 export class UpstreamModelError extends Error {
   override readonly name = "UpstreamModelError";
+  /** Part of the answer had already been handed on: the call must not be repeated elsewhere. */
+  readonly streamed: boolean;
   constructor(
     readonly failure: ModelFailure,
     readonly region: string,
     detail: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; streamed?: boolean },
   ) {
     super(`model origin of region ${region}: ${failure} (${detail})`, options);
+    this.streamed = options?.streamed ?? false;
   }
 }
 

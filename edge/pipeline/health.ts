@@ -5,8 +5,9 @@ import { regionServices } from "./services.js";
 const PROBE_TIMEOUT_MS = 1500;
 
 /**
- * `GET /healthz`: the Worker is alive (always 200), and per region whether its database and its model
- * origin answer. Addresses and keys are never shown.
+ * `GET /healthz`: the Worker is alive (always 200), and per region whether its database answers and,
+ * for each origin, its circuit breaker state (shared by all isolates) and whether its /health answers
+ * now. Addresses and keys are never shown; origins are named eu1, eu2…
  */
 export function healthRoutes() {
   return new Hono<AppEnv>().get("/", async (c) => {
@@ -14,19 +15,30 @@ export function healthRoutes() {
     const regions = Object.fromEntries(
       await Promise.all(
         Object.keys(config.regions).map(async (id) => {
-          const { redis, settings } = regionServices(config, id);
-          const [redisState, originState] = await Promise.all([
+          const { redis, settings, model } = regionServices(config, id);
+          const [redisState, breakers, probes] = await Promise.all([
             probe(() => redis.ping()),
-            probe(async (signal) => {
-              const res = await fetch(`${settings.originUrl.replace(/\/+$/, "")}/health`, { signal });
-              if (!res.ok) throw new Error(`HTTP ${res.status}`);
-            }),
+            model.health().catch(() => undefined),
+            Promise.all(
+              settings.originUrls.map((url) =>
+                probe(async (signal) => {
+                  const res = await fetch(`${url}/health`, { signal });
+                  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+                }),
+              ),
+            ),
           ]);
-          return [id, { redis: redisState, origin: originState }] as const;
+          const origins = settings.originUrls.map((_, i) => ({
+            origin: `${id}${i + 1}`,
+            breaker: breakers?.[i]?.state ?? "unknown",
+            failures: breakers?.[i]?.failures ?? null,
+            health: probes[i],
+          }));
+          return [id, { redis: redisState, origins }] as const;
         }),
       ),
     );
-    const healthy = Object.values(regions).every((r) => r.redis === "up" && r.origin === "up");
+    const healthy = Object.values(regions).every((r) => r.redis === "up" && r.origins.every((o) => o.health === "up" && o.breaker === "closed"));
     return c.json({ status: healthy ? "ok" : "degraded", regions });
   });
 }

@@ -2,6 +2,7 @@ import type { ChannelSender, InboundMessage } from "../channels/types.js";
 import type { Config } from "../config.js";
 import { converse, type ConverseResult } from "./converse.js";
 import { deliver, type DeliveryResult } from "./deliver.js";
+import { modelFor } from "./model-router.js";
 import { regionServices } from "./services.js";
 
 export interface Responded {
@@ -24,7 +25,7 @@ export async function respond(
   const services = regionServices(config, message.region);
   const result = await converse(message, {
     store: services.conversations,
-    llm: services.llm,
+    llm: modelFor(config, message.region),
     model: config.model,
     rateLimit: config.rateLimit,
     sessionTtlSeconds: services.settings.sessionTtlSeconds,

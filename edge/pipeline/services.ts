@@ -2,7 +2,9 @@ import type { Config, RegionSettings } from "../config.js";
 import type { RegionId } from "../core/region-policy.js";
 import { createConversationStore, type ConversationStore } from "../services/conversation-store.js";
 import { createDedupStore, type DedupStore } from "../services/dedup.js";
-import { createLlmClient, type LlmClient } from "../services/llm.js";
+import { createBreakerStore } from "../services/breaker.js";
+import { createOriginClient } from "../services/llm.js";
+import { createRegionModel, type RegionModel } from "../services/region-model.js";
 import { redisFor } from "../services/redis.js";
 import type { Redis } from "@upstash/redis/cloudflare";
 
@@ -12,7 +14,8 @@ export interface RegionServices {
   redis: Redis;
   dedup: DedupStore;
   conversations: ConversationStore;
-  llm: LlmClient;
+  /** This region's origins, behind their breakers (no fallback: see model-router.ts). */
+  model: RegionModel;
 }
 
 const cache = new WeakMap<Config, Map<RegionId, RegionServices>>();
@@ -31,15 +34,24 @@ export function regionServices(config: Config, region: RegionId): RegionServices
       redis,
       dedup: createDedupStore(redis),
       conversations: createConversationStore(redis, config.rateLimit),
-      llm: createLlmClient({
+      model: createRegionModel({
         region,
-        originUrl: settings.originUrl,
-        apiKey: settings.originApiKey,
-        model: config.model.name,
-        reasoningEffort: config.model.reasoningEffort,
-        maxOutputTokens: config.model.maxOutputTokens,
-        firstTokenTimeoutMs: config.model.firstTokenTimeoutMs,
-        timeoutMs: config.model.timeoutMs,
+        breaker: createBreakerStore(redis, config.breaker),
+        probeTtlMs: config.model.timeoutMs,
+        origins: settings.originUrls.map((originUrl, i) => ({
+          id: `${region}${i + 1}`,
+          client: createOriginClient({
+            region,
+            origin: `${region}${i + 1}`,
+            originUrl,
+            apiKey: settings.originApiKey,
+            model: config.model.name,
+            reasoningEffort: config.model.reasoningEffort,
+            maxOutputTokens: config.model.maxOutputTokens,
+            firstTokenTimeoutMs: config.model.firstTokenTimeoutMs,
+            timeoutMs: config.model.timeoutMs,
+          }),
+        })),
       }),
     };
     byRegion.set(region, services);

@@ -5,6 +5,8 @@ import { UpstreamModelError } from "../errors.js";
 export interface Completion {
   /** What the user sees: the model's final answer, never its reasoning. */
   text: string;
+  /** The region whose model answered (the user's own, or a fallback regions.json allows). */
+  region?: string;
   usage: { promptTokens: number; completionTokens: number } | undefined;
   /** Time from the request to the first token (reasoning or content), in ms. */
   firstTokenMs: number | undefined;
@@ -18,6 +20,8 @@ export interface LlmClient {
 
 export interface LlmOptions {
   region: string;
+  /** Short name of the origin, for breakers, logs and /healthz (never its URL). */
+  origin?: string;
   originUrl: string;
   apiKey: string;
   model: string;
@@ -41,7 +45,8 @@ interface VllmDelta {
 
 const sdkClients = new Map<string, OpenAI>();
 
-export function createLlmClient(options: LlmOptions): LlmClient {
+/** One origin: a streamed completion with first-token and total timeouts. */
+export function createOriginClient(options: LlmOptions): LlmClient {
   const key = `${options.originUrl}\n${options.apiKey}`;
   let client = sdkClients.get(key);
   if (!client) {
@@ -103,25 +108,27 @@ export function createLlmClient(options: LlmOptions): LlmClient {
           if (choice.finish_reason) finished = true;
         }
       } catch (err) {
-        throw toModelError(err, options.region, timedOut);
+        throw toModelError(err, options.region, timedOut, text.length > 0);
       } finally {
         clearTimeout(firstTokenTimer);
         clearTimeout(totalTimer);
       }
-      if (!finished) throw new UpstreamModelError("bad_response", options.region, "stream ended before the answer finished");
-      return { text: text.trim(), usage, firstTokenMs };
+      if (!finished) throw new UpstreamModelError("bad_response", options.region, "stream ended before the answer finished", { streamed: text.length > 0 });
+      return { text: text.trim(), usage, firstTokenMs, region: options.region };
     },
   };
 }
 
-function toModelError(err: unknown, region: string, timedOut: string | undefined): UpstreamModelError {
+function toModelError(err: unknown, region: string, timedOut: string | undefined, streamed: boolean): UpstreamModelError {
+  const opts = { cause: err, streamed };
   if (timedOut || err instanceof OpenAI.APIConnectionTimeoutError) {
-    return new UpstreamModelError("timeout", region, `no ${timedOut ?? "answer"} in time`, { cause: err });
+    return new UpstreamModelError("timeout", region, `no ${timedOut ?? "answer"} in time`, opts);
   }
-  if (err instanceof OpenAI.APIConnectionError) return new UpstreamModelError("unavailable", region, "connection failed", { cause: err });
+  if (err instanceof OpenAI.APIConnectionError) return new UpstreamModelError("unavailable", region, "connection failed", opts);
   if (err instanceof OpenAI.APIError && typeof err.status === "number") {
-    const kind = err.status >= 500 || err.status === 429 ? "unavailable" : "rejected";
-    return new UpstreamModelError(kind, region, `HTTP ${err.status}`, { cause: err });
+    // 400: this request is at fault (too long a prompt…), not the origin. Anything else: the origin is.
+    const kind = err.status === 400 || err.status === 422 ? "rejected" : "unavailable";
+    return new UpstreamModelError(kind, region, `HTTP ${err.status}`, opts);
   }
-  return new UpstreamModelError("bad_response", region, err instanceof Error ? err.name : "unknown", { cause: err });
+  return new UpstreamModelError("bad_response", region, err instanceof Error ? err.name : "unknown", opts);
 }

@@ -102,7 +102,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const key = opts.key === undefined ? HTTP_API_KEY : opts.key;
     return mf.dispatchFetch(new URL("/v1/messages", url), {
       method: "POST",
-      headers: { "content-type": "application/json", ...(key !== null ? { authorization: `Bearer ${key}` } : {}), ...opts.headers },
+      // A client in Germany unless a test says otherwise (workerd's placeholder request.cf says US).
+      headers: { "content-type": "application/json", "cf-ipcountry": "DE", ...(key !== null ? { authorization: `Bearer ${key}` } : {}), ...opts.headers },
       body: opts.raw ?? JSON.stringify(body),
     }) as unknown as Promise<Response>;
   };
@@ -158,6 +159,8 @@ export async function startEdge(options: EdgeOptions): Promise<{ mf: Miniflare; 
     HTTP_API_KEYS: `crm:${HTTP_API_KEY}`,
     CHAT_TOKEN_SECRET: "test-chat-token-secret-0123456789abcdef",
     MODEL_FIRST_TOKEN_TIMEOUT_MS: "1500",
+    // Suites inject origin failures on purpose; only the breaker's own tests want circuits to open.
+    ORIGIN_BREAKER_FAILURES: "100",
     MODEL_TIMEOUT_MS: "5000",
     ...Object.fromEntries(
       REGIONS.flatMap((r) => {

@@ -52,7 +52,9 @@ const webchat = (): Driver => {
   const connect = async (user: string) => {
     let entry = sockets.get(user);
     if (entry) return entry;
-    const session = (await (await stack.mf.dispatchFetch(new URL("/chat/session", stack.url), { method: "POST" })).json()) as { token: string };
+    const session = (await (await stack.mf.dispatchFetch(new URL("/chat/session", stack.url), { method: "POST", headers: { "cf-ipcountry": "DE" } })).json()) as {
+      token: string;
+    };
     const ws = new WebSocket(new URL(`/chat/ws?token=${encodeURIComponent(session.token)}`, stack.url).toString().replace(/^http/, "ws"));
     entry = { ws, done: [] };
     const e = entry;

@@ -7,17 +7,19 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.close());
 
+type Health = { status: string; regions: Record<string, { redis: string; origins: Array<{ origin: string; breaker: string; failures: number; health: string }> }> };
 const health = async () => {
   const res = await stack.mf.dispatchFetch(new URL("/healthz", stack.url));
-  return { status: res.status, body: (await res.json()) as { status: string; regions: Record<string, { redis: string; origin: string }> } };
+  return { status: res.status, body: (await res.json()) as Health };
 };
+const up = (region: string) => ({ redis: "up", origins: [{ origin: `${region}1`, breaker: "closed", failures: 0, health: "up" }] });
 
 it("reports every region's database and origin as up", async () => {
   const { status, body } = await health();
   expect(status).toBe(200);
   expect(body).toEqual({
     status: "ok",
-    regions: { eu: { redis: "up", origin: "up" }, us: { redis: "up", origin: "up" }, apac: { redis: "up", origin: "up" } },
+    regions: { eu: up("eu"), us: up("us"), apac: up("apac") },
   });
   // Addresses and keys stay private.
   expect(JSON.stringify(body)).not.toMatch(/127\.0\.0\.1|token|key/);
@@ -28,7 +30,7 @@ it("reports a region whose origin is down as degraded, and stays alive", async (
   const { status, body } = await health();
   expect(status).toBe(200);
   expect(body.status).toBe("degraded");
-  expect(body.regions.eu).toEqual({ redis: "up", origin: "down" });
+  expect(body.regions.eu).toEqual({ redis: "up", origins: [{ origin: "eu1", breaker: "closed", failures: 0, health: "down" }] });
 });
 
 it("answers unknown routes with a JSON 404", async () => {

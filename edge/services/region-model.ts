@@ -1,0 +1,96 @@
+import { UpstreamModelError } from "../errors.js";
+import { errorKind, log } from "../log.js";
+import type { BreakerSnapshot, BreakerState, BreakerStore } from "./breaker.js";
+import type { Completion, LlmClient } from "./llm.js";
+
+/** Breaker states are re-read from Redis at most this often per isolate; failures update them at once. */
+const BREAKER_CACHE_MS = 2000;
+/** A failed call is retried once, on another origin. */
+const MAX_ATTEMPTS = 2;
+
+export interface Origin {
+  /** Short, stable name (eu1, eu2…): breaker keys, logs, /healthz. */
+  id: string;
+  client: LlmClient;
+}
+
+export interface OriginHealth {
+  origin: string;
+  state: BreakerState;
+  failures: number;
+}
+
+export interface RegionModel extends LlmClient {
+  health(): Promise<OriginHealth[]>;
+}
+
+/**
+ * A region's model: its origins behind circuit breakers. A call goes to a healthy origin (closed
+ * circuits first, fewest recent failures first, ties broken at random to spread load), and a failure
+ * is retried once on another origin, unless part of the answer has already been handed on. An open
+ * origin is skipped; a half-open one is tried by one caller at a time.
+ */
+export function createRegionModel(options: { region: string; origins: Origin[]; breaker: BreakerStore; probeTtlMs: number }): RegionModel {
+  const { region, origins, breaker } = options;
+  let cached: { at: number; states: Map<string, BreakerSnapshot> } | undefined;
+
+  const states = async () => {
+    if (!cached || Date.now() - cached.at > BREAKER_CACHE_MS) {
+      try {
+        cached = { at: Date.now(), states: await breaker.read(origins.map((o) => o.id)) };
+      } catch (err) {
+        // Without the shared state, fall back to what this isolate knows (or all closed).
+        log.warn("breaker.read_failed", { region, error: errorKind(err) });
+        cached = { at: Date.now(), states: cached?.states ?? new Map() };
+      }
+    }
+    return cached.states;
+  };
+  const remember = (id: string, snapshot: BreakerSnapshot) => cached?.states.set(id, snapshot);
+
+  return {
+    async complete(messages, onText) {
+      const now = await states();
+      const stateOf = (o: Origin) => now.get(o.id) ?? { failures: 0, state: "closed" as const };
+      const closed = origins
+        .filter((o) => stateOf(o).state === "closed")
+        .map((o) => ({ o, key: stateOf(o).failures + Math.random() }))
+        .sort((a, b) => a.key - b.key)
+        .map(({ o }) => o);
+      const halfOpen = origins.filter((o) => stateOf(o).state === "half_open");
+
+      let last: unknown;
+      let attempts = 0;
+      for (const origin of [...closed, ...halfOpen]) {
+        if (attempts >= MAX_ATTEMPTS) break;
+        if (stateOf(origin).state === "half_open" && !(await breaker.claimProbe(origin.id, options.probeTtlMs).catch(() => false))) continue;
+        attempts += 1;
+        try {
+          const completion: Completion = await origin.client.complete(messages, onText);
+          if (stateOf(origin).failures > 0) {
+            remember(origin.id, { failures: 0, state: "closed" });
+            void breaker.success(origin.id).catch(() => {});
+          }
+          return completion;
+        } catch (err) {
+          last = err;
+          const modelError = err instanceof UpstreamModelError ? err : undefined;
+          if (modelError?.failure !== "rejected") {
+            const snapshot = await breaker.failure(origin.id).catch(() => ({ failures: stateOf(origin).failures + 1, state: "closed" as const }));
+            remember(origin.id, snapshot);
+            log.warn("origin.failed", { region, origin: origin.id, failure: modelError?.failure ?? errorKind(err), breaker: snapshot.state });
+          }
+          // Never repeat a call whose answer had started reaching the user, nor one the request itself spoiled.
+          if (!modelError || modelError.streamed || modelError.failure === "rejected") throw err;
+        }
+      }
+      throw last ?? new UpstreamModelError("unavailable", region, "every origin's circuit is open");
+    },
+
+    async health() {
+      const fresh = await breaker.read(origins.map((o) => o.id));
+      cached = { at: Date.now(), states: fresh };
+      return origins.map((o) => ({ origin: o.id, ...(fresh.get(o.id) ?? { failures: 0, state: "closed" as const }) }));
+    },
+  };
+}
