@@ -30,7 +30,10 @@ export interface Stack {
   /** Restarts the Worker (every socket drops), keeping the stand-ins and Redis. */
   restart(): Promise<void>;
   shim: UpstashShim;
+  /** The origin of every region, unless originsPerRegion was given (then the first EU origin). */
   emulator: Emulator;
+  /** Each region's origins, in ORIGIN_URL_<R> order. */
+  origins: Record<(typeof REGIONS)[number], Emulator[]>;
   telegram: TelegramStandIn;
   whatsapp: WhatsAppStandIn;
   redis: Record<(typeof REGIONS)[number], RespConnection>;
@@ -52,6 +55,8 @@ export interface StackOptions {
   port?: number;
   /** Redis logical databases per region; flushed at start. */
   redisDb?: Record<(typeof REGIONS)[number], number>;
+  /** Give each region its own emulators (this many), instead of one shared by all regions. */
+  originsPerRegion?: Record<(typeof REGIONS)[number], number>;
 }
 
 /**
@@ -67,11 +72,22 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     redisPort: Number(process.env.REDIS_PORT ?? 6379),
     databases: REGIONS.map((r) => ({ name: r, db: dbs[r], token: `token-${r}` })),
   });
-  const emulator = await startEmulator({ apiKey: ORIGIN_KEY, ...options.emulator });
+  const origins = Object.fromEntries(
+    await Promise.all(
+      REGIONS.map(async (r) => [r, options.originsPerRegion ? await Promise.all(Array.from({ length: options.originsPerRegion[r] }, () => startEmulator({ apiKey: ORIGIN_KEY, ...options.emulator }))) : []] as const),
+    ),
+  ) as Record<(typeof REGIONS)[number], Emulator[]>;
+  const emulator = options.originsPerRegion ? origins.eu[0]! : await startEmulator({ apiKey: ORIGIN_KEY, ...options.emulator });
+  if (!options.originsPerRegion) for (const r of REGIONS) origins[r] = [emulator];
   const telegram = await startTelegramStandIn({ token: TELEGRAM_TOKEN });
   const whatsapp = await startWhatsAppStandIn({ accessToken: WHATSAPP.accessToken });
   const { mf, url, restart } = await startEdge({
-    endpoints: { telegram: telegram.url, whatsapp: whatsapp.url, origin: emulator.url, redis: shim.urls },
+    endpoints: {
+      telegram: telegram.url,
+      whatsapp: whatsapp.url,
+      origin: Object.fromEntries(REGIONS.map((r) => [r, origins[r].map((e) => e.url)])),
+      redis: shim.urls,
+    },
     ...(options.settings ? { settings: options.settings } : {}),
     ...(options.consumers ? { consumers: options.consumers } : {}),
     ...(options.port !== undefined ? { port: options.port } : {}),
@@ -115,6 +131,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     postMessage,
     shim,
     emulator,
+    origins,
     telegram,
     whatsapp,
     redis,
@@ -122,7 +139,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     sendWhatsApp,
     close: async () => {
       await mf.dispose();
-      await Promise.all([shim.close(), emulator.close(), telegram.close(), whatsapp.close()]);
+      const emulators = new Set([emulator, ...Object.values(origins).flat()]);
+      await Promise.all([shim.close(), telegram.close(), whatsapp.close(), ...[...emulators].map((e) => e.close())]);
       for (const c of Object.values(redis)) c.close();
     },
   };
@@ -130,7 +148,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
 export interface EdgeOptions {
   /** Where the Worker's outbound calls go: the stand-ins' URLs. */
-  endpoints: { telegram: string; whatsapp?: string; origin: string; redis: Record<string, string> };
+  endpoints: { telegram: string; whatsapp?: string; origin: string | Record<string, string[]>; redis: Record<string, string> };
   settings?: Record<string, string>;
   /** Overrides of wrangler.toml's consumer settings per queue; null runs no consumer (acks only). */
   consumers?: Record<string, QueueConsumerOptions> | null;
@@ -166,7 +184,7 @@ export async function startEdge(options: EdgeOptions): Promise<{ mf: Miniflare; 
       REGIONS.flatMap((r) => {
         const R = r.toUpperCase();
         return [
-          [`ORIGIN_URL_${R}`, options.endpoints.origin],
+          [`ORIGIN_URL_${R}`, typeof options.endpoints.origin === "string" ? options.endpoints.origin : options.endpoints.origin[r]!.join(",")],
           [`ORIGIN_API_KEY_${R}`, ORIGIN_KEY],
           [`UPSTASH_REDIS_REST_URL_${R}`, options.endpoints.redis[r]!],
           [`UPSTASH_REDIS_REST_TOKEN_${R}`, `token-${r}`],

@@ -1,0 +1,94 @@
+import { describe, expect, it } from "vitest";
+import { UpstreamModelError } from "../../edge/errors.js";
+import type { BreakerSnapshot, BreakerStore } from "../../edge/services/breaker.js";
+import type { LlmClient } from "../../edge/services/llm.js";
+import { createRegionModel, type Origin } from "../../edge/services/region-model.js";
+
+function memoryBreaker(threshold: number, initial: Record<string, BreakerSnapshot> = {}) {
+  const states = new Map(Object.entries(initial));
+  const probes = new Set<string>();
+  const store: BreakerStore & { states: typeof states } = {
+    states,
+    read: async (ids) => new Map(ids.map((id) => [id, states.get(id) ?? { failures: 0, state: "closed" }])),
+    failure: async (id) => {
+      const failures = (states.get(id)?.failures ?? 0) + 1;
+      const snap: BreakerSnapshot = { failures, state: failures >= threshold ? "open" : "closed" };
+      states.set(id, snap);
+      return snap;
+    },
+    success: async (id) => void states.delete(id),
+    claimProbe: async (id) => (probes.has(id) ? false : (probes.add(id), true)),
+  };
+  return store;
+}
+
+const ok = (text: string): LlmClient => ({ complete: async (_m, onText) => (onText?.(text), { text, usage: undefined, firstTokenMs: 1 }) });
+const failing = (failure: "unavailable" | "timeout" | "rejected", opts: { streamed?: boolean } = {}): LlmClient & { calls: number } => {
+  const c = {
+    calls: 0,
+    complete: async () => {
+      c.calls += 1;
+      throw new UpstreamModelError(failure, "eu", "scripted", opts);
+    },
+  };
+  return c;
+};
+const origin = (id: string, client: LlmClient): Origin => ({ id, client });
+
+describe("a region's model", () => {
+  it("retries a failed call once on another origin and records the failure", async () => {
+    const breaker = memoryBreaker(3);
+    const bad = failing("unavailable");
+    // The failing origin has fewer failures, so it is tried first.
+    breaker.states.set("eu2", { failures: 1, state: "closed" });
+    const model = createRegionModel({ region: "eu", origins: [origin("eu1", bad), origin("eu2", ok("from eu2"))], breaker, probeTtlMs: 1000 });
+    expect((await model.complete([])).text).toBe("from eu2");
+    expect(bad.calls).toBe(1);
+    expect(breaker.states.get("eu1")).toEqual({ failures: 1, state: "closed" });
+  });
+
+  it("tries at most two origins", async () => {
+    const a = failing("unavailable"), b = failing("unavailable"), c = failing("unavailable");
+    const model = createRegionModel({ region: "eu", origins: [origin("eu1", a), origin("eu2", b), origin("eu3", c)], breaker: memoryBreaker(10), probeTtlMs: 1000 });
+    await expect(model.complete([])).rejects.toMatchObject({ failure: "unavailable" });
+    expect(a.calls + b.calls + c.calls).toBe(2);
+  });
+
+  it("never repeats a call whose answer had started reaching the user", async () => {
+    const cut = failing("bad_response" as "unavailable", { streamed: true });
+    const other = failing("unavailable");
+    const model = createRegionModel({ region: "eu", origins: [origin("eu1", cut), origin("eu2", other)], breaker: memoryBreaker(10, { eu2: { failures: 5, state: "closed" } }), probeTtlMs: 1000 });
+    await expect(model.complete([])).rejects.toMatchObject({ streamed: true });
+    expect(other.calls).toBe(0);
+  });
+
+  it("does not blame an origin for a request it rejected, nor retry it", async () => {
+    const breaker = memoryBreaker(1);
+    const rejecting = failing("rejected");
+    const other = failing("unavailable");
+    breaker.states.set("eu2", { failures: 1, state: "closed" }); // so eu1 goes first
+    const model = createRegionModel({ region: "eu", origins: [origin("eu1", rejecting), origin("eu2", other)], breaker, probeTtlMs: 1000 });
+    await expect(model.complete([])).rejects.toMatchObject({ failure: "rejected" });
+    expect([rejecting.calls, other.calls]).toEqual([1, 0]);
+    expect(breaker.states.get("eu1")).toBeUndefined();
+  });
+
+  it("skips an open origin and lets one caller probe a half-open one", async () => {
+    const open = failing("unavailable");
+    const model = createRegionModel({
+      region: "eu",
+      origins: [origin("eu1", open), origin("eu2", ok("probe answered"))],
+      breaker: memoryBreaker(3, { eu1: { failures: 3, state: "open" }, eu2: { failures: 3, state: "half_open" } }),
+      probeTtlMs: 1000,
+    });
+    expect((await model.complete([])).text).toBe("probe answered");
+    expect(open.calls).toBe(0);
+  });
+
+  it("fails without calling anything when every circuit is open", async () => {
+    const a = failing("unavailable");
+    const model = createRegionModel({ region: "eu", origins: [origin("eu1", a)], breaker: memoryBreaker(1, { eu1: { failures: 1, state: "open" } }), probeTtlMs: 1000 });
+    await expect(model.complete([])).rejects.toThrow(/every origin's circuit is open/);
+    expect(a.calls).toBe(0);
+  });
+});
