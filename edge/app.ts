@@ -6,12 +6,13 @@ import { httpApiRoutes } from "./channels/http/routes.js";
 import { webchatRoutes } from "./channels/webchat/routes.js";
 import { webhookRoutes } from "./channels/webhook.js";
 import { compress } from "./compress.js";
-import { loadConfig, type Config } from "./config.js";
+import type { Config } from "./config.js";
 import { ConfigError } from "./errors.js";
 import { errorKind, log } from "./log.js";
+import { edgeContext, type EdgeContext } from "./pipeline/context.js";
 import { healthRoutes } from "./pipeline/health.js";
 
-export type AppEnv = { Bindings: Env; Variables: { config: Config } };
+export type AppEnv = { Bindings: Env; Variables: { config: Config; edge: EdgeContext } };
 
 /** The edge's HTTP surface: every route of the contract in DESIGN.md, and the one error handler. */
 export function createApp() {
@@ -19,7 +20,9 @@ export function createApp() {
 
   app.use(compress());
   app.use(async (c, next) => {
-    c.set("config", loadConfig(c.env));
+    const edge = edgeContext(c.env);
+    c.set("edge", edge);
+    c.set("config", edge.config);
     await next();
   });
 

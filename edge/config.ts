@@ -51,6 +51,10 @@ const Settings = z.object({
   RATE_LIMIT_WINDOW: Duration.default("1 s"),
   RATE_LIMIT_NOTICE_COOLDOWN_SECONDS: Int(1, 86_400).default(60),
 
+  FAQ_DIRECT: z.enum(["on", "off"]).default("on"),
+  FAQ_DIRECT_MIN_SCORE: z.coerce.number().min(0.5).max(1).default(0.9),
+  FAQ_OFFLINE_MIN_SCORE: z.coerce.number().min(0.3).max(1).default(0.6),
+
   ORIGIN_BREAKER_FAILURES: Int(1, 100).default(3),
   ORIGIN_BREAKER_COOLDOWN_SECONDS: Int(1, 3600).default(30),
 });
@@ -115,6 +119,13 @@ export interface Config {
     messages: number;
     window: `${number} ${"ms" | "s" | "m" | "h" | "d"}`;
     noticeCooldownSeconds: number;
+  };
+  faq: {
+    /** Answer near-exact FAQ questions without the model (never ones that depend on the conversation). */
+    direct: boolean;
+    directMinScore: number;
+    /** How close an FAQ question must be to stand in for the model when it is down. */
+    offlineMinScore: number;
   };
   breaker: {
     /** Failures (within a minute) that open an origin's circuit. */
@@ -236,6 +247,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
       window: s.RATE_LIMIT_WINDOW.replace(/^(\d+)\s?/, "$1 ") as Config["rateLimit"]["window"],
       noticeCooldownSeconds: s.RATE_LIMIT_NOTICE_COOLDOWN_SECONDS,
     },
+    faq: { direct: s.FAQ_DIRECT === "on", directMinScore: s.FAQ_DIRECT_MIN_SCORE, offlineMinScore: s.FAQ_OFFLINE_MIN_SCORE },
     breaker: { failures: s.ORIGIN_BREAKER_FAILURES, cooldownSeconds: s.ORIGIN_BREAKER_COOLDOWN_SECONDS },
   };
 }

@@ -34,6 +34,6 @@ export const REPLIES = {
   reset: "Done: I have forgotten this conversation. What would you like to talk about?",
   slowDown: "You are sending messages faster than I can answer. Please wait a moment, then try again.",
   textOnly: "I can read text only. Please write your question as a message.",
-  modelUnavailable: "Sorry, I cannot answer right now. Please try again in a minute.",
+  modelUnavailable: "Sorry, I cannot answer that right now. Please try again later.",
   modelTimeout: "Sorry, that took me too long. Please try again, perhaps with a shorter question.",
 } as const;

@@ -1,5 +1,6 @@
 import { senderFor } from "../channels/index.js";
-import { loadConfig, type Config } from "../config.js";
+import type { Config } from "../config.js";
+import { edgeContext, type EdgeContext } from "./context.js";
 import { errorKind, log } from "../log.js";
 import { RetryDelivery } from "./deliver.js";
 import type { QueueJob } from "./ingest.js";
@@ -15,9 +16,9 @@ const DEAD_LETTER_SUFFIX = "-dlq";
  * different users run side by side. A message is acked once handled; a failure before anything was
  * delivered is retried by the queue, and after its last retry it lands in the dead-letter queue.
  */
-export async function consume(batch: MessageBatch<QueueJob>, env: object): Promise<void> {
-  const config = loadConfig(env);
-  if (batch.queue.endsWith(DEAD_LETTER_SUFFIX)) return deadLetter(batch, config);
+export async function consume(batch: MessageBatch<QueueJob>, env: Env): Promise<void> {
+  const edge = edgeContext(env);
+  if (batch.queue.endsWith(DEAD_LETTER_SUFFIX)) return deadLetter(batch, edge.config);
 
   const byUser = new Map<string, Array<Message<QueueJob>>>();
   for (const m of batch.messages) {
@@ -27,12 +28,13 @@ export async function consume(batch: MessageBatch<QueueJob>, env: object): Promi
   await Promise.all(
     [...byUser.values()].map(async (messages) => {
       messages.sort((a, b) => a.body.message.sentAt - b.body.message.sentAt);
-      for (const m of messages) await handle(m, config);
+      for (const m of messages) await handle(m, edge);
     }),
   );
 }
 
-async function handle(queued: Message<QueueJob>, config: Config): Promise<void> {
+async function handle(queued: Message<QueueJob>, edge: EdgeContext): Promise<void> {
+  const { config } = edge;
   const job = queued.body;
   const { message } = job;
   const started = Date.now();
@@ -43,7 +45,7 @@ async function handle(queued: Message<QueueJob>, config: Config): Promise<void> 
     return queued.retry();
   }
   try {
-    const { result, delivery } = await respond(message, sender, config);
+    const { result, delivery } = await respond(message, sender, edge);
     queued.ack();
     log.info("message.handled", {
       ...fields,

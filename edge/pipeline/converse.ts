@@ -1,5 +1,6 @@
 import type { InboundMessage } from "../channels/types.js";
 import { REPLIES } from "../core/commands.js";
+import { bestFaqMatch, dependsOnContext, guessLanguage, LIMITED_MODE_NOTE, TRY_LATER, type FaqEntry } from "../core/faq-match.js";
 import { buildPrompt } from "../core/prompt.js";
 import type { Config } from "../config.js";
 import { UpstreamModelError, type ModelFailure } from "../errors.js";
@@ -7,7 +8,11 @@ import { log } from "../log.js";
 import type { ConversationStore } from "../services/conversation-store.js";
 import type { LlmClient } from "../services/llm.js";
 
-export type Outcome = "answered" | "command" | "unsupported" | "rate_limited" | "model_failed";
+/**
+ * answered: by the model; faq: a near-exact FAQ answer, without the model; faq_offline: an FAQ answer
+ * because no model could answer; model_failed: no model and no FAQ answer (the user is told to retry).
+ */
+export type Outcome = "answered" | "faq" | "faq_offline" | "command" | "unsupported" | "rate_limited" | "model_failed";
 
 export interface ConverseResult {
   /** The text to deliver, or null when the user is not to be answered (an excess message). */
@@ -30,6 +35,15 @@ export interface ConverseDeps {
   whileThinking?: () => () => void;
   /** Sees each piece of the model's answer as it streams. */
   onText?: (piece: string) => void;
+  /** The region's FAQ, for near-exact questions and for when no model can answer. */
+  faq?: {
+    entries: () => Promise<FaqEntry[]>;
+    /** The region's FAQ languages; the first is its default. */
+    languages: readonly string[];
+    direct: boolean;
+    directMinScore: number;
+    offlineMinScore: number;
+  };
 }
 
 /**
@@ -60,10 +74,23 @@ export async function converse(message: InboundMessage, deps: ConverseDeps): Pro
       break;
   }
 
+  const text = content.text;
+  const lang = languageOf(message, text, deps.faq?.languages ?? ["en"]);
+  const faqEntries = async () => (deps.faq ? deps.faq.entries().catch(() => [] as FaqEntry[]) : []);
+
+  // A near-exact FAQ question needs no GPU, unless it points back at the conversation ("is it…?").
+  if (deps.faq?.direct && (start.history.length === 0 || !dependsOnContext(text, lang))) {
+    const match = bestFaqMatch(await faqEntries(), text, lang);
+    if (match && match.score >= deps.faq.directMinScore) {
+      await saveTurn(store, message, text, match.entry.answer, deps.sessionTtlSeconds);
+      return { reply: match.entry.answer, outcome: "faq" };
+    }
+  }
+
   const prompt = buildPrompt({
     system: deps.model.systemPrompt,
     history: start.history,
-    userText: content.text,
+    userText: text,
     budget: deps.model.inputTokenBudget,
     maxTurns: deps.model.contextMaxMessages,
   });
@@ -73,27 +100,30 @@ export async function converse(message: InboundMessage, deps: ConverseDeps): Pro
     completion = await deps.llm.complete(prompt.messages, deps.onText);
   } catch (err) {
     if (!(err instanceof UpstreamModelError)) throw err;
-    log.warn("model.failed", { id: message.id, region: message.region, failure: err.failure });
-    return { reply: err.failure === "timeout" ? REPLIES.modelTimeout : REPLIES.modelUnavailable, outcome: "model_failed", failure: err.failure };
+    log.warn("model.failed", { ref: message.id, region: message.region, failure: err.failure });
+    return offline(err.failure);
   } finally {
     stopThinking();
   }
   if (!completion.text) {
     // The model spent its whole budget reasoning, or said nothing: never deliver an empty message.
-    log.warn("model.empty_answer", { id: message.id, region: message.region });
-    return { reply: REPLIES.modelUnavailable, outcome: "model_failed", failure: "bad_response" };
+    log.warn("model.empty_answer", { ref: message.id, region: message.region });
+    return offline("bad_response");
   }
 
-  await store.save(
-    message.userKey,
-    message.id,
-    [
-      { role: "user", content: content.text },
-      { role: "assistant", content: completion.text },
-    ],
-    completion.text,
-    deps.sessionTtlSeconds,
-  );
+  /** No model answered: the FAQ's answer when one is close enough, else an honest "try later". */
+  async function offline(failure: ModelFailure): Promise<ConverseResult> {
+    if (failure !== "rejected" && deps.faq) {
+      const match = bestFaqMatch(await faqEntries(), text, lang);
+      if (match && match.score >= deps.faq.offlineMinScore) {
+        return { reply: `${match.entry.answer}\n\n${LIMITED_MODE_NOTE[lang] ?? LIMITED_MODE_NOTE.en}`, outcome: "faq_offline", failure };
+      }
+    }
+    const reply = failure === "timeout" ? REPLIES.modelTimeout : (TRY_LATER[lang] ?? REPLIES.modelUnavailable);
+    return { reply, outcome: "model_failed", failure };
+  }
+
+  await saveTurn(store, message, text, completion.text, deps.sessionTtlSeconds);
   return {
     reply: completion.text,
     outcome: "answered",
@@ -101,4 +131,23 @@ export async function converse(message: InboundMessage, deps: ConverseDeps): Pro
     tokensIn: completion.usage?.promptTokens ?? prompt.inputTokens,
     ...(completion.usage ? { tokensOut: completion.usage.completionTokens } : {}),
   };
+}
+
+function saveTurn(store: ConversationStore, message: InboundMessage, text: string, reply: string, ttlSeconds: number): Promise<void> {
+  return store.save(
+    message.userKey,
+    message.id,
+    [
+      { role: "user", content: text },
+      { role: "assistant", content: reply },
+    ],
+    reply,
+    ttlSeconds,
+  );
+}
+
+/** The user's language: what their client says, if the region's FAQ has it; else a guess from the text. */
+function languageOf(message: InboundMessage, text: string, languages: readonly string[]): string {
+  const declared = message.lang?.slice(0, 2).toLowerCase();
+  return declared && languages.includes(declared) ? declared : guessLanguage(text, languages);
 }

@@ -1,5 +1,5 @@
 import type { ChannelSender, InboundMessage } from "../channels/types.js";
-import type { Config } from "../config.js";
+import type { EdgeContext } from "./context.js";
 import { converse, type ConverseResult } from "./converse.js";
 import { deliver, type DeliveryResult } from "./deliver.js";
 import { modelFor } from "./model-router.js";
@@ -19,16 +19,18 @@ export interface Responded {
 export async function respond(
   message: InboundMessage,
   sender: ChannelSender,
-  config: Config,
+  { config, faq }: EdgeContext,
   onText?: (piece: string) => void,
 ): Promise<Responded> {
   const services = regionServices(config, message.region);
+  const languages = config.regionFile.regions[message.region]?.faqLanguages ?? ["en"];
   const result = await converse(message, {
     store: services.conversations,
     llm: modelFor(config, message.region),
     model: config.model,
     rateLimit: config.rateLimit,
     sessionTtlSeconds: services.settings.sessionTtlSeconds,
+    faq: { ...config.faq, languages, entries: () => faq.load(message.region) },
     whileThinking: () => keepTyping(sender, message),
     ...(onText ? { onText } : {}),
   });

@@ -206,6 +206,7 @@ export async function startEdge(options: EdgeOptions): Promise<{ mf: Miniflare; 
     queueProducers: bindings.queueProducers,
     queueConsumers,
     durableObjects: bindings.durableObjects,
+    kvNamespaces: bindings.kvNamespaces,
     ...(options.port !== undefined ? { port: options.port, host: "127.0.0.1" } : {}),
     ...(options.quiet ? { handleRuntimeStdio: (out: NodeJS.ReadableStream, err: NodeJS.ReadableStream) => void (out.resume(), err.resume()) } : {}),
   } satisfies MiniflareOptions;

@@ -10,6 +10,7 @@ interface WranglerToml {
   compatibility_flags?: string[];
   vars?: Record<string, string>;
   durable_objects?: { bindings?: Array<{ name: string; class_name: string }> };
+  kv_namespaces?: Array<{ binding: string; id: string }>;
   queues?: {
     producers?: Array<{ queue: string; binding: string }>;
     consumers?: Array<{ queue: string; max_batch_size?: number; max_batch_timeout?: number; max_retries?: number; dead_letter_queue?: string; retry_delay?: number }>;
@@ -41,6 +42,7 @@ export function workerBindings(path = "wrangler.toml") {
   );
   const durableObjects = Object.fromEntries((toml.durable_objects?.bindings ?? []).map((b) => [b.name, b.class_name]));
   return {
+    kvNamespaces: (toml.kv_namespaces ?? []).map((k) => k.binding),
     durableObjects,
     compatibilityDate: toml.compatibility_date,
     compatibilityFlags: toml.compatibility_flags ?? [],

@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../../app.js";
 import type { Config } from "../../config.js";
+import type { EdgeContext } from "../../pipeline/context.js";
 import { errorKind, log } from "../../log.js";
 import { respond, type Responded } from "../../pipeline/respond.js";
 import { requestInfo } from "../request-info.js";
@@ -51,22 +52,23 @@ export function httpApiRoutes() {
         throw err;
       }
       const streamed = (c.req.header("accept") ?? "").includes("text/event-stream");
-      return streamed ? streamReply(message, config) : jsonReply(message, config);
+      return streamed ? streamReply(message, c.get("edge")) : jsonReply(message, c.get("edge"));
     },
   );
 }
 
-async function jsonReply(message: InboundMessage, config: Config): Promise<Response> {
+async function jsonReply(message: InboundMessage, edge: EdgeContext): Promise<Response> {
   const sender = responseSender();
-  const responded = await respond(message, sender, config);
-  return failure(responded) ?? Response.json(replyBody(message, config, sender.text));
+  const responded = await respond(message, sender, edge);
+  return failure(responded) ?? Response.json(replyBody(message, edge.config, sender.text, responded));
 }
 
 /**
  * Waits for the first piece of the answer before committing to a stream: until then, a refusal can
  * still be an HTTP status. Pieces that arrive while the stream opens are buffered, never dropped.
  */
-async function streamReply(message: InboundMessage, config: Config): Promise<Response> {
+async function streamReply(message: InboundMessage, edge: EdgeContext): Promise<Response> {
+  const { config } = edge;
   const sender = responseSender();
   const encoder = new TextEncoder();
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
@@ -84,7 +86,7 @@ async function streamReply(message: InboundMessage, config: Config): Promise<Res
       onFirst();
     }
   };
-  const done = respond(message, sender, config, onText);
+  const done = respond(message, sender, edge, onText);
   const winner = await Promise.race([first.then(() => "first" as const), done.then(() => "done" as const)]);
   if (winner === "done") {
     const responded = await done;
@@ -99,7 +101,7 @@ async function streamReply(message: InboundMessage, config: Config): Promise<Res
       if (responded.result.outcome === "model_failed") {
         await event("error", { code: "model_unavailable", message: responded.result.reply });
       } else {
-        await event("done", replyBody(message, config, sender.text));
+        await event("done", replyBody(message, config, sender.text, responded));
       }
     } catch (err) {
       log.error("http.stream_failed", { id: message.id, error: errorKind(err) });
@@ -113,11 +115,12 @@ async function streamReply(message: InboundMessage, config: Config): Promise<Res
   });
 }
 
-function replyBody(message: InboundMessage, config: Config, text: string) {
+function replyBody(message: InboundMessage, config: Config, text: string, { result }: Responded) {
+  const source = result.outcome === "faq" ? "faq" : result.outcome === "faq_offline" ? "faq_offline" : "model";
   return {
     recipient_id: message.address.chat,
     message: { text },
-    metadata: { model: config.model.name, region: message.region },
+    metadata: { model: config.model.name, region: message.region, ...(source !== "model" ? { source } : {}) },
   };
 }
 

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { loadConfig } from "../../config.js";
+import { edgeContext } from "../../pipeline/context.js";
 import { errorKind, log } from "../../log.js";
 import { respond } from "../../pipeline/respond.js";
 import { regionServices } from "../../pipeline/services.js";
@@ -37,7 +37,7 @@ export class ChatConversation extends DurableObject<Env> {
     this.ctx.acceptWebSocket(server);
     server.serializeAttachment({ conversation, region } satisfies SocketAttachment);
     try {
-      const turns = await regionServices(loadConfig(this.env), region).conversations.history(`webchat:web:${conversation}`);
+      const turns = await regionServices(edgeContext(this.env).config, region).conversations.history(`webchat:web:${conversation}`);
       server.send(JSON.stringify({ type: "history", messages: turns.map((t) => ({ role: t.role, text: t.content })) }));
     } catch (err) {
       log.warn("webchat.history_unavailable", { region, error: errorKind(err) });
@@ -57,7 +57,7 @@ export class ChatConversation extends DurableObject<Env> {
       return fail("bad_json", "frames are JSON text");
     }
     const { conversation, region } = ws.deserializeAttachment() as SocketAttachment;
-    const config = loadConfig(this.env);
+    const { config } = edgeContext(this.env);
     let message: InboundMessage;
     try {
       [message] = webchatChannel.parse({ frame, conversation, region }, config.webchat!, { config }) as [InboundMessage];
@@ -87,7 +87,7 @@ export class ChatConversation extends DurableObject<Env> {
       }
     };
     try {
-      const { result } = await respond(message, socketSender(broadcast), loadConfig(this.env), (piece) => broadcast({ type: "delta", text: piece }));
+      const { result } = await respond(message, socketSender(broadcast), edgeContext(this.env), (piece) => broadcast({ type: "delta", text: piece }));
       if (result.reply === null) {
         ws.send(JSON.stringify({ type: "error", code: "rate_limited", message: "too many messages; wait a moment" }));
       }

@@ -1,0 +1,48 @@
+import { z } from "zod";
+import type { FaqEntry } from "../core/faq-match.js";
+
+/** The FAQ upload body (DESIGN.md): `{"entries":[{"questions":["…"],"answer":"…","lang":"en"}]}`. */
+export const FaqUpload = z.object({
+  entries: z
+    .array(
+      z.object({
+        questions: z.array(z.string().trim().min(1, "a question must not be empty").max(500)).min(1, "each entry needs a question").max(50),
+        answer: z.string().trim().min(1, "the answer must not be empty").max(4000),
+        lang: z.string().regex(/^[a-z]{2}$/, 'a two-letter language code like "en"'),
+      }),
+    )
+    .min(1, "at least one entry")
+    .max(5000),
+});
+
+/** Stored per region as one KV value, so an upload replaces the whole FAQ at once or not at all. */
+interface StoredFaq {
+  entries: FaqEntry[];
+  updatedAt: number;
+}
+
+/** A region's FAQ is re-read from KV at most this often per isolate. */
+const CACHE_MS = 60_000;
+
+export interface FaqStore {
+  load(region: string): Promise<FaqEntry[]>;
+  replace(region: string, entries: FaqEntry[]): Promise<void>;
+}
+
+export function createFaqStore(kv: KVNamespace): FaqStore {
+  const cache = new Map<string, { at: number; entries: FaqEntry[] }>();
+  return {
+    async load(region) {
+      const hit = cache.get(region);
+      if (hit && Date.now() - hit.at < CACHE_MS) return hit.entries;
+      const stored = await kv.get<StoredFaq>(`faq:${region}`, { type: "json", cacheTtl: 60 });
+      const entries = stored?.entries ?? [];
+      cache.set(region, { at: Date.now(), entries });
+      return entries;
+    },
+    async replace(region, entries) {
+      await kv.put(`faq:${region}`, JSON.stringify({ entries, updatedAt: Date.now() } satisfies StoredFaq));
+      cache.set(region, { at: Date.now(), entries });
+    },
+  };
+}

@@ -1,0 +1,43 @@
+import type { RegionId } from "../core/region-policy.js";
+
+/**
+ * Each user's region, once resolved, so a traveller's history does not move or split. Kept in a
+ * global KV namespace under a SHA-256 of the user key (a phone number never becomes a KV key), and
+ * cached per isolate: pins change only on /region, and a move then waits out the cache at worst.
+ */
+export interface RegionPins {
+  get(userKey: string): Promise<RegionId | undefined>;
+  set(userKey: string, region: RegionId): Promise<void>;
+  /** Removes the pin; true when there was one. */
+  delete(userKey: string): Promise<boolean>;
+}
+
+const CACHE_MS = 5 * 60_000;
+
+export function createRegionPins(kv: KVNamespace): RegionPins {
+  const cache = new Map<string, { at: number; region: RegionId | undefined }>();
+  const keyOf = async (userKey: string) => {
+    const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(userKey));
+    return `pin:${[...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+  };
+  return {
+    async get(userKey) {
+      const hit = cache.get(userKey);
+      if (hit && Date.now() - hit.at < CACHE_MS) return hit.region;
+      const region = (await kv.get(await keyOf(userKey))) ?? undefined;
+      cache.set(userKey, { at: Date.now(), region });
+      return region;
+    },
+    async set(userKey, region) {
+      cache.set(userKey, { at: Date.now(), region });
+      await kv.put(await keyOf(userKey), region);
+    },
+    async delete(userKey) {
+      const key = await keyOf(userKey);
+      const existed = (await kv.get(key)) !== null;
+      await kv.delete(key);
+      cache.delete(userKey);
+      return existed;
+    },
+  };
+}
