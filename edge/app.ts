@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { telegramChannel } from "./channels/telegram/index.js";
 import { whatsappChannel } from "./channels/whatsapp/index.js";
+import { adminRoutes } from "./admin/routes.js";
 import { httpApiRoutes } from "./channels/http/routes.js";
 import { webchatRoutes } from "./channels/webchat/routes.js";
 import { webhookRoutes } from "./channels/webhook.js";
@@ -30,6 +31,7 @@ export function createApp() {
   app.route("/webhooks/whatsapp", webhookRoutes(whatsappChannel));
   app.route("/v1/messages", httpApiRoutes());
   app.route("/chat", webchatRoutes());
+  app.route("/admin", adminRoutes());
   app.route("/healthz", healthRoutes());
 
   app.notFound((c) => c.json({ error: { code: "not_found", message: "no such route" } }, 404));
@@ -46,7 +48,8 @@ export function createApp() {
       log.error("config.invalid", { detail: err.message });
       return c.json({ error: { code: "misconfigured", message: "the service is not configured correctly" } }, 503);
     }
-    log.error("request.failed", { path: c.req.path, error: errorKind(err) });
+    // The route pattern, not the path: a path can hold a user id (DELETE /admin/users/whatsapp/<number>).
+    log.error("request.failed", { route: c.req.routePath, error: errorKind(err) });
     return c.json({ error: { code: "internal_error", message: "something went wrong" } }, 500);
   });
 

@@ -37,6 +37,7 @@ const Settings = z.object({
     .optional(),
 
   CHAT_TOKEN_SECRET: z.string().min(32, "at least 32 random characters").optional(),
+  ADMIN_TOKEN: z.string().min(16, "at least 16 random characters").optional(),
 
   MODEL_NAME: z.string().min(1).default("openai/gpt-oss-20b"),
   MODEL_REASONING_EFFORT: z.enum(["low", "medium", "high"]).default("low"),
@@ -105,6 +106,8 @@ export interface Config {
   whatsapp: WhatsAppSettings | undefined;
   httpApi: HttpApiSettings | undefined;
   webchat: WebChatSettings | undefined;
+  /** Bearer token of /admin; the admin API is off without one. */
+  adminToken: string | undefined;
   model: {
     name: string;
     reasoningEffort: "low" | "medium" | "high";
@@ -232,6 +235,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
         }
       : undefined,
     webchat: s.CHAT_TOKEN_SECRET ? { tokenSecret: s.CHAT_TOKEN_SECRET } : undefined,
+    adminToken: s.ADMIN_TOKEN,
     model: {
       name: s.MODEL_NAME,
       reasoningEffort: s.MODEL_REASONING_EFFORT,

@@ -21,3 +21,17 @@ export const log = {
 export function errorKind(err: unknown): string {
   return err instanceof Error ? err.name : typeof err;
 }
+
+/**
+ * A stable, short reference to a message id for logs. Ids can hold personal data (a WhatsApp wamid
+ * embeds the sender's number), so logs carry this 64-bit FNV-1a digest instead: enough to correlate
+ * the lines of one message, not to recover the id.
+ */
+export function ref(id: string): string {
+  let h = 0xcbf29ce484222325n;
+  for (let i = 0; i < id.length; i++) {
+    h ^= BigInt(id.charCodeAt(i));
+    h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
+  }
+  return h.toString(16).padStart(16, "0");
+}

@@ -2,8 +2,9 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../app.js";
-import { errorKind, log } from "../log.js";
+import { errorKind, log, ref } from "../log.js";
 import { ingest } from "../pipeline/ingest.js";
+import { pinRegions } from "../pipeline/region.js";
 import { regionServices } from "../pipeline/services.js";
 import { MalformedPayload, type WebhookChannel } from "./types.js";
 import { requestInfo } from "./request-info.js";
@@ -63,6 +64,7 @@ export function webhookRoutes<S>(adapter: WebhookChannel<S>) {
         throw err;
       }
 
+      messages = await pinRegions(c.get("edge"), messages, (p) => c.executionCtx.waitUntil(p));
       try {
         const result = await ingest(messages, {
           dedup: (region) => regionServices(config, region).dedup,
@@ -73,7 +75,7 @@ export function webhookRoutes<S>(adapter: WebhookChannel<S>) {
           channel: adapter.name,
           accepted: result.accepted.length,
           duplicates: result.duplicates.length,
-          ids: [...result.accepted, ...result.duplicates].join(",") || undefined,
+          refs: [...result.accepted, ...result.duplicates].map(ref).join(",") || undefined,
           ackMs: Date.now() - started,
         });
       } catch (err) {

@@ -1,5 +1,5 @@
-/** Commands every channel understands. Issue-specific ones join this list as they are built. */
-export const COMMANDS = ["start", "help", "reset"] as const;
+/** Commands every channel understands. */
+export const COMMANDS = ["start", "help", "reset", "forget", "region"] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 export interface ParsedCommand {
@@ -30,7 +30,10 @@ export const REPLIES = {
   help:
     "Write to me as you would to a person and I will answer. I remember the recent conversation, " +
     "so you can ask follow-up questions.\n\n" +
-    "/reset forgets this conversation and starts afresh\n/help shows this message",
+    "/reset forgets this conversation and starts afresh\n" +
+    "/forget deletes everything kept about you\n" +
+    "/region shows where your conversation is kept\n" +
+    "/help shows this message",
   reset: "Done: I have forgotten this conversation. What would you like to talk about?",
   slowDown: "You are sending messages faster than I can answer. Please wait a moment, then try again.",
   textOnly: "I can read text only. Please write your question as a message.",

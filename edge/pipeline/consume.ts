@@ -1,7 +1,7 @@
 import { senderFor } from "../channels/index.js";
 import type { Config } from "../config.js";
 import { edgeContext, type EdgeContext } from "./context.js";
-import { errorKind, log } from "../log.js";
+import { errorKind, log, ref } from "../log.js";
 import { RetryDelivery } from "./deliver.js";
 import type { QueueJob } from "./ingest.js";
 import { respond } from "./respond.js";
@@ -38,7 +38,7 @@ async function handle(queued: Message<QueueJob>, edge: EdgeContext): Promise<voi
   const job = queued.body;
   const { message } = job;
   const started = Date.now();
-  const fields = { id: message.id, channel: message.address.channel, region: message.region, attempt: queued.attempts };
+  const fields = { ref: ref(message.id), channel: message.address.channel, region: message.region, attempt: queued.attempts };
   const sender = senderFor(config, message.address.channel);
   if (!sender) {
     log.error("message.channel_not_configured", fields);
@@ -77,10 +77,10 @@ async function deadLetter(batch: MessageBatch<QueueJob>, config: Config): Promis
     try {
       const { redis } = regionServices(config, message.region);
       const total = await redis.incr(`metrics:dead_letters:${message.address.channel}`);
-      log.error("message.dead_lettered", { id: message.id, channel: message.address.channel, region: message.region, total });
+      log.error("message.dead_lettered", { ref: ref(message.id), channel: message.address.channel, region: message.region, total });
       m.ack();
     } catch (err) {
-      log.error("dead_letter.count_failed", { id: message.id, error: errorKind(err) });
+      log.error("dead_letter.count_failed", { ref: ref(message.id), error: errorKind(err) });
       m.retry();
     }
   }

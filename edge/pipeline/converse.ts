@@ -4,7 +4,7 @@ import { bestFaqMatch, dependsOnContext, guessLanguage, LIMITED_MODE_NOTE, TRY_L
 import { buildPrompt } from "../core/prompt.js";
 import type { Config } from "../config.js";
 import { UpstreamModelError, type ModelFailure } from "../errors.js";
-import { log } from "../log.js";
+import { log, ref } from "../log.js";
 import type { ConversationStore } from "../services/conversation-store.js";
 import type { LlmClient } from "../services/llm.js";
 
@@ -35,6 +35,10 @@ export interface ConverseDeps {
   whileThinking?: () => () => void;
   /** Sees each piece of the model's answer as it streams. */
   onText?: (piece: string) => void;
+  /** /forget: erases the user's data and says what was erased. */
+  forget?: (args: string) => Promise<string>;
+  /** /region: shows or changes the user's region, where the policy allows. */
+  region?: (args: string) => Promise<string>;
   /** The region's FAQ, for near-exact questions and for when no model can answer. */
   faq?: {
     entries: () => Promise<FaqEntry[]>;
@@ -68,8 +72,19 @@ export async function converse(message: InboundMessage, deps: ConverseDeps): Pro
     case "unsupported":
       return { reply: REPLIES.textOnly, outcome: "unsupported" };
     case "command":
-      if (content.command.name === "reset") await store.clear(message.userKey);
-      return { reply: REPLIES[content.command.name], outcome: "command" };
+      switch (content.command.name) {
+        case "reset":
+          await store.clear(message.userKey);
+          return { reply: REPLIES.reset, outcome: "command" };
+        case "forget":
+        case "region": {
+          const run = content.command.name === "forget" ? deps.forget : deps.region;
+          if (!run) return { reply: REPLIES.help, outcome: "command" };
+          return { reply: await run(content.command.args), outcome: "command" };
+        }
+        default:
+          return { reply: REPLIES[content.command.name], outcome: "command" };
+      }
     case "text":
       break;
   }
@@ -100,14 +115,14 @@ export async function converse(message: InboundMessage, deps: ConverseDeps): Pro
     completion = await deps.llm.complete(prompt.messages, deps.onText);
   } catch (err) {
     if (!(err instanceof UpstreamModelError)) throw err;
-    log.warn("model.failed", { ref: message.id, region: message.region, failure: err.failure });
+    log.warn("model.failed", { ref: ref(message.id), region: message.region, failure: err.failure });
     return offline(err.failure);
   } finally {
     stopThinking();
   }
   if (!completion.text) {
     // The model spent its whole budget reasoning, or said nothing: never deliver an empty message.
-    log.warn("model.empty_answer", { ref: message.id, region: message.region });
+    log.warn("model.empty_answer", { ref: ref(message.id), region: message.region });
     return offline("bad_response");
   }
 

@@ -3,6 +3,7 @@ import type { EdgeContext } from "./context.js";
 import { converse, type ConverseResult } from "./converse.js";
 import { deliver, type DeliveryResult } from "./deliver.js";
 import { modelFor } from "./model-router.js";
+import { forgetCommand, regionCommand } from "./region.js";
 import { regionServices } from "./services.js";
 
 export interface Responded {
@@ -19,9 +20,10 @@ export interface Responded {
 export async function respond(
   message: InboundMessage,
   sender: ChannelSender,
-  { config, faq }: EdgeContext,
+  edge: EdgeContext,
   onText?: (piece: string) => void,
 ): Promise<Responded> {
+  const { config, faq } = edge;
   const services = regionServices(config, message.region);
   const languages = config.regionFile.regions[message.region]?.faqLanguages ?? ["en"];
   const result = await converse(message, {
@@ -31,6 +33,8 @@ export async function respond(
     rateLimit: config.rateLimit,
     sessionTtlSeconds: services.settings.sessionTtlSeconds,
     faq: { ...config.faq, languages, entries: () => faq.load(message.region) },
+    forget: () => forgetCommand(edge, message),
+    region: (args) => regionCommand(edge, message, args),
     whileThinking: () => keepTyping(sender, message),
     ...(onText ? { onText } : {}),
   });

@@ -26,8 +26,20 @@ export interface ConversationStore {
   history(userKey: string): Promise<Turn[]>;
   /** Keeps a reply the channel could not deliver (no free-text window, no template), for the retention period. */
   recordUndelivered(userKey: string, messageId: string, reply: string, ttlSeconds: number): Promise<void>;
+  /** Deletes every key of this user in this database and counts what was there. */
+  erase(userKey: string): Promise<ErasedCounts>;
   /** True the first time in `cooldownSeconds` that this user is told to slow down. */
   claimSlowDownNotice(userKey: string, cooldownSeconds: number): Promise<boolean>;
+}
+
+export interface ErasedCounts {
+  /** Messages of the conversation (each turn is one). */
+  messages: number;
+  /** Replies kept for retries, and replies kept undelivered. */
+  savedReplies: number;
+  undeliveredReplies: number;
+  /** Rate-limit counters and notices. */
+  rateLimitKeys: number;
 }
 
 export interface RateLimitOptions {
@@ -47,13 +59,14 @@ type SavedReply = { text: string };
 
 export function createConversationStore(redis: Redis, limit: RateLimitOptions): ConversationStore {
   const sessionKey = (userKey: string) => `session:${userKey}`;
-  const replyKey = (messageId: string) => `reply:${messageId}`;
+  // Under the user's key, so an erasure finds them.
+  const replyKey = (userKey: string, messageId: string) => `reply:${userKey}:${messageId}`;
 
   return {
     async begin(userKey, messageId) {
       const batch = new CommandBatch(redis);
       const history = batch.add<StoredTurn[]>((p) => p.lrange(sessionKey(userKey), -MAX_STORED_TURNS, -1));
-      const saved = batch.add<SavedReply | null>((p) => p.get(replyKey(messageId)));
+      const saved = batch.add<SavedReply | null>((p) => p.get(replyKey(userKey, messageId)));
       const limiter = new Ratelimit({
         // The limiter calls only evalsha/eval (and eval on NOSCRIPT); the batch carries them in the pipeline.
         redis: batch.scriptPort as unknown as Redis,
@@ -80,7 +93,7 @@ export function createConversationStore(redis: Redis, limit: RateLimitOptions): 
       tx.rpush(sessionKey(userKey), ...turns.map((t): StoredTurn => ({ ...t, at: now })));
       tx.ltrim(sessionKey(userKey), -MAX_STORED_TURNS, -1);
       tx.expire(sessionKey(userKey), ttlSeconds);
-      tx.set(replyKey(messageId), { text: reply } satisfies SavedReply, { ex: ttlSeconds });
+      tx.set(replyKey(userKey, messageId), { text: reply } satisfies SavedReply, { ex: ttlSeconds });
       await tx.exec();
     },
 
@@ -98,6 +111,20 @@ export function createConversationStore(redis: Redis, limit: RateLimitOptions): 
       tx.rpush(`undelivered:${userKey}`, { messageId, text: reply, at: Date.now() });
       tx.expire(`undelivered:${userKey}`, ttlSeconds);
       await tx.exec();
+    },
+
+    async erase(userKey) {
+      // `<prefix><user key>:` then anything: user 42's pattern must not reach user 421.
+      const pattern = (prefix: string) => `${prefix}${escapeGlob(userKey)}:*`;
+      const [replies, limits] = await Promise.all([scanAll(redis, pattern("reply:")), scanAll(redis, pattern("ratelimit:"))]);
+      const notice = `ratelimit:notice:${userKey}`;
+      const tx = redis.multi();
+      tx.llen(sessionKey(userKey));
+      tx.llen(`undelivered:${userKey}`);
+      tx.exists(notice);
+      tx.del(sessionKey(userKey), `undelivered:${userKey}`, notice, ...replies, ...limits);
+      const [messages, undelivered, noticed] = (await tx.exec()) as [number, number, number, number];
+      return { messages, savedReplies: replies.length, undeliveredReplies: undelivered, rateLimitKeys: limits.length + noticed };
     },
 
     async claimSlowDownNotice(userKey, cooldownSeconds) {
@@ -152,4 +179,21 @@ class CommandBatch {
       (err: Error) => this.waiting.forEach((w) => w.reject(err)),
     );
   }
+}
+
+/** Every key matching `pattern` (SCAN, so a large database is never blocked). */
+async function scanAll(redis: Redis, pattern: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor: string | number = 0;
+  do {
+    const [next, batch]: [string | number, string[]] = await redis.scan(cursor, { match: pattern, count: 500 });
+    keys.push(...batch);
+    cursor = next;
+  } while (String(cursor) !== "0");
+  return [...new Set(keys)];
+}
+
+/** A user key as a literal inside a SCAN pattern. */
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, "\\$&");
 }

@@ -4,7 +4,8 @@ import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../../app.js";
 import type { Config } from "../../config.js";
 import type { EdgeContext } from "../../pipeline/context.js";
-import { errorKind, log } from "../../log.js";
+import { errorKind, log, ref } from "../../log.js";
+import { pinRegions } from "../../pipeline/region.js";
 import { respond, type Responded } from "../../pipeline/respond.js";
 import { requestInfo } from "../request-info.js";
 import { MalformedPayload, type InboundMessage } from "../types.js";
@@ -51,6 +52,7 @@ export function httpApiRoutes() {
         if (err instanceof MalformedPayload) throw new HTTPException(400, { message: err.message });
         throw err;
       }
+      [message] = (await pinRegions(c.get("edge"), [message], (p) => c.executionCtx.waitUntil(p))) as [InboundMessage];
       const streamed = (c.req.header("accept") ?? "").includes("text/event-stream");
       return streamed ? streamReply(message, c.get("edge")) : jsonReply(message, c.get("edge"));
     },
@@ -104,7 +106,7 @@ async function streamReply(message: InboundMessage, edge: EdgeContext): Promise<
         await event("done", replyBody(message, config, sender.text, responded));
       }
     } catch (err) {
-      log.error("http.stream_failed", { id: message.id, error: errorKind(err) });
+      log.error("http.stream_failed", { ref: ref(message.id), error: errorKind(err) });
       await event("error", { code: "internal_error", message: "something went wrong" }).catch(() => {});
     } finally {
       await writer.close().catch(() => {});

@@ -8,3 +8,8 @@ export const TELEGRAM_DEDUP_TTL_SECONDS = 2 * 24 * 60 * 60;
 export const TELEGRAM_MAX_BODY_BYTES = 256 * 1024;
 /** The update kinds the webhook subscribes to (setWebhook allowed_updates). */
 export const TELEGRAM_ALLOWED_UPDATES = ["message"] as const;
+
+/** The bot's numeric id: the part of the token before the colon, public (it is the bot's user id). */
+export function botIdOf(token: string): string {
+  return token.slice(0, token.indexOf(":"));
+}

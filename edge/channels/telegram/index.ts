@@ -10,6 +10,7 @@ import {
   TELEGRAM_MAX_BODY_BYTES,
   TELEGRAM_TEXT_LIMIT,
   TELEGRAM_TYPING_REFRESH_MS,
+  botIdOf,
 } from "./constants.js";
 
 export * from "./constants.js";
@@ -80,11 +81,6 @@ export const telegramChannel: WebhookChannel<TelegramSettings> = {
     };
   },
 };
-
-/** The bot's numeric id: the part of the token before the colon, public (it is the bot's user id). */
-export function botIdOf(token: string): string {
-  return token.slice(0, token.indexOf(":"));
-}
 
 const MEDIA_FIELDS = ["photo", "video", "voice", "audio", "document", "sticker", "animation", "video_note", "location", "contact", "poll"];
 

@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { edgeContext } from "../../pipeline/context.js";
-import { errorKind, log } from "../../log.js";
+import { errorKind, log, ref } from "../../log.js";
 import { respond } from "../../pipeline/respond.js";
 import { regionServices } from "../../pipeline/services.js";
 import { MalformedPayload, type InboundMessage } from "../types.js";
@@ -92,7 +92,7 @@ export class ChatConversation extends DurableObject<Env> {
         ws.send(JSON.stringify({ type: "error", code: "rate_limited", message: "too many messages; wait a moment" }));
       }
     } catch (err) {
-      log.error("webchat.failed", { id: message.id, region: message.region, error: errorKind(err) });
+      log.error("webchat.failed", { ref: ref(message.id), region: message.region, error: errorKind(err) });
       ws.send(JSON.stringify({ type: "error", code: "unavailable", message: "the assistant is unavailable; try again shortly" }));
     }
   }

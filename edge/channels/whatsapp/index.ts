@@ -3,7 +3,7 @@ import { parseCommand } from "../../core/commands.js";
 import { regionForCountry } from "../../core/region-policy.js";
 import type { WhatsAppSettings } from "../../config.js";
 import { PlatformError, WindowClosedError } from "../../errors.js";
-import { log } from "../../log.js";
+import { log, ref } from "../../log.js";
 import { MalformedPayload, type Address, type WebhookChannel, type InboundMessage } from "../types.js";
 import { hmacSha256Matches, secretsEqual } from "../verify.js";
 import {
@@ -51,7 +51,7 @@ export const whatsappChannel: WebhookChannel<WhatsAppSettings> = {
         // Statuses and errors are recorded, never answered.
         for (const s of statuses) {
           const code = s.errors?.[0]?.code;
-          const fields = { wamid: s.id, status: s.status, errorCode: code };
+          const fields = { ref: ref(`whatsapp:${s.id}`), status: s.status, errorCode: code };
           if (code === WHATSAPP_WINDOW_CLOSED_CODE) log.warn("whatsapp.outside_window", fields);
           else log.info("whatsapp.status", fields);
         }

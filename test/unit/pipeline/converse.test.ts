@@ -22,6 +22,7 @@ function deps(start: Partial<TurnStart>, llm: LlmClient["complete"]) {
     save: async (...args) => void saved.push(args),
     clear: async () => {},
     history: async () => [],
+    erase: async () => ({ messages: 0, savedReplies: 0, undeliveredReplies: 0, rateLimitKeys: 0 }),
     recordUndelivered: async () => {},
     claimSlowDownNotice: async () => true,
   };

@@ -1,0 +1,66 @@
+import type { InboundMessage } from "../channels/types.js";
+import { errorKind, log } from "../log.js";
+import type { EdgeContext } from "./context.js";
+import { describeErasure, eraseUserKey } from "./erase.js";
+
+/**
+ * Pins each message's user to a region. The first time a user is seen, the region their channel
+ * resolved (calling code, country, the bot's region) is stored; from then on the pin wins, so a
+ * traveller's history neither moves nor splits, and a later edit of regions.json moves no one.
+ * Web chat users are pinned by their signed session token instead.
+ */
+export async function pinRegions(edge: EdgeContext, messages: InboundMessage[], waitUntil: (p: Promise<unknown>) => void): Promise<InboundMessage[]> {
+  return Promise.all(
+    messages.map(async (m) => {
+      if (m.address.channel === "webchat") return m;
+      let pinned: string | undefined;
+      try {
+        pinned = await edge.pins.get(m.userKey);
+      } catch (err) {
+        log.warn("pins.read_failed", { error: errorKind(err) });
+        return m;
+      }
+      if (pinned && edge.config.regions[pinned]) return pinned === m.region ? m : { ...m, region: pinned };
+      // Off the acknowledgement's path: the resolution is deterministic until the pin lands.
+      waitUntil(edge.pins.set(m.userKey, m.region).catch((err: unknown) => log.warn("pins.write_failed", { error: errorKind(err) })));
+      return m;
+    }),
+  );
+}
+
+/**
+ * /region. On Telegram the bot's region is a default a user may change, to any region the file
+ * marks userSelectable; moving erases what the old region held, so nothing is kept in two places.
+ * Elsewhere the region follows the user's number (WhatsApp) or where the chat started.
+ */
+export async function regionCommand(edge: EdgeContext, message: InboundMessage, args: string): Promise<string> {
+  const file = edge.config.regionFile;
+  const name = (id: string) => `${file.regions[id]?.name ?? id} (${id})`;
+  const current = message.region;
+  if (message.address.channel !== "telegram") {
+    return `Your conversation is kept in ${name(current)}. On this channel the region follows ${
+      message.address.channel === "whatsapp" ? "your phone number's country" : "the country you started from"
+    } and cannot be changed.`;
+  }
+  const selectable = Object.keys(file.regions).filter((id) => file.regions[id]!.userSelectable);
+  const target = args.trim().toLowerCase();
+  if (!target) {
+    const others = selectable.filter((id) => id !== current);
+    return [
+      `Your conversation is kept, and answered, in ${name(current)}.`,
+      others.length ? `To move it, send /region followed by one of: ${others.join(", ")}. Moving deletes what is kept here.` : "It cannot be moved.",
+    ].join("\n");
+  }
+  if (target === current) return `Your conversation is already kept in ${name(current)}.`;
+  if (!selectable.includes(target)) return `"${target}" is not a region you can choose. Choose one of: ${selectable.join(", ")}.`;
+  const report = await eraseUserKey(edge, "telegram", message.userKey);
+  await edge.pins.set(message.userKey, target);
+  log.info("region.moved", { from: current, to: target });
+  const erased = Object.values(report.erased.regions).reduce((n, c) => n + c.messages, 0);
+  return `Done: from now on your conversation is kept, and answered, in ${name(target)}. The ${erased} message${erased === 1 ? "" : "s"} kept in ${name(current)} ${erased === 1 ? "was" : "were"} deleted.`;
+}
+
+/** /forget, on every channel. */
+export async function forgetCommand(edge: EdgeContext, message: InboundMessage): Promise<string> {
+  return describeErasure(await eraseUserKey(edge, message.address.channel, message.userKey));
+}
