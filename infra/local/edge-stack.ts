@@ -10,6 +10,7 @@ export const TELEGRAM_TOKEN = "7000000001:AAHtestTokenForTheLocalStandIn_xyz";
 export const TELEGRAM_SECRET = "test-webhook-secret-0123456789";
 export const ORIGIN_KEY = "origin-key";
 export const HTTP_API_KEY = "test-api-key-0123456789abcdef";
+export const ADMIN_TOKEN = "test-admin-token-0123456789";
 export const WHATSAPP = {
   accessToken: "EAAG-test-access-token-0123456789",
   appSecret: "test-app-secret-0123456789abcdef",
@@ -39,6 +40,10 @@ export interface Stack {
   redis: Record<(typeof REGIONS)[number], RespConnection>;
   /** POSTs a Telegram update to the webhook, with the right secret unless told otherwise. */
   sendUpdate(update: unknown, opts?: { secret?: string | null; body?: string; contentType?: string }): Promise<Response>;
+  /** Calls the admin API with the admin token. */
+  admin(method: string, path: string, body?: unknown, token?: string): Promise<Response>;
+  /** Every key of every region's database, by region. */
+  keys(): Promise<Record<(typeof REGIONS)[number], string[]>>;
   /** POSTs to the JSON/SSE API with the test key unless told otherwise. */
   postMessage(body: unknown, opts?: { key?: string | null; headers?: Record<string, string>; raw?: string }): Promise<Response>;
   /** POSTs a WhatsApp webhook, signed with the app secret unless told otherwise. */
@@ -55,6 +60,8 @@ export interface StackOptions {
   port?: number;
   /** Redis logical databases per region; flushed at start. */
   redisDb?: Record<(typeof REGIONS)[number], number>;
+  /** Keep every line the Worker logs here. */
+  logs?: string[];
   /** Give each region its own emulators (this many), instead of one shared by all regions. */
   originsPerRegion?: Record<(typeof REGIONS)[number], number>;
 }
@@ -91,6 +98,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...(options.settings ? { settings: options.settings } : {}),
     ...(options.consumers ? { consumers: options.consumers } : {}),
     ...(options.port !== undefined ? { port: options.port } : {}),
+    ...(options.logs ? { logs: options.logs } : {}),
   });
 
   const sendUpdate: Stack["sendUpdate"] = (update, opts = {}) => {
@@ -124,10 +132,27 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     }) as unknown as Promise<Response>;
   };
 
+  const admin: Stack["admin"] = (method, path, body, token = ADMIN_TOKEN) =>
+    mf.dispatchFetch(new URL(`/admin${path}`, url), {
+      method,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
+    }) as unknown as Promise<Response>;
+  const keys: Stack["keys"] = async () => {
+    const out = {} as Record<(typeof REGIONS)[number], string[]>;
+    for (const r of REGIONS) {
+      const [reply] = await redis[r].send([["KEYS", "*"]]);
+      out[r] = reply?.type === "array" && reply.value ? reply.value.map((k) => (k.type === "bulk" && k.value ? k.value.toString() : "")) : [];
+    }
+    return out;
+  };
+
   return {
     mf,
     url,
     restart,
+    admin,
+    keys,
     postMessage,
     shim,
     emulator,
@@ -155,6 +180,8 @@ export interface EdgeOptions {
   port?: number;
   /** Discard the Worker's logs (as the platform's log pipeline would take them off the machine). */
   quiet?: boolean;
+  /** Keep every line the Worker logs here, instead of printing it. */
+  logs?: string[];
 }
 
 /** The built Worker (dist/index.js) in workerd, with wrangler.toml's bindings and the given endpoints. */
@@ -176,6 +203,7 @@ export async function startEdge(options: EdgeOptions): Promise<{ mf: Miniflare; 
       : {}),
     HTTP_API_KEYS: `crm:${HTTP_API_KEY}`,
     CHAT_TOKEN_SECRET: "test-chat-token-secret-0123456789abcdef",
+    ADMIN_TOKEN,
     MODEL_FIRST_TOKEN_TIMEOUT_MS: "1500",
     // Suites inject origin failures on purpose; only the breaker's own tests want circuits to open.
     ORIGIN_BREAKER_FAILURES: "100",
@@ -209,6 +237,13 @@ export async function startEdge(options: EdgeOptions): Promise<{ mf: Miniflare; 
     kvNamespaces: bindings.kvNamespaces,
     ...(options.port !== undefined ? { port: options.port, host: "127.0.0.1" } : {}),
     ...(options.quiet ? { handleRuntimeStdio: (out: NodeJS.ReadableStream, err: NodeJS.ReadableStream) => void (out.resume(), err.resume()) } : {}),
+    ...(options.logs
+      ? {
+          handleRuntimeStdio: (out: NodeJS.ReadableStream, err: NodeJS.ReadableStream) => {
+            for (const stream of [out, err]) stream.on("data", (chunk: Buffer) => options.logs!.push(...String(chunk).split("\n").filter(Boolean)));
+          },
+        }
+      : {}),
   } satisfies MiniflareOptions;
   const mf = new Miniflare(mfOptions);
   return { mf, url: await mf.ready, restart: async () => void (await mf.setOptions(mfOptions)) };
