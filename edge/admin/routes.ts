@@ -4,7 +4,7 @@ import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../app.js";
 import { secretsEqual } from "../channels/verify.js";
 import { log } from "../log.js";
-import { FaqUpload } from "../services/faq.js";
+import { FaqUpload } from "../core/faq-schema.js";
 import { eraseUser } from "../pipeline/erase.js";
 
 /** FAQ uploads are a few hundred entries; 2 MiB leaves room without inviting abuse. */

@@ -1,19 +1,4 @@
-import { z } from "zod";
 import type { FaqEntry } from "../core/faq-match.js";
-
-/** The FAQ upload body (DESIGN.md): `{"entries":[{"questions":["…"],"answer":"…","lang":"en"}]}`. */
-export const FaqUpload = z.object({
-  entries: z
-    .array(
-      z.object({
-        questions: z.array(z.string().trim().min(1, "a question must not be empty").max(500)).min(1, "each entry needs a question").max(50),
-        answer: z.string().trim().min(1, "the answer must not be empty").max(4000),
-        lang: z.string().regex(/^[a-z]{2}$/, 'a two-letter language code like "en"'),
-      }),
-    )
-    .min(1, "at least one entry")
-    .max(5000),
-});
 
 /** Stored per region as one KV value, so an upload replaces the whole FAQ at once or not at all. */
 interface StoredFaq {
