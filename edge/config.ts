@@ -38,6 +38,7 @@ const Settings = z.object({
 
   CHAT_TOKEN_SECRET: z.string().min(32, "at least 32 random characters").optional(),
   ADMIN_TOKEN: z.string().min(16, "at least 16 random characters").optional(),
+  DURABLE_OBJECT_JURISDICTIONS: z.enum(["on", "off"]).default("on"),
 
   MODEL_NAME: z.string().min(1).default("openai/gpt-oss-20b"),
   MODEL_REASONING_EFFORT: z.enum(["low", "medium", "high"]).default("low"),
@@ -108,6 +109,8 @@ export interface Config {
   webchat: WebChatSettings | undefined;
   /** Bearer token of /admin; the admin API is off without one. */
   adminToken: string | undefined;
+  /** Create EU conversations' Durable Objects in the EU jurisdiction (off only where the runtime lacks them). */
+  durableObjectJurisdictions: boolean;
   model: {
     name: string;
     reasoningEffort: "low" | "medium" | "high";
@@ -236,6 +239,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
       : undefined,
     webchat: s.CHAT_TOKEN_SECRET ? { tokenSecret: s.CHAT_TOKEN_SECRET } : undefined,
     adminToken: s.ADMIN_TOKEN,
+    durableObjectJurisdictions: s.DURABLE_OBJECT_JURISDICTIONS === "on",
     model: {
       name: s.MODEL_NAME,
       reasoningEffort: s.MODEL_REASONING_EFFORT,

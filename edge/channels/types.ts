@@ -58,6 +58,8 @@ export interface RequestInfo {
   url: URL;
   /** ISO country of the client, from Cloudflare (request.cf.country, or cf-ipcountry locally). */
   country: string | undefined;
+  /** Cloudflare's request.cf.isEUCountry, which is the string "1" (not a boolean) for EU clients. */
+  isEuCountry: boolean;
 }
 
 /**

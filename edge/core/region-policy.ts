@@ -72,11 +72,18 @@ export function parseRegionFile(raw: unknown): RegionFile {
   return parsed.data;
 }
 
-/** The region whose country list holds `country`, else the default region. */
-export function regionForCountry(file: RegionFile, country: string | undefined | null): RegionId {
-  if (country) {
-    const code = country.toUpperCase();
+/**
+ * The region whose country list holds `country`; else, for a client Cloudflare places in the EU, the
+ * first EU-jurisdiction region; else the default region.
+ */
+export function regionForCountry(file: RegionFile, country: string | undefined | null, isEuCountry = false): RegionId {
+  const code = country?.toUpperCase();
+  if (code) {
     for (const [id, region] of Object.entries(file.regions)) if (region.countries.includes(code)) return id;
+  }
+  if (isEuCountry || (code && GDPR_COUNTRIES.has(code))) {
+    const eu = Object.entries(file.regions).find(([, r]) => r.jurisdiction === "eu");
+    if (eu) return eu[0];
   }
   return file.defaultRegion;
 }

@@ -11,7 +11,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import regionFile from "../regions.json" with { type: "json" };
-import { startEmulator, type Emulator } from "../../gpu-origin/emulator/server.js";
+import { startEmulator } from "../../gpu-origin/emulator/server.js";
 import { localSetting } from "./defaults.js";
 import { startTelegramStandIn, type TelegramStandIn } from "./telegram-stand-in.js";
 import { startUpstashShim, type UpstashShim } from "./upstash-shim.js";
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
     });
     closers.push(() => shim!.close());
   }
-  const emulators: Record<string, Emulator> = {};
+  let nextEmulatorPort = EMULATOR_BASE_PORT;
   for (const [i, r] of regions.entries()) {
     const R = r.toUpperCase();
     if (shim?.urls[r]) {
@@ -61,17 +61,21 @@ async function main(): Promise<void> {
       shown.push(`upstash shim (${r}, redis db ${i + 1})`.padEnd(34) + shim.urls[r]);
     }
     if (!env[`ORIGIN_URL_${R}`]) {
-      const emulator = await startEmulator({
-        apiKey: `local-${r}-origin-key`,
-        port: EMULATOR_BASE_PORT + i,
-        firstTokenMs: Number(env.EMULATOR_FIRST_TOKEN_MS ?? 300),
-        tokensPerSecond: Number(env.EMULATOR_TOKENS_PER_SECOND ?? 60),
-      });
-      emulators[r] = emulator;
-      closers.push(() => emulator.close());
-      settings[`ORIGIN_URL_${R}`] = emulator.url;
+      // As many origins as the region file gives the region, so failover works locally too.
+      const urls: string[] = [];
+      for (let n = 0; n < regionFile.regions[r as keyof typeof regionFile.regions].origins.count; n++) {
+        const emulator = await startEmulator({
+          apiKey: `local-${r}-origin-key`,
+          port: nextEmulatorPort++,
+          firstTokenMs: Number(env.EMULATOR_FIRST_TOKEN_MS ?? 300),
+          tokensPerSecond: Number(env.EMULATOR_TOKENS_PER_SECOND ?? 60),
+        });
+        closers.push(() => emulator.close());
+        urls.push(emulator.url);
+        shown.push(`gpt-oss emulator (${r}${n + 1})`.padEnd(34) + emulator.url);
+      }
+      settings[`ORIGIN_URL_${R}`] = urls.join(",");
       settings[`ORIGIN_API_KEY_${R}`] = `local-${r}-origin-key`;
-      shown.push(`gpt-oss emulator (${r})`.padEnd(34) + emulator.url);
     }
   }
 
@@ -113,6 +117,9 @@ async function main(): Promise<void> {
     settings.WHATSAPP_API_BASE = whatsapp.url;
     shown.push("whatsapp cloud api stand-in".padEnd(34) + whatsapp.url);
   }
+
+  // workerd implements no Durable Object jurisdictions; Cloudflare does.
+  settings.DURABLE_OBJECT_JURISDICTIONS = "off";
 
   // Every other setting of the README, when given, passes through unchanged.
   for (const [k, v] of Object.entries(env)) {
@@ -160,7 +167,7 @@ async function main(): Promise<void> {
 }
 
 function isSetting(name: string): boolean {
-  return /^(TELEGRAM_|WHATSAPP_|ORIGIN_|UPSTASH_|MODEL_|RATE_LIMIT_|SYSTEM_PROMPT$|INPUT_TOKEN_BUDGET$|CONTEXT_MAX_MESSAGES$|ADMIN_TOKEN$|HTTP_API_KEYS$)/.test(name);
+  return /^(TELEGRAM_|WHATSAPP_|ORIGIN_|UPSTASH_|MODEL_|RATE_LIMIT_|FAQ_|CHAT_|SYSTEM_PROMPT$|INPUT_TOKEN_BUDGET$|CONTEXT_MAX_MESSAGES$|ADMIN_TOKEN$|HTTP_API_KEYS$)/.test(name);
 }
 
 async function ensureRedis(): Promise<void> {

@@ -204,6 +204,8 @@ export async function startEdge(options: EdgeOptions): Promise<{ mf: Miniflare; 
     HTTP_API_KEYS: `crm:${HTTP_API_KEY}`,
     CHAT_TOKEN_SECRET: "test-chat-token-secret-0123456789abcdef",
     ADMIN_TOKEN,
+    // workerd implements no Durable Object jurisdictions.
+    DURABLE_OBJECT_JURISDICTIONS: "off",
     MODEL_FIRST_TOKEN_TIMEOUT_MS: "1500",
     // Suites inject origin failures on purpose; only the breaker's own tests want circuits to open.
     ORIGIN_BREAKER_FAILURES: "100",

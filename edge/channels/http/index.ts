@@ -51,7 +51,7 @@ export const httpChannel: ChannelAdapter<HttpApiSettings> = {
         id: `http:${account}:${idempotencyKey ? `idem:${idempotencyKey.slice(0, 128)}` : crypto.randomUUID()}`,
         address: { channel: "http", account, chat: userId },
         userKey: `http:${account}:${userId}`,
-        region: regionForCountry(config.regionFile, request.country),
+        region: regionForCountry(config.regionFile, request.country, request.isEuCountry),
         sentAt: Date.now(),
         content: command ? { kind: "command", command } : { kind: "text", text },
       },

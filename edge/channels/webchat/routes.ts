@@ -2,6 +2,8 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { z } from "zod";
 import type { AppEnv } from "../../app.js";
+import type { Config } from "../../config.js";
+import type { RequestInfo } from "../types.js";
 import { regionForCountry } from "../../core/region-policy.js";
 import { requestInfo } from "../request-info.js";
 import { CONVERSATION_HEADER, REGION_HEADER } from "./conversation.js";
@@ -42,7 +44,7 @@ export function webchatRoutes() {
     const resumed = previous && previous.exp + RESUME_WINDOW_SECONDS > now && config.regions[previous.r] ? previous : undefined;
     const claims = {
       c: resumed?.c ?? newConversationId(),
-      r: resumed?.r ?? regionForCountry(config.regionFile, requestInfo(c.req.raw).country),
+      r: resumed?.r ?? regionOfClient(config, requestInfo(c.req.raw)),
       exp: now + CHAT_TOKEN_TTL_SECONDS,
     };
     return c.json({ token: await signChatToken(settings.tokenSecret, claims), expires_at: claims.exp, resumed: Boolean(resumed) });
@@ -62,11 +64,19 @@ export function webchatRoutes() {
     const headers = new Headers(c.req.raw.headers);
     headers.set(CONVERSATION_HEADER, claims.c);
     headers.set(REGION_HEADER, claims.r);
-    const stub = c.env.CHAT.get(c.env.CHAT.idFromName(claims.c));
+    // EU conversations live in Durable Objects of the EU jurisdiction (they store nothing, but the
+    // messages pass through them). workerd has no jurisdictions: the local stack turns this off.
+    const eu = c.get("config").durableObjectJurisdictions && c.get("config").regionFile.regions[claims.r]?.jurisdiction === "eu";
+    const namespace = eu ? c.env.CHAT.jurisdiction("eu") : c.env.CHAT;
+    const stub = namespace.get(namespace.idFromName(claims.c));
     return stub.fetch(new Request(c.req.raw, { headers }));
   });
 
   return routes;
+}
+
+function regionOfClient(config: Config, request: RequestInfo): string {
+  return regionForCountry(config.regionFile, request.country, request.isEuCountry);
 }
 
 /** The page loads nothing from elsewhere: its script and style are inline, its socket same-origin. */

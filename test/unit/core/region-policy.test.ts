@@ -21,6 +21,16 @@ describe("region policy", () => {
     expect(regionForCountry(file, country)).toBe(region);
   });
 
+  it("places a client Cloudflare marks as EU (isEUCountry \"1\") in the EU region even when the default is elsewhere", () => {
+    const usFirst = { ...file, defaultRegion: "us" };
+    expect(regionForCountry(usFirst, "XK", true)).toBe("eu");
+    expect(regionForCountry(usFirst, "XK", false)).toBe("us");
+    // A GDPR country missing from every list still lands in the EU region.
+    const unlisted = structuredClone(usFirst);
+    unlisted.regions.eu!.countries = unlisted.regions.eu!.countries.filter((c) => c !== "EE");
+    expect(regionForCountry(unlisted, "EE")).toBe("eu");
+  });
+
   it("names the bad field of an invalid file", () => {
     const bad = structuredClone(regions) as { defaultRegion: string; regions: { eu: { fallbacks: string[] } } };
     bad.defaultRegion = "mars";
