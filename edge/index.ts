@@ -7,5 +7,5 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
-  queue: (batch, env) => consume(batch, env),
+  queue: (batch, env, ctx) => consume(batch, env, ctx),
 } satisfies ExportedHandler<Env, QueueJob>;

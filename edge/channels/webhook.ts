@@ -4,7 +4,6 @@ import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../app.js";
 import { errorKind, log, ref } from "../log.js";
 import { ingest } from "../pipeline/ingest.js";
-import { pinRegions } from "../pipeline/region.js";
 import { regionServices } from "../pipeline/services.js";
 import { MalformedPayload, type WebhookChannel } from "./types.js";
 import { requestInfo } from "./request-info.js";
@@ -64,7 +63,6 @@ export function webhookRoutes<S>(adapter: WebhookChannel<S>) {
         throw err;
       }
 
-      messages = await pinRegions(c.get("edge"), messages, (p) => c.executionCtx.waitUntil(p));
       try {
         const result = await ingest(messages, {
           dedup: (region) => regionServices(config, region).dedup,

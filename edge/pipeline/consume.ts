@@ -1,9 +1,11 @@
 import { senderFor } from "../channels/index.js";
+import type { InboundMessage } from "../channels/types.js";
 import type { Config } from "../config.js";
 import { edgeContext, type EdgeContext } from "./context.js";
 import { errorKind, log, ref } from "../log.js";
 import { RetryDelivery } from "./deliver.js";
 import type { QueueJob } from "./ingest.js";
+import { pinRegions } from "./region.js";
 import { respond } from "./respond.js";
 import { regionServices } from "./services.js";
 
@@ -16,7 +18,7 @@ const DEAD_LETTER_SUFFIX = "-dlq";
  * different users run side by side. A message is acked once handled; a failure before anything was
  * delivered is retried by the queue, and after its last retry it lands in the dead-letter queue.
  */
-export async function consume(batch: MessageBatch<QueueJob>, env: Env): Promise<void> {
+export async function consume(batch: MessageBatch<QueueJob>, env: Env, ctx: ExecutionContext): Promise<void> {
   const edge = edgeContext(env);
   if (batch.queue.endsWith(DEAD_LETTER_SUFFIX)) return deadLetter(batch, edge.config);
 
@@ -28,15 +30,17 @@ export async function consume(batch: MessageBatch<QueueJob>, env: Env): Promise<
   await Promise.all(
     [...byUser.values()].map(async (messages) => {
       messages.sort((a, b) => a.body.message.sentAt - b.body.message.sentAt);
-      for (const m of messages) await handle(m, edge);
+      for (const m of messages) await handle(m, edge, (p) => ctx.waitUntil(p));
     }),
   );
 }
 
-async function handle(queued: Message<QueueJob>, edge: EdgeContext): Promise<void> {
+async function handle(queued: Message<QueueJob>, edge: EdgeContext, waitUntil: (p: Promise<unknown>) => void): Promise<void> {
   const { config } = edge;
   const job = queued.body;
-  const { message } = job;
+  // The webhook deduplicated in the region the channel resolved (its records hold only digests);
+  // the user's pinned region, looked up here, off the platform's acknowledgement, is where they live.
+  const [message] = (await pinRegions(edge, [job.message], waitUntil)) as [InboundMessage];
   const started = Date.now();
   const fields = { ref: ref(message.id), channel: message.address.channel, region: message.region, attempt: queued.attempts };
   const sender = senderFor(config, message.address.channel);

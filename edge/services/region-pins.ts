@@ -3,7 +3,8 @@ import type { RegionId } from "../core/region-policy.js";
 /**
  * Each user's region, once resolved, so a traveller's history does not move or split. Kept in a
  * global KV namespace under a SHA-256 of the user key (a phone number never becomes a KV key), and
- * cached per isolate: pins change only on /region, and a move then waits out the cache at worst.
+ * cached per isolate for a minute: pins change only on /region, and KV itself takes up to a minute
+ * to carry a change everywhere, so for that minute another isolate may still use the old region.
  */
 export interface RegionPins {
   get(userKey: string): Promise<RegionId | undefined>;
@@ -12,7 +13,7 @@ export interface RegionPins {
   delete(userKey: string): Promise<boolean>;
 }
 
-const CACHE_MS = 5 * 60_000;
+const CACHE_MS = 60_000;
 
 export function createRegionPins(kv: KVNamespace): RegionPins {
   const cache = new Map<string, { at: number; region: RegionId | undefined }>();
