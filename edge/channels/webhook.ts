@@ -68,7 +68,7 @@ export function webhookRoutes<S>(adapter: WebhookChannel<S>) {
           dedup: (region) => regionServices(config, region).dedup,
           queue: c.env.MESSAGES,
           dedupTtlSeconds: adapter.dedupTtlSeconds,
-        });
+        }, started);
         log.info("webhook.accepted", {
           channel: adapter.name,
           accepted: result.accepted.length,

@@ -1,5 +1,6 @@
 import { loadConfig, type Config } from "../config.js";
 import { createFaqStore, type FaqStore } from "../services/faq.js";
+import { createMetricsSink, type MetricsSink } from "../services/metrics.js";
 import { createRegionPins, type RegionPins } from "../services/region-pins.js";
 
 /** What every entry point (routes, queue consumer, Durable Object) hands the pipeline. */
@@ -7,6 +8,7 @@ export interface EdgeContext {
   config: Config;
   faq: FaqStore;
   pins: RegionPins;
+  metrics: MetricsSink;
 }
 
 const contexts = new WeakMap<object, EdgeContext>();
@@ -15,7 +17,12 @@ const contexts = new WeakMap<object, EdgeContext>();
 export function edgeContext(env: Env): EdgeContext {
   let ctx = contexts.get(env);
   if (!ctx) {
-    ctx = { config: loadConfig(env), faq: createFaqStore(env.FAQ), pins: createRegionPins(env.REGION_PINS) };
+    ctx = {
+      config: loadConfig(env),
+      faq: createFaqStore(env.FAQ),
+      pins: createRegionPins(env.REGION_PINS),
+      metrics: createMetricsSink(env as Env & { METRICS?: AnalyticsEngineDataset; METRICS_URL?: string }),
+    };
     contexts.set(env, ctx);
   }
   return ctx;

@@ -8,6 +8,8 @@ export interface QueueJob {
   message: InboundMessage;
   /** Epoch ms when the edge acknowledged the delivery. */
   acceptedAt: number;
+  /** How long the webhook had taken when it queued the message, ms. */
+  ackMs?: number;
 }
 
 export interface IngestDeps {
@@ -27,7 +29,7 @@ export interface IngestResult {
  * concurrent redeliveries make one job) and queue the rest. If queueing fails the claims are released
  * and the error propagates, so the platform gets a 5xx, retries, and nothing is lost.
  */
-export async function ingest(messages: InboundMessage[], deps: IngestDeps): Promise<IngestResult> {
+export async function ingest(messages: InboundMessage[], deps: IngestDeps, startedAt = Date.now()): Promise<IngestResult> {
   const claims = await Promise.all(
     messages.map(async (m) => ({ m, fresh: await deps.dedup(m.region).claim(m.id, deps.dedupTtlSeconds) })),
   );
@@ -36,7 +38,8 @@ export async function ingest(messages: InboundMessage[], deps: IngestDeps): Prom
   if (fresh.length === 0) return { accepted: [], duplicates };
   const acceptedAt = Date.now();
   try {
-    await deps.queue.sendBatch(fresh.map((message) => ({ body: { v: 1, message, acceptedAt }, contentType: "json" as const })));
+    const ackMs = acceptedAt - startedAt;
+    await deps.queue.sendBatch(fresh.map((message) => ({ body: { v: 1, message, acceptedAt, ackMs }, contentType: "json" as const })));
   } catch (err) {
     await Promise.allSettled(fresh.map((m) => deps.dedup(m.region).release(m.id)));
     throw err;

@@ -22,7 +22,10 @@ export async function respond(
   sender: ChannelSender,
   edge: EdgeContext,
   onText?: (piece: string) => void,
+  /** How long the webhook took to acknowledge this message (queued channels), ms. */
+  ackMs = 0,
 ): Promise<Responded> {
+  const started = Date.now();
   const { config, faq } = edge;
   const services = regionServices(config, message.region);
   const languages = config.regionFile.regions[message.region]?.faqLanguages ?? ["en"];
@@ -38,12 +41,24 @@ export async function respond(
     whileThinking: () => keepTyping(sender, message),
     ...(onText ? { onText } : {}),
   });
-  if (result.reply === null) return { result, delivery: undefined };
-  const delivery = await deliver(sender, message.address, result.reply);
-  if (delivery.outcome === "undeliverable") {
+  const delivery = result.reply === null ? undefined : await deliver(sender, message.address, result.reply);
+  if (delivery?.outcome === "undeliverable") {
     // Kept, with the region's retention, for when the user writes again.
-    await services.conversations.recordUndelivered(message.userKey, message.id, result.reply, services.settings.sessionTtlSeconds);
+    await services.conversations.recordUndelivered(message.userKey, message.id, result.reply!, services.settings.sessionTtlSeconds);
   }
+  await edge.metrics
+    .record({
+      channel: message.address.channel,
+      region: message.region,
+      outcome: result.outcome,
+      delivery: delivery?.outcome ?? "none",
+      ackMs,
+      firstTokenMs: result.firstTokenMs ?? 0,
+      totalMs: Date.now() - started,
+      tokensIn: result.tokensIn ?? 0,
+      tokensOut: result.tokensOut ?? 0,
+    })
+    .catch(() => {}); // metrics never fail a reply
   return { result, delivery };
 }
 

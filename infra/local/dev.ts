@@ -16,6 +16,7 @@ import { localSetting } from "./defaults.js";
 import { startTelegramStandIn, type TelegramStandIn } from "./telegram-stand-in.js";
 import { startUpstashShim, type UpstashShim } from "./upstash-shim.js";
 import { startWhatsAppStandIn, type WhatsAppStandIn } from "./whatsapp-stand-in.js";
+import { startMetricsEndpoint } from "./metrics-endpoint.js";
 
 const env = process.env;
 const PORT = Number(env.PORT ?? 8787);
@@ -117,6 +118,12 @@ async function main(): Promise<void> {
     settings.WHATSAPP_API_BASE = whatsapp.url;
     shown.push("whatsapp cloud api stand-in".padEnd(34) + whatsapp.url);
   }
+
+  // Workers Analytics Engine does not run locally: per-message metrics go to this endpoint instead.
+  const metrics = await startMetricsEndpoint({ port: Number(env.METRICS_PORT ?? 8089) });
+  closers.push(() => metrics.close());
+  settings.METRICS_URL = metrics.url;
+  shown.push("metrics (Prometheus text)".padEnd(34) + `${metrics.url}/metrics`);
 
   // workerd implements no Durable Object jurisdictions; Cloudflare does.
   settings.DURABLE_OBJECT_JURISDICTIONS = "off";

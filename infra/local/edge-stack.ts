@@ -4,6 +4,7 @@ import { RespConnection } from "./resp.js";
 import { startTelegramStandIn, type TelegramStandIn } from "./telegram-stand-in.js";
 import { startUpstashShim, type UpstashShim } from "./upstash-shim.js";
 import { signWhatsAppBody, startWhatsAppStandIn, type WhatsAppStandIn } from "./whatsapp-stand-in.js";
+import { startMetricsEndpoint, type MetricsEndpoint } from "./metrics-endpoint.js";
 import { workerBindings, type QueueConsumerOptions } from "./worker-bindings.js";
 
 export const TELEGRAM_TOKEN = "7000000001:AAHtestTokenForTheLocalStandIn_xyz";
@@ -37,6 +38,8 @@ export interface Stack {
   origins: Record<(typeof REGIONS)[number], Emulator[]>;
   telegram: TelegramStandIn;
   whatsapp: WhatsAppStandIn;
+  /** Per-message metrics the edge recorded. */
+  metrics: MetricsEndpoint;
   redis: Record<(typeof REGIONS)[number], RespConnection>;
   /** POSTs a Telegram update to the webhook, with the right secret unless told otherwise. */
   sendUpdate(update: unknown, opts?: { secret?: string | null; body?: string; contentType?: string }): Promise<Response>;
@@ -88,6 +91,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   if (!options.originsPerRegion) for (const r of REGIONS) origins[r] = [emulator];
   const telegram = await startTelegramStandIn({ token: TELEGRAM_TOKEN });
   const whatsapp = await startWhatsAppStandIn({ accessToken: WHATSAPP.accessToken });
+  const metrics = await startMetricsEndpoint();
   const { mf, url, restart } = await startEdge({
     endpoints: {
       telegram: telegram.url,
@@ -95,10 +99,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       origin: Object.fromEntries(REGIONS.map((r) => [r, origins[r].map((e) => e.url)])),
       redis: shim.urls,
     },
-    ...(options.settings ? { settings: options.settings } : {}),
     ...(options.consumers ? { consumers: options.consumers } : {}),
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.logs ? { logs: options.logs } : {}),
+    settings: { METRICS_URL: metrics.url, ...options.settings },
   });
 
   const sendUpdate: Stack["sendUpdate"] = (update, opts = {}) => {
@@ -159,13 +163,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     origins,
     telegram,
     whatsapp,
+    metrics,
     redis,
     sendUpdate,
     sendWhatsApp,
     close: async () => {
       await mf.dispose();
       const emulators = new Set([emulator, ...Object.values(origins).flat()]);
-      await Promise.all([shim.close(), telegram.close(), whatsapp.close(), ...[...emulators].map((e) => e.close())]);
+      await Promise.all([shim.close(), telegram.close(), whatsapp.close(), metrics.close(), ...[...emulators].map((e) => e.close())]);
       for (const c of Object.values(redis)) c.close();
     },
   };

@@ -38,3 +38,22 @@ it("answers unknown routes with a JSON 404", async () => {
   expect(res.status).toBe(404);
   expect(await res.json()).toEqual({ error: { code: "not_found", message: "no such route" } });
 });
+
+it("records one metric per message, with channel, region, outcome and timings but no text", async () => {
+  const withOrigin = await startStack();
+  try {
+    await withOrigin.sendUpdate((await import("../../infra/local/edge-stack.js")).textUpdate(5501, "metrics please, secret words"));
+    await withOrigin.telegram.waitForMessages(1, { chatId: 5501 });
+    await new Promise((r) => setTimeout(r, 200));
+    const [record] = withOrigin.metrics.records;
+    expect(record).toMatchObject({ channel: "telegram", region: "eu", outcome: "answered", delivery: "delivered" });
+    expect(record!.totalMs).toBeGreaterThan(0);
+    expect(record!.tokensOut).toBeGreaterThan(0);
+    expect(record!.ackMs).toBeGreaterThanOrEqual(0);
+    expect(JSON.stringify(withOrigin.metrics.records)).not.toContain("secret words");
+    const text = await (await fetch(`${withOrigin.metrics.url}/metrics`)).text();
+    expect(text).toContain('gateway_messages_total{channel="telegram",region="eu",outcome="answered"} 1');
+  } finally {
+    await withOrigin.close();
+  }
+});

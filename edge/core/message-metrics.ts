@@ -1,0 +1,22 @@
+/** One record per handled message: channel, region, outcome and timings, never text or user ids. */
+export interface MessageMetrics {
+  channel: string;
+  region: string;
+  /** answered, faq, faq_offline, command, unsupported, rate_limited, model_failed. */
+  outcome: string;
+  /** How the reply went out: delivered, template, undeliverable, unconfirmed, refused, partial, none. */
+  delivery: string;
+  /** Time the webhook took to acknowledge the platform, ms (0 for live channels). */
+  ackMs: number;
+  /** From the model request to its first token (reasoning counts), ms; 0 without a model call. */
+  firstTokenMs: number;
+  /** From the start of handling to the reply delivered, ms. */
+  totalMs: number;
+  tokensIn: number;
+  tokensOut: number;
+}
+
+/** The order of the numbers in an Analytics Engine data point (`double1`…`double5`). */
+export const METRIC_DOUBLES = ["ackMs", "firstTokenMs", "totalMs", "tokensIn", "tokensOut"] as const;
+/** The order of the strings (`blob1`…`blob4`). */
+export const METRIC_BLOBS = ["channel", "region", "outcome", "delivery"] as const;
