@@ -1,0 +1,85 @@
+/**
+ * `npm run deploy:check [-- --env staging|production]`: would `wrangler deploy` succeed, and would the
+ * Worker find everything it needs? Checks the environment's bindings against what the code uses,
+ * the required secrets against regions.json, that no KV id is still a Terraform placeholder, then
+ * builds the bundle with `wrangler deploy --dry-run` and prints its size (limit: 1 MiB gzipped).
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { parse } from "smol-toml";
+import regions from "../infra/regions.json" with { type: "json" };
+
+export const BUNDLE_GZIP_LIMIT_BYTES = 1024 * 1024;
+export const PLACEHOLDER_PREFIX = "TERRAFORM_OUTPUT:";
+
+interface Section {
+  kv_namespaces?: Array<{ binding: string; id?: string }>;
+  queues?: { producers?: Array<{ binding: string; queue: string }>; consumers?: Array<{ queue: string; dead_letter_queue?: string }> };
+  durable_objects?: { bindings?: Array<{ name: string; class_name: string }> };
+  analytics_engine_datasets?: Array<{ binding: string; dataset: string }>;
+  secrets?: { required?: string[] };
+  env?: Record<string, Section>;
+}
+
+/** Every problem that would break a deploy of `env` (undefined: the local, top-level configuration). */
+export function checkConfig(toml: string, env?: string): string[] {
+  const root = parse(toml) as unknown as Section;
+  const section = env ? root.env?.[env] : root;
+  if (!section) return [`no [env.${env}] in wrangler.toml`];
+  const where = env ? `[env.${env}]` : "the top level";
+  const problems: string[] = [];
+  for (const binding of ["FAQ", "REGION_PINS"]) {
+    const kv = section.kv_namespaces?.find((k) => k.binding === binding);
+    if (!kv) problems.push(`${where}: no KV namespace bound as ${binding}`);
+    else if (!kv.id || kv.id.startsWith(PLACEHOLDER_PREFIX)) problems.push(`${where}: KV ${binding} has no id yet (run npm run deploy:ids with terraform output)`);
+  }
+  const producer = section.queues?.producers?.find((p) => p.binding === "MESSAGES");
+  if (!producer) problems.push(`${where}: no queue producer bound as MESSAGES`);
+  else {
+    const consumer = section.queues?.consumers?.find((c) => c.queue === producer.queue);
+    if (!consumer) problems.push(`${where}: nothing consumes ${producer.queue}`);
+    else if (consumer.dead_letter_queue !== `${producer.queue}-dlq`) problems.push(`${where}: ${producer.queue} needs dead_letter_queue = "${producer.queue}-dlq"`);
+    else if (!section.queues?.consumers?.some((c) => c.queue === consumer.dead_letter_queue)) problems.push(`${where}: nothing consumes ${consumer.dead_letter_queue} (dead letters would not be counted)`);
+  }
+  if (!section.durable_objects?.bindings?.some((d) => d.name === "CHAT" && d.class_name === "ChatConversation")) {
+    problems.push(`${where}: no Durable Object CHAT bound to ChatConversation`);
+  }
+  if (env && !section.analytics_engine_datasets?.some((a) => a.binding === "METRICS")) problems.push(`${where}: no Analytics Engine dataset bound as METRICS`);
+  const required = new Set(section.secrets?.required ?? []);
+  const needed = [
+    ...Object.keys(regions.regions).flatMap((r) => {
+      const R = r.toUpperCase();
+      return [`ORIGIN_URL_${R}`, `ORIGIN_API_KEY_${R}`, `UPSTASH_REDIS_REST_URL_${R}`, `UPSTASH_REDIS_REST_TOKEN_${R}`];
+    }),
+    "ADMIN_TOKEN",
+  ];
+  for (const name of needed) if (!required.has(name)) problems.push(`${where}: secret ${name} is not in [secrets] required`);
+  return problems;
+}
+
+/** Builds the Worker as `wrangler deploy` would and returns its bundle's sizes. */
+export function bundleSize(env?: string): { raw: number; gzip: number } {
+  const out = mkdtempSync(join(tmpdir(), "deploy-check-"));
+  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", out, ...(env ? ["--env", env] : [])], { stdio: ["ignore", "ignore", "inherit"] });
+  const bundle = readFileSync(join(out, "index.js"));
+  return { raw: bundle.length, gzip: gzipSync(bundle, { level: 9 }).length };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const i = process.argv.indexOf("--env");
+  const env = i >= 0 ? process.argv[i + 1] : undefined;
+  const problems = checkConfig(readFileSync("wrangler.toml", "utf8"), env);
+  const { raw, gzip } = bundleSize(env);
+  const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
+  console.log(`bundle: ${kib(raw)} raw, ${kib(gzip)} gzipped (limit ${kib(BUNDLE_GZIP_LIMIT_BYTES)} gzipped)`);
+  if (gzip > BUNDLE_GZIP_LIMIT_BYTES) problems.push(`the bundle is ${kib(gzip)} gzipped, over the limit`);
+  if (problems.length) {
+    console.error(`deploy${env ? ` to ${env}` : ""} would fail or run without what it needs:`);
+    for (const p of problems) console.error(`  - ${p}`);
+    process.exit(1);
+  }
+  console.log(`ready to deploy${env ? ` to ${env}` : ""}: every binding and required secret is declared`);
+}
