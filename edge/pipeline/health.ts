@@ -6,8 +6,7 @@ const PROBE_TIMEOUT_MS = 1500;
 
 /**
  * `GET /healthz`: the Worker is alive (always 200), and per region whether its database answers and,
- * for each origin, its circuit breaker state (shared by all isolates) and whether its /health answers
- * now. Addresses and keys are never shown; origins are named eu1, eu2…
+ * for each origin, its circuit breaker state (shared by all isolates) and whether it answers now. Addresses and keys are never shown; origins are named eu1, eu2…
  */
 export function healthRoutes() {
   return new Hono<AppEnv>().get("/", async (c) => {
@@ -21,8 +20,10 @@ export function healthRoutes() {
             model.health().catch(() => undefined),
             Promise.all(
               settings.originUrls.map((url) =>
+                // The origins' /health is not public (the proxy serves /v1 only, with the edge's key):
+                // listing the models through the same door the chats use is the liveness that matters.
                 probe(async (signal) => {
-                  const res = await fetch(`${url}/health`, { signal });
+                  const res = await fetch(`${url}/v1/models`, { signal, headers: { authorization: `Bearer ${settings.originApiKey}` } });
                   if (!res.ok) throw new Error(`HTTP ${res.status}`);
                 }),
               ),

@@ -37,6 +37,8 @@ export interface ScriptedTurn {
   hang?: boolean;
   /** Close the connection after this many content tokens. */
   cutAfterTokens?: number;
+  /** Call these tools instead of answering (as vLLM's openai tool-call parser reports them). */
+  toolCalls?: Array<{ name: string; arguments: string }>;
   firstTokenMs?: number;
 }
 
@@ -120,11 +122,25 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const id = `chatcmpl-${randomUUID().replaceAll("-", "")}`;
     const created = now();
 
+    const toolCalls = (turn.toolCalls ?? []).map((t, i) => ({ id: `chatcmpl-tool-${randomUUID().replaceAll("-", "").slice(0, 24)}`, index: i, ...t }));
     if (!body.stream) {
       await sleep(turn.firstTokenMs ?? options.firstTokenMs ?? 0);
       return sendJson(res, 200, {
         id, object: "chat.completion", created, model: EMULATED_MODEL,
-        choices: [{ index: 0, message: { role: "assistant", content, [reasoningField]: reasoning, tool_calls: [] }, logprobs: null, finish_reason: "stop", stop_reason: null }],
+        choices: [
+          {
+            index: 0,
+            message: {
+              role: "assistant",
+              content: toolCalls.length ? null : content,
+              [reasoningField]: reasoning,
+              tool_calls: toolCalls.map((t) => ({ id: t.id, type: "function", function: { name: t.name, arguments: t.arguments } })),
+            },
+            logprobs: null,
+            finish_reason: toolCalls.length ? "tool_calls" : "stop",
+            stop_reason: null,
+          },
+        ],
         usage,
       });
     }
@@ -142,6 +158,21 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (closed) return;
       chunk({ [reasoningField]: t });
       await sleep(gap);
+    }
+    if (toolCalls.length) {
+      // vLLM streams each call's id and name first, then its arguments in fragments.
+      for (const t of toolCalls) {
+        chunk({ tool_calls: [{ index: t.index, id: t.id, type: "function", function: { name: t.name, arguments: "" } }] });
+        for (let i = 0; i < t.arguments.length; i += 8) {
+          chunk({ tool_calls: [{ index: t.index, function: { arguments: t.arguments.slice(i, i + 8) } }] });
+          await sleep(gap);
+        }
+      }
+      chunk({}, "tool_calls");
+      if (body.stream_options?.include_usage) {
+        res.write(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model: EMULATED_MODEL, choices: [], usage })}\n\n`);
+      }
+      return void res.end("data: [DONE]\n\n");
     }
     for (const [i, t] of contentTokens.entries()) {
       if (closed) return;

@@ -34,6 +34,31 @@ describe("gpt-oss emulator speaks vLLM's OpenAI-compatible protocol", () => {
     expect(chunks.at(-1)?.usage?.completion_tokens).toBeGreaterThan(0);
   });
 
+  it("streams tool calls as vLLM's openai parser does: id and name first, then argument fragments", async () => {
+    emulator.enqueue({ toolCalls: [{ name: "lookup_order", arguments: '{"order_id":"A-1042"}' }] });
+    const stream = await client.chat.completions.create({
+      model: EMULATED_MODEL,
+      messages: [{ role: "user", content: "where is A-1042?" }],
+      tools: [{ type: "function", function: { name: "lookup_order", parameters: { type: "object", properties: { order_id: { type: "string" } } } } }],
+      stream: true,
+    });
+    const calls: Array<{ id?: string; name?: string; args: string }> = [];
+    let finish: string | null | undefined;
+    for await (const chunk of stream) {
+      for (const tc of chunk.choices[0]?.delta.tool_calls ?? []) {
+        const slot = (calls[tc.index] ??= { args: "" });
+        if (tc.id) slot.id = tc.id;
+        if (tc.function?.name) slot.name = tc.function.name;
+        slot.args += tc.function?.arguments ?? "";
+      }
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+    }
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toMatchObject({ name: "lookup_order", args: '{"order_id":"A-1042"}' });
+    expect(calls[0]!.id).toMatch(/^chatcmpl-tool-/);
+    expect(finish).toBe("tool_calls");
+  });
+
   it("answers a whole completion when not streamed", async () => {
     emulator.enqueue({ content: "Whole answer." });
     const res = await client.chat.completions.create({ model: EMULATED_MODEL, messages: [{ role: "user", content: "hi" }] });

@@ -1,0 +1,14 @@
+output "kv_faq_id" {
+  description = "Id of the FAQ namespace (wrangler.toml: FAQ)."
+  value       = cloudflare_workers_kv_namespace.faq.id
+}
+
+output "kv_region_pins_id" {
+  description = "Id of the region pins namespace (wrangler.toml: REGION_PINS)."
+  value       = cloudflare_workers_kv_namespace.region_pins.id
+}
+
+output "script_name" {
+  description = "Name of the Worker."
+  value       = cloudflare_workers_script.edge.script_name
+}

@@ -1,0 +1,14 @@
+variable "environment" {
+  description = "staging or production."
+  type        = string
+}
+
+variable "region_id" {
+  description = "Region id of regions.json."
+  type        = string
+}
+
+variable "location" {
+  description = "Upstash region of the database: regions.json's database.location (e.g. eu-central-1)."
+  type        = string
+}
