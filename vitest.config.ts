@@ -19,6 +19,10 @@ export default defineConfig({
         },
       },
       {
+        // npm run test:fuzz: hostile input, 10,000 cases per channel (FUZZ_RUNS to change).
+        test: { name: "fuzz", include: ["test/fuzz/**/*.fuzz.ts"], testTimeout: 600_000, hookTimeout: 60_000 },
+      },
+      {
         // Its own Redis databases (see test/e2e), so it runs beside the integration suites.
         test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 60_000 },
       },

@@ -65,6 +65,8 @@ export interface StackOptions {
   redisDb?: Record<(typeof REGIONS)[number], number>;
   /** Keep every line the Worker logs here. */
   logs?: string[];
+  /** Run no queue consumer: webhooks are acknowledged and queued, nothing is answered. */
+  consumersOff?: boolean;
   /** Give each region its own emulators (this many), instead of one shared by all regions. */
   originsPerRegion?: Record<(typeof REGIONS)[number], number>;
 }
@@ -99,7 +101,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       origin: Object.fromEntries(REGIONS.map((r) => [r, origins[r].map((e) => e.url)])),
       redis: shim.urls,
     },
-    ...(options.consumers ? { consumers: options.consumers } : {}),
+    ...(options.consumersOff ? { consumers: null } : options.consumers ? { consumers: options.consumers } : {}),
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.logs ? { logs: options.logs } : {}),
     settings: { METRICS_URL: metrics.url, ...options.settings },

@@ -1,0 +1,153 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { httpChannel } from "../../edge/channels/http/index.js";
+import { telegramChannel } from "../../edge/channels/telegram/index.js";
+import { MalformedPayload, type ChannelAdapter, type InboundMessage } from "../../edge/channels/types.js";
+// secretsEqual runs on workerd's crypto.subtle.timingSafeEqual: it is fuzzed through the webhooks.
+import { hmacSha256Matches } from "../../edge/channels/verify.js";
+import { webchatChannel } from "../../edge/channels/webchat/index.js";
+import { readChatToken, signChatToken } from "../../edge/channels/webchat/token.js";
+import { whatsappChannel } from "../../edge/channels/whatsapp/index.js";
+import { parseConfig } from "../../edge/config.js";
+import { splitMessage } from "../../edge/core/split-message.js";
+import { bestFaqMatch } from "../../edge/core/faq-match.js";
+import { estimateTokens } from "../../edge/core/token-budget.js";
+import { signWhatsAppBody } from "../../infra/local/whatsapp-stand-in.js";
+
+/**
+ * Every parser and check on its own, at high counts: whatever the input, a parser returns well-formed
+ * messages or throws MalformedPayload (a 400), never anything else; a signature check says yes only to
+ * the real signature.
+ */
+const RUNS = Number(process.env.FUZZ_RUNS ?? 10_000);
+const env = Object.fromEntries(
+  ["EU", "US", "APAC"].flatMap((R) => [
+    [`ORIGIN_URL_${R}`, "https://o.example"],
+    [`ORIGIN_API_KEY_${R}`, "k"],
+    [`UPSTASH_REDIS_REST_URL_${R}`, "https://r.example"],
+    [`UPSTASH_REDIS_REST_TOKEN_${R}`, "t"],
+  ]),
+);
+const config = parseConfig({
+  ...env,
+  TELEGRAM_BOT_TOKEN: "7000000001:AAHfuzzTokenForTheParsers_abcdefgh",
+  TELEGRAM_WEBHOOK_SECRET: "fuzz-secret-0123456789",
+  WHATSAPP_ACCESS_TOKEN: "EAAG-fuzz-access-token-0123456789",
+  WHATSAPP_APP_SECRET: "fuzz-app-secret-0123456789",
+  WHATSAPP_VERIFY_TOKEN: "fuzz-verify",
+  WHATSAPP_PHONE_NUMBER_ID: "106540352242922",
+  HTTP_API_KEYS: "crm:fuzz-api-key-0123456789",
+  CHAT_TOKEN_SECRET: "fuzz-chat-token-secret-0123456789abcdef",
+});
+const request = { headers: new Headers({ authorization: "Bearer fuzz-api-key-0123456789" }), url: new URL("https://edge.example/"), country: "DE", isEuCountry: true };
+
+/** JSON-ish values biased towards the shapes the parsers look for. */
+const payload = fc.oneof(
+  fc.anything(),
+  fc.jsonValue(),
+  fc.record({ update_id: fc.oneof(fc.integer(), fc.string()), message: fc.anything() }, { requiredKeys: [] }),
+  fc.record({ object: fc.constantFrom("whatsapp_business_account", "page"), entry: fc.array(fc.record({ id: fc.string(), changes: fc.array(fc.record({ field: fc.constantFrom("messages", "x"), value: fc.anything() })) })) }),
+  fc.record({ user_id: fc.string(), text: fc.string({ unit: "binary" }) }, { requiredKeys: [] }),
+);
+
+function wellFormed(messages: InboundMessage[]): void {
+  expect(Array.isArray(messages)).toBe(true);
+  for (const m of messages) {
+    expect(typeof m.id).toBe("string");
+    expect(m.userKey.split(":").length).toBeGreaterThanOrEqual(3);
+    expect(config.regions[m.region]).toBeDefined();
+    if (m.content.kind === "text") expect(typeof m.content.text).toBe("string");
+  }
+}
+
+describe.each([
+  ["telegram", telegramChannel, config.telegram],
+  ["whatsapp", whatsappChannel, config.whatsapp],
+  ["http", httpChannel, config.httpApi],
+] as const)("%s parser", (_name, adapter, settings) => {
+  it(`returns messages or MalformedPayload for ${RUNS} random payloads`, () => {
+    fc.assert(
+      fc.property(payload, (p) => {
+        try {
+          wellFormed((adapter as ChannelAdapter<unknown>).parse(p, settings, { config, request }));
+        } catch (err) {
+          if (!(err instanceof MalformedPayload)) throw err;
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+describe("web chat frames", () => {
+  it(`returns a message or a coded MalformedPayload for ${RUNS} random frames`, () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.anything(), fc.record({ type: fc.constantFrom("message", "ping", "x"), text: fc.anything(), id: fc.anything() }, { requiredKeys: [] })), (frame) => {
+        try {
+          wellFormed(webchatChannel.parse({ frame, conversation: "c0nversation-id", region: "eu" }, config.webchat!, { config }));
+        } catch (err) {
+          if (!(err instanceof MalformedPayload)) throw err;
+          expect(["unknown_type", "bad_frame"]).toContain(err.code);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+describe("authenticity checks", () => {
+  it(`X-Hub-Signature-256 matches only the real signature (${RUNS} forgeries and bodies)`, async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string({ maxLength: 200 }), fc.string({ maxLength: 80 }), async (body, forged) => {
+        const real = signWhatsAppBody("fuzz-app-secret-0123456789", body);
+        const bytes = new TextEncoder().encode(body).buffer as ArrayBuffer;
+        expect(await hmacSha256Matches("fuzz-app-secret-0123456789", bytes, real)).toBe(true);
+        if (forged !== real) expect(await hmacSha256Matches("fuzz-app-secret-0123456789", bytes, forged)).toBe(false);
+        const flipped = real.slice(0, -1) + (real.endsWith("0") ? "1" : "0");
+        expect(await hmacSha256Matches("fuzz-app-secret-0123456789", bytes, flipped)).toBe(false);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it(`web chat tokens: a forged or altered token never reads (${Math.min(RUNS, 2000)} cases)`, async () => {
+    const secret = "fuzz-chat-token-secret-0123456789abcdef";
+    const genuine = await signChatToken(secret, { c: "conversation", r: "eu", exp: 2_000_000_000 });
+    await fc.assert(
+      fc.asyncProperty(fc.string({ maxLength: 200 }), fc.nat(), fc.string({ minLength: 1, maxLength: 1 }), async (junk, at, ch) => {
+        expect(await readChatToken(secret, junk)).toBeUndefined();
+        const i = at % genuine.length;
+        const altered = genuine.slice(0, i) + ch + genuine.slice(i + 1);
+        if (altered !== genuine) expect(await readChatToken(secret, altered)).toBeUndefined();
+      }),
+      { numRuns: Math.min(RUNS, 2000) },
+    );
+  });
+});
+
+describe("pure core under random text", () => {
+  it(`splitMessage keeps every non-space character and every chunk under the limit (${RUNS} texts)`, () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme", maxLength: 3000 }), fc.integer({ min: 32, max: 500 }), (text, limit) => {
+        const chunks = splitMessage(text, limit);
+        for (const c of chunks) expect(c.length).toBeLessThanOrEqual(limit);
+        const strip = (s: string) => s.replace(/\s+/g, "").replace(/```+|~~~+/g, "");
+        expect(strip(chunks.join(""))).toBe(strip(text));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it(`token estimates and FAQ matching take any text (${RUNS} texts)`, () => {
+    const faq = [{ lang: "en", questions: ["What are your opening hours?"], answer: "9-18" }];
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 500 }), (text) => {
+        expect(estimateTokens(text)).toBeGreaterThanOrEqual(0);
+        const m = bestFaqMatch(faq, text, "en");
+        expect(m!.score).toBeGreaterThanOrEqual(0);
+        expect(m!.score).toBeLessThanOrEqual(1);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
