@@ -1,6 +1,10 @@
 import { Ratelimit } from "@upstash/ratelimit";
 import type { Redis } from "@upstash/redis/cloudflare";
 import type { Turn } from "../core/token-budget.js";
+import { log } from "../log.js";
+
+/** How long the rate limiter waits for Redis before failing open. */
+export const RATE_LIMIT_TIMEOUT_MS = 1000;
 
 /** Turns kept per conversation in Redis; the prompt takes a window of the most recent ones. */
 export const MAX_STORED_TURNS = 50;
@@ -74,12 +78,15 @@ export function createConversationStore(redis: Redis, limit: RateLimitOptions): 
         prefix: "ratelimit",
         ephemeralCache: blockedCache,
         analytics: false,
+        // A slow Redis must not hold a user hostage: past this, the limiter lets the message through.
+        timeout: RATE_LIMIT_TIMEOUT_MS,
       });
       const limited = limiter.limit(userKey);
       // Flush once the limiter has queued its script, or answered from its cache without one.
       await Promise.race([batch.scriptQueued, limited]);
       batch.flush();
       const [result, turns, savedReply] = await Promise.all([limited, history, saved]);
+      if (result.reason === "timeout") log.warn("ratelimit.fail_open", { waitedMs: RATE_LIMIT_TIMEOUT_MS });
       return {
         allowed: result.success,
         history: (turns ?? []).map(({ role, content }) => ({ role, content })),

@@ -65,6 +65,8 @@ export interface StackOptions {
   redisDb?: Record<(typeof REGIONS)[number], number>;
   /** Keep every line the Worker logs here. */
   logs?: string[];
+  /** redis-server port (default REDIS_PORT or 6379): fault tests run their own, to stop and restart it. */
+  redisPort?: number;
   /** Run no queue consumer: webhooks are acknowledged and queued, nothing is answered. */
   consumersOff?: boolean;
   /** Give each region its own emulators (this many), instead of one shared by all regions. */
@@ -78,10 +80,11 @@ export interface StackOptions {
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const dbs = options.redisDb ?? TEST_REDIS_DB;
-  const redis = Object.fromEntries(REGIONS.map((r) => [r, new RespConnection("127.0.0.1", Number(process.env.REDIS_PORT ?? 6379), dbs[r])])) as Stack["redis"];
+  const redisPort = options.redisPort ?? Number(process.env.REDIS_PORT ?? 6379);
+  const redis = Object.fromEntries(REGIONS.map((r) => [r, new RespConnection("127.0.0.1", redisPort, dbs[r])])) as Stack["redis"];
   await Promise.all(Object.values(redis).map((c) => c.send([["FLUSHDB"]])));
   const shim = await startUpstashShim({
-    redisPort: Number(process.env.REDIS_PORT ?? 6379),
+    redisPort,
     databases: REGIONS.map((r) => ({ name: r, db: dbs[r], token: `token-${r}` })),
   });
   const origins = Object.fromEntries(
@@ -94,7 +97,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const telegram = await startTelegramStandIn({ token: TELEGRAM_TOKEN });
   const whatsapp = await startWhatsAppStandIn({ accessToken: WHATSAPP.accessToken });
   const metrics = await startMetricsEndpoint();
-  const { mf, url, restart } = await startEdge({
+  const edgeArgs: EdgeOptions = {
     endpoints: {
       telegram: telegram.url,
       whatsapp: whatsapp.url,
@@ -105,7 +108,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.logs ? { logs: options.logs } : {}),
     settings: { METRICS_URL: metrics.url, ...options.settings },
-  });
+  };
+  const { mf, url, restart } = await startEdge(edgeArgs);
 
   const sendUpdate: Stack["sendUpdate"] = (update, opts = {}) => {
     const headers: Record<string, string> = { "content-type": opts.contentType ?? "application/json" };

@@ -45,6 +45,11 @@ export interface ShimDatabaseStats {
 
 export interface UpstashShim {
   urls: Record<string, string>;
+  /**
+   * Holds requests for `ms` before answering (a slow or stalled Upstash), for fault tests: every
+   * request, or only those whose body contains `onlyContaining`.
+   */
+  stall(ms: number, onlyContaining?: string): void;
   stats(): Record<string, ShimDatabaseStats>;
   resetStats(): void;
   close(): Promise<void>;
@@ -59,13 +64,14 @@ export async function startUpstashShim(options: ShimOptions): Promise<UpstashShi
   const connections: RespConnection[] = [];
   const urls: Record<string, string> = {};
   const stats: Record<string, ShimDatabaseStats> = {};
+  const stalling = { until: 0, onlyContaining: undefined as string | undefined };
 
   for (const database of options.databases) {
     const redis = new RespConnection(options.redisHost ?? "127.0.0.1", options.redisPort ?? 6379, database.db);
     connections.push(redis);
     const counters = (stats[database.name] = { requests: 0, commands: 0 });
     const server = http.createServer((req, res) => {
-      handle(req, res, { redis, scripts, token: database.token, counters }).catch((err: unknown) => {
+      handle(req, res, { redis, scripts, token: database.token, counters, stalling }).catch((err: unknown) => {
         sendJson(res, 500, { error: `ERR ${(err as Error).message}` });
       });
     });
@@ -80,6 +86,7 @@ export async function startUpstashShim(options: ShimOptions): Promise<UpstashShi
 
   return {
     urls,
+    stall: (ms, onlyContaining) => void Object.assign(stalling, { until: Date.now() + ms, onlyContaining }),
     stats: () => structuredClone(stats),
     resetStats: () => {
       for (const s of Object.values(stats)) Object.assign(s, { requests: 0, commands: 0 });
@@ -98,6 +105,7 @@ interface Context {
   scripts: ScriptRegistry;
   token: string;
   counters: ShimDatabaseStats;
+  stalling: { until: number; onlyContaining: string | undefined };
 }
 
 type Command = string[];
@@ -109,6 +117,8 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, ctx: 
   const body = await readBody(req, MAX_BODY_BYTES);
   if (body === undefined) return sendJson(res, 413, { error: "ERR request body too large" });
   ctx.counters.requests += 1;
+  const wait = ctx.stalling.until - Date.now();
+  if (wait > 0 && (!ctx.stalling.onlyContaining || body.includes(ctx.stalling.onlyContaining))) await new Promise((r) => setTimeout(r, wait));
 
   let parsed: unknown;
   if (body.length > 0) {

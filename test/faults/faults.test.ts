@@ -1,0 +1,118 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import net from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REPLIES } from "../../edge/core/commands.js";
+import { sleep, startStack, textUpdate, whatsappPayload, type Stack } from "../../infra/local/edge-stack.js";
+
+/** Waits until `check` holds, polling; fails with `what` after `timeoutMs`. */
+async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await sleep(100);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+const listening = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const s = net.createConnection({ host: "127.0.0.1", port }, () => (s.end(), resolve(true)));
+    s.once("error", () => resolve(false));
+  });
+
+/** A redis-server of the test's own, so stopping it disturbs nothing else. */
+async function startRedis(port: number): Promise<ChildProcess> {
+  const proc = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+  await until(() => listening(port), `redis-server on ${port}`, 10_000);
+  return proc;
+}
+
+describe("origin faults", () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({
+      originsPerRegion: { eu: 1, us: 1, apac: 1 },
+      settings: { ORIGIN_BREAKER_FAILURES: "3", ORIGIN_BREAKER_COOLDOWN_SECONDS: "30", MODEL_FIRST_TOKEN_TIMEOUT_MS: "800", MODEL_TIMEOUT_MS: "2000" },
+    });
+  });
+  afterAll(() => stack?.close());
+
+  it("answers each failed message with one clear message, opens the breaker, and answers nothing twice", async () => {
+    const eu = stack.origins.eu[0]!;
+    eu.enqueue({ status: 500 }, { hang: true }, { content: "partial answer that never ends", cutAfterTokens: 2 });
+    const users = [7001, 7002, 7003];
+    for (const u of users) {
+      await stack.sendUpdate(textUpdate(u, "hello"));
+      await stack.telegram.waitForMessages(1, { chatId: u, timeoutMs: 15_000 });
+    }
+    const texts = users.map((u) => stack.telegram.sent(u).map((m) => m.text));
+    expect(texts).toEqual([[REPLIES.modelUnavailable], [REPLIES.modelTimeout], [REPLIES.modelUnavailable]]);
+    const health = (await (await stack.mf.dispatchFetch(new URL("/healthz", stack.url))).json()) as { regions: { eu: { origins: Array<{ breaker: string }> } } };
+    expect(health.regions.eu.origins[0]!.breaker).toBe("open");
+    // While open, the origin is not asked at all, and the user still gets one clear message.
+    const asked = eu.requests.length;
+    await stack.sendUpdate(textUpdate(7004, "anyone?"));
+    await stack.telegram.waitForMessages(1, { chatId: 7004 });
+    expect(eu.requests.length).toBe(asked);
+    await sleep(1000);
+    for (const u of [...users, 7004]) expect(stack.telegram.sent(u)).toHaveLength(1);
+  });
+});
+
+describe("Redis faults", () => {
+  const PORT = 6391;
+  let redis: ChildProcess;
+  let stack: Stack;
+  const logs: string[] = [];
+  beforeAll(async () => {
+    redis = await startRedis(PORT);
+    stack = await startStack({ redisPort: PORT, redisDb: { eu: 1, us: 2, apac: 3 }, logs });
+  });
+  afterAll(async () => {
+    await stack?.close();
+    redis?.kill("SIGKILL");
+  });
+
+  it("answers messages acked before redis-server stopped once it is back, each exactly once", async () => {
+    const users = Array.from({ length: 8 }, (_, i) => 7100 + i);
+    // Slow answers, so the messages are still in the queue when Redis goes away.
+    for (const _ of users) stack.emulator.enqueue({ content: "answered after the outage", firstTokenMs: 300 });
+    for (const u of users) expect((await stack.sendUpdate(textUpdate(u, "are you there?"))).status).toBe(200);
+    redis.kill("SIGKILL");
+    await until(async () => !(await listening(PORT)), "redis-server to stop");
+    await sleep(1500);
+    redis = await startRedis(PORT);
+    await until(() => users.every((u) => stack.telegram.sent(u).length >= 1), "every acked message to be answered", 40_000);
+    await sleep(1500);
+    for (const u of users) expect(stack.telegram.sent(u), `user ${u}`).toHaveLength(1);
+  });
+
+  it("lets a message through with a logged warning when the rate limiter cannot get an answer in time", async () => {
+    logs.length = 0;
+    // Only the pipeline that carries the limiter's script is slow: the webhook's dedup is not.
+    stack.shim.stall(5000, "evalsha");
+    await stack.sendUpdate(textUpdate(7200, "slow redis"));
+    await stack.telegram.waitForMessages(1, { chatId: 7200, timeoutMs: 15_000 });
+    expect(stack.telegram.sent(7200)[0]?.text).toContain("slow redis");
+    expect(logs.join("\n")).toContain('"event":"ratelimit.fail_open"');
+  });
+});
+
+describe("platform API faults", () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ consumers: { "gateway-messages": { retryDelay: 0 } } });
+  });
+  afterAll(() => stack?.close());
+
+  it("sends nothing twice through 429s, 5xx and a send whose answer was lost", async () => {
+    stack.whatsapp.failNext({ kind: "error", status: 429, code: 4 }, { kind: "error", status: 503, code: 2 }, { kind: "drop-after-delivery" });
+    stack.telegram.failNext("sendMessage", { kind: "error", status: 429, retryAfter: 1 }, { kind: "error", status: 502, retryAfter: 0 }, { kind: "drop-after-delivery" });
+    await stack.sendWhatsApp(whatsappPayload("4915300000001", "one"));
+    await stack.sendUpdate(textUpdate(7401, "one"));
+    await until(() => stack.whatsapp.sent("4915300000001").length >= 1 && stack.telegram.sent(7401).length >= 1, "both replies", 30_000);
+    await sleep(2000);
+    expect(stack.whatsapp.sent("4915300000001")).toHaveLength(1);
+    expect(stack.telegram.sent(7401)).toHaveLength(1);
+  });
+});
