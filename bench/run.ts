@@ -1,103 +1,296 @@
 /**
- * `npm run bench`: the built Worker in workerd (Miniflare API, no wrangler dev proxy) with the real
- * Upstash shim over redis-server, the gpt-oss emulator and the Telegram stand-in, all on this machine.
- * Prints webhook acknowledgement latency at 1 and 10 concurrent deliveries, acks per second at 50,
- * and the Upstash round trips each message costs, counted at the shim.
+ * `npm run bench`: figures anyone can reproduce on one machine. The built Worker runs in workerd
+ * through the Miniflare API (no wrangler dev proxy), with the real Upstash shim over redis-server, the
+ * gpt-oss emulator (answering after 100 ms) and the platform stand-ins on their own thread, and a
+ * keep-alive HTTP load generator; everything shares this machine's cores. Prints one table; the
+ * figures and the machine go in docs/BENCHMARKS.md.
+ *
+ *   npm run bench                      every section
+ *   npm run bench -- ack throughput    only these (ack, throughput, overhead, roundtrips, streaming, scale, bundle)
  */
 import { execFileSync } from "node:child_process";
 import http from "node:http";
 import os from "node:os";
 import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
-import { ORIGIN_KEY, startEdge, TELEGRAM_SECRET, TELEGRAM_TOKEN, textUpdate } from "../infra/local/edge-stack.js";
+import WebSocket from "ws";
+import { HTTP_API_KEY, ORIGIN_KEY, startEdge, startStack, TELEGRAM_SECRET, TELEGRAM_TOKEN, textUpdate, WHATSAPP, whatsappPayload } from "../infra/local/edge-stack.js";
+import { signWhatsAppBody } from "../infra/local/whatsapp-stand-in.js";
 import type { ShimDatabaseStats } from "../infra/local/upstash-shim.js";
+import { bundleSize } from "../scripts/deploy-check.js";
 import type { StandInsData, StandInsRequest } from "./stand-ins.js";
 
 const BENCH_REDIS_DB = { eu: 4, us: 5, apac: 6 } as const;
-let nextUser = 1_000_000;
+/** The emulated origin's time to first token: a short answer from a loaded GPU. */
+const ORIGIN_MS = 100;
+const rows: string[][] = [];
+const wanted = new Set(process.argv.slice(2));
+const run = (section: string) => wanted.size === 0 || wanted.has(section);
 
 async function main(): Promise<void> {
-  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", "dist"], { stdio: ["ignore", "ignore", "inherit"] });
+  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", "dist", "--env", ""], { stdio: ["ignore", "ignore", "inherit"] });
   const standIns = await startStandIns();
   const settings = { RATE_LIMIT_MESSAGES: "1000" };
-  const rows: string[][] = [];
-
-  // The webhook on its own: an edge with no queue consumer, so nothing else competes for the cores.
-  const ackOnly = await startEdge({ endpoints: standIns.endpoints, port: 0, quiet: true, settings, consumers: null });
   try {
-    const post = poster(ackOnly.url);
-    await run(post, 1, 300);
-    const { latencies } = await run(post, 1, 2000);
-    rows.push(["ack latency, 1 concurrent, consumer idle", "2000 webhooks", `p50 ${fmt(pct(latencies, 50))} ms`, `p99 ${fmt(pct(latencies, 99))} ms`]);
+    if (run("ack")) await ackLatency(standIns.endpoints, settings);
+    if (run("throughput") || run("roundtrips")) await throughputAndRoundTrips(standIns, settings);
   } finally {
-    await ackOnly.mf.dispose();
-  }
-
-  // The whole product: every acked webhook is also answered, on the same two cores.
-  const edge = await startEdge({ endpoints: standIns.endpoints, port: 0, quiet: true, settings });
-  const post = poster(edge.url);
-  const drain = async () => {
-    let last = -1;
-    for (;;) {
-      await new Promise((r) => setTimeout(r, 500));
-      const now = (await standIns.call("sentCount")) as number;
-      if (now === last) return now;
-      last = now;
-    }
-  };
-  try {
-    await run(post, 1, 300); // warm-up: JIT, connections, scripts loaded
-    await drain();
-    for (const [concurrency, total] of [
-      [1, 2000],
-      [10, 3000],
-    ] as const) {
-      const { latencies } = await run(post, concurrency, total);
-      rows.push([`ack latency, ${concurrency} concurrent, consumer answering`, `${total} webhooks`, `p50 ${fmt(pct(latencies, 50))} ms`, `p99 ${fmt(pct(latencies, 99))} ms`]);
-      await drain();
-    }
-    const burst = await run(post, 50, 5000);
-    rows.push(["acks per second, 50 concurrent", "5000 webhooks", `${Math.round(5000 / (burst.wallMs / 1000))} /s`, `p99 ${fmt(pct(burst.latencies, 99))} ms`]);
-    const total = await drain();
-    const acked = 300 + 2000 + 3000 + 5000;
-    rows.push(["answered exactly once", `${acked} acked webhooks`, `${total} replies`, total === acked ? "ok" : "MISMATCH"]);
-
-    // Round trips: webhooks to distinct users, each answered by the model; counted at the shim.
-    await standIns.call("resetStats");
-    const messages = 200;
-    await run(post, 5, messages);
-    const after = await drain();
-    const stats = ((await standIns.call("stats")) as Record<string, ShimDatabaseStats>).eu!;
-    rows.push(["upstash round trips per message", `${messages} answered messages`, `${fmt(stats.requests / messages)} requests`, `${fmt(stats.commands / messages)} commands`]);
-    print(rows);
-    if (total !== acked || after - total !== messages) throw new Error("not every acked webhook was answered exactly once");
-  } finally {
-    await edge.mf.dispose();
     await standIns.call("close");
   }
+  if (run("overhead")) await gatewayOverhead();
+  if (run("streaming")) await streamingDelay();
+  if (run("scale")) await webchatScale();
+  if (run("bundle")) await bundleAndColdStart();
+  print();
+}
+
+type Endpoints = Awaited<ReturnType<typeof startStandIns>>["endpoints"];
+
+/** Webhook acknowledgement: the edge alone (no consumer), signed Telegram and WhatsApp deliveries. */
+async function ackLatency(endpoints: Endpoints, settings: Record<string, string>) {
+  const edge = await startEdge({ endpoints, port: 0, quiet: true, settings, consumers: null });
+  try {
+    for (const channel of ["telegram", "whatsapp"] as const) {
+      const post = poster(edge.url, channel);
+      await load(post, 1, 300); // warm-up
+      for (const [concurrency, total] of [
+        [1, 2000],
+        [10, 3000],
+        [50, 5000],
+      ] as const) {
+        const { latencies } = await load(post, concurrency, total);
+        rows.push([`ack latency, ${channel}, ${concurrency} concurrent`, `${total} signed webhooks`, `p50 ${ms(pct(latencies, 50))}`, `p99 ${ms(pct(latencies, 99))}`]);
+      }
+    }
+  } finally {
+    await edge.mf.dispose();
+  }
+}
+
+/**
+ * Everything at once: webhooks acked while the consumer answers every message (origin 100 ms), from
+ * 500 users writing 6 messages each; answered exactly once per message; Upstash requests per message.
+ */
+async function throughputAndRoundTrips(standIns: Awaited<ReturnType<typeof startStandIns>>, settings: Record<string, string>) {
+  const edge = await startEdge({ endpoints: standIns.endpoints, port: 0, quiet: true, settings });
+  try {
+    const drain = async () => {
+      let last = -1;
+      for (;;) {
+        await new Promise((r) => setTimeout(r, 500));
+        const now = (await standIns.call("sentCount")) as number;
+        if (now === last) return now;
+        last = now;
+      }
+    };
+    const users = 500;
+    const perUser = 6;
+    const total = users * perUser;
+    let n = 0;
+    const post = poster(edge.url, "telegram", () => 2_000_000 + (n++ % users));
+    await load(post, 5, 200); // warm-up
+    const before = await drain();
+    await standIns.call("resetStats");
+    const started = performance.now();
+    const acked = await load(post, 50, total);
+    const ackedPerSecond = total / (acked.wallMs / 1000);
+    for (;;) {
+      if (((await standIns.call("sentCount")) as number) - before >= total) break;
+      if (performance.now() - started > 120_000) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const answeredMs = performance.now() - started;
+    const answered = (await drain()) - before;
+    const perChat = (await standIns.call("sentPerChat")) as Record<string, number>;
+    const expected = 6 + 200 / users; // 6 each, plus the warm-up spread over the same users
+    const uneven = Object.values(perChat).filter((c) => Math.abs(c - expected) > 1).length;
+    const stats = ((await standIns.call("stats")) as Record<string, ShimDatabaseStats>).eu!;
+    if (run("throughput")) {
+      rows.push(["throughput, origin 100 ms, 50 concurrent", `${total} messages, ${users} users`, `${Math.round(ackedPerSecond)} acked/s`, `${Math.round(total / (answeredMs / 1000))} answered/s`]);
+      rows.push(["answered exactly once", `${total} acked`, `${answered} replies`, answered === total && uneven === 0 ? "ok" : `MISMATCH (${uneven} chats)`]);
+      rows.push(["ack latency while answering, 50 concurrent", `${total} webhooks`, `p50 ${ms(pct(acked.latencies, 50))}`, `p99 ${ms(pct(acked.latencies, 99))}`]);
+    }
+    if (run("roundtrips")) {
+      rows.push(["Upstash round trips per message", `${total} answered messages`, `${(stats.requests / total).toFixed(2)} requests`, `${(stats.commands / total).toFixed(2)} commands`]);
+    }
+  } finally {
+    await edge.mf.dispose();
+  }
+}
+
+/** The JSON API end to end, minus the same origin called directly, side by side (1 concurrent). */
+async function gatewayOverhead() {
+  const stack = await startStack({ port: 0, emulator: { firstTokenMs: ORIGIN_MS, tokensPerSecond: 0 }, redisDb: BENCH_REDIS_DB, settings: { RATE_LIMIT_MESSAGES: "1000", FAQ_DIRECT: "off" } });
+  try {
+    const direct = async () => {
+      const t0 = performance.now();
+      const res = await fetch(`${stack.emulator.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${ORIGIN_KEY}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: "openai/gpt-oss-20b", stream: true, messages: [{ role: "user", content: "What are your opening hours?" }] }),
+      });
+      await res.text();
+      return performance.now() - t0;
+    };
+    const viaEdge = async (i: number) => {
+      const t0 = performance.now();
+      const res = await fetch(new URL("/v1/messages", stack.url), {
+        method: "POST",
+        headers: { authorization: `Bearer ${HTTP_API_KEY}`, "content-type": "application/json", "cf-ipcountry": "DE" },
+        body: JSON.stringify({ user_id: `overhead-${i % 20}`, text: "What are your opening hours?" }),
+      });
+      await res.text();
+      return performance.now() - t0;
+    };
+    for (let i = 0; i < 30; i++) await viaEdge(i); // warm-up
+    const overhead: number[] = [];
+    const directTimes: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      const d = await direct();
+      const e = await viaEdge(i);
+      directTimes.push(d);
+      overhead.push(e - d);
+    }
+    rows.push(["gateway overhead, JSON API, 1 concurrent", `300 pairs, origin p50 ${ms(pct(directTimes, 50))}`, `p50 ${ms(pct(overhead, 50))}`, `p99 ${ms(pct(overhead, 99))}`]);
+  } finally {
+    await stack.close();
+  }
+}
+
+/** From the origin writing its first answer token to the web chat client receiving it. */
+async function streamingDelay() {
+  const stack = await startStack({ port: 0, emulator: { firstTokenMs: 20, tokensPerSecond: 50 }, redisDb: BENCH_REDIS_DB, settings: { RATE_LIMIT_MESSAGES: "1000", FAQ_DIRECT: "off" } });
+  try {
+    const session = (await (await fetch(new URL("/chat/session", stack.url), { method: "POST", headers: { "cf-ipcountry": "DE" } })).json()) as { token: string };
+    const ws = new WebSocket(new URL(`/chat/ws?token=${encodeURIComponent(session.token)}`, stack.url).toString().replace(/^http/, "ws"));
+    await new Promise((r) => ws.once("open", r));
+    const delays: number[] = [];
+    for (let i = 0; i < 120; i++) {
+      const firstDelta = new Promise<number>((resolve) => {
+        const onMessage = (data: WebSocket.RawData) => {
+          const frame = JSON.parse(String(data)) as { type: string };
+          if (frame.type === "delta") {
+            ws.off("message", onMessage);
+            resolve(performance.timeOrigin + performance.now());
+          }
+        };
+        ws.on("message", onMessage);
+      });
+      const done = new Promise((resolve) => {
+        const onDone = (data: WebSocket.RawData) => {
+          if ((JSON.parse(String(data)) as { type: string }).type === "done") {
+            ws.off("message", onDone);
+            resolve(undefined);
+          }
+        };
+        ws.on("message", onDone);
+      });
+      ws.send(JSON.stringify({ type: "message", text: `question ${i}` }));
+      const received = await firstDelta;
+      await done;
+      const written = stack.emulator.requests.at(-1)?.firstContentAt;
+      if (i >= 20 && written) delays.push(received - written);
+    }
+    ws.close();
+    rows.push(["streaming: origin token → web chat client", "100 replies", `p50 ${ms(pct(delays, 50))}`, `p99 ${ms(pct(delays, 99))}`]);
+  } finally {
+    await stack.close();
+  }
+}
+
+/** 5,000 web chat conversations open at once, each its own Durable Object with a hibernatable socket. */
+async function webchatScale() {
+  const stack = await startStack({ port: 0, redisDb: BENCH_REDIS_DB });
+  const sockets: WebSocket[] = [];
+  try {
+    const workerdRss = () => {
+      const out = execFileSync("ps", ["-eo", "rss=,comm="], { encoding: "utf8" });
+      return out.split("\n").filter((l) => l.includes("workerd")).reduce((sum, l) => sum + Number(l.trim().split(/\s+/)[0]), 0) * 1024;
+    };
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
+    const token = () =>
+      new Promise<string>((resolve, reject) => {
+        const req = http.request({ host: stack.url.hostname, port: stack.url.port, path: "/chat/session", method: "POST", agent, headers: { "cf-ipcountry": "DE" } }, (res) => {
+          let body = "";
+          res.on("data", (c: Buffer) => (body += c));
+          res.on("end", () => resolve((JSON.parse(body) as { token: string }).token));
+        });
+        req.on("error", reject);
+        req.end();
+      });
+    const base = workerdRss();
+    const total = 5000;
+    const t0 = performance.now();
+    for (let i = 0; i < total; i += 100) {
+      await Promise.all(
+        Array.from({ length: Math.min(100, total - i) }, async () => {
+          const ws = new WebSocket(new URL(`/chat/ws?token=${encodeURIComponent(await token())}`, stack.url).toString().replace(/^http/, "ws"), { perMessageDeflate: false });
+          await new Promise<void>((resolve, reject) => {
+            ws.once("message", () => resolve()); // the history frame
+            ws.once("error", reject);
+          });
+          sockets.push(ws);
+        }),
+      );
+    }
+    const openMs = performance.now() - t0;
+    await new Promise((r) => setTimeout(r, 3000));
+    const held = workerdRss();
+    const open = sockets.filter((s) => s.readyState === WebSocket.OPEN).length;
+    // Sockets still answer after the objects went idle: a heartbeat from a sample of them.
+    const sample = sockets.slice(0, 50);
+    await Promise.all(
+      sample.map(
+        (ws) =>
+          new Promise<void>((resolve) => {
+            ws.once("message", () => resolve());
+            ws.send('{"type":"ping"}');
+          }),
+      ),
+    );
+    rows.push(["web chat: concurrent WebSocket conversations", `${open} of ${total} open, ${(openMs / 1000).toFixed(1)} s to open`, `${((held - base) / 2 ** 20).toFixed(0)} MiB workerd`, `${((held - base) / total / 1024).toFixed(1)} KiB per connection`]);
+  } finally {
+    for (const s of sockets) s.terminate();
+    await stack.close();
+  }
+}
+
+async function bundleAndColdStart() {
+  const { raw, gzip } = bundleSize();
+  const colds: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    const stack = await startStack({ redisDb: BENCH_REDIS_DB });
+    const ready = performance.now();
+    await (await stack.mf.dispatchFetch(new URL("/healthz", stack.url))).text();
+    colds.push(performance.now() - ready);
+    await stack.close();
+    void t0;
+  }
+  rows.push(["Worker bundle", `${(raw / 1024).toFixed(0)} KiB raw`, `${(gzip / 1024).toFixed(0)} KiB gzipped`, "limit 1024 KiB"]);
+  rows.push(["cold start: first request on a fresh isolate", "3 runs (/healthz, 3 regions probed)", `median ${ms(pct(colds, 50))}`, `max ${ms(Math.max(...colds))}`]);
 }
 
 // node:http with keep-alive, as a platform's webhook sender holds its connections open.
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+let nextUser = 1_000_000;
 
-/** Sends one signed Telegram update from a new user to the edge and resolves with its latency in ms. */
-function poster(edge: URL): () => Promise<number> {
+/** Sends one signed Telegram or WhatsApp delivery and resolves with its latency in ms. */
+function poster(edge: URL, channel: "telegram" | "whatsapp", user: () => number = () => nextUser++): () => Promise<number> {
   return () => {
-    const body = JSON.stringify(textUpdate(nextUser++, "What are your opening hours?"));
+    const id = user();
+    const body = channel === "telegram" ? JSON.stringify(textUpdate(id, "What are your opening hours?")) : JSON.stringify(whatsappPayload(`4915${id}`, "Wann habt ihr geöffnet?"));
+    const auth = channel === "telegram" ? { "x-telegram-bot-api-secret-token": TELEGRAM_SECRET } : { "x-hub-signature-256": signWhatsAppBody(WHATSAPP.appSecret, body) };
     const t0 = performance.now();
     return new Promise((resolve, reject) => {
       const req = http.request(
         {
           host: edge.hostname,
           port: edge.port,
-          path: "/webhooks/telegram",
+          path: `/webhooks/${channel}`,
           method: "POST",
           agent,
-          headers: {
-            "content-type": "application/json",
-            "content-length": Buffer.byteLength(body),
-            "x-telegram-bot-api-secret-token": TELEGRAM_SECRET,
-          },
+          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...auth },
         },
         (res) => {
           res.resume();
@@ -110,18 +303,33 @@ function poster(edge: URL): () => Promise<number> {
   };
 }
 
+async function load(post: () => Promise<number>, concurrency: number, total: number) {
+  const latencies: number[] = [];
+  let started = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (started < total) {
+        started += 1;
+        latencies.push(await post());
+      }
+    }),
+  );
+  return { latencies, wallMs: performance.now() - t0 };
+}
+
 async function startStandIns() {
   // The thread loads TypeScript through tsx, as this process does.
   const entry = new URL("./stand-ins.ts", import.meta.url).href;
   const worker = new Worker(`import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`, {
     eval: true,
-    workerData: { token: TELEGRAM_TOKEN, originKey: ORIGIN_KEY, redisDb: BENCH_REDIS_DB } satisfies StandInsData,
+    workerData: { token: TELEGRAM_TOKEN, whatsappToken: WHATSAPP.accessToken, originKey: ORIGIN_KEY, redisDb: BENCH_REDIS_DB, firstTokenMs: ORIGIN_MS } satisfies StandInsData,
   });
   const pending = new Map<number, (v: unknown) => void>();
   let nextId = 1;
-  const ready = new Promise<{ endpoints: { telegram: string; origin: string; redis: Record<string, string> } }>((resolve, reject) => {
+  const ready = new Promise<{ endpoints: { telegram: string; whatsapp: string; origin: string; redis: Record<string, string> } }>((resolve, reject) => {
     worker.once("error", reject);
-    worker.on("message", (m: { ready?: boolean; id?: number; result?: unknown; endpoints?: never }) => {
+    worker.on("message", (m: { ready?: boolean; id?: number; result?: unknown }) => {
       if (m.ready) resolve(m as never);
       else if (m.id !== undefined) pending.get(m.id)?.(m.result);
     });
@@ -138,29 +346,14 @@ async function startStandIns() {
   };
 }
 
-async function run(post: () => Promise<number>, concurrency: number, total: number) {
-  const latencies: number[] = [];
-  let started = 0;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (started < total) {
-        started += 1;
-        latencies.push(await post());
-      }
-    }),
-  );
-  return { latencies, wallMs: performance.now() - t0 };
-}
-
 function pct(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
 }
-const fmt = (n: number) => n.toFixed(n < 10 ? 2 : 1);
+const ms = (n: number) => `${n.toFixed(n < 10 ? 2 : 1)} ms`;
 
-function print(rows: string[][]): void {
-  console.log(`\nmachine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`);
+function print(): void {
+  console.log(`\nmachine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, ${os.platform()} ${os.release()}`);
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join("  │  "));
 }

@@ -8,13 +8,17 @@ import { startEmulator } from "../gpu-origin/emulator/server.js";
 import { RespConnection } from "../infra/local/resp.js";
 import { startTelegramStandIn } from "../infra/local/telegram-stand-in.js";
 import { startUpstashShim } from "../infra/local/upstash-shim.js";
+import { startWhatsAppStandIn } from "../infra/local/whatsapp-stand-in.js";
 
 export interface StandInsData {
   token: string;
+  whatsappToken: string;
   originKey: string;
   redisDb: Record<string, number>;
+  /** The emulated origin's time to first token, ms. */
+  firstTokenMs: number;
 }
-export type StandInsRequest = { id: number; op: "stats" | "resetStats" | "sentCount" | "close" };
+export type StandInsRequest = { id: number; op: "stats" | "resetStats" | "sentCount" | "sentPerChat" | "close" };
 
 const data = workerData as StandInsData;
 const conns = Object.values(data.redisDb).map((db) => new RespConnection("127.0.0.1", Number(process.env.REDIS_PORT ?? 6379), db));
@@ -23,20 +27,33 @@ conns.forEach((c) => c.close());
 const shim = await startUpstashShim({
   databases: Object.entries(data.redisDb).map(([name, db]) => ({ name, db, token: `token-${name}` })),
 });
-const emulator = await startEmulator({ apiKey: data.originKey, firstTokenMs: 0, tokensPerSecond: 0 });
+const emulator = await startEmulator({ apiKey: data.originKey, firstTokenMs: data.firstTokenMs, tokensPerSecond: 0 });
 let sent = 0;
-const telegram = await startTelegramStandIn({ token: data.token, onMessage: () => void (sent += 1) });
+const perChat = new Map<string, number>();
+const count = (chat: string) => {
+  sent += 1;
+  perChat.set(chat, (perChat.get(chat) ?? 0) + 1);
+};
+const telegram = await startTelegramStandIn({ token: data.token, onMessage: (chat) => count(chat) });
+const whatsapp = await startWhatsAppStandIn({ accessToken: data.whatsappToken, onMessage: (to) => count(to) });
 // The stand-in keeps every call for tests; the bench only counts, so drop the records as they come.
-setInterval(() => (telegram.calls.length = 0), 1000).unref();
+setInterval(() => {
+  telegram.calls.length = 0;
+  whatsapp.calls.length = 0;
+  emulator.requests.length = 0;
+  telegram.reset();
+  whatsapp.reset();
+}, 1000).unref();
 
-parentPort!.postMessage({ ready: true, endpoints: { telegram: telegram.url, origin: emulator.url, redis: shim.urls } });
+parentPort!.postMessage({ ready: true, endpoints: { telegram: telegram.url, whatsapp: whatsapp.url, origin: emulator.url, redis: shim.urls } });
 parentPort!.on("message", async (req: StandInsRequest) => {
   let result: unknown;
   if (req.op === "stats") result = shim.stats();
   if (req.op === "resetStats") shim.resetStats();
   if (req.op === "sentCount") result = sent;
+  if (req.op === "sentPerChat") result = Object.fromEntries(perChat);
   if (req.op === "close") {
-    await Promise.all([shim.close(), emulator.close(), telegram.close()]);
+    await Promise.all([shim.close(), emulator.close(), telegram.close(), whatsapp.close()]);
   }
   parentPort!.postMessage({ id: req.id, result });
   if (req.op === "close") process.exit(0);

@@ -63,7 +63,7 @@ export function checkConfig(toml: string, env?: string): string[] {
 /** Builds the Worker as `wrangler deploy` would and returns its bundle's sizes. */
 export function bundleSize(env?: string): { raw: number; gzip: number } {
   const out = mkdtempSync(join(tmpdir(), "deploy-check-"));
-  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", out, ...(env ? ["--env", env] : [])], { stdio: ["ignore", "ignore", "inherit"] });
+  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", out, "--env", env ?? ""], { stdio: ["ignore", "ignore", "inherit"] });
   const bundle = readFileSync(join(out, "index.js"));
   return { raw: bundle.length, gzip: gzipSync(bundle, { level: 9 }).length };
 }

@@ -62,10 +62,19 @@ export async function respond(
   return { result, delivery };
 }
 
-/** Starts "typing…" now and refreshes it until the returned function is called. */
+/** A reply faster than this needs no "typing…": it would only flash, and it costs a platform call. */
+export const TYPING_DELAY_MS = 700;
+
+/** Shows "typing…" once the model has taken a moment, and refreshes it until the returned function is called. */
 function keepTyping(sender: ChannelSender, message: InboundMessage): () => void {
   const show = () => sender.typing(message.address).catch(() => {}); // cosmetic: never fails a reply
-  void show();
-  const timer = setInterval(show, sender.typingRefreshMs);
-  return () => clearInterval(timer);
+  let refresh: ReturnType<typeof setInterval> | undefined;
+  const start = setTimeout(() => {
+    void show();
+    refresh = setInterval(show, sender.typingRefreshMs);
+  }, TYPING_DELAY_MS);
+  return () => {
+    clearTimeout(start);
+    clearInterval(refresh);
+  };
 }

@@ -46,6 +46,8 @@ export interface RecordedRequest {
   path: string;
   authorized: boolean;
   body: ChatRequest;
+  /** When the first piece of the answer was written, ms since the epoch with sub-ms precision. */
+  firstContentAt?: number;
 }
 
 interface ChatRequest {
@@ -93,7 +95,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     } catch {
       return sendJson(res, 400, vllmError("Invalid JSON body", "BadRequestError", 400));
     }
-    requests.push({ path, authorized, body });
+    const recorded: RecordedRequest = { path, authorized, body };
+    requests.push(recorded);
     if (body.model !== EMULATED_MODEL) {
       return sendJson(res, 404, vllmError(`The model \`${String(body.model)}\` does not exist.`, "NotFoundError", 404));
     }
@@ -176,6 +179,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }
     for (const [i, t] of contentTokens.entries()) {
       if (closed) return;
+      if (i === 0) recorded.firstContentAt = performance.timeOrigin + performance.now();
       if (turn.cutAfterTokens !== undefined && i >= turn.cutAfterTokens) {
         // Let what was written reach the client, then drop the connection mid-answer.
         await new Promise((r) => res.write("", r));

@@ -65,6 +65,8 @@ export interface StackOptions {
   redisDb?: Record<(typeof REGIONS)[number], number>;
   /** Keep every line the Worker logs here. */
   logs?: string[];
+  /** Discard the Worker's logs. */
+  quiet?: boolean;
   /** redis-server port (default REDIS_PORT or 6379): fault tests run their own, to stop and restart it. */
   redisPort?: number;
   /** Run no queue consumer: webhooks are acknowledged and queued, nothing is answered. */
@@ -107,6 +109,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...(options.consumersOff ? { consumers: null } : options.consumers ? { consumers: options.consumers } : {}),
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.logs ? { logs: options.logs } : {}),
+    ...(options.quiet ? { quiet: true } : {}),
     settings: { METRICS_URL: metrics.url, ...options.settings },
   };
   const { mf, url, restart } = await startEdge(edgeArgs);

@@ -82,8 +82,8 @@ describe("typing indicator", () => {
   });
   afterAll(() => stack?.close());
 
-  it("stays on while the model works longer than one chat action lasts", async () => {
-    stack.emulator.enqueue({ firstTokenMs: 4600 });
+  it("appears once the model takes a moment and stays on while it works longer than one chat action lasts", async () => {
+    stack.emulator.enqueue({ firstTokenMs: 5000 });
     await stack.sendUpdate(textUpdate(901, "a hard question"));
     await stack.telegram.waitForMessages(1, { chatId: 901, timeoutMs: 10_000 });
     const typing = stack.telegram.calls.filter((c) => c.method === "sendchataction" && c.params.chat_id === "901");
@@ -92,5 +92,20 @@ describe("typing indicator", () => {
     // No "typing…" after the reply went out.
     const reply = stack.telegram.calls.find((c) => c.method === "sendmessage" && c.params.chat_id === "901")!;
     expect(typing.every((t) => t.at <= reply.at)).toBe(true);
+  });
+});
+
+describe("quick replies", () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(() => stack?.close());
+
+  it("show no typing indicator when the answer comes at once", async () => {
+    await stack.sendUpdate(textUpdate(902, "quick one"));
+    await stack.telegram.waitForMessages(1, { chatId: 902 });
+    await sleep(900);
+    expect(stack.telegram.calls.filter((c) => c.method === "sendchataction")).toEqual([]);
   });
 });

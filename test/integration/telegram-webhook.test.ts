@@ -71,7 +71,8 @@ describe("POST /webhooks/telegram: what is refused", () => {
 });
 
 describe("POST /webhooks/telegram: answering", () => {
-  it("acks at once and answers through the Bot API, without the model's reasoning", async () => {
+  it("acks at once and answers through the Bot API, without the model's reasoning, typing while the model works", async () => {
+    stack.emulator.enqueue({ firstTokenMs: 900 }); // long enough to show "typing…"
     const res = await stack.sendUpdate(textUpdate(601, "Where is my parcel?"));
     expect(res.status).toBe(200);
     const [reply] = await stack.telegram.waitForMessages(1, { chatId: 601 });

@@ -73,11 +73,13 @@ describe("POST /webhooks/whatsapp: what is refused", () => {
     const reformatted = JSON.stringify(payload, null, 2);
     expect((await stack.sendWhatsApp(undefined, { body: reformatted, signature })).status).toBe(401);
     expect((await stack.sendWhatsApp(undefined, { body, signature })).status).toBe(200);
+    await stack.whatsapp.waitForMessages(1, { chatId: "4915100000002" }); // its reply, before the next test
   });
 });
 
 describe("POST /webhooks/whatsapp: answering", () => {
-  it("marks the message read with a typing indicator and answers from the model", async () => {
+  it("marks the message read with a typing indicator while the model works, and answers from the model", async () => {
+    stack.emulator.enqueue({ firstTokenMs: 900 });
     const payload = whatsappPayload("4915100000010", "Wann habt ihr geöffnet?");
     expect((await stack.sendWhatsApp(payload)).status).toBe(200);
     const [reply] = await stack.whatsapp.waitForMessages(1, { chatId: "4915100000010" });

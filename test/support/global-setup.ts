@@ -13,5 +13,5 @@ export default async function setup(): Promise<void> {
       reject(new Error(`redis-server is not running on 127.0.0.1:${port}: start it with "redis-server --daemonize yes"`)),
     );
   });
-  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", "dist"], { stdio: ["ignore", "ignore", "inherit"] });
+  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", "dist", "--env", ""], { stdio: ["ignore", "ignore", "inherit"] });
 }

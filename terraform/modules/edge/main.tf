@@ -69,7 +69,7 @@ resource "cloudflare_queue_consumer" "messages" {
   type              = "worker"
   dead_letter_queue = cloudflare_queue.dead_letters.queue_name
   settings = {
-    batch_size       = 10
+    batch_size       = 100
     max_retries      = 5
     max_wait_time_ms = 0 # a person is waiting: no batching delay
   }
