@@ -37,11 +37,14 @@ async function main(): Promise<void> {
   } finally {
     await standIns.call("close");
   }
-  if (run("overhead")) await gatewayOverhead();
-  if (run("streaming")) await streamingDelay();
-  if (run("scale")) await webchatScale();
-  if (run("bundle")) await bundleAndColdStart();
-  print();
+  try {
+    if (run("overhead")) await gatewayOverhead();
+    if (run("streaming")) await streamingDelay();
+    if (run("scale")) await webchatScale();
+    if (run("bundle")) await bundleAndColdStart();
+  } finally {
+    print();
+  }
 }
 
 type Endpoints = Awaited<ReturnType<typeof startStandIns>>["endpoints"];
@@ -210,7 +213,7 @@ async function webchatScale() {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
     const token = () =>
       new Promise<string>((resolve, reject) => {
-        const req = http.request({ host: stack.url.hostname, port: stack.url.port, path: "/chat/session", method: "POST", agent, headers: { "cf-ipcountry": "DE" } }, (res) => {
+        const req = http.request({ host: stack.url.hostname, port: stack.url.port, path: "/chat/session", method: "POST", agent, headers: { "cf-ipcountry": "DE", "accept-encoding": "identity" } }, (res) => {
           let body = "";
           res.on("data", (c: Buffer) => (body += c));
           res.on("end", () => resolve((JSON.parse(body) as { token: string }).token));
