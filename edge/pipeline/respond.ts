@@ -75,6 +75,6 @@ function keepTyping(sender: ChannelSender, message: InboundMessage): () => void 
   }, TYPING_DELAY_MS);
   return () => {
     clearTimeout(start);
-    clearInterval(refresh);
+    if (refresh !== undefined) clearInterval(refresh);
   };
 }

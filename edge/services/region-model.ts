@@ -33,18 +33,24 @@ export interface RegionModel extends LlmClient {
 export function createRegionModel(options: { region: string; origins: Origin[]; breaker: BreakerStore; probeTtlMs: number }): RegionModel {
   const { region, origins, breaker } = options;
   let cached: { at: number; states: Map<string, BreakerSnapshot> } | undefined;
+  let refreshing: Promise<Map<string, BreakerSnapshot>> | undefined;
 
+  // One read at a time: a hundred messages finding the cache stale at once share a single MGET.
   const states = async () => {
-    if (!cached || Date.now() - cached.at > BREAKER_CACHE_MS) {
-      try {
-        cached = { at: Date.now(), states: await breaker.read(origins.map((o) => o.id)) };
-      } catch (err) {
+    if (cached && Date.now() - cached.at <= BREAKER_CACHE_MS) return cached.states;
+    refreshing ??= breaker
+      .read(origins.map((o) => o.id))
+      .catch((err: unknown) => {
         // Without the shared state, fall back to what this isolate knows (or all closed).
         log.warn("breaker.read_failed", { region, error: errorKind(err) });
-        cached = { at: Date.now(), states: cached?.states ?? new Map() };
-      }
-    }
-    return cached.states;
+        return cached?.states ?? new Map<string, BreakerSnapshot>();
+      })
+      .then((fresh) => {
+        cached = { at: Date.now(), states: fresh };
+        refreshing = undefined;
+        return fresh;
+      });
+    return refreshing;
   };
   const remember = (id: string, snapshot: BreakerSnapshot) => cached?.states.set(id, snapshot);
 
