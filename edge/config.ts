@@ -37,6 +37,9 @@ const Settings = z.object({
     .optional(),
 
   CHAT_TOKEN_SECRET: z.string().min(32, "at least 32 random characters").optional(),
+  ORDERS_API_URL: Url.optional(),
+  ORDERS_API_KEY: z.string().min(8).optional(),
+  MODEL_MAX_TOOL_ROUNDS: Int(0, 10).default(4),
   ADMIN_TOKEN: z.string().min(16, "at least 16 random characters").optional(),
   DURABLE_OBJECT_JURISDICTIONS: z.enum(["on", "off"]).default("on"),
 
@@ -107,6 +110,8 @@ export interface Config {
   whatsapp: WhatsAppSettings | undefined;
   httpApi: HttpApiSettings | undefined;
   webchat: WebChatSettings | undefined;
+  /** The business order API behind lookup_order; the tool is offered only with it. */
+  orders: { apiUrl: string; apiKey: string } | undefined;
   /** Bearer token of /admin; the admin API is off without one. */
   adminToken: string | undefined;
   /** Create EU conversations' Durable Objects in the EU jurisdiction (off only where the runtime lacks them). */
@@ -120,6 +125,8 @@ export interface Config {
     systemPrompt: string;
     inputTokenBudget: number;
     contextMaxMessages: number;
+    /** Model calls that may ask for tools before the answer must come without them. */
+    maxToolRounds: number;
   };
   rateLimit: {
     messages: number;
@@ -239,6 +246,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
       : undefined,
     webchat: s.CHAT_TOKEN_SECRET ? { tokenSecret: s.CHAT_TOKEN_SECRET } : undefined,
     adminToken: s.ADMIN_TOKEN,
+    orders: s.ORDERS_API_URL ? { apiUrl: s.ORDERS_API_URL.replace(/\/+$/, ""), apiKey: s.ORDERS_API_KEY ?? need("ORDERS_API_KEY") } : undefined,
     durableObjectJurisdictions: s.DURABLE_OBJECT_JURISDICTIONS === "on",
     model: {
       name: s.MODEL_NAME,
@@ -249,6 +257,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
       systemPrompt: s.SYSTEM_PROMPT,
       inputTokenBudget: s.INPUT_TOKEN_BUDGET,
       contextMaxMessages: s.CONTEXT_MAX_MESSAGES,
+      maxToolRounds: s.MODEL_MAX_TOOL_ROUNDS,
     },
     rateLimit: {
       messages: s.RATE_LIMIT_MESSAGES,

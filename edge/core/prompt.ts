@@ -1,9 +1,17 @@
 import { fitWindow, type Turn } from "./token-budget.js";
 
-export interface ChatMessage {
-  role: "system" | "user" | "assistant";
-  content: string;
+/** A tool call the model asked for, as the OpenAI chat format carries it. */
+export interface ToolCall {
+  id: string;
+  name: string;
+  /** JSON text, as the model wrote it (not yet validated). */
+  arguments: string;
 }
+
+export type ChatMessage =
+  | { role: "system" | "user"; content: string }
+  | { role: "assistant"; content: string; tool_calls?: Array<{ id: string; type: "function"; function: { name: string; arguments: string } }> }
+  | { role: "tool"; tool_call_id: string; content: string };
 
 export interface Prompt {
   messages: ChatMessage[];
@@ -27,7 +35,7 @@ export function buildPrompt(input: {
   return {
     messages: [
       { role: "system", content: input.system },
-      ...window.turns.map((t) => ({ role: t.role, content: t.content })),
+      ...window.turns.map((t): ChatMessage => ({ role: t.role, content: t.content })),
       { role: "user", content: input.userText },
     ],
     dropped: window.dropped,

@@ -7,6 +7,7 @@ import { UpstreamModelError, type ModelFailure } from "../errors.js";
 import { log, ref } from "../log.js";
 import type { ConversationStore } from "../services/conversation-store.js";
 import type { LlmClient } from "../services/llm.js";
+import { completeWithTools, type ToolLoopOptions } from "./tool-loop.js";
 
 /**
  * answered: by the model; faq: a near-exact FAQ answer, without the model; faq_offline: an FAQ answer
@@ -39,6 +40,8 @@ export interface ConverseDeps {
   forget?: (args: string) => Promise<string>;
   /** /region: shows or changes the user's region, where the policy allows. */
   region?: (args: string) => Promise<string>;
+  /** Business tools the model may call, for this verified user. */
+  tools?: ToolLoopOptions;
   /** The region's FAQ, for near-exact questions and for when no model can answer. */
   faq?: {
     entries: () => Promise<FaqEntry[]>;
@@ -112,7 +115,9 @@ export async function converse(message: InboundMessage, deps: ConverseDeps): Pro
   const stopThinking = deps.whileThinking?.() ?? (() => {});
   let completion;
   try {
-    completion = await deps.llm.complete(prompt.messages, deps.onText);
+    completion = deps.tools
+      ? await completeWithTools(deps.llm, prompt.messages, deps.onText, deps.tools)
+      : await deps.llm.complete(prompt.messages, deps.onText);
   } catch (err) {
     if (!(err instanceof UpstreamModelError)) throw err;
     log.warn("model.failed", { ref: ref(message.id), region: message.region, failure: err.failure });

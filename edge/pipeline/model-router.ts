@@ -13,11 +13,11 @@ import { regionServices } from "./services.js";
 export function modelFor(config: Config, region: RegionId): LlmClient {
   const chain = answeringRegions(config.regionFile, region);
   return {
-    async complete(messages, onText) {
+    async complete(messages, onText, tools) {
       let last: unknown;
       for (const candidate of chain) {
         try {
-          const completion = await regionServices(config, candidate).model.complete(messages, onText);
+          const completion = await regionServices(config, candidate).model.complete(messages, onText, tools);
           if (candidate !== region) log.info("model.fallback_answered", { region, answeredBy: candidate });
           return completion;
         } catch (err) {

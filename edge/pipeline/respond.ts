@@ -4,6 +4,8 @@ import { converse, type ConverseResult } from "./converse.js";
 import { deliver, type DeliveryResult } from "./deliver.js";
 import { modelFor } from "./model-router.js";
 import { forgetCommand, regionCommand } from "./region.js";
+import type { ToolLoopOptions } from "./tool-loop.js";
+import { toolOffer } from "../tools/index.js";
 import { regionServices } from "./services.js";
 
 export interface Responded {
@@ -36,6 +38,7 @@ export async function respond(
     rateLimit: config.rateLimit,
     sessionTtlSeconds: services.settings.sessionTtlSeconds,
     faq: { ...config.faq, languages, entries: () => faq.load(message.region) },
+    ...toolsFor(edge, message),
     forget: () => forgetCommand(edge, message),
     region: (args) => regionCommand(edge, message, args),
     whileThinking: () => keepTyping(sender, message),
@@ -60,6 +63,12 @@ export async function respond(
     })
     .catch(() => {}); // metrics never fail a reply
   return { result, delivery };
+}
+
+function toolsFor(edge: EdgeContext, message: InboundMessage): { tools?: ToolLoopOptions } {
+  const offer = toolOffer(edge.config);
+  if (!offer) return {};
+  return { tools: { offer, context: { userKey: message.userKey, region: message.region, config: edge.config }, maxRounds: edge.config.model.maxToolRounds } };
 }
 
 /** A reply faster than this needs no "typing…": it would only flash, and it costs a platform call. */

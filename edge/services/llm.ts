@@ -1,5 +1,5 @@
 import OpenAI from "openai";
-import type { ChatMessage } from "../core/prompt.js";
+import type { ChatMessage, ToolCall } from "../core/prompt.js";
 import { UpstreamModelError } from "../errors.js";
 
 export interface Completion {
@@ -10,12 +10,20 @@ export interface Completion {
   usage: { promptTokens: number; completionTokens: number } | undefined;
   /** Time from the request to the first token (reasoning or content), in ms. */
   firstTokenMs: number | undefined;
+  /** Tools the model asked to call instead of (or before) answering. */
+  toolCalls?: ToolCall[];
+}
+
+/** OpenAI function tools offered to the model; `choice: "none"` asks for a final answer. */
+export interface ToolOffer {
+  definitions: Array<{ type: "function"; function: { name: string; description: string; parameters: Record<string, unknown> } }>;
+  choice?: "auto" | "none";
 }
 
 /** A region's model, as the pipeline needs it. */
 export interface LlmClient {
   /** Streams a completion; `onText` sees each piece of the answer as it arrives. */
-  complete(messages: ChatMessage[], onText?: (piece: string) => void): Promise<Completion>;
+  complete(messages: ChatMessage[], onText?: (piece: string) => void, tools?: ToolOffer): Promise<Completion>;
 }
 
 export interface LlmOptions {
@@ -41,6 +49,8 @@ interface VllmDelta {
   content?: string | null;
   reasoning?: string | null;
   reasoning_content?: string | null;
+  /** Streamed calls: id and name in a call's first fragment, then pieces of its arguments. */
+  tool_calls?: Array<{ index: number; id?: string; function?: { name?: string; arguments?: string } }> | null;
 }
 
 const sdkClients = new Map<string, OpenAI>();
@@ -62,8 +72,9 @@ export function createOriginClient(options: LlmOptions): LlmClient {
   const sdk = client;
 
   return {
-    async complete(messages, onText) {
+    async complete(messages, onText, tools) {
       const started = Date.now();
+      const calls: Array<{ id: string; name: string; arguments: string }> = [];
       const abort = new AbortController();
       let timedOut: "first token" | "whole answer" | undefined;
       const firstTokenTimer = setTimeout(() => {
@@ -88,7 +99,8 @@ export function createOriginClient(options: LlmOptions): LlmClient {
             stream_options: { include_usage: true },
             reasoning_effort: options.reasoningEffort,
             max_completion_tokens: options.maxOutputTokens,
-          },
+            ...(tools?.definitions.length ? { tools: tools.definitions, tool_choice: tools.choice ?? "auto" } : {}),
+          } as OpenAI.Chat.ChatCompletionCreateParamsStreaming,
           { signal: abort.signal },
         );
         for await (const chunk of stream) {
@@ -105,6 +117,16 @@ export function createOriginClient(options: LlmOptions): LlmClient {
             text += piece;
             onText?.(piece);
           }
+          for (const tc of delta.tool_calls ?? []) {
+            const call = (calls[tc.index] ??= { id: "", name: "", arguments: "" });
+            if (tc.id) call.id = tc.id;
+            if (tc.function?.name) call.name += tc.function.name;
+            if (tc.function?.arguments) call.arguments += tc.function.arguments;
+            if (firstTokenMs === undefined) {
+              firstTokenMs = Date.now() - started;
+              clearTimeout(firstTokenTimer);
+            }
+          }
           if (choice.finish_reason) finished = true;
         }
       } catch (err) {
@@ -114,7 +136,8 @@ export function createOriginClient(options: LlmOptions): LlmClient {
         clearTimeout(totalTimer);
       }
       if (!finished) throw new UpstreamModelError("bad_response", options.region, "stream ended before the answer finished", { streamed: text.length > 0 });
-      return { text: text.trim(), usage, firstTokenMs, region: options.region };
+      const toolCalls = calls.filter((c) => c.name);
+      return { text: text.trim(), usage, firstTokenMs, region: options.region, ...(toolCalls.length ? { toolCalls } : {}) };
     },
   };
 }

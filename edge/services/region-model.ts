@@ -55,7 +55,7 @@ export function createRegionModel(options: { region: string; origins: Origin[]; 
   const remember = (id: string, snapshot: BreakerSnapshot) => cached?.states.set(id, snapshot);
 
   return {
-    async complete(messages, onText) {
+    async complete(messages, onText, tools) {
       const now = await states();
       const stateOf = (o: Origin) => now.get(o.id) ?? { failures: 0, state: "closed" as const };
       const closed = origins
@@ -72,7 +72,7 @@ export function createRegionModel(options: { region: string; origins: Origin[]; 
         if (stateOf(origin).state === "half_open" && !(await breaker.claimProbe(origin.id, options.probeTtlMs).catch(() => false))) continue;
         attempts += 1;
         try {
-          const completion: Completion = await origin.client.complete(messages, onText);
+          const completion: Completion = await origin.client.complete(messages, onText, tools);
           if (stateOf(origin).failures > 0) {
             remember(origin.id, { failures: 0, state: "closed" });
             void breaker.success(origin.id).catch(() => {});

@@ -5,11 +5,13 @@ import { startTelegramStandIn, type TelegramStandIn } from "./telegram-stand-in.
 import { startUpstashShim, type UpstashShim } from "./upstash-shim.js";
 import { signWhatsAppBody, startWhatsAppStandIn, type WhatsAppStandIn } from "./whatsapp-stand-in.js";
 import { startMetricsEndpoint, type MetricsEndpoint } from "./metrics-endpoint.js";
+import { startOrdersStandIn, type OrdersStandIn } from "./orders-stand-in.js";
 import { workerBindings, type QueueConsumerOptions } from "./worker-bindings.js";
 
 export const TELEGRAM_TOKEN = "7000000001:AAHtestTokenForTheLocalStandIn_xyz";
 export const TELEGRAM_SECRET = "test-webhook-secret-0123456789";
 export const ORIGIN_KEY = "origin-key";
+export const ORDERS_KEY = "orders-api-key-0123";
 export const HTTP_API_KEY = "test-api-key-0123456789abcdef";
 export const ADMIN_TOKEN = "test-admin-token-0123456789";
 export const WHATSAPP = {
@@ -40,6 +42,8 @@ export interface Stack {
   whatsapp: WhatsAppStandIn;
   /** Per-message metrics the edge recorded. */
   metrics: MetricsEndpoint;
+  /** The business order API behind lookup_order. */
+  orders: OrdersStandIn;
   redis: Record<(typeof REGIONS)[number], RespConnection>;
   /** POSTs a Telegram update to the webhook, with the right secret unless told otherwise. */
   sendUpdate(update: unknown, opts?: { secret?: string | null; body?: string; contentType?: string }): Promise<Response>;
@@ -99,6 +103,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const telegram = await startTelegramStandIn({ token: TELEGRAM_TOKEN });
   const whatsapp = await startWhatsAppStandIn({ accessToken: WHATSAPP.accessToken });
   const metrics = await startMetricsEndpoint();
+  const orders = await startOrdersStandIn({ apiKey: ORDERS_KEY });
   const edgeArgs: EdgeOptions = {
     endpoints: {
       telegram: telegram.url,
@@ -110,7 +115,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.logs ? { logs: options.logs } : {}),
     ...(options.quiet ? { quiet: true } : {}),
-    settings: { METRICS_URL: metrics.url, ...options.settings },
+    settings: { METRICS_URL: metrics.url, ORDERS_API_URL: orders.url, ORDERS_API_KEY: ORDERS_KEY, ...options.settings },
   };
   const { mf, url, restart } = await startEdge(edgeArgs);
 
@@ -173,13 +178,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     telegram,
     whatsapp,
     metrics,
+    orders,
     redis,
     sendUpdate,
     sendWhatsApp,
     close: async () => {
       await mf.dispose();
       const emulators = new Set([emulator, ...Object.values(origins).flat()]);
-      await Promise.all([shim.close(), telegram.close(), whatsapp.close(), metrics.close(), ...[...emulators].map((e) => e.close())]);
+      await Promise.all([shim.close(), telegram.close(), whatsapp.close(), metrics.close(), orders.close(), ...[...emulators].map((e) => e.close())]);
       for (const c of Object.values(redis)) c.close();
     },
   };

@@ -29,7 +29,7 @@ function deps(start: Partial<TurnStart>, llm: LlmClient["complete"]) {
   const d: ConverseDeps = {
     store,
     llm: { complete: llm },
-    model: { name: "m", reasoningEffort: "low", maxOutputTokens: 64, firstTokenTimeoutMs: 1000, timeoutMs: 1000, systemPrompt: "sys", inputTokenBudget: 2048, contextMaxMessages: 10 },
+    model: { name: "m", reasoningEffort: "low", maxOutputTokens: 64, firstTokenTimeoutMs: 1000, timeoutMs: 1000, systemPrompt: "sys", inputTokenBudget: 2048, contextMaxMessages: 10, maxToolRounds: 4 },
     rateLimit: { messages: 5, window: "1 s", noticeCooldownSeconds: 60 },
     sessionTtlSeconds: 3600,
   };

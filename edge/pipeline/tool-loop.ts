@@ -1,0 +1,73 @@
+import type { ChatMessage, ToolCall } from "../core/prompt.js";
+import { errorKind, log } from "../log.js";
+import type { Completion, LlmClient, ToolOffer } from "../services/llm.js";
+import { toolNamed } from "../tools/index.js";
+import type { ToolContext } from "../tools/types.js";
+
+export interface ToolLoopOptions {
+  offer: ToolOffer;
+  context: ToolContext;
+  /** Model calls that may ask for tools; the next one must answer without them. */
+  maxRounds: number;
+}
+
+/**
+ * The model with tools: each round, the tools it asks for run (for the verified user only, with
+ * arguments checked against the tool's schema) and their results go back to it, until it answers.
+ * Arguments that do not fit the schema are sent back once with the validation error, so the model can
+ * correct them; after `maxRounds` rounds it must answer without tools.
+ */
+export async function completeWithTools(llm: LlmClient, messages: ChatMessage[], onText: ((piece: string) => void) | undefined, options: ToolLoopOptions): Promise<Completion> {
+  const conversation = [...messages];
+  let reasked = false;
+  let firstTokenMs: number | undefined;
+  let promptTokens = 0;
+  let completionTokens = 0;
+  let counted = false;
+
+  const runCall = async (call: ToolCall): Promise<unknown> => {
+    const tool = toolNamed(call.name);
+    if (!tool || !tool.enabled(options.context.config)) return { error: `There is no tool named ${call.name}.` };
+    let raw: unknown;
+    try {
+      raw = JSON.parse(call.arguments || "{}");
+    } catch {
+      raw = undefined;
+    }
+    const parsed = raw === undefined ? undefined : tool.args.safeParse(raw);
+    if (!parsed?.success) {
+      const problem = parsed ? parsed.error.issues.map((i) => `${i.path.join(".") || "arguments"}: ${i.message}`).join("; ") : "the arguments are not valid JSON";
+      if (reasked) return { error: `The arguments are still invalid (${problem}). Answer without ${call.name}.` };
+      reasked = true;
+      return { error: `Invalid arguments for ${call.name}: ${problem}. Call it again with valid arguments.` };
+    }
+    try {
+      return await tool.run(parsed.data, options.context);
+    } catch (err) {
+      log.warn("tool.failed", { tool: call.name, error: errorKind(err) });
+      return { error: `${call.name} failed; tell the user it is not available right now.` };
+    }
+  };
+
+  for (let round = 0; ; round++) {
+    const last = round >= options.maxRounds;
+    const completion = await llm.complete(conversation, onText, last ? { ...options.offer, choice: "none" } : options.offer);
+    firstTokenMs ??= completion.firstTokenMs;
+    if (completion.usage) {
+      counted = true;
+      promptTokens += completion.usage.promptTokens;
+      completionTokens += completion.usage.completionTokens;
+    }
+    const usage = counted ? { promptTokens, completionTokens } : undefined;
+    if (!completion.toolCalls?.length || last) return { ...completion, toolCalls: [], usage, firstTokenMs };
+    conversation.push({
+      role: "assistant",
+      content: completion.text,
+      tool_calls: completion.toolCalls.map((c) => ({ id: c.id, type: "function", function: { name: c.name, arguments: c.arguments } })),
+    });
+    for (const call of completion.toolCalls) {
+      log.info("tool.called", { tool: call.name, round: round + 1 });
+      conversation.push({ role: "tool", tool_call_id: call.id, content: JSON.stringify(await runCall(call)) });
+    }
+  }
+}

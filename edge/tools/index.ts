@@ -1,0 +1,24 @@
+import { z } from "zod";
+import type { Config } from "../config.js";
+import type { ToolOffer } from "../services/llm.js";
+import { lookupOrder } from "./lookup-order.js";
+import type { Tool } from "./types.js";
+
+/** Every tool, in one list: adding a tool is one file and one line here. */
+export const TOOLS: Tool[] = [lookupOrder as unknown as Tool];
+
+/** The tools this deployment offers, as OpenAI function definitions. */
+export function toolOffer(config: Config): ToolOffer | undefined {
+  const enabled = TOOLS.filter((t) => t.enabled(config));
+  if (!enabled.length) return undefined;
+  return {
+    definitions: enabled.map((t) => ({
+      type: "function" as const,
+      function: { name: t.name, description: t.description, parameters: z.toJSONSchema(t.args) as Record<string, unknown> },
+    })),
+  };
+}
+
+export function toolNamed(name: string): Tool | undefined {
+  return TOOLS.find((t) => t.name === name);
+}

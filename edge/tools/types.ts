@@ -1,0 +1,31 @@
+import type { z } from "zod";
+import type { Config } from "../config.js";
+
+/**
+ * Who is asking, as the channel verified it. A tool acts for this user only: identities never come
+ * from the model's arguments, so no prompt can make a tool read another customer's data.
+ */
+export interface ToolContext {
+  /** `<channel>:<account>:<user>`, the verified sender. */
+  userKey: string;
+  region: string;
+  config: Config;
+}
+
+/**
+ * A business tool the model may call. Declared once: its arguments' zod schema is both what the model
+ * is shown (as JSON Schema) and what its arguments are checked against before `run`.
+ */
+export interface Tool<Args extends z.ZodType = z.ZodType> {
+  name: string;
+  description: string;
+  args: Args;
+  /** Whether this deployment offers the tool (its settings are present). */
+  enabled(config: Config): boolean;
+  /** The result handed back to the model (JSON-serialisable), for the verified user only. */
+  run(args: z.infer<Args>, ctx: ToolContext): Promise<unknown>;
+}
+
+export function defineTool<Args extends z.ZodType>(tool: Tool<Args>): Tool<Args> {
+  return tool;
+}

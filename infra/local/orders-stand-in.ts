@@ -1,0 +1,51 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { sendJson } from "./http.js";
+
+/**
+ * A stand-in for the business's order API behind the lookup_order tool:
+ * `GET /customers/<customer>/orders/<order id>` with a bearer key answers the order, or 404 when that
+ * customer has no such order. Customers are the edge's verified user keys.
+ */
+export interface Order {
+  order_id: string;
+  status: string;
+  items: string[];
+  eta?: string;
+}
+
+export interface OrdersStandIn {
+  url: string;
+  /** Every lookup, with the customer it was made for. */
+  lookups: Array<{ customer: string; orderId: string }>;
+  add(customer: string, order: Order): void;
+  close(): Promise<void>;
+}
+
+export async function startOrdersStandIn(options: { apiKey: string; port?: number; host?: string }): Promise<OrdersStandIn> {
+  const orders = new Map<string, Order>();
+  const lookups: OrdersStandIn["lookups"] = [];
+  const server = http.createServer((req, res) => {
+    const m = /^\/customers\/([^/]+)\/orders\/([^/]+)$/.exec(new URL(req.url ?? "/", "http://orders").pathname);
+    if (req.method !== "GET" || !m) return sendJson(res, 404, { error: "not found" });
+    if (req.headers.authorization !== `Bearer ${options.apiKey}`) return sendJson(res, 401, { error: "unauthorized" });
+    const customer = decodeURIComponent(m[1]!);
+    const orderId = decodeURIComponent(m[2]!);
+    lookups.push({ customer, orderId });
+    const order = orders.get(`${customer}\n${orderId}`);
+    return order ? sendJson(res, 200, order) : sendJson(res, 404, { error: "no such order for this customer" });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
+  });
+  return {
+    url: `http://${options.host ?? "127.0.0.1"}:${(server.address() as AddressInfo).port}`,
+    lookups,
+    add: (customer, order) => void orders.set(`${customer}\n${order.order_id}`, order),
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
