@@ -17,6 +17,7 @@ import { startTelegramStandIn, type TelegramStandIn } from "./telegram-stand-in.
 import { startUpstashShim, type UpstashShim } from "./upstash-shim.js";
 import { startWhatsAppStandIn, type WhatsAppStandIn } from "./whatsapp-stand-in.js";
 import { startMetricsEndpoint } from "./metrics-endpoint.js";
+import { startOrdersStandIn } from "./orders-stand-in.js";
 
 const env = process.env;
 const PORT = Number(env.PORT ?? 8787);
@@ -125,6 +126,19 @@ async function main(): Promise<void> {
   settings.METRICS_URL = metrics.url;
   shown.push("metrics (Prometheus text)".padEnd(34) + `${metrics.url}/metrics`);
 
+  // The business order API behind lookup_order, with a demo order for the `npm run say` users.
+  if (!env.ORDERS_API_URL) {
+    const orders = await startOrdersStandIn({ apiKey: "local-dev-orders-key", port: Number(env.ORDERS_STAND_IN_PORT ?? 8083) });
+    closers.push(() => orders.close());
+    const botId = token.slice(0, token.indexOf(":"));
+    const demo = { order_id: "A-1001", status: "shipped", items: ["running shoes"], eta: "in 2 days" };
+    orders.add(`telegram:${botId}:42`, demo);
+    orders.add(`whatsapp:${settings.WHATSAPP_PHONE_NUMBER_ID}:4915112345678`, demo);
+    settings.ORDERS_API_URL = orders.url;
+    settings.ORDERS_API_KEY = "local-dev-orders-key";
+    shown.push("order API stand-in (order A-1001)".padEnd(34) + orders.url);
+  }
+
   // workerd implements no Durable Object jurisdictions; Cloudflare does.
   settings.DURABLE_OBJECT_JURISDICTIONS = "off";
 
@@ -174,7 +188,7 @@ async function main(): Promise<void> {
 }
 
 function isSetting(name: string): boolean {
-  return /^(TELEGRAM_|WHATSAPP_|ORIGIN_|UPSTASH_|MODEL_|RATE_LIMIT_|FAQ_|CHAT_|SYSTEM_PROMPT$|INPUT_TOKEN_BUDGET$|CONTEXT_MAX_MESSAGES$|ADMIN_TOKEN$|HTTP_API_KEYS$)/.test(name);
+  return /^(TELEGRAM_|WHATSAPP_|ORIGIN_|UPSTASH_|MODEL_|RATE_LIMIT_|FAQ_|CHAT_|ORDERS_|SYSTEM_PROMPT$|INPUT_TOKEN_BUDGET$|CONTEXT_MAX_MESSAGES$|ADMIN_TOKEN$|HTTP_API_KEYS$)/.test(name);
 }
 
 async function ensureRedis(): Promise<void> {
