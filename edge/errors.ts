@@ -60,3 +60,11 @@ export class UpstreamModelError extends Error {
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
 }
+
+/** The model's answer broke the content filter while streaming: the stream is stopped, nothing more is shown. */
+export class OutputBlocked extends Error {
+  override readonly name = "OutputBlocked";
+  constructor(readonly rule: string) {
+    super(`the answer broke content rule ${rule}`);
+  }
+}

@@ -1,4 +1,6 @@
+import contentFilterFile from "../../infra/content-filter.json";
 import { loadConfig, type Config } from "../config.js";
+import { compileContentFilter, type ContentFilter } from "../core/content-filter.js";
 import { createFaqStore, type FaqStore } from "../services/faq.js";
 import { createMetricsSink, type MetricsSink } from "../services/metrics.js";
 import { createRegionPins, type RegionPins } from "../services/region-pins.js";
@@ -9,7 +11,11 @@ export interface EdgeContext {
   faq: FaqStore;
   pins: RegionPins;
   metrics: MetricsSink;
+  contentFilter: ContentFilter;
 }
+
+/** The operator's filter, compiled once per isolate. */
+const contentFilter = compileContentFilter(contentFilterFile);
 
 const contexts = new WeakMap<object, EdgeContext>();
 
@@ -22,6 +28,7 @@ export function edgeContext(env: Env): EdgeContext {
       faq: createFaqStore(env.FAQ),
       pins: createRegionPins(env.REGION_PINS),
       metrics: createMetricsSink(env as Env & { METRICS?: AnalyticsEngineDataset; METRICS_URL?: string }),
+      contentFilter,
     };
     contexts.set(env, ctx);
   }

@@ -3,7 +3,8 @@ import { REPLIES } from "../core/commands.js";
 import { bestFaqMatch, dependsOnContext, guessLanguage, LIMITED_MODE_NOTE, TRY_LATER, type FaqEntry } from "../core/faq-match.js";
 import { buildPrompt } from "../core/prompt.js";
 import type { Config } from "../config.js";
-import { UpstreamModelError, type ModelFailure } from "../errors.js";
+import { OutputBlocked, UpstreamModelError, type ModelFailure } from "../errors.js";
+import { streamGuard, type ContentFilter } from "../core/content-filter.js";
 import { log, ref } from "../log.js";
 import type { ConversationStore } from "../services/conversation-store.js";
 import type { LlmClient } from "../services/llm.js";
@@ -11,9 +12,10 @@ import { completeWithTools, type ToolLoopOptions } from "./tool-loop.js";
 
 /**
  * answered: by the model; faq: a near-exact FAQ answer, without the model; faq_offline: an FAQ answer
- * because no model could answer; model_failed: no model and no FAQ answer (the user is told to retry).
+ * because no model could answer; refused: the message or the answer broke the content filter;
+ * model_failed: no model and no FAQ answer (the user is told to retry).
  */
-export type Outcome = "answered" | "faq" | "faq_offline" | "command" | "unsupported" | "rate_limited" | "model_failed";
+export type Outcome = "answered" | "faq" | "faq_offline" | "refused" | "command" | "unsupported" | "rate_limited" | "model_failed";
 
 export interface ConverseResult {
   /** The text to deliver, or null when the user is not to be answered (an excess message). */
@@ -40,6 +42,8 @@ export interface ConverseDeps {
   forget?: (args: string) => Promise<string>;
   /** /region: shows or changes the user's region, where the policy allows. */
   region?: (args: string) => Promise<string>;
+  /** The operator's content filter, on the message and on the answer as it streams. */
+  contentFilter?: ContentFilter;
   /** Business tools the model may call, for this verified user. */
   tools?: ToolLoopOptions;
   /** The region's FAQ, for near-exact questions and for when no model can answer. */
@@ -95,6 +99,13 @@ export async function converse(message: InboundMessage, deps: ConverseDeps): Pro
   const text = content.text;
   const lang = languageOf(message, text, deps.faq?.languages ?? ["en"]);
   const faqEntries = async () => (deps.faq ? deps.faq.entries().catch(() => [] as FaqEntry[]) : []);
+  const filter = deps.contentFilter;
+
+  const incoming = filter?.check(text, lang);
+  if (filter && incoming) {
+    log.info("content.refused", { ref: ref(message.id), direction: "in", rule: incoming.rule });
+    return { reply: filter.refusal(lang), outcome: "refused" };
+  }
 
   // A near-exact FAQ question needs no GPU, unless it points back at the conversation ("is it…?").
   if (deps.faq?.direct && (start.history.length === 0 || !dependsOnContext(text, lang))) {
@@ -113,18 +124,42 @@ export async function converse(message: InboundMessage, deps: ConverseDeps): Pro
     maxTurns: deps.model.contextMaxMessages,
   });
   const stopThinking = deps.whileThinking?.() ?? (() => {});
+  // The answer is checked as it grows; the first violation stops the stream before it is shown. Only
+  // an end that could still grow into a violation (digits, the start of a listed word) waits for the
+  // next piece, so nothing of a split card number or word reaches the screen: streaming, not buffering.
+  const guard = filter ? streamGuard(filter, lang) : undefined;
+  let held = "";
+  const onText = guard
+    ? (piece: string) => {
+        const violation = guard(piece);
+        if (violation) throw new OutputBlocked(violation.rule);
+        held += piece;
+        const keep = filter!.holdBack(held, lang);
+        if (held.length > keep) {
+          deps.onText?.(held.slice(0, held.length - keep));
+          held = held.slice(held.length - keep);
+        }
+      }
+    : deps.onText;
+  const flushHeld = () => {
+    if (held) deps.onText?.(held);
+    held = "";
+  };
   let completion;
   try {
-    completion = deps.tools
-      ? await completeWithTools(deps.llm, prompt.messages, deps.onText, deps.tools)
-      : await deps.llm.complete(prompt.messages, deps.onText);
+    completion = deps.tools ? await completeWithTools(deps.llm, prompt.messages, onText, deps.tools) : await deps.llm.complete(prompt.messages, onText);
   } catch (err) {
+    if (err instanceof OutputBlocked && filter) {
+      log.info("content.refused", { ref: ref(message.id), direction: "out", rule: err.rule });
+      return { reply: filter.refusal(lang), outcome: "refused" };
+    }
     if (!(err instanceof UpstreamModelError)) throw err;
     log.warn("model.failed", { ref: ref(message.id), region: message.region, failure: err.failure });
     return offline(err.failure);
   } finally {
     stopThinking();
   }
+  flushHeld();
   if (!completion.text) {
     // The model spent its whole budget reasoning, or said nothing: never deliver an empty message.
     log.warn("model.empty_answer", { ref: ref(message.id), region: message.region });

@@ -39,6 +39,7 @@ export async function respond(
     sessionTtlSeconds: services.settings.sessionTtlSeconds,
     faq: { ...config.faq, languages, entries: () => faq.load(message.region) },
     ...toolsFor(edge, message),
+    contentFilter: edge.contentFilter,
     forget: () => forgetCommand(edge, message),
     region: (args) => regionCommand(edge, message, args),
     whileThinking: () => keepTyping(sender, message),

@@ -1,6 +1,6 @@
 import OpenAI from "openai";
 import type { ChatMessage, ToolCall } from "../core/prompt.js";
-import { UpstreamModelError } from "../errors.js";
+import { OutputBlocked, UpstreamModelError } from "../errors.js";
 
 export interface Completion {
   /** What the user sees: the model's final answer, never its reasoning. */
@@ -130,6 +130,8 @@ export function createOriginClient(options: LlmOptions): LlmClient {
           if (choice.finish_reason) finished = true;
         }
       } catch (err) {
+        // Leaving the loop above cancelled the stream; the filter's verdict is not the origin's fault.
+        if (err instanceof OutputBlocked) throw err;
         throw toModelError(err, options.region, timedOut, text.length > 0);
       } finally {
         clearTimeout(firstTokenTimer);

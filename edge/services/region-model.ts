@@ -81,10 +81,11 @@ export function createRegionModel(options: { region: string; origins: Origin[]; 
         } catch (err) {
           last = err;
           const modelError = err instanceof UpstreamModelError ? err : undefined;
-          if (modelError?.failure !== "rejected") {
+          // Only the origin's own failures count against it (not a rejected request, nor our filter).
+          if (modelError && modelError.failure !== "rejected") {
             const snapshot = await breaker.failure(origin.id).catch(() => ({ failures: stateOf(origin).failures + 1, state: "closed" as const }));
             remember(origin.id, snapshot);
-            log.warn("origin.failed", { region, origin: origin.id, failure: modelError?.failure ?? errorKind(err), breaker: snapshot.state });
+            log.warn("origin.failed", { region, origin: origin.id, failure: modelError.failure, breaker: snapshot.state });
           }
           // Never repeat a call whose answer had started reaching the user, nor one the request itself spoiled.
           if (!modelError || modelError.streamed || modelError.failure === "rejected") throw err;

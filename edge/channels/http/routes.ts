@@ -118,7 +118,7 @@ async function streamReply(message: InboundMessage, edge: EdgeContext): Promise<
 }
 
 function replyBody(message: InboundMessage, config: Config, text: string, { result }: Responded) {
-  const source = result.outcome === "faq" ? "faq" : result.outcome === "faq_offline" ? "faq_offline" : "model";
+  const source = result.outcome === "faq" ? "faq" : result.outcome === "faq_offline" ? "faq_offline" : result.outcome === "refused" ? "filter" : "model";
   return {
     recipient_id: message.address.chat,
     message: { text },
