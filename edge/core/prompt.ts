@@ -21,8 +21,8 @@ export interface Prompt {
 }
 
 /**
- * The messages sent to the model: the operator's instructions, the recent turns that fit the input
- * budget, and the new message.
+ * The messages sent to the model: the operator's instructions (with a summary of the turns that fell
+ * out of the window, when there is one), the recent turns that fit the input budget, and the new message.
  */
 export function buildPrompt(input: {
   system: string;
@@ -30,15 +30,38 @@ export function buildPrompt(input: {
   userText: string;
   budget: number;
   maxTurns?: number;
+  summary?: string | null;
 }): Prompt {
-  const window = fitWindow(input);
+  const system = input.summary ? `${input.system}\n\n${SUMMARY_HEADING}\n${input.summary}` : input.system;
+  const window = fitWindow({ ...input, system });
   return {
     messages: [
-      { role: "system", content: input.system },
+      { role: "system", content: system },
       ...window.turns.map((t): ChatMessage => ({ role: t.role, content: t.content })),
       { role: "user", content: input.userText },
     ],
     dropped: window.dropped,
     inputTokens: window.inputTokens,
   };
+}
+
+/** Introduces, in the system prompt, the summary of the turns the window no longer holds. */
+export const SUMMARY_HEADING = "Summary of the earlier conversation with this user:";
+
+const SUMMARIZE_INSTRUCTIONS =
+  "You keep the memory of a chat between a user and an assistant. Write a short summary (at most 120 words) of " +
+  "the conversation below: facts the user gave, what they asked for, what was agreed or is still open. " +
+  "Write in the language of the conversation. Do not add anything that is not in it.";
+
+/**
+ * The request that folds older turns into the running summary: the previous summary, if any, and the
+ * turns that have since fallen out of the prompt's window, as a transcript.
+ */
+export function summaryRequest(previous: string | null, turns: readonly Turn[]): ChatMessage[] {
+  const transcript = turns.map((t) => `${t.role === "user" ? "User" : "Assistant"}: ${t.content}`).join("\n");
+  const body = previous ? `Summary so far:\n${previous}\n\nLater turns:\n${transcript}` : transcript;
+  return [
+    { role: "system", content: SUMMARIZE_INSTRUCTIONS },
+    { role: "user", content: body },
+  ];
 }

@@ -49,7 +49,7 @@ async function handle(queued: Message<QueueJob>, edge: EdgeContext, waitUntil: (
     return queued.retry();
   }
   try {
-    const { result, delivery } = await respond(message, sender, edge, undefined, job.ackMs);
+    const { result, delivery } = await respond(message, sender, edge, undefined, job.ackMs, waitUntil);
     queued.ack();
     log.info("message.handled", {
       ...fields,

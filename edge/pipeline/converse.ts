@@ -1,12 +1,12 @@
 import type { InboundMessage } from "../channels/types.js";
 import { REPLIES } from "../core/commands.js";
 import { bestFaqMatch, dependsOnContext, guessLanguage, LIMITED_MODE_NOTE, TRY_LATER, type FaqEntry } from "../core/faq-match.js";
-import { buildPrompt } from "../core/prompt.js";
+import { buildPrompt, summaryRequest } from "../core/prompt.js";
 import type { Config } from "../config.js";
 import { OutputBlocked, UpstreamModelError, type ModelFailure } from "../errors.js";
 import { streamGuard, type ContentFilter } from "../core/content-filter.js";
 import { log, ref } from "../log.js";
-import type { ConversationStore } from "../services/conversation-store.js";
+import type { ConversationStore, StoredTurn, TurnStart } from "../services/conversation-store.js";
 import type { LlmClient } from "../services/llm.js";
 import { completeWithTools, type ToolLoopOptions } from "./tool-loop.js";
 
@@ -23,6 +23,11 @@ export interface ConverseResult {
   outcome: Outcome;
   /** Why the model gave no answer, when outcome is model_failed. */
   failure?: ModelFailure;
+  /**
+   * Work to finish after the reply is delivered (folding turns that left the prompt's window into the
+   * conversation's summary); it never delays the reply and its failure never fails one.
+   */
+  later?: () => Promise<void>;
   firstTokenMs?: number;
   tokensIn?: number;
   tokensOut?: number;
@@ -122,6 +127,7 @@ export async function converse(message: InboundMessage, deps: ConverseDeps): Pro
     userText: text,
     budget: deps.model.inputTokenBudget,
     maxTurns: deps.model.contextMaxMessages,
+    summary: start.summary?.text ?? null,
   });
   const stopThinking = deps.whileThinking?.() ?? (() => {});
   // The answer is checked as it grows; the first violation stops the stream before it is shown. Only
@@ -179,12 +185,37 @@ export async function converse(message: InboundMessage, deps: ConverseDeps): Pro
   }
 
   await saveTurn(store, message, text, completion.text, deps.sessionTtlSeconds);
+  const later = summarizeDropped(message, start, prompt.dropped, deps);
   return {
     reply: completion.text,
     outcome: "answered",
+    ...(later ? { later } : {}),
     ...(completion.firstTokenMs !== undefined ? { firstTokenMs: completion.firstTokenMs } : {}),
     tokensIn: completion.usage?.promptTokens ?? prompt.inputTokens,
     ...(completion.usage ? { tokensOut: completion.usage.completionTokens } : {}),
+  };
+}
+
+/**
+ * Turns that fell out of the prompt's window and are not yet in the summary get folded into it, so a
+ * long conversation keeps what the user said early on (their name, their order) without a long prompt.
+ * Returns nothing when there is nothing new to fold in.
+ */
+function summarizeDropped(message: InboundMessage, start: TurnStart, dropped: number, deps: ConverseDeps): (() => Promise<void>) | undefined {
+  const coveredUntil = start.summary?.coversUntil ?? 0;
+  const fresh: StoredTurn[] = start.history.slice(0, dropped).filter((t) => t.at > coveredUntil);
+  if (fresh.length === 0) return undefined;
+  return async () => {
+    try {
+      const completion = await deps.llm.complete(summaryRequest(start.summary?.text ?? null, fresh));
+      const text = completion.text.trim();
+      if (!text) return;
+      const coversUntil = Math.max(...fresh.map((t) => t.at));
+      await deps.store.saveSummary(message.userKey, { text, coversUntil }, deps.sessionTtlSeconds);
+    } catch (err) {
+      // The turns stay in Redis: the next message that drops turns tries again.
+      log.warn("summary.failed", { ref: ref(message.id), region: message.region, error: err instanceof UpstreamModelError ? err.failure : "error" });
+    }
   };
 }
 

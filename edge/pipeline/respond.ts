@@ -26,6 +26,8 @@ export async function respond(
   onText?: (piece: string) => void,
   /** How long the webhook took to acknowledge this message (queued channels), ms. */
   ackMs = 0,
+  /** Keeps the isolate alive for work after the reply; without it, that work is awaited before returning. */
+  waitUntil?: (work: Promise<unknown>) => void,
 ): Promise<Responded> {
   const started = Date.now();
   const { config, faq } = edge;
@@ -63,6 +65,11 @@ export async function respond(
       tokensOut: result.tokensOut ?? 0,
     })
     .catch(() => {}); // metrics never fail a reply
+  if (result.later) {
+    const work = result.later();
+    if (waitUntil) waitUntil(work);
+    else await work;
+  }
   return { result, delivery };
 }
 

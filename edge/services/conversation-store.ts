@@ -9,9 +9,20 @@ export const RATE_LIMIT_TIMEOUT_MS = 1000;
 /** Turns kept per conversation in Redis; the prompt takes a window of the most recent ones. */
 export const MAX_STORED_TURNS = 50;
 
+/** A stored turn with when it was saved (epoch ms). */
+export type StoredTurn = Turn & { at: number };
+
+/** What older turns, fallen out of the prompt's window, said: written by the model in the background. */
+export interface ConversationSummary {
+  text: string;
+  /** The summary covers every turn saved up to this time (epoch ms). */
+  coversUntil: number;
+}
+
 export interface TurnStart {
   allowed: boolean;
-  history: Turn[];
+  history: StoredTurn[];
+  summary: ConversationSummary | null;
   /** A reply already computed for this message by an earlier attempt. */
   savedReply: string | null;
 }
@@ -26,6 +37,7 @@ export interface ConversationStore {
    */
   save(userKey: string, messageId: string, turns: Turn[], reply: string, ttlSeconds: number): Promise<void>;
   clear(userKey: string): Promise<void>;
+  saveSummary(userKey: string, summary: ConversationSummary, ttlSeconds: number): Promise<void>;
   /** The stored turns, oldest first (for a page reload). */
   history(userKey: string): Promise<Turn[]>;
   /** Keeps a reply the channel could not deliver (no free-text window, no template), for the retention period. */
@@ -44,6 +56,8 @@ export interface ErasedCounts {
   undeliveredReplies: number;
   /** Rate-limit counters and notices. */
   rateLimitKeys: number;
+  /** Summaries of older turns (0 or 1). */
+  summaries: number;
 }
 
 export interface RateLimitOptions {
@@ -57,12 +71,12 @@ export interface RateLimitOptions {
  */
 const blockedCache = new Map<string, number>();
 
-type StoredTurn = Turn & { at: number };
 /** Wrapped in an object: the client decodes stored JSON, and a reply may itself look like JSON. */
 type SavedReply = { text: string };
 
 export function createConversationStore(redis: Redis, limit: RateLimitOptions): ConversationStore {
   const sessionKey = (userKey: string) => `session:${userKey}`;
+  const summaryKey = (userKey: string) => `summary:${userKey}`;
   // Under the user's key, so an erasure finds them.
   const replyKey = (userKey: string, messageId: string) => `reply:${userKey}:${messageId}`;
 
@@ -71,6 +85,7 @@ export function createConversationStore(redis: Redis, limit: RateLimitOptions): 
       const batch = new CommandBatch(redis);
       const history = batch.add<StoredTurn[]>((p) => p.lrange(sessionKey(userKey), -MAX_STORED_TURNS, -1));
       const saved = batch.add<SavedReply | null>((p) => p.get(replyKey(userKey, messageId)));
+      const summary = batch.add<ConversationSummary | null>((p) => p.get(summaryKey(userKey)));
       const limiter = new Ratelimit({
         // The limiter calls only evalsha/eval (and eval on NOSCRIPT); the batch carries them in the pipeline.
         redis: batch.scriptPort as unknown as Redis,
@@ -85,11 +100,12 @@ export function createConversationStore(redis: Redis, limit: RateLimitOptions): 
       // Flush once the limiter has queued its script, or answered from its cache without one.
       await Promise.race([batch.scriptQueued, limited]);
       batch.flush();
-      const [result, turns, savedReply] = await Promise.all([limited, history, saved]);
+      const [result, turns, savedReply, summarized] = await Promise.all([limited, history, saved, summary]);
       if (result.reason === "timeout") log.warn("ratelimit.fail_open", { waitedMs: RATE_LIMIT_TIMEOUT_MS });
       return {
         allowed: result.success,
-        history: (turns ?? []).map(({ role, content }) => ({ role, content })),
+        history: (turns ?? []).map(({ role, content, at }) => ({ role, content, at })),
+        summary: summarized ?? null,
         savedReply: savedReply?.text ?? null,
       };
     },
@@ -105,7 +121,11 @@ export function createConversationStore(redis: Redis, limit: RateLimitOptions): 
     },
 
     async clear(userKey) {
-      await redis.del(sessionKey(userKey));
+      await redis.del(sessionKey(userKey), summaryKey(userKey));
+    },
+
+    async saveSummary(userKey, summary, ttlSeconds) {
+      await redis.set(summaryKey(userKey), summary, { ex: ttlSeconds });
     },
 
     async history(userKey) {
@@ -129,9 +149,10 @@ export function createConversationStore(redis: Redis, limit: RateLimitOptions): 
       tx.llen(sessionKey(userKey));
       tx.llen(`undelivered:${userKey}`);
       tx.exists(notice);
-      tx.del(sessionKey(userKey), `undelivered:${userKey}`, notice, ...replies, ...limits);
-      const [messages, undelivered, noticed] = (await tx.exec()) as [number, number, number, number];
-      return { messages, savedReplies: replies.length, undeliveredReplies: undelivered, rateLimitKeys: limits.length + noticed };
+      tx.exists(summaryKey(userKey));
+      tx.del(sessionKey(userKey), `undelivered:${userKey}`, notice, summaryKey(userKey), ...replies, ...limits);
+      const [messages, undelivered, noticed, summarized] = (await tx.exec()) as [number, number, number, number, number];
+      return { messages, savedReplies: replies.length, undeliveredReplies: undelivered, rateLimitKeys: limits.length + noticed, summaries: summarized };
     },
 
     async claimSlowDownNotice(userKey, cooldownSeconds) {

@@ -54,14 +54,15 @@ export function httpApiRoutes() {
       }
       [message] = (await pinRegions(c.get("edge"), [message], (p) => c.executionCtx.waitUntil(p))) as [InboundMessage];
       const streamed = (c.req.header("accept") ?? "").includes("text/event-stream");
-      return streamed ? streamReply(message, c.get("edge")) : jsonReply(message, c.get("edge"));
+      const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
+      return streamed ? streamReply(message, c.get("edge"), waitUntil) : jsonReply(message, c.get("edge"), waitUntil);
     },
   );
 }
 
-async function jsonReply(message: InboundMessage, edge: EdgeContext): Promise<Response> {
+async function jsonReply(message: InboundMessage, edge: EdgeContext, waitUntil: (p: Promise<unknown>) => void): Promise<Response> {
   const sender = responseSender();
-  const responded = await respond(message, sender, edge);
+  const responded = await respond(message, sender, edge, undefined, 0, waitUntil);
   return failure(responded) ?? Response.json(replyBody(message, edge.config, sender.text, responded));
 }
 
@@ -69,7 +70,7 @@ async function jsonReply(message: InboundMessage, edge: EdgeContext): Promise<Re
  * Waits for the first piece of the answer before committing to a stream: until then, a refusal can
  * still be an HTTP status. Pieces that arrive while the stream opens are buffered, never dropped.
  */
-async function streamReply(message: InboundMessage, edge: EdgeContext): Promise<Response> {
+async function streamReply(message: InboundMessage, edge: EdgeContext, waitUntil: (p: Promise<unknown>) => void): Promise<Response> {
   const { config } = edge;
   const sender = responseSender();
   const encoder = new TextEncoder();
@@ -88,7 +89,7 @@ async function streamReply(message: InboundMessage, edge: EdgeContext): Promise<
       onFirst();
     }
   };
-  const done = respond(message, sender, edge, onText);
+  const done = respond(message, sender, edge, onText, 0, waitUntil);
   const winner = await Promise.race([first.then(() => "first" as const), done.then(() => "done" as const)]);
   if (winner === "done") {
     const responded = await done;

@@ -87,7 +87,8 @@ export class ChatConversation extends DurableObject<Env> {
       }
     };
     try {
-      const { result } = await respond(message, socketSender(broadcast), edgeContext(this.env), (piece) => broadcast({ type: "delta", text: piece }));
+      const onText = (piece: string) => broadcast({ type: "delta", text: piece });
+      const { result } = await respond(message, socketSender(broadcast), edgeContext(this.env), onText, 0, (p) => this.ctx.waitUntil(p));
       if (result.reply === null) {
         ws.send(JSON.stringify({ type: "error", code: "rate_limited", message: "too many messages; wait a moment" }));
       }

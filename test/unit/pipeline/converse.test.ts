@@ -4,6 +4,7 @@ import { REPLIES } from "../../../edge/core/commands.js";
 import { UpstreamModelError } from "../../../edge/errors.js";
 import { converse, type ConverseDeps } from "../../../edge/pipeline/converse.js";
 import type { ConversationStore, TurnStart } from "../../../edge/services/conversation-store.js";
+import type { ChatMessage } from "../../../edge/core/prompt.js";
 import type { LlmClient } from "../../../edge/services/llm.js";
 
 const message: InboundMessage = {
@@ -17,12 +18,14 @@ const message: InboundMessage = {
 
 function deps(start: Partial<TurnStart>, llm: LlmClient["complete"]) {
   const saved: unknown[] = [];
+  const summaries: unknown[] = [];
   const store: ConversationStore = {
-    begin: async () => ({ allowed: true, history: [], savedReply: null, ...start }),
+    begin: async () => ({ allowed: true, history: [], summary: null, savedReply: null, ...start }),
     save: async (...args) => void saved.push(args),
     clear: async () => {},
+    saveSummary: async (...args) => void summaries.push(args),
     history: async () => [],
-    erase: async () => ({ messages: 0, savedReplies: 0, undeliveredReplies: 0, rateLimitKeys: 0 }),
+    erase: async () => ({ messages: 0, savedReplies: 0, undeliveredReplies: 0, rateLimitKeys: 0, summaries: 0 }),
     recordUndelivered: async () => {},
     claimSlowDownNotice: async () => true,
   };
@@ -33,7 +36,7 @@ function deps(start: Partial<TurnStart>, llm: LlmClient["complete"]) {
     rateLimit: { messages: 5, window: "1 s", noticeCooldownSeconds: 60 },
     sessionTtlSeconds: 3600,
   };
-  return { d, saved };
+  return { d, saved, summaries };
 }
 
 describe("converse", () => {
@@ -68,5 +71,54 @@ describe("converse", () => {
       throw new TypeError("bug");
     });
     await expect(converse(message, d)).rejects.toThrow("bug");
+  });
+
+  describe("summaries of older turns", () => {
+    // 12 stored turns, a window of 10: the oldest pair falls out.
+    const history = Array.from({ length: 12 }, (_, i) => ({
+      role: i % 2 === 0 ? ("user" as const) : ("assistant" as const),
+      content: i === 0 ? "my name is Ana and my order is A-100" : `turn ${i}`,
+      at: 1000 + i,
+    }));
+
+    it("folds turns that left the window into the summary, after the reply", async () => {
+      const asked: ChatMessage[][] = [];
+      const { d, summaries } = deps({ history }, async (messages) => {
+        asked.push(messages);
+        return { text: asked.length === 1 ? "the answer" : "User Ana, order A-100.", usage: undefined, firstTokenMs: 5 };
+      });
+      const result = await converse(message, d);
+      expect(result.reply).toBe("the answer");
+      expect(asked).toHaveLength(1); // the summary waits until the reply is out
+      expect(asked[0]!.map((m) => m.content)).not.toContain("my name is Ana and my order is A-100");
+      await result.later!();
+      expect(asked[1]!.at(-1)!.content).toContain("User: my name is Ana and my order is A-100");
+      expect(asked[1]!.at(-1)!.content).not.toContain("turn 2");
+      expect(summaries).toEqual([["telegram:1:42", { text: "User Ana, order A-100.", coversUntil: 1001 }, 3600]]);
+    });
+
+    it("puts the summary in the prompt and does not summarize the same turns twice", async () => {
+      const asked: ChatMessage[][] = [];
+      const { d } = deps({ history, summary: { text: "User Ana, order A-100.", coversUntil: 1001 } }, async (messages) => {
+        asked.push(messages);
+        return { text: "hello Ana", usage: undefined, firstTokenMs: 5 };
+      });
+      const result = await converse(message, d);
+      expect(asked[0]![0]!.content).toContain("User Ana, order A-100.");
+      expect(result.later).toBeUndefined();
+    });
+
+    it("keeps the reply when the summary cannot be written", async () => {
+      let calls = 0;
+      const { d, summaries } = deps({ history }, async () => {
+        calls += 1;
+        if (calls > 1) throw new UpstreamModelError("unavailable", "eu", "origin down");
+        return { text: "the answer", usage: undefined, firstTokenMs: 5 };
+      });
+      const result = await converse(message, d);
+      await expect(result.later!()).resolves.toBeUndefined();
+      expect(result.reply).toBe("the answer");
+      expect(summaries).toEqual([]);
+    });
   });
 });
