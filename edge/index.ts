@@ -1,5 +1,6 @@
 import { createApp } from "./app.js";
 export { ChatConversation } from "./channels/webchat/conversation.js";
+export { UserReminders } from "./services/reminders.js";
 import { consume } from "./pipeline/consume.js";
 import type { QueueJob } from "./pipeline/ingest.js";
 

@@ -44,8 +44,13 @@ export function checkConfig(toml: string, env?: string): string[] {
     else if (consumer.dead_letter_queue !== `${producer.queue}-dlq`) problems.push(`${where}: ${producer.queue} needs dead_letter_queue = "${producer.queue}-dlq"`);
     else if (!section.queues?.consumers?.some((c) => c.queue === consumer.dead_letter_queue)) problems.push(`${where}: nothing consumes ${consumer.dead_letter_queue} (dead letters would not be counted)`);
   }
-  if (!section.durable_objects?.bindings?.some((d) => d.name === "CHAT" && d.class_name === "ChatConversation")) {
-    problems.push(`${where}: no Durable Object CHAT bound to ChatConversation`);
+  for (const [name, className] of [
+    ["CHAT", "ChatConversation"],
+    ["REMINDERS", "UserReminders"],
+  ]) {
+    if (!section.durable_objects?.bindings?.some((d) => d.name === name && d.class_name === className)) {
+      problems.push(`${where}: no Durable Object ${name} bound to ${className}`);
+    }
   }
   if (env && !section.analytics_engine_datasets?.some((a) => a.binding === "METRICS")) problems.push(`${where}: no Analytics Engine dataset bound as METRICS`);
   const required = new Set(section.secrets?.required ?? []);

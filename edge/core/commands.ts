@@ -1,5 +1,5 @@
 /** Commands every channel understands. */
-export const COMMANDS = ["start", "help", "reset", "forget", "region"] as const;
+export const COMMANDS = ["start", "help", "reset", "forget", "region", "reminders"] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 export interface ParsedCommand {
@@ -33,7 +33,9 @@ export const REPLIES = {
     "/reset forgets this conversation and starts afresh\n" +
     "/forget deletes everything kept about you\n" +
     "/region shows where your conversation is kept\n" +
+    "/reminders lists your reminders (ask me to remind you of something)\n" +
     "/help shows this message",
+  reminders: "Reminders are not available in this chat.",
   reset: "Done: I have forgotten this conversation. What would you like to talk about?",
   slowDown: "You are sending messages faster than I can answer. Please wait a moment, then try again.",
   textOnly: "I can read text only. Please write your question as a message.",

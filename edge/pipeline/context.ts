@@ -4,6 +4,7 @@ import { compileContentFilter, type ContentFilter } from "../core/content-filter
 import { createFaqStore, type FaqStore } from "../services/faq.js";
 import { createMetricsSink, type MetricsSink } from "../services/metrics.js";
 import { createRegionPins, type RegionPins } from "../services/region-pins.js";
+import type { ReminderBook } from "../services/reminder-book.js";
 
 /** What every entry point (routes, queue consumer, Durable Object) hands the pipeline. */
 export interface EdgeContext {
@@ -12,6 +13,8 @@ export interface EdgeContext {
   pins: RegionPins;
   metrics: MetricsSink;
   contentFilter: ContentFilter;
+  /** A user's reminders, in a Durable Object of their region; undefined where reminders are not bound. */
+  reminders?: (userKey: string, region: string) => ReminderBook;
 }
 
 /** The operator's filter, compiled once per isolate. */
@@ -30,6 +33,16 @@ export function edgeContext(env: Env): EdgeContext {
       metrics: createMetricsSink(env as Env & { METRICS?: AnalyticsEngineDataset; METRICS_URL?: string }),
       contentFilter,
     };
+    const config = ctx.config;
+    const namespace = (env as Partial<Env>).REMINDERS;
+    if (namespace) {
+      ctx.reminders = (userKey, region) => {
+        // EU users' reminders are created in the EU jurisdiction, as their conversations are.
+        const eu = config.durableObjectJurisdictions && config.regionFile.regions[region]?.jurisdiction === "eu";
+        const ns = eu ? namespace.jurisdiction("eu") : namespace;
+        return ns.get(ns.idFromName(userKey)) as unknown as ReminderBook;
+      };
+    }
     contexts.set(env, ctx);
   }
   return ctx;

@@ -47,6 +47,8 @@ export interface ConverseDeps {
   forget?: (args: string) => Promise<string>;
   /** /region: shows or changes the user's region, where the policy allows. */
   region?: (args: string) => Promise<string>;
+  /** /reminders: lists the user's reminders, where this chat can have them. */
+  reminders?: (args: string) => Promise<string>;
   /** The operator's content filter, on the message and on the answer as it streams. */
   contentFilter?: ContentFilter;
   /** Business tools the model may call, for this verified user. */
@@ -89,9 +91,10 @@ export async function converse(message: InboundMessage, deps: ConverseDeps): Pro
           await store.clear(message.userKey);
           return { reply: REPLIES.reset, outcome: "command" };
         case "forget":
-        case "region": {
-          const run = content.command.name === "forget" ? deps.forget : deps.region;
-          if (!run) return { reply: REPLIES.help, outcome: "command" };
+        case "region":
+        case "reminders": {
+          const run = deps[content.command.name];
+          if (!run) return { reply: content.command.name === "reminders" ? REPLIES.reminders : REPLIES.help, outcome: "command" };
           return { reply: await run(content.command.args), outcome: "command" };
         }
         default:

@@ -11,6 +11,8 @@ export interface EraseReport {
     /** Per region, what its database held. Every region is swept, so nothing is missed after a move. */
     regions: Record<string, ErasedCounts>;
     pinnedRegion: boolean;
+    /** Pending reminders cancelled with the rest. */
+    reminders: number;
   };
 }
 
@@ -43,9 +45,18 @@ export async function eraseUserKey(edge: EdgeContext, channel: string, userKey: 
       regions[region] = await regionServices(edge.config, region).conversations.erase(userKey);
     }),
   );
+  // Reminders live in Durable Objects, EU users' in the EU jurisdiction: each region's namespace is asked.
+  const namespaces = new Set<string>();
+  let reminders = 0;
+  for (const region of Object.keys(edge.config.regions)) {
+    const eu = edge.config.durableObjectJurisdictions && edge.config.regionFile.regions[region]?.jurisdiction === "eu";
+    if (!edge.reminders || namespaces.has(eu ? "eu" : "")) continue;
+    namespaces.add(eu ? "eu" : "");
+    reminders += await edge.reminders(userKey, region).erase();
+  }
   const pinnedRegion = await edge.pins.delete(userKey);
-  log.info("user.erased", { channel, regions: Object.keys(regions).length, pinnedRegion });
-  return { channel, erased: { regions, pinnedRegion } };
+  log.info("user.erased", { channel, regions: Object.keys(regions).length, pinnedRegion, reminders });
+  return { channel, erased: { regions, pinnedRegion, reminders } };
 }
 
 export async function eraseUser(edge: EdgeContext, channel: string, userId: string): Promise<EraseReport | undefined> {
@@ -70,6 +81,7 @@ export function describeErasure(report: EraseReport): string {
     ...(total.summaries > 0 ? ["• the summary of our earlier conversation"] : []),
     `• ${total.replies} saved repl${total.replies === 1 ? "y" : "ies"}`,
     `• ${total.limits} rate-limit record${total.limits === 1 ? "" : "s"}`,
+    ...(report.erased.reminders > 0 ? [`• ${report.erased.reminders} reminder${report.erased.reminders === 1 ? "" : "s"}`] : []),
     `• ${report.erased.pinnedRegion ? "your region setting" : "no region setting (none was stored)"}`,
     "If you write again, we start afresh.",
   ].join("\n");

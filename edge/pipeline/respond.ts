@@ -6,6 +6,7 @@ import { modelFor } from "./model-router.js";
 import { forgetCommand, regionCommand } from "./region.js";
 import type { ToolLoopOptions } from "./tool-loop.js";
 import { toolOffer } from "../tools/index.js";
+import { describeReminders, remindersOffered } from "../tools/reminders.js";
 import { regionServices } from "./services.js";
 
 export interface Responded {
@@ -44,6 +45,7 @@ export async function respond(
     contentFilter: edge.contentFilter,
     forget: () => forgetCommand(edge, message),
     region: (args) => regionCommand(edge, message, args),
+    ...remindersCommand(edge, message),
     whileThinking: () => keepTyping(sender, message),
     ...(onText ? { onText } : {}),
   });
@@ -73,10 +75,18 @@ export async function respond(
   return { result, delivery };
 }
 
+function remindersCommand(edge: EdgeContext, message: InboundMessage): { reminders?: () => Promise<string> } {
+  const book = edge.reminders?.(message.userKey, message.region);
+  if (!book || !remindersOffered(message.address.channel)) return {};
+  return { reminders: async () => describeReminders(await book.list()) };
+}
+
 function toolsFor(edge: EdgeContext, message: InboundMessage): { tools?: ToolLoopOptions } {
-  const offer = toolOffer(edge.config);
+  const reminders = edge.reminders?.(message.userKey, message.region);
+  const context = { userKey: message.userKey, region: message.region, address: message.address, config: edge.config, ...(reminders ? { reminders } : {}) };
+  const offer = toolOffer(context);
   if (!offer) return {};
-  return { tools: { offer, context: { userKey: message.userKey, region: message.region, config: edge.config }, maxRounds: edge.config.model.maxToolRounds } };
+  return { tools: { offer, context, maxRounds: edge.config.model.maxToolRounds } };
 }
 
 /** A reply faster than this needs no "typing…": it would only flash, and it costs a platform call. */

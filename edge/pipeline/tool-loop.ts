@@ -27,7 +27,7 @@ export async function completeWithTools(llm: LlmClient, messages: ChatMessage[],
 
   const runCall = async (call: ToolCall): Promise<unknown> => {
     const tool = toolNamed(call.name);
-    if (!tool || !tool.enabled(options.context.config)) return { error: `There is no tool named ${call.name}.` };
+    if (!tool || !tool.enabled(options.context)) return { error: `There is no tool named ${call.name}.` };
     let raw: unknown;
     try {
       raw = JSON.parse(call.arguments || "{}");

@@ -1,15 +1,15 @@
 import { z } from "zod";
-import type { Config } from "../config.js";
 import type { ToolOffer } from "../services/llm.js";
 import { lookupOrder } from "./lookup-order.js";
-import type { Tool } from "./types.js";
+import { cancelReminder, createReminder, listReminders } from "./reminders.js";
+import type { Tool, ToolContext } from "./types.js";
 
 /** Every tool, in one list: adding a tool is one file and one line here. */
-export const TOOLS: Tool[] = [lookupOrder as unknown as Tool];
+export const TOOLS: Tool[] = [lookupOrder, createReminder, listReminders, cancelReminder] as unknown as Tool[];
 
 /** The tools this deployment offers, as OpenAI function definitions. */
-export function toolOffer(config: Config): ToolOffer | undefined {
-  const enabled = TOOLS.filter((t) => t.enabled(config));
+export function toolOffer(ctx: ToolContext): ToolOffer | undefined {
+  const enabled = TOOLS.filter((t) => t.enabled(ctx));
   if (!enabled.length) return undefined;
   return {
     definitions: enabled.map((t) => ({

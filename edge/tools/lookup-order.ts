@@ -11,7 +11,7 @@ export const lookupOrder = defineTool({
   description: "Look up the status, items and delivery estimate of one of the customer's own orders by its order number.",
   // Unknown keys (a "customer" the model made up, say) are dropped, never used.
   args: z.object({ order_id: z.string().trim().regex(/^[A-Za-z0-9-]{1,40}$/, "an order number: letters, digits and dashes") }),
-  enabled: (config) => Boolean(config.orders),
+  enabled: ({ config }) => Boolean(config.orders),
   async run({ order_id }, { userKey, config }) {
     const orders = config.orders!;
     const url = `${orders.apiUrl}/customers/${encodeURIComponent(userKey)}/orders/${encodeURIComponent(order_id)}`;

@@ -1,5 +1,7 @@
 import type { z } from "zod";
+import type { Address } from "../channels/types.js";
 import type { Config } from "../config.js";
+import type { ReminderBook } from "../services/reminder-book.js";
 
 /**
  * Who is asking, as the channel verified it. A tool acts for this user only: identities never come
@@ -9,7 +11,11 @@ export interface ToolContext {
   /** `<channel>:<account>:<user>`, the verified sender. */
   userKey: string;
   region: string;
+  /** Where the user wrote from: where a reminder is delivered. */
+  address: Address;
   config: Config;
+  /** The user's reminders, where this deployment keeps them. */
+  reminders?: ReminderBook;
 }
 
 /**
@@ -20,8 +26,8 @@ export interface Tool<Args extends z.ZodType = z.ZodType> {
   name: string;
   description: string;
   args: Args;
-  /** Whether this deployment offers the tool (its settings are present). */
-  enabled(config: Config): boolean;
+  /** Whether the tool is offered here (its settings are present, the channel supports it). */
+  enabled(ctx: ToolContext): boolean;
   /** The result handed back to the model (JSON-serialisable), for the verified user only. */
   run(args: z.infer<Args>, ctx: ToolContext): Promise<unknown>;
 }

@@ -19,12 +19,13 @@ beforeEach(() => {
 });
 
 describe("business tools", () => {
-  it("offers lookup_order to the model with its argument schema", async () => {
+  it("offers lookup_order and the reminder tools to the model with their argument schemas", async () => {
     await stack.sendUpdate(textUpdate(8100, "hi"));
     await stack.telegram.waitForMessages(1, { chatId: 8100 });
     const tools = stack.emulator.requests[0]?.body.tools as Array<{ function: { name: string; parameters: { properties: Record<string, unknown> } } }>;
-    expect(tools.map((t) => t.function.name)).toEqual(["lookup_order"]);
+    expect(tools.map((t) => t.function.name)).toEqual(["lookup_order", "create_reminder", "list_reminders", "cancel_reminder"]);
     expect(Object.keys(tools[0]!.function.parameters.properties)).toEqual(["order_id"]);
+    expect(Object.keys(tools[1]!.function.parameters.properties)).toEqual(["when", "time_zone", "text"]);
   });
 
   it("looks up the verified user's own order and lets the model answer with it", async () => {

@@ -35,11 +35,13 @@ describe("deploy configuration", () => {
   it("flags a missing binding, a queue without its dead-letter consumer, and a missing region secret", () => {
     const broken = fillIds(toml, tfOutput)
       .toml.replace(/\[\[env\.production\.durable_objects\.bindings\]\]\nname = "CHAT"\nclass_name = "ChatConversation"\n/, "")
+      .replace(/\[\[env\.production\.durable_objects\.bindings\]\]\nname = "REMINDERS"\nclass_name = "UserReminders"\n/, "")
       .replace(/\[\[env\.production\.queues\.consumers\]\]\nqueue = "gateway-messages-production-dlq"[^[]*/, "")
       .replace(/("ADMIN_TOKEN",\n\]\n\n\[env\.staging\])/, "$1")
       .replace(/\[env\.production\.secrets\]\nrequired = \[\n(.*\n)*?\]/, '[env.production.secrets]\nrequired = ["ADMIN_TOKEN"]');
     const problems = checkConfig(broken, "production").join("\n");
     expect(problems).toContain("no Durable Object CHAT bound to ChatConversation");
+    expect(problems).toContain("no Durable Object REMINDERS bound to UserReminders");
     expect(problems).toContain("nothing consumes gateway-messages-production-dlq");
     expect(problems).toContain("secret ORIGIN_URL_EU is not in [secrets] required");
   });

@@ -50,15 +50,20 @@ resource "cloudflare_workers_script" "edge" {
       { type = "kv_namespace", name = "REGION_PINS", namespace_id = cloudflare_workers_kv_namespace.region_pins.id },
       { type = "queue", name = "MESSAGES", queue_name = cloudflare_queue.messages.queue_name },
       { type = "durable_object_namespace", name = "CHAT", class_name = "ChatConversation" },
+      { type = "durable_object_namespace", name = "REMINDERS", class_name = "UserReminders" },
       { type = "analytics_engine", name = "METRICS", dataset = "gateway_messages_${var.environment}" },
     ],
     [for name, text in local.plain_vars : { type = "plain_text", name = name, text = text }],
     [for name in nonsensitive(keys(local.secrets)) : { type = "secret_text", name = name, text = local.secrets[name] }],
   )
 
+  # The same history as wrangler.toml's [[migrations]]: v1 web chat conversations, v2 reminders.
   migrations = {
-    new_tag            = "v1"
-    new_sqlite_classes = ["ChatConversation"]
+    new_tag = "v2"
+    steps = [
+      { new_sqlite_classes = ["ChatConversation"] },
+      { new_sqlite_classes = ["UserReminders"] },
+    ]
   }
 }
 

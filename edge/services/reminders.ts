@@ -1,0 +1,93 @@
+import { DurableObject } from "cloudflare:workers";
+import { senderFor } from "../channels/index.js";
+import type { Address } from "../channels/types.js";
+import { errorKind, log } from "../log.js";
+import { edgeContext } from "../pipeline/context.js";
+import { deliver } from "../pipeline/deliver.js";
+import type { CreateResult, Reminder, ReminderBook, StoredReminder } from "./reminder-book.js";
+
+/** The most reminders one user may have pending. */
+export const MAX_REMINDERS = 20;
+/** A delivery that failed is tried again after this long, this many times. */
+const RETRY_MS = 60_000;
+const MAX_ATTEMPTS = 5;
+
+/**
+ * One user's reminders, in a Durable Object of the user's region (created in the EU jurisdiction for
+ * EU regions): kept in its storage and fired by its alarm, set to the earliest one due. A due reminder
+ * is delivered on the channel the user set it from; on WhatsApp outside the 24-hour window that is
+ * the configured template, as for any reply.
+ */
+export class UserReminders extends DurableObject<Env> implements ReminderBook {
+  private async all(): Promise<StoredReminder[]> {
+    const stored = await this.ctx.storage.list<StoredReminder>({ prefix: "r:" });
+    return [...stored.values()].sort((a, b) => a.dueAt - b.dueAt);
+  }
+
+  private async schedule(): Promise<void> {
+    const [next] = await this.all();
+    if (next) await this.ctx.storage.setAlarm(Math.max(next.dueAt, Date.now()));
+    else await this.ctx.storage.deleteAlarm();
+  }
+
+  async create(input: { text: string; dueAt: number; timeZone: string; address: Address }): Promise<CreateResult> {
+    const pending = await this.all();
+    if (pending.length >= MAX_REMINDERS) return { ok: false, error: `The user already has ${MAX_REMINDERS} reminders; one must be cancelled first.` };
+    const reminder: StoredReminder = { id: crypto.randomUUID().slice(0, 8), ...input };
+    await this.ctx.storage.put({ [`r:${reminder.id}`]: reminder, timeZone: input.timeZone });
+    await this.schedule();
+    return { ok: true, reminder: publicView(reminder) };
+  }
+
+  async timeZone(): Promise<string | null> {
+    return (await this.ctx.storage.get<string>("timeZone")) ?? null;
+  }
+
+  async list(): Promise<Reminder[]> {
+    return (await this.all()).map(publicView);
+  }
+
+  async cancel(id: string): Promise<boolean> {
+    const existed = await this.ctx.storage.delete(`r:${id}`);
+    await this.schedule();
+    return existed;
+  }
+
+  /** Deletes every reminder (for /forget); returns how many there were. */
+  async erase(): Promise<number> {
+    const count = (await this.all()).length;
+    await this.ctx.storage.deleteAll();
+    await this.ctx.storage.deleteAlarm();
+    return count;
+  }
+
+  override async alarm(): Promise<void> {
+    const { config } = edgeContext(this.env);
+    const now = Date.now();
+    for (const reminder of await this.all()) {
+      if (reminder.dueAt > now) break;
+      const sender = senderFor(config, reminder.address.channel);
+      if (!sender) {
+        log.error("reminder.channel_not_configured", { channel: reminder.address.channel });
+        await this.ctx.storage.delete(`r:${reminder.id}`);
+        continue;
+      }
+      try {
+        const result = await deliver(sender, reminder.address, `⏰ Reminder: ${reminder.text}`);
+        log.info("reminder.delivered", { channel: reminder.address.channel, delivery: result.outcome, lateMs: Date.now() - reminder.dueAt });
+        await this.ctx.storage.delete(`r:${reminder.id}`);
+      } catch (err) {
+        // The platform asked to wait, or failed: the reminder stays, due again a little later.
+        const attempts = (reminder.attempts ?? 0) + 1;
+        log.warn("reminder.retry", { channel: reminder.address.channel, error: errorKind(err), attempts });
+        if (attempts >= MAX_ATTEMPTS) await this.ctx.storage.delete(`r:${reminder.id}`);
+        else await this.ctx.storage.put(`r:${reminder.id}`, { ...reminder, attempts, dueAt: Date.now() + RETRY_MS });
+      }
+    }
+    await this.schedule();
+  }
+}
+
+function publicView({ id, text, dueAt, timeZone }: StoredReminder): Reminder {
+  return { id, text, dueAt, timeZone };
+}
