@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startStack, textUpdate, type Stack } from "../../infra/local/edge-stack.js";
+import { sleep, startStack, textUpdate, whatsappPayload, type Stack } from "../../infra/local/edge-stack.js";
 
 let stack: Stack;
 beforeAll(async () => {
@@ -92,5 +92,23 @@ describe("reminders", () => {
     await say(chat, "remind me of my tax return", 1);
     expect(await say(chat, "/forget", 2)).toContain("• 1 reminder\n");
     expect(await say(chat, "/reminders", 3)).toMatch(/^You have no reminders/);
+  });
+
+  it("on WhatsApp outside the 24-hour window, delivers a due reminder as the configured template", async () => {
+    const wa = await startStack({ settings: { WHATSAPP_TEMPLATE_NAME: "reminder_due", WHATSAPP_TEMPLATE_LANGUAGE: "en_US" } });
+    try {
+      const user = "4915100000040";
+      wa.emulator.enqueue(call("create_reminder", { when: localIn(2500, "Europe/Berlin"), time_zone: "Europe/Berlin", text: "water the plants" }), { content: "Set." });
+      // The user last wrote more than a day ago (a delayed delivery): no free text may reach them now.
+      await wa.sendWhatsApp(whatsappPayload(user, "remind me to water the plants", { timestamp: Math.floor(Date.now() / 1000) - 25 * 3600 }));
+      for (let i = 0; i < 100 && wa.whatsapp.templates(user).length < 2; i++) await sleep(100);
+      expect(wa.whatsapp.templates(user)).toEqual([
+        { chatId: user, text: "reminder_due" }, // the reply
+        { chatId: user, text: "reminder_due" }, // the reminder, when due
+      ]);
+      expect(wa.whatsapp.sent(user)).toEqual([]);
+    } finally {
+      await wa.close();
+    }
   });
 });
