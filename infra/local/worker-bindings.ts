@@ -51,3 +51,8 @@ export function workerBindings(path = "wrangler.toml") {
     queueConsumers,
   };
 }
+
+/** wrangler.toml without its `[secrets] required` lists. */
+export function localConfig(toml: string): string {
+  return toml.replace(/^\[(?:env\.[\w-]+\.)?secrets\]\nrequired = \[[^\]]*\]\n/gm, "");
+}

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { checkConfig } from "../../scripts/deploy-check.js";
 import { fillIds } from "../../scripts/deploy-ids.js";
+import { localConfig } from "../../infra/local/worker-bindings.js";
 
 const toml = readFileSync("wrangler.toml", "utf8");
 const tfOutput = {
@@ -44,5 +45,17 @@ describe("deploy configuration", () => {
     expect(problems).toContain("no Durable Object REMINDERS bound to UserReminders");
     expect(problems).toContain("nothing consumes gateway-messages-production-dlq");
     expect(problems).toContain("secret ORIGIN_URL_EU is not in [secrets] required");
+  });
+
+  it("runs the local stack on the same config minus the required-secrets lists, which would hide its channel secrets", () => {
+    const local = localConfig(toml);
+    expect(toml).toMatch(/^\[secrets\]$/m);
+    expect(local).not.toMatch(/secrets\]/);
+    expect(local).not.toContain("ORIGIN_API_KEY_EU");
+    // Every other section is kept, in order.
+    const sections = (text: string) => text.split("\n").filter((line) => line.startsWith("["));
+    expect(sections(local)).toEqual(sections(toml).filter((h) => !h.endsWith("secrets]")));
+    expect(local).toContain('class_name = "UserReminders"');
+    expect(local).toContain("[[env.production.queues.consumers]]");
   });
 });
