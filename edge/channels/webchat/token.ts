@@ -38,10 +38,16 @@ export async function signChatToken(secret: string, claims: ChatClaims): Promise
 export async function readChatToken(secret: string, token: string | null | undefined): Promise<ChatClaims | undefined> {
   const m = /^v1\.([A-Za-z0-9_-]{1,1024})\.([A-Za-z0-9_-]{43})$/.exec(token ?? "");
   if (!m) return undefined;
-  const ok = await crypto.subtle.verify("HMAC", await keyFor(secret), fromB64url(m[2]!), new TextEncoder().encode(`v1.${m[1]}`));
+  const signature = fromB64url(m[2]!);
+  // One token, one spelling: base64url's last character carries unused bits, and a variant that
+  // decodes to the same bytes is not the token that was issued.
+  if (b64url(signature) !== m[2]) return undefined;
+  const ok = await crypto.subtle.verify("HMAC", await keyFor(secret), signature, new TextEncoder().encode(`v1.${m[1]}`));
   if (!ok) return undefined;
   try {
-    const claims = JSON.parse(new TextDecoder().decode(fromB64url(m[1]!))) as Partial<ChatClaims>;
+    const payload = fromB64url(m[1]!);
+    if (b64url(payload) !== m[1]) return undefined;
+    const claims = JSON.parse(new TextDecoder().decode(payload)) as Partial<ChatClaims>;
     if (typeof claims.c !== "string" || typeof claims.r !== "string" || typeof claims.exp !== "number") return undefined;
     return { c: claims.c, r: claims.r, exp: claims.exp };
   } catch {
