@@ -1,7 +1,6 @@
 import { randomUUID, timingSafeEqual, createHash } from "node:crypto";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
-import { readBody, sendJson } from "../../infra/local/http.js";
+import { listen, readBody, sendJson } from "../../infra/local/http.js";
 
 /**
  * An OpenAI-compatible stand-in for a vLLM server running openai/gpt-oss-20b, for the local stack and
@@ -196,13 +195,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   });
   server.keepAliveTimeout = 60_000;
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://${options.host ?? "127.0.0.1"}:${port}`,
+    url: await listen(server, options),
     requests,
     enqueue: (...turns) => void script.push(...turns),
     reset: () => {

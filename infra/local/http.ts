@@ -1,4 +1,5 @@
 import type http from "node:http";
+import type { AddressInfo } from "node:net";
 
 /** Helpers shared by the local stand-ins (Upstash shim, Telegram stand-in, gpt-oss emulator). */
 
@@ -23,4 +24,14 @@ export function readBody(req: http.IncomingMessage, maxBytes = Number.POSITIVE_I
     req.on("end", () => resolve(Buffer.concat(chunks)));
     req.on("error", reject);
   });
+}
+
+/** Starts `server` on `port` (0: any free one) and `host`, and answers its base URL. */
+export async function listen(server: http.Server, options: { port?: number; host?: string }): Promise<string> {
+  const host = options.host ?? "127.0.0.1";
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  return `http://${host}:${(server.address() as AddressInfo).port}`;
 }

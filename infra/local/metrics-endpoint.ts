@@ -1,7 +1,6 @@
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 import type { MessageMetrics } from "../../edge/core/message-metrics.js";
-import { readBody, sendJson } from "./http.js";
+import { listen, readBody, sendJson } from "./http.js";
 
 /**
  * The local stack's stand-in for Workers Analytics Engine: the edge POSTs one record per message
@@ -29,12 +28,8 @@ export async function startMetricsEndpoint(options: { port?: number; host?: stri
     if (req.url === "/records") return sendJson(res, 200, records);
     res.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end(prometheusText(records));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
-  });
   return {
-    url: `http://${options.host ?? "127.0.0.1"}:${(server.address() as AddressInfo).port}`,
+    url: await listen(server, options),
     records,
     close: async () => {
       server.closeAllConnections();

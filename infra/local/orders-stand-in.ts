@@ -1,6 +1,5 @@
 import http from "node:http";
-import type { AddressInfo } from "node:net";
-import { sendJson } from "./http.js";
+import { listen, sendJson } from "./http.js";
 
 /**
  * A stand-in for the business's order API behind the lookup_order tool:
@@ -35,12 +34,8 @@ export async function startOrdersStandIn(options: { apiKey: string; port?: numbe
     const order = orders.get(`${customer}\n${orderId}`);
     return order ? sendJson(res, 200, order) : sendJson(res, 404, { error: "no such order for this customer" });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
-  });
   return {
-    url: `http://${options.host ?? "127.0.0.1"}:${(server.address() as AddressInfo).port}`,
+    url: await listen(server, options),
     lookups,
     add: (customer, order) => void orders.set(`${customer}\n${order.order_id}`, order),
     close: async () => {

@@ -1,6 +1,5 @@
 import http from "node:http";
-import type { AddressInfo } from "node:net";
-import { readBody, sendJson } from "./http.js";
+import { listen, readBody, sendJson } from "./http.js";
 import { MessageLog } from "./message-log.js";
 
 /**
@@ -106,14 +105,8 @@ export async function startTelegramStandIn(options: {
     }
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-
   return {
-    url: `http://${options.host ?? "127.0.0.1"}:${port}`,
+    url: await listen(server, options),
     calls,
     sent: (chatId) => delivered.list(chatId),
     failNext: (method, ...f) => {

@@ -1,7 +1,6 @@
 import { createHmac, randomBytes } from "node:crypto";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
-import { readBody, sendJson } from "./http.js";
+import { listen, readBody, sendJson } from "./http.js";
 import { MessageLog, type Delivered } from "./message-log.js";
 
 /**
@@ -105,13 +104,9 @@ export async function startWhatsAppStandIn(options: {
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const base = await listen(server, options);
   return {
-    url: `http://${options.host ?? "127.0.0.1"}:${port}/${GRAPH_VERSION}`,
+    url: `${base}/${GRAPH_VERSION}`,
     calls,
     sent: (to) => texts.list(to),
     templates: (to) => templates.list(to),
