@@ -18,17 +18,25 @@ export interface StoredReminder extends Reminder {
   attempts?: number;
 }
 
-/** What the pipeline calls on a user's reminders (the Durable Object's RPC methods). */
+export interface NewReminder {
+  text: string;
+  /** The user's wall-clock time, "2026-11-22T09:00". */
+  when: string;
+  /** The user's IANA time zone; without it, the zone of their previous reminder. */
+  timeZone?: string;
+  address: Address;
+}
+
+/** What the pipeline calls on a user's reminders (the Durable Object's RPC methods: one call each). */
 export interface ReminderBook {
-  create(input: { text: string; dueAt: number; timeZone: string; address: Address }): Promise<CreateResult>;
+  create(input: NewReminder): Promise<CreateResult>;
   list(): Promise<Reminder[]>;
   cancel(id: string): Promise<boolean>;
   erase(): Promise<number>;
-  /** The time zone of the user's latest reminder, if they ever gave one. */
-  timeZone(): Promise<string | null>;
 }
 
-export type CreateResult = { ok: true; reminder: Reminder } | { ok: false; error: string };
+/** `due` is the time in plain words in the user's zone; `error` says what the model should do instead. */
+export type CreateResult = { ok: true; reminder: Reminder; due: string } | { ok: false; error: string };
 
 /** A reminder in plain words, for the model and for /reminders. */
 export function describeReminder(r: Reminder): string {

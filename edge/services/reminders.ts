@@ -1,10 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
 import { senderFor } from "../channels/index.js";
 import type { Address } from "../channels/types.js";
+import { describeInstant, localToInstant } from "../core/local-time.js";
 import { errorKind, log } from "../log.js";
 import { edgeContext } from "../pipeline/context.js";
 import { deliver } from "../pipeline/deliver.js";
-import type { CreateResult, Reminder, ReminderBook, StoredReminder } from "./reminder-book.js";
+import type { CreateResult, NewReminder, Reminder, ReminderBook, StoredReminder } from "./reminder-book.js";
 
 /** The most reminders one user may have pending. */
 export const MAX_REMINDERS = 20;
@@ -30,17 +31,20 @@ export class UserReminders extends DurableObject<Env> implements ReminderBook {
     else await this.ctx.storage.deleteAlarm();
   }
 
-  async create(input: { text: string; dueAt: number; timeZone: string; address: Address }): Promise<CreateResult> {
-    const pending = await this.all();
-    if (pending.length >= MAX_REMINDERS) return { ok: false, error: `The user already has ${MAX_REMINDERS} reminders; one must be cancelled first.` };
-    const reminder: StoredReminder = { id: crypto.randomUUID().slice(0, 8), ...input };
-    await this.ctx.storage.put({ [`r:${reminder.id}`]: reminder, timeZone: input.timeZone });
-    await this.schedule();
-    return { ok: true, reminder: publicView(reminder) };
-  }
-
-  async timeZone(): Promise<string | null> {
-    return (await this.ctx.storage.get<string>("timeZone")) ?? null;
+  async create({ text, when, timeZone: given, address }: NewReminder): Promise<CreateResult> {
+    // The zone the user gives is remembered for their next reminders.
+    const timeZone = given ?? (await this.ctx.storage.get<string>("timeZone"));
+    if (!timeZone) return { ok: false, error: "The user's time zone is unknown. Ask the user which city or time zone they are in, then call create_reminder again with time_zone." };
+    const dueAt = localToInstant(when, timeZone);
+    if (dueAt === undefined) return { ok: false, error: "The time is not a date and time (YYYY-MM-DDTHH:MM)." };
+    if (dueAt <= Date.now()) return { ok: false, error: `${describeInstant(dueAt, timeZone)} has already passed. Ask the user for a later time.` };
+    const pending = await this.ctx.storage.list({ prefix: "r:" });
+    if (pending.size >= MAX_REMINDERS) return { ok: false, error: `The user already has ${MAX_REMINDERS} reminders; one must be cancelled first.` };
+    const reminder: StoredReminder = { id: crypto.randomUUID().slice(0, 8), text, dueAt, timeZone, address };
+    await this.ctx.storage.put({ [`r:${reminder.id}`]: reminder, timeZone });
+    const alarm = await this.ctx.storage.getAlarm();
+    if (alarm === null || dueAt < alarm) await this.ctx.storage.setAlarm(dueAt);
+    return { ok: true, reminder: publicView(reminder), due: describeInstant(dueAt, timeZone) };
   }
 
   async list(): Promise<Reminder[]> {

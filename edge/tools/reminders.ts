@@ -35,16 +35,10 @@ export const createReminder = defineTool({
   }),
   enabled: offered,
   async run({ when, time_zone, text }, ctx) {
-    const book = ctx.reminders!;
-    const timeZone = time_zone ?? (await book.timeZone());
-    if (!timeZone) return { created: false, error: "The user's time zone is unknown. Ask the user which city or time zone they are in, then call create_reminder again with time_zone." };
-    const dueAt = localToInstant(when, timeZone)!;
-    if (dueAt <= Date.now()) return { created: false, error: `${describeInstant(dueAt, timeZone)} has already passed. Ask the user for a later time.` };
     // A reminder answers no particular message: it neither quotes one nor keeps its platform id.
     const { messageId: _answered, quote: _quote, ...address } = ctx.address;
-    const result = await book.create({ text, dueAt, timeZone, address });
-    if (!result.ok) return { created: false, error: result.error };
-    return { created: true, id: result.reminder.id, due: describeInstant(dueAt, timeZone) };
+    const result = await ctx.reminders!.create({ text, when, ...(time_zone ? { timeZone: time_zone } : {}), address });
+    return result.ok ? { created: true, id: result.reminder.id, due: result.due } : { created: false, error: result.error };
   },
 });
 
