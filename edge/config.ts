@@ -158,6 +158,14 @@ function originUrls(value: string, name: string): string[] {
   return urls;
 }
 
+/**
+ * The Durable Object jurisdiction for a region's objects: "eu" for EU regions, where the runtime has
+ * jurisdictions (workerd has none: the local stack turns them off); undefined elsewhere.
+ */
+export function durableObjectJurisdiction(config: Config, region: string): "eu" | undefined {
+  return config.durableObjectJurisdictions && config.regionFile.regions[region]?.jurisdiction === "eu" ? "eu" : undefined;
+}
+
 const cache = new WeakMap<object, Config>();
 
 /** The parsed settings of this env; parsed once, as the env object lives as long as the isolate. */

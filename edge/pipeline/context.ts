@@ -1,5 +1,5 @@
 import contentFilterFile from "../../infra/content-filter.json";
-import { loadConfig, type Config } from "../config.js";
+import { durableObjectJurisdiction, loadConfig, type Config } from "../config.js";
 import { compileContentFilter, type ContentFilter } from "../core/content-filter.js";
 import { createFaqStore, type FaqStore } from "../services/faq.js";
 import { createMetricsSink, type MetricsSink } from "../services/metrics.js";
@@ -38,8 +38,8 @@ export function edgeContext(env: Env): EdgeContext {
     if (namespace) {
       ctx.reminders = (userKey, region) => {
         // EU users' reminders are created in the EU jurisdiction, as their conversations are.
-        const eu = config.durableObjectJurisdictions && config.regionFile.regions[region]?.jurisdiction === "eu";
-        const ns = eu ? namespace.jurisdiction("eu") : namespace;
+        const jurisdiction = durableObjectJurisdiction(config, region);
+        const ns = jurisdiction ? namespace.jurisdiction(jurisdiction) : namespace;
         return ns.get(ns.idFromName(userKey)) as unknown as ReminderBook;
       };
     }

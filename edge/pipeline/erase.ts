@@ -1,5 +1,5 @@
 import { botIdOf } from "../channels/telegram/constants.js";
-import type { Config } from "../config.js";
+import { durableObjectJurisdiction, type Config } from "../config.js";
 import { log } from "../log.js";
 import type { ErasedCounts } from "../services/conversation-store.js";
 import type { EdgeContext } from "./context.js";
@@ -45,14 +45,11 @@ export async function eraseUserKey(edge: EdgeContext, channel: string, userKey: 
       regions[region] = await regionServices(edge.config, region).conversations.erase(userKey);
     }),
   );
-  // Reminders live in Durable Objects, EU users' in the EU jurisdiction: each region's namespace is asked.
-  const namespaces = new Set<string>();
+  // Reminders live in Durable Objects, EU users' in the EU jurisdiction: one region per namespace is asked.
   let reminders = 0;
-  for (const region of Object.keys(edge.config.regions)) {
-    const eu = edge.config.durableObjectJurisdictions && edge.config.regionFile.regions[region]?.jurisdiction === "eu";
-    if (!edge.reminders || namespaces.has(eu ? "eu" : "")) continue;
-    namespaces.add(eu ? "eu" : "");
-    reminders += await edge.reminders(userKey, region).erase();
+  if (edge.reminders) {
+    const byNamespace = new Map(Object.keys(edge.config.regions).map((region) => [durableObjectJurisdiction(edge.config, region), region]));
+    for (const region of byNamespace.values()) reminders += await edge.reminders(userKey, region).erase();
   }
   const pinnedRegion = await edge.pins.delete(userKey);
   log.info("user.erased", { channel, regions: Object.keys(regions).length, pinnedRegion, reminders });

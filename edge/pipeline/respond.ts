@@ -4,6 +4,7 @@ import { converse, type ConverseResult } from "./converse.js";
 import { deliver, type DeliveryResult } from "./deliver.js";
 import { modelFor } from "./model-router.js";
 import { forgetCommand, regionCommand } from "./region.js";
+import type { ReminderBook } from "../services/reminder-book.js";
 import type { ToolLoopOptions } from "./tool-loop.js";
 import { toolOffer } from "../tools/index.js";
 import { describeReminders, remindersOffered } from "../tools/reminders.js";
@@ -34,6 +35,7 @@ export async function respond(
   const { config, faq } = edge;
   const services = regionServices(config, message.region);
   const languages = config.regionFile.regions[message.region]?.faqLanguages ?? ["en"];
+  const reminders = edge.reminders?.(message.userKey, message.region);
   const result = await converse(message, {
     store: services.conversations,
     llm: modelFor(config, message.region),
@@ -41,11 +43,11 @@ export async function respond(
     rateLimit: config.rateLimit,
     sessionTtlSeconds: services.settings.sessionTtlSeconds,
     faq: { ...config.faq, languages, entries: () => faq.load(message.region) },
-    ...toolsFor(edge, message),
+    ...toolsFor(edge, message, reminders),
     contentFilter: edge.contentFilter,
     forget: () => forgetCommand(edge, message),
     region: (args) => regionCommand(edge, message, args),
-    ...remindersCommand(edge, message),
+    ...remindersCommand(message, reminders),
     whileThinking: () => keepTyping(sender, message),
     ...(onText ? { onText } : {}),
   });
@@ -75,14 +77,12 @@ export async function respond(
   return { result, delivery };
 }
 
-function remindersCommand(edge: EdgeContext, message: InboundMessage): { reminders?: () => Promise<string> } {
-  const book = edge.reminders?.(message.userKey, message.region);
+function remindersCommand(message: InboundMessage, book: ReminderBook | undefined): { reminders?: () => Promise<string> } {
   if (!book || !remindersOffered(message.address.channel)) return {};
   return { reminders: async () => describeReminders(await book.list()) };
 }
 
-function toolsFor(edge: EdgeContext, message: InboundMessage): { tools?: ToolLoopOptions } {
-  const reminders = edge.reminders?.(message.userKey, message.region);
+function toolsFor(edge: EdgeContext, message: InboundMessage, reminders: ReminderBook | undefined): { tools?: ToolLoopOptions } {
   const context = { userKey: message.userKey, region: message.region, address: message.address, config: edge.config, ...(reminders ? { reminders } : {}) };
   const offer = toolOffer(context);
   if (!offer) return {};
