@@ -52,6 +52,9 @@ const Settings = z.object({
   INPUT_TOKEN_BUDGET: Int(256, 131_072).default(2048),
   CONTEXT_MAX_MESSAGES: Int(0, 200).default(10),
 
+  BURST_WINDOW_MS: Int(0, 10_000).default(1500),
+  REPLY_MAX_ATTEMPTS: Int(1, 20).default(6),
+
   RATE_LIMIT_MESSAGES: Int(1, 10_000).default(5),
   RATE_LIMIT_WINDOW: Duration.default("1 s"),
   RATE_LIMIT_NOTICE_COOLDOWN_SECONDS: Int(1, 86_400).default(60),
@@ -128,6 +131,13 @@ export interface Config {
     /** Model calls that may ask for tools before the answer must come without them. */
     maxToolRounds: number;
   };
+  /**
+   * Messenger messages (Telegram, WhatsApp) a user sends within this many ms of each other are
+   * answered together, once; 0 answers each as soon as the chat's previous reply is out.
+   */
+  burstWindowMs: number;
+  /** Tries of a messenger reply (backoff 1 s, 2 s, 4 s… up to a minute) before it is counted as dead-lettered. */
+  replyMaxAttempts: number;
   rateLimit: {
     messages: number;
     window: `${number} ${"ms" | "s" | "m" | "h" | "d"}`;
@@ -164,6 +174,12 @@ function originUrls(value: string, name: string): string[] {
  */
 export function durableObjectJurisdiction(config: Config, region: string): "eu" | undefined {
   return config.durableObjectJurisdictions && config.regionFile.regions[region]?.jurisdiction === "eu" ? "eu" : undefined;
+}
+
+/** A Durable Object namespace for a user of this region: EU users' objects are created in the EU jurisdiction. */
+export function regionNamespace<T extends { jurisdiction(name: "eu"): unknown }>(config: Config, namespace: T, region: string): T {
+  const jurisdiction = durableObjectJurisdiction(config, region);
+  return jurisdiction ? (namespace.jurisdiction(jurisdiction) as T) : namespace;
 }
 
 const cache = new WeakMap<object, Config>();
@@ -267,6 +283,8 @@ export function parseConfig(env: Record<string, unknown>): Config {
       contextMaxMessages: s.CONTEXT_MAX_MESSAGES,
       maxToolRounds: s.MODEL_MAX_TOOL_ROUNDS,
     },
+    burstWindowMs: s.BURST_WINDOW_MS,
+    replyMaxAttempts: s.REPLY_MAX_ATTEMPTS,
     rateLimit: {
       messages: s.RATE_LIMIT_MESSAGES,
       window: s.RATE_LIMIT_WINDOW.replace(/^(\d+)\s?/, "$1 ") as Config["rateLimit"]["window"],

@@ -1,6 +1,7 @@
 import { createApp } from "./app.js";
 export { ChatConversation } from "./channels/webchat/conversation.js";
 export { UserReminders } from "./services/reminders.js";
+export { ChatInbox } from "./pipeline/chat-inbox.js";
 import { consume } from "./pipeline/consume.js";
 import type { QueueJob } from "./pipeline/ingest.js";
 

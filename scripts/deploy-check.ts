@@ -47,6 +47,7 @@ export function checkConfig(toml: string, env?: string): string[] {
   for (const [name, className] of [
     ["CHAT", "ChatConversation"],
     ["REMINDERS", "UserReminders"],
+    ["INBOX", "ChatInbox"],
   ]) {
     if (!section.durable_objects?.bindings?.some((d) => d.name === name && d.class_name === className)) {
       problems.push(`${where}: no Durable Object ${name} bound to ${className}`);

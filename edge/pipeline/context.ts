@@ -1,10 +1,11 @@
 import contentFilterFile from "../../infra/content-filter.json";
-import { durableObjectJurisdiction, loadConfig, type Config } from "../config.js";
+import { loadConfig, regionNamespace, type Config } from "../config.js";
 import { compileContentFilter, type ContentFilter } from "../core/content-filter.js";
 import { createFaqStore, type FaqStore } from "../services/faq.js";
 import { createMetricsSink, type MetricsSink } from "../services/metrics.js";
 import { createRegionPins, type RegionPins } from "../services/region-pins.js";
 import type { ReminderBook } from "../services/reminder-book.js";
+import type { Inbox } from "./chat-inbox.js";
 
 /** What every entry point (routes, queue consumer, Durable Object) hands the pipeline. */
 export interface EdgeContext {
@@ -15,6 +16,8 @@ export interface EdgeContext {
   contentFilter: ContentFilter;
   /** A user's reminders, in a Durable Object of their region; undefined where reminders are not bound. */
   reminders?: (userKey: string, region: string) => ReminderBook;
+  /** A messenger chat's inbox, in a Durable Object of the user's region. */
+  inbox: (userKey: string, region: string) => Inbox;
 }
 
 /** The operator's filter, compiled once per isolate. */
@@ -26,20 +29,22 @@ const contexts = new WeakMap<object, EdgeContext>();
 export function edgeContext(env: Env): EdgeContext {
   let ctx = contexts.get(env);
   if (!ctx) {
+    const config = loadConfig(env);
     ctx = {
-      config: loadConfig(env),
+      config,
       faq: createFaqStore(env.FAQ),
       pins: createRegionPins(env.REGION_PINS),
       metrics: createMetricsSink(env as Env & { METRICS?: AnalyticsEngineDataset; METRICS_URL?: string }),
       contentFilter,
+      inbox: (userKey, region) => {
+        const ns = regionNamespace(config, env.INBOX, region);
+        return ns.get(ns.idFromName(userKey)) as unknown as Inbox;
+      },
     };
-    const config = ctx.config;
     const namespace = (env as Partial<Env>).REMINDERS;
     if (namespace) {
       ctx.reminders = (userKey, region) => {
-        // EU users' reminders are created in the EU jurisdiction, as their conversations are.
-        const jurisdiction = durableObjectJurisdiction(config, region);
-        const ns = jurisdiction ? namespace.jurisdiction(jurisdiction) : namespace;
+        const ns = regionNamespace(config, namespace, region);
         return ns.get(ns.idFromName(userKey)) as unknown as ReminderBook;
       };
     }
@@ -47,3 +52,4 @@ export function edgeContext(env: Env): EdgeContext {
   }
   return ctx;
 }
+

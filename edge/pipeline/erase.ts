@@ -13,6 +13,8 @@ export interface EraseReport {
     pinnedRegion: boolean;
     /** Pending reminders cancelled with the rest. */
     reminders: number;
+    /** Messenger messages still waiting in the chat's inbox (an operator's erasure only). */
+    waitingMessages?: number;
   };
 }
 
@@ -48,17 +50,33 @@ export async function eraseUserKey(edge: EdgeContext, channel: string, userKey: 
   // Reminders live in Durable Objects, EU users' in the EU jurisdiction: one region per namespace is asked.
   let reminders = 0;
   if (edge.reminders) {
-    const byNamespace = new Map(Object.keys(edge.config.regions).map((region) => [durableObjectJurisdiction(edge.config, region), region]));
-    for (const region of byNamespace.values()) reminders += await edge.reminders(userKey, region).erase();
+    for (const region of onePerNamespace(edge.config)) reminders += await edge.reminders(userKey, region).erase();
   }
   const pinnedRegion = await edge.pins.delete(userKey);
   log.info("user.erased", { channel, regions: Object.keys(regions).length, pinnedRegion, reminders });
   return { channel, erased: { regions, pinnedRegion, reminders } };
 }
 
+/** Regions whose Durable Objects together cover every namespace (the EU jurisdiction and the rest). */
+function onePerNamespace(config: Config): string[] {
+  return [...new Map(Object.keys(config.regions).map((region) => [durableObjectJurisdiction(config, region), region])).values()];
+}
+
+/**
+ * An operator's erasure (the admin API): everything /forget erases, and for messenger users also the
+ * messages still waiting in their chat's inbox (/forget itself runs from that inbox, after the
+ * messages sent before it were answered).
+ */
 export async function eraseUser(edge: EdgeContext, channel: string, userId: string): Promise<EraseReport | undefined> {
   const userKey = userKeyFor(edge.config, channel, userId);
-  return userKey ? eraseUserKey(edge, channel, userKey) : undefined;
+  if (!userKey) return undefined;
+  const report = await eraseUserKey(edge, channel, userKey);
+  if (channel === "telegram" || channel === "whatsapp") {
+    let waitingMessages = 0;
+    for (const region of onePerNamespace(edge.config)) waitingMessages += await edge.inbox(userKey, region).erase();
+    report.erased.waitingMessages = waitingMessages;
+  }
+  return report;
 }
 
 /** What /forget tells the user. */

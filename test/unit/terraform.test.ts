@@ -98,7 +98,18 @@ describe("terraform", () => {
   it("gives the edge Worker every binding the code uses, a queue with its dead-letter queue, and the hostname", () => {
     const edge = parsed.edge!;
     const bindings = String(edge.resource!.cloudflare_workers_script!.edge![0]!.bindings);
-    for (const name of ["FAQ", "REGION_PINS", "MESSAGES", "CHAT", "METRICS"]) expect(bindings).toMatch(new RegExp(`name\\s*=\\s*"${name}"`));
+    for (const name of ["FAQ", "REGION_PINS", "MESSAGES", "METRICS"]) expect(bindings).toMatch(new RegExp(`name\\s*=\\s*"${name}"`));
+    // Every Durable Object of wrangler.toml, with the same migration history (one step per tag).
+    const toml = readFileSync("wrangler.toml", "utf8");
+    const durableObjects = [...toml.matchAll(/^\[\[durable_objects\.bindings\]\]\nname = "(\w+)"\nclass_name = "(\w+)"/gm)].map((m) => [m[1], m[2]]);
+    expect(durableObjects.map(([name]) => name)).toEqual(["CHAT", "REMINDERS", "INBOX"]);
+    for (const [name, className] of durableObjects) {
+      expect(bindings).toMatch(new RegExp(`name\\s*=\\s*"${name}",\\s*class_name\\s*=\\s*"${className}"`));
+    }
+    const wranglerSteps = [...toml.matchAll(/^\[\[migrations\]\]\ntag = "(v\d+)"\nnew_sqlite_classes = (\[.*\])/gm)];
+    const migrations = edge.resource!.cloudflare_workers_script!.edge![0]!.migrations as { new_tag: string; steps: Array<{ new_sqlite_classes: string[] }> };
+    expect(migrations.new_tag).toBe(wranglerSteps.at(-1)![1]);
+    expect(migrations.steps.map((s) => s.new_sqlite_classes)).toEqual(wranglerSteps.map((m) => JSON.parse(m[2]!)));
     expect(edge.resource!.cloudflare_queue_consumer!.messages![0]!.dead_letter_queue).toBe("${cloudflare_queue.dead_letters.queue_name}");
     expect(edge.resource!.cloudflare_queue_consumer!.dead_letters).toBeDefined();
     expect(edge.resource!.cloudflare_workers_custom_domain!.edge).toBeDefined();

@@ -51,18 +51,21 @@ resource "cloudflare_workers_script" "edge" {
       { type = "queue", name = "MESSAGES", queue_name = cloudflare_queue.messages.queue_name },
       { type = "durable_object_namespace", name = "CHAT", class_name = "ChatConversation" },
       { type = "durable_object_namespace", name = "REMINDERS", class_name = "UserReminders" },
+      { type = "durable_object_namespace", name = "INBOX", class_name = "ChatInbox" },
       { type = "analytics_engine", name = "METRICS", dataset = "gateway_messages_${var.environment}" },
     ],
     [for name, text in local.plain_vars : { type = "plain_text", name = name, text = text }],
     [for name in nonsensitive(keys(local.secrets)) : { type = "secret_text", name = name, text = local.secrets[name] }],
   )
 
-  # The same history as wrangler.toml's [[migrations]]: v1 web chat conversations, v2 reminders.
+  # The same history as wrangler.toml's [[migrations]]: v1 web chat conversations, v2 reminders,
+  # v3 messenger inboxes.
   migrations = {
-    new_tag = "v2"
+    new_tag = "v3"
     steps = [
       { new_sqlite_classes = ["ChatConversation"] },
       { new_sqlite_classes = ["UserReminders"] },
+      { new_sqlite_classes = ["ChatInbox"] },
     ]
   }
 }

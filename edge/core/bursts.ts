@@ -1,0 +1,37 @@
+/** A message waiting in a chat's inbox, as far as grouping it into replies goes. */
+export interface HeldMessage {
+  /** Order of arrival at the inbox. */
+  seq: number;
+  /** When the user sent it, epoch ms (platforms give whole seconds: ties fall back to arrival). */
+  sentAt: number;
+  /** Plain text can be answered together with its neighbours; commands and media stand alone. */
+  plainText: boolean;
+  /** Set once a reply to this group was tried: the group is retried as it was, never regrouped. */
+  group?: string;
+}
+
+/**
+ * The replies a chat's waiting messages get, in the order the user sent them: neighbouring plain
+ * texts share one reply (at most `maxPerReply` of them), a command or a media message gets its own,
+ * and a group already tried keeps its members so a retry answers exactly what it answered before.
+ */
+export function groupBursts<T extends HeldMessage>(held: readonly T[], maxPerReply: number): T[][] {
+  const ordered = [...held].sort((a, b) => a.sentAt - b.sentAt || a.seq - b.seq);
+  const groups: T[][] = [];
+  let open: T[] | undefined;
+  for (const m of ordered) {
+    const joins =
+      open !== undefined &&
+      m.plainText &&
+      open[0]!.plainText &&
+      open[0]!.group === m.group &&
+      (m.group !== undefined || open.length < maxPerReply);
+    if (joins) {
+      open!.push(m);
+    } else {
+      open = [m];
+      groups.push(open);
+    }
+  }
+  return groups;
+}

@@ -1,0 +1,132 @@
+import { DurableObject } from "cloudflare:workers";
+import { senderFor } from "../channels/index.js";
+import type { InboundMessage } from "../channels/types.js";
+import { groupBursts, type HeldMessage } from "../core/bursts.js";
+import { errorKind, log, ref } from "../log.js";
+import { edgeContext } from "./context.js";
+import { RetryDelivery } from "./deliver.js";
+import { countDeadLetter, retryDelaySeconds } from "./dead-letters.js";
+import type { QueueJob } from "./ingest.js";
+import { respond } from "./respond.js";
+
+/** At most this many messages of a burst share one reply; the rest get the next. */
+export const MAX_PER_REPLY = 10;
+/** A user who keeps typing is answered at the latest this many windows after their first message. */
+const MAX_HOLD_WINDOWS = 4;
+/** Ids of messages taken in, remembered so a queue redelivery of one is not answered twice. */
+const REMEMBERED_IDS = 200;
+const REMEMBER_MS = 24 * 3600_000;
+
+interface Held extends HeldMessage {
+  job: QueueJob;
+  attempts?: number;
+}
+
+/** The part of the inbox the queue consumer and the admin API use. */
+export interface Inbox {
+  accept(job: QueueJob): Promise<void>;
+  /** Drops the messages still waiting (a user's erasure); returns how many there were. */
+  erase(): Promise<number>;
+}
+
+/**
+ * One messenger chat's inbox (Telegram, WhatsApp), a Durable Object per user in the user's region
+ * (the EU jurisdiction for EU regions). The queue consumer hands it each message and acks once it is
+ * stored; its alarm answers what waits, one reply after another, so a chat's replies never overtake
+ * each other. Messages sent within the burst window of each other are answered together, once: each
+ * new message moves the alarm to a window after it (bounded, for users who keep typing). A failed
+ * reply is tried again with backoff, as the queue would, and counted as dead-lettered after its last
+ * try.
+ */
+export class ChatInbox extends DurableObject<Env> implements Inbox {
+  async accept(job: QueueJob): Promise<void> {
+    const storage = this.ctx.storage;
+    const now = Date.now();
+    const id = ref(job.message.id);
+    const known = await storage.get<{ seq?: number; recent?: Array<[string, number]>; retryAt?: number }>(["seq", "recent", "retryAt"]);
+    const recent = ((known.get("recent") as Array<[string, number]> | undefined) ?? []).filter(([, at]) => now - at < REMEMBER_MS);
+    if (recent.some(([seen]) => seen === id)) return; // a queue redelivery of a message already taken in
+    const seq = ((known.get("seq") as number | undefined) ?? 0) + 1;
+    const held: Held = { seq, sentAt: job.message.sentAt, plainText: job.message.content.kind === "text", job };
+    await storage.put({ seq, recent: [...recent, [id, now]].slice(-REMEMBERED_IDS), [heldKey(seq)]: held });
+
+    const window = edgeContext(this.env).config.burstWindowMs;
+    const [oldest] = (await storage.list<Held>({ prefix: "m:", limit: 1 })).values();
+    const latest = (oldest?.job.acceptedAt ?? now) + MAX_HOLD_WINDOWS * window;
+    // A reply waiting out a retry is not hurried by a new message.
+    const retryAt = (known.get("retryAt") as number | undefined) ?? 0;
+    await storage.setAlarm(Math.max(Math.min(now + window, latest), retryAt));
+  }
+
+  async erase(): Promise<number> {
+    const held = await this.ctx.storage.list({ prefix: "m:" });
+    await this.ctx.storage.deleteAll();
+    await this.ctx.storage.deleteAlarm();
+    return held.size;
+  }
+
+  override async alarm(): Promise<void> {
+    await this.ctx.storage.delete("retryAt");
+    const held = [...(await this.ctx.storage.list<Held>({ prefix: "m:" })).values()];
+    for (const group of groupBursts(held, MAX_PER_REPLY)) {
+      if (!(await this.answer(group))) return;
+    }
+  }
+
+  /** One reply to a group of messages; false when it is to be tried again later (nothing after it may go first). */
+  private async answer(group: Held[]): Promise<boolean> {
+    const edge = edgeContext(this.env);
+    const message = together(group.map((h) => h.job.message));
+    const first = group[0]!.job;
+    const attempt = Math.max(...group.map((h) => h.attempts ?? 0)) + 1;
+    const fields = { ref: ref(message.id), channel: message.address.channel, region: message.region, messages: group.length, attempt };
+    const started = Date.now();
+    try {
+      const sender = senderFor(edge.config, message.address.channel);
+      if (!sender) throw new Error(`the ${message.address.channel} channel is not configured`);
+      const { result, delivery } = await respond(message, sender, edge, undefined, first.ackMs, (p) => this.ctx.waitUntil(p));
+      await this.ctx.storage.delete(group.map((h) => heldKey(h.seq)));
+      log.info("message.handled", {
+        ...fields,
+        outcome: result.outcome,
+        delivery: delivery?.outcome ?? "none",
+        chunks: delivery?.chunks,
+        queueMs: started - first.acceptedAt,
+        firstTokenMs: result.firstTokenMs,
+        totalMs: Date.now() - started,
+        tokensIn: result.tokensIn,
+        tokensOut: result.tokensOut,
+      });
+      return true;
+    } catch (err) {
+      if (attempt >= edge.config.replyMaxAttempts) {
+        await countDeadLetter(edge.config, message, group.length);
+        await this.ctx.storage.delete(group.map((h) => heldKey(h.seq)));
+        return true;
+      }
+      const delaySeconds = err instanceof RetryDelivery ? Math.ceil(err.delaySeconds) : retryDelaySeconds(attempt);
+      log.warn("message.retry", { ...fields, error: errorKind(err), delaySeconds });
+      const retryAt = Date.now() + delaySeconds * 1000;
+      const tried = Object.fromEntries(group.map((h) => [heldKey(h.seq), { ...h, attempts: attempt, group: message.id } satisfies Held]));
+      await this.ctx.storage.put({ ...tried, retryAt });
+      await this.ctx.storage.setAlarm(retryAt);
+      return false;
+    }
+  }
+}
+
+/** Storage keys sort in arrival order. */
+function heldKey(seq: number): string {
+  return `m:${seq.toString().padStart(12, "0")}`;
+}
+
+/**
+ * Messages answered by one reply, as one message: their texts in the order sent, one per line, under
+ * the last one's id (a retry finds the reply saved under it) and address (the reply follows it).
+ */
+export function together(messages: InboundMessage[]): InboundMessage {
+  const last = messages[messages.length - 1]!;
+  if (messages.length === 1) return last;
+  const text = messages.map((m) => (m.content.kind === "text" ? m.content.text : "")).join("\n");
+  return { ...last, content: { kind: "text", text } };
+}

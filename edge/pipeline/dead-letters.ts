@@ -1,0 +1,19 @@
+import type { InboundMessage } from "../channels/types.js";
+import type { Config } from "../config.js";
+import { log, ref } from "../log.js";
+import { regionServices } from "./services.js";
+
+/** 1 s, 2 s, 4 s… capped at a minute: a transient outage clears without hammering the origin. */
+export function retryDelaySeconds(attempts: number): number {
+  return Math.min(60, 2 ** Math.max(0, attempts - 1));
+}
+
+/**
+ * Messages that failed every try: counted in their region (`metrics:dead_letters:<channel>`) and logged
+ * by reference, never dropped unseen. Throws when the count cannot be written, so the caller tries again.
+ */
+export async function countDeadLetter(config: Config, message: InboundMessage, messages = 1): Promise<void> {
+  const { redis } = regionServices(config, message.region);
+  const total = await redis.incrby(`metrics:dead_letters:${message.address.channel}`, messages);
+  log.error("message.dead_lettered", { ref: ref(message.id), channel: message.address.channel, region: message.region, messages, total });
+}
