@@ -13,9 +13,9 @@ import { respond } from "./respond.js";
 export const MAX_PER_REPLY = 10;
 /** A user who keeps typing is answered at the latest this many windows after their first message. */
 const MAX_HOLD_WINDOWS = 4;
-/** Ids of messages taken in, remembered so a queue redelivery of one is not answered twice. */
-const REMEMBERED_IDS = 200;
+/** Ids of messages taken in are remembered this long, so a queue redelivery of one is not answered twice. */
 const REMEMBER_MS = 24 * 3600_000;
+const PRUNE_EVERY_MS = 3600_000;
 
 interface Held extends HeldMessage {
   job: QueueJob;
@@ -42,20 +42,19 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
   async accept(job: QueueJob): Promise<void> {
     const storage = this.ctx.storage;
     const now = Date.now();
-    const id = ref(job.message.id);
-    const known = await storage.get<{ seq?: number; recent?: Array<[string, number]>; retryAt?: number }>(["seq", "recent", "retryAt"]);
-    const recent = ((known.get("recent") as Array<[string, number]> | undefined) ?? []).filter(([, at]) => now - at < REMEMBER_MS);
-    if (recent.some(([seen]) => seen === id)) return; // a queue redelivery of a message already taken in
-    const seq = ((known.get("seq") as number | undefined) ?? 0) + 1;
-    const held: Held = { seq, sentAt: job.message.sentAt, plainText: job.message.content.kind === "text", job };
-    await storage.put({ seq, recent: [...recent, [id, now]].slice(-REMEMBERED_IDS), [heldKey(seq)]: held });
-
+    const seen = `seen:${ref(job.message.id)}`;
+    const state = await storage.get<number>(["seq", "since", "retryAt", seen]);
+    if (state.has(seen)) return; // a queue redelivery of a message already taken in
+    const seq = (state.get("seq") ?? 0) + 1;
+    // When the oldest message still waiting arrived: a user who keeps typing is answered all the same.
+    const since = state.get("since") ?? now;
     const window = edgeContext(this.env).config.burstWindowMs;
-    const [oldest] = (await storage.list<Held>({ prefix: "m:", limit: 1 })).values();
-    const latest = (oldest?.job.acceptedAt ?? now) + MAX_HOLD_WINDOWS * window;
     // A reply waiting out a retry is not hurried by a new message.
-    const retryAt = (known.get("retryAt") as number | undefined) ?? 0;
-    await storage.setAlarm(Math.max(Math.min(now + window, latest), retryAt));
+    const due = Math.max(Math.min(now + window, since + MAX_HOLD_WINDOWS * window), state.get("retryAt") ?? 0);
+    const held: Held = { seq, sentAt: job.message.sentAt, plainText: job.message.content.kind === "text", job };
+    // Not awaited in between: the writes and the alarm are committed together, once.
+    void storage.put<unknown>({ seq, since, [seen]: now, [heldKey(seq)]: held });
+    await storage.setAlarm(due);
   }
 
   async erase(): Promise<number> {
@@ -66,11 +65,32 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
   }
 
   override async alarm(): Promise<void> {
-    await this.ctx.storage.delete("retryAt");
     const held = [...(await this.ctx.storage.list<Held>({ prefix: "m:" })).values()];
     for (const group of groupBursts(held, MAX_PER_REPLY)) {
       if (!(await this.answer(group))) return;
     }
+    await this.tidy();
+  }
+
+  /**
+   * After answering: the burst that arrived meanwhile (its alarm is set) is timed from its own first
+   * message; once nothing waits, ids older than a day are forgotten, hourly.
+   */
+  private async tidy(): Promise<void> {
+    const storage = this.ctx.storage;
+    const [waiting] = (await storage.list<Held>({ prefix: "m:", limit: 1 })).values();
+    if (waiting) {
+      void storage.put("since", waiting.job.acceptedAt);
+      return;
+    }
+    const now = Date.now();
+    const prunedAt = (await storage.get<number>("prunedAt")) ?? 0;
+    const stale: string[] = [];
+    if (now - prunedAt > PRUNE_EVERY_MS) {
+      for (const [key, at] of await storage.list<number>({ prefix: "seen:" })) if (now - at > REMEMBER_MS) stale.push(key);
+      void storage.put("prunedAt", now);
+    }
+    void storage.delete(["since", "retryAt", ...stale]);
   }
 
   /** One reply to a group of messages; false when it is to be tried again later (nothing after it may go first). */
@@ -85,7 +105,7 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
       const sender = senderFor(edge.config, message.address.channel);
       if (!sender) throw new Error(`the ${message.address.channel} channel is not configured`);
       const { result, delivery } = await respond(message, sender, edge, undefined, first.ackMs, (p) => this.ctx.waitUntil(p));
-      await this.ctx.storage.delete(group.map((h) => heldKey(h.seq)));
+      void this.ctx.storage.delete(group.map((h) => heldKey(h.seq)));
       log.info("message.handled", {
         ...fields,
         outcome: result.outcome,
@@ -108,7 +128,7 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
       log.warn("message.retry", { ...fields, error: errorKind(err), delaySeconds });
       const retryAt = Date.now() + delaySeconds * 1000;
       const tried = Object.fromEntries(group.map((h) => [heldKey(h.seq), { ...h, attempts: attempt, group: message.id } satisfies Held]));
-      await this.ctx.storage.put({ ...tried, retryAt });
+      void this.ctx.storage.put<unknown>({ ...tried, retryAt });
       await this.ctx.storage.setAlarm(retryAt);
       return false;
     }

@@ -116,3 +116,33 @@ describe("platform API faults", () => {
     expect(stack.telegram.sent(7401)).toHaveLength(1);
   });
 });
+
+describe("edge restart", () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ settings: { BURST_WINDOW_MS: "2000" } });
+  });
+  afterAll(() => stack?.close());
+
+  it("answers every message acked before the edge restarted, each once, after it is back", async () => {
+    const users = [7401, 7402, 7403, 7404, 7405];
+    for (const u of users) {
+      expect((await stack.sendUpdate(textUpdate(u, `first from ${u}`))).status).toBe(200);
+      expect((await stack.sendUpdate(textUpdate(u, `second from ${u}`))).status).toBe(200);
+    }
+    // Acked and handed to the users' inboxes, waiting out their burst window: workerd stops and starts
+    // again (a deploy, a crash) with the state it had written.
+    await sleep(500);
+    expect(stack.telegram.sent()).toHaveLength(0);
+    await stack.restart();
+    await until(() => users.every((u) => stack.telegram.sent(u).length >= 1), "a reply to every user after the restart");
+    await sleep(2500);
+    for (const u of users) {
+      const texts = stack.telegram.sent(u).map((m) => m.text);
+      expect(texts).toHaveLength(1);
+      expect(texts[0]).toContain(`second from ${u}`);
+    }
+    const asked = stack.emulator.requests.map((r) => r.body.messages?.at(-1)?.content).sort();
+    expect(asked).toEqual(users.map((u) => `first from ${u}\nsecond from ${u}`).sort());
+  });
+});
