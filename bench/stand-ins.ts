@@ -18,7 +18,7 @@ export interface StandInsData {
   /** The emulated origin's time to first token, ms. */
   firstTokenMs: number;
 }
-export type StandInsRequest = { id: number; op: "stats" | "resetStats" | "sentCount" | "sentPerChat" | "close" };
+export type StandInsRequest = { id: number; op: "stats" | "resetStats" | "answeredCount" | "answers" | "close" };
 
 const data = workerData as StandInsData;
 const conns = Object.values(data.redisDb).map((db) => new RespConnection("127.0.0.1", Number(process.env.REDIS_PORT ?? 6379), db));
@@ -28,14 +28,20 @@ const shim = await startUpstashShim({
   databases: Object.entries(data.redisDb).map(([name, db]) => ({ name, db, token: `token-${name}` })),
 });
 const emulator = await startEmulator({ apiKey: data.originKey, firstTokenMs: data.firstTokenMs, tokensPerSecond: 0 });
-let sent = 0;
-const perChat = new Map<string, number>();
-const count = (chat: string) => {
-  sent += 1;
-  perChat.set(chat, (perChat.get(chat) ?? 0) + 1);
+// Every bench message carries a mark (#<n>) and the emulator repeats the user's text, so a reply shows
+// which messages it answers (several, when a burst was answered together).
+let replies = 0;
+let answered = 0;
+const timesAnswered = new Map<string, number>();
+const count = (text: string) => {
+  replies += 1;
+  for (const [mark] of text.matchAll(/#\d+/g)) {
+    answered += 1;
+    timesAnswered.set(mark, (timesAnswered.get(mark) ?? 0) + 1);
+  }
 };
-const telegram = await startTelegramStandIn({ token: data.token, onMessage: (chat) => count(chat) });
-const whatsapp = await startWhatsAppStandIn({ accessToken: data.whatsappToken, onMessage: (to) => count(to) });
+const telegram = await startTelegramStandIn({ token: data.token, onMessage: (_chat, text) => count(text) });
+const whatsapp = await startWhatsAppStandIn({ accessToken: data.whatsappToken, onMessage: (_to, text) => count(text) });
 // The stand-in keeps every call for tests; the bench only counts, so drop the records as they come.
 setInterval(() => {
   telegram.calls.length = 0;
@@ -50,8 +56,8 @@ parentPort!.on("message", async (req: StandInsRequest) => {
   let result: unknown;
   if (req.op === "stats") result = shim.stats();
   if (req.op === "resetStats") shim.resetStats();
-  if (req.op === "sentCount") result = sent;
-  if (req.op === "sentPerChat") result = Object.fromEntries(perChat);
+  if (req.op === "answeredCount") result = answered;
+  if (req.op === "answers") result = { replies, answered, answeredTwice: [...timesAnswered.values()].filter((n) => n > 1).length };
   if (req.op === "close") {
     await Promise.all([shim.close(), emulator.close(), telegram.close(), whatsapp.close()]);
   }

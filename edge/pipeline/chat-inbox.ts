@@ -39,6 +39,10 @@ export interface Inbox {
  * try.
  */
 export class ChatInbox extends DurableObject<Env> implements Inbox {
+  /** The last message taken in by this instance; undefined after the object was restarted. */
+  private lastSeq: number | undefined;
+  private prunedAt: number | undefined;
+
   async accept(job: QueueJob): Promise<void> {
     const storage = this.ctx.storage;
     const now = Date.now();
@@ -54,6 +58,7 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
     const held: Held = { seq, sentAt: job.message.sentAt, plainText: job.message.content.kind === "text", job };
     // Not awaited in between: the writes and the alarm are committed together, once.
     void storage.put<unknown>({ seq, since, [seen]: now, [heldKey(seq)]: held });
+    this.lastSeq = seq;
     await storage.setAlarm(due);
   }
 
@@ -69,25 +74,28 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
     for (const group of groupBursts(held, MAX_PER_REPLY)) {
       if (!(await this.answer(group))) return;
     }
-    await this.tidy();
+    await this.tidy(held.at(-1)?.seq);
   }
 
   /**
    * After answering: the burst that arrived meanwhile (its alarm is set) is timed from its own first
    * message; once nothing waits, ids older than a day are forgotten, hourly.
    */
-  private async tidy(): Promise<void> {
+  private async tidy(lastAnswered: number | undefined): Promise<void> {
     const storage = this.ctx.storage;
-    const [waiting] = (await storage.list<Held>({ prefix: "m:", limit: 1 })).values();
-    if (waiting) {
-      void storage.put("since", waiting.job.acceptedAt);
-      return;
+    if (this.lastSeq === undefined || this.lastSeq !== lastAnswered) {
+      const [waiting] = (await storage.list<Held>({ prefix: "m:", limit: 1 })).values();
+      if (waiting) {
+        void storage.put("since", waiting.job.acceptedAt);
+        return;
+      }
     }
     const now = Date.now();
-    const prunedAt = (await storage.get<number>("prunedAt")) ?? 0;
+    this.prunedAt ??= (await storage.get<number>("prunedAt")) ?? 0;
     const stale: string[] = [];
-    if (now - prunedAt > PRUNE_EVERY_MS) {
+    if (now - this.prunedAt > PRUNE_EVERY_MS) {
       for (const [key, at] of await storage.list<number>({ prefix: "seen:" })) if (now - at > REMEMBER_MS) stale.push(key);
+      this.prunedAt = now;
       void storage.put("prunedAt", now);
     }
     void storage.delete(["since", "retryAt", ...stale]);

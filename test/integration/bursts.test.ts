@@ -78,4 +78,16 @@ describe("bursts of messages", () => {
     expect(reply!.text).toContain("wo ist meine Bestellung?");
     expect(asked()).toEqual(["Hallo\nwo ist meine Bestellung?"]);
   });
+
+  it("an operator's erasure drops the messages still waiting, and they are never answered", async () => {
+    const chat = 9105;
+    await stack.sendUpdate(textUpdate(chat, "please delete me before you answer"));
+    await sleep(300); // taken into the inbox, waiting out the window
+    const res = await stack.admin("DELETE", `/users/telegram/${chat}`);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { erased: { waitingMessages: number } }).erased.waitingMessages).toBe(1);
+    await sleep(WINDOW_MS + 700);
+    expect(stack.telegram.sent(chat)).toHaveLength(0);
+    expect(stack.emulator.requests).toHaveLength(0);
+  });
 });
