@@ -85,7 +85,8 @@ async function ackLatency(endpoints: Endpoints, settings: Record<string, string>
  * 500 users writing 6 messages each; answered exactly once per message; Upstash requests per message.
  */
 async function throughputAndRoundTrips(standIns: Awaited<ReturnType<typeof startStandIns>>, settings: Record<string, string>) {
-  const edge = await startEdge({ endpoints: standIns.endpoints, port: 0, quiet: true, settings });
+  // Per-message records, as production writes them to Analytics Engine: they carry the KV counts.
+  const edge = await startEdge({ endpoints: standIns.endpoints, port: 0, quiet: true, settings: { ...settings, METRICS_URL: standIns.endpoints.metrics } });
   try {
     const drain = async () => {
       let last = -1;
@@ -121,6 +122,7 @@ async function throughputAndRoundTrips(standIns: Awaited<ReturnType<typeof start
     const replies = answers.replies - answersBefore.replies;
     const twice = answers.answeredTwice;
     const stats = ((await standIns.call("stats")) as Record<string, ShimDatabaseStats>).eu!;
+    const kv = (await standIns.call("kvUsage")) as { kvReads: number; kvWrites: number };
     if (run("throughput")) {
       rows.push(["throughput, origin 100 ms, 50 concurrent", `${total} messages, ${users} users`, `${Math.round(ackedPerSecond)} acked/s`, `${Math.round(total / (answeredMs / 1000))} answered/s`]);
       rows.push(["answered exactly once", `${total} acked`, `${answered} answered in ${replies} replies`, answered === total && twice === 0 ? "ok" : `MISMATCH (${total - answered} unanswered, ${twice} twice)`]);
@@ -128,6 +130,7 @@ async function throughputAndRoundTrips(standIns: Awaited<ReturnType<typeof start
     }
     if (run("roundtrips")) {
       rows.push(["Upstash round trips per message", `${total} answered messages`, `${(stats.requests / total).toFixed(2)} requests`, `${(stats.commands / total).toFixed(2)} commands`]);
+      rows.push(["KV operations per message", `${total} answered messages, ${users} users`, `${(kv.kvReads / total).toFixed(2)} reads`, `${(kv.kvWrites / total).toFixed(2)} writes`]);
     }
   } finally {
     await edge.mf.dispose();
@@ -349,7 +352,7 @@ async function startStandIns() {
   });
   const pending = new Map<number, (v: unknown) => void>();
   let nextId = 1;
-  const ready = new Promise<{ endpoints: { telegram: string; whatsapp: string; origin: string; redis: Record<string, string> } }>((resolve, reject) => {
+  const ready = new Promise<{ endpoints: { telegram: string; whatsapp: string; origin: string; redis: Record<string, string>; metrics: string } }>((resolve, reject) => {
     worker.once("error", reject);
     worker.on("message", (m: { ready?: boolean; id?: number; result?: unknown }) => {
       if (m.ready) resolve(m as never);

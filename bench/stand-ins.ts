@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { startEmulator } from "../gpu-origin/emulator/server.js";
+import { startMetricsEndpoint } from "../infra/local/metrics-endpoint.js";
 import { RespConnection } from "../infra/local/resp.js";
 import { startTelegramStandIn } from "../infra/local/telegram-stand-in.js";
 import { startUpstashShim } from "../infra/local/upstash-shim.js";
@@ -18,7 +19,7 @@ export interface StandInsData {
   /** The emulated origin's time to first token, ms. */
   firstTokenMs: number;
 }
-export type StandInsRequest = { id: number; op: "stats" | "resetStats" | "answeredCount" | "answers" | "close" };
+export type StandInsRequest = { id: number; op: "stats" | "resetStats" | "answeredCount" | "answers" | "kvUsage" | "close" };
 
 const data = workerData as StandInsData;
 const conns = Object.values(data.redisDb).map((db) => new RespConnection("127.0.0.1", Number(process.env.REDIS_PORT ?? 6379), db));
@@ -33,6 +34,8 @@ const emulator = await startEmulator({ apiKey: data.originKey, firstTokenMs: dat
 let replies = 0;
 let answered = 0;
 const timesAnswered = new Map<string, number>();
+let kvReads = 0;
+let kvWrites = 0;
 const count = (text: string) => {
   replies += 1;
   for (const [mark] of text.matchAll(/#\d+/g)) {
@@ -40,6 +43,8 @@ const count = (text: string) => {
     timesAnswered.set(mark, (timesAnswered.get(mark) ?? 0) + 1);
   }
 };
+// The per-message records (as Analytics Engine gets them in production), for their KV counts.
+const metrics = await startMetricsEndpoint();
 const telegram = await startTelegramStandIn({ token: data.token, onMessage: (_chat, text) => count(text) });
 const whatsapp = await startWhatsAppStandIn({ accessToken: data.whatsappToken, onMessage: (_to, text) => count(text) });
 // The stand-in keeps every call for tests; the bench only counts, so drop the records as they come.
@@ -47,19 +52,27 @@ setInterval(() => {
   telegram.calls.length = 0;
   whatsapp.calls.length = 0;
   emulator.requests.length = 0;
+  kvReads += metrics.records.reduce((sum, r) => sum + r.kvReads, 0);
+  kvWrites += metrics.records.reduce((sum, r) => sum + r.kvWrites, 0);
+  metrics.records.length = 0;
   telegram.reset();
   whatsapp.reset();
 }, 1000).unref();
 
-parentPort!.postMessage({ ready: true, endpoints: { telegram: telegram.url, whatsapp: whatsapp.url, origin: emulator.url, redis: shim.urls } });
+parentPort!.postMessage({ ready: true, endpoints: { telegram: telegram.url, whatsapp: whatsapp.url, origin: emulator.url, redis: shim.urls, metrics: metrics.url } });
 parentPort!.on("message", async (req: StandInsRequest) => {
   let result: unknown;
   if (req.op === "stats") result = shim.stats();
-  if (req.op === "resetStats") shim.resetStats();
+  if (req.op === "resetStats") {
+    shim.resetStats();
+    kvReads = kvWrites = 0;
+    metrics.records.length = 0;
+  }
+  if (req.op === "kvUsage") result = { kvReads: kvReads + metrics.records.reduce((sum, r) => sum + r.kvReads, 0), kvWrites: kvWrites + metrics.records.reduce((sum, r) => sum + r.kvWrites, 0) };
   if (req.op === "answeredCount") result = answered;
   if (req.op === "answers") result = { replies, answered, answeredTwice: [...timesAnswered.values()].filter((n) => n > 1).length };
   if (req.op === "close") {
-    await Promise.all([shim.close(), emulator.close(), telegram.close(), whatsapp.close()]);
+    await Promise.all([shim.close(), emulator.close(), telegram.close(), whatsapp.close(), metrics.close()]);
   }
   parentPort!.postMessage({ id: req.id, result });
   if (req.op === "close") process.exit(0);

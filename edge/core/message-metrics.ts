@@ -14,9 +14,12 @@ export interface MessageMetrics {
   totalMs: number;
   tokensIn: number;
   tokensOut: number;
+  /** KV reads and writes (region pins, FAQ) made for it; exact in sum over all records. */
+  kvReads: number;
+  kvWrites: number;
 }
 
-/** The order of the numbers in an Analytics Engine data point (`double1`…`double5`). */
-export const METRIC_DOUBLES = ["ackMs", "firstTokenMs", "totalMs", "tokensIn", "tokensOut"] as const;
+/** The order of the numbers in an Analytics Engine data point (`double1`…`double7`); new ones go last. */
+export const METRIC_DOUBLES = ["ackMs", "firstTokenMs", "totalMs", "tokensIn", "tokensOut", "kvReads", "kvWrites"] as const;
 /** The order of the strings (`blob1`…`blob4`). */
 export const METRIC_BLOBS = ["channel", "region", "outcome", "delivery"] as const;

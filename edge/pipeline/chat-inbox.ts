@@ -8,6 +8,7 @@ import { RetryDelivery } from "./deliver.js";
 import { countDeadLetter, retryDelaySeconds } from "./dead-letters.js";
 import type { QueueJob } from "./ingest.js";
 import { respond } from "./respond.js";
+import { addKvUsage } from "../services/kv-usage.js";
 
 /** At most this many messages of a burst share one reply; the rest get the next. */
 export const MAX_PER_REPLY = 10;
@@ -112,7 +113,11 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
     try {
       const sender = senderFor(edge.config, message.address.channel);
       if (!sender) throw new Error(`the ${message.address.channel} channel is not configured`);
-      const { result, delivery } = await respond(message, sender, edge, undefined, first.ackMs, (p) => this.ctx.waitUntil(p));
+      const { result, delivery } = await respond(message, sender, edge, {
+        ...(first.ackMs !== undefined ? { ackMs: first.ackMs } : {}),
+        waitUntil: (p) => this.ctx.waitUntil(p),
+        kvUsage: group.reduce((sum, h) => addKvUsage(sum, h.job.kvUsage), { kvReads: 0, kvWrites: 0 }),
+      });
       void this.ctx.storage.delete(group.map((h) => heldKey(h.seq)));
       log.info("message.handled", {
         ...fields,

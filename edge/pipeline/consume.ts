@@ -5,6 +5,7 @@ import { errorKind, log, ref } from "../log.js";
 import { countDeadLetter, retryDelaySeconds } from "./dead-letters.js";
 import type { QueueJob } from "./ingest.js";
 import { pinRegions } from "./region.js";
+import { takeKvUsage } from "../services/kv-usage.js";
 
 /** Dead-letter queues are named after their queue plus this suffix (wrangler.toml, every environment). */
 const DEAD_LETTER_SUFFIX = "-dlq";
@@ -39,7 +40,8 @@ async function handle(queued: Message<QueueJob>, edge: EdgeContext, waitUntil: (
   // the user's pinned region, looked up here, off the platform's acknowledgement, is where they live.
   const [message] = (await pinRegions(edge, [job.message], waitUntil)) as [InboundMessage];
   try {
-    await edge.inbox(message.userKey, message.region).accept({ ...job, message });
+    // The inbox may run elsewhere: the pin lookup's KV operations travel with the message to its record.
+    await edge.inbox(message.userKey, message.region).accept({ ...job, message, kvUsage: takeKvUsage() });
     queued.ack();
   } catch (err) {
     const delaySeconds = retryDelaySeconds(queued.attempts);

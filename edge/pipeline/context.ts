@@ -4,6 +4,7 @@ import { compileContentFilter, type ContentFilter } from "../core/content-filter
 import { createFaqStore, type FaqStore } from "../services/faq.js";
 import { createMetricsSink, type MetricsSink } from "../services/metrics.js";
 import { createRegionPins, type RegionPins } from "../services/region-pins.js";
+import { countingKv } from "../services/kv-usage.js";
 import type { ReminderBook } from "../services/reminder-book.js";
 import type { Inbox } from "./chat-inbox.js";
 
@@ -32,8 +33,8 @@ export function edgeContext(env: Env): EdgeContext {
     const config = loadConfig(env);
     ctx = {
       config,
-      faq: createFaqStore(env.FAQ),
-      pins: createRegionPins(env.REGION_PINS),
+      faq: createFaqStore(countingKv(env.FAQ)),
+      pins: createRegionPins(countingKv(env.REGION_PINS)),
       metrics: createMetricsSink(env as Env & { METRICS?: AnalyticsEngineDataset; METRICS_URL?: string }),
       contentFilter,
       inbox: (userKey, region) => {

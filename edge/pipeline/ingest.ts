@@ -1,6 +1,7 @@
 import type { InboundMessage } from "../channels/types.js";
 import type { RegionId } from "../core/region-policy.js";
 import type { DedupStore } from "../services/dedup.js";
+import type { KvUsage } from "../services/kv-usage.js";
 
 /** What the webhook hands the queue consumer. Versioned, as messages outlive a deploy. */
 export interface QueueJob {
@@ -10,6 +11,8 @@ export interface QueueJob {
   acceptedAt: number;
   /** How long the webhook had taken when it queued the message, ms. */
   ackMs?: number;
+  /** Set by the queue consumer for the inbox: KV operations it made for the message (the pin lookup). */
+  kvUsage?: KvUsage;
 }
 
 export interface IngestDeps {

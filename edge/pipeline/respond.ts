@@ -9,6 +9,7 @@ import type { ToolLoopOptions } from "./tool-loop.js";
 import { toolOffer } from "../tools/index.js";
 import { describeReminders, remindersOffered } from "../tools/reminders.js";
 import { regionServices } from "./services.js";
+import { addKvUsage, takeKvUsage, type KvUsage } from "../services/kv-usage.js";
 
 export interface Responded {
   result: ConverseResult;
@@ -21,16 +22,19 @@ export interface Responded {
  * the channel it came from, with "typing…" while the model works and the answer's pieces handed to
  * `onText` as they stream (web chat and the SSE API show them live).
  */
-export async function respond(
-  message: InboundMessage,
-  sender: ChannelSender,
-  edge: EdgeContext,
-  onText?: (piece: string) => void,
+export interface RespondOptions {
+  /** Sees each piece of the answer as it streams. */
+  onText?: (piece: string) => void;
   /** How long the webhook took to acknowledge this message (queued channels), ms. */
-  ackMs = 0,
+  ackMs?: number;
   /** Keeps the isolate alive for work after the reply; without it, that work is awaited before returning. */
-  waitUntil?: (work: Promise<unknown>) => void,
-): Promise<Responded> {
+  waitUntil?: (work: Promise<unknown>) => void;
+  /** KV operations made for this message before it got here (the queue consumer's pin lookup). */
+  kvUsage?: Partial<KvUsage>;
+}
+
+export async function respond(message: InboundMessage, sender: ChannelSender, edge: EdgeContext, options: RespondOptions = {}): Promise<Responded> {
+  const { onText, ackMs = 0, waitUntil } = options;
   const started = Date.now();
   const { config, faq } = edge;
   const services = regionServices(config, message.region);
@@ -67,6 +71,7 @@ export async function respond(
       totalMs: Date.now() - started,
       tokensIn: result.tokensIn ?? 0,
       tokensOut: result.tokensOut ?? 0,
+      ...addKvUsage(takeKvUsage(), options.kvUsage),
     })
     .catch(() => {}); // metrics never fail a reply
   if (result.later) {

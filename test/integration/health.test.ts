@@ -51,8 +51,16 @@ it("records one metric per message, with channel, region, outcome and timings bu
     expect(record!.tokensOut).toBeGreaterThan(0);
     expect(record!.ackMs).toBeGreaterThanOrEqual(0);
     expect(JSON.stringify(withOrigin.metrics.records)).not.toContain("secret words");
+    // A new user's first message reads their pin (none yet) and the region's FAQ, and writes the pin;
+    // the next one finds both in the isolate's cache.
+    expect(record).toMatchObject({ kvReads: 2, kvWrites: 1 });
+    await withOrigin.sendUpdate((await import("../../infra/local/edge-stack.js")).textUpdate(5501, "and again"));
+    await withOrigin.telegram.waitForMessages(2, { chatId: 5501 });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(withOrigin.metrics.records[1]).toMatchObject({ kvReads: 0, kvWrites: 0 });
     const text = await (await fetch(`${withOrigin.metrics.url}/metrics`)).text();
-    expect(text).toContain('gateway_messages_total{channel="telegram",region="eu",outcome="answered"} 1');
+    expect(text).toContain('gateway_messages_total{channel="telegram",region="eu",outcome="answered"} 2');
+    expect(text).toContain("gateway_kv_reads_total 2");
   } finally {
     await withOrigin.close();
   }

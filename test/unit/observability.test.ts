@@ -31,7 +31,7 @@ describe("observability", () => {
 
   it("queries only edge metrics the metrics endpoint really exports", () => {
     const exported = prometheusText([
-      { channel: "telegram", region: "eu", outcome: "answered", delivery: "delivered", ackMs: 2, firstTokenMs: 300, totalMs: 900, tokensIn: 80, tokensOut: 40 },
+      { channel: "telegram", region: "eu", outcome: "answered", delivery: "delivered", ackMs: 2, firstTokenMs: 300, totalMs: 900, tokensIn: 80, tokensOut: 40, kvReads: 1, kvWrites: 0 },
     ]);
     const names = new Set([...exported.matchAll(/^([a-z_]+)(?:\{|\s)/gm)].map((m) => m[1]));
     for (const used of new Set(exprs.flatMap((e) => [...e.matchAll(/\b(gateway_[a-z_]+)/g)].map((m) => m[1]!)))) {

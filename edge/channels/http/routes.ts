@@ -62,7 +62,7 @@ export function httpApiRoutes() {
 
 async function jsonReply(message: InboundMessage, edge: EdgeContext, waitUntil: (p: Promise<unknown>) => void): Promise<Response> {
   const sender = responseSender();
-  const responded = await respond(message, sender, edge, undefined, 0, waitUntil);
+  const responded = await respond(message, sender, edge, { waitUntil });
   return failure(responded) ?? Response.json(replyBody(message, edge.config, sender.text, responded));
 }
 
@@ -89,7 +89,7 @@ async function streamReply(message: InboundMessage, edge: EdgeContext, waitUntil
       onFirst();
     }
   };
-  const done = respond(message, sender, edge, onText, 0, waitUntil);
+  const done = respond(message, sender, edge, { onText, waitUntil });
   const winner = await Promise.race([first.then(() => "first" as const), done.then(() => "done" as const)]);
   if (winner === "done") {
     const responded = await done;

@@ -88,7 +88,7 @@ export class ChatConversation extends DurableObject<Env> {
     };
     try {
       const onText = (piece: string) => broadcast({ type: "delta", text: piece });
-      const { result } = await respond(message, socketSender(broadcast), edgeContext(this.env), onText, 0, (p) => this.ctx.waitUntil(p));
+      const { result } = await respond(message, socketSender(broadcast), edgeContext(this.env), { onText, waitUntil: (p) => this.ctx.waitUntil(p) });
       if (result.reply === null) {
         ws.send(JSON.stringify({ type: "error", code: "rate_limited", message: "too many messages; wait a moment" }));
       }
