@@ -31,21 +31,25 @@ const run = (section: string) => wanted.size === 0 || wanted.has(section);
 /**
  * workerd keeps Durable Object storage (the messenger inboxes) in SQLite under Miniflare's temporary
  * directory; on a disk, every commit's fsync blocks the Worker's one thread, which Cloudflare's
- * replicated storage does not. The bench keeps it in memory-backed /dev/shm where there is one
- * (BENCH_DO_STORAGE=disk measures the other way).
+ * replicated storage does not. The messenger sections keep it in memory-backed /dev/shm where there
+ * is one (BENCH_DO_STORAGE=disk measures the other way); the web chat scale section stays on disk
+ * (5,000 objects' SQLite files exhaust workerd's memory-mapped space on tmpfs).
  */
 const DO_STORAGE = process.env.BENCH_DO_STORAGE === "disk" || !existsSync("/dev/shm") ? "disk" : "tmpfs";
-if (DO_STORAGE === "tmpfs") process.env.TMPDIR = "/dev/shm";
+const defaultTmpDir = process.env.TMPDIR;
 
 async function main(): Promise<void> {
   execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", "dist", "--env", ""], { stdio: ["ignore", "ignore", "inherit"] });
   const standIns = await startStandIns();
   const settings = { RATE_LIMIT_MESSAGES: "1000" };
+  if (DO_STORAGE === "tmpfs") process.env.TMPDIR = "/dev/shm";
   try {
     if (run("ack")) await ackLatency(standIns.endpoints, settings);
     if (run("throughput") || run("roundtrips")) await throughputAndRoundTrips(standIns, settings);
   } finally {
     await standIns.call("close");
+    if (defaultTmpDir === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = defaultTmpDir;
   }
   try {
     if (run("overhead")) await gatewayOverhead();
@@ -219,7 +223,9 @@ async function streamingDelay() {
 
 /** 5,000 web chat conversations open at once, each its own Durable Object with a hibernatable socket. */
 async function webchatScale() {
-  const stack = await startStack({ port: 0, redisDb: BENCH_REDIS_DB });
+  // Web chat conversations store nothing in their objects (history lives in Redis): without storage
+  // files, workerd's open-files limit is not what caps the count.
+  const stack = await startStack({ port: 0, redisDb: BENCH_REDIS_DB, ephemeralDurableObjects: true });
   const sockets: WebSocket[] = [];
   try {
     const workerdRss = () => {
@@ -240,15 +246,17 @@ async function webchatScale() {
     const base = workerdRss();
     const total = 5000;
     const t0 = performance.now();
+    let refused = 0;
     for (let i = 0; i < total; i += 100) {
       await Promise.all(
         Array.from({ length: Math.min(100, total - i) }, async () => {
           const ws = new WebSocket(new URL(`/chat/ws?token=${encodeURIComponent(await token())}`, stack.url).toString().replace(/^http/, "ws"), { perMessageDeflate: false });
-          await new Promise<void>((resolve, reject) => {
-            ws.once("message", () => resolve()); // the history frame
-            ws.once("error", reject);
+          const opened = await new Promise<boolean>((resolve) => {
+            ws.once("message", () => resolve(true)); // the history frame
+            ws.once("error", () => resolve(false));
           });
-          sockets.push(ws);
+          if (opened) sockets.push(ws);
+          else refused += 1;
         }),
       );
     }
@@ -267,10 +275,20 @@ async function webchatScale() {
           }),
       ),
     );
-    rows.push(["web chat: concurrent WebSocket conversations", `${open} of ${total} open, ${(openMs / 1000).toFixed(1)} s to open`, `${((held - base) / 2 ** 20).toFixed(0)} MiB workerd`, `${((held - base) / total / 1024).toFixed(1)} KiB per connection`]);
+    // Each conversation costs workerd a socket and its object's SQLite files: the process's file limit caps them.
+    const files = refused > 0 ? `, ${refused} refused (open files limit ${openFilesLimit()})` : "";
+    rows.push(["web chat: concurrent WebSocket conversations", `${open} of ${total} open${files}, ${(openMs / 1000).toFixed(1)} s to open`, `${((held - base) / 2 ** 20).toFixed(0)} MiB workerd`, `${((held - base) / open / 1024).toFixed(1)} KiB per connection`]);
   } finally {
     for (const s of sockets) s.terminate();
     await stack.close();
+  }
+}
+
+function openFilesLimit(): string {
+  try {
+    return execFileSync("sh", ["-c", "ulimit -Hn"], { encoding: "utf8" }).trim();
+  } catch {
+    return "unknown";
   }
 }
 
@@ -378,7 +396,7 @@ function pct(values: number[], p: number): number {
 const ms = (n: number) => `${n.toFixed(n < 10 ? 2 : 1)} ms`;
 
 function print(): void {
-  console.log(`\nmachine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, ${os.platform()} ${os.release()}; Durable Object storage on ${DO_STORAGE}`);
+  console.log(`\nmachine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, ${os.platform()} ${os.release()}; messenger inboxes' Durable Object storage on ${DO_STORAGE}`);
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join("  │  "));
 }

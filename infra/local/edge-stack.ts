@@ -77,6 +77,8 @@ export interface StackOptions {
   consumersOff?: boolean;
   /** Give each region its own emulators (this many), instead of one shared by all regions. */
   originsPerRegion?: Record<(typeof REGIONS)[number], number>;
+  /** Durable Objects without storage files (objects that store nothing, in numbers past the open-files limit). */
+  ephemeralDurableObjects?: boolean;
 }
 
 /**
@@ -115,6 +117,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.logs ? { logs: options.logs } : {}),
     ...(options.quiet ? { quiet: true } : {}),
+    ...(options.ephemeralDurableObjects ? { ephemeralDurableObjects: true } : {}),
     settings: { METRICS_URL: metrics.url, ORDERS_API_URL: orders.url, ORDERS_API_KEY: ORDERS_KEY, ...options.settings },
   };
   const { mf, url, restart } = await startEdge(edgeArgs);
@@ -202,6 +205,7 @@ export interface EdgeOptions {
   quiet?: boolean;
   /** Keep every line the Worker logs here, instead of printing it. */
   logs?: string[];
+  ephemeralDurableObjects?: boolean;
 }
 
 /** The built Worker (dist/index.js) in workerd, with wrangler.toml's bindings and the given endpoints. */
@@ -259,6 +263,7 @@ export async function startEdge(options: EdgeOptions): Promise<{ mf: Miniflare; 
     queueProducers: bindings.queueProducers,
     queueConsumers,
     durableObjects: bindings.durableObjects,
+    ...(options.ephemeralDurableObjects ? { unsafeEphemeralDurableObjects: true } : {}),
     kvNamespaces: bindings.kvNamespaces,
     ...(options.port !== undefined ? { port: options.port, host: "127.0.0.1" } : {}),
     ...(options.quiet ? { handleRuntimeStdio: (out: NodeJS.ReadableStream, err: NodeJS.ReadableStream) => void (out.resume(), err.resume()) } : {}),
