@@ -137,7 +137,11 @@ export function createOriginClient(options: LlmOptions): LlmClient {
         clearTimeout(firstTokenTimer);
         clearTimeout(totalTimer);
       }
-      if (!finished) throw new UpstreamModelError("bad_response", options.region, "stream ended before the answer finished", { streamed: text.length > 0 });
+      if (!finished) {
+        // The SDK ends a stream quietly when it is aborted: a deadline passed mid-answer is a timeout.
+        if (timedOut) throw new UpstreamModelError("timeout", options.region, `no ${timedOut} in time`, { streamed: text.length > 0 });
+        throw new UpstreamModelError("bad_response", options.region, "stream ended before the answer finished", { streamed: text.length > 0 });
+      }
       const toolCalls = calls.filter((c) => c.name);
       return { text: text.trim(), usage, firstTokenMs, region: options.region, ...(toolCalls.length ? { toolCalls } : {}) };
     },

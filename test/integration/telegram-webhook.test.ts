@@ -187,6 +187,14 @@ describe("POST /webhooks/telegram: answering", () => {
     expect(reply?.text).toBe(REPLIES.modelTimeout);
   });
 
+  it("tells the user it took too long when the answer is still streaming at the deadline", async () => {
+    // 30 tokens, 250 ms apart: the answer starts at once but would take 7.5 s (MODEL_TIMEOUT_MS is 5 s here).
+    stack.emulator.enqueue({ content: Array.from({ length: 30 }, (_, i) => `word${i}`).join(" "), tokenGapMs: 250 });
+    await stack.sendUpdate(textUpdate(612, "Tell me everything"));
+    const [reply] = await stack.telegram.waitForMessages(1, { chatId: 612, timeoutMs: 10_000 });
+    expect(reply?.text).toBe(REPLIES.modelTimeout);
+  });
+
   it("apologises when the origin fails with a 5xx", async () => {
     stack.emulator.enqueue({ status: 503 });
     await stack.sendUpdate(textUpdate(611, "Hello?"));
