@@ -18,6 +18,7 @@ import WebSocket from "ws";
 import { HTTP_API_KEY, ORIGIN_KEY, startEdge, startStack, TELEGRAM_SECRET, TELEGRAM_TOKEN, textUpdate, WHATSAPP, whatsappPayload } from "../infra/local/edge-stack.js";
 import { signWhatsAppBody } from "../infra/local/whatsapp-stand-in.js";
 import type { ShimDatabaseStats } from "../infra/local/upstash-shim.js";
+import { SUMMARIZE_INSTRUCTIONS } from "../edge/core/prompt.js";
 import { bundleSize } from "../scripts/deploy-check.js";
 import type { StandInsData, StandInsRequest } from "./stand-ins.js";
 
@@ -211,7 +212,8 @@ async function streamingDelay() {
       ws.send(JSON.stringify({ type: "message", text: `question ${i}` }));
       const received = await firstDelta;
       await done;
-      const written = stack.emulator.requests.at(-1)?.firstContentAt;
+      // The reply's own request: a conversation summary may have been asked for after it.
+      const written = stack.emulator.requests.findLast((r) => r.body.messages?.[0]?.content !== SUMMARIZE_INSTRUCTIONS)?.firstContentAt;
       if (i >= 20 && written) delays.push(received - written);
     }
     ws.close();

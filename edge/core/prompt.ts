@@ -48,7 +48,7 @@ export function buildPrompt(input: {
 /** Introduces, in the system prompt, the summary of the turns the window no longer holds. */
 export const SUMMARY_HEADING = "Summary of the earlier conversation with this user:";
 
-const SUMMARIZE_INSTRUCTIONS =
+export const SUMMARIZE_INSTRUCTIONS =
   "You keep the memory of a chat between a user and an assistant. Write a short summary (at most 120 words) of " +
   "the conversation below: facts the user gave, what they asked for, what was agreed or is still open. " +
   "Write in the language of the conversation. Do not add anything that is not in it.";

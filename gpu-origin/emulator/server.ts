@@ -1,5 +1,6 @@
 import { randomUUID, timingSafeEqual, createHash } from "node:crypto";
 import http from "node:http";
+import { SUMMARIZE_INSTRUCTIONS } from "../../edge/core/prompt.js";
 import { listen, readBody, sendJson } from "../../infra/local/http.js";
 
 /**
@@ -39,6 +40,8 @@ export interface ScriptedTurn {
   /** Call these tools instead of answering (as vLLM's openai tool-call parser reports them). */
   toolCalls?: Array<{ name: string; arguments: string }>;
   firstTokenMs?: number;
+  /** Time between this answer's tokens, ms (instead of the emulator's tokensPerSecond). */
+  tokenGapMs?: number;
 }
 
 export interface RecordedRequest {
@@ -150,7 +153,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive" });
     const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
       res.write(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model: EMULATED_MODEL, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })}\n\n`);
-    const gap = options.tokensPerSecond ? 1000 / options.tokensPerSecond : 0;
+    const gap = turn.tokenGapMs ?? (options.tokensPerSecond ? 1000 / options.tokensPerSecond : 0);
     let closed = false;
     res.on("close", () => (closed = true));
 
@@ -211,9 +214,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   };
 }
 
-/** A reply that shows the conversation reached the model: the last message and how many came before. */
+/**
+ * A reply that shows the conversation reached the model: the last message and how many came before.
+ * Asked for a conversation summary, it answers with a short one, as the model does (at most 120 words).
+ */
 function defaultReply(messages: Array<{ role: string; content: string }>): string {
   const users = messages.filter((m) => m.role === "user");
+  if (messages[0]?.role === "system" && messages[0].content.startsWith(SUMMARIZE_INSTRUCTIONS)) {
+    const lines = (users.at(-1)?.content ?? "").split("\n").filter(Boolean);
+    return `The user and the assistant exchanged ${lines.length} messages; the last one began: "${(lines.at(-1) ?? "").slice(0, 60)}".`;
+  }
   const last = users.at(-1)?.content ?? "";
   const earlier = users.length - 1;
   return earlier > 0
