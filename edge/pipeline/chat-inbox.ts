@@ -10,8 +10,11 @@ import type { QueueJob } from "./ingest.js";
 import { respond } from "./respond.js";
 import { addKvUsage } from "../services/kv-usage.js";
 
-/** At most this many messages of a burst share one reply; the rest get the next. */
-export const MAX_PER_REPLY = 10;
+/**
+ * At most this many messages of a burst share one reply, and at most this much text (one long
+ * Telegram or WhatsApp message's worth); the rest get the next.
+ */
+const BURST_LIMITS = { messages: 10, chars: 4096 };
 /** A user who keeps typing is answered at the latest this many windows after their first message. */
 const MAX_HOLD_WINDOWS = 4;
 /** Ids of messages taken in are remembered this long, so a queue redelivery of one is not answered twice. */
@@ -56,7 +59,8 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
     const window = edgeContext(this.env).config.burstWindowMs;
     // A reply waiting out a retry is not hurried by a new message.
     const due = Math.max(Math.min(now + window, since + MAX_HOLD_WINDOWS * window), state.get("retryAt") ?? 0);
-    const held: Held = { seq, sentAt: job.message.sentAt, plainText: job.message.content.kind === "text", job };
+    const { content } = job.message;
+    const held: Held = { seq, sentAt: job.message.sentAt, plainText: content.kind === "text", chars: content.kind === "text" ? content.text.length : 0, job };
     // Not awaited in between: the writes and the alarm are committed together, once.
     void storage.put<unknown>({ seq, since, [seen]: now, [heldKey(seq)]: held });
     this.lastSeq = seq;
@@ -72,7 +76,7 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
 
   override async alarm(): Promise<void> {
     const held = [...(await this.ctx.storage.list<Held>({ prefix: "m:" })).values()];
-    for (const group of groupBursts(held, MAX_PER_REPLY)) {
+    for (const group of groupBursts(held, BURST_LIMITS)) {
       if (!(await this.answer(group))) return;
     }
     await this.tidy(held.at(-1)?.seq);
