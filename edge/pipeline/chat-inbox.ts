@@ -161,7 +161,7 @@ function heldKey(seq: number): string {
  * Messages answered by one reply, as one message: their texts in the order sent, one per line, under
  * the last one's id (a retry finds the reply saved under it) and address (the reply follows it).
  */
-export function together(messages: InboundMessage[]): InboundMessage {
+function together(messages: InboundMessage[]): InboundMessage {
   const last = messages[messages.length - 1]!;
   if (messages.length === 1) return last;
   const text = messages.map((m) => (m.content.kind === "text" ? m.content.text : "")).join("\n");

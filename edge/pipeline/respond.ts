@@ -17,11 +17,6 @@ export interface Responded {
   delivery: DeliveryResult | undefined;
 }
 
-/**
- * One message, whatever its channel: the conversation step in the user's region, then delivery on
- * the channel it came from, with "typing…" while the model works and the answer's pieces handed to
- * `onText` as they stream (web chat and the SSE API show them live).
- */
 export interface RespondOptions {
   /** Sees each piece of the answer as it streams. */
   onText?: (piece: string) => void;
@@ -33,6 +28,11 @@ export interface RespondOptions {
   kvUsage?: Partial<KvUsage>;
 }
 
+/**
+ * One message, whatever its channel: the conversation step in the user's region, then delivery on
+ * the channel it came from, with "typing…" while the model works and the answer's pieces handed to
+ * `onText` as they stream (web chat and the SSE API show them live).
+ */
 export async function respond(message: InboundMessage, sender: ChannelSender, edge: EdgeContext, options: RespondOptions = {}): Promise<Responded> {
   const { onText, ackMs = 0, waitUntil } = options;
   const started = Date.now();
