@@ -20,6 +20,7 @@ const MAX_HOLD_WINDOWS = 4;
 /** Ids of messages taken in are remembered this long, so a queue redelivery of one is not answered twice. */
 const REMEMBER_MS = 24 * 3600_000;
 const PRUNE_EVERY_MS = 3600_000;
+const ALARM_RETRY_MS = 60_000;
 
 interface Held extends HeldMessage {
   job: QueueJob;
@@ -75,11 +76,19 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
   }
 
   override async alarm(): Promise<void> {
-    const held = [...(await this.ctx.storage.list<Held>({ prefix: "m:" })).values()];
-    for (const group of groupBursts(held, BURST_LIMITS)) {
-      if (!(await this.answer(group))) return;
+    try {
+      const held = [...(await this.ctx.storage.list<Held>({ prefix: "m:" })).values()];
+      for (const group of groupBursts(held, BURST_LIMITS)) {
+        if (!(await this.answer(group))) return;
+      }
+      await this.tidy(held.at(-1)?.seq);
+    } catch (err) {
+      // Only a dead letter that could not be counted gets here (its region's Redis is down). The
+      // runtime would retry a few times and then give up, leaving the messages without an alarm:
+      // this inbox keeps trying, once a minute, instead.
+      log.error("inbox.alarm_failed", { error: errorKind(err) });
+      await this.ctx.storage.setAlarm(Date.now() + ALARM_RETRY_MS);
     }
-    await this.tidy(held.at(-1)?.seq);
   }
 
   /**
