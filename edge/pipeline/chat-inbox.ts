@@ -22,9 +22,21 @@ const REMEMBER_MS = 24 * 3600_000;
 const PRUNE_EVERY_MS = 3600_000;
 const ALARM_RETRY_MS = 60_000;
 
-interface Held extends HeldMessage {
+/** A message waiting in storage: only what cannot be derived from it. */
+interface Stored {
+  seq: number;
   job: QueueJob;
   attempts?: number;
+  /** The id of the reply this message was tried in (see HeldMessage.group). */
+  group?: string;
+}
+
+type Held = Stored & HeldMessage;
+
+/** What grouping needs to know of a stored message. */
+function held(stored: Stored): Held {
+  const { sentAt, content } = stored.job.message;
+  return { ...stored, sentAt, plainText: content.kind === "text", chars: content.kind === "text" ? content.text.length : 0 };
 }
 
 /** The part of the inbox the queue consumer and the admin API use. */
@@ -44,27 +56,23 @@ export interface Inbox {
  * try.
  */
 export class ChatInbox extends DurableObject<Env> implements Inbox {
-  /** The last message taken in by this instance; undefined after the object was restarted. */
-  private lastSeq: number | undefined;
   private prunedAt: number | undefined;
 
   async accept(job: QueueJob): Promise<void> {
     const storage = this.ctx.storage;
     const now = Date.now();
     const seen = `seen:${ref(job.message.id)}`;
-    const state = await storage.get<number>(["seq", "since", "retryAt", seen]);
+    const state = await storage.get<number>(["seq", "retryAt", seen]);
     if (state.has(seen)) return; // a queue redelivery of a message already taken in
     const seq = (state.get("seq") ?? 0) + 1;
-    // When the oldest message still waiting arrived: a user who keeps typing is answered all the same.
-    const since = state.get("since") ?? now;
+    // A user who keeps typing is answered all the same, a few windows after the oldest message waiting.
+    const [oldest] = (await storage.list<Stored>({ prefix: "m:", limit: 1 })).values();
     const window = edgeContext(this.env).config.burstWindowMs;
+    const latest = (oldest?.job.acceptedAt ?? now) + MAX_HOLD_WINDOWS * window;
     // A reply waiting out a retry is not hurried by a new message.
-    const due = Math.max(Math.min(now + window, since + MAX_HOLD_WINDOWS * window), state.get("retryAt") ?? 0);
-    const { content } = job.message;
-    const held: Held = { seq, sentAt: job.message.sentAt, plainText: content.kind === "text", chars: content.kind === "text" ? content.text.length : 0, job };
+    const due = Math.max(Math.min(now + window, latest), state.get("retryAt") ?? 0);
     // Not awaited in between: the writes and the alarm are committed together, once.
-    void storage.put<unknown>({ seq, since, [seen]: now, [heldKey(seq)]: held });
-    this.lastSeq = seq;
+    void storage.put<unknown>({ seq, [seen]: now, [heldKey(seq)]: { seq, job } satisfies Stored });
     await storage.setAlarm(due);
   }
 
@@ -77,11 +85,11 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
 
   override async alarm(): Promise<void> {
     try {
-      const held = [...(await this.ctx.storage.list<Held>({ prefix: "m:" })).values()];
-      for (const group of groupBursts(held, BURST_LIMITS)) {
+      const waiting = [...(await this.ctx.storage.list<Stored>({ prefix: "m:" })).values()].map(held);
+      for (const group of groupBursts(waiting, BURST_LIMITS)) {
         if (!(await this.answer(group))) return;
       }
-      await this.tidy(held.at(-1)?.seq);
+      await this.tidy();
     } catch (err) {
       // Only a dead letter that could not be counted gets here (its region's Redis is down). The
       // runtime would retry a few times and then give up, leaving the messages without an alarm:
@@ -91,19 +99,10 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
     }
   }
 
-  /**
-   * After answering: the burst that arrived meanwhile (its alarm is set) is timed from its own first
-   * message; once nothing waits, ids older than a day are forgotten, hourly.
-   */
-  private async tidy(lastAnswered: number | undefined): Promise<void> {
+  /** Once nothing waits (what arrived while answering has its own alarm): ids older than a day are forgotten, hourly. */
+  private async tidy(): Promise<void> {
     const storage = this.ctx.storage;
-    if (this.lastSeq === undefined || this.lastSeq !== lastAnswered) {
-      const [waiting] = (await storage.list<Held>({ prefix: "m:", limit: 1 })).values();
-      if (waiting) {
-        void storage.put("since", waiting.job.acceptedAt);
-        return;
-      }
-    }
+    if ((await storage.list({ prefix: "m:", limit: 1 })).size > 0) return;
     const now = Date.now();
     this.prunedAt ??= (await storage.get<number>("prunedAt")) ?? 0;
     const stale: string[] = [];
@@ -112,7 +111,7 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
       this.prunedAt = now;
       void storage.put("prunedAt", now);
     }
-    void storage.delete(["since", "retryAt", ...stale]);
+    void storage.delete(["retryAt", ...stale]);
   }
 
   /** One reply to a group of messages; false when it is to be tried again later (nothing after it may go first). */
@@ -153,7 +152,7 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
       const delaySeconds = err instanceof RetryDelivery ? Math.ceil(err.delaySeconds) : retryDelaySeconds(attempt);
       log.warn("message.retry", { ...fields, error: errorKind(err), delaySeconds });
       const retryAt = Date.now() + delaySeconds * 1000;
-      const tried = Object.fromEntries(group.map((h) => [heldKey(h.seq), { ...h, attempts: attempt, group: message.id } satisfies Held]));
+      const tried = Object.fromEntries(group.map((h) => [heldKey(h.seq), { seq: h.seq, job: h.job, attempts: attempt, group: message.id } satisfies Stored]));
       void this.ctx.storage.put<unknown>({ ...tried, retryAt });
       await this.ctx.storage.setAlarm(retryAt);
       return false;
