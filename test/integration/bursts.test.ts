@@ -90,4 +90,51 @@ describe("bursts of messages", () => {
     expect(stack.telegram.sent(chat)).toHaveLength(0);
     expect(stack.emulator.requests).toHaveLength(0);
   });
+
+  it("answers a user who keeps typing at the latest four windows after their first message", async () => {
+    const chat = 9107;
+    const parts = Array.from({ length: 8 }, (_, i) => `part ${i + 1}`);
+    const started = Date.now();
+    let firstReplyAfterMs: number | undefined;
+    // One message a second: each within the window of the one before.
+    for (const part of parts) {
+      await stack.sendUpdate(textUpdate(chat, part));
+      await sleep(1000);
+      if (firstReplyAfterMs === undefined && stack.telegram.sent(chat).length > 0) firstReplyAfterMs = Date.now() - started;
+    }
+    await stack.telegram.waitForMessages(2, { chatId: chat, timeoutMs: 8000 });
+    await sleep(WINDOW_MS + 500);
+    expect(firstReplyAfterMs).toBeLessThanOrEqual(4 * WINDOW_MS + 1500);
+    // Every part answered once, in order, over the replies.
+    expect(asked().flatMap((t) => String(t).split("\n"))).toEqual(parts);
+    expect(stack.telegram.sent(chat)).toHaveLength(asked().length);
+  });
+
+  it("takes in a message the queue delivers again (its acknowledgement was lost) once, and answers it once", async () => {
+    const chat = 9106;
+    const userKey = `telegram:7000000001:${chat}`;
+    const now = Date.now();
+    const job = {
+      v: 1,
+      acceptedAt: now,
+      ackMs: 1,
+      message: {
+        id: "telegram:7000000001:555001",
+        address: { channel: "telegram", account: "7000000001", chat: String(chat), messageId: "555001", lastUserMessageAt: now },
+        userKey,
+        region: "eu",
+        sentAt: now,
+        content: { kind: "text", text: "only once, please" },
+      },
+    };
+    // What the queue consumer does for each delivery: hand the job to the user's inbox.
+    const namespace = await stack.mf.getDurableObjectNamespace("INBOX");
+    const inbox = namespace.get(namespace.idFromName(userKey)) as unknown as { accept(job: unknown): Promise<void> };
+    await inbox.accept(job);
+    await inbox.accept(job);
+    await stack.telegram.waitForMessages(1, { chatId: chat, timeoutMs: 8000 });
+    await sleep(WINDOW_MS + 500);
+    expect(stack.telegram.sent(chat)).toHaveLength(1);
+    expect(asked()).toEqual(["only once, please"]);
+  });
 });
