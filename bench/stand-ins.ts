@@ -36,6 +36,14 @@ let answered = 0;
 const timesAnswered = new Map<string, number>();
 let kvReads = 0;
 let kvWrites = 0;
+/** Adds the per-message records' KV counts to the totals and drops the records (they are only counted). */
+const takeKvCounts = () => {
+  for (const r of metrics.records) {
+    kvReads += r.kvReads;
+    kvWrites += r.kvWrites;
+  }
+  metrics.records.length = 0;
+};
 const count = (text: string) => {
   replies += 1;
   for (const [mark] of text.matchAll(/#\d+/g)) {
@@ -52,9 +60,7 @@ setInterval(() => {
   telegram.calls.length = 0;
   whatsapp.calls.length = 0;
   emulator.requests.length = 0;
-  kvReads += metrics.records.reduce((sum, r) => sum + r.kvReads, 0);
-  kvWrites += metrics.records.reduce((sum, r) => sum + r.kvWrites, 0);
-  metrics.records.length = 0;
+  takeKvCounts();
   telegram.reset();
   whatsapp.reset();
 }, 1000).unref();
@@ -68,7 +74,10 @@ parentPort!.on("message", async (req: StandInsRequest) => {
     kvReads = kvWrites = 0;
     metrics.records.length = 0;
   }
-  if (req.op === "kvUsage") result = { kvReads: kvReads + metrics.records.reduce((sum, r) => sum + r.kvReads, 0), kvWrites: kvWrites + metrics.records.reduce((sum, r) => sum + r.kvWrites, 0) };
+  if (req.op === "kvUsage") {
+    takeKvCounts();
+    result = { kvReads, kvWrites };
+  }
   if (req.op === "answeredCount") result = answered;
   if (req.op === "answers") result = { replies, answered, answeredTwice: [...timesAnswered.values()].filter((n) => n > 1).length };
   if (req.op === "close") {
