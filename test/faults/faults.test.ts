@@ -125,7 +125,7 @@ describe("edge restart", () => {
   afterAll(() => stack?.close());
 
   it("answers every message acked before the edge restarted, each once, after it is back", async () => {
-    const users = [7401, 7402, 7403, 7404, 7405];
+    const users = [7501, 7502, 7503, 7504, 7505];
     for (const u of users) {
       expect((await stack.sendUpdate(textUpdate(u, `first from ${u}`))).status).toBe(200);
       expect((await stack.sendUpdate(textUpdate(u, `second from ${u}`))).status).toBe(200);
