@@ -37,6 +37,8 @@ export interface ScriptedTurn {
   hang?: boolean;
   /** Close the connection after this many content tokens. */
   cutAfterTokens?: number;
+  /** After this many content tokens, report an engine failure in the stream and end it, as vLLM does. */
+  errorAfterTokens?: number;
   /** Call these tools instead of answering (as vLLM's openai tool-call parser reports them). */
   toolCalls?: Array<{ name: string; arguments: string }>;
   firstTokenMs?: number;
@@ -186,6 +188,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         // Let what was written reach the client, then drop the connection mid-answer.
         await new Promise((r) => res.write("", r));
         return void res.socket?.destroy();
+      }
+      if (turn.errorAfterTokens !== undefined && i >= turn.errorAfterTokens) {
+        res.write(`data: ${JSON.stringify(vllmError("The engine failed while generating", "InternalServerError", 500))}\n\n`);
+        return void res.end("data: [DONE]\n\n");
       }
       chunk({ content: t });
       await sleep(gap);

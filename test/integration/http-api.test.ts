@@ -132,4 +132,13 @@ describe("POST /v1/messages: server-sent events", () => {
     expect(events.filter((e) => e.event === "delta").length).toBeGreaterThan(0);
     expect(events.at(-1)).toMatchObject({ event: "error", data: { code: "model_unavailable" } });
   });
+
+  it("ends the stream with an error event when the origin reports a failure mid-answer", async () => {
+    stack.emulator.enqueue({ content: "one two three four five six seven", errorAfterTokens: 3 });
+    const res = await stack.postMessage({ user_id: "sse-4", text: "count" }, { headers: { accept: "text/event-stream" } });
+    const events = await readEvents(res);
+    expect(events.filter((e) => e.event === "delta").map((e) => (e.data as { text: string }).text).join("")).toBe("one two three");
+    expect(events.filter((e) => e.event === "done")).toEqual([]);
+    expect(events.at(-1)).toMatchObject({ event: "error", data: { code: "model_unavailable" } });
+  });
 });
