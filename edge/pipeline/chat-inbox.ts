@@ -59,21 +59,23 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
   private prunedAt: number | undefined;
 
   async accept(job: QueueJob): Promise<void> {
-    const storage = this.ctx.storage;
+    // The synchronous storage API: no promise per read or write (this runs for every message).
+    // Writes made without awaiting in between are committed together, with the alarm, once.
+    const kv = this.ctx.storage.kv;
     const now = Date.now();
     const seen = `seen:${ref(job.message.id)}`;
-    const state = await storage.get<number>(["seq", "retryAt", seen]);
-    if (state.has(seen)) return; // a queue redelivery of a message already taken in
-    const seq = (state.get("seq") ?? 0) + 1;
+    if (kv.get(seen) !== undefined) return; // a queue redelivery of a message already taken in
+    const seq = (kv.get<number>("seq") ?? 0) + 1;
     // A user who keeps typing is answered all the same, a few windows after the oldest message waiting.
-    const [oldest] = (await storage.list<Stored>({ prefix: "m:", limit: 1 })).values();
+    const [oldest] = kv.list<Stored>({ prefix: "m:", limit: 1 });
     const window = edgeContext(this.env).config.burstWindowMs;
-    const latest = (oldest?.job.acceptedAt ?? now) + MAX_HOLD_WINDOWS * window;
+    const latest = (oldest?.[1].job.acceptedAt ?? now) + MAX_HOLD_WINDOWS * window;
     // A reply waiting out a retry is not hurried by a new message.
-    const due = Math.max(Math.min(now + window, latest), state.get("retryAt") ?? 0);
-    // Not awaited in between: the writes and the alarm are committed together, once.
-    void storage.put<unknown>({ seq, [seen]: now, [heldKey(seq)]: { seq, job } satisfies Stored });
-    await storage.setAlarm(due);
+    const due = Math.max(Math.min(now + window, latest), kv.get<number>("retryAt") ?? 0);
+    kv.put("seq", seq);
+    kv.put(seen, now);
+    kv.put(heldKey(seq), { seq, job } satisfies Stored);
+    await this.ctx.storage.setAlarm(due);
   }
 
   async erase(): Promise<number> {
@@ -85,11 +87,11 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
 
   override async alarm(): Promise<void> {
     try {
-      const waiting = [...(await this.ctx.storage.list<Stored>({ prefix: "m:" })).values()].map(held);
+      const waiting = [...this.ctx.storage.kv.list<Stored>({ prefix: "m:" })].map(([, stored]) => held(stored));
       for (const group of groupBursts(waiting, BURST_LIMITS)) {
         if (!(await this.answer(group))) return;
       }
-      await this.tidy();
+      this.tidy();
     } catch (err) {
       // Only a dead letter that could not be counted gets here (its region's Redis is down). The
       // runtime would retry a few times and then give up, leaving the messages without an alarm:
@@ -100,18 +102,20 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
   }
 
   /** Once nothing waits (what arrived while answering has its own alarm): ids older than a day are forgotten, hourly. */
-  private async tidy(): Promise<void> {
-    const storage = this.ctx.storage;
-    if ((await storage.list({ prefix: "m:", limit: 1 })).size > 0) return;
+  private tidy(): void {
+    const kv = this.ctx.storage.kv;
+    const [waiting] = kv.list({ prefix: "m:", limit: 1 });
+    if (waiting) return;
     const now = Date.now();
-    this.prunedAt ??= (await storage.get<number>("prunedAt")) ?? 0;
-    const stale: string[] = [];
+    this.prunedAt ??= kv.get<number>("prunedAt") ?? 0;
     if (now - this.prunedAt > PRUNE_EVERY_MS) {
-      for (const [key, at] of await storage.list<number>({ prefix: "seen:" })) if (now - at > REMEMBER_MS) stale.push(key);
+      const stale: string[] = [];
+      for (const [key, at] of kv.list<number>({ prefix: "seen:" })) if (now - at > REMEMBER_MS) stale.push(key);
+      for (const key of stale) kv.delete(key);
       this.prunedAt = now;
-      void storage.put("prunedAt", now);
+      kv.put("prunedAt", now);
     }
-    void storage.delete(["retryAt", ...stale]);
+    kv.delete("retryAt");
   }
 
   /** One reply to a group of messages; false when it is to be tried again later (nothing after it may go first). */
@@ -130,7 +134,7 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
         waitUntil: (p) => this.ctx.waitUntil(p),
         kvUsage: group.reduce((sum, h) => addKvUsage(sum, h.job.kvUsage), { kvReads: 0, kvWrites: 0 }),
       });
-      void this.ctx.storage.delete(group.map((h) => heldKey(h.seq)));
+      forget(this.ctx.storage.kv, group);
       log.info("message.handled", {
         ...fields,
         outcome: result.outcome,
@@ -146,18 +150,24 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
     } catch (err) {
       if (attempt >= edge.config.replyMaxAttempts) {
         await countDeadLetter(edge.config, message, group.length);
-        await this.ctx.storage.delete(group.map((h) => heldKey(h.seq)));
+        forget(this.ctx.storage.kv, group);
         return true;
       }
       const delaySeconds = err instanceof RetryDelivery ? Math.ceil(err.delaySeconds) : retryDelaySeconds(attempt);
       log.warn("message.retry", { ...fields, error: errorKind(err), delaySeconds });
       const retryAt = Date.now() + delaySeconds * 1000;
-      const tried = Object.fromEntries(group.map((h) => [heldKey(h.seq), { seq: h.seq, job: h.job, attempts: attempt, group: message.id } satisfies Stored]));
-      void this.ctx.storage.put<unknown>({ ...tried, retryAt });
+      const kv = this.ctx.storage.kv;
+      for (const h of group) kv.put(heldKey(h.seq), { seq: h.seq, job: h.job, attempts: attempt, group: message.id } satisfies Stored);
+      kv.put("retryAt", retryAt);
       await this.ctx.storage.setAlarm(retryAt);
       return false;
     }
   }
+}
+
+/** A group's messages are answered (or given up on): they leave storage. */
+function forget(kv: SyncKvStorage, group: Held[]): void {
+  for (const h of group) kv.delete(heldKey(h.seq));
 }
 
 /** Storage keys sort in arrival order. */

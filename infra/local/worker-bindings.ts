@@ -10,6 +10,7 @@ interface WranglerToml {
   compatibility_flags?: string[];
   vars?: Record<string, string>;
   durable_objects?: { bindings?: Array<{ name: string; class_name: string }> };
+  migrations?: Array<{ tag: string; new_sqlite_classes?: string[]; new_classes?: string[] }>;
   kv_namespaces?: Array<{ binding: string; id: string }>;
   queues?: {
     producers?: Array<{ queue: string; binding: string }>;
@@ -40,7 +41,12 @@ export function workerBindings(path = "wrangler.toml") {
       },
     ]),
   );
-  const durableObjects = Object.fromEntries((toml.durable_objects?.bindings ?? []).map((b) => [b.name, b.class_name]));
+  // Classes created with SQLite storage (as deployed) get it locally too: the synchronous storage API
+  // exists only there.
+  const sqlite = new Set((toml.migrations ?? []).flatMap((m) => m.new_sqlite_classes ?? []));
+  const durableObjects = Object.fromEntries(
+    (toml.durable_objects?.bindings ?? []).map((b) => [b.name, { className: b.class_name, useSQLite: sqlite.has(b.class_name) }]),
+  );
   return {
     kvNamespaces: (toml.kv_namespaces ?? []).map((k) => k.binding),
     durableObjects,
