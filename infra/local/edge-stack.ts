@@ -206,6 +206,10 @@ export interface EdgeOptions {
   /** Keep every line the Worker logs here, instead of printing it. */
   logs?: string[];
   ephemeralDurableObjects?: boolean;
+  /** Open workerd's V8 inspector on this port (the bench's CPU profile). */
+  inspectorPort?: number;
+  /** Bind METRICS to the runtime's Analytics Engine dataset, as deployed (locally it drops what it gets). */
+  analyticsEngine?: boolean;
 }
 
 /** The built Worker (dist/index.js) in workerd, with wrangler.toml's bindings and the given endpoints. */
@@ -264,6 +268,8 @@ export async function startEdge(options: EdgeOptions): Promise<{ mf: Miniflare; 
     queueConsumers,
     durableObjects: bindings.durableObjects,
     ...(options.ephemeralDurableObjects ? { unsafeEphemeralDurableObjects: true } : {}),
+    ...(options.inspectorPort !== undefined ? { inspectorPort: options.inspectorPort } : {}),
+    ...(options.analyticsEngine ? { analyticsEngineDatasets: { METRICS: { dataset: "gateway_messages" } } } : {}),
     kvNamespaces: bindings.kvNamespaces,
     ...(options.port !== undefined ? { port: options.port, host: "127.0.0.1" } : {}),
     ...(options.quiet ? { handleRuntimeStdio: (out: NodeJS.ReadableStream, err: NodeJS.ReadableStream) => void (out.resume(), err.resume()) } : {}),
