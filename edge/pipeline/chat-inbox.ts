@@ -56,38 +56,58 @@ export interface Inbox {
  * try.
  */
 export class ChatInbox extends DurableObject<Env> implements Inbox {
-  private prunedAt: number | undefined;
+  /**
+   * Storage holds the truth; this is a copy of the small part every message reads, kept while the
+   * object is in memory and read from storage again after it was evicted. Storage goes through the
+   * synchronous API: no promise per operation, and writes made without awaiting in between are
+   * committed together (with the alarm), once.
+   */
+  private memory: { seq: number; retryAt: number | undefined; prunedAt: number; waiting: Map<string, Stored> } | undefined;
+
+  private get state() {
+    if (!this.memory) {
+      const kv = this.ctx.storage.kv;
+      this.memory = {
+        seq: kv.get<number>("seq") ?? 0,
+        retryAt: kv.get<number>("retryAt"),
+        prunedAt: kv.get<number>("prunedAt") ?? 0,
+        waiting: new Map(kv.list<Stored>({ prefix: "m:" })),
+      };
+    }
+    return this.memory;
+  }
 
   async accept(job: QueueJob): Promise<void> {
-    // The synchronous storage API: no promise per read or write (this runs for every message).
-    // Writes made without awaiting in between are committed together, with the alarm, once.
     const kv = this.ctx.storage.kv;
+    const state = this.state;
     const now = Date.now();
     const seen = `seen:${ref(job.message.id)}`;
     if (kv.get(seen) !== undefined) return; // a queue redelivery of a message already taken in
-    const seq = (kv.get<number>("seq") ?? 0) + 1;
+    const seq = state.seq + 1;
     // A user who keeps typing is answered all the same, a few windows after the oldest message waiting.
-    const [oldest] = kv.list<Stored>({ prefix: "m:", limit: 1 });
+    const oldest = state.waiting.values().next().value;
     const window = edgeContext(this.env).config.burstWindowMs;
-    const latest = (oldest?.[1].job.acceptedAt ?? now) + MAX_HOLD_WINDOWS * window;
+    const latest = (oldest?.job.acceptedAt ?? now) + MAX_HOLD_WINDOWS * window;
     // A reply waiting out a retry is not hurried by a new message.
-    const due = Math.max(Math.min(now + window, latest), kv.get<number>("retryAt") ?? 0);
+    const due = Math.max(Math.min(now + window, latest), state.retryAt ?? 0);
+    state.seq = seq;
     kv.put("seq", seq);
     kv.put(seen, now);
-    kv.put(heldKey(seq), { seq, job } satisfies Stored);
+    this.keep({ seq, job });
     await this.ctx.storage.setAlarm(due);
   }
 
   async erase(): Promise<number> {
-    const held = await this.ctx.storage.list({ prefix: "m:" });
+    const count = this.state.waiting.size;
+    this.memory = undefined;
     await this.ctx.storage.deleteAll();
     await this.ctx.storage.deleteAlarm();
-    return held.size;
+    return count;
   }
 
   override async alarm(): Promise<void> {
     try {
-      const waiting = [...this.ctx.storage.kv.list<Stored>({ prefix: "m:" })].map(([, stored]) => held(stored));
+      const waiting = [...this.state.waiting.values()].map(held);
       for (const group of groupBursts(waiting, BURST_LIMITS)) {
         if (!(await this.answer(group))) return;
       }
@@ -104,18 +124,36 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
   /** Once nothing waits (what arrived while answering has its own alarm): ids older than a day are forgotten, hourly. */
   private tidy(): void {
     const kv = this.ctx.storage.kv;
-    const [waiting] = kv.list({ prefix: "m:", limit: 1 });
-    if (waiting) return;
+    const state = this.state;
+    if (state.waiting.size > 0) return;
     const now = Date.now();
-    this.prunedAt ??= kv.get<number>("prunedAt") ?? 0;
-    if (now - this.prunedAt > PRUNE_EVERY_MS) {
+    if (now - state.prunedAt > PRUNE_EVERY_MS) {
       const stale: string[] = [];
       for (const [key, at] of kv.list<number>({ prefix: "seen:" })) if (now - at > REMEMBER_MS) stale.push(key);
       for (const key of stale) kv.delete(key);
-      this.prunedAt = now;
+      state.prunedAt = now;
       kv.put("prunedAt", now);
     }
-    kv.delete("retryAt");
+    if (state.retryAt !== undefined) {
+      state.retryAt = undefined;
+      kv.delete("retryAt");
+    }
+  }
+
+  /** Stores a waiting message (new, or tried once more). */
+  private keep(stored: Stored): void {
+    const key = heldKey(stored.seq);
+    this.ctx.storage.kv.put(key, stored);
+    this.state.waiting.set(key, stored);
+  }
+
+  /** A group's messages are answered (or given up on): they leave storage. */
+  private forget(group: Held[]): void {
+    for (const h of group) {
+      const key = heldKey(h.seq);
+      this.ctx.storage.kv.delete(key);
+      this.state.waiting.delete(key);
+    }
   }
 
   /** One reply to a group of messages; false when it is to be tried again later (nothing after it may go first). */
@@ -134,7 +172,7 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
         waitUntil: (p) => this.ctx.waitUntil(p),
         kvUsage: group.reduce((sum, h) => addKvUsage(sum, h.job.kvUsage), { kvReads: 0, kvWrites: 0 }),
       });
-      forget(this.ctx.storage.kv, group);
+      this.forget(group);
       log.info("message.handled", {
         ...fields,
         outcome: result.outcome,
@@ -150,24 +188,19 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
     } catch (err) {
       if (attempt >= edge.config.replyMaxAttempts) {
         await countDeadLetter(edge.config, message, group.length);
-        forget(this.ctx.storage.kv, group);
+        this.forget(group);
         return true;
       }
       const delaySeconds = err instanceof RetryDelivery ? Math.ceil(err.delaySeconds) : retryDelaySeconds(attempt);
       log.warn("message.retry", { ...fields, error: errorKind(err), delaySeconds });
       const retryAt = Date.now() + delaySeconds * 1000;
-      const kv = this.ctx.storage.kv;
-      for (const h of group) kv.put(heldKey(h.seq), { seq: h.seq, job: h.job, attempts: attempt, group: message.id } satisfies Stored);
-      kv.put("retryAt", retryAt);
+      for (const h of group) this.keep({ seq: h.seq, job: h.job, attempts: attempt, group: message.id });
+      this.state.retryAt = retryAt;
+      this.ctx.storage.kv.put("retryAt", retryAt);
       await this.ctx.storage.setAlarm(retryAt);
       return false;
     }
   }
-}
-
-/** A group's messages are answered (or given up on): they leave storage. */
-function forget(kv: SyncKvStorage, group: Held[]): void {
-  for (const h of group) kv.delete(heldKey(h.seq));
 }
 
 /** Storage keys sort in arrival order. */
