@@ -5,10 +5,25 @@ import type { RequestInfo } from "./types.js";
  * sets itself, overwriting anything a client sent), else request.cf.country. Locally, where workerd
  * fills request.cf with a placeholder, the header is how a test or a developer says where a client is.
  */
-export function requestInfo(request: Request): RequestInfo {
-  const cf = (request as Request & { cf?: { country?: unknown; isEUCountry?: unknown } }).cf;
-  const raw = request.headers.get("cf-ipcountry") ?? (typeof cf?.country === "string" ? cf.country : undefined);
-  // XX: unknown; T1: Tor. Neither says where the user is.
-  const country = raw && /^[A-Za-z]{2}$/.test(raw) && !/^(XX|T1)$/i.test(raw) ? raw.toUpperCase() : undefined;
-  return { headers: request.headers, url: new URL(request.url), country, isEuCountry: cf?.isEUCountry === "1" };
+export function requestInfo(request: Request, body: ArrayBuffer = new ArrayBuffer(0)): RequestInfo & { body: ArrayBuffer } {
+  // Read only when a channel asks (webhooks never do): request.cf is decoded on each access, and most
+  // requests need neither it nor a parsed URL.
+  const cf = () => (request as Request & { cf?: { country?: unknown; isEUCountry?: unknown } }).cf;
+  let url: URL | undefined;
+  return {
+    headers: request.headers,
+    body,
+    get url() {
+      return (url ??= new URL(request.url));
+    },
+    get country() {
+      const header = request.headers.get("cf-ipcountry");
+      const raw = header ?? (typeof cf()?.country === "string" ? (cf()!.country as string) : undefined);
+      // XX: unknown; T1: Tor. Neither says where the user is.
+      return raw && /^[A-Za-z]{2}$/.test(raw) && !/^(XX|T1)$/i.test(raw) ? raw.toUpperCase() : undefined;
+    },
+    get isEuCountry() {
+      return cf()?.isEUCountry === "1";
+    },
+  };
 }

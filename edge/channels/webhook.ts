@@ -44,8 +44,8 @@ export function webhookRoutes<S>(adapter: WebhookChannel<S>) {
       if (settings === undefined) throw new HTTPException(404, { message: `the ${adapter.name} channel is not configured` });
 
       const body = await c.req.arrayBuffer();
-      const request = requestInfo(c.req.raw);
-      if (!(await adapter.verify({ ...request, body }, settings))) {
+      const request = requestInfo(c.req.raw, body);
+      if (!(await adapter.verify(request, settings))) {
         log.warn("webhook.forged", { channel: adapter.name });
         throw new HTTPException(401, { message: "signature or secret token does not match" });
       }

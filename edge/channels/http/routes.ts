@@ -34,9 +34,9 @@ export function httpApiRoutes() {
       const config = c.get("config");
       const settings = httpChannel.settings(config);
       if (!settings) throw new HTTPException(404, { message: "the HTTP API is not configured" });
-      const request = requestInfo(c.req.raw);
       const body = await c.req.arrayBuffer();
-      if (!(await httpChannel.verify({ ...request, body }, settings))) {
+      const request = requestInfo(c.req.raw, body);
+      if (!(await httpChannel.verify(request, settings))) {
         throw new HTTPException(401, { message: "a valid API key is required", res: new Response(null, { headers: { "www-authenticate": 'Bearer realm="messages"' } }) });
       }
       let payload: unknown;

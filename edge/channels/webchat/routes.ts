@@ -54,7 +54,7 @@ export function webchatRoutes() {
     const settings = webchatChannel.settings(c.get("config"));
     if (!settings) throw new HTTPException(404, { message: "the web chat is not configured" });
     const request = requestInfo(c.req.raw);
-    if (!(await webchatChannel.verify({ ...request, body: new ArrayBuffer(0) }, settings))) {
+    if (!(await webchatChannel.verify(request, settings))) {
       throw new HTTPException(401, { message: "a valid, unexpired session token is required (POST /chat/session)" });
     }
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
