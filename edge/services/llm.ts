@@ -140,15 +140,12 @@ export function createOriginClient(options: LlmOptions): LlmClient {
           }
           if (choice.finish_reason) finished = true;
         };
-        let done = false;
-        while (!done) {
+        for (;;) {
           const read = await reader.read();
-          done = read.done;
           for (const event of read.done ? events.end() : events.push(read.value)) {
-            if (event.data === "[DONE]") continue;
-            const chunk = parseChunk(event.data, options.region, text.length > 0);
-            take(chunk);
+            if (event.data !== "[DONE]") take(parseChunk(event.data, options.region, text.length > 0));
           }
+          if (read.done) break;
         }
         reader = undefined;
       } catch (err) {
