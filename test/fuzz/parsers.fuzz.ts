@@ -12,6 +12,7 @@ import { parseConfig } from "../../edge/config.js";
 import { splitMessage } from "../../edge/core/split-message.js";
 import { bestFaqMatch } from "../../edge/core/faq-match.js";
 import { estimateTokens } from "../../edge/core/token-budget.js";
+import { EventStreamReader } from "../../edge/core/event-stream.js";
 import { signWhatsAppBody } from "../../infra/local/whatsapp-stand-in.js";
 
 /**
@@ -146,6 +147,26 @@ describe("pure core under random text", () => {
         const m = bestFaqMatch(faq, text, "en");
         expect(m!.score).toBeGreaterThanOrEqual(0);
         expect(m!.score).toBeLessThanOrEqual(1);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it(`the origin's event stream: any bytes, cut anywhere, read the same as in one piece (${RUNS} bodies)`, () => {
+    const readAll = (pieces: Uint8Array[]) => {
+      const reader = new EventStreamReader();
+      return [...pieces.flatMap((p) => reader.push(p)), ...reader.end()];
+    };
+    // Bytes an event stream is made of, and any others (invalid UTF-8 included).
+    const byte = fc.oneof(fc.constantFrom(...[..."data: event:\r\n{}[DONE]é"].flatMap((c) => [...new TextEncoder().encode(c)])), fc.integer({ min: 0, max: 255 }));
+    fc.assert(
+      fc.property(fc.array(byte, { maxLength: 400 }), fc.array(fc.nat(), { maxLength: 10 }), (bytes, at) => {
+        const body = Uint8Array.from(bytes);
+        const cuts = [...new Set(at.map((a) => a % (body.length + 1)))].sort((a, b) => a - b);
+        const pieces = [0, ...cuts].map((from, i) => body.slice(from, [...cuts, body.length][i]));
+        const whole = readAll([body]);
+        expect(readAll(pieces)).toEqual(whole);
+        for (const e of whole) expect(typeof e.data).toBe("string");
       }),
       { numRuns: RUNS },
     );
