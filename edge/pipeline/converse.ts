@@ -227,7 +227,7 @@ function saveTurn(store: ConversationStore, message: InboundMessage, text: strin
     message.userKey,
     message.id,
     [
-      { role: "user", content: text },
+      { role: "user", content: text, sentAt: message.sentAt },
       { role: "assistant", content: reply },
     ],
     reply,

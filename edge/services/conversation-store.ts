@@ -10,7 +10,8 @@ export const RATE_LIMIT_TIMEOUT_MS = 1000;
 export const MAX_STORED_TURNS = 50;
 
 /** A stored turn with when it was saved (epoch ms). */
-export type StoredTurn = Turn & { at: number };
+/** `at`: when the turn was saved; `sentAt`: when the user sent it (their turns only; platform time). */
+export type StoredTurn = Turn & { at: number; sentAt?: number };
 
 /** What older turns, fallen out of the prompt's window, said: written by the model in the background. */
 export interface ConversationSummary {
@@ -35,11 +36,13 @@ export interface ConversationStore {
    * Appends the turns and keeps the reply for a retried queue message to deliver instead of asking the
    * model again; both expire with the region's retention. Atomic, in one round trip.
    */
-  save(userKey: string, messageId: string, turns: Turn[], reply: string, ttlSeconds: number): Promise<void>;
+  save(userKey: string, messageId: string, turns: Array<Turn & { sentAt?: number }>, reply: string, ttlSeconds: number): Promise<void>;
   clear(userKey: string): Promise<void>;
   saveSummary(userKey: string, summary: ConversationSummary, ttlSeconds: number): Promise<void>;
   /** The stored turns, oldest first (for a page reload). */
   history(userKey: string): Promise<Turn[]>;
+  /** When the user last sent a message that was answered (the platform's time), if it is still kept. */
+  lastUserMessageAt(userKey: string): Promise<number | undefined>;
   /** Keeps a reply the channel could not deliver (no free-text window, no template), for the retention period. */
   recordUndelivered(userKey: string, messageId: string, reply: string, ttlSeconds: number): Promise<void>;
   /** Deletes every key of this user in this database and counts what was there. */
@@ -131,6 +134,12 @@ export function createConversationStore(redis: Redis, limit: RateLimitOptions): 
     async history(userKey) {
       const turns = await redis.lrange<StoredTurn>(sessionKey(userKey), -MAX_STORED_TURNS, -1);
       return turns.map(({ role, content }) => ({ role, content }));
+    },
+
+    async lastUserMessageAt(userKey) {
+      // Turns are saved in pairs, question then answer: the last two hold the latest question.
+      const turns = await redis.lrange<StoredTurn>(sessionKey(userKey), -2, -1);
+      return turns.findLast((t) => t.role === "user")?.sentAt;
     },
 
     async recordUndelivered(userKey, messageId, reply, ttlSeconds) {

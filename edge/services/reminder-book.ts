@@ -12,8 +12,16 @@ export interface Reminder {
   timeZone: string;
 }
 
+/** Whose reminder it is: where their conversation is kept. */
+export interface ReminderOwner {
+  userKey: string;
+  region: string;
+}
+
 export interface StoredReminder extends Reminder {
   address: Address;
+  /** Absent on reminders set before it was recorded. */
+  owner?: ReminderOwner;
   /** Deliveries tried and failed so far. */
   attempts?: number;
 }
@@ -25,6 +33,7 @@ export interface NewReminder {
   /** The user's IANA time zone; without it, the zone of their previous reminder. */
   timeZone?: string;
   address: Address;
+  owner: ReminderOwner;
 }
 
 /** What the pipeline calls on a user's reminders (the Durable Object's RPC methods: one call each). */

@@ -5,6 +5,9 @@ import { describeInstant, localToInstant } from "../core/local-time.js";
 import { errorKind, log } from "../log.js";
 import { edgeContext } from "../pipeline/context.js";
 import { deliver } from "../pipeline/deliver.js";
+import { regionServices } from "../pipeline/services.js";
+import type { Config } from "../config.js";
+import type { RegionId } from "../core/region-policy.js";
 import type { CreateResult, NewReminder, Reminder, ReminderBook, StoredReminder } from "./reminder-book.js";
 
 /** The most reminders one user may have pending. */
@@ -16,8 +19,8 @@ const MAX_ATTEMPTS = 5;
 /**
  * One user's reminders, in a Durable Object of the user's region (created in the EU jurisdiction for
  * EU regions): kept in its storage and fired by its alarm, set to the earliest one due. A due reminder
- * is delivered on the channel the user set it from; on WhatsApp outside the 24-hour window that is
- * the configured template, as for any reply.
+ * is delivered on the channel the user set it from; on WhatsApp outside the 24-hour window (from the
+ * user's latest message, see currentAddress) that is the configured template, as for any reply.
  */
 export class UserReminders extends DurableObject<Env> implements ReminderBook {
   private async all(): Promise<StoredReminder[]> {
@@ -31,7 +34,7 @@ export class UserReminders extends DurableObject<Env> implements ReminderBook {
     else await this.ctx.storage.deleteAlarm();
   }
 
-  async create({ text, when, timeZone: given, address }: NewReminder): Promise<CreateResult> {
+  async create({ text, when, timeZone: given, address, owner }: NewReminder): Promise<CreateResult> {
     // The zone the user gives is remembered for their next reminders.
     const timeZone = given ?? (await this.ctx.storage.get<string>("timeZone"));
     if (!timeZone) return { ok: false, error: "The user's time zone is unknown. Ask the user which city or time zone they are in, then call create_reminder again with time_zone." };
@@ -40,7 +43,7 @@ export class UserReminders extends DurableObject<Env> implements ReminderBook {
     if (dueAt <= Date.now()) return { ok: false, error: `${describeInstant(dueAt, timeZone)} has already passed. Ask the user for a later time.` };
     const pending = await this.ctx.storage.list({ prefix: "r:" });
     if (pending.size >= MAX_REMINDERS) return { ok: false, error: `The user already has ${MAX_REMINDERS} reminders; one must be cancelled first.` };
-    const reminder: StoredReminder = { id: crypto.randomUUID().slice(0, 8), text, dueAt, timeZone, address };
+    const reminder: StoredReminder = { id: crypto.randomUUID().slice(0, 8), text, dueAt, timeZone, address, owner };
     await this.ctx.storage.put({ [`r:${reminder.id}`]: reminder, timeZone });
     const alarm = await this.ctx.storage.getAlarm();
     if (alarm === null || dueAt < alarm) await this.ctx.storage.setAlarm(dueAt);
@@ -77,7 +80,7 @@ export class UserReminders extends DurableObject<Env> implements ReminderBook {
         continue;
       }
       try {
-        const result = await deliver(sender, reminder.address, `⏰ Reminder: ${reminder.text}`);
+        const result = await deliver(sender, await currentAddress(config, reminder), `⏰ Reminder: ${reminder.text}`);
         log.info("reminder.delivered", { channel: reminder.address.channel, delivery: result.outcome, lateMs: Date.now() - reminder.dueAt });
         await this.ctx.storage.delete(`r:${reminder.id}`);
       } catch (err) {
@@ -89,6 +92,24 @@ export class UserReminders extends DurableObject<Env> implements ReminderBook {
       }
     }
     await this.schedule();
+  }
+}
+
+/**
+ * The address to deliver to now. On WhatsApp, free text is allowed for 24 hours after the user's last
+ * message: the address kept with the reminder knows the message it was set in, and the user may have
+ * written since. The conversation (in the user's region) knows; if it cannot be read, the older time
+ * stands (at worst the template goes out where text was allowed, never text where it was not).
+ */
+async function currentAddress(config: Config, reminder: StoredReminder): Promise<Address> {
+  const { address, owner } = reminder;
+  if (address.channel !== "whatsapp" || address.lastUserMessageAt === undefined || !owner || !(owner.region in config.regions)) return address;
+  try {
+    const latest = await regionServices(config, owner.region as RegionId).conversations.lastUserMessageAt(owner.userKey);
+    return latest !== undefined && latest > address.lastUserMessageAt ? { ...address, lastUserMessageAt: latest } : address;
+  } catch (err) {
+    log.warn("reminder.last_message_unknown", { error: errorKind(err) });
+    return address;
   }
 }
 

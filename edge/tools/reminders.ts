@@ -37,7 +37,8 @@ export const createReminder = defineTool({
   async run({ when, time_zone, text }, ctx) {
     // A reminder answers no particular message: it neither quotes one nor keeps its platform id.
     const { messageId: _answered, quote: _quote, ...address } = ctx.address;
-    const result = await ctx.reminders!.create({ text, when, ...(time_zone ? { timeZone: time_zone } : {}), address });
+    const owner = { userKey: ctx.userKey, region: ctx.region };
+    const result = await ctx.reminders!.create({ text, when, ...(time_zone ? { timeZone: time_zone } : {}), address, owner });
     return result.ok ? { created: true, id: result.reminder.id, due: result.due } : { created: false, error: result.error };
   },
 });

@@ -111,4 +111,23 @@ describe("reminders", () => {
       await wa.close();
     }
   });
+
+  it("on WhatsApp, delivers the reminder as text when the user wrote again since setting it", async () => {
+    const wa = await startStack({ settings: { WHATSAPP_TEMPLATE_NAME: "reminder_due", WHATSAPP_TEMPLATE_LANGUAGE: "en_US" } });
+    try {
+      const user = "4915100000041";
+      wa.emulator.enqueue(call("create_reminder", { when: localIn(4000, "Europe/Berlin"), time_zone: "Europe/Berlin", text: "call the bank" }), { content: "Set." });
+      // Set in a message more than a day old: by that message alone, the window is closed…
+      await wa.sendWhatsApp(whatsappPayload(user, "remind me to call the bank", { timestamp: Math.floor(Date.now() / 1000) - 25 * 3600 }));
+      for (let i = 0; i < 50 && wa.whatsapp.templates(user).length < 1; i++) await sleep(100);
+      // …but the user writes again before it is due.
+      wa.emulator.enqueue({ content: "Glad to help." });
+      await wa.sendWhatsApp(whatsappPayload(user, "thanks!"));
+      for (let i = 0; i < 100 && !wa.whatsapp.sent(user).some((m) => m.text.includes("call the bank")); i++) await sleep(100);
+      expect(wa.whatsapp.sent(user).map((m) => m.text)).toEqual(["Glad to help.", "⏰ Reminder: call the bank"]);
+      expect(wa.whatsapp.templates(user)).toEqual([{ chatId: user, text: "reminder_due" }]); // only the reply to the old message
+    } finally {
+      await wa.close();
+    }
+  });
 });

@@ -25,6 +25,7 @@ function deps(start: Partial<TurnStart>, llm: LlmClient["complete"]) {
     clear: async () => {},
     saveSummary: async (...args) => void summaries.push(args),
     history: async () => [],
+    lastUserMessageAt: async () => undefined,
     erase: async () => ({ messages: 0, savedReplies: 0, undeliveredReplies: 0, rateLimitKeys: 0, summaries: 0 }),
     recordUndelivered: async () => {},
     claimSlowDownNotice: async () => true,
@@ -43,7 +44,7 @@ describe("converse", () => {
   it("saves the turn and returns the answer", async () => {
     const { d, saved } = deps({}, async () => ({ text: "hi there", usage: { promptTokens: 10, completionTokens: 3 }, firstTokenMs: 5 }));
     expect(await converse(message, d)).toMatchObject({ reply: "hi there", outcome: "answered", tokensIn: 10, tokensOut: 3 });
-    expect(saved).toEqual([["telegram:1:42", "telegram:1:9", [{ role: "user", content: "hello" }, { role: "assistant", content: "hi there" }], "hi there", 3600]]);
+    expect(saved).toEqual([["telegram:1:42", "telegram:1:9", [{ role: "user", content: "hello", sentAt: 0 }, { role: "assistant", content: "hi there" }], "hi there", 3600]]);
   });
 
   it("delivers a reply saved by an earlier attempt without asking the model", async () => {
