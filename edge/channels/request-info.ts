@@ -18,7 +18,8 @@ export function requestInfo(request: Request, body: ArrayBuffer = new ArrayBuffe
     },
     get country() {
       const header = request.headers.get("cf-ipcountry");
-      const raw = header ?? (typeof cf()?.country === "string" ? (cf()!.country as string) : undefined);
+      const fromCf = header === null ? cf()?.country : undefined;
+      const raw = header ?? (typeof fromCf === "string" ? fromCf : undefined);
       // XX: unknown; T1: Tor. Neither says where the user is.
       return raw && /^[A-Za-z]{2}$/.test(raw) && !/^(XX|T1)$/i.test(raw) ? raw.toUpperCase() : undefined;
     },

@@ -9,8 +9,7 @@ export const RATE_LIMIT_TIMEOUT_MS = 1000;
 /** Turns kept per conversation in Redis; the prompt takes a window of the most recent ones. */
 export const MAX_STORED_TURNS = 50;
 
-/** A stored turn with when it was saved (epoch ms). */
-/** `at`: when the turn was saved; `sentAt`: when the user sent it (their turns only; platform time). */
+/** A stored turn: `at` when it was saved, `sentAt` when the user sent it (their turns; epoch ms). */
 export type StoredTurn = Turn & { at: number; sentAt?: number };
 
 /** What older turns, fallen out of the prompt's window, said: written by the model in the background. */
