@@ -12,7 +12,7 @@
  *                                      (open it in Chrome DevTools) and prints its heaviest functions
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import { performance } from "node:perf_hooks";
@@ -131,7 +131,7 @@ async function messengerLoad(standIns: Awaited<ReturnType<typeof startStandIns>>
     const answersBefore = (await standIns.call("answers")) as Answers;
     await standIns.call("resetStats");
     const profiler = inspectorPort ? await startProfile(inspectorPort) : undefined;
-    const cpuBefore = { workerd: cpuMs("workerd"), bench: cpuMs("node") };
+    const cpuBefore = { workerd: workerdCpuMs(), bench: benchCpuMs() };
     const started = performance.now();
     const acked = await load(post, 50, total);
     for (;;) {
@@ -140,7 +140,7 @@ async function messengerLoad(standIns: Awaited<ReturnType<typeof startStandIns>>
       await new Promise((r) => setTimeout(r, 20));
     }
     const answeredMs = performance.now() - started;
-    const cpu = { workerd: cpuMs("workerd") - cpuBefore.workerd, bench: cpuMs("node") - cpuBefore.bench };
+    const cpu = { workerd: workerdCpuMs() - cpuBefore.workerd, bench: benchCpuMs() - cpuBefore.bench };
     if (profiler && profileTo) await profiler.stop(profileTo);
     const answered = (await drain()) - before;
     const answers = (await standIns.call("answers")) as Answers;
@@ -366,7 +366,6 @@ async function startProfile(port: number) {
     async stop(path: string) {
       const { profile } = (await call("Profiler.stop")) as unknown as { profile: CpuProfile };
       ws.close();
-      const { writeFileSync } = await import("node:fs");
       writeFileSync(path, JSON.stringify(profile));
       // Self time per function, heaviest first.
       const byId = new Map(profile.nodes.map((n) => [n.id, n]));
@@ -383,12 +382,18 @@ async function startProfile(port: number) {
   };
 }
 
+/** CPU time (user + system, ms) this process has used so far: the load generator and the stand-ins' thread. */
+const benchCpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+
 /**
- * CPU time (user + system, ms) used so far by every process of this name: workerd, or node (the
- * bench itself with its stand-ins' thread). The machine's other load does not count, so this figure
- * is steadier than a rate.
+ * CPU time (user + system, ms) used so far by the workerd processes this bench started (Miniflare's
+ * children: another workerd on the machine does not count). Steadier than a rate, as the machine's
+ * other load is left out; NaN where there is no /proc.
  */
-function cpuMs(comm: string): number {
+function workerdCpuMs(): number {
   if (!existsSync("/proc")) return Number.NaN;
   const tick = 1000 / Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
   let total = 0;
@@ -396,10 +401,11 @@ function cpuMs(comm: string): number {
     if (!/^\d+$/.test(pid)) continue;
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-      if (name !== comm) continue;
+      if (stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")) !== "workerd") continue;
+      // After the name: state, ppid, …, utime (14th field of the line), stime (15th).
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      total += (Number(fields[11]) + Number(fields[12])) * tick; // utime, stime
+      if (Number(fields[1]) !== process.pid) continue;
+      total += (Number(fields[11]) + Number(fields[12])) * tick;
     } catch {
       // The process ended meanwhile.
     }
