@@ -98,6 +98,34 @@ describe("Redis faults", () => {
   });
 });
 
+describe("Redis down when a reply fails for the last time", () => {
+  const PORT = 6392;
+  let redis: ChildProcess;
+  let stack: Stack;
+  const logs: string[] = [];
+  beforeAll(async () => {
+    redis = await startRedis(PORT);
+    // One try per reply: the first failure is the last, and its dead letter must be counted in Redis.
+    stack = await startStack({ redisPort: PORT, redisDb: { eu: 1, us: 2, apac: 3 }, logs, settings: { REPLY_MAX_ATTEMPTS: "1", BURST_WINDOW_MS: "1500" } });
+  });
+  afterAll(async () => {
+    await stack?.close();
+    redis?.kill("SIGKILL");
+  });
+
+  it("keeps the message when even its dead letter cannot be counted, and answers it once Redis is back (the inbox retries every minute)", async () => {
+    expect((await stack.sendUpdate(textUpdate(7601, "kept through the outage"))).status).toBe(200);
+    // Taken into the inbox, waiting out its burst window, when Redis goes away.
+    redis.kill("SIGKILL");
+    await until(async () => !(await listening(PORT)), "redis-server to stop");
+    await until(() => logs.some((l) => l.includes('"event":"inbox.alarm_failed"')), "the inbox to fail to count the dead letter", 15_000);
+    redis = await startRedis(PORT);
+    await until(() => stack.telegram.sent(7601).length >= 1, "the reply after Redis is back", 80_000);
+    await sleep(1500);
+    expect(stack.telegram.sent(7601).map((m) => m.text)).toEqual([expect.stringContaining("kept through the outage")]);
+  });
+});
+
 describe("platform API faults", () => {
   let stack: Stack;
   beforeAll(async () => {
