@@ -48,7 +48,7 @@ describe("EventStreamReader", () => {
   });
 
   it("reads CRLF and CR line ends, also when a CRLF is cut between two network chunks", () => {
-    expect(read([encode("data: a\r\n\r\ndata: b\r\rdata: c\r")], )).toEqual([
+    expect(read([encode("data: a\r\n\r\ndata: b\r\rdata: c\r")])).toEqual([
       { event: undefined, data: "a" },
       { event: undefined, data: "b" },
       { event: undefined, data: "c" },
