@@ -109,6 +109,8 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
     try {
       const waiting = [...this.state.waiting.values()].map(held);
       for (const group of groupBursts(waiting, BURST_LIMITS)) {
+        // An erasure while an earlier reply was being written dropped these: they are not answered.
+        if (group.some((h) => !this.state.waiting.has(heldKey(h.seq)))) continue;
         if (!(await this.answer(group))) return;
       }
       this.tidy();
@@ -194,7 +196,8 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
       const delaySeconds = err instanceof RetryDelivery ? Math.ceil(err.delaySeconds) : retryDelaySeconds(attempt);
       log.warn("message.retry", { ...fields, error: errorKind(err), delaySeconds });
       const retryAt = Date.now() + delaySeconds * 1000;
-      for (const h of group) this.keep({ seq: h.seq, job: h.job, attempts: attempt, group: message.id });
+      // Only what an erasure has not dropped meanwhile is kept for the next try.
+      for (const h of group) if (this.state.waiting.has(heldKey(h.seq))) this.keep({ seq: h.seq, job: h.job, attempts: attempt, group: message.id });
       this.state.retryAt = retryAt;
       this.ctx.storage.kv.put("retryAt", retryAt);
       await this.ctx.storage.setAlarm(retryAt);

@@ -15,6 +15,15 @@ beforeEach(() => {
   stack.telegram.reset();
 });
 
+/** Waits until `check` holds, polling; fails with `what` after `timeoutMs`. */
+async function until(check: () => boolean, what: string, timeoutMs = 8000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
 /** What the model was asked as the user's latest message, per request. */
 const asked = () => stack.emulator.requests.map((r) => r.body.messages?.at(-1)?.content);
 
@@ -89,6 +98,19 @@ describe("bursts of messages", () => {
     await sleep(WINDOW_MS + 700);
     expect(stack.telegram.sent(chat)).toHaveLength(0);
     expect(stack.emulator.requests).toHaveLength(0);
+  });
+
+  it("an erasure while a reply is being written stops the replies still to come", async () => {
+    const chat = 9106;
+    // A question (slow to answer) and a command after it: two replies, one after the other.
+    stack.emulator.enqueue({ content: "the answer in flight", firstTokenMs: 1000 });
+    await stack.sendUpdate(textUpdate(chat, "a slow question"));
+    await stack.sendUpdate(textUpdate(chat, "/help"));
+    await until(() => stack.emulator.requests.length === 1, "the question to reach the model");
+    expect((await stack.admin("DELETE", `/users/telegram/${chat}`)).status).toBe(200);
+    await sleep(2500);
+    // The reply already being written goes out; the command's reply, after the erasure, does not.
+    expect(stack.telegram.sent(chat).map((m) => m.text)).toEqual(["the answer in flight"]);
   });
 
   it("answers a user who keeps typing at the latest four windows after their first message", async () => {
