@@ -176,10 +176,21 @@ export function durableObjectJurisdiction(config: Config, region: string): "eu" 
   return config.durableObjectJurisdictions && config.regionFile.regions[region]?.jurisdiction === "eu" ? "eu" : undefined;
 }
 
-/** A Durable Object namespace for a user of this region: EU users' objects are created in the EU jurisdiction. */
-export function regionNamespace<T extends { jurisdiction(name: "eu"): unknown }>(config: Config, namespace: T, region: string): T {
+/** What regionObject needs of a Durable Object namespace (typed by shape: this file is also built outside Workers). */
+interface RegionalNamespace<Id, Stub> {
+  jurisdiction(name: "eu"): RegionalNamespace<Id, Stub>;
+  idFromName(name: string): Id;
+  get(id: Id): Stub;
+}
+
+/**
+ * The Durable Object named `name` (a user key, a conversation id) for a user of this region: EU users'
+ * objects are created in the EU jurisdiction.
+ */
+export function regionObject<Id, Stub>(config: Config, namespace: RegionalNamespace<Id, Stub>, region: string, name: string): Stub {
   const jurisdiction = durableObjectJurisdiction(config, region);
-  return jurisdiction ? (namespace.jurisdiction(jurisdiction) as T) : namespace;
+  const ns = jurisdiction ? namespace.jurisdiction(jurisdiction) : namespace;
+  return ns.get(ns.idFromName(name));
 }
 
 const cache = new WeakMap<object, Config>();

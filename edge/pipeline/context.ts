@@ -1,5 +1,5 @@
 import contentFilterFile from "../../infra/content-filter.json";
-import { loadConfig, regionNamespace, type Config } from "../config.js";
+import { loadConfig, regionObject, type Config } from "../config.js";
 import { compileContentFilter, type ContentFilter } from "../core/content-filter.js";
 import { createFaqStore, type FaqStore } from "../services/faq.js";
 import { createMetricsSink, type MetricsSink } from "../services/metrics.js";
@@ -37,20 +37,13 @@ export function edgeContext(env: Env): EdgeContext {
       pins: createRegionPins(countingKv(env.REGION_PINS)),
       metrics: createMetricsSink(env as Env & { METRICS?: AnalyticsEngineDataset; METRICS_URL?: string }),
       contentFilter,
-      inbox: (userKey, region) => {
-        const ns = regionNamespace(config, env.INBOX, region);
-        return ns.get(ns.idFromName(userKey)) as unknown as Inbox;
-      },
+      inbox: (userKey, region) => regionObject(config, env.INBOX, region, userKey) as unknown as Inbox,
     };
     const namespace = (env as Partial<Env>).REMINDERS;
     if (namespace) {
-      ctx.reminders = (userKey, region) => {
-        const ns = regionNamespace(config, namespace, region);
-        return ns.get(ns.idFromName(userKey)) as unknown as ReminderBook;
-      };
+      ctx.reminders = (userKey, region) => regionObject(config, namespace, region, userKey) as unknown as ReminderBook;
     }
     contexts.set(env, ctx);
   }
   return ctx;
 }
-

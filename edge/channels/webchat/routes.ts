@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { z } from "zod";
 import type { AppEnv } from "../../app.js";
-import { regionNamespace, type Config } from "../../config.js";
+import { regionObject, type Config } from "../../config.js";
 import type { RequestInfo } from "../types.js";
 import { regionForCountry } from "../../core/region-policy.js";
 import { requestInfo } from "../request-info.js";
@@ -66,9 +66,7 @@ export function webchatRoutes() {
     headers.set(REGION_HEADER, claims.r);
     // EU conversations live in Durable Objects of the EU jurisdiction (they store nothing, but the
     // messages pass through them). workerd has no jurisdictions: the local stack turns this off.
-    const namespace = regionNamespace(c.get("config"), c.env.CHAT, claims.r);
-    const stub = namespace.get(namespace.idFromName(claims.c));
-    return stub.fetch(new Request(c.req.raw, { headers }));
+    return regionObject(c.get("config"), c.env.CHAT, claims.r, claims.c).fetch(new Request(c.req.raw, { headers }));
   });
 
   return routes;
