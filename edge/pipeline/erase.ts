@@ -70,12 +70,14 @@ function onePerNamespace(config: Config): string[] {
 export async function eraseUser(edge: EdgeContext, channel: string, userId: string): Promise<EraseReport | undefined> {
   const userKey = userKeyFor(edge.config, channel, userId);
   if (!userKey) return undefined;
-  const report = await eraseUserKey(edge, channel, userKey);
+  // The inbox first: a waiting message answered meanwhile would write the conversation again.
+  let waitingMessages: number | undefined;
   if (channel === "telegram" || channel === "whatsapp") {
-    let waitingMessages = 0;
+    waitingMessages = 0;
     for (const region of onePerNamespace(edge.config)) waitingMessages += await edge.inbox(userKey, region).erase();
-    report.erased.waitingMessages = waitingMessages;
   }
+  const report = await eraseUserKey(edge, channel, userKey);
+  if (waitingMessages !== undefined) report.erased.waitingMessages = waitingMessages;
   return report;
 }
 
