@@ -59,35 +59,53 @@ describe("origin faults", () => {
   });
 });
 
-describe("Redis faults", () => {
-  const PORT = 6391;
-  let redis: ChildProcess;
-  let stack: Stack;
-  const logs: string[] = [];
+/**
+ * A stack whose Upstash shim stands on a redis-server of its own (on `port`), which the suite's tests
+ * stop and start again; both are closed after the suite.
+ */
+function stackWithOwnRedis(port: number, settings: Record<string, string> = {}) {
+  const own = {
+    stack: undefined as unknown as Stack,
+    logs: [] as string[],
+    redis: undefined as ChildProcess | undefined,
+    async stopRedis() {
+      own.redis?.kill("SIGKILL");
+      await until(async () => !(await listening(port)), "redis-server to stop");
+    },
+    async startRedis() {
+      own.redis = await startRedis(port);
+    },
+  };
   beforeAll(async () => {
-    redis = await startRedis(PORT);
-    stack = await startStack({ redisPort: PORT, redisDb: { eu: 1, us: 2, apac: 3 }, logs });
+    await own.startRedis();
+    own.stack = await startStack({ redisPort: port, redisDb: { eu: 1, us: 2, apac: 3 }, logs: own.logs, settings });
   });
   afterAll(async () => {
-    await stack?.close();
-    redis?.kill("SIGKILL");
+    await own.stack?.close();
+    own.redis?.kill("SIGKILL");
   });
+  return own;
+}
+
+describe("Redis faults", () => {
+  const own = stackWithOwnRedis(6391);
 
   it("answers messages acked before redis-server stopped once it is back, each exactly once", async () => {
+    const { stack } = own;
     const users = Array.from({ length: 8 }, (_, i) => 7100 + i);
     // Slow answers, so the messages are still in the queue when Redis goes away.
     for (const _ of users) stack.emulator.enqueue({ content: "answered after the outage", firstTokenMs: 300 });
     for (const u of users) expect((await stack.sendUpdate(textUpdate(u, "are you there?"))).status).toBe(200);
-    redis.kill("SIGKILL");
-    await until(async () => !(await listening(PORT)), "redis-server to stop");
+    await own.stopRedis();
     await sleep(1500);
-    redis = await startRedis(PORT);
+    await own.startRedis();
     await until(() => users.every((u) => stack.telegram.sent(u).length >= 1), "every acked message to be answered", 40_000);
     await sleep(1500);
     for (const u of users) expect(stack.telegram.sent(u), `user ${u}`).toHaveLength(1);
   });
 
   it("lets a message through with a logged warning when the rate limiter cannot get an answer in time", async () => {
+    const { stack, logs } = own;
     logs.length = 0;
     // Only the pipeline that carries the limiter's script is slow: the webhook's dedup is not.
     stack.shim.stall(5000, "evalsha");
@@ -99,27 +117,16 @@ describe("Redis faults", () => {
 });
 
 describe("Redis down when a reply fails for the last time", () => {
-  const PORT = 6392;
-  let redis: ChildProcess;
-  let stack: Stack;
-  const logs: string[] = [];
-  beforeAll(async () => {
-    redis = await startRedis(PORT);
-    // One try per reply: the first failure is the last, and its dead letter must be counted in Redis.
-    stack = await startStack({ redisPort: PORT, redisDb: { eu: 1, us: 2, apac: 3 }, logs, settings: { REPLY_MAX_ATTEMPTS: "1", BURST_WINDOW_MS: "1500" } });
-  });
-  afterAll(async () => {
-    await stack?.close();
-    redis?.kill("SIGKILL");
-  });
+  // One try per reply: the first failure is the last, and its dead letter must be counted in Redis.
+  const own = stackWithOwnRedis(6392, { REPLY_MAX_ATTEMPTS: "1", BURST_WINDOW_MS: "1500" });
 
   it("keeps the message when even its dead letter cannot be counted, and answers it once Redis is back (the inbox retries every minute)", async () => {
+    const { stack, logs } = own;
     expect((await stack.sendUpdate(textUpdate(7601, "kept through the outage"))).status).toBe(200);
     // Taken into the inbox, waiting out its burst window, when Redis goes away.
-    redis.kill("SIGKILL");
-    await until(async () => !(await listening(PORT)), "redis-server to stop");
+    await own.stopRedis();
     await until(() => logs.some((l) => l.includes('"event":"inbox.alarm_failed"')), "the inbox to fail to count the dead letter", 15_000);
-    redis = await startRedis(PORT);
+    await own.startRedis();
     await until(() => stack.telegram.sent(7601).length >= 1, "the reply after Redis is back", 80_000);
     await sleep(1500);
     expect(stack.telegram.sent(7601).map((m) => m.text)).toEqual([expect.stringContaining("kept through the outage")]);
