@@ -9,27 +9,31 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { parse } from "smol-toml";
 import regions from "../infra/regions.json" with { type: "json" };
+import { wranglerConfig } from "../infra/local/worker-bindings.js";
 
 export const BUNDLE_GZIP_LIMIT_BYTES = 1024 * 1024;
 export const PLACEHOLDER_PREFIX = "TERRAFORM_OUTPUT:";
 
-interface Section {
+/** The parts of an environment, as wrangler resolves it, that a deploy depends on. */
+export interface Section {
   kv_namespaces?: Array<{ binding: string; id?: string }>;
   queues?: { producers?: Array<{ binding: string; queue: string }>; consumers?: Array<{ queue: string; dead_letter_queue?: string }> };
   durable_objects?: { bindings?: Array<{ name: string; class_name: string }> };
-  analytics_engine_datasets?: Array<{ binding: string; dataset: string }>;
-  secrets?: { required?: string[] };
-  env?: Record<string, Section>;
+  analytics_engine_datasets?: Array<{ binding: string; dataset?: string }>;
+  secrets?: { required?: string[] } | undefined;
 }
 
+/** The Durable Object bindings the code uses, with their classes (edge/index.ts exports them). */
+export const DURABLE_OBJECTS: ReadonlyArray<readonly [string, string]> = [
+  ["CHAT", "ChatConversation"],
+  ["REMINDERS", "UserReminders"],
+  ["INBOX", "ChatInbox"],
+];
+
 /** Every problem that would break a deploy of `env` (undefined: the local, top-level configuration). */
-export function checkConfig(toml: string, env?: string): string[] {
-  const root = parse(toml) as unknown as Section;
-  const section = env ? root.env?.[env] : root;
-  if (!section) return [`no [env.${env}] in wrangler.toml`];
-  const where = env ? `[env.${env}]` : "the top level";
+export function checkConfig(section: Section, env?: string): string[] {
+  const where = env ? `env "${env}"` : "the top level";
   const problems: string[] = [];
   for (const binding of ["FAQ", "REGION_PINS"]) {
     const kv = section.kv_namespaces?.find((k) => k.binding === binding);
@@ -41,19 +45,18 @@ export function checkConfig(toml: string, env?: string): string[] {
   else {
     const consumer = section.queues?.consumers?.find((c) => c.queue === producer.queue);
     if (!consumer) problems.push(`${where}: nothing consumes ${producer.queue}`);
-    else if (consumer.dead_letter_queue !== `${producer.queue}-dlq`) problems.push(`${where}: ${producer.queue} needs dead_letter_queue = "${producer.queue}-dlq"`);
+    else if (consumer.dead_letter_queue !== `${producer.queue}-dlq`) problems.push(`${where}: ${producer.queue} needs dead_letter_queue "${producer.queue}-dlq"`);
     else if (!section.queues?.consumers?.some((c) => c.queue === consumer.dead_letter_queue)) problems.push(`${where}: nothing consumes ${consumer.dead_letter_queue} (dead letters would not be counted)`);
   }
-  for (const [name, className] of [
-    ["CHAT", "ChatConversation"],
-    ["REMINDERS", "UserReminders"],
-    ["INBOX", "ChatInbox"],
-  ]) {
+  for (const [name, className] of DURABLE_OBJECTS) {
     if (!section.durable_objects?.bindings?.some((d) => d.name === name && d.class_name === className)) {
       problems.push(`${where}: no Durable Object ${name} bound to ${className}`);
     }
   }
-  if (env && !section.analytics_engine_datasets?.some((a) => a.binding === "METRICS")) problems.push(`${where}: no Analytics Engine dataset bound as METRICS`);
+  if (!env) return problems;
+  // Deployed environments only: the local stack writes metrics to its own endpoint and passes every
+  // setting through its env file.
+  if (!section.analytics_engine_datasets?.some((a) => a.binding === "METRICS")) problems.push(`${where}: no Analytics Engine dataset bound as METRICS`);
   const required = new Set(section.secrets?.required ?? []);
   const needed = [
     ...Object.keys(regions.regions).flatMap((r) => {
@@ -62,7 +65,7 @@ export function checkConfig(toml: string, env?: string): string[] {
     }),
     "ADMIN_TOKEN",
   ];
-  for (const name of needed) if (!required.has(name)) problems.push(`${where}: secret ${name} is not in [secrets] required`);
+  for (const name of needed) if (!required.has(name)) problems.push(`${where}: secret ${name} is not in secrets.required`);
   return problems;
 }
 
@@ -77,7 +80,7 @@ export function bundleSize(env?: string): { raw: number; gzip: number } {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const i = process.argv.indexOf("--env");
   const env = i >= 0 ? process.argv[i + 1] : undefined;
-  const problems = checkConfig(readFileSync("wrangler.toml", "utf8"), env);
+  const problems = checkConfig(wranglerConfig(env), env);
   const { raw, gzip } = bundleSize(env);
   const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
   console.log(`bundle: ${kib(raw)} raw, ${kib(gzip)} gzipped (limit ${kib(BUNDLE_GZIP_LIMIT_BYTES)} gzipped)`);

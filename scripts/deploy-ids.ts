@@ -1,5 +1,5 @@
 /**
- * Fills the KV namespace ids Terraform created into wrangler.toml's environments:
+ * Fills the KV namespace ids Terraform created into wrangler.jsonc's environments:
  *
  *   terraform -chdir=terraform output -json > tf-output.json
  *   npm run deploy:ids -- tf-output.json
@@ -8,13 +8,14 @@
  * each `TERRAFORM_OUTPUT:<env>.<name>` placeholder, leaving the rest of the file (and its comments) as is.
  */
 import { readFileSync, writeFileSync } from "node:fs";
+import { WRANGLER_CONFIG } from "../infra/local/worker-bindings.js";
 import { PLACEHOLDER_PREFIX } from "./deploy-check.js";
 
-export function fillIds(toml: string, output: { edge?: { value?: Record<string, Record<string, string>> } }): { toml: string; filled: number; missing: string[] } {
+export function fillIds(config: string, output: { edge?: { value?: Record<string, Record<string, string>> } }): { config: string; filled: number; missing: string[] } {
   const values = output.edge?.value ?? {};
   let filled = 0;
   const missing: string[] = [];
-  const text = toml.replace(new RegExp(`"${PLACEHOLDER_PREFIX}([\\w-]+)\\.([\\w-]+)"`, "g"), (whole, env: string, name: string) => {
+  const text = config.replace(new RegExp(`"${PLACEHOLDER_PREFIX}([\\w-]+)\\.([\\w-]+)"`, "g"), (whole, env: string, name: string) => {
     const value = values[env]?.[name];
     if (!value) {
       missing.push(`${env}.${name}`);
@@ -23,14 +24,14 @@ export function fillIds(toml: string, output: { edge?: { value?: Record<string, 
     filled += 1;
     return JSON.stringify(value);
   });
-  return { toml: text, filled, missing };
+  return { config: text, filled, missing };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const file = process.argv[2];
   const output = JSON.parse(readFileSync(file ?? 0, "utf8")) as Parameters<typeof fillIds>[1];
-  const result = fillIds(readFileSync("wrangler.toml", "utf8"), output);
-  writeFileSync("wrangler.toml", result.toml);
+  const result = fillIds(readFileSync(WRANGLER_CONFIG, "utf8"), output);
+  writeFileSync(WRANGLER_CONFIG, result.config);
   console.log(`filled ${result.filled} id(s)${result.missing.length ? `; not in the output: ${result.missing.join(", ")}` : ""}`);
   if (result.missing.length) process.exit(1);
 }

@@ -1,5 +1,5 @@
 output "edge" {
-  description = "What wrangler.toml's environment needs (npm run deploy:ids reads it): KV namespace ids per environment."
+  description = "What wrangler.jsonc's environment needs (npm run deploy:ids reads it): KV namespace ids per environment."
   value = {
     (var.environment) = {
       kv_faq_id         = module.edge.kv_faq_id

@@ -1,5 +1,5 @@
 variable "environment" {
-  description = "Deployment environment: staging or production. Names every resource and selects the wrangler.toml environment."
+  description = "Deployment environment: staging or production. Names every resource and selects the wrangler.jsonc environment."
   type        = string
   validation {
     condition     = contains(["staging", "production"], var.environment)
@@ -92,7 +92,7 @@ variable "edge_bundle_path" {
 }
 
 variable "compatibility_date" {
-  description = "Workers compatibility date; keep equal to wrangler.toml's."
+  description = "Workers compatibility date; keep equal to wrangler.jsonc's."
   type        = string
   default     = "2026-04-01"
 }

@@ -7,7 +7,7 @@ import type { QueueJob } from "./ingest.js";
 import { pinRegions } from "./region.js";
 import { takeKvUsage } from "../services/kv-usage.js";
 
-/** Dead-letter queues are named after their queue plus this suffix (wrangler.toml, every environment). */
+/** Dead-letter queues are named after their queue plus this suffix (wrangler.jsonc, every environment). */
 const DEAD_LETTER_SUFFIX = "-dlq";
 
 /**

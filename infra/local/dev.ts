@@ -8,7 +8,7 @@
  * TELEGRAM_API_BASE given the real Bot API (or whatever it names) is used. Ctrl-C stops every child.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import regionFile from "../regions.json" with { type: "json" };
 import { startEmulator } from "../../gpu-origin/emulator/server.js";
@@ -17,7 +17,6 @@ import { startTelegramStandIn, type TelegramStandIn } from "./telegram-stand-in.
 import { startUpstashShim, type UpstashShim } from "./upstash-shim.js";
 import { startWhatsAppStandIn, type WhatsAppStandIn } from "./whatsapp-stand-in.js";
 import { startMetricsEndpoint } from "./metrics-endpoint.js";
-import { localConfig } from "./worker-bindings.js";
 import { startOrdersStandIn } from "./orders-stand-in.js";
 
 const env = process.env;
@@ -152,15 +151,9 @@ async function main(): Promise<void> {
   const envFile = ".wrangler/local-stack.env";
   writeFileSync(envFile, Object.entries(settings).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join("\n") + "\n", { mode: 0o600 });
 
-  // wrangler.toml's [secrets] required lists what every deployment needs, and wrangler then passes
-  // only those from the env file: the local stack also sets the channels' secrets, so it runs a copy
-  // of the config without that list (next to wrangler.toml, so its paths still resolve).
-  const config = ".wrangler.local.toml";
-  writeFileSync(config, localConfig(readFileSync("wrangler.toml", "utf8")));
-
   const wrangler = spawn(
     "npx",
-    ["wrangler", "dev", "--config", config, "--port", String(PORT), "--ip", "127.0.0.1", "--env-file", envFile, "--show-interactive-dev-session=false"],
+    ["wrangler", "dev", "--port", String(PORT), "--ip", "127.0.0.1", "--env-file", envFile, "--show-interactive-dev-session=false"],
     { stdio: ["ignore", "inherit", "inherit"], detached: true, env: { ...env, WRANGLER_SEND_METRICS: "false" } },
   );
   children.push(wrangler);

@@ -1,4 +1,4 @@
-import { Miniflare, type MiniflareOptions } from "miniflare";
+import { convertV4MiniflareOptions, Miniflare, type V4MiniflareOptions } from "miniflare";
 import { startEmulator, type Emulator, type EmulatorOptions } from "../../gpu-origin/emulator/server.js";
 import { RespConnection } from "./resp.js";
 import { startTelegramStandIn, type TelegramStandIn } from "./telegram-stand-in.js";
@@ -61,7 +61,7 @@ export interface Stack {
 export interface StackOptions {
   settings?: Record<string, string>;
   emulator?: EmulatorOptions;
-  /** Overrides of wrangler.toml's consumer settings, per queue. */
+  /** Overrides of wrangler.jsonc's consumer settings, per queue. */
   consumers?: Record<string, QueueConsumerOptions>;
   /** Port for workerd to listen on (0: any), for HTTP clients outside Miniflare's dispatchFetch. */
   port?: number;
@@ -82,7 +82,7 @@ export interface StackOptions {
 }
 
 /**
- * The whole edge, real parts only: the built Worker in workerd (Miniflare API) with wrangler.toml's
+ * The whole edge, real parts only: the built Worker in workerd (Miniflare API) with wrangler.jsonc's
  * bindings, the Upstash REST shim over the real redis-server (one logical database per region), the
  * gpt-oss emulator as every region's origin, and the Telegram Bot API stand-in.
  */
@@ -198,7 +198,7 @@ export interface EdgeOptions {
   /** Where the Worker's outbound calls go: the stand-ins' URLs. */
   endpoints: { telegram: string; whatsapp?: string; origin: string | Record<string, string[]>; redis: Record<string, string> };
   settings?: Record<string, string>;
-  /** Overrides of wrangler.toml's consumer settings per queue; null runs no consumer (acks only). */
+  /** Overrides of wrangler.jsonc's consumer settings per queue; null runs no consumer (acks only). */
   consumers?: Record<string, QueueConsumerOptions> | null;
   port?: number;
   /** Discard the Worker's logs (as the platform's log pipeline would take them off the machine). */
@@ -212,7 +212,7 @@ export interface EdgeOptions {
   analyticsEngine?: boolean;
 }
 
-/** The built Worker (dist/index.js) in workerd, with wrangler.toml's bindings and the given endpoints. */
+/** The built Worker (dist/index.js) in workerd, with wrangler.jsonc's bindings and the given endpoints. */
 export async function startEdge(options: EdgeOptions): Promise<{ mf: Miniflare; url: URL; restart(): Promise<void> }> {
   const bindings = workerBindings();
   const settings: Record<string, string> = {
@@ -272,17 +272,12 @@ export async function startEdge(options: EdgeOptions): Promise<{ mf: Miniflare; 
     ...(options.analyticsEngine ? { analyticsEngineDatasets: { METRICS: { dataset: "gateway_messages" } } } : {}),
     kvNamespaces: bindings.kvNamespaces,
     ...(options.port !== undefined ? { port: options.port, host: "127.0.0.1" } : {}),
-    ...(options.quiet ? { handleRuntimeStdio: (out: NodeJS.ReadableStream, err: NodeJS.ReadableStream) => void (out.resume(), err.resume()) } : {}),
-    ...(options.logs
-      ? {
-          handleRuntimeStdio: (out: NodeJS.ReadableStream, err: NodeJS.ReadableStream) => {
-            for (const stream of [out, err]) stream.on("data", (chunk: Buffer) => options.logs!.push(...String(chunk).split("\n").filter(Boolean)));
-          },
-        }
-      : {}),
-  } satisfies MiniflareOptions;
-  const mf = new Miniflare(mfOptions);
-  return { mf, url: await mf.ready, restart: async () => void (await mf.setOptions(mfOptions)) };
+    // The Worker's console lines: discarded, kept, or (by default) printed as they come.
+    ...(options.quiet ? { handleStructuredLogs: () => {} } : {}),
+    ...(options.logs ? { handleStructuredLogs: (log: { message: string }) => void options.logs!.push(...log.message.split("\n").filter(Boolean)) } : {}),
+  } satisfies V4MiniflareOptions;
+  const mf = new Miniflare(convertV4MiniflareOptions(mfOptions));
+  return { mf, url: await mf.ready, restart: async () => void (await mf.setOptions(convertV4MiniflareOptions(mfOptions))) };
 }
 
 let nextUpdateId = 100_000 + Math.floor(Math.random() * 1000);

@@ -1,21 +1,31 @@
-import { readFileSync } from "node:fs";
-import { parse } from "smol-toml";
+import { unstable_readConfig } from "wrangler";
 
-/**
- * The Worker's bindings as wrangler.toml declares them, in the shape the Miniflare API takes, so the
- * tests and the benchmark run the built Worker with exactly the configuration that is deployed.
- */
-interface WranglerToml {
-  compatibility_date: string;
-  compatibility_flags?: string[];
-  vars?: Record<string, string>;
-  durable_objects?: { bindings?: Array<{ name: string; class_name: string }> };
-  migrations?: Array<{ tag: string; new_sqlite_classes?: string[]; new_classes?: string[] }>;
-  kv_namespaces?: Array<{ binding: string; id: string }>;
-  queues?: {
-    producers?: Array<{ queue: string; binding: string }>;
+/** The config file every tool reads: wrangler itself, the tests, the bench and deploy:check. */
+export const WRANGLER_CONFIG = "wrangler.jsonc";
+
+/** The parts of a resolved wrangler config the tools here read. */
+export interface ResolvedConfig {
+  name: string | undefined;
+  main: string | undefined;
+  compatibility_date: string | undefined;
+  compatibility_flags: string[];
+  keep_names: boolean | undefined;
+  workers_dev: boolean | undefined;
+  vars: Record<string, unknown>;
+  kv_namespaces: Array<{ binding: string; id?: string }>;
+  queues: {
+    producers?: Array<{ binding: string; queue: string }>;
     consumers?: Array<{ queue: string; max_batch_size?: number; max_batch_timeout?: number; max_retries?: number; dead_letter_queue?: string; retry_delay?: number }>;
   };
+  durable_objects: { bindings: Array<{ name: string; class_name: string }> };
+  migrations: Array<{ tag: string; new_sqlite_classes?: string[]; renamed_classes?: Array<{ from: string; to: string }> }>;
+  analytics_engine_datasets: Array<{ binding: string; dataset?: string }>;
+  secrets: { required?: string[] } | undefined;
+}
+
+/** wrangler.jsonc as wrangler resolves it for `env` (undefined: the top level, i.e. the local stack). */
+export function wranglerConfig(env?: string, path = WRANGLER_CONFIG): ResolvedConfig {
+  return unstable_readConfig({ config: path, ...(env ? { env } : {}) }, { hideWarnings: true }) as ResolvedConfig;
 }
 
 export interface QueueConsumerOptions {
@@ -26,11 +36,16 @@ export interface QueueConsumerOptions {
   retryDelay?: number;
 }
 
-export function workerBindings(path = "wrangler.toml") {
-  const toml = parse(readFileSync(path, "utf8")) as unknown as WranglerToml;
-  const queueProducers = Object.fromEntries((toml.queues?.producers ?? []).map((p) => [p.binding, { queueName: p.queue }]));
+/**
+ * The Worker's bindings as wrangler.jsonc declares them (read by wrangler's own config reader), in the
+ * shape the Miniflare API takes, so the tests and the benchmark run the built Worker with exactly the
+ * configuration that is deployed.
+ */
+export function workerBindings() {
+  const config = wranglerConfig();
+  const queueProducers = Object.fromEntries((config.queues.producers ?? []).map((p) => [p.binding, { queueName: p.queue }]));
   const queueConsumers: Record<string, QueueConsumerOptions> = Object.fromEntries(
-    (toml.queues?.consumers ?? []).map((c) => [
+    (config.queues.consumers ?? []).map((c) => [
       c.queue,
       {
         ...(c.max_batch_size !== undefined ? { maxBatchSize: c.max_batch_size } : {}),
@@ -42,23 +57,22 @@ export function workerBindings(path = "wrangler.toml") {
     ]),
   );
   // Classes created with SQLite storage (as deployed) get it locally too: the synchronous storage API
-  // exists only there.
-  const sqlite = new Set((toml.migrations ?? []).flatMap((m) => m.new_sqlite_classes ?? []));
+  // exists only there. A renamed class keeps the storage backend it was created with.
+  const sqlite = new Set<string>();
+  for (const m of config.migrations) {
+    for (const name of m.new_sqlite_classes ?? []) sqlite.add(name);
+    for (const { from, to } of m.renamed_classes ?? []) if (sqlite.delete(from)) sqlite.add(to);
+  }
   const durableObjects = Object.fromEntries(
-    (toml.durable_objects?.bindings ?? []).map((b) => [b.name, { className: b.class_name, useSQLite: sqlite.has(b.class_name) }]),
+    config.durable_objects.bindings.map((b) => [b.name, { className: b.class_name, useSQLite: sqlite.has(b.class_name) }]),
   );
   return {
-    kvNamespaces: (toml.kv_namespaces ?? []).map((k) => k.binding),
+    kvNamespaces: config.kv_namespaces.map((k) => k.binding),
     durableObjects,
-    compatibilityDate: toml.compatibility_date,
-    compatibilityFlags: toml.compatibility_flags ?? [],
-    vars: toml.vars ?? {},
+    compatibilityDate: config.compatibility_date ?? "",
+    compatibilityFlags: config.compatibility_flags,
+    vars: Object.fromEntries(Object.entries(config.vars).map(([k, v]) => [k, String(v)])),
     queueProducers,
     queueConsumers,
   };
-}
-
-/** wrangler.toml without its `[secrets] required` lists. */
-export function localConfig(toml: string): string {
-  return toml.replace(/^\[(?:env\.[\w-]+\.)?secrets\]\nrequired = \[[^\]]*\]\n/gm, "");
 }

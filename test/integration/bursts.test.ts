@@ -150,8 +150,9 @@ describe("bursts of messages", () => {
       },
     };
     // What the queue consumer does for each delivery: hand the job to the user's inbox.
-    const namespace = await stack.mf.getDurableObjectNamespace("INBOX");
-    const inbox = namespace.get(namespace.idFromName(userKey)) as unknown as { accept(job: unknown): Promise<void> };
+    // (Typed here by what is used: Miniflare's own types of the binding need @cloudflare/workers-types.)
+    const namespace = (await stack.mf.getDurableObjectNamespace("INBOX")) as unknown as InboxNamespace;
+    const inbox = namespace.get(namespace.idFromName(userKey));
     await inbox.accept(job);
     await inbox.accept(job);
     await stack.telegram.waitForMessages(1, { chatId: chat, timeoutMs: 8000 });
@@ -160,3 +161,8 @@ describe("bursts of messages", () => {
     expect(asked()).toEqual(["only once, please"]);
   });
 });
+
+interface InboxNamespace {
+  idFromName(name: string): unknown;
+  get(id: unknown): { accept(job: unknown): Promise<void> };
+}

@@ -1,10 +1,12 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkConfig } from "../../scripts/deploy-check.js";
 import { fillIds } from "../../scripts/deploy-ids.js";
-import { localConfig } from "../../infra/local/worker-bindings.js";
+import { WRANGLER_CONFIG, wranglerConfig } from "../../infra/local/worker-bindings.js";
 
-const toml = readFileSync("wrangler.toml", "utf8");
+const text = readFileSync(WRANGLER_CONFIG, "utf8");
 const tfOutput = {
   edge: {
     value: {
@@ -14,48 +16,57 @@ const tfOutput = {
   },
 };
 
+/** wrangler's own reading of a config text, for `env`. */
+function resolve(config: string, env?: string) {
+  const dir = mkdtempSync(join(tmpdir(), "wrangler-config-"));
+  writeFileSync(join(dir, "wrangler.jsonc"), config);
+  return wranglerConfig(env, join(dir, "wrangler.jsonc"));
+}
+
 describe("deploy configuration", () => {
-  it("declares every binding and required secret for the local stack", () => {
-    expect(checkConfig(toml)).toEqual([]);
+  it("declares every binding for the local stack", () => {
+    expect(checkConfig(wranglerConfig())).toEqual([]);
   });
 
   it("is ready for staging and production once Terraform's KV ids are filled in, and says what is missing before", () => {
     for (const env of ["staging", "production"]) {
-      expect(checkConfig(toml, env)).toEqual([
-        `[env.${env}]: KV FAQ has no id yet (run npm run deploy:ids with terraform output)`,
-        `[env.${env}]: KV REGION_PINS has no id yet (run npm run deploy:ids with terraform output)`,
+      expect(checkConfig(wranglerConfig(env), env)).toEqual([
+        `env "${env}": KV FAQ has no id yet (run npm run deploy:ids with terraform output)`,
+        `env "${env}": KV REGION_PINS has no id yet (run npm run deploy:ids with terraform output)`,
       ]);
     }
-    const { toml: filled, filled: count, missing } = fillIds(toml, tfOutput);
+    const { config: filled, filled: count, missing } = fillIds(text, tfOutput);
     expect([count, missing]).toEqual([4, []]);
-    expect(checkConfig(filled, "staging")).toEqual([]);
-    expect(checkConfig(filled, "production")).toEqual([]);
-    expect(filled).toContain(`id = "${"c3".repeat(16)}"`);
+    expect(checkConfig(resolve(filled, "staging"), "staging")).toEqual([]);
+    expect(checkConfig(resolve(filled, "production"), "production")).toEqual([]);
+    expect(resolve(filled, "production").kv_namespaces.find((k) => k.binding === "FAQ")?.id).toBe("c3".repeat(16));
   });
 
   it("flags a missing binding, a queue without its dead-letter consumer, and a missing region secret", () => {
-    const broken = fillIds(toml, tfOutput)
-      .toml.replace(/\[\[env\.production\.durable_objects\.bindings\]\]\nname = "CHAT"\nclass_name = "ChatConversation"\n/, "")
-      .replace(/\[\[env\.production\.durable_objects\.bindings\]\]\nname = "REMINDERS"\nclass_name = "UserReminders"\n/, "")
-      .replace(/\[\[env\.production\.queues\.consumers\]\]\nqueue = "gateway-messages-production-dlq"[^[]*/, "")
-      .replace(/("ADMIN_TOKEN",\n\]\n\n\[env\.staging\])/, "$1")
-      .replace(/\[env\.production\.secrets\]\nrequired = \[\n(.*\n)*?\]/, '[env.production.secrets]\nrequired = ["ADMIN_TOKEN"]');
+    const production = resolve(fillIds(text, tfOutput).config, "production");
+    const broken = {
+      ...production,
+      durable_objects: { bindings: production.durable_objects.bindings.filter((b) => b.name === "INBOX") },
+      queues: { ...production.queues, consumers: production.queues.consumers?.filter((c) => !c.queue.endsWith("-dlq")) },
+      secrets: { required: ["ADMIN_TOKEN"] },
+    };
     const problems = checkConfig(broken, "production").join("\n");
     expect(problems).toContain("no Durable Object CHAT bound to ChatConversation");
     expect(problems).toContain("no Durable Object REMINDERS bound to UserReminders");
     expect(problems).toContain("nothing consumes gateway-messages-production-dlq");
-    expect(problems).toContain("secret ORIGIN_URL_EU is not in [secrets] required");
+    expect(problems).toContain("secret ORIGIN_URL_EU is not in secrets.required");
   });
 
-  it("runs the local stack on the same config minus the required-secrets lists, which would hide its channel secrets", () => {
-    const local = localConfig(toml);
-    expect(toml).toMatch(/^\[secrets\]$/m);
-    expect(local).not.toMatch(/secrets\]/);
-    expect(local).not.toContain("ORIGIN_API_KEY_EU");
-    // Every other section is kept, in order.
-    const sections = (text: string) => text.split("\n").filter((line) => line.startsWith("["));
-    expect(sections(local)).toEqual(sections(toml).filter((h) => !h.endsWith("secrets]")));
-    expect(local).toContain('class_name = "UserReminders"');
-    expect(local).toContain("[[env.production.queues.consumers]]");
+  it("lets the environments inherit what wrangler lets them, and nothing a deploy would then lack", () => {
+    const top = wranglerConfig();
+    for (const env of ["staging", "production"]) {
+      const resolved = wranglerConfig(env);
+      expect(resolved.name).toBe(`${top.name}-${env}`);
+      expect([resolved.main, resolved.compatibility_date, resolved.keep_names]).toEqual([top.main, top.compatibility_date, false]);
+      expect(resolved.migrations).toEqual(top.migrations);
+      expect(resolved.workers_dev).toBe(false);
+    }
+    // The local stack lists no required secrets: wrangler dev would then drop every other setting of its env file.
+    expect(top.secrets).toBeUndefined();
   });
 });

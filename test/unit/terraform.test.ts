@@ -4,7 +4,8 @@ import { parse } from "@cdktf/hcl2json";
 import { beforeAll, describe, expect, it } from "vitest";
 import { isEuLocation } from "../../edge/core/eu-countries.js";
 import regions from "../../infra/regions.json" with { type: "json" };
-import { checkConfig } from "../../scripts/deploy-check.js";
+import { wranglerConfig } from "../../infra/local/worker-bindings.js";
+import { checkConfig, DURABLE_OBJECTS } from "../../scripts/deploy-check.js";
 
 type Block = Record<string, unknown>;
 type Hcl = { module?: Record<string, Block[]>; resource?: Record<string, Record<string, Block[]>>; locals?: Block[]; variable?: Record<string, Block[]> };
@@ -60,7 +61,7 @@ describe("terraform", () => {
       expect(secrets).toContain(`"${name}\${upper(id)}"`);
     }
     // The names the expression makes for the regions of the file are exactly the required secrets.
-    expect(checkConfig(readFileSync("wrangler.toml", "utf8"))).toEqual([]);
+    expect(checkConfig(wranglerConfig("production"), "production").filter((p) => p.includes("secret"))).toEqual([]);
     expect(Object.keys(regions.regions).sort()).toEqual(["apac", "eu", "us"]);
   });
 
@@ -99,17 +100,16 @@ describe("terraform", () => {
     const edge = parsed.edge!;
     const bindings = String(edge.resource!.cloudflare_workers_script!.edge![0]!.bindings);
     for (const name of ["FAQ", "REGION_PINS", "MESSAGES", "METRICS"]) expect(bindings).toMatch(new RegExp(`name\\s*=\\s*"${name}"`));
-    // Every Durable Object of wrangler.toml, with the same migration history (one step per tag).
-    const toml = readFileSync("wrangler.toml", "utf8");
-    const durableObjects = [...toml.matchAll(/^\[\[durable_objects\.bindings\]\]\nname = "(\w+)"\nclass_name = "(\w+)"/gm)].map((m) => [m[1], m[2]]);
-    expect(durableObjects.map(([name]) => name)).toEqual(["CHAT", "REMINDERS", "INBOX"]);
+    // Every Durable Object of wrangler.jsonc, with the same migration history (one step per tag).
+    const wrangler = wranglerConfig("production");
+    const durableObjects = wrangler.durable_objects.bindings.map((b) => [b.name, b.class_name]);
+    expect(durableObjects).toEqual(DURABLE_OBJECTS);
     for (const [name, className] of durableObjects) {
       expect(bindings).toMatch(new RegExp(`name\\s*=\\s*"${name}",\\s*class_name\\s*=\\s*"${className}"`));
     }
-    const wranglerSteps = [...toml.matchAll(/^\[\[migrations\]\]\ntag = "(v\d+)"\nnew_sqlite_classes = (\[.*\])/gm)];
-    const migrations = edge.resource!.cloudflare_workers_script!.edge![0]!.migrations as { new_tag: string; steps: Array<{ new_sqlite_classes: string[] }> };
-    expect(migrations.new_tag).toBe(wranglerSteps.at(-1)![1]);
-    expect(migrations.steps.map((s) => s.new_sqlite_classes)).toEqual(wranglerSteps.map((m) => JSON.parse(m[2]!)));
+    const migrations = edge.resource!.cloudflare_workers_script!.edge![0]!.migrations as { new_tag: string; steps: Array<Record<string, unknown>> };
+    expect(migrations.new_tag).toBe(wrangler.migrations.at(-1)!.tag);
+    expect(migrations.steps).toEqual(wrangler.migrations.map(({ tag: _tag, ...step }) => step));
     expect(edge.resource!.cloudflare_queue_consumer!.messages![0]!.dead_letter_queue).toBe("${cloudflare_queue.dead_letters.queue_name}");
     expect(edge.resource!.cloudflare_queue_consumer!.dead_letters).toBeDefined();
     expect(edge.resource!.cloudflare_workers_custom_domain!.edge).toBeDefined();

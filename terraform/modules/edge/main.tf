@@ -1,4 +1,4 @@
-# The edge: the Worker with every binding the code uses (kept equal to wrangler.toml's environment,
+# The edge: the Worker with every binding the code uses (kept equal to wrangler.jsonc's environment,
 # which `npm run deploy:check` verifies), its KV namespaces, its queue and dead-letter queue, the
 # Durable Object class of the web chat, the public hostname, and the settings of every region.
 # Later code releases go out with `wrangler deploy --env <environment>`, which keeps these secrets.
@@ -58,7 +58,7 @@ resource "cloudflare_workers_script" "edge" {
     [for name in nonsensitive(keys(local.secrets)) : { type = "secret_text", name = name, text = local.secrets[name] }],
   )
 
-  # The same history as wrangler.toml's [[migrations]]: v1 web chat conversations, v2 reminders,
+  # The same history as wrangler.jsonc's [[migrations]]: v1 web chat conversations, v2 reminders,
   # v3 messenger inboxes.
   migrations = {
     new_tag = "v3"

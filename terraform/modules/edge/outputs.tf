@@ -1,10 +1,10 @@
 output "kv_faq_id" {
-  description = "Id of the FAQ namespace (wrangler.toml: FAQ)."
+  description = "Id of the FAQ namespace (wrangler.jsonc: FAQ)."
   value       = cloudflare_workers_kv_namespace.faq.id
 }
 
 output "kv_region_pins_id" {
-  description = "Id of the region pins namespace (wrangler.toml: REGION_PINS)."
+  description = "Id of the region pins namespace (wrangler.jsonc: REGION_PINS)."
   value       = cloudflare_workers_kv_namespace.region_pins.id
 }
 
