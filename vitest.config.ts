@@ -20,7 +20,13 @@ export default defineConfig({
       },
       {
         // npm run test:faults: origins, Redis, the edge itself and the platforms failing under load.
-        test: { name: "faults", include: ["test/faults/**/*.test.ts"], testTimeout: 120_000, hookTimeout: 60_000, fileParallelism: false },
+        test: {
+          name: "faults",
+          include: ["test/faults/**/*.test.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+        },
       },
       {
         // npm run test:fuzz: hostile input, 10,000 cases per channel (FUZZ_RUNS to change).

@@ -18,7 +18,17 @@ import os from "node:os";
 import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import WebSocket from "ws";
-import { HTTP_API_KEY, ORIGIN_KEY, startEdge, startStack, TELEGRAM_SECRET, TELEGRAM_TOKEN, textUpdate, WHATSAPP, whatsappPayload } from "../infra/local/edge-stack.js";
+import {
+  HTTP_API_KEY,
+  ORIGIN_KEY,
+  startEdge,
+  startStack,
+  TELEGRAM_SECRET,
+  TELEGRAM_TOKEN,
+  textUpdate,
+  WHATSAPP,
+  whatsappPayload,
+} from "../infra/local/edge-stack.js";
 import { signWhatsAppBody } from "../infra/local/whatsapp-stand-in.js";
 import type { ShimDatabaseStats } from "../infra/local/upstash-shim.js";
 import { SUMMARIZE_INSTRUCTIONS } from "../edge/core/prompt.js";
@@ -43,7 +53,9 @@ const DO_STORAGE = process.env.BENCH_DO_STORAGE === "disk" || !existsSync("/dev/
 const defaultTmpDir = process.env.TMPDIR;
 
 async function main(): Promise<void> {
-  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", "dist", "--env", ""], { stdio: ["ignore", "ignore", "inherit"] });
+  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", "dist", "--env", ""], {
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   const standIns = await startStandIns();
   const settings = { RATE_LIMIT_MESSAGES: "1000" };
   if (DO_STORAGE === "tmpfs") process.env.TMPDIR = "/dev/shm";
@@ -81,7 +93,12 @@ async function ackLatency(endpoints: Endpoints, settings: Record<string, string>
         [50, 5000],
       ] as const) {
         const { latencies } = await load(post, concurrency, total);
-        rows.push([`ack latency, ${channel}, ${concurrency} concurrent`, `${total} signed webhooks`, `p50 ${ms(pct(latencies, 50))}`, `p99 ${ms(pct(latencies, 99))}`]);
+        rows.push([
+          `ack latency, ${channel}, ${concurrency} concurrent`,
+          `${total} signed webhooks`,
+          `p50 ${ms(pct(latencies, 50))}`,
+          `p99 ${ms(pct(latencies, 99))}`,
+        ]);
       }
     }
   } finally {
@@ -98,7 +115,12 @@ async function ackLatency(endpoints: Endpoints, settings: Record<string, string>
  * is not a cost the deployed Worker has. The round-trips run sends them to that stand-in instead,
  * for the KV counts they carry.
  */
-async function messengerLoad(standIns: Awaited<ReturnType<typeof startStandIns>>, settings: Record<string, string>, records: "analytics-engine" | "metrics-endpoint", firstUser: number) {
+async function messengerLoad(
+  standIns: Awaited<ReturnType<typeof startStandIns>>,
+  settings: Record<string, string>,
+  records: "analytics-engine" | "metrics-endpoint",
+  firstUser: number,
+) {
   const profileTo = records === "analytics-engine" ? process.env.BENCH_PROFILE : undefined;
   const inspectorPort = profileTo ? 9229 : undefined;
   const edge = await startEdge({
@@ -126,7 +148,8 @@ async function messengerLoad(standIns: Awaited<ReturnType<typeof startStandIns>>
     const post = poster(edge.url, "telegram", () => firstUser + (n++ % users));
     const initial = (await standIns.call("answeredCount")) as number;
     await load(post, 5, 200); // warm-up, fully answered before anything is counted
-    while (((await standIns.call("answeredCount")) as number) - initial < 200) await new Promise((r) => setTimeout(r, 50));
+    while (((await standIns.call("answeredCount")) as number) - initial < 200)
+      await new Promise((r) => setTimeout(r, 50));
     const before = await drain();
     const answersBefore = (await standIns.call("answers")) as Answers;
     await standIns.call("resetStats");
@@ -175,33 +198,75 @@ async function throughput(standIns: Awaited<ReturnType<typeof startStandIns>>, s
   const byRate = [...runs].sort((a, b) => a.rate - b.rate);
   const { users, total, acked, answeredMs, cpu } = byRate[Math.floor((byRate.length - 1) / 2)]!;
   const range = runs.length > 1 ? ` (${Math.round(byRate[0]!.rate)}–${Math.round(byRate.at(-1)!.rate)})` : "";
-  const cpuRange = runs.length > 1 ? ` (${Math.min(...runs.map((r) => r.cpu.workerd / r.total)).toFixed(2)}–${Math.max(...runs.map((r) => r.cpu.workerd / r.total)).toFixed(2)})` : "";
+  const cpuRange =
+    runs.length > 1
+      ? ` (${Math.min(...runs.map((r) => r.cpu.workerd / r.total)).toFixed(2)}–${Math.max(...runs.map((r) => r.cpu.workerd / r.total)).toFixed(2)})`
+      : "";
   const once = runs.every((r) => r.answered === r.total && r.twice === 0);
   const unanswered = runs.reduce((n, r) => n + r.total - r.answered, 0);
   const twice = runs.reduce((n, r) => n + r.twice, 0);
-  rows.push([`throughput, origin 100 ms, 50 concurrent, median of ${runs.length}`, `${total} messages, ${users} users`, `${Math.round(total / (acked.wallMs / 1000))} acked/s`, `${Math.round(total / (answeredMs / 1000))} answered/s${range}`]);
-  rows.push(["answered exactly once", `${total * runs.length} acked in ${runs.length} runs`, `${runs.reduce((n, r) => n + r.answered, 0)} answered in ${runs.reduce((n, r) => n + r.replies, 0)} replies`, once ? "ok" : `MISMATCH (${unanswered} unanswered, ${twice} twice)`]);
-  rows.push(["CPU time per answered message", `median run, ${(answeredMs / 1000).toFixed(1)} s`, `workerd ${(cpu.workerd / total).toFixed(2)} ms${cpuRange}`, `stand-ins + load ${(cpu.bench / total).toFixed(2)} ms`]);
-  rows.push(["ack latency while answering, 50 concurrent", `${total} webhooks, median run`, `p50 ${ms(pct(acked.latencies, 50))}`, `p99 ${ms(pct(acked.latencies, 99))}`]);
+  rows.push([
+    `throughput, origin 100 ms, 50 concurrent, median of ${runs.length}`,
+    `${total} messages, ${users} users`,
+    `${Math.round(total / (acked.wallMs / 1000))} acked/s`,
+    `${Math.round(total / (answeredMs / 1000))} answered/s${range}`,
+  ]);
+  rows.push([
+    "answered exactly once",
+    `${total * runs.length} acked in ${runs.length} runs`,
+    `${runs.reduce((n, r) => n + r.answered, 0)} answered in ${runs.reduce((n, r) => n + r.replies, 0)} replies`,
+    once ? "ok" : `MISMATCH (${unanswered} unanswered, ${twice} twice)`,
+  ]);
+  rows.push([
+    "CPU time per answered message",
+    `median run, ${(answeredMs / 1000).toFixed(1)} s`,
+    `workerd ${(cpu.workerd / total).toFixed(2)} ms${cpuRange}`,
+    `stand-ins + load ${(cpu.bench / total).toFixed(2)} ms`,
+  ]);
+  rows.push([
+    "ack latency while answering, 50 concurrent",
+    `${total} webhooks, median run`,
+    `p50 ${ms(pct(acked.latencies, 50))}`,
+    `p99 ${ms(pct(acked.latencies, 99))}`,
+  ]);
 }
 
 /** Upstash requests (counted at the shim) and KV operations (counted at the bindings) per message. */
 async function roundTrips(standIns: Awaited<ReturnType<typeof startStandIns>>, settings: Record<string, string>) {
   const { users, total, upstash, kv } = await messengerLoad(standIns, settings, "metrics-endpoint", 3_000_000);
-  rows.push(["Upstash round trips per message", `${total} answered messages`, `${(upstash.requests / total).toFixed(2)} requests`, `${(upstash.commands / total).toFixed(2)} commands`]);
-  rows.push(["KV operations per message", `${total} answered messages, ${users} users`, `${(kv.kvReads / total).toFixed(2)} reads`, `${(kv.kvWrites / total).toFixed(2)} writes`]);
+  rows.push([
+    "Upstash round trips per message",
+    `${total} answered messages`,
+    `${(upstash.requests / total).toFixed(2)} requests`,
+    `${(upstash.commands / total).toFixed(2)} commands`,
+  ]);
+  rows.push([
+    "KV operations per message",
+    `${total} answered messages, ${users} users`,
+    `${(kv.kvReads / total).toFixed(2)} reads`,
+    `${(kv.kvWrites / total).toFixed(2)} writes`,
+  ]);
 }
 
 /** The JSON API end to end, minus the same origin called directly, side by side (1 concurrent). */
 async function gatewayOverhead() {
-  const stack = await startStack({ port: 0, emulator: { firstTokenMs: ORIGIN_MS, tokensPerSecond: 0 }, redisDb: BENCH_REDIS_DB, settings: { RATE_LIMIT_MESSAGES: "1000", FAQ_DIRECT: "off" } });
+  const stack = await startStack({
+    port: 0,
+    emulator: { firstTokenMs: ORIGIN_MS, tokensPerSecond: 0 },
+    redisDb: BENCH_REDIS_DB,
+    settings: { RATE_LIMIT_MESSAGES: "1000", FAQ_DIRECT: "off" },
+  });
   try {
     const direct = async () => {
       const t0 = performance.now();
       const res = await fetch(`${stack.emulator.url}/v1/chat/completions`, {
         method: "POST",
         headers: { authorization: `Bearer ${ORIGIN_KEY}`, "content-type": "application/json" },
-        body: JSON.stringify({ model: "openai/gpt-oss-20b", stream: true, messages: [{ role: "user", content: "What are your opening hours?" }] }),
+        body: JSON.stringify({
+          model: "openai/gpt-oss-20b",
+          stream: true,
+          messages: [{ role: "user", content: "What are your opening hours?" }],
+        }),
       });
       await res.text();
       return performance.now() - t0;
@@ -225,7 +290,12 @@ async function gatewayOverhead() {
       directTimes.push(d);
       overhead.push(e - d);
     }
-    rows.push(["gateway overhead, JSON API, 1 concurrent", `300 pairs, origin p50 ${ms(pct(directTimes, 50))}`, `p50 ${ms(pct(overhead, 50))}`, `p99 ${ms(pct(overhead, 99))}`]);
+    rows.push([
+      "gateway overhead, JSON API, 1 concurrent",
+      `300 pairs, origin p50 ${ms(pct(directTimes, 50))}`,
+      `p50 ${ms(pct(overhead, 50))}`,
+      `p99 ${ms(pct(overhead, 99))}`,
+    ]);
   } finally {
     await stack.close();
   }
@@ -233,10 +303,19 @@ async function gatewayOverhead() {
 
 /** From the origin writing its first answer token to the web chat client receiving it. */
 async function streamingDelay() {
-  const stack = await startStack({ port: 0, emulator: { firstTokenMs: 20, tokensPerSecond: 50 }, redisDb: BENCH_REDIS_DB, settings: { RATE_LIMIT_MESSAGES: "1000", FAQ_DIRECT: "off" } });
+  const stack = await startStack({
+    port: 0,
+    emulator: { firstTokenMs: 20, tokensPerSecond: 50 },
+    redisDb: BENCH_REDIS_DB,
+    settings: { RATE_LIMIT_MESSAGES: "1000", FAQ_DIRECT: "off" },
+  });
   try {
-    const session = (await (await fetch(new URL("/chat/session", stack.url), { method: "POST", headers: { "cf-ipcountry": "DE" } })).json()) as { token: string };
-    const ws = new WebSocket(new URL(`/chat/ws?token=${encodeURIComponent(session.token)}`, stack.url).toString().replace(/^http/, "ws"));
+    const session = (await (
+      await fetch(new URL("/chat/session", stack.url), { method: "POST", headers: { "cf-ipcountry": "DE" } })
+    ).json()) as { token: string };
+    const ws = new WebSocket(
+      new URL(`/chat/ws?token=${encodeURIComponent(session.token)}`, stack.url).toString().replace(/^http/, "ws"),
+    );
     await new Promise((r) => ws.once("open", r));
     const delays: number[] = [];
     for (let i = 0; i < 120; i++) {
@@ -263,11 +342,18 @@ async function streamingDelay() {
       const received = await firstDelta;
       await done;
       // The reply's own request: a conversation summary may have been asked for after it.
-      const written = stack.emulator.requests.findLast((r) => r.body.messages?.[0]?.content !== SUMMARIZE_INSTRUCTIONS)?.firstContentAt;
+      const written = stack.emulator.requests.findLast(
+        (r) => r.body.messages?.[0]?.content !== SUMMARIZE_INSTRUCTIONS,
+      )?.firstContentAt;
       if (i >= 20 && written) delays.push(received - written);
     }
     ws.close();
-    rows.push(["streaming: origin token → web chat client", "100 replies", `p50 ${ms(pct(delays, 50))}`, `p99 ${ms(pct(delays, 99))}`]);
+    rows.push([
+      "streaming: origin token → web chat client",
+      "100 replies",
+      `p50 ${ms(pct(delays, 50))}`,
+      `p99 ${ms(pct(delays, 99))}`,
+    ]);
   } finally {
     await stack.close();
   }
@@ -282,16 +368,31 @@ async function webchatScale() {
   try {
     const workerdRss = () => {
       const out = execFileSync("ps", ["-eo", "rss=,comm="], { encoding: "utf8" });
-      return out.split("\n").filter((l) => l.includes("workerd")).reduce((sum, l) => sum + Number(l.trim().split(/\s+/)[0]), 0) * 1024;
+      return (
+        out
+          .split("\n")
+          .filter((l) => l.includes("workerd"))
+          .reduce((sum, l) => sum + Number(l.trim().split(/\s+/)[0]), 0) * 1024
+      );
     };
     const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
     const token = () =>
       new Promise<string>((resolve, reject) => {
-        const req = http.request({ host: stack.url.hostname, port: stack.url.port, path: "/chat/session", method: "POST", agent, headers: { "cf-ipcountry": "DE", "accept-encoding": "identity" } }, (res) => {
-          let body = "";
-          res.on("data", (c: Buffer) => (body += c));
-          res.on("end", () => resolve((JSON.parse(body) as { token: string }).token));
-        });
+        const req = http.request(
+          {
+            host: stack.url.hostname,
+            port: stack.url.port,
+            path: "/chat/session",
+            method: "POST",
+            agent,
+            headers: { "cf-ipcountry": "DE", "accept-encoding": "identity" },
+          },
+          (res) => {
+            let body = "";
+            res.on("data", (c: Buffer) => (body += c));
+            res.on("end", () => resolve((JSON.parse(body) as { token: string }).token));
+          },
+        );
         req.on("error", reject);
         req.end();
       });
@@ -302,7 +403,10 @@ async function webchatScale() {
     for (let i = 0; i < total; i += 100) {
       await Promise.all(
         Array.from({ length: Math.min(100, total - i) }, async () => {
-          const ws = new WebSocket(new URL(`/chat/ws?token=${encodeURIComponent(await token())}`, stack.url).toString().replace(/^http/, "ws"), { perMessageDeflate: false });
+          const ws = new WebSocket(
+            new URL(`/chat/ws?token=${encodeURIComponent(await token())}`, stack.url).toString().replace(/^http/, "ws"),
+            { perMessageDeflate: false },
+          );
           const opened = await new Promise<boolean>((resolve) => {
             ws.once("message", () => resolve(true)); // the history frame
             ws.once("error", () => resolve(false));
@@ -329,7 +433,12 @@ async function webchatScale() {
     );
     // Each conversation costs workerd a socket and its object's SQLite files: the process's file limit caps them.
     const files = refused > 0 ? `, ${refused} refused (open files limit ${openFilesLimit()})` : "";
-    rows.push(["web chat: concurrent WebSocket conversations", `${open} of ${total} open${files}, ${(openMs / 1000).toFixed(1)} s to open`, `${((held - base) / 2 ** 20).toFixed(0)} MiB workerd`, `${((held - base) / open / 1024).toFixed(1)} KiB per connection`]);
+    rows.push([
+      "web chat: concurrent WebSocket conversations",
+      `${open} of ${total} open${files}, ${(openMs / 1000).toFixed(1)} s to open`,
+      `${((held - base) / 2 ** 20).toFixed(0)} MiB workerd`,
+      `${((held - base) / open / 1024).toFixed(1)} KiB per connection`,
+    ]);
   } finally {
     for (const s of sockets) s.terminate();
     await stack.close();
@@ -343,7 +452,10 @@ interface CpuProfile {
 
 /** A V8 CPU profile of the Worker's isolate, through workerd's inspector (Chrome DevTools protocol). */
 async function startProfile(port: number) {
-  const targets = (await (await fetch(`http://127.0.0.1:${port}/json`)).json()) as Array<{ webSocketDebuggerUrl: string; title?: string }>;
+  const targets = (await (await fetch(`http://127.0.0.1:${port}/json`)).json()) as Array<{
+    webSocketDebuggerUrl: string;
+    title?: string;
+  }>;
   const ws = new WebSocket(targets[0]!.webSocketDebuggerUrl);
   await new Promise((r) => ws.once("open", r));
   let id = 0;
@@ -377,7 +489,8 @@ async function startProfile(port: number) {
       }
       const total = profile.samples.length;
       console.log(`CPU profile written to ${path} (${total} samples); heaviest functions by self time:`);
-      for (const [name, n] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${((100 * n) / total).toFixed(1).padStart(5)} %  ${name}`);
+      for (const [name, n] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25))
+        console.log(`  ${((100 * n) / total).toFixed(1).padStart(5)} %  ${name}`);
     },
   };
 }
@@ -433,8 +546,18 @@ async function bundleAndColdStart() {
     await stack.close();
     void t0;
   }
-  rows.push(["Worker bundle", `${(raw / 1024).toFixed(0)} KiB raw`, `${(gzip / 1024).toFixed(0)} KiB gzipped`, "limit 1024 KiB"]);
-  rows.push(["cold start: first request on a fresh isolate", "3 runs (/healthz, 3 regions probed)", `median ${ms(pct(colds, 50))}`, `max ${ms(Math.max(...colds))}`]);
+  rows.push([
+    "Worker bundle",
+    `${(raw / 1024).toFixed(0)} KiB raw`,
+    `${(gzip / 1024).toFixed(0)} KiB gzipped`,
+    "limit 1024 KiB",
+  ]);
+  rows.push([
+    "cold start: first request on a fresh isolate",
+    "3 runs (/healthz, 3 regions probed)",
+    `median ${ms(pct(colds, 50))}`,
+    `max ${ms(Math.max(...colds))}`,
+  ]);
 }
 
 // node:http with keep-alive, as a platform's webhook sender holds its connections open.
@@ -445,14 +568,23 @@ let nextUser = 1_000_000;
 type Answers = { replies: number; answered: number; answeredTwice: number };
 let nextMark = 1;
 
-function poster(edge: URL, channel: "telegram" | "whatsapp", user: () => number = () => nextUser++): () => Promise<number> {
+function poster(
+  edge: URL,
+  channel: "telegram" | "whatsapp",
+  user: () => number = () => nextUser++,
+): () => Promise<number> {
   return () => {
     const id = user();
     // The mark lets the stand-ins tell which messages each reply answers.
     const mark = `#${nextMark++}`;
     const body =
-      channel === "telegram" ? JSON.stringify(textUpdate(id, `What are your opening hours? ${mark}`)) : JSON.stringify(whatsappPayload(`4915${id}`, `Wann habt ihr geöffnet? ${mark}`));
-    const auth = channel === "telegram" ? { "x-telegram-bot-api-secret-token": TELEGRAM_SECRET } : { "x-hub-signature-256": signWhatsAppBody(WHATSAPP.appSecret, body) };
+      channel === "telegram"
+        ? JSON.stringify(textUpdate(id, `What are your opening hours? ${mark}`))
+        : JSON.stringify(whatsappPayload(`4915${id}`, `Wann habt ihr geöffnet? ${mark}`));
+    const auth =
+      channel === "telegram"
+        ? { "x-telegram-bot-api-secret-token": TELEGRAM_SECRET }
+        : { "x-hub-signature-256": signWhatsAppBody(WHATSAPP.appSecret, body) };
     const t0 = performance.now();
     return new Promise((resolve, reject) => {
       const req = http.request(
@@ -466,7 +598,11 @@ function poster(edge: URL, channel: "telegram" | "whatsapp", user: () => number 
         },
         (res) => {
           res.resume();
-          res.on("end", () => (res.statusCode === 200 ? resolve(performance.now() - t0) : reject(new Error(`webhook answered ${res.statusCode}`))));
+          res.on("end", () =>
+            res.statusCode === 200
+              ? resolve(performance.now() - t0)
+              : reject(new Error(`webhook answered ${res.statusCode}`)),
+          );
         },
       );
       req.on("error", reject);
@@ -493,13 +629,24 @@ async function load(post: () => Promise<number>, concurrency: number, total: num
 async function startStandIns() {
   // The thread loads TypeScript through tsx, as this process does.
   const entry = new URL("./stand-ins.ts", import.meta.url).href;
-  const worker = new Worker(`import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`, {
-    eval: true,
-    workerData: { token: TELEGRAM_TOKEN, whatsappToken: WHATSAPP.accessToken, originKey: ORIGIN_KEY, redisDb: BENCH_REDIS_DB, firstTokenMs: ORIGIN_MS } satisfies StandInsData,
-  });
+  const worker = new Worker(
+    `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`,
+    {
+      eval: true,
+      workerData: {
+        token: TELEGRAM_TOKEN,
+        whatsappToken: WHATSAPP.accessToken,
+        originKey: ORIGIN_KEY,
+        redisDb: BENCH_REDIS_DB,
+        firstTokenMs: ORIGIN_MS,
+      } satisfies StandInsData,
+    },
+  );
   const pending = new Map<number, (v: unknown) => void>();
   let nextId = 1;
-  const ready = new Promise<{ endpoints: { telegram: string; whatsapp: string; origin: string; redis: Record<string, string>; metrics: string } }>((resolve, reject) => {
+  const ready = new Promise<{
+    endpoints: { telegram: string; whatsapp: string; origin: string; redis: Record<string, string>; metrics: string };
+  }>((resolve, reject) => {
     worker.once("error", reject);
     worker.on("message", (m: { ready?: boolean; id?: number; result?: unknown }) => {
       if (m.ready) resolve(m as never);
@@ -525,7 +672,9 @@ function pct(values: number[], p: number): number {
 const ms = (n: number) => `${n.toFixed(n < 10 ? 2 : 1)} ms`;
 
 function print(): void {
-  console.log(`\nmachine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, ${os.platform()} ${os.release()}; messenger inboxes' Durable Object storage on ${DO_STORAGE}`);
+  console.log(
+    `\nmachine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, ${os.platform()} ${os.release()}; messenger inboxes' Durable Object storage on ${DO_STORAGE}`,
+  );
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join("  │  "));
 }

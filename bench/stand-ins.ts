@@ -19,10 +19,15 @@ export interface StandInsData {
   /** The emulated origin's time to first token, ms. */
   firstTokenMs: number;
 }
-export type StandInsRequest = { id: number; op: "stats" | "resetStats" | "answeredCount" | "answers" | "kvUsage" | "close" };
+export type StandInsRequest = {
+  id: number;
+  op: "stats" | "resetStats" | "answeredCount" | "answers" | "kvUsage" | "close";
+};
 
 const data = workerData as StandInsData;
-const conns = Object.values(data.redisDb).map((db) => new RespConnection("127.0.0.1", Number(process.env.REDIS_PORT ?? 6379), db));
+const conns = Object.values(data.redisDb).map(
+  (db) => new RespConnection("127.0.0.1", Number(process.env.REDIS_PORT ?? 6379), db),
+);
 await Promise.all(conns.map((c) => c.send([["FLUSHDB"]])));
 conns.forEach((c) => c.close());
 const shim = await startUpstashShim({
@@ -65,7 +70,16 @@ setInterval(() => {
   whatsapp.reset();
 }, 1000).unref();
 
-parentPort!.postMessage({ ready: true, endpoints: { telegram: telegram.url, whatsapp: whatsapp.url, origin: emulator.url, redis: shim.urls, metrics: metrics.url } });
+parentPort!.postMessage({
+  ready: true,
+  endpoints: {
+    telegram: telegram.url,
+    whatsapp: whatsapp.url,
+    origin: emulator.url,
+    redis: shim.urls,
+    metrics: metrics.url,
+  },
+});
 parentPort!.on("message", async (req: StandInsRequest) => {
   let result: unknown;
   if (req.op === "stats") result = shim.stats();
@@ -79,7 +93,8 @@ parentPort!.on("message", async (req: StandInsRequest) => {
     result = { kvReads, kvWrites };
   }
   if (req.op === "answeredCount") result = answered;
-  if (req.op === "answers") result = { replies, answered, answeredTwice: [...timesAnswered.values()].filter((n) => n > 1).length };
+  if (req.op === "answers")
+    result = { replies, answered, answeredTwice: [...timesAnswered.values()].filter((n) => n > 1).length };
   if (req.op === "close") {
     await Promise.all([shim.close(), emulator.close(), telegram.close(), whatsapp.close(), metrics.close()]);
   }

@@ -17,8 +17,14 @@ const Url = z.url({ protocol: /^https?$/ });
 const Int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 const Settings = z.object({
-  TELEGRAM_BOT_TOKEN: z.string().regex(/^\d+:[\w-]{20,}$/, "a bot token as BotFather gives it (123456:ABC…)").optional(),
-  TELEGRAM_WEBHOOK_SECRET: z.string().regex(/^[A-Za-z0-9_-]{16,256}$/, "16–256 characters of A–Z, a–z, 0–9, _ and -").optional(),
+  TELEGRAM_BOT_TOKEN: z
+    .string()
+    .regex(/^\d+:[\w-]{20,}$/, "a bot token as BotFather gives it (123456:ABC…)")
+    .optional(),
+  TELEGRAM_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{16,256}$/, "16–256 characters of A–Z, a–z, 0–9, _ and -")
+    .optional(),
   TELEGRAM_API_BASE: Url.default("https://api.telegram.org"),
   TELEGRAM_REGION: z.string().optional(),
   TELEGRAM_BOT_USERNAME: z.string().optional(),
@@ -26,14 +32,26 @@ const Settings = z.object({
   WHATSAPP_ACCESS_TOKEN: z.string().min(20, "a Cloud API access token").optional(),
   WHATSAPP_APP_SECRET: z.string().min(16, "the Meta app secret").optional(),
   WHATSAPP_VERIFY_TOKEN: z.string().min(8, "at least 8 characters").optional(),
-  WHATSAPP_PHONE_NUMBER_ID: z.string().regex(/^\d{5,20}$/, "the numeric phone number id").optional(),
+  WHATSAPP_PHONE_NUMBER_ID: z
+    .string()
+    .regex(/^\d{5,20}$/, "the numeric phone number id")
+    .optional(),
   WHATSAPP_API_BASE: Url.default("https://graph.facebook.com/v23.0"),
-  WHATSAPP_TEMPLATE_NAME: z.string().regex(/^[a-z0-9_]{1,512}$/, "an approved template's name").optional(),
-  WHATSAPP_TEMPLATE_LANGUAGE: z.string().regex(/^[a-z]{2,3}(_[A-Z]{2})?$/, 'a template language code like "en" or "en_US"').default("en"),
+  WHATSAPP_TEMPLATE_NAME: z
+    .string()
+    .regex(/^[a-z0-9_]{1,512}$/, "an approved template's name")
+    .optional(),
+  WHATSAPP_TEMPLATE_LANGUAGE: z
+    .string()
+    .regex(/^[a-z]{2,3}(_[A-Z]{2})?$/, 'a template language code like "en" or "en_US"')
+    .default("en"),
 
   HTTP_API_KEYS: z
     .string()
-    .regex(/^\s*([\w-]+:)?[\w.~+/=-]{16,}\s*(,\s*([\w-]+:)?[\w.~+/=-]{16,}\s*)*$/, 'comma-separated keys of 16+ characters, each optionally named: "crm:KEY,shop:KEY"')
+    .regex(
+      /^\s*([\w-]+:)?[\w.~+/=-]{16,}\s*(,\s*([\w-]+:)?[\w.~+/=-]{16,}\s*)*$/,
+      'comma-separated keys of 16+ characters, each optionally named: "crm:KEY,shop:KEY"',
+    )
     .optional(),
 
   CHAT_TOKEN_SECRET: z.string().min(32, "at least 32 random characters").optional(),
@@ -161,7 +179,10 @@ export interface Config {
 /** ORIGIN_URL_<R>: one URL, or several separated by commas. */
 function originUrls(value: string, name: string): string[] {
   if (!value) return [];
-  const urls = value.split(",").map((u) => u.trim().replace(/\/+$/, "")).filter(Boolean);
+  const urls = value
+    .split(",")
+    .map((u) => u.trim().replace(/\/+$/, ""))
+    .filter(Boolean);
   for (const u of urls) {
     if (!Url.safeParse(u).success) throw new ConfigError(`${name}: "${u}" is not an http(s) URL`);
   }
@@ -173,7 +194,9 @@ function originUrls(value: string, name: string): string[] {
  * jurisdictions (workerd has none: the local stack turns them off); undefined elsewhere.
  */
 export function durableObjectJurisdiction(config: Config, region: string): "eu" | undefined {
-  return config.durableObjectJurisdictions && config.regionFile.regions[region]?.jurisdiction === "eu" ? "eu" : undefined;
+  return config.durableObjectJurisdictions && config.regionFile.regions[region]?.jurisdiction === "eu"
+    ? "eu"
+    : undefined;
 }
 
 /** What regionObject needs of a Durable Object namespace (typed by shape: this file is also built outside Workers). */
@@ -187,7 +210,12 @@ interface RegionalNamespace<Id, Stub> {
  * The Durable Object named `name` (a user key, a conversation id) for a user of this region: EU users'
  * objects are created in the EU jurisdiction.
  */
-export function regionObject<Id, Stub>(config: Config, namespace: RegionalNamespace<Id, Stub>, region: string, name: string): Stub {
+export function regionObject<Id, Stub>(
+  config: Config,
+  namespace: RegionalNamespace<Id, Stub>,
+  region: string,
+  name: string,
+): Stub {
   const jurisdiction = durableObjectJurisdiction(config, region);
   const ns = jurisdiction ? namespace.jurisdiction(jurisdiction) : namespace;
   return ns.get(ns.idFromName(name));
@@ -242,7 +270,8 @@ export function parseConfig(env: Record<string, unknown>): Config {
   if (s.TELEGRAM_BOT_TOKEN || s.TELEGRAM_WEBHOOK_SECRET) {
     // A channel is on when any of its settings is given; then all of them are required.
     const region = s.TELEGRAM_REGION ?? file.defaultRegion;
-    if (!file.regions[region]) throw new ConfigError(`TELEGRAM_REGION: "${region}" is not a region of infra/regions.json`);
+    if (!file.regions[region])
+      throw new ConfigError(`TELEGRAM_REGION: "${region}" is not a region of infra/regions.json`);
     telegram = {
       botToken: s.TELEGRAM_BOT_TOKEN ?? need("TELEGRAM_BOT_TOKEN"),
       webhookSecret: s.TELEGRAM_WEBHOOK_SECRET ?? need("TELEGRAM_WEBHOOK_SECRET"),
@@ -275,13 +304,17 @@ export function parseConfig(env: Record<string, unknown>): Config {
           keys: s.HTTP_API_KEYS.split(",").map((entry, i) => {
             const trimmed = entry.trim();
             const colon = trimmed.indexOf(":");
-            return colon > 0 ? { name: trimmed.slice(0, colon), key: trimmed.slice(colon + 1) } : { name: `key${i + 1}`, key: trimmed };
+            return colon > 0
+              ? { name: trimmed.slice(0, colon), key: trimmed.slice(colon + 1) }
+              : { name: `key${i + 1}`, key: trimmed };
           }),
         }
       : undefined,
     webchat: s.CHAT_TOKEN_SECRET ? { tokenSecret: s.CHAT_TOKEN_SECRET } : undefined,
     adminToken: s.ADMIN_TOKEN,
-    orders: s.ORDERS_API_URL ? { apiUrl: s.ORDERS_API_URL.replace(/\/+$/, ""), apiKey: s.ORDERS_API_KEY ?? need("ORDERS_API_KEY") } : undefined,
+    orders: s.ORDERS_API_URL
+      ? { apiUrl: s.ORDERS_API_URL.replace(/\/+$/, ""), apiKey: s.ORDERS_API_KEY ?? need("ORDERS_API_KEY") }
+      : undefined,
     durableObjectJurisdictions: s.DURABLE_OBJECT_JURISDICTIONS === "on",
     model: {
       name: s.MODEL_NAME,
@@ -301,7 +334,11 @@ export function parseConfig(env: Record<string, unknown>): Config {
       window: s.RATE_LIMIT_WINDOW.replace(/^(\d+)\s?/, "$1 ") as Config["rateLimit"]["window"],
       noticeCooldownSeconds: s.RATE_LIMIT_NOTICE_COOLDOWN_SECONDS,
     },
-    faq: { direct: s.FAQ_DIRECT === "on", directMinScore: s.FAQ_DIRECT_MIN_SCORE, offlineMinScore: s.FAQ_OFFLINE_MIN_SCORE },
+    faq: {
+      direct: s.FAQ_DIRECT === "on",
+      directMinScore: s.FAQ_DIRECT_MIN_SCORE,
+      offlineMinScore: s.FAQ_OFFLINE_MIN_SCORE,
+    },
     breaker: { failures: s.ORIGIN_BREAKER_FAILURES, cooldownSeconds: s.ORIGIN_BREAKER_COOLDOWN_SECONDS },
   };
 }

@@ -18,7 +18,10 @@ export const PLACEHOLDER_PREFIX = "TERRAFORM_OUTPUT:";
 /** The parts of an environment, as wrangler resolves it, that a deploy depends on. */
 export interface Section {
   kv_namespaces?: Array<{ binding: string; id?: string }>;
-  queues?: { producers?: Array<{ binding: string; queue: string }>; consumers?: Array<{ queue: string; dead_letter_queue?: string }> };
+  queues?: {
+    producers?: Array<{ binding: string; queue: string }>;
+    consumers?: Array<{ queue: string; dead_letter_queue?: string }>;
+  };
   durable_objects?: { bindings?: Array<{ name: string; class_name: string }> };
   analytics_engine_datasets?: Array<{ binding: string; dataset?: string }>;
   secrets?: { required?: string[] } | undefined;
@@ -38,15 +41,18 @@ export function checkConfig(section: Section, env?: string): string[] {
   for (const binding of ["FAQ", "REGION_PINS"]) {
     const kv = section.kv_namespaces?.find((k) => k.binding === binding);
     if (!kv) problems.push(`${where}: no KV namespace bound as ${binding}`);
-    else if (!kv.id || kv.id.startsWith(PLACEHOLDER_PREFIX)) problems.push(`${where}: KV ${binding} has no id yet (run npm run deploy:ids with terraform output)`);
+    else if (!kv.id || kv.id.startsWith(PLACEHOLDER_PREFIX))
+      problems.push(`${where}: KV ${binding} has no id yet (run npm run deploy:ids with terraform output)`);
   }
   const producer = section.queues?.producers?.find((p) => p.binding === "MESSAGES");
   if (!producer) problems.push(`${where}: no queue producer bound as MESSAGES`);
   else {
     const consumer = section.queues?.consumers?.find((c) => c.queue === producer.queue);
     if (!consumer) problems.push(`${where}: nothing consumes ${producer.queue}`);
-    else if (consumer.dead_letter_queue !== `${producer.queue}-dlq`) problems.push(`${where}: ${producer.queue} needs dead_letter_queue "${producer.queue}-dlq"`);
-    else if (!section.queues?.consumers?.some((c) => c.queue === consumer.dead_letter_queue)) problems.push(`${where}: nothing consumes ${consumer.dead_letter_queue} (dead letters would not be counted)`);
+    else if (consumer.dead_letter_queue !== `${producer.queue}-dlq`)
+      problems.push(`${where}: ${producer.queue} needs dead_letter_queue "${producer.queue}-dlq"`);
+    else if (!section.queues?.consumers?.some((c) => c.queue === consumer.dead_letter_queue))
+      problems.push(`${where}: nothing consumes ${consumer.dead_letter_queue} (dead letters would not be counted)`);
   }
   for (const [name, className] of DURABLE_OBJECTS) {
     if (!section.durable_objects?.bindings?.some((d) => d.name === name && d.class_name === className)) {
@@ -56,7 +62,8 @@ export function checkConfig(section: Section, env?: string): string[] {
   if (!env) return problems;
   // Deployed environments only: the local stack writes metrics to its own endpoint and passes every
   // setting through its env file.
-  if (!section.analytics_engine_datasets?.some((a) => a.binding === "METRICS")) problems.push(`${where}: no Analytics Engine dataset bound as METRICS`);
+  if (!section.analytics_engine_datasets?.some((a) => a.binding === "METRICS"))
+    problems.push(`${where}: no Analytics Engine dataset bound as METRICS`);
   const required = new Set(section.secrets?.required ?? []);
   const needed = [
     ...Object.keys(regions.regions).flatMap((r) => {
@@ -65,14 +72,17 @@ export function checkConfig(section: Section, env?: string): string[] {
     }),
     "ADMIN_TOKEN",
   ];
-  for (const name of needed) if (!required.has(name)) problems.push(`${where}: secret ${name} is not in secrets.required`);
+  for (const name of needed)
+    if (!required.has(name)) problems.push(`${where}: secret ${name} is not in secrets.required`);
   return problems;
 }
 
 /** Builds the Worker as `wrangler deploy` would and returns its bundle's sizes. */
 export function bundleSize(env?: string): { raw: number; gzip: number } {
   const out = mkdtempSync(join(tmpdir(), "deploy-check-"));
-  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", out, "--env", env ?? ""], { stdio: ["ignore", "ignore", "inherit"] });
+  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", out, "--env", env ?? ""], {
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   const bundle = readFileSync(join(out, "index.js"));
   return { raw: bundle.length, gzip: gzipSync(bundle, { level: 9 }).length };
 }

@@ -69,7 +69,12 @@ export function faqFromCsv(text: string): FaqEntryInput[] {
     if (!a || !l) throw new Error(`row ${n + 2}: lang and answer are required`);
     const key = `${l}\n${a}`;
     const entry = entries.get(key) ?? { lang: l, answer: a, questions: [] };
-    entry.questions.push(...(r[question] ?? "").split(" | ").map((q) => q.trim()).filter(Boolean));
+    entry.questions.push(
+      ...(r[question] ?? "")
+        .split(" | ")
+        .map((q) => q.trim())
+        .filter(Boolean),
+    );
     entries.set(key, entry);
   });
   return [...entries.values()];
@@ -95,13 +100,21 @@ async function main(): Promise<void> {
     headers: { authorization: `Bearer ${localSetting("ADMIN_TOKEN")}`, "content-type": "application/json" },
     body: JSON.stringify(body),
   });
-  const answer = (await res.json()) as { entries?: number; languages?: Record<string, number>; error?: { message: string; problems?: string[] } };
+  const answer = (await res.json()) as {
+    entries?: number;
+    languages?: Record<string, number>;
+    error?: { message: string; problems?: string[] };
+  };
   if (!res.ok) {
     console.error(`upload refused (${res.status}): ${answer.error?.message ?? "unknown error"}`);
     for (const p of answer.error?.problems ?? []) console.error(`  - ${p}`);
     process.exit(1);
   }
-  console.log(`${region}: ${answer.entries} entries uploaded (${Object.entries(answer.languages ?? {}).map(([l, n]) => `${l} ${n}`).join(", ")})`);
+  console.log(
+    `${region}: ${answer.entries} entries uploaded (${Object.entries(answer.languages ?? {})
+      .map(([l, n]) => `${l} ${n}`)
+      .join(", ")})`,
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -18,10 +18,16 @@ export function regionReport(file: RegionFile): { text: string; warnings: string
     const R = id.toUpperCase();
     lines.push(`${id} — ${r.name}${r.jurisdiction === "eu" ? " (EU jurisdiction: GDPR)" : ""}`);
     lines.push(`  countries:   ${r.countries.join(", ")}`);
-    lines.push(`  model:       ${r.origins.count} origin(s) on ${r.origins.cloud} ${r.origins.location} (ORIGIN_URL_${R})`);
+    lines.push(
+      `  model:       ${r.origins.count} origin(s) on ${r.origins.cloud} ${r.origins.location} (ORIGIN_URL_${R})`,
+    );
     lines.push(`  data:        ${r.database.provider} ${r.database.location} (UPSTASH_REDIS_REST_URL_${R})`);
-    lines.push(`  retention:   conversations kept ${formatDuration(r.retention.sessionTtlSeconds)} after the last message`);
-    lines.push(`  fallbacks:   ${r.fallbacks.length ? r.fallbacks.join(" → ") : "none: when its models are down, users get the offline FAQ"}`);
+    lines.push(
+      `  retention:   conversations kept ${formatDuration(r.retention.sessionTtlSeconds)} after the last message`,
+    );
+    lines.push(
+      `  fallbacks:   ${r.fallbacks.length ? r.fallbacks.join(" → ") : "none: when its models are down, users get the offline FAQ"}`,
+    );
     lines.push(`  /region:     ${r.userSelectable ? "Telegram users may choose it" : "not selectable"}`);
     lines.push(`  FAQ:         ${r.faqLanguages.join(", ")}`, "");
   }

@@ -27,10 +27,19 @@ async function main(): Promise<void> {
     const updateId = Date.now() % 2_000_000_000;
     res = await fetch(`${edge}/webhooks/telegram`, {
       method: "POST",
-      headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": localSetting("TELEGRAM_WEBHOOK_SECRET") },
+      headers: {
+        "content-type": "application/json",
+        "x-telegram-bot-api-secret-token": localSetting("TELEGRAM_WEBHOOK_SECRET"),
+      },
       body: JSON.stringify({
         update_id: updateId,
-        message: { message_id: updateId, date: now, chat: { id, type: "private" }, from: { id, is_bot: false, first_name: "Ada" }, text },
+        message: {
+          message_id: updateId,
+          date: now,
+          chat: { id, type: "private" },
+          from: { id, is_bot: false, first_name: "Ada" },
+          text,
+        },
       }),
     });
   } else {
@@ -45,9 +54,20 @@ async function main(): Promise<void> {
               field: "messages",
               value: {
                 messaging_product: "whatsapp",
-                metadata: { display_phone_number: "15550000000", phone_number_id: localSetting("WHATSAPP_PHONE_NUMBER_ID") },
+                metadata: {
+                  display_phone_number: "15550000000",
+                  phone_number_id: localSetting("WHATSAPP_PHONE_NUMBER_ID"),
+                },
                 contacts: [{ profile: { name: "Ada" }, wa_id: waId }],
-                messages: [{ from: waId, id: `wamid.${randomBytes(16).toString("base64url")}`, timestamp: String(now), type: "text", text: { body: text } }],
+                messages: [
+                  {
+                    from: waId,
+                    id: `wamid.${randomBytes(16).toString("base64url")}`,
+                    timestamp: String(now),
+                    type: "text",
+                    text: { body: text },
+                  },
+                ],
               },
             },
           ],
@@ -65,6 +85,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(`could not reach the local stack at ${edge}: is npm run dev running? (${err instanceof Error ? err.message : String(err)})`);
+  console.error(
+    `could not reach the local stack at ${edge}: is npm run dev running? (${err instanceof Error ? err.message : String(err)})`,
+  );
   process.exit(1);
 });

@@ -48,10 +48,17 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     );
     process.exit(2);
   }
-  setTelegramWebhook({ edgeUrl, token, secret, ...(process.env.TELEGRAM_API_BASE ? { apiBase: process.env.TELEGRAM_API_BASE } : {}) })
+  setTelegramWebhook({
+    edgeUrl,
+    token,
+    secret,
+    ...(process.env.TELEGRAM_API_BASE ? { apiBase: process.env.TELEGRAM_API_BASE } : {}),
+  })
     .then(({ url, info }) => {
       console.log(`webhook set to ${url}`);
-      console.log(`Telegram reports: url=${String(info.url)} pending_update_count=${String(info.pending_update_count)}`);
+      console.log(
+        `Telegram reports: url=${String(info.url)} pending_update_count=${String(info.pending_update_count)}`,
+      );
     })
     .catch((err: unknown) => {
       console.error(err instanceof Error ? err.message : err);

@@ -24,7 +24,10 @@ export function adminRoutes() {
     if (!token) throw new HTTPException(404, { message: "the admin API is not configured" });
     const given = /^Bearer (\S+)$/.exec(c.req.header("authorization") ?? "")?.[1];
     if (!(await secretsEqual(given, token))) {
-      throw new HTTPException(401, { message: "a valid admin token is required", res: new Response(null, { headers: { "www-authenticate": 'Bearer realm="admin"' } }) });
+      throw new HTTPException(401, {
+        message: "a valid admin token is required",
+        res: new Response(null, { headers: { "www-authenticate": 'Bearer realm="admin"' } }),
+      });
     }
     await next();
   });
@@ -49,14 +52,22 @@ export function adminRoutes() {
         throw new HTTPException(400, { message: "body is not valid JSON" });
       }
       const parsed = FaqUpload.safeParse(body);
-      const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`);
+      const problems = parsed.success
+        ? []
+        : parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`);
       if (parsed.success) {
         parsed.data.entries.forEach((e, i) => {
-          if (!languages.includes(e.lang)) problems.push(`entries.${i}.lang: "${e.lang}" is not a language of ${region}'s FAQ (${languages.join(", ")})`);
+          if (!languages.includes(e.lang))
+            problems.push(
+              `entries.${i}.lang: "${e.lang}" is not a language of ${region}'s FAQ (${languages.join(", ")})`,
+            );
         });
       }
       if (!parsed.success || problems.length) {
-        return c.json({ error: { code: "bad_request", message: "the FAQ was not changed", problems: problems.slice(0, 50) } }, 400);
+        return c.json(
+          { error: { code: "bad_request", message: "the FAQ was not changed", problems: problems.slice(0, 50) } },
+          400,
+        );
       }
       await faq.replace(region, parsed.data.entries);
       const byLanguage: Record<string, number> = {};
@@ -69,13 +80,15 @@ export function adminRoutes() {
   admin.get("/faq/:region", async (c) => {
     const { config, faq } = c.get("edge");
     const region = c.req.param("region");
-    if (!config.regionFile.regions[region]) throw new HTTPException(404, { message: `no region "${region}" in infra/regions.json` });
+    if (!config.regionFile.regions[region])
+      throw new HTTPException(404, { message: `no region "${region}" in infra/regions.json` });
     return c.json({ region, entries: await faq.load(region) });
   });
 
   admin.delete("/users/:channel/:userId", async (c) => {
     const report = await eraseUser(c.get("edge"), c.req.param("channel"), c.req.param("userId"));
-    if (!report) throw new HTTPException(404, { message: `unknown or unconfigured channel "${c.req.param("channel")}"` });
+    if (!report)
+      throw new HTTPException(404, { message: `unknown or unconfigured channel "${c.req.param("channel")}"` });
     return c.json(report);
   });
 

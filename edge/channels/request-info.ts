@@ -5,7 +5,10 @@ import type { RequestInfo } from "./types.js";
  * sets itself, overwriting anything a client sent), else request.cf.country. Locally, where workerd
  * fills request.cf with a placeholder, the header is how a test or a developer says where a client is.
  */
-export function requestInfo(request: Request, body: ArrayBuffer = new ArrayBuffer(0)): RequestInfo & { body: ArrayBuffer } {
+export function requestInfo(
+  request: Request,
+  body: ArrayBuffer = new ArrayBuffer(0),
+): RequestInfo & { body: ArrayBuffer } {
   // Read only when a channel asks (webhooks never do): request.cf is decoded on each access, and most
   // requests need neither it nor a parsed URL.
   const cf = () => (request as Request & { cf?: { country?: unknown; isEUCountry?: unknown } }).cf;

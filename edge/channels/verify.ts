@@ -22,7 +22,9 @@ export async function hmacSha256Matches(secret: string, body: ArrayBuffer, heade
   if (!m) return false;
   let key = hmacKeys.get(secret);
   if (!key) {
-    key = crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
+    key = crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+      "verify",
+    ]);
     hmacKeys.set(secret, key);
   }
   const signature = new Uint8Array(32);

@@ -23,7 +23,8 @@ export function webhookRoutes<S>(adapter: WebhookChannel<S>) {
     const handshake = adapter.handshake.bind(adapter);
     routes.get("/", async (c) => {
       const settings = adapter.settings(c.get("config"));
-      if (settings === undefined) throw new HTTPException(404, { message: `the ${adapter.name} channel is not configured` });
+      if (settings === undefined)
+        throw new HTTPException(404, { message: `the ${adapter.name} channel is not configured` });
       const answer = await handshake(new URL(c.req.url).searchParams, settings);
       if (answer === null) throw new HTTPException(403, { message: "verification failed" });
       return c.text(answer);
@@ -41,7 +42,8 @@ export function webhookRoutes<S>(adapter: WebhookChannel<S>) {
       const started = Date.now();
       const config = c.get("config");
       const settings = adapter.settings(config);
-      if (settings === undefined) throw new HTTPException(404, { message: `the ${adapter.name} channel is not configured` });
+      if (settings === undefined)
+        throw new HTTPException(404, { message: `the ${adapter.name} channel is not configured` });
 
       const body = await c.req.arrayBuffer();
       const request = requestInfo(c.req.raw, body);
@@ -64,11 +66,15 @@ export function webhookRoutes<S>(adapter: WebhookChannel<S>) {
       }
 
       try {
-        const result = await ingest(messages, {
-          dedup: (region) => regionServices(config, region).dedup,
-          queue: c.env.MESSAGES,
-          dedupTtlSeconds: adapter.dedupTtlSeconds,
-        }, started);
+        const result = await ingest(
+          messages,
+          {
+            dedup: (region) => regionServices(config, region).dedup,
+            queue: c.env.MESSAGES,
+            dedupTtlSeconds: adapter.dedupTtlSeconds,
+          },
+          started,
+        );
         log.info("webhook.accepted", {
           channel: adapter.name,
           accepted: result.accepted.length,
@@ -81,7 +87,9 @@ export function webhookRoutes<S>(adapter: WebhookChannel<S>) {
         log.error("webhook.enqueue_failed", { channel: adapter.name, error: errorKind(err) });
         throw new HTTPException(503, { message: "temporarily unable to accept messages" });
       }
-      return new Response(ACK_BODY, { headers: { "content-type": "application/json", "content-length": String(ACK_BODY.length) } });
+      return new Response(ACK_BODY, {
+        headers: { "content-type": "application/json", "content-length": String(ACK_BODY.length) },
+      });
     },
   );
 }

@@ -19,7 +19,10 @@ export interface HeldMessage {
  * a media message gets its own, and a group already tried keeps its members so a retry answers
  * exactly what it answered before.
  */
-export function groupBursts<T extends HeldMessage>(held: readonly T[], limits: { messages: number; chars: number }): T[][] {
+export function groupBursts<T extends HeldMessage>(
+  held: readonly T[],
+  limits: { messages: number; chars: number },
+): T[][] {
   const ordered = [...held].sort((a, b) => a.sentAt - b.sentAt || a.seq - b.seq);
   const groups: T[][] = [];
   let open: T[] | undefined;

@@ -34,14 +34,21 @@ export interface ContentFilter {
   refusal(lang: string): string;
 }
 
-const fold = (text: string) => text.toLowerCase().normalize("NFKD").replace(/\p{M}+/gu, "");
+const fold = (text: string) =>
+  text
+    .toLowerCase()
+    .normalize("NFKD")
+    .replace(/\p{M}+/gu, "");
 
 export function compileContentFilter(file: ContentFilterFile): ContentFilter {
   const parsed = ContentFilterFile.parse(file);
   const compiled = Object.fromEntries(
     Object.entries(parsed.rules).map(([lang, r]) => [
       lang,
-      { words: new Set(r.words.map(fold)), patterns: r.patterns.map((p) => ({ id: p.id, re: new RegExp(p.pattern, "iu") })) },
+      {
+        words: new Set(r.words.map(fold)),
+        patterns: r.patterns.map((p) => ({ id: p.id, re: new RegExp(p.pattern, "iu") })),
+      },
     ]),
   );
   return {

@@ -21,12 +21,36 @@ export interface FaqMatch {
 }
 
 const STOP_WORDS: Record<string, ReadonlySet<string>> = {
-  en: new Set("a an the is are was were be been am i you we they he she it my your our their me us to of in on at for from by with and or do does did can could would should will shall please hi hello hey what how when where which who why this that these those there here have has had any some about".split(" ")),
-  de: new Set("der die das ein eine einen einem einer ist sind war bin bist ich du wir ihr sie er es mein meine dein ihr unser zu von in im am an auf für mit und oder wie wann wo was wer warum kann können könnt bitte hallo ist gibt es den dem des".split(" ")),
-  fr: new Set("le la les un une des est sont je tu il elle nous vous ils elles mon ma mes ton ta votre vos de du au aux en dans sur pour par avec et ou comment quand où que qui quoi pourquoi est-ce puis peux pouvez bonjour salut svp s'il vous plait".split(" ")),
-  es: new Set("el la los las un una unos unas es son soy eres yo tu tú él ella nosotros vosotros ellos mi mis su sus de del al en por para con y o como cómo cuando cuándo donde dónde que qué quien quién por qué puedo puede pueden hola favor".split(" ")),
-  it: new Set("il lo la i gli le un una è sono io tu lui lei noi voi loro mio mia miei tuo suo di da in a al alla per con e o come quando dove che chi perché posso può potete ciao buongiorno per favore".split(" ")),
-  pt: new Set("o a os as um uma é são eu tu você ele ela nós vocês eles meu minha seu sua de do da em no na por para com e ou como quando onde que quem porque posso pode podem olá oi favor".split(" ")),
+  en: new Set(
+    "a an the is are was were be been am i you we they he she it my your our their me us to of in on at for from by with and or do does did can could would should will shall please hi hello hey what how when where which who why this that these those there here have has had any some about".split(
+      " ",
+    ),
+  ),
+  de: new Set(
+    "der die das ein eine einen einem einer ist sind war bin bist ich du wir ihr sie er es mein meine dein ihr unser zu von in im am an auf für mit und oder wie wann wo was wer warum kann können könnt bitte hallo ist gibt es den dem des".split(
+      " ",
+    ),
+  ),
+  fr: new Set(
+    "le la les un une des est sont je tu il elle nous vous ils elles mon ma mes ton ta votre vos de du au aux en dans sur pour par avec et ou comment quand où que qui quoi pourquoi est-ce puis peux pouvez bonjour salut svp s'il vous plait".split(
+      " ",
+    ),
+  ),
+  es: new Set(
+    "el la los las un una unos unas es son soy eres yo tu tú él ella nosotros vosotros ellos mi mis su sus de del al en por para con y o como cómo cuando cuándo donde dónde que qué quien quién por qué puedo puede pueden hola favor".split(
+      " ",
+    ),
+  ),
+  it: new Set(
+    "il lo la i gli le un una è sono io tu lui lei noi voi loro mio mia miei tuo suo di da in a al alla per con e o come quando dove che chi perché posso può potete ciao buongiorno per favore".split(
+      " ",
+    ),
+  ),
+  pt: new Set(
+    "o a os as um uma é são eu tu você ele ela nós vocês eles meu minha seu sua de do da em no na por para com e ou como quando onde que quem porque posso pode podem olá oi favor".split(
+      " ",
+    ),
+  ),
 };
 
 /** Words that point back into the conversation: a question holding them depends on what came before. */

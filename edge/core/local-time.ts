@@ -39,7 +39,14 @@ function offsetAt(instant: number, timeZone: string): number {
 export function localToInstant(local: string, timeZone: string): number | undefined {
   const m = LOCAL.exec(local.trim());
   if (!m) return undefined;
-  const [y, mo, d, h, mi, s] = m.slice(1).map((v) => Number(v ?? 0)) as [number, number, number, number, number, number];
+  const [y, mo, d, h, mi, s] = m.slice(1).map((v) => Number(v ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const naive = Date.UTC(y, mo - 1, d, h, mi, s);
   const check = new Date(naive);
   if (check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || h > 23 || mi > 59) return undefined;

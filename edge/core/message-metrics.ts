@@ -20,6 +20,14 @@ export interface MessageMetrics {
 }
 
 /** The order of the numbers in an Analytics Engine data point (`double1`…`double7`); new ones go last. */
-export const METRIC_DOUBLES = ["ackMs", "firstTokenMs", "totalMs", "tokensIn", "tokensOut", "kvReads", "kvWrites"] as const;
+export const METRIC_DOUBLES = [
+  "ackMs",
+  "firstTokenMs",
+  "totalMs",
+  "tokensIn",
+  "tokensOut",
+  "kvReads",
+  "kvWrites",
+] as const;
 /** The order of the strings (`blob1`…`blob4`). */
 export const METRIC_BLOBS = ["channel", "region", "outcome", "delivery"] as const;

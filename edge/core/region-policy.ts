@@ -16,13 +16,21 @@ const CountryCode = z.string().regex(/^[A-Z]{2}$/, "countries are ISO 3166-1 alp
 export const RegionSchema = z
   .object({
     name: z.string().min(1).describe("What the region is called in reports"),
-    jurisdiction: z.enum(["eu"]).nullable().describe('"eu" where the GDPR applies to the region\'s data and model calls; null elsewhere'),
+    jurisdiction: z
+      .enum(["eu"])
+      .nullable()
+      .describe('"eu" where the GDPR applies to the region\'s data and model calls; null elsewhere'),
     countries: z.array(CountryCode).min(1).describe("Countries whose users this region serves"),
     origins: z
       .object({
         cloud: z.enum(["gcp"]).describe("Where the GPU origins run"),
         location: z.string().min(1).describe("Cloud region of the origins, e.g. europe-west4"),
-        count: z.number().int().min(1).max(16).describe("How many origins Terraform provisions; their URLs are ORIGIN_URL_<R>, comma-separated"),
+        count: z
+          .number()
+          .int()
+          .min(1)
+          .max(16)
+          .describe("How many origins Terraform provisions; their URLs are ORIGIN_URL_<R>, comma-separated"),
       })
       .describe("The region's vLLM origins serving openai/gpt-oss-20b"),
     database: z
@@ -32,11 +40,23 @@ export const RegionSchema = z
       })
       .describe("Where the region's conversations, rate limits and delivery records live"),
     retention: z
-      .object({ sessionTtlSeconds: z.number().int().min(60).max(60 * 60 * 24 * 30).describe("How long a conversation is kept after its last message") })
+      .object({
+        sessionTtlSeconds: z
+          .number()
+          .int()
+          .min(60)
+          .max(60 * 60 * 24 * 30)
+          .describe("How long a conversation is kept after its last message"),
+      })
       .describe("How long personal data is kept"),
-    fallbacks: z.array(RegionId).describe("Regions whose models may answer when this region's are all down, in order; empty: never leave"),
+    fallbacks: z
+      .array(RegionId)
+      .describe("Regions whose models may answer when this region's are all down, in order; empty: never leave"),
     userSelectable: z.boolean().describe("Whether a Telegram user may move to this region with /region"),
-    faqLanguages: z.array(z.string().regex(/^[a-z]{2}$/)).min(1).describe("Languages of the region's offline FAQ; the first is its default"),
+    faqLanguages: z
+      .array(z.string().regex(/^[a-z]{2}$/))
+      .min(1)
+      .describe("Languages of the region's offline FAQ; the first is its default"),
   })
   .strict();
 export type Region = z.infer<typeof RegionSchema>;
@@ -44,19 +64,31 @@ export type Region = z.infer<typeof RegionSchema>;
 export const RegionFileSchema = z
   .object({
     $schema: z.string().optional(),
-    defaultRegion: RegionId.describe("Region of users whose country is in no region, and of the Telegram bot unless TELEGRAM_REGION says otherwise"),
+    defaultRegion: RegionId.describe(
+      "Region of users whose country is in no region, and of the Telegram bot unless TELEGRAM_REGION says otherwise",
+    ),
     regions: z.record(RegionId, RegionSchema),
   })
   .strict()
   .superRefine((file, ctx) => {
     const ids = Object.keys(file.regions);
     if (!ids.includes(file.defaultRegion)) {
-      ctx.addIssue({ code: "custom", path: ["defaultRegion"], message: `"${file.defaultRegion}" is not a region of this file` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["defaultRegion"],
+        message: `"${file.defaultRegion}" is not a region of this file`,
+      });
     }
     for (const [id, region] of Object.entries(file.regions)) {
       for (const fb of region.fallbacks) {
-        if (!ids.includes(fb)) ctx.addIssue({ code: "custom", path: ["regions", id, "fallbacks"], message: `unknown region "${fb}"` });
-        if (fb === id) ctx.addIssue({ code: "custom", path: ["regions", id, "fallbacks"], message: "a region cannot fall back to itself" });
+        if (!ids.includes(fb))
+          ctx.addIssue({ code: "custom", path: ["regions", id, "fallbacks"], message: `unknown region "${fb}"` });
+        if (fb === id)
+          ctx.addIssue({
+            code: "custom",
+            path: ["regions", id, "fallbacks"],
+            message: "a region cannot fall back to itself",
+          });
       }
     }
   });
@@ -104,26 +136,34 @@ export function complianceWarnings(file: RegionFile): string[] {
     for (const c of region.countries) owners.set(c, [...(owners.get(c) ?? []), id]);
   }
   for (const [country, ids] of owners) {
-    if (ids.length > 1) warnings.push(`${country} is in more than one region (${ids.join(", ")}); only the first, ${ids[0]}, is used`);
+    if (ids.length > 1)
+      warnings.push(`${country} is in more than one region (${ids.join(", ")}); only the first, ${ids[0]}, is used`);
   }
   for (const [id, region] of Object.entries(file.regions)) {
     const gdprHere = region.countries.filter((c) => GDPR_COUNTRIES.has(c));
     if (region.jurisdiction !== "eu" && gdprHere.length) {
-      warnings.push(`EU/EEA countries ${gdprHere.join(", ")} are mapped to ${id}, which is not an EU-jurisdiction region`);
+      warnings.push(
+        `EU/EEA countries ${gdprHere.join(", ")} are mapped to ${id}, which is not an EU-jurisdiction region`,
+      );
     }
     if (region.jurisdiction === "eu") {
       for (const fb of region.fallbacks) {
-        if (file.regions[fb]?.jurisdiction !== "eu") warnings.push(`${id} falls back to ${fb}: EU users' messages would leave the EU`);
+        if (file.regions[fb]?.jurisdiction !== "eu")
+          warnings.push(`${id} falls back to ${fb}: EU users' messages would leave the EU`);
       }
-      if (!isEuLocation(region.database.location)) warnings.push(`${id}'s database location ${region.database.location} is outside the EU`);
-      if (!isEuLocation(region.origins.location)) warnings.push(`${id}'s origins location ${region.origins.location} is outside the EU`);
+      if (!isEuLocation(region.database.location))
+        warnings.push(`${id}'s database location ${region.database.location} is outside the EU`);
+      if (!isEuLocation(region.origins.location))
+        warnings.push(`${id}'s origins location ${region.origins.location} is outside the EU`);
     }
   }
   const fallback = file.regions[file.defaultRegion];
   if (fallback && fallback.jurisdiction !== "eu") {
     const unlisted = [...GDPR_COUNTRIES].filter((c) => !owners.has(c));
     if (unlisted.length) {
-      warnings.push(`EU/EEA countries ${unlisted.join(", ")} are in no region and fall to the default ${file.defaultRegion}, which is not an EU-jurisdiction region`);
+      warnings.push(
+        `EU/EEA countries ${unlisted.join(", ")} are in no region and fall to the default ${file.defaultRegion}, which is not an EU-jurisdiction region`,
+      );
     }
   }
   return warnings;

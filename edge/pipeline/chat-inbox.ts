@@ -36,7 +36,12 @@ type Held = Stored & HeldMessage;
 /** What grouping needs to know of a stored message. */
 function held(stored: Stored): Held {
   const { sentAt, content } = stored.job.message;
-  return { ...stored, sentAt, plainText: content.kind === "text", chars: content.kind === "text" ? content.text.length : 0 };
+  return {
+    ...stored,
+    sentAt,
+    plainText: content.kind === "text",
+    chars: content.kind === "text" ? content.text.length : 0,
+  };
 }
 
 /** The part of the inbox the queue consumer and the admin API use. */
@@ -62,7 +67,8 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
    * synchronous API: no promise per operation, and writes made without awaiting in between are
    * committed together (with the alarm), once.
    */
-  private memory: { seq: number; retryAt: number | undefined; prunedAt: number; waiting: Map<string, Stored> } | undefined;
+  private memory:
+    { seq: number; retryAt: number | undefined; prunedAt: number; waiting: Map<string, Stored> } | undefined;
 
   private get state() {
     if (!this.memory) {
@@ -164,7 +170,13 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
     const message = together(group.map((h) => h.job.message));
     const first = group[0]!.job;
     const attempt = Math.max(...group.map((h) => h.attempts ?? 0)) + 1;
-    const fields = { ref: ref(message.id), channel: message.address.channel, region: message.region, messages: group.length, attempt };
+    const fields = {
+      ref: ref(message.id),
+      channel: message.address.channel,
+      region: message.region,
+      messages: group.length,
+      attempt,
+    };
     const started = Date.now();
     try {
       const sender = senderFor(edge.config, message.address.channel);
@@ -197,7 +209,9 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
       log.warn("message.retry", { ...fields, error: errorKind(err), delaySeconds });
       const retryAt = Date.now() + delaySeconds * 1000;
       // Only what an erasure has not dropped meanwhile is kept for the next try.
-      for (const h of group) if (this.state.waiting.has(heldKey(h.seq))) this.keep({ seq: h.seq, job: h.job, attempts: attempt, group: message.id });
+      for (const h of group)
+        if (this.state.waiting.has(heldKey(h.seq)))
+          this.keep({ seq: h.seq, job: h.job, attempts: attempt, group: message.id });
       this.state.retryAt = retryAt;
       this.ctx.storage.kv.put("retryAt", retryAt);
       await this.ctx.storage.setAlarm(retryAt);

@@ -34,7 +34,11 @@ export async function consume(batch: MessageBatch<QueueJob>, env: Env, ctx: Exec
 }
 
 /** Hands one message to its chat's inbox, in the user's region; acked once the inbox holds it. */
-async function handle(queued: Message<QueueJob>, edge: EdgeContext, waitUntil: (p: Promise<unknown>) => void): Promise<void> {
+async function handle(
+  queued: Message<QueueJob>,
+  edge: EdgeContext,
+  waitUntil: (p: Promise<unknown>) => void,
+): Promise<void> {
   const job = queued.body;
   // The webhook deduplicated in the region the channel resolved (its records hold only digests);
   // the user's pinned region, looked up here, off the platform's acknowledgement, is where they live.
@@ -45,7 +49,14 @@ async function handle(queued: Message<QueueJob>, edge: EdgeContext, waitUntil: (
     queued.ack();
   } catch (err) {
     const delaySeconds = retryDelaySeconds(queued.attempts);
-    log.warn("message.retry", { ref: ref(message.id), channel: message.address.channel, region: message.region, attempt: queued.attempts, error: errorKind(err), delaySeconds });
+    log.warn("message.retry", {
+      ref: ref(message.id),
+      channel: message.address.channel,
+      region: message.region,
+      attempt: queued.attempts,
+      error: errorKind(err),
+      delaySeconds,
+    });
     queued.retry({ delaySeconds });
   }
 }

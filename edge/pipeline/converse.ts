@@ -1,6 +1,13 @@
 import type { InboundMessage } from "../channels/types.js";
 import { REPLIES } from "../core/commands.js";
-import { bestFaqMatch, dependsOnContext, guessLanguage, LIMITED_MODE_NOTE, TRY_LATER, type FaqEntry } from "../core/faq-match.js";
+import {
+  bestFaqMatch,
+  dependsOnContext,
+  guessLanguage,
+  LIMITED_MODE_NOTE,
+  TRY_LATER,
+  type FaqEntry,
+} from "../core/faq-match.js";
 import { buildPrompt, summaryRequest } from "../core/prompt.js";
 import type { Config } from "../config.js";
 import { OutputBlocked, UpstreamModelError, type ModelFailure } from "../errors.js";
@@ -15,7 +22,8 @@ import { completeWithTools, type ToolLoopOptions } from "./tool-loop.js";
  * because no model could answer; refused: the message or the answer broke the content filter;
  * model_failed: no model and no FAQ answer (the user is told to retry).
  */
-export type Outcome = "answered" | "faq" | "faq_offline" | "refused" | "command" | "unsupported" | "rate_limited" | "model_failed";
+export type Outcome =
+  "answered" | "faq" | "faq_offline" | "refused" | "command" | "unsupported" | "rate_limited" | "model_failed";
 
 export interface ConverseResult {
   /** The text to deliver, or null when the user is not to be answered (an excess message). */
@@ -94,7 +102,11 @@ export async function converse(message: InboundMessage, deps: ConverseDeps): Pro
         case "region":
         case "reminders": {
           const run = deps[content.command.name];
-          if (!run) return { reply: content.command.name === "reminders" ? REPLIES.reminders : REPLIES.help, outcome: "command" };
+          if (!run)
+            return {
+              reply: content.command.name === "reminders" ? REPLIES.reminders : REPLIES.help,
+              outcome: "command",
+            };
           return { reply: await run(content.command.args), outcome: "command" };
         }
         default:
@@ -156,7 +168,9 @@ export async function converse(message: InboundMessage, deps: ConverseDeps): Pro
   };
   let completion;
   try {
-    completion = deps.tools ? await completeWithTools(deps.llm, prompt.messages, onText, deps.tools) : await deps.llm.complete(prompt.messages, onText);
+    completion = deps.tools
+      ? await completeWithTools(deps.llm, prompt.messages, onText, deps.tools)
+      : await deps.llm.complete(prompt.messages, onText);
   } catch (err) {
     if (err instanceof OutputBlocked && filter) {
       log.info("content.refused", { ref: ref(message.id), direction: "out", rule: err.rule });
@@ -180,7 +194,11 @@ export async function converse(message: InboundMessage, deps: ConverseDeps): Pro
     if (failure !== "rejected" && deps.faq) {
       const match = bestFaqMatch(await faqEntries(), text, lang);
       if (match && match.score >= deps.faq.offlineMinScore) {
-        return { reply: `${match.entry.answer}\n\n${LIMITED_MODE_NOTE[lang] ?? LIMITED_MODE_NOTE.en}`, outcome: "faq_offline", failure };
+        return {
+          reply: `${match.entry.answer}\n\n${LIMITED_MODE_NOTE[lang] ?? LIMITED_MODE_NOTE.en}`,
+          outcome: "faq_offline",
+          failure,
+        };
       }
     }
     const reply = failure === "timeout" ? REPLIES.modelTimeout : (TRY_LATER[lang] ?? REPLIES.modelUnavailable);
@@ -204,7 +222,12 @@ export async function converse(message: InboundMessage, deps: ConverseDeps): Pro
  * long conversation keeps what the user said early on (their name, their order) without a long prompt.
  * Returns nothing when there is nothing new to fold in.
  */
-function summarizeDropped(message: InboundMessage, start: TurnStart, dropped: number, deps: ConverseDeps): (() => Promise<void>) | undefined {
+function summarizeDropped(
+  message: InboundMessage,
+  start: TurnStart,
+  dropped: number,
+  deps: ConverseDeps,
+): (() => Promise<void>) | undefined {
   const coveredUntil = start.summary?.coversUntil ?? 0;
   const fresh: StoredTurn[] = start.history.slice(0, dropped).filter((t) => t.at > coveredUntil);
   if (fresh.length === 0) return undefined;
@@ -217,12 +240,22 @@ function summarizeDropped(message: InboundMessage, start: TurnStart, dropped: nu
       await deps.store.saveSummary(message.userKey, { text, coversUntil }, deps.sessionTtlSeconds);
     } catch (err) {
       // The turns stay in Redis: the next message that drops turns tries again.
-      log.warn("summary.failed", { ref: ref(message.id), region: message.region, error: err instanceof UpstreamModelError ? err.failure : "error" });
+      log.warn("summary.failed", {
+        ref: ref(message.id),
+        region: message.region,
+        error: err instanceof UpstreamModelError ? err.failure : "error",
+      });
     }
   };
 }
 
-function saveTurn(store: ConversationStore, message: InboundMessage, text: string, reply: string, ttlSeconds: number): Promise<void> {
+function saveTurn(
+  store: ConversationStore,
+  message: InboundMessage,
+  text: string,
+  reply: string,
+  ttlSeconds: number,
+): Promise<void> {
   return store.save(
     message.userKey,
     message.id,

@@ -15,5 +15,11 @@ export function retryDelaySeconds(attempts: number): number {
 export async function countDeadLetter(config: Config, message: InboundMessage, messages = 1): Promise<void> {
   const { redis } = regionServices(config, message.region);
   const total = await redis.incrby(`metrics:dead_letters:${message.address.channel}`, messages);
-  log.error("message.dead_lettered", { ref: ref(message.id), channel: message.address.channel, region: message.region, messages, total });
+  log.error("message.dead_lettered", {
+    ref: ref(message.id),
+    channel: message.address.channel,
+    region: message.region,
+    messages,
+    total,
+  });
 }

@@ -5,7 +5,10 @@ import { NetworkError, PlatformError, WindowClosedError } from "../errors.js";
 /** Nothing was delivered and the platform asked to wait (or failed): the whole delivery may be retried. */
 export class RetryDelivery extends Error {
   override readonly name = "RetryDelivery";
-  constructor(readonly delaySeconds: number, options?: { cause?: unknown }) {
+  constructor(
+    readonly delaySeconds: number,
+    options?: { cause?: unknown },
+  ) {
     super(`delivery to retry in ${delaySeconds} s`, options);
   }
 }
@@ -47,7 +50,11 @@ export async function deliver(sender: ChannelSender, to: Address, text: string):
         // The platform may have delivered it: a repeat could show the user the same text twice.
         return { outcome: "unconfirmed", chunks: chunks.length, delivered, error };
       }
-      if (delivered === 0 && err instanceof PlatformError && (err.retryAfterSeconds !== undefined || err.status === 429 || err.status >= 500)) {
+      if (
+        delivered === 0 &&
+        err instanceof PlatformError &&
+        (err.retryAfterSeconds !== undefined || err.status === 429 || err.status >= 500)
+      ) {
         throw new RetryDelivery(err.retryAfterSeconds ?? 5, { cause: err });
       }
       return { outcome: delivered === 0 ? "refused" : "partial", chunks: chunks.length, delivered, error };

@@ -22,16 +22,23 @@ export interface EraseReport {
 export function userKeyFor(config: Config, channel: string, userId: string): string | undefined {
   switch (channel) {
     case "telegram":
-      return config.telegram && /^-?\d+$/.test(userId) ? `telegram:${botIdOf(config.telegram.botToken)}:${userId}` : undefined;
+      return config.telegram && /^-?\d+$/.test(userId)
+        ? `telegram:${botIdOf(config.telegram.botToken)}:${userId}`
+        : undefined;
     case "whatsapp":
-      return config.whatsapp && /^\d{6,15}$/.test(userId) ? `whatsapp:${config.whatsapp.phoneNumberId}:${userId}` : undefined;
+      return config.whatsapp && /^\d{6,15}$/.test(userId)
+        ? `whatsapp:${config.whatsapp.phoneNumberId}:${userId}`
+        : undefined;
     case "webchat":
       return config.webchat && /^[\w-]{10,64}$/.test(userId) ? `webchat:web:${userId}` : undefined;
     case "http": {
       // "<key name>:<user_id>", or just the user_id when one key is configured.
       const keys = config.httpApi?.keys ?? [];
       const colon = userId.indexOf(":");
-      const [name, id] = colon > 0 ? [userId.slice(0, colon), userId.slice(colon + 1)] : [keys.length === 1 ? keys[0]!.name : "", userId];
+      const [name, id] =
+        colon > 0
+          ? [userId.slice(0, colon), userId.slice(colon + 1)]
+          : [keys.length === 1 ? keys[0]!.name : "", userId];
       return keys.some((k) => k.name === name) && id ? `http:${name}:${id}` : undefined;
     }
     default:
@@ -59,7 +66,11 @@ export async function eraseUserKey(edge: EdgeContext, channel: string, userKey: 
 
 /** Regions whose Durable Objects together cover every namespace (the EU jurisdiction and the rest). */
 function onePerNamespace(config: Config): string[] {
-  return [...new Map(Object.keys(config.regions).map((region) => [durableObjectJurisdiction(config, region), region])).values()];
+  return [
+    ...new Map(
+      Object.keys(config.regions).map((region) => [durableObjectJurisdiction(config, region), region]),
+    ).values(),
+  ];
 }
 
 /**
@@ -98,7 +109,9 @@ export function describeErasure(report: EraseReport): string {
     ...(total.summaries > 0 ? ["• the summary of our earlier conversation"] : []),
     `• ${total.replies} saved repl${total.replies === 1 ? "y" : "ies"}`,
     `• ${total.limits} rate-limit record${total.limits === 1 ? "" : "s"}`,
-    ...(report.erased.reminders > 0 ? [`• ${report.erased.reminders} reminder${report.erased.reminders === 1 ? "" : "s"}`] : []),
+    ...(report.erased.reminders > 0
+      ? [`• ${report.erased.reminders} reminder${report.erased.reminders === 1 ? "" : "s"}`]
+      : []),
     `• ${report.erased.pinnedRegion ? "your region setting" : "no region setting (none was stored)"}`,
     "If you write again, we start afresh.",
   ].join("\n");

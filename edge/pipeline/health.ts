@@ -23,7 +23,10 @@ export function healthRoutes() {
                 // The origins' /health is not public (the proxy serves /v1 only, with the edge's key):
                 // listing the models through the same door the chats use is the liveness that matters.
                 probe(async (signal) => {
-                  const res = await fetch(`${url}/v1/models`, { signal, headers: { authorization: `Bearer ${settings.originApiKey}` } });
+                  const res = await fetch(`${url}/v1/models`, {
+                    signal,
+                    headers: { authorization: `Bearer ${settings.originApiKey}` },
+                  });
                   if (!res.ok) throw new Error(`HTTP ${res.status}`);
                 }),
               ),
@@ -39,7 +42,9 @@ export function healthRoutes() {
         }),
       ),
     );
-    const healthy = Object.values(regions).every((r) => r.redis === "up" && r.origins.every((o) => o.health === "up" && o.breaker === "closed"));
+    const healthy = Object.values(regions).every(
+      (r) => r.redis === "up" && r.origins.every((o) => o.health === "up" && o.breaker === "closed"),
+    );
     return c.json({ status: healthy ? "ok" : "degraded", regions });
   });
 }

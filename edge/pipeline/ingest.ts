@@ -32,7 +32,11 @@ export interface IngestResult {
  * concurrent redeliveries make one job) and queue the rest. If queueing fails the claims are released
  * and the error propagates, so the platform gets a 5xx, retries, and nothing is lost.
  */
-export async function ingest(messages: InboundMessage[], deps: IngestDeps, startedAt = Date.now()): Promise<IngestResult> {
+export async function ingest(
+  messages: InboundMessage[],
+  deps: IngestDeps,
+  startedAt = Date.now(),
+): Promise<IngestResult> {
   const claims = await Promise.all(
     messages.map(async (m) => ({ m, fresh: await deps.dedup(m.region).claim(m.id, deps.dedupTtlSeconds) })),
   );
@@ -42,7 +46,9 @@ export async function ingest(messages: InboundMessage[], deps: IngestDeps, start
   const acceptedAt = Date.now();
   try {
     const ackMs = acceptedAt - startedAt;
-    await deps.queue.sendBatch(fresh.map((message) => ({ body: { v: 1, message, acceptedAt, ackMs }, contentType: "json" as const })));
+    await deps.queue.sendBatch(
+      fresh.map((message) => ({ body: { v: 1, message, acceptedAt, ackMs }, contentType: "json" as const })),
+    );
   } catch (err) {
     await Promise.allSettled(fresh.map((m) => deps.dedup(m.region).release(m.id)));
     throw err;

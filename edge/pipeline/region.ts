@@ -9,7 +9,11 @@ import { describeErasure, eraseUserKey } from "./erase.js";
  * traveller's history neither moves nor splits, and a later edit of regions.json moves no one.
  * Web chat users are pinned by their signed session token instead.
  */
-export async function pinRegions(edge: EdgeContext, messages: InboundMessage[], waitUntil: (p: Promise<unknown>) => void): Promise<InboundMessage[]> {
+export async function pinRegions(
+  edge: EdgeContext,
+  messages: InboundMessage[],
+  waitUntil: (p: Promise<unknown>) => void,
+): Promise<InboundMessage[]> {
   return Promise.all(
     messages.map(async (m) => {
       if (m.address.channel === "webchat") return m;
@@ -22,7 +26,11 @@ export async function pinRegions(edge: EdgeContext, messages: InboundMessage[], 
       }
       if (pinned && edge.config.regions[pinned]) return pinned === m.region ? m : { ...m, region: pinned };
       // Off the acknowledgement's path: the resolution is deterministic until the pin lands.
-      waitUntil(edge.pins.set(m.userKey, m.region).catch((err: unknown) => log.warn("pins.write_failed", { error: errorKind(err) })));
+      waitUntil(
+        edge.pins
+          .set(m.userKey, m.region)
+          .catch((err: unknown) => log.warn("pins.write_failed", { error: errorKind(err) })),
+      );
       return m;
     }),
   );
@@ -48,11 +56,14 @@ export async function regionCommand(edge: EdgeContext, message: InboundMessage, 
     const others = selectable.filter((id) => id !== current);
     return [
       `Your conversation is kept, and answered, in ${name(current)}.`,
-      others.length ? `To move it, send /region followed by one of: ${others.join(", ")}. Moving deletes what is kept here.` : "It cannot be moved.",
+      others.length
+        ? `To move it, send /region followed by one of: ${others.join(", ")}. Moving deletes what is kept here.`
+        : "It cannot be moved.",
     ].join("\n");
   }
   if (target === current) return `Your conversation is already kept in ${name(current)}.`;
-  if (!selectable.includes(target)) return `"${target}" is not a region you can choose. Choose one of: ${selectable.join(", ")}.`;
+  if (!selectable.includes(target))
+    return `"${target}" is not a region you can choose. Choose one of: ${selectable.join(", ")}.`;
   const report = await eraseUserKey(edge, "telegram", message.userKey);
   await edge.pins.set(message.userKey, target);
   log.info("region.moved", { from: current, to: target });

@@ -33,7 +33,12 @@ export interface RespondOptions {
  * the channel it came from, with "typing…" while the model works and the answer's pieces handed to
  * `onText` as they stream (web chat and the SSE API show them live).
  */
-export async function respond(message: InboundMessage, sender: ChannelSender, edge: EdgeContext, options: RespondOptions = {}): Promise<Responded> {
+export async function respond(
+  message: InboundMessage,
+  sender: ChannelSender,
+  edge: EdgeContext,
+  options: RespondOptions = {},
+): Promise<Responded> {
   const { onText, ackMs = 0, waitUntil } = options;
   const started = Date.now();
   const { config, faq } = edge;
@@ -58,7 +63,12 @@ export async function respond(message: InboundMessage, sender: ChannelSender, ed
   const delivery = result.reply === null ? undefined : await deliver(sender, message.address, result.reply);
   if (delivery?.outcome === "undeliverable") {
     // Kept, with the region's retention, for when the user writes again.
-    await services.conversations.recordUndelivered(message.userKey, message.id, result.reply!, services.settings.sessionTtlSeconds);
+    await services.conversations.recordUndelivered(
+      message.userKey,
+      message.id,
+      result.reply!,
+      services.settings.sessionTtlSeconds,
+    );
   }
   await edge.metrics
     .record({
@@ -82,13 +92,26 @@ export async function respond(message: InboundMessage, sender: ChannelSender, ed
   return { result, delivery };
 }
 
-function remindersCommand(message: InboundMessage, book: ReminderBook | undefined): { reminders?: () => Promise<string> } {
+function remindersCommand(
+  message: InboundMessage,
+  book: ReminderBook | undefined,
+): { reminders?: () => Promise<string> } {
   if (!book || !remindersOffered(message.address.channel)) return {};
   return { reminders: async () => describeReminders(await book.list()) };
 }
 
-function toolsFor(edge: EdgeContext, message: InboundMessage, reminders: ReminderBook | undefined): { tools?: ToolLoopOptions } {
-  const context = { userKey: message.userKey, region: message.region, address: message.address, config: edge.config, ...(reminders ? { reminders } : {}) };
+function toolsFor(
+  edge: EdgeContext,
+  message: InboundMessage,
+  reminders: ReminderBook | undefined,
+): { tools?: ToolLoopOptions } {
+  const context = {
+    userKey: message.userKey,
+    region: message.region,
+    address: message.address,
+    config: edge.config,
+    ...(reminders ? { reminders } : {}),
+  };
   const offer = toolOffer(context);
   if (!offer) return {};
   return { tools: { offer, context, maxRounds: edge.config.model.maxToolRounds } };

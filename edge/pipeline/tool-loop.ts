@@ -17,7 +17,12 @@ export interface ToolLoopOptions {
  * Arguments that do not fit the schema are sent back once with the validation error, so the model can
  * correct them; after `maxRounds` rounds it must answer without tools.
  */
-export async function completeWithTools(llm: LlmClient, messages: ChatMessage[], onText: ((piece: string) => void) | undefined, options: ToolLoopOptions): Promise<Completion> {
+export async function completeWithTools(
+  llm: LlmClient,
+  messages: ChatMessage[],
+  onText: ((piece: string) => void) | undefined,
+  options: ToolLoopOptions,
+): Promise<Completion> {
   const conversation = [...messages];
   let reasked = false;
   let firstTokenMs: number | undefined;
@@ -36,7 +41,9 @@ export async function completeWithTools(llm: LlmClient, messages: ChatMessage[],
     }
     const parsed = raw === undefined ? undefined : tool.args.safeParse(raw);
     if (!parsed?.success) {
-      const problem = parsed ? parsed.error.issues.map((i) => `${i.path.join(".") || "arguments"}: ${i.message}`).join("; ") : "the arguments are not valid JSON";
+      const problem = parsed
+        ? parsed.error.issues.map((i) => `${i.path.join(".") || "arguments"}: ${i.message}`).join("; ")
+        : "the arguments are not valid JSON";
       if (reasked) return { error: `The arguments are still invalid (${problem}). Answer without ${call.name}.` };
       reasked = true;
       return { error: `Invalid arguments for ${call.name}: ${problem}. Call it again with valid arguments.` };
@@ -51,7 +58,11 @@ export async function completeWithTools(llm: LlmClient, messages: ChatMessage[],
 
   for (let round = 0; ; round++) {
     const last = round >= options.maxRounds;
-    const completion = await llm.complete(conversation, onText, last ? { ...options.offer, choice: "none" } : options.offer);
+    const completion = await llm.complete(
+      conversation,
+      onText,
+      last ? { ...options.offer, choice: "none" } : options.offer,
+    );
     firstTokenMs ??= completion.firstTokenMs;
     if (completion.usage) {
       counted = true;
@@ -63,7 +74,11 @@ export async function completeWithTools(llm: LlmClient, messages: ChatMessage[],
     conversation.push({
       role: "assistant",
       content: completion.text,
-      tool_calls: completion.toolCalls.map((c) => ({ id: c.id, type: "function", function: { name: c.name, arguments: c.arguments } })),
+      tool_calls: completion.toolCalls.map((c) => ({
+        id: c.id,
+        type: "function",
+        function: { name: c.name, arguments: c.arguments },
+      })),
     });
     for (const call of completion.toolCalls) {
       log.info("tool.called", { tool: call.name, round: round + 1 });

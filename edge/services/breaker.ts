@@ -32,7 +32,9 @@ export function createBreakerStore(redis: Redis, options: { failures: number; co
     async read(ids) {
       const out = new Map<string, BreakerSnapshot>();
       if (!ids.length) return out;
-      const values = await redis.mget<Array<number | string | null>>(...ids.flatMap((id) => [key(id, "fails"), key(id, "open")]));
+      const values = await redis.mget<Array<number | string | null>>(
+        ...ids.flatMap((id) => [key(id, "fails"), key(id, "open")]),
+      );
       ids.forEach((id, i) => {
         const failures = Number(values[2 * i] ?? 0);
         out.set(id, { failures, state: stateOf(failures, values[2 * i + 1] !== null) });

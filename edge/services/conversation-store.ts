@@ -35,7 +35,13 @@ export interface ConversationStore {
    * Appends the turns and keeps the reply for a retried queue message to deliver instead of asking the
    * model again; both expire with the region's retention. Atomic, in one round trip.
    */
-  save(userKey: string, messageId: string, turns: Array<Turn & { sentAt?: number }>, reply: string, ttlSeconds: number): Promise<void>;
+  save(
+    userKey: string,
+    messageId: string,
+    turns: Array<Turn & { sentAt?: number }>,
+    reply: string,
+    ttlSeconds: number,
+  ): Promise<void>;
   clear(userKey: string): Promise<void>;
   saveSummary(userKey: string, summary: ConversationSummary, ttlSeconds: number): Promise<void>;
   /** The stored turns, oldest first (for a page reload). */
@@ -151,7 +157,10 @@ export function createConversationStore(redis: Redis, limit: RateLimitOptions): 
     async erase(userKey) {
       // `<prefix><user key>:` then anything: user 42's pattern must not reach user 421.
       const pattern = (prefix: string) => `${prefix}${escapeGlob(userKey)}:*`;
-      const [replies, limits] = await Promise.all([scanAll(redis, pattern("reply:")), scanAll(redis, pattern("ratelimit:"))]);
+      const [replies, limits] = await Promise.all([
+        scanAll(redis, pattern("reply:")),
+        scanAll(redis, pattern("ratelimit:")),
+      ]);
       const notice = `ratelimit:notice:${userKey}`;
       const tx = redis.multi();
       tx.llen(sessionKey(userKey));
@@ -159,8 +168,20 @@ export function createConversationStore(redis: Redis, limit: RateLimitOptions): 
       tx.exists(notice);
       tx.exists(summaryKey(userKey));
       tx.del(sessionKey(userKey), `undelivered:${userKey}`, notice, summaryKey(userKey), ...replies, ...limits);
-      const [messages, undelivered, noticed, summarized] = (await tx.exec()) as [number, number, number, number, number];
-      return { messages, savedReplies: replies.length, undeliveredReplies: undelivered, rateLimitKeys: limits.length + noticed, summaries: summarized };
+      const [messages, undelivered, noticed, summarized] = (await tx.exec()) as [
+        number,
+        number,
+        number,
+        number,
+        number,
+      ];
+      return {
+        messages,
+        savedReplies: replies.length,
+        undeliveredReplies: undelivered,
+        rateLimitKeys: limits.length + noticed,
+        summaries: summarized,
+      };
     },
 
     async claimSlowDownNotice(userKey, cooldownSeconds) {

@@ -17,7 +17,10 @@ export interface Completion {
 
 /** OpenAI function tools offered to the model; `choice: "none"` asks for a final answer. */
 export interface ToolOffer {
-  definitions: Array<{ type: "function"; function: { name: string; description: string; parameters: Record<string, unknown> } }>;
+  definitions: Array<{
+    type: "function";
+    function: { name: string; description: string; parameters: Record<string, unknown> };
+  }>;
   choice?: "auto" | "none";
 }
 
@@ -115,7 +118,8 @@ export function createOriginClient(options: LlmOptions): LlmClient {
         abort.signal.addEventListener("abort", stopReading);
         const events = new EventStreamReader();
         const take = (chunk: OpenAI.Chat.ChatCompletionChunk) => {
-          if (chunk.usage) usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
+          if (chunk.usage)
+            usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
           const choice = chunk.choices?.[0];
           if (!choice) return;
           const delta = choice.delta as VllmDelta;
@@ -160,11 +164,22 @@ export function createOriginClient(options: LlmOptions): LlmClient {
       }
       if (!finished) {
         // A deadline cancels the body, which then ends early: a deadline passed mid-answer is a timeout.
-        if (timedOut) throw new UpstreamModelError("timeout", options.region, `no ${timedOut} in time`, { streamed: text.length > 0 });
-        throw new UpstreamModelError("bad_response", options.region, "stream ended before the answer finished", { streamed: text.length > 0 });
+        if (timedOut)
+          throw new UpstreamModelError("timeout", options.region, `no ${timedOut} in time`, {
+            streamed: text.length > 0,
+          });
+        throw new UpstreamModelError("bad_response", options.region, "stream ended before the answer finished", {
+          streamed: text.length > 0,
+        });
       }
       const toolCalls = calls.filter((c) => c.name);
-      return { text: text.trim(), usage, firstTokenMs, region: options.region, ...(toolCalls.length ? { toolCalls } : {}) };
+      return {
+        text: text.trim(),
+        usage,
+        firstTokenMs,
+        region: options.region,
+        ...(toolCalls.length ? { toolCalls } : {}),
+      };
     },
   };
 }
@@ -180,17 +195,25 @@ function parseChunk(data: string, region: string, streamed: boolean): OpenAI.Cha
   } catch {
     throw new UpstreamModelError("bad_response", region, "a stream event is not JSON", { streamed });
   }
-  if (!chunk || typeof chunk !== "object") throw new UpstreamModelError("bad_response", region, "a stream event is not an object", { streamed });
-  if (chunk.error || chunk.object === "error") throw new UpstreamModelError("bad_response", region, "the origin reported an error mid-stream", { streamed });
+  if (!chunk || typeof chunk !== "object")
+    throw new UpstreamModelError("bad_response", region, "a stream event is not an object", { streamed });
+  if (chunk.error || chunk.object === "error")
+    throw new UpstreamModelError("bad_response", region, "the origin reported an error mid-stream", { streamed });
   return chunk as OpenAI.Chat.ChatCompletionChunk;
 }
 
-function toModelError(err: unknown, region: string, timedOut: string | undefined, streamed: boolean): UpstreamModelError {
+function toModelError(
+  err: unknown,
+  region: string,
+  timedOut: string | undefined,
+  streamed: boolean,
+): UpstreamModelError {
   const opts = { cause: err, streamed };
   if (timedOut || err instanceof OpenAI.APIConnectionTimeoutError) {
     return new UpstreamModelError("timeout", region, `no ${timedOut ?? "answer"} in time`, opts);
   }
-  if (err instanceof OpenAI.APIConnectionError) return new UpstreamModelError("unavailable", region, "connection failed", opts);
+  if (err instanceof OpenAI.APIConnectionError)
+    return new UpstreamModelError("unavailable", region, "connection failed", opts);
   if (err instanceof OpenAI.APIError && typeof err.status === "number") {
     // 400: this request is at fault (too long a prompt…), not the origin. Anything else: the origin is.
     const kind = err.status === 400 || err.status === 422 ? "rejected" : "unavailable";

@@ -19,7 +19,11 @@ export function createMetricsSink(env: { METRICS?: AnalyticsEngineDataset; METRI
           doubles: METRIC_DOUBLES.map((k) => m[k]),
         });
       } else if (env.METRICS_URL) {
-        await fetch(env.METRICS_URL, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(m) });
+        await fetch(env.METRICS_URL, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(m),
+        });
       }
     },
   };

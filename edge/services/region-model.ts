@@ -30,7 +30,12 @@ export interface RegionModel extends LlmClient {
  * is retried once on another origin, unless part of the answer has already been handed on. An open
  * origin is skipped; a half-open one is tried by one caller at a time.
  */
-export function createRegionModel(options: { region: string; origins: Origin[]; breaker: BreakerStore; probeTtlMs: number }): RegionModel {
+export function createRegionModel(options: {
+  region: string;
+  origins: Origin[];
+  breaker: BreakerStore;
+  probeTtlMs: number;
+}): RegionModel {
   const { region, origins, breaker } = options;
   let cached: { at: number; states: Map<string, BreakerSnapshot> } | undefined;
   let refreshing: Promise<Map<string, BreakerSnapshot>> | undefined;
@@ -69,7 +74,11 @@ export function createRegionModel(options: { region: string; origins: Origin[]; 
       let attempts = 0;
       for (const origin of [...closed, ...halfOpen]) {
         if (attempts >= MAX_ATTEMPTS) break;
-        if (stateOf(origin).state === "half_open" && !(await breaker.claimProbe(origin.id, options.probeTtlMs).catch(() => false))) continue;
+        if (
+          stateOf(origin).state === "half_open" &&
+          !(await breaker.claimProbe(origin.id, options.probeTtlMs).catch(() => false))
+        )
+          continue;
         attempts += 1;
         try {
           const completion: Completion = await origin.client.complete(messages, onText, tools);
@@ -83,9 +92,16 @@ export function createRegionModel(options: { region: string; origins: Origin[]; 
           const modelError = err instanceof UpstreamModelError ? err : undefined;
           // Only the origin's own failures count against it (not a rejected request, nor our filter).
           if (modelError && modelError.failure !== "rejected") {
-            const snapshot = await breaker.failure(origin.id).catch(() => ({ failures: stateOf(origin).failures + 1, state: "closed" as const }));
+            const snapshot = await breaker
+              .failure(origin.id)
+              .catch(() => ({ failures: stateOf(origin).failures + 1, state: "closed" as const }));
             remember(origin.id, snapshot);
-            log.warn("origin.failed", { region, origin: origin.id, failure: modelError.failure, breaker: snapshot.state });
+            log.warn("origin.failed", {
+              region,
+              origin: origin.id,
+              failure: modelError.failure,
+              breaker: snapshot.state,
+            });
           }
           // Never repeat a call whose answer had started reaching the user, nor one the request itself spoiled.
           if (!modelError || modelError.streamed || modelError.failure === "rejected") throw err;

@@ -37,12 +37,22 @@ export class UserReminders extends DurableObject<Env> implements ReminderBook {
   async create({ text, when, timeZone: given, address, owner }: NewReminder): Promise<CreateResult> {
     // The zone the user gives is remembered for their next reminders.
     const timeZone = given ?? (await this.ctx.storage.get<string>("timeZone"));
-    if (!timeZone) return { ok: false, error: "The user's time zone is unknown. Ask the user which city or time zone they are in, then call create_reminder again with time_zone." };
+    if (!timeZone)
+      return {
+        ok: false,
+        error:
+          "The user's time zone is unknown. Ask the user which city or time zone they are in, then call create_reminder again with time_zone.",
+      };
     const dueAt = localToInstant(when, timeZone);
     if (dueAt === undefined) return { ok: false, error: "The time is not a date and time (YYYY-MM-DDTHH:MM)." };
-    if (dueAt <= Date.now()) return { ok: false, error: `${describeInstant(dueAt, timeZone)} has already passed. Ask the user for a later time.` };
+    if (dueAt <= Date.now())
+      return {
+        ok: false,
+        error: `${describeInstant(dueAt, timeZone)} has already passed. Ask the user for a later time.`,
+      };
     const pending = await this.ctx.storage.list({ prefix: "r:" });
-    if (pending.size >= MAX_REMINDERS) return { ok: false, error: `The user already has ${MAX_REMINDERS} reminders; one must be cancelled first.` };
+    if (pending.size >= MAX_REMINDERS)
+      return { ok: false, error: `The user already has ${MAX_REMINDERS} reminders; one must be cancelled first.` };
     const reminder: StoredReminder = { id: crypto.randomUUID().slice(0, 8), text, dueAt, timeZone, address, owner };
     await this.ctx.storage.put({ [`r:${reminder.id}`]: reminder, timeZone });
     const alarm = await this.ctx.storage.getAlarm();
@@ -81,7 +91,11 @@ export class UserReminders extends DurableObject<Env> implements ReminderBook {
       }
       try {
         const result = await deliver(sender, await currentAddress(config, reminder), `⏰ Reminder: ${reminder.text}`);
-        log.info("reminder.delivered", { channel: reminder.address.channel, delivery: result.outcome, lateMs: Date.now() - reminder.dueAt });
+        log.info("reminder.delivered", {
+          channel: reminder.address.channel,
+          delivery: result.outcome,
+          lateMs: Date.now() - reminder.dueAt,
+        });
         await this.ctx.storage.delete(`r:${reminder.id}`);
       } catch (err) {
         // The platform asked to wait, or failed: the reminder stays, due again a little later.
@@ -103,10 +117,20 @@ export class UserReminders extends DurableObject<Env> implements ReminderBook {
  */
 async function currentAddress(config: Config, reminder: StoredReminder): Promise<Address> {
   const { address, owner } = reminder;
-  if (address.channel !== "whatsapp" || address.lastUserMessageAt === undefined || !owner || !(owner.region in config.regions)) return address;
+  if (
+    address.channel !== "whatsapp" ||
+    address.lastUserMessageAt === undefined ||
+    !owner ||
+    !(owner.region in config.regions)
+  )
+    return address;
   try {
-    const latest = await regionServices(config, owner.region as RegionId).conversations.lastUserMessageAt(owner.userKey);
-    return latest !== undefined && latest > address.lastUserMessageAt ? { ...address, lastUserMessageAt: latest } : address;
+    const latest = await regionServices(config, owner.region as RegionId).conversations.lastUserMessageAt(
+      owner.userKey,
+    );
+    return latest !== undefined && latest > address.lastUserMessageAt
+      ? { ...address, lastUserMessageAt: latest }
+      : address;
   } catch (err) {
     log.warn("reminder.last_message_unknown", { error: errorKind(err) });
     return address;

@@ -14,7 +14,14 @@ const definitions = new Map<Tool, Definition>();
 function definition(t: Tool): Definition {
   let d = definitions.get(t);
   if (!d) {
-    d = { type: "function", function: { name: t.name, description: t.description, parameters: z.toJSONSchema(t.args) as Record<string, unknown> } };
+    d = {
+      type: "function",
+      function: {
+        name: t.name,
+        description: t.description,
+        parameters: z.toJSONSchema(t.args) as Record<string, unknown>,
+      },
+    };
     definitions.set(t, d);
   }
   return d;

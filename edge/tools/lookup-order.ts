@@ -8,16 +8,28 @@ import { defineTool } from "./types.js";
  */
 export const lookupOrder = defineTool({
   name: "lookup_order",
-  description: "Look up the status, items and delivery estimate of one of the customer's own orders by its order number.",
+  description:
+    "Look up the status, items and delivery estimate of one of the customer's own orders by its order number.",
   // Unknown keys (a "customer" the model made up, say) are dropped, never used.
-  args: z.object({ order_id: z.string().trim().regex(/^[A-Za-z0-9-]{1,40}$/, "an order number: letters, digits and dashes") }),
+  args: z.object({
+    order_id: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9-]{1,40}$/, "an order number: letters, digits and dashes"),
+  }),
   enabled: ({ config }) => Boolean(config.orders),
   async run({ order_id }, { userKey, config }) {
     const orders = config.orders!;
     const url = `${orders.apiUrl}/customers/${encodeURIComponent(userKey)}/orders/${encodeURIComponent(order_id)}`;
     const res = await fetch(url, { headers: { authorization: `Bearer ${orders.apiKey}`, accept: "application/json" } });
-    if (res.status === 404) return { found: false, order_id, note: "No order with this number belongs to this customer." };
-    if (!res.ok) return { found: false, order_id, note: `The order system could not answer (HTTP ${res.status}); suggest trying again later.` };
+    if (res.status === 404)
+      return { found: false, order_id, note: "No order with this number belongs to this customer." };
+    if (!res.ok)
+      return {
+        found: false,
+        order_id,
+        note: `The order system could not answer (HTTP ${res.status}); suggest trying again later.`,
+      };
     return { found: true, order: (await res.json()) as unknown };
   },
 });

@@ -38,8 +38,16 @@ export const createReminder = defineTool({
     // A reminder answers no particular message: it neither quotes one nor keeps its platform id.
     const { messageId: _answered, quote: _quote, ...address } = ctx.address;
     const owner = { userKey: ctx.userKey, region: ctx.region };
-    const result = await ctx.reminders!.create({ text, when, ...(time_zone ? { timeZone: time_zone } : {}), address, owner });
-    return result.ok ? { created: true, id: result.reminder.id, due: result.due } : { created: false, error: result.error };
+    const result = await ctx.reminders!.create({
+      text,
+      when,
+      ...(time_zone ? { timeZone: time_zone } : {}),
+      address,
+      owner,
+    });
+    return result.ok
+      ? { created: true, id: result.reminder.id, due: result.due }
+      : { created: false, error: result.error };
   },
 });
 
@@ -59,11 +67,18 @@ export const listReminders = defineTool({
 export const cancelReminder = defineTool({
   name: "cancel_reminder",
   description: "Cancel one of the user's reminders by its id (from list_reminders).",
-  args: z.object({ id: z.string().trim().regex(/^[a-f0-9-]{1,36}$/, "a reminder id from list_reminders") }),
+  args: z.object({
+    id: z
+      .string()
+      .trim()
+      .regex(/^[a-f0-9-]{1,36}$/, "a reminder id from list_reminders"),
+  }),
   enabled: offered,
   async run({ id }, ctx) {
     const cancelled = await ctx.reminders!.cancel(id);
-    return cancelled ? { cancelled: true, id } : { cancelled: false, id, note: "The user has no reminder with this id." };
+    return cancelled
+      ? { cancelled: true, id }
+      : { cancelled: false, id, note: "The user has no reminder with this id." };
   },
 });
 

@@ -87,7 +87,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (req.method === "GET" && path === "/v1/models") {
       return sendJson(res, 200, {
         object: "list",
-        data: [{ id: EMULATED_MODEL, object: "model", created: now(), owned_by: "vllm", root: EMULATED_MODEL, parent: null, max_model_len: 131072 }],
+        data: [
+          {
+            id: EMULATED_MODEL,
+            object: "model",
+            created: now(),
+            owned_by: "vllm",
+            root: EMULATED_MODEL,
+            parent: null,
+            max_model_len: 131072,
+          },
+        ],
       });
     }
     if (req.method !== "POST" || path !== "/v1/chat/completions") {
@@ -114,7 +124,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       return;
     }
     if (turn.status) {
-      return sendJson(res, turn.status, vllmError("Scripted failure", turn.status >= 500 ? "InternalServerError" : "BadRequestError", turn.status));
+      return sendJson(
+        res,
+        turn.status,
+        vllmError("Scripted failure", turn.status >= 500 ? "InternalServerError" : "BadRequestError", turn.status),
+      );
     }
     const content = turn.content ?? defaultReply(body.messages);
     const reasoning = turn.reasoning ?? "The user wrote a message. I should answer briefly and helpfully.";
@@ -129,11 +143,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const id = `chatcmpl-${randomUUID().replaceAll("-", "")}`;
     const created = now();
 
-    const toolCalls = (turn.toolCalls ?? []).map((t, i) => ({ id: `chatcmpl-tool-${randomUUID().replaceAll("-", "").slice(0, 24)}`, index: i, ...t }));
+    const toolCalls = (turn.toolCalls ?? []).map((t, i) => ({
+      id: `chatcmpl-tool-${randomUUID().replaceAll("-", "").slice(0, 24)}`,
+      index: i,
+      ...t,
+    }));
     if (!body.stream) {
       await sleep(turn.firstTokenMs ?? options.firstTokenMs ?? 0);
       return sendJson(res, 200, {
-        id, object: "chat.completion", created, model: EMULATED_MODEL,
+        id,
+        object: "chat.completion",
+        created,
+        model: EMULATED_MODEL,
         choices: [
           {
             index: 0,
@@ -141,7 +162,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
               role: "assistant",
               content: toolCalls.length ? null : content,
               [reasoningField]: reasoning,
-              tool_calls: toolCalls.map((t) => ({ id: t.id, type: "function", function: { name: t.name, arguments: t.arguments } })),
+              tool_calls: toolCalls.map((t) => ({
+                id: t.id,
+                type: "function",
+                function: { name: t.name, arguments: t.arguments },
+              })),
             },
             logprobs: null,
             finish_reason: toolCalls.length ? "tool_calls" : "stop",
@@ -152,9 +177,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       });
     }
 
-    res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive" });
+    res.writeHead(200, {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache",
+      connection: "keep-alive",
+    });
     const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
-      res.write(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model: EMULATED_MODEL, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })}\n\n`);
+      res.write(
+        `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model: EMULATED_MODEL, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })}\n\n`,
+      );
     const gap = turn.tokenGapMs ?? (options.tokensPerSecond ? 1000 / options.tokensPerSecond : 0);
     let closed = false;
     res.on("close", () => (closed = true));
@@ -169,7 +200,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (toolCalls.length) {
       // vLLM streams each call's id and name first, then its arguments in fragments.
       for (const t of toolCalls) {
-        chunk({ tool_calls: [{ index: t.index, id: t.id, type: "function", function: { name: t.name, arguments: "" } }] });
+        chunk({
+          tool_calls: [{ index: t.index, id: t.id, type: "function", function: { name: t.name, arguments: "" } }],
+        });
         for (let i = 0; i < t.arguments.length; i += 8) {
           chunk({ tool_calls: [{ index: t.index, function: { arguments: t.arguments.slice(i, i + 8) } }] });
           await sleep(gap);
@@ -177,7 +210,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       }
       chunk({}, "tool_calls");
       if (body.stream_options?.include_usage) {
-        res.write(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model: EMULATED_MODEL, choices: [], usage })}\n\n`);
+        res.write(
+          `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model: EMULATED_MODEL, choices: [], usage })}\n\n`,
+        );
       }
       return void res.end("data: [DONE]\n\n");
     }
@@ -190,7 +225,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         return void res.socket?.destroy();
       }
       if (turn.errorAfterTokens !== undefined && i >= turn.errorAfterTokens) {
-        res.write(`data: ${JSON.stringify(vllmError("The engine failed while generating", "InternalServerError", 500))}\n\n`);
+        res.write(
+          `data: ${JSON.stringify(vllmError("The engine failed while generating", "InternalServerError", 500))}\n\n`,
+        );
         return void res.end("data: [DONE]\n\n");
       }
       chunk({ content: t });
@@ -198,7 +235,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }
     chunk({}, "stop");
     if (body.stream_options?.include_usage) {
-      res.write(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model: EMULATED_MODEL, choices: [], usage })}\n\n`);
+      res.write(
+        `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model: EMULATED_MODEL, choices: [], usage })}\n\n`,
+      );
     }
     res.end("data: [DONE]\n\n");
   });

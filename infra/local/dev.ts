@@ -128,7 +128,10 @@ async function main(): Promise<void> {
 
   // The business order API behind lookup_order, with a demo order for the `npm run say` users.
   if (!env.ORDERS_API_URL) {
-    const orders = await startOrdersStandIn({ apiKey: "local-dev-orders-key", port: Number(env.ORDERS_STAND_IN_PORT ?? 8083) });
+    const orders = await startOrdersStandIn({
+      apiKey: "local-dev-orders-key",
+      port: Number(env.ORDERS_STAND_IN_PORT ?? 8083),
+    });
     closers.push(() => orders.close());
     const botId = token.slice(0, token.indexOf(":"));
     const demo = { order_id: "A-1001", status: "shipped", items: ["running shoes"], eta: "in 2 days" };
@@ -149,11 +152,27 @@ async function main(): Promise<void> {
 
   mkdirSync(".wrangler", { recursive: true });
   const envFile = ".wrangler/local-stack.env";
-  writeFileSync(envFile, Object.entries(settings).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join("\n") + "\n", { mode: 0o600 });
+  writeFileSync(
+    envFile,
+    Object.entries(settings)
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join("\n") + "\n",
+    { mode: 0o600 },
+  );
 
   const wrangler = spawn(
     "npx",
-    ["wrangler", "dev", "--port", String(PORT), "--ip", "127.0.0.1", "--env-file", envFile, "--show-interactive-dev-session=false"],
+    [
+      "wrangler",
+      "dev",
+      "--port",
+      String(PORT),
+      "--ip",
+      "127.0.0.1",
+      "--env-file",
+      envFile,
+      "--show-interactive-dev-session=false",
+    ],
     { stdio: ["ignore", "inherit", "inherit"], detached: true, env: { ...env, WRANGLER_SEND_METRICS: "false" } },
   );
   children.push(wrangler);
@@ -188,7 +207,9 @@ async function main(): Promise<void> {
 }
 
 function isSetting(name: string): boolean {
-  return /^(TELEGRAM_|WHATSAPP_|ORIGIN_|UPSTASH_|MODEL_|RATE_LIMIT_|FAQ_|CHAT_|ORDERS_|SYSTEM_PROMPT$|INPUT_TOKEN_BUDGET$|CONTEXT_MAX_MESSAGES$|BURST_WINDOW_MS$|REPLY_MAX_ATTEMPTS$|ADMIN_TOKEN$|HTTP_API_KEYS$)/.test(name);
+  return /^(TELEGRAM_|WHATSAPP_|ORIGIN_|UPSTASH_|MODEL_|RATE_LIMIT_|FAQ_|CHAT_|ORDERS_|SYSTEM_PROMPT$|INPUT_TOKEN_BUDGET$|CONTEXT_MAX_MESSAGES$|BURST_WINDOW_MS$|REPLY_MAX_ATTEMPTS$|ADMIN_TOKEN$|HTTP_API_KEYS$)/.test(
+    name,
+  );
 }
 
 async function ensureRedis(): Promise<void> {
@@ -201,9 +222,13 @@ async function ensureRedis(): Promise<void> {
     );
     process.exit(1);
   }
-  const redis = spawn("redis-server", ["--port", String(REDIS_PORT), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
-    stdio: "ignore",
-  });
+  const redis = spawn(
+    "redis-server",
+    ["--port", String(REDIS_PORT), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    {
+      stdio: "ignore",
+    },
+  );
   children.push(redis);
   await waitForPort(REDIS_PORT, 10_000);
   console.log(`started redis-server on 127.0.0.1:${REDIS_PORT}`);
@@ -229,7 +254,10 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
 }
 
 function indent(text: string): string {
-  return text.split("\n").map((l) => `  │ ${l}`).join("\n");
+  return text
+    .split("\n")
+    .map((l) => `  │ ${l}`)
+    .join("\n");
 }
 
 async function stop(code = 0): Promise<void> {

@@ -46,13 +46,19 @@ export interface Stack {
   orders: OrdersStandIn;
   redis: Record<(typeof REGIONS)[number], RespConnection>;
   /** POSTs a Telegram update to the webhook, with the right secret unless told otherwise. */
-  sendUpdate(update: unknown, opts?: { secret?: string | null; body?: string; contentType?: string }): Promise<Response>;
+  sendUpdate(
+    update: unknown,
+    opts?: { secret?: string | null; body?: string; contentType?: string },
+  ): Promise<Response>;
   /** Calls the admin API with the admin token. */
   admin(method: string, path: string, body?: unknown, token?: string): Promise<Response>;
   /** Every key of every region's database, by region. */
   keys(): Promise<Record<(typeof REGIONS)[number], string[]>>;
   /** POSTs to the JSON/SSE API with the test key unless told otherwise. */
-  postMessage(body: unknown, opts?: { key?: string | null; headers?: Record<string, string>; raw?: string }): Promise<Response>;
+  postMessage(
+    body: unknown,
+    opts?: { key?: string | null; headers?: Record<string, string>; raw?: string },
+  ): Promise<Response>;
   /** POSTs a WhatsApp webhook, signed with the app secret unless told otherwise. */
   sendWhatsApp(payload: unknown, opts?: { signature?: string | null; body?: string }): Promise<Response>;
   close(): Promise<void>;
@@ -89,7 +95,9 @@ export interface StackOptions {
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const dbs = options.redisDb ?? TEST_REDIS_DB;
   const redisPort = options.redisPort ?? Number(process.env.REDIS_PORT ?? 6379);
-  const redis = Object.fromEntries(REGIONS.map((r) => [r, new RespConnection("127.0.0.1", redisPort, dbs[r])])) as Stack["redis"];
+  const redis = Object.fromEntries(
+    REGIONS.map((r) => [r, new RespConnection("127.0.0.1", redisPort, dbs[r])]),
+  ) as Stack["redis"];
   await Promise.all(Object.values(redis).map((c) => c.send([["FLUSHDB"]])));
   const shim = await startUpstashShim({
     redisPort,
@@ -97,10 +105,24 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   });
   const origins = Object.fromEntries(
     await Promise.all(
-      REGIONS.map(async (r) => [r, options.originsPerRegion ? await Promise.all(Array.from({ length: options.originsPerRegion[r] }, () => startEmulator({ apiKey: ORIGIN_KEY, ...options.emulator }))) : []] as const),
+      REGIONS.map(
+        async (r) =>
+          [
+            r,
+            options.originsPerRegion
+              ? await Promise.all(
+                  Array.from({ length: options.originsPerRegion[r] }, () =>
+                    startEmulator({ apiKey: ORIGIN_KEY, ...options.emulator }),
+                  ),
+                )
+              : [],
+          ] as const,
+      ),
     ),
   ) as Record<(typeof REGIONS)[number], Emulator[]>;
-  const emulator = options.originsPerRegion ? origins.eu[0]! : await startEmulator({ apiKey: ORIGIN_KEY, ...options.emulator });
+  const emulator = options.originsPerRegion
+    ? origins.eu[0]!
+    : await startEmulator({ apiKey: ORIGIN_KEY, ...options.emulator });
   if (!options.originsPerRegion) for (const r of REGIONS) origins[r] = [emulator];
   const telegram = await startTelegramStandIn({ token: TELEGRAM_TOKEN });
   const whatsapp = await startWhatsAppStandIn({ accessToken: WHATSAPP.accessToken });
@@ -138,7 +160,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const signature = opts.signature === undefined ? signWhatsAppBody(WHATSAPP.appSecret, body) : opts.signature;
     return mf.dispatchFetch(new URL("/webhooks/whatsapp", url), {
       method: "POST",
-      headers: { "content-type": "application/json", ...(signature !== null ? { "x-hub-signature-256": signature } : {}) },
+      headers: {
+        "content-type": "application/json",
+        ...(signature !== null ? { "x-hub-signature-256": signature } : {}),
+      },
       body,
     }) as unknown as Promise<Response>;
   };
@@ -148,7 +173,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     return mf.dispatchFetch(new URL("/v1/messages", url), {
       method: "POST",
       // A client in Germany unless a test says otherwise (workerd's placeholder request.cf says US).
-      headers: { "content-type": "application/json", "cf-ipcountry": "DE", ...(key !== null ? { authorization: `Bearer ${key}` } : {}), ...opts.headers },
+      headers: {
+        "content-type": "application/json",
+        "cf-ipcountry": "DE",
+        ...(key !== null ? { authorization: `Bearer ${key}` } : {}),
+        ...opts.headers,
+      },
       body: opts.raw ?? JSON.stringify(body),
     }) as unknown as Promise<Response>;
   };
@@ -163,7 +193,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const out = {} as Record<(typeof REGIONS)[number], string[]>;
     for (const r of REGIONS) {
       const [reply] = await redis[r].send([["KEYS", "*"]]);
-      out[r] = reply?.type === "array" && reply.value ? reply.value.map((k) => (k.type === "bulk" && k.value ? k.value.toString() : "")) : [];
+      out[r] =
+        reply?.type === "array" && reply.value
+          ? reply.value.map((k) => (k.type === "bulk" && k.value ? k.value.toString() : ""))
+          : [];
     }
     return out;
   };
@@ -188,7 +221,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     close: async () => {
       await mf.dispose();
       const emulators = new Set([emulator, ...Object.values(origins).flat()]);
-      await Promise.all([shim.close(), telegram.close(), whatsapp.close(), metrics.close(), orders.close(), ...[...emulators].map((e) => e.close())]);
+      await Promise.all([
+        shim.close(),
+        telegram.close(),
+        whatsapp.close(),
+        metrics.close(),
+        orders.close(),
+        ...[...emulators].map((e) => e.close()),
+      ]);
       for (const c of Object.values(redis)) c.close();
     },
   };
@@ -196,7 +236,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
 export interface EdgeOptions {
   /** Where the Worker's outbound calls go: the stand-ins' URLs. */
-  endpoints: { telegram: string; whatsapp?: string; origin: string | Record<string, string[]>; redis: Record<string, string> };
+  endpoints: {
+    telegram: string;
+    whatsapp?: string;
+    origin: string | Record<string, string[]>;
+    redis: Record<string, string>;
+  };
   settings?: Record<string, string>;
   /** Overrides of wrangler.jsonc's consumer settings per queue; null runs no consumer (acks only). */
   consumers?: Record<string, QueueConsumerOptions> | null;
@@ -245,7 +290,12 @@ export async function startEdge(options: EdgeOptions): Promise<{ mf: Miniflare; 
       REGIONS.flatMap((r) => {
         const R = r.toUpperCase();
         return [
-          [`ORIGIN_URL_${R}`, typeof options.endpoints.origin === "string" ? options.endpoints.origin : options.endpoints.origin[r]!.join(",")],
+          [
+            `ORIGIN_URL_${R}`,
+            typeof options.endpoints.origin === "string"
+              ? options.endpoints.origin
+              : options.endpoints.origin[r]!.join(","),
+          ],
           [`ORIGIN_API_KEY_${R}`, ORIGIN_KEY],
           [`UPSTASH_REDIS_REST_URL_${R}`, options.endpoints.redis[r]!],
           [`UPSTASH_REDIS_REST_TOKEN_${R}`, `token-${r}`],
@@ -257,7 +307,9 @@ export async function startEdge(options: EdgeOptions): Promise<{ mf: Miniflare; 
   const queueConsumers =
     options.consumers === null
       ? {}
-      : Object.fromEntries(Object.entries(bindings.queueConsumers).map(([q, c]) => [q, { ...c, ...options.consumers?.[q] }]));
+      : Object.fromEntries(
+          Object.entries(bindings.queueConsumers).map(([q, c]) => [q, { ...c, ...options.consumers?.[q] }]),
+        );
   const mfOptions = {
     modules: true,
     scriptPath: "dist/index.js",
@@ -274,10 +326,19 @@ export async function startEdge(options: EdgeOptions): Promise<{ mf: Miniflare; 
     ...(options.port !== undefined ? { port: options.port, host: "127.0.0.1" } : {}),
     // The Worker's console lines: discarded, kept, or (by default) printed as they come.
     ...(options.quiet ? { handleStructuredLogs: () => {} } : {}),
-    ...(options.logs ? { handleStructuredLogs: (log: { message: string }) => void options.logs!.push(...log.message.split("\n").filter(Boolean)) } : {}),
+    ...(options.logs
+      ? {
+          handleStructuredLogs: (log: { message: string }) =>
+            void options.logs!.push(...log.message.split("\n").filter(Boolean)),
+        }
+      : {}),
   } satisfies V4MiniflareOptions;
   const mf = new Miniflare(convertV4MiniflareOptions(mfOptions));
-  return { mf, url: await mf.ready, restart: async () => void (await mf.setOptions(convertV4MiniflareOptions(mfOptions))) };
+  return {
+    mf,
+    url: await mf.ready,
+    restart: async () => void (await mf.setOptions(convertV4MiniflareOptions(mfOptions))),
+  };
 }
 
 let nextUpdateId = 100_000 + Math.floor(Math.random() * 1000);
@@ -288,11 +349,20 @@ export function textUpdate(userId: number, text: string, updateId = nextUpdateId
     update_id: updateId,
     message: {
       message_id: updateId,
-      from: { id: userId, is_bot: false, first_name: "Ada", last_name: "Lovelace", username: `user${userId}`, language_code: "en" },
+      from: {
+        id: userId,
+        is_bot: false,
+        first_name: "Ada",
+        last_name: "Lovelace",
+        username: `user${userId}`,
+        language_code: "en",
+      },
       chat: { id: userId, first_name: "Ada", last_name: "Lovelace", username: `user${userId}`, type: "private" },
       date: Math.floor(Date.now() / 1000),
       text,
-      ...(text.startsWith("/") ? { entities: [{ offset: 0, length: text.split(" ")[0]!.length, type: "bot_command" }] } : {}),
+      ...(text.startsWith("/")
+        ? { entities: [{ offset: 0, length: text.split(" ")[0]!.length, type: "bot_command" }] }
+        : {}),
     },
   };
 }
@@ -302,7 +372,11 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let nextWamid = 1;
 
 /** A WhatsApp messages webhook from `waId`, shaped as Meta sends it. `message` overrides the text message. */
-export function whatsappPayload(waId: string, text: string, opts: { message?: Record<string, unknown>; timestamp?: number; wamid?: string } = {}) {
+export function whatsappPayload(
+  waId: string,
+  text: string,
+  opts: { message?: Record<string, unknown>; timestamp?: number; wamid?: string } = {},
+) {
   const wamid = opts.wamid ?? `wamid.HBgL${waId}FQIAEhggQTE${String(nextWamid++).padStart(6, "0")}`;
   return {
     object: "whatsapp_business_account",

@@ -37,7 +37,11 @@ export class MessageLog {
       };
       const timer = setTimeout(() => {
         this.waiters.delete(check);
-        reject(new Error(`expected ${count} messages${opts.chatId !== undefined ? ` to ${opts.chatId}` : ""}, got ${this.list(opts.chatId).length}`));
+        reject(
+          new Error(
+            `expected ${count} messages${opts.chatId !== undefined ? ` to ${opts.chatId}` : ""}, got ${this.list(opts.chatId).length}`,
+          ),
+        );
       }, opts.timeoutMs ?? 10_000);
       if (!check()) this.waiters.add(check);
     });

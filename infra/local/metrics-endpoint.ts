@@ -44,17 +44,26 @@ export function prometheusText(records: readonly MessageMetrics[]): string {
     const key = `channel="${r.channel}",region="${r.region}",outcome="${r.outcome}"`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
-  const lines = ["# HELP gateway_messages_total Messages handled by the edge.", "# TYPE gateway_messages_total counter"];
+  const lines = [
+    "# HELP gateway_messages_total Messages handled by the edge.",
+    "# TYPE gateway_messages_total counter",
+  ];
   for (const [labels, n] of counts) lines.push(`gateway_messages_total{${labels}} ${n}`);
   for (const [name, field, help] of [
     ["gateway_kv_reads_total", "kvReads", "KV reads (region pins, FAQ) made for messages."],
     ["gateway_kv_writes_total", "kvWrites", "KV writes (region pins) made for messages."],
   ] as const) {
-    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`, `${name} ${records.reduce((sum, r) => sum + (r[field] ?? 0), 0)}`);
+    lines.push(
+      `# HELP ${name} ${help}`,
+      `# TYPE ${name} counter`,
+      `${name} ${records.reduce((sum, r) => sum + (r[field] ?? 0), 0)}`,
+    );
   }
   const quantiles = (values: number[]) => {
     const sorted = [...values].sort((a, b) => a - b);
-    return [0.5, 0.9, 0.99].map((q) => [q, sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0] as const);
+    return [0.5, 0.9, 0.99].map(
+      (q) => [q, sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0] as const,
+    );
   };
   for (const [name, field] of [
     ["gateway_reply_seconds", "totalMs"],

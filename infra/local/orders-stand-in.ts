@@ -21,7 +21,11 @@ export interface OrdersStandIn {
   close(): Promise<void>;
 }
 
-export async function startOrdersStandIn(options: { apiKey: string; port?: number; host?: string }): Promise<OrdersStandIn> {
+export async function startOrdersStandIn(options: {
+  apiKey: string;
+  port?: number;
+  host?: string;
+}): Promise<OrdersStandIn> {
   const orders = new Map<string, Order>();
   const lookups: OrdersStandIn["lookups"] = [];
   const server = http.createServer((req, res) => {

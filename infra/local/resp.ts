@@ -33,9 +33,7 @@ export class RespConnection {
   /** Sends the commands as one write and resolves with their replies, in order. */
   async send(commands: ReadonlyArray<ReadonlyArray<string | number | Buffer>>): Promise<Reply[]> {
     const socket = await this.connect();
-    const replies = commands.map(
-      () => new Promise<Reply>((resolve, reject) => this.pending.push({ resolve, reject })),
-    );
+    const replies = commands.map(() => new Promise<Reply>((resolve, reject) => this.pending.push({ resolve, reject })));
     socket.write(Buffer.concat(commands.map(encodeCommand)));
     return Promise.all(replies);
   }
@@ -63,8 +61,10 @@ export class RespConnection {
         this.connecting = undefined;
         if (this.db === 0) return resolve(socket);
         // SELECT goes first on the new connection, ahead of any command written after this resolves.
-        new Promise<Reply>((res, rej) => this.pending.push({ resolve: res, reject: rej }))
-          .then((r) => (r.type === "error" ? reject(new Error(r.value)) : resolve(socket)), reject);
+        new Promise<Reply>((res, rej) => this.pending.push({ resolve: res, reject: rej })).then(
+          (r) => (r.type === "error" ? reject(new Error(r.value)) : resolve(socket)),
+          reject,
+        );
         socket.write(encodeCommand(["SELECT", this.db]));
       });
     });

@@ -16,8 +16,7 @@ export interface TelegramCall {
 }
 
 export type TelegramFault =
-  | { kind: "error"; status: number; description?: string; retryAfter?: number }
-  | { kind: "drop-after-delivery" };
+  { kind: "error"; status: number; description?: string; retryAfter?: number } | { kind: "drop-after-delivery" };
 
 export interface TelegramStandIn {
   /** Base URL to give the edge as TELEGRAM_API_BASE. */
@@ -27,7 +26,10 @@ export interface TelegramStandIn {
   sent(chatId?: number | string): Array<{ chatId: string; text: string }>;
   failNext(method: string, ...faults: TelegramFault[]): void;
   /** Resolves once `count` messages were delivered (to `chatId`, if given). */
-  waitForMessages(count: number, opts?: { chatId?: number | string; timeoutMs?: number }): Promise<Array<{ chatId: string; text: string }>>;
+  waitForMessages(
+    count: number,
+    opts?: { chatId?: number | string; timeoutMs?: number },
+  ): Promise<Array<{ chatId: string; text: string }>>;
   reset(): void;
   close(): Promise<void>;
 }
@@ -62,13 +64,16 @@ export async function startTelegramStandIn(options: {
       return sendJson(res, fault.status, {
         ok: false,
         error_code: fault.status,
-        description: fault.description ?? (fault.status === 429 ? `Too Many Requests: retry after ${fault.retryAfter ?? 1}` : "Internal Server Error"),
+        description:
+          fault.description ??
+          (fault.status === 429 ? `Too Many Requests: retry after ${fault.retryAfter ?? 1}` : "Internal Server Error"),
         ...(fault.retryAfter !== undefined ? { parameters: { retry_after: fault.retryAfter } } : {}),
       });
     }
     calls.push({ method, params, at: Date.now() });
     const result = answer(method, params);
-    if (result === undefined) return sendJson(res, 404, { ok: false, error_code: 404, description: "Not Found: method not found" });
+    if (result === undefined)
+      return sendJson(res, 404, { ok: false, error_code: 404, description: "Not Found: method not found" });
     if (typeof result === "string") return sendJson(res, 400, { ok: false, error_code: 400, description: result });
     if (method === "sendmessage") {
       delivered.add({ chatId: String(params.chat_id), text: String(params.text) });
@@ -86,7 +91,14 @@ export async function startTelegramStandIn(options: {
         if (!params.chat_id) return "Bad Request: chat_id is empty";
         if (!text.trim()) return "Bad Request: message text is empty";
         if (text.length > 4096) return "Bad Request: message is too long";
-        return { value: { message_id: nextMessageId++, date: Math.floor(Date.now() / 1000), chat: { id: Number(params.chat_id), type: "private" }, text } };
+        return {
+          value: {
+            message_id: nextMessageId++,
+            date: Math.floor(Date.now() / 1000),
+            chat: { id: Number(params.chat_id), type: "private" },
+            text,
+          },
+        };
       }
       case "sendchataction":
         return params.chat_id ? { value: true } : "Bad Request: chat_id is empty";
@@ -131,4 +143,3 @@ function parseParams(body: string, contentType: string): Record<string, unknown>
   if (contentType.includes("application/json")) return JSON.parse(body) as Record<string, unknown>;
   return Object.fromEntries(new URLSearchParams(body));
 }
-

@@ -93,7 +93,13 @@ export async function startUpstashShim(options: ShimOptions): Promise<UpstashShi
     },
     close: async () => {
       await Promise.all(
-        servers.map((s) => new Promise<void>((r) => { s.closeAllConnections(); s.close(() => r()); })),
+        servers.map(
+          (s) =>
+            new Promise<void>((r) => {
+              s.closeAllConnections();
+              s.close(() => r());
+            }),
+        ),
       );
       for (const c of connections) c.close();
     },
@@ -118,7 +124,8 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, ctx: 
   if (body === undefined) return sendJson(res, 413, { error: "ERR request body too large" });
   ctx.counters.requests += 1;
   const wait = ctx.stalling.until - Date.now();
-  if (wait > 0 && (!ctx.stalling.onlyContaining || body.includes(ctx.stalling.onlyContaining))) await new Promise((r) => setTimeout(r, wait));
+  if (wait > 0 && (!ctx.stalling.onlyContaining || body.includes(ctx.stalling.onlyContaining)))
+    await new Promise((r) => setTimeout(r, wait));
 
   let parsed: unknown;
   if (body.length > 0) {
@@ -131,18 +138,26 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, ctx: 
 
   if (url.pathname === "/pipeline" || url.pathname === "/multi-exec") {
     const commands = toCommands(parsed);
-    if (!commands) return sendJson(res, 400, { error: "ERR the body must be an array of commands, each an array of strings and numbers" });
+    if (!commands)
+      return sendJson(res, 400, {
+        error: "ERR the body must be an array of commands, each an array of strings and numbers",
+      });
     ctx.counters.commands += commands.length;
-    const replies =
-      url.pathname === "/pipeline" ? await run(ctx, commands) : await runTransaction(ctx, commands);
+    const replies = url.pathname === "/pipeline" ? await run(ctx, commands) : await runTransaction(ctx, commands);
     if (!replies) return sendJson(res, 400, { error: "EXECABORT Transaction discarded" });
-    return sendJson(res, 200, replies.map((r) => envelope(r, base64)));
+    return sendJson(
+      res,
+      200,
+      replies.map((r) => envelope(r, base64)),
+    );
   }
 
   // One command: the JSON array body, or the path segments (`/set/key/value`) followed by the body.
   const segments = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
-  const command = segments.length > 0 ? [...segments, ...(parsed === undefined ? [] : [String(parsed)])] : toCommand(parsed);
-  if (!command || command.length === 0) return sendJson(res, 400, { error: "ERR the body must be a command: an array of strings and numbers" });
+  const command =
+    segments.length > 0 ? [...segments, ...(parsed === undefined ? [] : [String(parsed)])] : toCommand(parsed);
+  if (!command || command.length === 0)
+    return sendJson(res, 400, { error: "ERR the body must be a command: an array of strings and numbers" });
   ctx.counters.commands += 1;
   const [result] = await run(ctx, [command]);
   const out = envelope(result!, base64);

@@ -18,8 +18,7 @@ export interface WhatsAppCall {
 }
 
 export type WhatsAppFault =
-  | { kind: "error"; status: number; code: number; details?: string }
-  | { kind: "drop-after-delivery" };
+  { kind: "error"; status: number; code: number; details?: string } | { kind: "drop-after-delivery" };
 
 export interface WhatsAppStandIn {
   /** Base URL to give the edge as WHATSAPP_API_BASE. */
@@ -71,7 +70,8 @@ export async function startWhatsAppStandIn(options: {
     } catch {
       return graphError(res, 400, 100, "Invalid parameter", "Request body is not JSON");
     }
-    if (body.messaging_product !== "whatsapp") return graphError(res, 400, 100, "Invalid parameter", "messaging_product must be whatsapp");
+    if (body.messaging_product !== "whatsapp")
+      return graphError(res, 400, 100, "Invalid parameter", "messaging_product must be whatsapp");
     const phoneNumberId = m[2]!;
     // Read receipts and typing indicators are not messages: they neither fail nor count as sends.
     if (body.status === "read") {
@@ -88,7 +88,14 @@ export async function startWhatsAppStandIn(options: {
     if (body.type === "text") {
       const text = String((body.text as { body?: unknown } | undefined)?.body ?? "");
       if (!text) return graphError(res, 400, 100, "Invalid parameter", "text.body is required");
-      if (text.length > 4096) return graphError(res, 400, 100, "Invalid parameter", "Param text['body'] must be at most 4096 characters long.");
+      if (text.length > 4096)
+        return graphError(
+          res,
+          400,
+          100,
+          "Invalid parameter",
+          "Param text['body'] must be at most 4096 characters long.",
+        );
       texts.add({ chatId: to, text });
       options.onMessage?.(to, text);
     } else if (body.type === "template") {

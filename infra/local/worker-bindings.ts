@@ -15,10 +15,21 @@ export interface ResolvedConfig {
   kv_namespaces: Array<{ binding: string; id?: string }>;
   queues: {
     producers?: Array<{ binding: string; queue: string }>;
-    consumers?: Array<{ queue: string; max_batch_size?: number; max_batch_timeout?: number; max_retries?: number; dead_letter_queue?: string; retry_delay?: number }>;
+    consumers?: Array<{
+      queue: string;
+      max_batch_size?: number;
+      max_batch_timeout?: number;
+      max_retries?: number;
+      dead_letter_queue?: string;
+      retry_delay?: number;
+    }>;
   };
   durable_objects: { bindings: Array<{ name: string; class_name: string }> };
-  migrations: Array<{ tag: string; new_sqlite_classes?: string[]; renamed_classes?: Array<{ from: string; to: string }> }>;
+  migrations: Array<{
+    tag: string;
+    new_sqlite_classes?: string[];
+    renamed_classes?: Array<{ from: string; to: string }>;
+  }>;
   analytics_engine_datasets: Array<{ binding: string; dataset?: string }>;
   secrets: { required?: string[] } | undefined;
 }
@@ -43,7 +54,9 @@ export interface QueueConsumerOptions {
  */
 export function workerBindings() {
   const config = wranglerConfig();
-  const queueProducers = Object.fromEntries((config.queues.producers ?? []).map((p) => [p.binding, { queueName: p.queue }]));
+  const queueProducers = Object.fromEntries(
+    (config.queues.producers ?? []).map((p) => [p.binding, { queueName: p.queue }]),
+  );
   const queueConsumers: Record<string, QueueConsumerOptions> = Object.fromEntries(
     (config.queues.consumers ?? []).map((c) => [
       c.queue,
@@ -64,7 +77,10 @@ export function workerBindings() {
     for (const { from, to } of m.renamed_classes ?? []) if (sqlite.delete(from)) sqlite.add(to);
   }
   const durableObjects = Object.fromEntries(
-    config.durable_objects.bindings.map((b) => [b.name, { className: b.class_name, useSQLite: sqlite.has(b.class_name) }]),
+    config.durable_objects.bindings.map((b) => [
+      b.name,
+      { className: b.class_name, useSQLite: sqlite.has(b.class_name) },
+    ]),
   );
   return {
     kvNamespaces: config.kv_namespaces.map((k) => k.binding),

@@ -11,10 +11,22 @@ let stack: Stack;
 let browser: Browser;
 beforeAll(async () => {
   // Slow enough that the reply visibly streams in: about 25 words a second.
-  stack = await startStack({ port: 0, emulator: { tokensPerSecond: 25, firstTokenMs: 150 }, redisDb: { eu: 7, us: 8, apac: 9 } });
+  stack = await startStack({
+    port: 0,
+    emulator: { tokensPerSecond: 25, firstTokenMs: 150 },
+    redisDb: { eu: 7, us: 8, apac: 9 },
+  });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
 });
 afterAll(async () => {
@@ -63,10 +75,15 @@ it("reconnects after the edge restarts and keeps the same conversation", async (
 
   // The edge restarts (a deploy): every socket drops. The page must notice, retry and resume.
   await stack.restart();
-  await page.getByRole("status").filter({ hasText: /Offline|Reconnecting/ }).waitFor({ timeout: 10_000 });
+  await page
+    .getByRole("status")
+    .filter({ hasText: /Offline|Reconnecting/ })
+    .waitFor({ timeout: 10_000 });
   await page.getByRole("status").filter({ hasText: "Online" }).waitFor({ timeout: 20_000 });
   await page.getByLabel("Message").fill("second");
   await page.keyboard.press("Enter");
-  await expect.poll(() => page.locator(".msg.assistant").last().textContent(), { timeout: 10_000 }).toContain("I also remember 1 earlier message");
+  await expect
+    .poll(() => page.locator(".msg.assistant").last().textContent(), { timeout: 10_000 })
+    .toContain("I also remember 1 earlier message");
   await context.close();
 });

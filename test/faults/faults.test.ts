@@ -22,7 +22,11 @@ const listening = (port: number) =>
 
 /** A redis-server of the test's own, so stopping it disturbs nothing else. */
 async function startRedis(port: number): Promise<ChildProcess> {
-  const proc = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+  const proc = spawn(
+    "redis-server",
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    { stdio: "ignore" },
+  );
   await until(() => listening(port), `redis-server on ${port}`, 10_000);
   return proc;
 }
@@ -32,7 +36,12 @@ describe("origin faults", () => {
   beforeAll(async () => {
     stack = await startStack({
       originsPerRegion: { eu: 1, us: 1, apac: 1 },
-      settings: { ORIGIN_BREAKER_FAILURES: "3", ORIGIN_BREAKER_COOLDOWN_SECONDS: "30", MODEL_FIRST_TOKEN_TIMEOUT_MS: "800", MODEL_TIMEOUT_MS: "2000" },
+      settings: {
+        ORIGIN_BREAKER_FAILURES: "3",
+        ORIGIN_BREAKER_COOLDOWN_SECONDS: "30",
+        MODEL_FIRST_TOKEN_TIMEOUT_MS: "800",
+        MODEL_TIMEOUT_MS: "2000",
+      },
     });
   });
   afterAll(() => stack?.close());
@@ -47,7 +56,9 @@ describe("origin faults", () => {
     }
     const texts = users.map((u) => stack.telegram.sent(u).map((m) => m.text));
     expect(texts).toEqual([[REPLIES.modelUnavailable], [REPLIES.modelTimeout], [REPLIES.modelUnavailable]]);
-    const health = (await (await stack.mf.dispatchFetch(new URL("/healthz", stack.url))).json()) as { regions: { eu: { origins: Array<{ breaker: string }> } } };
+    const health = (await (await stack.mf.dispatchFetch(new URL("/healthz", stack.url))).json()) as {
+      regions: { eu: { origins: Array<{ breaker: string }> } };
+    };
     expect(health.regions.eu.origins[0]!.breaker).toBe("open");
     // While open, the origin is not asked at all, and the user still gets one clear message.
     const asked = eu.requests.length;
@@ -99,7 +110,11 @@ describe("Redis faults", () => {
     await own.stopRedis();
     await sleep(1500);
     await own.startRedis();
-    await until(() => users.every((u) => stack.telegram.sent(u).length >= 1), "every acked message to be answered", 40_000);
+    await until(
+      () => users.every((u) => stack.telegram.sent(u).length >= 1),
+      "every acked message to be answered",
+      40_000,
+    );
     await sleep(1500);
     for (const u of users) expect(stack.telegram.sent(u), `user ${u}`).toHaveLength(1);
   });
@@ -125,7 +140,11 @@ describe("Redis down when a reply fails for the last time", () => {
     expect((await stack.sendUpdate(textUpdate(7601, "kept through the outage"))).status).toBe(200);
     // Taken into the inbox, waiting out its burst window, when Redis goes away.
     await own.stopRedis();
-    await until(() => logs.some((l) => l.includes('"event":"inbox.alarm_failed"')), "the inbox to fail to count the dead letter", 15_000);
+    await until(
+      () => logs.some((l) => l.includes('"event":"inbox.alarm_failed"')),
+      "the inbox to fail to count the dead letter",
+      15_000,
+    );
     await own.startRedis();
     await until(() => stack.telegram.sent(7601).length >= 1, "the reply after Redis is back", 80_000);
     await sleep(1500);
@@ -141,11 +160,24 @@ describe("platform API faults", () => {
   afterAll(() => stack?.close());
 
   it("sends nothing twice through 429s, 5xx and a send whose answer was lost", async () => {
-    stack.whatsapp.failNext({ kind: "error", status: 429, code: 4 }, { kind: "error", status: 503, code: 2 }, { kind: "drop-after-delivery" });
-    stack.telegram.failNext("sendMessage", { kind: "error", status: 429, retryAfter: 1 }, { kind: "error", status: 502, retryAfter: 0 }, { kind: "drop-after-delivery" });
+    stack.whatsapp.failNext(
+      { kind: "error", status: 429, code: 4 },
+      { kind: "error", status: 503, code: 2 },
+      { kind: "drop-after-delivery" },
+    );
+    stack.telegram.failNext(
+      "sendMessage",
+      { kind: "error", status: 429, retryAfter: 1 },
+      { kind: "error", status: 502, retryAfter: 0 },
+      { kind: "drop-after-delivery" },
+    );
     await stack.sendWhatsApp(whatsappPayload("4915300000001", "one"));
     await stack.sendUpdate(textUpdate(7401, "one"));
-    await until(() => stack.whatsapp.sent("4915300000001").length >= 1 && stack.telegram.sent(7401).length >= 1, "both replies", 30_000);
+    await until(
+      () => stack.whatsapp.sent("4915300000001").length >= 1 && stack.telegram.sent(7401).length >= 1,
+      "both replies",
+      30_000,
+    );
     await sleep(2000);
     expect(stack.whatsapp.sent("4915300000001")).toHaveLength(1);
     expect(stack.telegram.sent(7401)).toHaveLength(1);
@@ -170,7 +202,10 @@ describe("edge restart", () => {
     await sleep(500);
     expect(stack.telegram.sent()).toHaveLength(0);
     await stack.restart();
-    await until(() => users.every((u) => stack.telegram.sent(u).length >= 1), "a reply to every user after the restart");
+    await until(
+      () => users.every((u) => stack.telegram.sent(u).length >= 1),
+      "a reply to every user after the restart",
+    );
     await sleep(2500);
     for (const u of users) {
       const texts = stack.telegram.sent(u).map((m) => m.text);

@@ -40,14 +40,27 @@ const config = parseConfig({
   HTTP_API_KEYS: "crm:fuzz-api-key-0123456789",
   CHAT_TOKEN_SECRET: "fuzz-chat-token-secret-0123456789abcdef",
 });
-const request = { headers: new Headers({ authorization: "Bearer fuzz-api-key-0123456789" }), url: new URL("https://edge.example/"), country: "DE", isEuCountry: true };
+const request = {
+  headers: new Headers({ authorization: "Bearer fuzz-api-key-0123456789" }),
+  url: new URL("https://edge.example/"),
+  country: "DE",
+  isEuCountry: true,
+};
 
 /** JSON-ish values biased towards the shapes the parsers look for. */
 const payload = fc.oneof(
   fc.anything(),
   fc.jsonValue(),
   fc.record({ update_id: fc.oneof(fc.integer(), fc.string()), message: fc.anything() }, { requiredKeys: [] }),
-  fc.record({ object: fc.constantFrom("whatsapp_business_account", "page"), entry: fc.array(fc.record({ id: fc.string(), changes: fc.array(fc.record({ field: fc.constantFrom("messages", "x"), value: fc.anything() })) })) }),
+  fc.record({
+    object: fc.constantFrom("whatsapp_business_account", "page"),
+    entry: fc.array(
+      fc.record({
+        id: fc.string(),
+        changes: fc.array(fc.record({ field: fc.constantFrom("messages", "x"), value: fc.anything() })),
+      }),
+    ),
+  }),
   fc.record({ user_id: fc.string(), text: fc.string({ unit: "binary" }) }, { requiredKeys: [] }),
 );
 
@@ -83,14 +96,27 @@ describe.each([
 describe("web chat frames", () => {
   it(`returns a message or a coded MalformedPayload for ${RUNS} random frames`, () => {
     fc.assert(
-      fc.property(fc.oneof(fc.anything(), fc.record({ type: fc.constantFrom("message", "ping", "x"), text: fc.anything(), id: fc.anything() }, { requiredKeys: [] })), (frame) => {
-        try {
-          wellFormed(webchatChannel.parse({ frame, conversation: "c0nversation-id", region: "eu" }, config.webchat!, { config }));
-        } catch (err) {
-          if (!(err instanceof MalformedPayload)) throw err;
-          expect(["unknown_type", "bad_frame"]).toContain(err.code);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.anything(),
+          fc.record(
+            { type: fc.constantFrom("message", "ping", "x"), text: fc.anything(), id: fc.anything() },
+            { requiredKeys: [] },
+          ),
+        ),
+        (frame) => {
+          try {
+            wellFormed(
+              webchatChannel.parse({ frame, conversation: "c0nversation-id", region: "eu" }, config.webchat!, {
+                config,
+              }),
+            );
+          } catch (err) {
+            if (!(err instanceof MalformedPayload)) throw err;
+            expect(["unknown_type", "bad_frame"]).toContain(err.code);
+          }
+        },
+      ),
       { numRuns: RUNS },
     );
   });
@@ -115,12 +141,17 @@ describe("authenticity checks", () => {
     const secret = "fuzz-chat-token-secret-0123456789abcdef";
     const genuine = await signChatToken(secret, { c: "conversation", r: "eu", exp: 2_000_000_000 });
     await fc.assert(
-      fc.asyncProperty(fc.string({ maxLength: 200 }), fc.nat(), fc.string({ minLength: 1, maxLength: 1 }), async (junk, at, ch) => {
-        expect(await readChatToken(secret, junk)).toBeUndefined();
-        const i = at % genuine.length;
-        const altered = genuine.slice(0, i) + ch + genuine.slice(i + 1);
-        if (altered !== genuine) expect(await readChatToken(secret, altered)).toBeUndefined();
-      }),
+      fc.asyncProperty(
+        fc.string({ maxLength: 200 }),
+        fc.nat(),
+        fc.string({ minLength: 1, maxLength: 1 }),
+        async (junk, at, ch) => {
+          expect(await readChatToken(secret, junk)).toBeUndefined();
+          const i = at % genuine.length;
+          const altered = genuine.slice(0, i) + ch + genuine.slice(i + 1);
+          if (altered !== genuine) expect(await readChatToken(secret, altered)).toBeUndefined();
+        },
+      ),
       { numRuns: Math.min(RUNS, 2000) },
     );
   });
@@ -129,12 +160,16 @@ describe("authenticity checks", () => {
 describe("pure core under random text", () => {
   it(`splitMessage keeps every non-space character and every chunk under the limit (${RUNS} texts)`, () => {
     fc.assert(
-      fc.property(fc.string({ unit: "grapheme", maxLength: 3000 }), fc.integer({ min: 32, max: 500 }), (text, limit) => {
-        const chunks = splitMessage(text, limit);
-        for (const c of chunks) expect(c.length).toBeLessThanOrEqual(limit);
-        const strip = (s: string) => s.replace(/\s+/g, "").replace(/```+|~~~+/g, "");
-        expect(strip(chunks.join(""))).toBe(strip(text));
-      }),
+      fc.property(
+        fc.string({ unit: "grapheme", maxLength: 3000 }),
+        fc.integer({ min: 32, max: 500 }),
+        (text, limit) => {
+          const chunks = splitMessage(text, limit);
+          for (const c of chunks) expect(c.length).toBeLessThanOrEqual(limit);
+          const strip = (s: string) => s.replace(/\s+/g, "").replace(/```+|~~~+/g, "");
+          expect(strip(chunks.join(""))).toBe(strip(text));
+        },
+      ),
       { numRuns: RUNS },
     );
   });
@@ -158,7 +193,10 @@ describe("pure core under random text", () => {
       return [...pieces.flatMap((p) => reader.push(p)), ...reader.end()];
     };
     // Bytes an event stream is made of, and any others (invalid UTF-8 included).
-    const byte = fc.oneof(fc.constantFrom(...[..."data: event:\r\n{}[DONE]é"].flatMap((c) => [...new TextEncoder().encode(c)])), fc.integer({ min: 0, max: 255 }));
+    const byte = fc.oneof(
+      fc.constantFrom(...[..."data: event:\r\n{}[DONE]é"].flatMap((c) => [...new TextEncoder().encode(c)])),
+      fc.integer({ min: 0, max: 255 }),
+    );
     fc.assert(
       fc.property(fc.array(byte, { maxLength: 400 }), fc.array(fc.nat(), { maxLength: 10 }), (bytes, at) => {
         const body = Uint8Array.from(bytes);

@@ -71,7 +71,11 @@ describe("bursts of messages", () => {
       await sleep(100);
     }
     const replies = await stack.telegram.waitForMessages(3, { chatId: chat, timeoutMs: 8000 });
-    expect(replies.map((m) => m.text)).toEqual([expect.stringContaining('"hello"'), REPLIES.help, expect.stringContaining('"are you there?"')]);
+    expect(replies.map((m) => m.text)).toEqual([
+      expect.stringContaining('"hello"'),
+      REPLIES.help,
+      expect.stringContaining('"are you there?"'),
+    ]);
     expect(asked()).toEqual(["hello", "are you there?"]);
   });
 
@@ -122,7 +126,8 @@ describe("bursts of messages", () => {
     for (const part of parts) {
       await stack.sendUpdate(textUpdate(chat, part));
       await sleep(1000);
-      if (firstReplyAfterMs === undefined && stack.telegram.sent(chat).length > 0) firstReplyAfterMs = Date.now() - started;
+      if (firstReplyAfterMs === undefined && stack.telegram.sent(chat).length > 0)
+        firstReplyAfterMs = Date.now() - started;
     }
     await stack.telegram.waitForMessages(2, { chatId: chat, timeoutMs: 8000 });
     await sleep(WINDOW_MS + 500);
@@ -142,7 +147,13 @@ describe("bursts of messages", () => {
       ackMs: 1,
       message: {
         id: "telegram:7000000001:555001",
-        address: { channel: "telegram", account: "7000000001", chat: String(chat), messageId: "555001", lastUserMessageAt: now },
+        address: {
+          channel: "telegram",
+          account: "7000000001",
+          chat: String(chat),
+          messageId: "555001",
+          lastUserMessageAt: now,
+        },
         userKey,
         region: "eu",
         sentAt: now,

@@ -22,16 +22,21 @@ let seq = 0;
 const uid = () => `${Date.now() % 100000}${seq++}`;
 
 const telegram = (): Driver => ({
-  send: async (user, text, id) => void expect((await stack.sendUpdate(textUpdate(Number(user), text, id ? Number(id) : undefined))).status).toBe(200),
+  send: async (user, text, id) =>
+    void expect((await stack.sendUpdate(textUpdate(Number(user), text, id ? Number(id) : undefined))).status).toBe(200),
   replies: (user) => stack.telegram.sent(user).map((m) => m.text),
-  forge: async (user, text) => (await stack.sendUpdate(textUpdate(Number(user), text), { secret: "wrong-secret-0123456789" })).status,
+  forge: async (user, text) =>
+    (await stack.sendUpdate(textUpdate(Number(user), text), { secret: "wrong-secret-0123456789" })).status,
 });
 
 const whatsapp = (): Driver => ({
   send: async (user, text, id) =>
-    void expect((await stack.sendWhatsApp(whatsappPayload(`49151${user}`, text, id ? { wamid: `wamid.${id}` } : {}))).status).toBe(200),
+    void expect(
+      (await stack.sendWhatsApp(whatsappPayload(`49151${user}`, text, id ? { wamid: `wamid.${id}` } : {}))).status,
+    ).toBe(200),
   replies: (user) => stack.whatsapp.sent(`49151${user}`).map((m) => m.text),
-  forge: async (user, text) => (await stack.sendWhatsApp(whatsappPayload(`49151${user}`, text), { signature: `sha256=${"1".repeat(64)}` })).status,
+  forge: async (user, text) =>
+    (await stack.sendWhatsApp(whatsappPayload(`49151${user}`, text), { signature: `sha256=${"1".repeat(64)}` })).status,
 });
 
 const http = (): Driver => {
@@ -43,7 +48,8 @@ const http = (): Driver => {
       got.set(user, [...(got.get(user) ?? []), body.message?.text ?? body.error?.message ?? ""]);
     },
     replies: (user) => got.get(user) ?? [],
-    forge: async (user, text) => (await stack.postMessage({ user_id: user, text }, { key: "forged-key-0123456789abc" })).status,
+    forge: async (user, text) =>
+      (await stack.postMessage({ user_id: user, text }, { key: "forged-key-0123456789abc" })).status,
   };
 };
 
@@ -52,10 +58,17 @@ const webchat = (): Driver => {
   const connect = async (user: string) => {
     let entry = sockets.get(user);
     if (entry) return entry;
-    const session = (await (await stack.mf.dispatchFetch(new URL("/chat/session", stack.url), { method: "POST", headers: { "cf-ipcountry": "DE" } })).json()) as {
+    const session = (await (
+      await stack.mf.dispatchFetch(new URL("/chat/session", stack.url), {
+        method: "POST",
+        headers: { "cf-ipcountry": "DE" },
+      })
+    ).json()) as {
       token: string;
     };
-    const ws = new WebSocket(new URL(`/chat/ws?token=${encodeURIComponent(session.token)}`, stack.url).toString().replace(/^http/, "ws"));
+    const ws = new WebSocket(
+      new URL(`/chat/ws?token=${encodeURIComponent(session.token)}`, stack.url).toString().replace(/^http/, "ws"),
+    );
     entry = { ws, done: [] };
     const e = entry;
     ws.on("message", (data) => {
@@ -67,11 +80,16 @@ const webchat = (): Driver => {
     return entry;
   };
   return {
-    send: async (user, text, id) => (await connect(user)).ws.send(JSON.stringify({ type: "message", text, ...(id ? { id } : {}) })),
+    send: async (user, text, id) =>
+      (await connect(user)).ws.send(JSON.stringify({ type: "message", text, ...(id ? { id } : {}) })),
     replies: (user) => sockets.get(user)?.done ?? [],
     forge: async () =>
       new Promise<number>((resolve) => {
-        const ws = new WebSocket(new URL("/chat/ws?token=v1.e30.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", stack.url).toString().replace(/^http/, "ws"));
+        const ws = new WebSocket(
+          new URL("/chat/ws?token=v1.e30.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", stack.url)
+            .toString()
+            .replace(/^http/, "ws"),
+        );
         ws.once("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
         ws.once("open", () => resolve(101));
         ws.once("error", () => {});

@@ -20,13 +20,21 @@ describe("content safety", () => {
   });
 
   it("stops a streamed answer at the first violation: the client never sees it, and gets the refusal", async () => {
-    stack.emulator.enqueue({ content: "Sure, I can help. Your card 4111 1111 1111 1111 is on file and more text follows here." });
-    const res = await stack.postMessage({ user_id: "filter-1", text: "what card do you have?" }, { headers: { accept: "text/event-stream" } });
+    stack.emulator.enqueue({
+      content: "Sure, I can help. Your card 4111 1111 1111 1111 is on file and more text follows here.",
+    });
+    const res = await stack.postMessage(
+      { user_id: "filter-1", text: "what card do you have?" },
+      { headers: { accept: "text/event-stream" } },
+    );
     const body = await res.text();
     expect(body).not.toContain("4111");
     expect(body).toContain("event: delta");
     const done = body.split("\n\n").find((b) => b.startsWith("event: done"))!;
-    expect(JSON.parse(done.split("data: ")[1]!)).toMatchObject({ message: { text: filterFile.refusal.en }, metadata: { source: "filter" } });
+    expect(JSON.parse(done.split("data: ")[1]!)).toMatchObject({
+      message: { text: filterFile.refusal.en },
+      metadata: { source: "filter" },
+    });
   });
 
   it("does not save a refused answer into the conversation", async () => {

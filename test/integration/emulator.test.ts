@@ -21,7 +21,9 @@ describe("gpt-oss emulator speaks vLLM's OpenAI-compatible protocol", () => {
     });
     const chunks = [];
     for await (const c of stream) chunks.push(c);
-    const deltas = chunks.flatMap((c) => c.choices.map((ch) => ch.delta as { role?: string; content?: string; reasoning?: string }));
+    const deltas = chunks.flatMap((c) =>
+      c.choices.map((ch) => ch.delta as { role?: string; content?: string; reasoning?: string }),
+    );
     expect(deltas[0]).toEqual({ role: "assistant", content: "" });
     expect(deltas.map((d) => d.reasoning ?? "").join("")).toBe("Think briefly.");
     expect(deltas.map((d) => d.content ?? "").join("")).toBe("Hello there, friend.");
@@ -39,7 +41,15 @@ describe("gpt-oss emulator speaks vLLM's OpenAI-compatible protocol", () => {
     const stream = await client.chat.completions.create({
       model: EMULATED_MODEL,
       messages: [{ role: "user", content: "where is A-1042?" }],
-      tools: [{ type: "function", function: { name: "lookup_order", parameters: { type: "object", properties: { order_id: { type: "string" } } } } }],
+      tools: [
+        {
+          type: "function",
+          function: {
+            name: "lookup_order",
+            parameters: { type: "object", properties: { order_id: { type: "string" } } },
+          },
+        },
+      ],
       stream: true,
     });
     const calls: Array<{ id?: string; name?: string; args: string }> = [];
@@ -61,7 +71,10 @@ describe("gpt-oss emulator speaks vLLM's OpenAI-compatible protocol", () => {
 
   it("answers a whole completion when not streamed", async () => {
     emulator.enqueue({ content: "Whole answer." });
-    const res = await client.chat.completions.create({ model: EMULATED_MODEL, messages: [{ role: "user", content: "hi" }] });
+    const res = await client.chat.completions.create({
+      model: EMULATED_MODEL,
+      messages: [{ role: "user", content: "hi" }],
+    });
     expect(res.object).toBe("chat.completion");
     expect(res.choices[0]?.message.content).toBe("Whole answer.");
     expect((res.choices[0]?.message as { reasoning?: string }).reasoning).toBeTruthy();
@@ -77,7 +90,9 @@ describe("gpt-oss emulator speaks vLLM's OpenAI-compatible protocol", () => {
   it("refuses a wrong key with 401 and an unknown model with 404, as vLLM does", async () => {
     const wrong = new OpenAI({ baseURL: `${emulator.url}/v1`, apiKey: "nope", maxRetries: 0 });
     await expect(wrong.models.list()).rejects.toMatchObject({ status: 401 });
-    await expect(client.chat.completions.create({ model: "gpt-4", messages: [{ role: "user", content: "x" }] })).rejects.toMatchObject({ status: 404 });
+    await expect(
+      client.chat.completions.create({ model: "gpt-4", messages: [{ role: "user", content: "x" }] }),
+    ).rejects.toMatchObject({ status: 404 });
   });
 
   it("paces tokens at the configured speed", async () => {
@@ -86,7 +101,11 @@ describe("gpt-oss emulator speaks vLLM's OpenAI-compatible protocol", () => {
       const c = new OpenAI({ baseURL: `${slow.url}/v1`, apiKey: "none", maxRetries: 0 });
       slow.enqueue({ reasoning: "", content: "one two three four five six seven eight nine ten" });
       const started = Date.now();
-      const stream = await c.chat.completions.create({ model: EMULATED_MODEL, messages: [{ role: "user", content: "x" }], stream: true });
+      const stream = await c.chat.completions.create({
+        model: EMULATED_MODEL,
+        messages: [{ role: "user", content: "x" }],
+        stream: true,
+      });
       let first = 0;
       for await (const chunk of stream) if (!first && chunk.choices[0]?.delta.content) first = Date.now() - started;
       const total = Date.now() - started;

@@ -7,12 +7,21 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.close());
 
-type Health = { status: string; regions: Record<string, { redis: string; origins: Array<{ origin: string; breaker: string; failures: number; health: string }> }> };
+type Health = {
+  status: string;
+  regions: Record<
+    string,
+    { redis: string; origins: Array<{ origin: string; breaker: string; failures: number; health: string }> }
+  >;
+};
 const health = async () => {
   const res = await stack.mf.dispatchFetch(new URL("/healthz", stack.url));
   return { status: res.status, body: (await res.json()) as Health };
 };
-const up = (region: string) => ({ redis: "up", origins: [{ origin: `${region}1`, breaker: "closed", failures: 0, health: "up" }] });
+const up = (region: string) => ({
+  redis: "up",
+  origins: [{ origin: `${region}1`, breaker: "closed", failures: 0, health: "up" }],
+});
 
 it("reports every region's database and origin as up", async () => {
   const { status, body } = await health();
@@ -30,7 +39,10 @@ it("reports a region whose origin is down as degraded, and stays alive", async (
   const { status, body } = await health();
   expect(status).toBe(200);
   expect(body.status).toBe("degraded");
-  expect(body.regions.eu).toEqual({ redis: "up", origins: [{ origin: "eu1", breaker: "closed", failures: 0, health: "down" }] });
+  expect(body.regions.eu).toEqual({
+    redis: "up",
+    origins: [{ origin: "eu1", breaker: "closed", failures: 0, health: "down" }],
+  });
 });
 
 it("answers unknown routes with a JSON 404", async () => {
@@ -42,7 +54,9 @@ it("answers unknown routes with a JSON 404", async () => {
 it("records one metric per message, with channel, region, outcome and timings but no text", async () => {
   const withOrigin = await startStack();
   try {
-    await withOrigin.sendUpdate((await import("../../infra/local/edge-stack.js")).textUpdate(5501, "metrics please, secret words"));
+    await withOrigin.sendUpdate(
+      (await import("../../infra/local/edge-stack.js")).textUpdate(5501, "metrics please, secret words"),
+    );
     await withOrigin.telegram.waitForMessages(1, { chatId: 5501 });
     await new Promise((r) => setTimeout(r, 200));
     const [record] = withOrigin.metrics.records;

@@ -46,14 +46,19 @@ describe("POST /v1/messages: what is refused", () => {
   });
 
   it("refuses a body over 64 KiB with 413", async () => {
-    const res = await stack.postMessage(undefined, { raw: JSON.stringify({ user_id: "u1", text: "x".repeat(70_000) }) });
+    const res = await stack.postMessage(undefined, {
+      raw: JSON.stringify({ user_id: "u1", text: "x".repeat(70_000) }),
+    });
     expect(res.status).toBe(413);
   });
 });
 
 describe("POST /v1/messages: JSON", () => {
   it("answers with the reply, the model and the user's region", async () => {
-    const res = await stack.postMessage({ user_id: "crm-customer-1", text: "Where is my order?" }, { headers: { "cf-ipcountry": "US" } });
+    const res = await stack.postMessage(
+      { user_id: "crm-customer-1", text: "Where is my order?" },
+      { headers: { "cf-ipcountry": "US" } },
+    );
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({
       recipient_id: "crm-customer-1",
@@ -63,19 +68,25 @@ describe("POST /v1/messages: JSON", () => {
   });
 
   it("puts a client from a country outside every region in the default region", async () => {
-    const res = await stack.postMessage({ user_id: "crm-customer-2", text: "hi" }, { headers: { "cf-ipcountry": "ZA" } });
+    const res = await stack.postMessage(
+      { user_id: "crm-customer-2", text: "hi" },
+      { headers: { "cf-ipcountry": "ZA" } },
+    );
     expect(((await res.json()) as { metadata: { region: string } }).metadata.region).toBe("eu");
   });
 
   it("keeps the conversation per user across requests", async () => {
     await stack.postMessage({ user_id: "crm-customer-3", text: "My order is 1234." });
     const res = await stack.postMessage({ user_id: "crm-customer-3", text: "Any news?" });
-    expect(((await res.json()) as { message: { text: string } }).message.text).toContain("I also remember 1 earlier message");
+    expect(((await res.json()) as { message: { text: string } }).message.text).toContain(
+      "I also remember 1 earlier message",
+    );
   });
 
   it("answers a repeated Idempotency-Key with the same reply and asks the model once", async () => {
     stack.emulator.enqueue({ content: "first answer" }, { content: "second answer" });
-    const send = () => stack.postMessage({ user_id: "crm-customer-4", text: "hello" }, { headers: { "idempotency-key": "req-77" } });
+    const send = () =>
+      stack.postMessage({ user_id: "crm-customer-4", text: "hello" }, { headers: { "idempotency-key": "req-77" } });
     const a = (await (await send()).json()) as { message: { text: string } };
     const b = (await (await send()).json()) as { message: { text: string } };
     expect(a.message.text).toBe("first answer");
@@ -103,8 +114,14 @@ describe("POST /v1/messages: JSON", () => {
 
 describe("POST /v1/messages: server-sent events", () => {
   it("streams the answer as delta events, then a done event with the whole reply", async () => {
-    stack.emulator.enqueue({ content: "Your parcel left our warehouse this morning.", reasoning: "secret chain of thought" });
-    const res = await stack.postMessage({ user_id: "sse-1", text: "parcel?" }, { headers: { accept: "text/event-stream", "cf-ipcountry": "DE" } });
+    stack.emulator.enqueue({
+      content: "Your parcel left our warehouse this morning.",
+      reasoning: "secret chain of thought",
+    });
+    const res = await stack.postMessage(
+      { user_id: "sse-1", text: "parcel?" },
+      { headers: { accept: "text/event-stream", "cf-ipcountry": "DE" } },
+    );
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);
     const events = await readEvents(res);
@@ -113,7 +130,11 @@ describe("POST /v1/messages: server-sent events", () => {
     expect(deltas.join("")).toBe("Your parcel left our warehouse this morning.");
     expect(events.at(-1)).toEqual({
       event: "done",
-      data: { recipient_id: "sse-1", message: { text: "Your parcel left our warehouse this morning." }, metadata: { model: "openai/gpt-oss-20b", region: "eu" } },
+      data: {
+        recipient_id: "sse-1",
+        message: { text: "Your parcel left our warehouse this morning." },
+        metadata: { model: "openai/gpt-oss-20b", region: "eu" },
+      },
     });
     expect(JSON.stringify(events)).not.toContain("chain of thought");
   });
@@ -127,7 +148,10 @@ describe("POST /v1/messages: server-sent events", () => {
 
   it("ends a stream cut mid-answer with an error event", async () => {
     stack.emulator.enqueue({ content: "one two three four five six seven", cutAfterTokens: 3 });
-    const res = await stack.postMessage({ user_id: "sse-3", text: "count" }, { headers: { accept: "text/event-stream" } });
+    const res = await stack.postMessage(
+      { user_id: "sse-3", text: "count" },
+      { headers: { accept: "text/event-stream" } },
+    );
     const events = await readEvents(res);
     expect(events.filter((e) => e.event === "delta").length).toBeGreaterThan(0);
     expect(events.at(-1)).toMatchObject({ event: "error", data: { code: "model_unavailable" } });
@@ -135,9 +159,17 @@ describe("POST /v1/messages: server-sent events", () => {
 
   it("ends the stream with an error event when the origin reports a failure mid-answer", async () => {
     stack.emulator.enqueue({ content: "one two three four five six seven", errorAfterTokens: 3 });
-    const res = await stack.postMessage({ user_id: "sse-4", text: "count" }, { headers: { accept: "text/event-stream" } });
+    const res = await stack.postMessage(
+      { user_id: "sse-4", text: "count" },
+      { headers: { accept: "text/event-stream" } },
+    );
     const events = await readEvents(res);
-    expect(events.filter((e) => e.event === "delta").map((e) => (e.data as { text: string }).text).join("")).toBe("one two three");
+    expect(
+      events
+        .filter((e) => e.event === "delta")
+        .map((e) => (e.data as { text: string }).text)
+        .join(""),
+    ).toBe("one two three");
     expect(events.filter((e) => e.event === "done")).toEqual([]);
     expect(events.at(-1)).toMatchObject({ event: "error", data: { code: "model_unavailable" } });
   });

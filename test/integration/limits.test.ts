@@ -21,7 +21,11 @@ describe("per-user rate limit", () => {
       await sleep(300);
     }
     const texts = stack.telegram.sent(701).map((m) => m.text);
-    expect(texts.filter((t) => t.startsWith("You said")).map((t) => /message (\d)/.exec(t)?.[1])).toEqual(["1", "2", "3"]);
+    expect(texts.filter((t) => t.startsWith("You said")).map((t) => /message (\d)/.exec(t)?.[1])).toEqual([
+      "1",
+      "2",
+      "3",
+    ]);
     expect(texts.slice(3)).toEqual([REPLIES.slowDown]);
     expect(stack.emulator.requests).toHaveLength(3);
   });

@@ -5,15 +5,25 @@ import { sleep, startStack, textUpdate, whatsappPayload, WHATSAPP, type Stack } 
 
 const FAQ = {
   entries: [
-    { lang: "en", questions: ["What are your opening hours?", "When are you open?"], answer: "We are open Monday to Saturday, 9:00 to 18:00." },
-    { lang: "en", questions: ["How do I return an item?"], answer: "Use the returns form in your account within 30 days." },
+    {
+      lang: "en",
+      questions: ["What are your opening hours?", "When are you open?"],
+      answer: "We are open Monday to Saturday, 9:00 to 18:00.",
+    },
+    {
+      lang: "en",
+      questions: ["How do I return an item?"],
+      answer: "Use the returns form in your account within 30 days.",
+    },
     { lang: "de", questions: ["Wann habt ihr geöffnet?"], answer: "Montag bis Samstag, 9 bis 18 Uhr." },
   ],
 };
 
 /** Waits for `count` WhatsApp replies to `waId`. */
-const repliesTo = (stack: Stack, waId: string, count = 1) => stack.whatsapp.waitForMessages(count, { chatId: waId, timeoutMs: 10_000 }).then((m) => m.map((x) => x.text));
-const keysOf = (all: Record<string, string[]>, fragment: string) => Object.fromEntries(Object.entries(all).map(([r, ks]) => [r, ks.filter((k) => k.includes(fragment))]));
+const repliesTo = (stack: Stack, waId: string, count = 1) =>
+  stack.whatsapp.waitForMessages(count, { chatId: waId, timeoutMs: 10_000 }).then((m) => m.map((x) => x.text));
+const keysOf = (all: Record<string, string[]>, fragment: string) =>
+  Object.fromEntries(Object.entries(all).map(([r, ks]) => [r, ks.filter((k) => k.includes(fragment))]));
 
 describe("residency and failover", () => {
   let stack: Stack;
@@ -79,8 +89,11 @@ describe("residency and failover", () => {
 
   it("opens an origin's breaker after repeated failures, skips it, and closes it again after a good probe", async () => {
     const health = async () =>
-      ((await (await stack.mf.dispatchFetch(new URL("/healthz", stack.url))).json()) as { regions: Record<string, { origins: Array<{ origin: string; breaker: string }> }> })
-        .regions.apac!.origins[0]!.breaker;
+      (
+        (await (await stack.mf.dispatchFetch(new URL("/healthz", stack.url))).json()) as {
+          regions: Record<string, { origins: Array<{ origin: string; breaker: string }> }>;
+        }
+      ).regions.apac!.origins[0]!.breaker;
     // Two failures open APAC's only origin (threshold 2). Its users then get US answers (its fallback).
     stack.origins.apac[0]!.enqueue({ status: 500 }, { status: 500 });
     stack.origins.us[0]!.enqueue({ content: "us one" }, { content: "us two" }, { content: "us three" });
@@ -118,13 +131,25 @@ describe("the offline FAQ", () => {
 
   it("rejects a bad upload whole, naming every problem, and keeps the FAQ it had", async () => {
     expect((await stack.admin("PUT", "/faq/eu", FAQ)).status).toBe(200);
-    const bad = { entries: [...FAQ.entries, { lang: "en", questions: [], answer: "x" }, { lang: "ja", questions: ["営業時間"], answer: "9-18" }] };
+    const bad = {
+      entries: [
+        ...FAQ.entries,
+        { lang: "en", questions: [], answer: "x" },
+        { lang: "ja", questions: ["営業時間"], answer: "9-18" },
+      ],
+    };
     const res = await stack.admin("PUT", "/faq/eu", bad);
     expect(res.status).toBe(400);
     const body = (await res.json()) as { error: { message: string; problems: string[] } };
     expect(body.error.message).toBe("the FAQ was not changed");
     expect(body.error.problems.join("\n")).toMatch(/entries\.3\.questions: each entry needs a question/);
-    expect((await stack.admin("PUT", "/faq/eu", { entries: [FAQ.entries[0], { lang: "ja", questions: ["営業時間"], answer: "9-18" }] })).status).toBe(400);
+    expect(
+      (
+        await stack.admin("PUT", "/faq/eu", {
+          entries: [FAQ.entries[0], { lang: "ja", questions: ["営業時間"], answer: "9-18" }],
+        })
+      ).status,
+    ).toBe(400);
     const stored = (await (await stack.admin("GET", "/faq/eu")).json()) as { entries: unknown[] };
     expect(stored.entries).toEqual(FAQ.entries);
   });
@@ -174,7 +199,12 @@ describe("data rights and logs", () => {
     await stack.telegram.waitForMessages(1, { chatId: 4201 });
     const res = await stack.admin("DELETE", "/users/telegram/4201");
     expect(res.status).toBe(200);
-    const report = (await res.json()) as { erased: { regions: Record<string, { messages: number; savedReplies: number; rateLimitKeys: number }>; pinnedRegion: boolean } };
+    const report = (await res.json()) as {
+      erased: {
+        regions: Record<string, { messages: number; savedReplies: number; rateLimitKeys: number }>;
+        pinnedRegion: boolean;
+      };
+    };
     expect(report.erased.regions.eu).toMatchObject({ messages: 2, savedReplies: 1 });
     expect(report.erased.regions.eu!.rateLimitKeys).toBeGreaterThan(0);
     expect(report.erased.pinnedRegion).toBe(true);
@@ -189,9 +219,13 @@ describe("data rights and logs", () => {
     await stack.sendUpdate(textUpdate(4301, "hello from the default region"));
     await stack.telegram.waitForMessages(1, { chatId: 4301 });
     await stack.sendUpdate(textUpdate(4301, "/region"));
-    expect((await stack.telegram.waitForMessages(2, { chatId: 4301 }))[1]?.text).toMatch(/kept, and answered, in European Union and EEA \(eu\)[\s\S]*us, apac/);
+    expect((await stack.telegram.waitForMessages(2, { chatId: 4301 }))[1]?.text).toMatch(
+      /kept, and answered, in European Union and EEA \(eu\)[\s\S]*us, apac/,
+    );
     await stack.sendUpdate(textUpdate(4301, "/region us"));
-    expect((await stack.telegram.waitForMessages(3, { chatId: 4301 }))[2]?.text).toMatch(/now on .* Americas \(us\)\. The 2 messages kept in European Union and EEA \(eu\) were deleted/);
+    expect((await stack.telegram.waitForMessages(3, { chatId: 4301 }))[2]?.text).toMatch(
+      /now on .* Americas \(us\)\. The 2 messages kept in European Union and EEA \(eu\) were deleted/,
+    );
     await sleep(300);
     await stack.sendUpdate(textUpdate(4301, "am I in the US now?"));
     await stack.telegram.waitForMessages(4, { chatId: 4301 });
@@ -214,7 +248,16 @@ describe("data rights and logs", () => {
     const all = logs.join("\n");
     expect(all).toContain('"event":"message.handled"');
     expect(all).toContain('"region":"eu"');
-    for (const forbidden of [secretText, "4111", "Hauptstrasse", "4915211122233", "15211122233", "crm-secret-user", "test-webhook-secret", WHATSAPP.appSecret]) {
+    for (const forbidden of [
+      secretText,
+      "4111",
+      "Hauptstrasse",
+      "4915211122233",
+      "15211122233",
+      "crm-secret-user",
+      "test-webhook-secret",
+      WHATSAPP.appSecret,
+    ]) {
       expect(all, forbidden).not.toContain(forbidden);
     }
   });
@@ -224,7 +267,9 @@ it("tells a WhatsApp user the region follows their number", async () => {
   const stack = await startStack();
   try {
     await stack.sendWhatsApp(whatsappPayload("4915200000099", "/region us"));
-    expect((await repliesTo(stack, "4915200000099"))[0]).toMatch(/follows your phone number's country and cannot be changed/);
+    expect((await repliesTo(stack, "4915200000099"))[0]).toMatch(
+      /follows your phone number's country and cannot be changed/,
+    );
     expect(REPLIES.help).toContain("/forget");
   } finally {
     await stack.close();

@@ -10,15 +10,25 @@ beforeAll(async () => {
 afterAll(() => telegram?.close());
 
 it("sets the webhook with the secret token and the update kinds the edge handles", async () => {
-  const { url, info } = await setTelegramWebhook({ edgeUrl: "https://edge.example.com/", token, secret: "s3cret-token-value", apiBase: telegram.url });
+  const { url, info } = await setTelegramWebhook({
+    edgeUrl: "https://edge.example.com/",
+    token,
+    secret: "s3cret-token-value",
+    apiBase: telegram.url,
+  });
   expect(url).toBe("https://edge.example.com/webhooks/telegram");
   const call = telegram.calls.find((c) => c.method === "setwebhook");
-  expect(call?.params).toEqual({ url, secret_token: "s3cret-token-value", allowed_updates: ["message"], max_connections: 40 });
+  expect(call?.params).toEqual({
+    url,
+    secret_token: "s3cret-token-value",
+    allowed_updates: ["message"],
+    max_connections: 40,
+  });
   expect(info.url).toBe(url);
 });
 
 it("reports the Bot API's refusal", async () => {
-  await expect(setTelegramWebhook({ edgeUrl: "https://edge.example.com", token: "1:wrong", secret: "x", apiBase: telegram.url })).rejects.toThrow(
-    /setWebhook failed: Unauthorized/,
-  );
+  await expect(
+    setTelegramWebhook({ edgeUrl: "https://edge.example.com", token: "1:wrong", secret: "x", apiBase: telegram.url }),
+  ).rejects.toThrow(/setWebhook failed: Unauthorized/);
 });

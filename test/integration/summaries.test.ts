@@ -13,7 +13,8 @@ const systemOf = (request: number) => String(stack.emulator.requests[request]?.b
 async function waitForRequests(count: number): Promise<void> {
   const deadline = Date.now() + 5000;
   while (stack.emulator.requests.length < count) {
-    if (Date.now() > deadline) throw new Error(`the model got ${stack.emulator.requests.length} requests, expected ${count}`);
+    if (Date.now() > deadline)
+      throw new Error(`the model got ${stack.emulator.requests.length} requests, expected ${count}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -22,7 +23,12 @@ describe("conversation summaries", () => {
   it("keeps what fell out of the prompt's window as a summary, used in later prompts and erased by /forget", async () => {
     const chat = 8300;
     stack.emulator.reset();
-    stack.emulator.enqueue({ content: "Nice to meet you, Ana." }, { content: "Noted." }, { content: "Sure." }, { content: "The user is Ana; her order is A-100." });
+    stack.emulator.enqueue(
+      { content: "Nice to meet you, Ana." },
+      { content: "Noted." },
+      { content: "Sure." },
+      { content: "The user is Ana; her order is A-100." },
+    );
     await stack.sendUpdate(textUpdate(chat, "Hi, I am Ana and my order is A-100"));
     await stack.telegram.waitForMessages(1, { chatId: chat });
     await stack.sendUpdate(textUpdate(chat, "I may travel next week"));

@@ -157,7 +157,12 @@ describe("POST /webhooks/telegram: answering", () => {
     const parts = stack.telegram.sent(607);
     expect(parts.length).toBeGreaterThanOrEqual(3);
     for (const p of parts) expect(p.text.length).toBeLessThanOrEqual(4096);
-    expect(parts.map((p) => p.text).join(" ").split(/\s+/)).toEqual(words);
+    expect(
+      parts
+        .map((p) => p.text)
+        .join(" ")
+        .split(/\s+/),
+    ).toEqual(words);
   });
 
   it("waits as long as a 429's retry_after says, then delivers once", async () => {

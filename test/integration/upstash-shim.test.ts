@@ -22,12 +22,16 @@ afterAll(async () => {
 
 describe("Upstash REST shim, driven by the real @upstash/redis client", () => {
   it("refuses a wrong token with 401", async () => {
-    const res = await fetch(shim.urls.test!, { method: "POST", headers: { authorization: "Bearer nope" }, body: '["PING"]' });
+    const res = await fetch(shim.urls.test!, {
+      method: "POST",
+      headers: { authorization: "Bearer nope" },
+      body: '["PING"]',
+    });
     expect(res.status).toBe(401);
   });
 
   it("round-trips unicode, JSON and binary-unsafe text through base64 encoding", async () => {
-    const value = { text: "Grüße 👋 \"quoted\" \\ back", n: 1 };
+    const value = { text: 'Grüße 👋 "quoted" \\ back', n: 1 };
     await redis.set("k", value);
     expect(await redis.get("k")).toEqual(value);
     await redis.set("plain", "ok then");
@@ -60,12 +64,19 @@ describe("Upstash REST shim, driven by the real @upstash/redis client", () => {
 
   it("strips allow-key-locking from a script shebang and keeps other flags", () => {
     expect(stripKeyLockingFlag("#!lua flags=allow-key-locking\nreturn 1")).toBe("#!lua\nreturn 1");
-    expect(stripKeyLockingFlag("#!lua flags=no-writes,allow-key-locking\nreturn 1")).toBe("#!lua flags=no-writes\nreturn 1");
+    expect(stripKeyLockingFlag("#!lua flags=no-writes,allow-key-locking\nreturn 1")).toBe(
+      "#!lua flags=no-writes\nreturn 1",
+    );
     expect(stripKeyLockingFlag("return 1")).toBe("return 1");
   });
 
   it("lets @upstash/ratelimit run on stock Redis, one round trip per check once its script is known", async () => {
-    const limiter = new Ratelimit({ redis, limiter: Ratelimit.slidingWindow(2, "1 m"), prefix: "rl", ephemeralCache: false });
+    const limiter = new Ratelimit({
+      redis,
+      limiter: Ratelimit.slidingWindow(2, "1 m"),
+      prefix: "rl",
+      ephemeralCache: false,
+    });
     const first = await limiter.limit("user");
     expect(first.success).toBe(true);
     shim.resetStats();
@@ -76,7 +87,12 @@ describe("Upstash REST shim, driven by the real @upstash/redis client", () => {
   });
 
   it("answers EVALSHA after Redis lost its scripts, without a NOSCRIPT round trip", async () => {
-    const limiter = new Ratelimit({ redis, limiter: Ratelimit.slidingWindow(5, "1 m"), prefix: "rl2", ephemeralCache: false });
+    const limiter = new Ratelimit({
+      redis,
+      limiter: Ratelimit.slidingWindow(5, "1 m"),
+      prefix: "rl2",
+      ephemeralCache: false,
+    });
     await limiter.limit("u");
     await raw.send([["SCRIPT", "FLUSH"]]);
     shim.resetStats();

@@ -15,7 +15,11 @@ afterAll(() => stack?.close());
 beforeEach(() => stack.emulator.reset());
 
 async function newSession(body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(new URL("/chat/session", stack.url), { method: "POST", headers: { "content-type": "application/json", ...headers }, body: body === undefined ? "" : JSON.stringify(body) });
+  const res = await fetch(new URL("/chat/session", stack.url), {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: body === undefined ? "" : JSON.stringify(body),
+  });
   expect(res.status).toBe(200);
   return (await res.json()) as { token: string; expires_at: number; resumed: boolean };
 }
@@ -46,7 +50,12 @@ async function open(token: string, opts: { perMessageDeflate?: boolean } = {}) {
       };
       check();
     });
-  return { ws, frames, next, send: (frame: unknown) => ws.send(typeof frame === "string" ? frame : JSON.stringify(frame)) };
+  return {
+    ws,
+    frames,
+    next,
+    send: (frame: unknown) => ws.send(typeof frame === "string" ? frame : JSON.stringify(frame)),
+  };
 }
 
 describe("the page and sessions", () => {
@@ -73,7 +82,11 @@ describe("the page and sessions", () => {
 
   it("starts a new conversation for a forged token", async () => {
     const genuine = await readChatToken(SECRET, (await newSession()).token);
-    const forged = await signChatToken("another-secret-another-secret-0123", { c: genuine!.c, r: "eu", exp: 9_999_999_999 });
+    const forged = await signChatToken("another-secret-another-secret-0123", {
+      c: genuine!.c,
+      r: "eu",
+      exp: 9_999_999_999,
+    });
     const res = await newSession({ token: forged });
     expect(res.resumed).toBe(false);
     expect((await readChatToken(SECRET, res.token))!.c).not.toBe(genuine!.c);
@@ -99,7 +112,12 @@ describe("GET /chat/ws", () => {
   it("refuses a missing, forged or expired token with 401 before the upgrade", async () => {
     const expired = await signChatToken(SECRET, { c: "abc", r: "eu", exp: Math.floor(Date.now() / 1000) - 10 });
     const forged = await signChatToken("not-the-secret-not-the-secret-0000", { c: "abc", r: "eu", exp: 9_999_999_999 });
-    for (const query of ["", "?token=", `?token=${encodeURIComponent(forged)}`, `?token=${encodeURIComponent(expired)}`]) {
+    for (const query of [
+      "",
+      "?token=",
+      `?token=${encodeURIComponent(forged)}`,
+      `?token=${encodeURIComponent(expired)}`,
+    ]) {
       expect(await upgrade(query), query).toBe(401);
     }
   });
@@ -214,17 +232,20 @@ describe("response compression", () => {
         .on("error", reject);
     });
 
-  it.each(["/chat", "/healthz"])("sends %s Brotli-compressed to a client that accepts br, and the bytes decode to the same body", async (path) => {
-    const plain = await raw(path, "identity");
-    expect(plain.encoding).toBeUndefined();
-    // Miniflare, like Cloudflare's front line, re-encodes to the first of gzip/br the client lists.
-    const br = await raw(path, "br, gzip");
-    expect(br.encoding).toBe("br");
-    expect(br.body.length).toBeLessThan(plain.body.length);
-    const decoded = zlib.brotliDecompressSync(br.body).toString("utf8");
-    if (path === "/chat") expect(decoded).toBe(plain.body.toString("utf8"));
-    else expect(JSON.parse(decoded)).toMatchObject({ regions: expect.any(Object) });
-  });
+  it.each(["/chat", "/healthz"])(
+    "sends %s Brotli-compressed to a client that accepts br, and the bytes decode to the same body",
+    async (path) => {
+      const plain = await raw(path, "identity");
+      expect(plain.encoding).toBeUndefined();
+      // Miniflare, like Cloudflare's front line, re-encodes to the first of gzip/br the client lists.
+      const br = await raw(path, "br, gzip");
+      expect(br.encoding).toBe("br");
+      expect(br.body.length).toBeLessThan(plain.body.length);
+      const decoded = zlib.brotliDecompressSync(br.body).toString("utf8");
+      if (path === "/chat") expect(decoded).toBe(plain.body.toString("utf8"));
+      else expect(JSON.parse(decoded)).toMatchObject({ regions: expect.any(Object) });
+    },
+  );
 
   it("falls back to gzip for clients without br", async () => {
     const gz = await raw("/chat", "gzip");

@@ -13,8 +13,12 @@ const FIXTURE_USER = "4915112345678";
 
 /** A fixture as if just sent: its messages stamped now, inside the 24-hour window. */
 function fresh<T>(fixture: T): T {
-  const copy = structuredClone(fixture) as { entry: Array<{ changes: Array<{ value: { messages?: Array<{ timestamp: string }> } }> }> };
-  for (const e of copy.entry) for (const c of e.changes) for (const m of c.value.messages ?? []) m.timestamp = String(Math.floor(Date.now() / 1000));
+  const copy = structuredClone(fixture) as {
+    entry: Array<{ changes: Array<{ value: { messages?: Array<{ timestamp: string }> } }> }>;
+  };
+  for (const e of copy.entry)
+    for (const c of e.changes)
+      for (const m of c.value.messages ?? []) m.timestamp = String(Math.floor(Date.now() / 1000));
   return copy as T;
 }
 
@@ -86,7 +90,12 @@ describe("POST /webhooks/whatsapp: answering", () => {
     expect(reply?.text).toBe('You said: "Wann habt ihr geöffnet?". How can I help further?');
     const wamid = payload.entry[0]!.changes[0]!.value.messages[0]!.id;
     const read = stack.whatsapp.calls.find((c) => c.body.status === "read" && c.body.message_id === wamid);
-    expect(read?.body).toEqual({ messaging_product: "whatsapp", status: "read", message_id: wamid, typing_indicator: { type: "text" } });
+    expect(read?.body).toEqual({
+      messaging_product: "whatsapp",
+      status: "read",
+      message_id: wamid,
+      typing_indicator: { type: "text" },
+    });
     expect(read?.phoneNumberId).toBe(WHATSAPP.phoneNumberId);
   });
 
@@ -137,7 +146,12 @@ describe("POST /webhooks/whatsapp: answering", () => {
     const parts = stack.whatsapp.sent("4915100000012");
     expect(parts.length).toBe(Math.ceil(content.length / 4096));
     for (const p of parts) expect(p.text.length).toBeLessThanOrEqual(4096);
-    expect(parts.map((p) => p.text).join(" ").split(" ")).toEqual(words);
+    expect(
+      parts
+        .map((p) => p.text)
+        .join(" ")
+        .split(" "),
+    ).toEqual(words);
   });
 
   it("backs off when Meta reports its throughput limit (130429) or HTTP 429, then delivers once", async () => {
@@ -166,9 +180,18 @@ describe("POST /webhooks/whatsapp: answering", () => {
     await stack.whatsapp.waitForMessages(1, { chatId: "14155550100" });
     await stack.whatsapp.waitForMessages(1, { chatId: "4915100000015" });
     const exists = async (region: "eu" | "us", key: string) => (await stack.redis[region].send([["EXISTS", key]]))[0];
-    expect(await exists("eu", `session:whatsapp:${WHATSAPP.phoneNumberId}:4915100000015`)).toEqual({ type: "integer", value: 1 });
-    expect(await exists("us", `session:whatsapp:${WHATSAPP.phoneNumberId}:4915100000015`)).toEqual({ type: "integer", value: 0 });
-    expect(await exists("us", `session:whatsapp:${WHATSAPP.phoneNumberId}:14155550100`)).toEqual({ type: "integer", value: 1 });
+    expect(await exists("eu", `session:whatsapp:${WHATSAPP.phoneNumberId}:4915100000015`)).toEqual({
+      type: "integer",
+      value: 1,
+    });
+    expect(await exists("us", `session:whatsapp:${WHATSAPP.phoneNumberId}:4915100000015`)).toEqual({
+      type: "integer",
+      value: 0,
+    });
+    expect(await exists("us", `session:whatsapp:${WHATSAPP.phoneNumberId}:14155550100`)).toEqual({
+      type: "integer",
+      value: 1,
+    });
   });
 });
 
@@ -203,7 +226,9 @@ describe("outside the 24-hour customer service window", () => {
   });
 
   it("sends the configured template instead, once", async () => {
-    const withTemplate = await startStack({ settings: { WHATSAPP_TEMPLATE_NAME: "we_have_your_answer", WHATSAPP_TEMPLATE_LANGUAGE: "en_US" } });
+    const withTemplate = await startStack({
+      settings: { WHATSAPP_TEMPLATE_NAME: "we_have_your_answer", WHATSAPP_TEMPLATE_LANGUAGE: "en_US" },
+    });
     try {
       stack.emulator.enqueue({ content: "x ".repeat(3000).trim() }); // long: several chunks were it free text
       await withTemplate.sendWhatsApp(whatsappPayload("4915100000022", "late", { timestamp: dayAndAHourAgo() }));

@@ -10,8 +10,12 @@ export default async function setup(): Promise<void> {
       resolve();
     });
     socket.once("error", () =>
-      reject(new Error(`redis-server is not running on 127.0.0.1:${port}: start it with "redis-server --daemonize yes"`)),
+      reject(
+        new Error(`redis-server is not running on 127.0.0.1:${port}: start it with "redis-server --daemonize yes"`),
+      ),
     );
   });
-  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", "dist", "--env", ""], { stdio: ["ignore", "ignore", "inherit"] });
+  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", "dist", "--env", ""], {
+    stdio: ["ignore", "ignore", "inherit"],
+  });
 }

@@ -32,8 +32,17 @@ describe("parseConfig", () => {
 
   it("rejects malformed values with the setting's name", () => {
     expect(() => parseConfig({ ...regionSettings, RATE_LIMIT_WINDOW: "soon" })).toThrow(/RATE_LIMIT_WINDOW/);
-    expect(() => parseConfig({ ...regionSettings, TELEGRAM_WEBHOOK_SECRET: "short" })).toThrow(/TELEGRAM_WEBHOOK_SECRET/);
-    expect(() => parseConfig({ ...regionSettings, TELEGRAM_REGION: "mars", TELEGRAM_BOT_TOKEN: "123456:ABCdefGHIjklMNOpqrSTUvwxYZ", TELEGRAM_WEBHOOK_SECRET: "0123456789abcdef" })).toThrow(/TELEGRAM_REGION/);
+    expect(() => parseConfig({ ...regionSettings, TELEGRAM_WEBHOOK_SECRET: "short" })).toThrow(
+      /TELEGRAM_WEBHOOK_SECRET/,
+    );
+    expect(() =>
+      parseConfig({
+        ...regionSettings,
+        TELEGRAM_REGION: "mars",
+        TELEGRAM_BOT_TOKEN: "123456:ABCdefGHIjklMNOpqrSTUvwxYZ",
+        TELEGRAM_WEBHOOK_SECRET: "0123456789abcdef",
+      }),
+    ).toThrow(/TELEGRAM_REGION/);
   });
 
   it("reads a rate limit window written with or without a space", () => {

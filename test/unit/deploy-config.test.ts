@@ -47,7 +47,10 @@ describe("deploy configuration", () => {
     const broken = {
       ...production,
       durable_objects: { bindings: production.durable_objects.bindings.filter((b) => b.name === "INBOX") },
-      queues: { ...production.queues, consumers: production.queues.consumers?.filter((c) => !c.queue.endsWith("-dlq")) },
+      queues: {
+        ...production.queues,
+        consumers: production.queues.consumers?.filter((c) => !c.queue.endsWith("-dlq")),
+      },
       secrets: { required: ["ADMIN_TOKEN"] },
     };
     const problems = checkConfig(broken, "production").join("\n");
@@ -62,7 +65,11 @@ describe("deploy configuration", () => {
     for (const env of ["staging", "production"]) {
       const resolved = wranglerConfig(env);
       expect(resolved.name).toBe(`${top.name}-${env}`);
-      expect([resolved.main, resolved.compatibility_date, resolved.keep_names]).toEqual([top.main, top.compatibility_date, false]);
+      expect([resolved.main, resolved.compatibility_date, resolved.keep_names]).toEqual([
+        top.main,
+        top.compatibility_date,
+        false,
+      ]);
       expect(resolved.migrations).toEqual(top.migrations);
       expect(resolved.workers_dev).toBe(false);
     }

@@ -15,7 +15,10 @@ describe("FAQ files", () => {
     const entries = faqFromCsv(readFileSync("infra/faq/example.csv", "utf8"));
     const returns = entries.find((e) => e.answer.startsWith("Use the returns form"));
     expect(returns?.questions).toEqual(["How do I return an item?", "Can I send something back?"]);
-    expect(entries.find((e) => e.lang === "de" && e.answer.startsWith("Montag"))?.questions).toEqual(["Wann habt ihr geöffnet?", "Öffnungszeiten"]);
+    expect(entries.find((e) => e.lang === "de" && e.answer.startsWith("Montag"))?.questions).toEqual([
+      "Wann habt ihr geöffnet?",
+      "Öffnungszeiten",
+    ]);
     // The example is a valid upload body.
     expect(FaqUpload.safeParse({ entries }).success).toBe(true);
   });

@@ -22,8 +22,13 @@ function memoryBreaker(threshold: number, initial: Record<string, BreakerSnapsho
   return store;
 }
 
-const ok = (text: string): LlmClient => ({ complete: async (_m, onText) => (onText?.(text), { text, usage: undefined, firstTokenMs: 1 }) });
-const failing = (failure: "unavailable" | "timeout" | "rejected", opts: { streamed?: boolean } = {}): LlmClient & { calls: number } => {
+const ok = (text: string): LlmClient => ({
+  complete: async (_m, onText) => (onText?.(text), { text, usage: undefined, firstTokenMs: 1 }),
+});
+const failing = (
+  failure: "unavailable" | "timeout" | "rejected",
+  opts: { streamed?: boolean } = {},
+): LlmClient & { calls: number } => {
   const c = {
     calls: 0,
     complete: async () => {
@@ -41,15 +46,27 @@ describe("a region's model", () => {
     const bad = failing("unavailable");
     // The failing origin has fewer failures, so it is tried first.
     breaker.states.set("eu2", { failures: 1, state: "closed" });
-    const model = createRegionModel({ region: "eu", origins: [origin("eu1", bad), origin("eu2", ok("from eu2"))], breaker, probeTtlMs: 1000 });
+    const model = createRegionModel({
+      region: "eu",
+      origins: [origin("eu1", bad), origin("eu2", ok("from eu2"))],
+      breaker,
+      probeTtlMs: 1000,
+    });
     expect((await model.complete([])).text).toBe("from eu2");
     expect(bad.calls).toBe(1);
     expect(breaker.states.get("eu1")).toEqual({ failures: 1, state: "closed" });
   });
 
   it("tries at most two origins", async () => {
-    const a = failing("unavailable"), b = failing("unavailable"), c = failing("unavailable");
-    const model = createRegionModel({ region: "eu", origins: [origin("eu1", a), origin("eu2", b), origin("eu3", c)], breaker: memoryBreaker(10), probeTtlMs: 1000 });
+    const a = failing("unavailable"),
+      b = failing("unavailable"),
+      c = failing("unavailable");
+    const model = createRegionModel({
+      region: "eu",
+      origins: [origin("eu1", a), origin("eu2", b), origin("eu3", c)],
+      breaker: memoryBreaker(10),
+      probeTtlMs: 1000,
+    });
     await expect(model.complete([])).rejects.toMatchObject({ failure: "unavailable" });
     expect(a.calls + b.calls + c.calls).toBe(2);
   });
@@ -57,7 +74,12 @@ describe("a region's model", () => {
   it("never repeats a call whose answer had started reaching the user", async () => {
     const cut = failing("bad_response" as "unavailable", { streamed: true });
     const other = failing("unavailable");
-    const model = createRegionModel({ region: "eu", origins: [origin("eu1", cut), origin("eu2", other)], breaker: memoryBreaker(10, { eu2: { failures: 5, state: "closed" } }), probeTtlMs: 1000 });
+    const model = createRegionModel({
+      region: "eu",
+      origins: [origin("eu1", cut), origin("eu2", other)],
+      breaker: memoryBreaker(10, { eu2: { failures: 5, state: "closed" } }),
+      probeTtlMs: 1000,
+    });
     await expect(model.complete([])).rejects.toMatchObject({ streamed: true });
     expect(other.calls).toBe(0);
   });
@@ -67,7 +89,12 @@ describe("a region's model", () => {
     const rejecting = failing("rejected");
     const other = failing("unavailable");
     breaker.states.set("eu2", { failures: 1, state: "closed" }); // so eu1 goes first
-    const model = createRegionModel({ region: "eu", origins: [origin("eu1", rejecting), origin("eu2", other)], breaker, probeTtlMs: 1000 });
+    const model = createRegionModel({
+      region: "eu",
+      origins: [origin("eu1", rejecting), origin("eu2", other)],
+      breaker,
+      probeTtlMs: 1000,
+    });
     await expect(model.complete([])).rejects.toMatchObject({ failure: "rejected" });
     expect([rejecting.calls, other.calls]).toEqual([1, 0]);
     expect(breaker.states.get("eu1")).toBeUndefined();
@@ -87,7 +114,12 @@ describe("a region's model", () => {
 
   it("fails without calling anything when every circuit is open", async () => {
     const a = failing("unavailable");
-    const model = createRegionModel({ region: "eu", origins: [origin("eu1", a)], breaker: memoryBreaker(1, { eu1: { failures: 1, state: "open" } }), probeTtlMs: 1000 });
+    const model = createRegionModel({
+      region: "eu",
+      origins: [origin("eu1", a)],
+      breaker: memoryBreaker(1, { eu1: { failures: 1, state: "open" } }),
+      probeTtlMs: 1000,
+    });
     await expect(model.complete([])).rejects.toThrow(/every origin's circuit is open/);
     expect(a.calls).toBe(0);
   });

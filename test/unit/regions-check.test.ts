@@ -3,7 +3,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { answeringRegions, complianceWarnings, parseRegionFile, type RegionFile } from "../../edge/core/region-policy.js";
+import {
+  answeringRegions,
+  complianceWarnings,
+  parseRegionFile,
+  type RegionFile,
+} from "../../edge/core/region-policy.js";
 import { regionJsonSchema } from "../../scripts/regions.js";
 import shipped from "../../infra/regions.json" with { type: "json" };
 
@@ -15,7 +20,13 @@ function check(content: unknown): { code: number; out: string } {
   const path = join(dir, "regions.json");
   writeFileSync(path, JSON.stringify(content));
   try {
-    return { code: 0, out: execFileSync("npx", ["tsx", "scripts/regions.ts", "check", path], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }) };
+    return {
+      code: 0,
+      out: execFileSync("npx", ["tsx", "scripts/regions.ts", "check", path], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      }),
+    };
   } catch (err) {
     const e = err as { status: number; stdout: string; stderr: string };
     return { code: e.status, out: e.stdout + e.stderr };
@@ -34,11 +45,31 @@ describe("the region file", () => {
   });
 
   it.each([
-    ["an EU country mapped outside the EU", (f: RegionFile) => f.regions.us!.countries.push("DE"), /DE.*mapped to us, which is not an EU-jurisdiction region/],
-    ["an EU fallback that leaves the EU", (f: RegionFile) => f.regions.eu!.fallbacks.push("us"), /eu falls back to us: EU users' messages would leave the EU/],
-    ["a country in two regions", (f: RegionFile) => f.regions.apac!.countries.push("US"), /US is in more than one region \(us, apac\)/],
-    ["EU data placed outside the EU", (f: RegionFile) => (f.regions.eu!.database.location = "us-east-1"), /eu's database location us-east-1 is outside the EU/],
-    ["EU origins in London", (f: RegionFile) => (f.regions.eu!.origins.location = "europe-west2"), /eu's origins location europe-west2 is outside the EU/],
+    [
+      "an EU country mapped outside the EU",
+      (f: RegionFile) => f.regions.us!.countries.push("DE"),
+      /DE.*mapped to us, which is not an EU-jurisdiction region/,
+    ],
+    [
+      "an EU fallback that leaves the EU",
+      (f: RegionFile) => f.regions.eu!.fallbacks.push("us"),
+      /eu falls back to us: EU users' messages would leave the EU/,
+    ],
+    [
+      "a country in two regions",
+      (f: RegionFile) => f.regions.apac!.countries.push("US"),
+      /US is in more than one region \(us, apac\)/,
+    ],
+    [
+      "EU data placed outside the EU",
+      (f: RegionFile) => (f.regions.eu!.database.location = "us-east-1"),
+      /eu's database location us-east-1 is outside the EU/,
+    ],
+    [
+      "EU origins in London",
+      (f: RegionFile) => (f.regions.eu!.origins.location = "europe-west2"),
+      /eu's origins location europe-west2 is outside the EU/,
+    ],
   ])("flags %s", (_name, change, warning) => {
     const f = file();
     change(f);
@@ -66,7 +97,9 @@ describe("npm run regions:check", () => {
   });
 
   it("exits 2 naming the bad fields of an invalid file", () => {
-    const f = structuredClone(shipped) as Record<string, unknown> & { regions: Record<string, Record<string, unknown>> };
+    const f = structuredClone(shipped) as Record<string, unknown> & {
+      regions: Record<string, Record<string, unknown>>;
+    };
     f.defaultRegion = "mars";
     f.regions.us!.retention = { sessionTtlSeconds: 5 };
     const { code, out } = check(f);

@@ -8,7 +8,12 @@ import { wranglerConfig } from "../../infra/local/worker-bindings.js";
 import { checkConfig, DURABLE_OBJECTS } from "../../scripts/deploy-check.js";
 
 type Block = Record<string, unknown>;
-type Hcl = { module?: Record<string, Block[]>; resource?: Record<string, Record<string, Block[]>>; locals?: Block[]; variable?: Record<string, Block[]> };
+type Hcl = {
+  module?: Record<string, Block[]>;
+  resource?: Record<string, Record<string, Block[]>>;
+  locals?: Block[];
+  variable?: Record<string, Block[]>;
+};
 
 const parsed: Record<string, Hcl> = {};
 const parseDir = async (dir: string) => {
@@ -39,7 +44,8 @@ function values(hcl: Hcl): string[] {
   return out;
 }
 
-const GCP_OR_UPSTASH_LOCATION = /\b(europe|us|asia|australia|northamerica|southamerica|me|africa)-[a-z]+\d\b|\b(eu|us|ap|sa)-(central|east|west|north|south|southeast|northeast)-\d\b/;
+const GCP_OR_UPSTASH_LOCATION =
+  /\b(europe|us|asia|australia|northamerica|southamerica|me|africa)-[a-z]+\d\b|\b(eu|us|ap|sa)-(central|east|west|north|south|southeast|northeast)-\d\b/;
 
 describe("terraform", () => {
   it("reads the one region file and instantiates origins and a database for each of its regions", () => {
@@ -90,7 +96,9 @@ describe("terraform", () => {
     expect(vm.scheduling).toEqual([{ automatic_restart: true, on_host_maintenance: "TERMINATE" }]);
     const https = gpu.resource!.google_compute_firewall!.https_from_cloudflare![0]!;
     expect(https.source_ranges).toBe("${var.allowed_cidrs}");
-    expect(parsed.root!.module!.gpu_origin![0]!.allowed_cidrs).toBe("${data.cloudflare_ip_ranges.cloudflare.ipv4_cidrs}");
+    expect(parsed.root!.module!.gpu_origin![0]!.allowed_cidrs).toBe(
+      "${data.cloudflare_ip_ranges.cloudflare.ipv4_cidrs}",
+    );
     expect(JSON.stringify(https.allow)).toContain('"443"');
     // The files the startup metadata reads exist.
     for (const f of ["startup.sh", "serve-flags.txt", "Caddyfile"]) expect(existsSync(`gpu-origin/${f}`), f).toBe(true);
@@ -99,7 +107,8 @@ describe("terraform", () => {
   it("gives the edge Worker every binding the code uses, a queue with its dead-letter queue, and the hostname", () => {
     const edge = parsed.edge!;
     const bindings = String(edge.resource!.cloudflare_workers_script!.edge![0]!.bindings);
-    for (const name of ["FAQ", "REGION_PINS", "MESSAGES", "METRICS"]) expect(bindings).toMatch(new RegExp(`name\\s*=\\s*"${name}"`));
+    for (const name of ["FAQ", "REGION_PINS", "MESSAGES", "METRICS"])
+      expect(bindings).toMatch(new RegExp(`name\\s*=\\s*"${name}"`));
     // Every Durable Object of wrangler.jsonc, with the same migration history (one step per tag).
     const wrangler = wranglerConfig("production");
     const durableObjects = wrangler.durable_objects.bindings.map((b) => [b.name, b.class_name]);
@@ -107,10 +116,15 @@ describe("terraform", () => {
     for (const [name, className] of durableObjects) {
       expect(bindings).toMatch(new RegExp(`name\\s*=\\s*"${name}",\\s*class_name\\s*=\\s*"${className}"`));
     }
-    const migrations = edge.resource!.cloudflare_workers_script!.edge![0]!.migrations as { new_tag: string; steps: Array<Record<string, unknown>> };
+    const migrations = edge.resource!.cloudflare_workers_script!.edge![0]!.migrations as {
+      new_tag: string;
+      steps: Array<Record<string, unknown>>;
+    };
     expect(migrations.new_tag).toBe(wrangler.migrations.at(-1)!.tag);
     expect(migrations.steps).toEqual(wrangler.migrations.map(({ tag: _tag, ...step }) => step));
-    expect(edge.resource!.cloudflare_queue_consumer!.messages![0]!.dead_letter_queue).toBe("${cloudflare_queue.dead_letters.queue_name}");
+    expect(edge.resource!.cloudflare_queue_consumer!.messages![0]!.dead_letter_queue).toBe(
+      "${cloudflare_queue.dead_letters.queue_name}",
+    );
     expect(edge.resource!.cloudflare_queue_consumer!.dead_letters).toBeDefined();
     expect(edge.resource!.cloudflare_workers_custom_domain!.edge).toBeDefined();
   });

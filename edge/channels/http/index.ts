@@ -11,7 +11,11 @@ export const HTTP_MAX_BODY_BYTES = 64 * 1024;
 export const HTTP_TEXT_LIMIT = 4096;
 
 const Body = z.object({
-  user_id: z.string().min(1).max(128).regex(/^[\w.@:+-]+$/, "letters, digits and . _ @ : + - only"),
+  user_id: z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[\w.@:+-]+$/, "letters, digits and . _ @ : + - only"),
   text: z.string().trim().min(1, "must not be empty").max(HTTP_TEXT_LIMIT, `at most ${HTTP_TEXT_LIMIT} characters`),
 });
 
@@ -38,7 +42,9 @@ export const httpChannel: ChannelAdapter<HttpApiSettings> = {
   parse(payload, settings, { config, request }) {
     const parsed = Body.safeParse(payload);
     if (!parsed.success) {
-      throw new MalformedPayload(parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; "));
+      throw new MalformedPayload(
+        parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; "),
+      );
     }
     const { user_id: userId, text } = parsed.data;
     if (!request) throw new Error("the HTTP API parses requests: pass the request");

@@ -37,7 +37,10 @@ export function httpApiRoutes() {
       const body = await c.req.arrayBuffer();
       const request = requestInfo(c.req.raw, body);
       if (!(await httpChannel.verify(request, settings))) {
-        throw new HTTPException(401, { message: "a valid API key is required", res: new Response(null, { headers: { "www-authenticate": 'Bearer realm="messages"' } }) });
+        throw new HTTPException(401, {
+          message: "a valid API key is required",
+          res: new Response(null, { headers: { "www-authenticate": 'Bearer realm="messages"' } }),
+        });
       }
       let payload: unknown;
       try {
@@ -60,7 +63,11 @@ export function httpApiRoutes() {
   );
 }
 
-async function jsonReply(message: InboundMessage, edge: EdgeContext, waitUntil: (p: Promise<unknown>) => void): Promise<Response> {
+async function jsonReply(
+  message: InboundMessage,
+  edge: EdgeContext,
+  waitUntil: (p: Promise<unknown>) => void,
+): Promise<Response> {
   const sender = responseSender();
   const responded = await respond(message, sender, edge, { waitUntil });
   return failure(responded) ?? Response.json(replyBody(message, edge.config, sender.text, responded));
@@ -70,13 +77,18 @@ async function jsonReply(message: InboundMessage, edge: EdgeContext, waitUntil: 
  * Waits for the first piece of the answer before committing to a stream: until then, a refusal can
  * still be an HTTP status. Pieces that arrive while the stream opens are buffered, never dropped.
  */
-async function streamReply(message: InboundMessage, edge: EdgeContext, waitUntil: (p: Promise<unknown>) => void): Promise<Response> {
+async function streamReply(
+  message: InboundMessage,
+  edge: EdgeContext,
+  waitUntil: (p: Promise<unknown>) => void,
+): Promise<Response> {
   const { config } = edge;
   const sender = responseSender();
   const encoder = new TextEncoder();
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
   const writer = writable.getWriter();
-  const event = (name: string, data: unknown) => writer.write(encoder.encode(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`));
+  const event = (name: string, data: unknown) =>
+    writer.write(encoder.encode(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`));
 
   let opened = false;
   let onFirst!: () => void;
@@ -114,12 +126,23 @@ async function streamReply(message: InboundMessage, edge: EdgeContext, waitUntil
     }
   })();
   return new Response(readable, {
-    headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no" },
+    headers: {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache",
+      "x-accel-buffering": "no",
+    },
   });
 }
 
 function replyBody(message: InboundMessage, config: Config, text: string, { result }: Responded) {
-  const source = result.outcome === "faq" ? "faq" : result.outcome === "faq_offline" ? "faq_offline" : result.outcome === "refused" ? "filter" : "model";
+  const source =
+    result.outcome === "faq"
+      ? "faq"
+      : result.outcome === "faq_offline"
+        ? "faq_offline"
+        : result.outcome === "refused"
+          ? "filter"
+          : "model";
   return {
     recipient_id: message.address.chat,
     message: { text },

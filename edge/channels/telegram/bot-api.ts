@@ -44,8 +44,19 @@ export function createBotApi(options: {
         }
         if (body.ok) return body.result;
         const retryAfter = body.parameters?.retry_after;
-        const error = new PlatformError("telegram", method, body.error_code ?? response.status, body.description ?? "", retryAfter);
-        if (error.status === 429 && retryAfter !== undefined && retryAfter <= TELEGRAM_MAX_INLINE_WAIT_SECONDS && attempt < MAX_ATTEMPTS) {
+        const error = new PlatformError(
+          "telegram",
+          method,
+          body.error_code ?? response.status,
+          body.description ?? "",
+          retryAfter,
+        );
+        if (
+          error.status === 429 &&
+          retryAfter !== undefined &&
+          retryAfter <= TELEGRAM_MAX_INLINE_WAIT_SECONDS &&
+          attempt < MAX_ATTEMPTS
+        ) {
           await sleep(retryAfter * 1000);
           continue;
         }

@@ -22,7 +22,8 @@ export const telegramChannel: WebhookChannel<TelegramSettings> = {
 
   settings: (config) => config.telegram,
 
-  verify: ({ headers }, settings) => secretsEqual(headers.get("x-telegram-bot-api-secret-token"), settings.webhookSecret),
+  verify: ({ headers }, settings) =>
+    secretsEqual(headers.get("x-telegram-bot-api-secret-token"), settings.webhookSecret),
 
   parse(payload, settings) {
     const parsed = TelegramUpdate.safeParse(payload);
@@ -71,7 +72,9 @@ export const telegramChannel: WebhookChannel<TelegramSettings> = {
           chat_id: to.chat,
           text,
           link_preview_options: { is_disabled: true },
-          ...(to.quote && to.messageId ? { reply_parameters: { message_id: Number(to.messageId), allow_sending_without_reply: true } } : {}),
+          ...(to.quote && to.messageId
+            ? { reply_parameters: { message_id: Number(to.messageId), allow_sending_without_reply: true } }
+            : {}),
         });
         return "sent";
       },
@@ -82,7 +85,19 @@ export const telegramChannel: WebhookChannel<TelegramSettings> = {
   },
 };
 
-const MEDIA_FIELDS = ["photo", "video", "voice", "audio", "document", "sticker", "animation", "video_note", "location", "contact", "poll"];
+const MEDIA_FIELDS = [
+  "photo",
+  "video",
+  "voice",
+  "audio",
+  "document",
+  "sticker",
+  "animation",
+  "video_note",
+  "location",
+  "contact",
+  "poll",
+];
 
 function firstMediaField(message: Record<string, unknown>): string {
   return MEDIA_FIELDS.find((f) => f in message) ?? "other";

@@ -37,7 +37,9 @@ export class ChatConversation extends DurableObject<Env> {
     this.ctx.acceptWebSocket(server);
     server.serializeAttachment({ conversation, region } satisfies SocketAttachment);
     try {
-      const turns = await regionServices(edgeContext(this.env).config, region).conversations.history(`webchat:web:${conversation}`);
+      const turns = await regionServices(edgeContext(this.env).config, region).conversations.history(
+        `webchat:web:${conversation}`,
+      );
       server.send(JSON.stringify({ type: "history", messages: turns.map((t) => ({ role: t.role, text: t.content })) }));
     } catch (err) {
       log.warn("webchat.history_unavailable", { region, error: errorKind(err) });
@@ -49,7 +51,8 @@ export class ChatConversation extends DurableObject<Env> {
   override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
     const fail = (code: string, message: string) => ws.send(JSON.stringify({ type: "error", code, message }));
     if (typeof data !== "string") return fail("bad_frame", "frames are JSON text");
-    if (data.length > WEBCHAT_MAX_FRAME_BYTES) return fail("too_large", `frames are at most ${WEBCHAT_MAX_FRAME_BYTES} bytes`);
+    if (data.length > WEBCHAT_MAX_FRAME_BYTES)
+      return fail("too_large", `frames are at most ${WEBCHAT_MAX_FRAME_BYTES} bytes`);
     let frame: unknown;
     try {
       frame = JSON.parse(data);
@@ -60,7 +63,9 @@ export class ChatConversation extends DurableObject<Env> {
     const { config } = edgeContext(this.env);
     let message: InboundMessage;
     try {
-      [message] = webchatChannel.parse({ frame, conversation, region }, config.webchat!, { config }) as [InboundMessage];
+      [message] = webchatChannel.parse({ frame, conversation, region }, config.webchat!, { config }) as [
+        InboundMessage,
+      ];
     } catch (err) {
       if (err instanceof MalformedPayload) return fail(err.code, err.message);
       throw err;
@@ -88,13 +93,22 @@ export class ChatConversation extends DurableObject<Env> {
     };
     try {
       const onText = (piece: string) => broadcast({ type: "delta", text: piece });
-      const { result } = await respond(message, socketSender(broadcast), edgeContext(this.env), { onText, waitUntil: (p) => this.ctx.waitUntil(p) });
+      const { result } = await respond(message, socketSender(broadcast), edgeContext(this.env), {
+        onText,
+        waitUntil: (p) => this.ctx.waitUntil(p),
+      });
       if (result.reply === null) {
         ws.send(JSON.stringify({ type: "error", code: "rate_limited", message: "too many messages; wait a moment" }));
       }
     } catch (err) {
       log.error("webchat.failed", { ref: ref(message.id), region: message.region, error: errorKind(err) });
-      ws.send(JSON.stringify({ type: "error", code: "unavailable", message: "the assistant is unavailable; try again shortly" }));
+      ws.send(
+        JSON.stringify({
+          type: "error",
+          code: "unavailable",
+          message: "the assistant is unavailable; try again shortly",
+        }),
+      );
     }
   }
 }

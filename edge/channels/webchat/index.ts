@@ -14,9 +14,16 @@ export const WEBCHAT_PONG = '{"type":"pong"}';
 const Frame = z.discriminatedUnion("type", [
   z.object({
     type: z.literal("message"),
-    text: z.string().trim().min(1, "text must not be empty").max(WEBCHAT_TEXT_LIMIT, `text is at most ${WEBCHAT_TEXT_LIMIT} characters`),
+    text: z
+      .string()
+      .trim()
+      .min(1, "text must not be empty")
+      .max(WEBCHAT_TEXT_LIMIT, `text is at most ${WEBCHAT_TEXT_LIMIT} characters`),
     /** The client's id for this message: a resend after a reconnect gets the same reply, not a second one. */
-    id: z.string().regex(/^[\w-]{1,64}$/).optional(),
+    id: z
+      .string()
+      .regex(/^[\w-]{1,64}$/)
+      .optional(),
   }),
 ]);
 
@@ -48,7 +55,8 @@ export const webchatChannel: ChannelAdapter<WebChatSettings> = {
     const parsed = Frame.safeParse(frame);
     if (!parsed.success) {
       const type = (frame as { type?: unknown } | null)?.type;
-      if (typeof type !== "string" || type !== "message") throw new MalformedPayload(`unknown frame type ${JSON.stringify(type ?? null)}`, "unknown_type");
+      if (typeof type !== "string" || type !== "message")
+        throw new MalformedPayload(`unknown frame type ${JSON.stringify(type ?? null)}`, "unknown_type");
       throw new MalformedPayload(parsed.error.issues.map((i) => i.message).join("; "), "bad_frame");
     }
     const { text, id } = parsed.data;

@@ -9,7 +9,13 @@ import { requestInfo } from "../request-info.js";
 import { CONVERSATION_HEADER, REGION_HEADER } from "./conversation.js";
 import { webchatChannel } from "./index.js";
 import { CHAT_PAGE } from "./page.js";
-import { CHAT_TOKEN_TTL_SECONDS, newConversationId, readChatToken, RESUME_WINDOW_SECONDS, signChatToken } from "./token.js";
+import {
+  CHAT_TOKEN_TTL_SECONDS,
+  newConversationId,
+  readChatToken,
+  RESUME_WINDOW_SECONDS,
+  signChatToken,
+} from "./token.js";
 
 const SessionBody = z.object({ token: z.string().max(2048).optional() }).optional();
 
@@ -22,7 +28,8 @@ export function webchatRoutes() {
   const routes = new Hono<AppEnv>();
 
   routes.get("/", (c) => {
-    if (!webchatChannel.settings(c.get("config"))) throw new HTTPException(404, { message: "the web chat is not configured" });
+    if (!webchatChannel.settings(c.get("config")))
+      throw new HTTPException(404, { message: "the web chat is not configured" });
     return c.html(CHAT_PAGE, 200, { "cache-control": "no-cache", "content-security-policy": CSP });
   });
 
@@ -41,13 +48,18 @@ export function webchatRoutes() {
     const config = c.get("config");
     // A genuine token keeps its conversation and region (a traveller's history does not move);
     // anything else starts a new conversation in the region of the client's country.
-    const resumed = previous && previous.exp + RESUME_WINDOW_SECONDS > now && config.regions[previous.r] ? previous : undefined;
+    const resumed =
+      previous && previous.exp + RESUME_WINDOW_SECONDS > now && config.regions[previous.r] ? previous : undefined;
     const claims = {
       c: resumed?.c ?? newConversationId(),
       r: resumed?.r ?? regionOfClient(config, requestInfo(c.req.raw)),
       exp: now + CHAT_TOKEN_TTL_SECONDS,
     };
-    return c.json({ token: await signChatToken(settings.tokenSecret, claims), expires_at: claims.exp, resumed: Boolean(resumed) });
+    return c.json({
+      token: await signChatToken(settings.tokenSecret, claims),
+      expires_at: claims.exp,
+      resumed: Boolean(resumed),
+    });
   });
 
   routes.get("/ws", async (c) => {
@@ -58,7 +70,10 @@ export function webchatRoutes() {
       throw new HTTPException(401, { message: "a valid, unexpired session token is required (POST /chat/session)" });
     }
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
-      throw new HTTPException(426, { message: "this endpoint speaks WebSocket only", res: new Response(null, { headers: { upgrade: "websocket" } }) });
+      throw new HTTPException(426, {
+        message: "this endpoint speaks WebSocket only",
+        res: new Response(null, { headers: { upgrade: "websocket" } }),
+      });
     }
     const claims = (await readChatToken(settings.tokenSecret, request.url.searchParams.get("token")))!;
     const headers = new Headers(c.req.raw.headers);
@@ -77,4 +92,5 @@ function regionOfClient(config: Config, request: RequestInfo): string {
 }
 
 /** The page loads nothing from elsewhere: its script and style are inline, its socket same-origin. */
-const CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";

@@ -22,7 +22,10 @@ const keys = new Map<string, Promise<CryptoKey>>();
 const keyFor = (secret: string) => {
   let key = keys.get(secret);
   if (!key) {
-    key = crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+    key = crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+      "sign",
+      "verify",
+    ]);
     keys.set(secret, key);
   }
   return key;
@@ -40,13 +43,19 @@ export async function readChatToken(secret: string, token: string | null | undef
   if (!m) return undefined;
   const signature = fromB64url(m[2]!);
   if (!signature) return undefined;
-  const ok = await crypto.subtle.verify("HMAC", await keyFor(secret), signature, new TextEncoder().encode(`v1.${m[1]}`));
+  const ok = await crypto.subtle.verify(
+    "HMAC",
+    await keyFor(secret),
+    signature,
+    new TextEncoder().encode(`v1.${m[1]}`),
+  );
   if (!ok) return undefined;
   try {
     const payload = fromB64url(m[1]!);
     if (!payload) return undefined;
     const claims = JSON.parse(new TextDecoder().decode(payload)) as Partial<ChatClaims>;
-    if (typeof claims.c !== "string" || typeof claims.r !== "string" || typeof claims.exp !== "number") return undefined;
+    if (typeof claims.c !== "string" || typeof claims.r !== "string" || typeof claims.exp !== "number")
+      return undefined;
     return { c: claims.c, r: claims.r, exp: claims.exp };
   } catch {
     return undefined;

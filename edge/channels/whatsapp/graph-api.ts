@@ -48,9 +48,14 @@ export function createGraphApi(options: {
         if (response.ok) return json;
         const parsed = GraphErrorBody.safeParse(json);
         const code = parsed.success ? parsed.data.error.code : undefined;
-        const description = (parsed.success && (parsed.data.error.error_data?.details ?? parsed.data.error.message)) || `HTTP ${response.status}`;
-        const base = (code !== undefined ? WHATSAPP_RATE_LIMIT_CODES[code] : undefined) ?? (response.status === 429 ? 1 : undefined);
-        if (base === undefined) throw new PlatformError("whatsapp", "messages", response.status, description, undefined, code);
+        const description =
+          (parsed.success && (parsed.data.error.error_data?.details ?? parsed.data.error.message)) ||
+          `HTTP ${response.status}`;
+        const base =
+          (code !== undefined ? WHATSAPP_RATE_LIMIT_CODES[code] : undefined) ??
+          (response.status === 429 ? 1 : undefined);
+        if (base === undefined)
+          throw new PlatformError("whatsapp", "messages", response.status, description, undefined, code);
         const wait = base * 2 ** (attempt - 1);
         if (waited + wait > MAX_INLINE_WAIT_SECONDS) {
           throw new PlatformError("whatsapp", "messages", response.status, description, wait, code);

@@ -36,7 +36,8 @@ export const whatsappChannel: WebhookChannel<WhatsAppSettings> = {
     return query.get("hub.challenge");
   },
 
-  verify: ({ headers, body }, settings) => hmacSha256Matches(settings.appSecret, body, headers.get("x-hub-signature-256")),
+  verify: ({ headers, body }, settings) =>
+    hmacSha256Matches(settings.appSecret, body, headers.get("x-hub-signature-256")),
 
   parse(payload, settings, { config }) {
     const parsed = WhatsAppWebhook.safeParse(payload);
@@ -57,12 +58,15 @@ export const whatsappChannel: WebhookChannel<WhatsAppSettings> = {
         }
         for (const e of errors) log.warn("whatsapp.error", { errorCode: e.code, title: e.title });
         if (metadata.phone_number_id !== settings.phoneNumberId) {
-          if (messages.length) log.warn("whatsapp.other_number", { phoneNumberId: metadata.phone_number_id, messages: messages.length });
+          if (messages.length)
+            log.warn("whatsapp.other_number", { phoneNumberId: metadata.phone_number_id, messages: messages.length });
           continue;
         }
         for (const m of messages) {
           if (SILENT_TYPES.has(m.type)) continue;
-          out.push(toInbound(m, metadata.phone_number_id, regionForCountry(config.regionFile, countryOfPhoneNumber(m.from))));
+          out.push(
+            toInbound(m, metadata.phone_number_id, regionForCountry(config.regionFile, countryOfPhoneNumber(m.from))),
+          );
         }
       }
     }
@@ -70,7 +74,11 @@ export const whatsappChannel: WebhookChannel<WhatsAppSettings> = {
   },
 
   sender(settings) {
-    const api = createGraphApi({ apiBase: settings.apiBase, phoneNumberId: settings.phoneNumberId, accessToken: settings.accessToken });
+    const api = createGraphApi({
+      apiBase: settings.apiBase,
+      phoneNumberId: settings.phoneNumberId,
+      accessToken: settings.accessToken,
+    });
     const outsideWindow = async (to: Address): Promise<"template"> => {
       if (!settings.templateName) throw new WindowClosedError("whatsapp");
       await api.messages({
@@ -89,7 +97,12 @@ export const whatsappChannel: WebhookChannel<WhatsAppSettings> = {
           return outsideWindow(to);
         }
         try {
-          await api.messages({ recipient_type: "individual", to: to.chat, type: "text", text: { body: text, preview_url: false } });
+          await api.messages({
+            recipient_type: "individual",
+            to: to.chat,
+            type: "text",
+            text: { body: text, preview_url: false },
+          });
           return "sent";
         } catch (err) {
           if (err instanceof PlatformError && err.code === WHATSAPP_WINDOW_CLOSED_CODE) return outsideWindow(to);

@@ -13,7 +13,8 @@ function scripted(responses: Array<Response | Error>) {
   };
   return { calls, fetch: fetch as typeof globalThis.fetch };
 }
-const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+const json = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 
 describe("Telegram Bot API client", () => {
   it("returns the result of a successful call", async () => {
@@ -26,19 +27,35 @@ describe("Telegram Bot API client", () => {
   it("waits retry_after seconds on a 429, then repeats", async () => {
     const slept: number[] = [];
     const { fetch, calls } = scripted([
-      json(429, { ok: false, error_code: 429, description: "Too Many Requests: retry after 3", parameters: { retry_after: 3 } }),
+      json(429, {
+        ok: false,
+        error_code: 429,
+        description: "Too Many Requests: retry after 3",
+        parameters: { retry_after: 3 },
+      }),
       json(200, { ok: true, result: true }),
     ]);
-    const api = createBotApi({ apiBase: "https://tg.test", token: "1:abc", fetch, sleep: async (ms) => void slept.push(ms) });
+    const api = createBotApi({
+      apiBase: "https://tg.test",
+      token: "1:abc",
+      fetch,
+      sleep: async (ms) => void slept.push(ms),
+    });
     expect(await api.call("sendMessage", {})).toBe(true);
     expect(slept).toEqual([3000]);
     expect(calls).toHaveLength(2);
   });
 
   it("hands a long retry_after back to the caller instead of holding the consumer", async () => {
-    const { fetch } = scripted([json(429, { ok: false, error_code: 429, description: "Too Many Requests", parameters: { retry_after: 600 } })]);
+    const { fetch } = scripted([
+      json(429, { ok: false, error_code: 429, description: "Too Many Requests", parameters: { retry_after: 600 } }),
+    ]);
     const api = createBotApi({ apiBase: "https://tg.test", token: "1:abc", fetch, sleep: async () => {} });
-    await expect(api.call("sendMessage", {})).rejects.toMatchObject({ name: "PlatformError", status: 429, retryAfterSeconds: 600 });
+    await expect(api.call("sendMessage", {})).rejects.toMatchObject({
+      name: "PlatformError",
+      status: 429,
+      retryAfterSeconds: 600,
+    });
   });
 
   it("does not repeat a call that failed on the network", async () => {

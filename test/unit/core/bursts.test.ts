@@ -9,7 +9,13 @@ const text = (seq: number, sentAt = seq * 1000, group?: string, chars = 20): Hel
   chars,
   ...(group ? { group } : {}),
 });
-const command = (seq: number, sentAt = seq * 1000): HeldMessage & { name: string } => ({ name: `c${seq}`, seq, sentAt, plainText: false, chars: 0 });
+const command = (seq: number, sentAt = seq * 1000): HeldMessage & { name: string } => ({
+  name: `c${seq}`,
+  seq,
+  sentAt,
+  plainText: false,
+  chars: 0,
+});
 const LIMITS = { messages: 10, chars: 4096 };
 const names = (groups: Array<Array<{ name: string }>>) => groups.map((g) => g.map((m) => m.name));
 
@@ -33,16 +39,31 @@ describe("groupBursts", () => {
   });
 
   it("puts at most limits.messages texts in one reply", () => {
-    expect(names(groupBursts([1, 2, 3, 4, 5].map((n) => text(n)), { messages: 2, chars: 4096 }))).toEqual([["t1", "t2"], ["t3", "t4"], ["t5"]]);
+    expect(
+      names(
+        groupBursts(
+          [1, 2, 3, 4, 5].map((n) => text(n)),
+          { messages: 2, chars: 4096 },
+        ),
+      ),
+    ).toEqual([["t1", "t2"], ["t3", "t4"], ["t5"]]);
   });
 
   it("keeps a reply's texts, one per line, within limits.chars: long messages are answered in turn", () => {
-    const long = [text(1, 1000, undefined, 3000), text(2, 2000, undefined, 1095), text(3, 3000, undefined, 1), text(4, 4000, undefined, 5000)];
+    const long = [
+      text(1, 1000, undefined, 3000),
+      text(2, 2000, undefined, 1095),
+      text(3, 3000, undefined, 1),
+      text(4, 4000, undefined, 5000),
+    ];
     expect(names(groupBursts(long, LIMITS))).toEqual([["t1", "t2"], ["t3"], ["t4"]]);
   });
 
   it("retries a group as it was tried: later messages wait for the next reply", () => {
     const tried = [text(1, 1000, "m2"), text(2, 2000, "m2")];
-    expect(names(groupBursts([...tried, text(3), text(4)], LIMITS))).toEqual([["t1", "t2"], ["t3", "t4"]]);
+    expect(names(groupBursts([...tried, text(3), text(4)], LIMITS))).toEqual([
+      ["t1", "t2"],
+      ["t3", "t4"],
+    ]);
   });
 });

@@ -32,14 +32,20 @@ async function sdkRead(pieces: Uint8Array[]): Promise<ServerSentEvent[]> {
     },
   });
   const out: ServerSentEvent[] = [];
-  for await (const sse of _iterSSEMessages({ body } as Response, new AbortController())) out.push({ event: sse.event ?? undefined, data: sse.data });
+  for await (const sse of _iterSSEMessages({ body } as Response, new AbortController()))
+    out.push({ event: sse.event ?? undefined, data: sse.data });
   return out;
 }
 
 describe("EventStreamReader", () => {
   it("hands on each event's data as the origin streams it", () => {
-    const body = 'data: {"choices":[{"delta":{"content":"Hel"}}]}\n\ndata: {"choices":[{"delta":{"content":"lo"}}]}\n\ndata: [DONE]\n\n';
-    expect(read([encode(body)]).map((e) => e.data)).toEqual(['{"choices":[{"delta":{"content":"Hel"}}]}', '{"choices":[{"delta":{"content":"lo"}}]}', "[DONE]"]);
+    const body =
+      'data: {"choices":[{"delta":{"content":"Hel"}}]}\n\ndata: {"choices":[{"delta":{"content":"lo"}}]}\n\ndata: [DONE]\n\n';
+    expect(read([encode(body)]).map((e) => e.data)).toEqual([
+      '{"choices":[{"delta":{"content":"Hel"}}]}',
+      '{"choices":[{"delta":{"content":"lo"}}]}',
+      "[DONE]",
+    ]);
   });
 
   it("joins an event's data lines, keeps its name and skips comments and other fields", () => {
@@ -68,7 +74,10 @@ describe("EventStreamReader", () => {
 
   it("reads any stream of events, cut anywhere, as the openai SDK's parser does", async () => {
     const text = fc.string({ unit: fc.constantFrom("a", "é", "😀", " ", ":", "{", "}", '"', "x", "1") });
-    const event = fc.record({ event: fc.option(fc.stringMatching(/^[a-z.]{1,8}$/), { nil: undefined }), data: fc.array(text, { minLength: 1, maxLength: 3 }) });
+    const event = fc.record({
+      event: fc.option(fc.stringMatching(/^[a-z.]{1,8}$/), { nil: undefined }),
+      data: fc.array(text, { minLength: 1, maxLength: 3 }),
+    });
     await fc.assert(
       fc.asyncProperty(
         fc.array(event, { maxLength: 8 }),
@@ -77,7 +86,15 @@ describe("EventStreamReader", () => {
         fc.array(fc.nat(), { maxLength: 12 }),
         async (events, eol, comments, at) => {
           const body = events
-            .map((e) => [...(comments ? [": ping"] : []), ...(e.event ? [`event: ${e.event}`] : []), ...e.data.map((d) => `data: ${d}`), ""].join(eol) + eol)
+            .map(
+              (e) =>
+                [
+                  ...(comments ? [": ping"] : []),
+                  ...(e.event ? [`event: ${e.event}`] : []),
+                  ...e.data.map((d) => `data: ${d}`),
+                  "",
+                ].join(eol) + eol,
+            )
             .join("");
           const pieces = cut(encode(body), at);
           const expected = events.map((e) => ({ event: e.event, data: e.data.join("\n") }));

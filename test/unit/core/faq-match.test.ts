@@ -1,9 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { bestFaqMatch, dependsOnContext, faqTokens, guessLanguage, type FaqEntry } from "../../../edge/core/faq-match.js";
+import {
+  bestFaqMatch,
+  dependsOnContext,
+  faqTokens,
+  guessLanguage,
+  type FaqEntry,
+} from "../../../edge/core/faq-match.js";
 
 const FAQ: FaqEntry[] = [
   { lang: "en", questions: ["What are your opening hours?", "When are you open?"], answer: "Mon–Sat 9:00–18:00." },
-  { lang: "en", questions: ["How do I return an item?", "Can I send something back?"], answer: "Use the returns form within 30 days." },
+  {
+    lang: "en",
+    questions: ["How do I return an item?", "Can I send something back?"],
+    answer: "Use the returns form within 30 days.",
+  },
   { lang: "en", questions: ["How long does delivery take?"], answer: "2–3 working days." },
   { lang: "de", questions: ["Wann habt ihr geöffnet?", "Öffnungszeiten"], answer: "Mo–Sa 9–18 Uhr." },
   { lang: "de", questions: ["Wie kann ich einen Artikel zurücksenden?"], answer: "Über das Rücksendeformular." },

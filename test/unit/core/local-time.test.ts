@@ -23,6 +23,8 @@ describe("local times", () => {
   });
 
   it("says a time back in plain words in the user's zone", () => {
-    expect(describeInstant(Date.UTC(2026, 10, 22, 8, 0), "Europe/Berlin")).toBe("Sunday, 22 November 2026 at 09:00 (Europe/Berlin)");
+    expect(describeInstant(Date.UTC(2026, 10, 22, 8, 0), "Europe/Berlin")).toBe(
+      "Sunday, 22 November 2026 at 09:00 (Europe/Berlin)",
+    );
   });
 });

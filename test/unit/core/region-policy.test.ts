@@ -21,7 +21,7 @@ describe("region policy", () => {
     expect(regionForCountry(file, country)).toBe(region);
   });
 
-  it("places a client Cloudflare marks as EU (isEUCountry \"1\") in the EU region even when the default is elsewhere", () => {
+  it('places a client Cloudflare marks as EU (isEUCountry "1") in the EU region even when the default is elsewhere', () => {
     const usFirst = { ...file, defaultRegion: "us" };
     expect(regionForCountry(usFirst, "XK", true)).toBe("eu");
     expect(regionForCountry(usFirst, "XK", false)).toBe("us");
@@ -35,6 +35,8 @@ describe("region policy", () => {
     const bad = structuredClone(regions) as { defaultRegion: string; regions: { eu: { fallbacks: string[] } } };
     bad.defaultRegion = "mars";
     bad.regions.eu.fallbacks = ["atlantis"];
-    expect(() => parseRegionFile(bad)).toThrow(/defaultRegion: "mars" is not a region[\s\S]*regions\.eu\.fallbacks: unknown region "atlantis"/);
+    expect(() => parseRegionFile(bad)).toThrow(
+      /defaultRegion: "mars" is not a region[\s\S]*regions\.eu\.fallbacks: unknown region "atlantis"/,
+    );
   });
 });

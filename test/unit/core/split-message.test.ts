@@ -61,7 +61,10 @@ describe("splitMessage", () => {
     expect(chunks[1]?.startsWith("```ts\n")).toBe(true);
     expect(chunks.at(-1)?.endsWith("That is all.")).toBe(true);
     // Every line of code arrives exactly once.
-    const lines = chunks.join("\n").split("\n").filter((l) => l.includes("const value"));
+    const lines = chunks
+      .join("\n")
+      .split("\n")
+      .filter((l) => l.includes("const value"));
     expect(lines).toHaveLength(300);
   });
 

@@ -7,7 +7,11 @@ import { CORPUS } from "../../fixtures/token-corpus.js";
 const o200k = getEncoding("o200k_base");
 
 describe("estimateTokens against o200k_base", () => {
-  const rows = Object.entries(CORPUS).map(([name, text]) => ({ name, actual: o200k.encode(text).length, estimate: estimateTokens(text) }));
+  const rows = Object.entries(CORPUS).map(([name, text]) => ({
+    name,
+    actual: o200k.encode(text).length,
+    estimate: estimateTokens(text),
+  }));
 
   it.each(rows)("$name: never undercounts by more than 5 %", ({ actual, estimate }) => {
     expect(estimate).toBeGreaterThanOrEqual(Math.floor(actual * 0.95));
@@ -46,7 +50,12 @@ describe("fitWindow", () => {
   });
 
   it("still sends the new message when it alone is over budget", () => {
-    const w = fitWindow({ system: "sys", history: [turn("user", 5), turn("assistant", 5)], userText: "long ".repeat(5000), budget: 100 });
+    const w = fitWindow({
+      system: "sys",
+      history: [turn("user", 5), turn("assistant", 5)],
+      userText: "long ".repeat(5000),
+      budget: 100,
+    });
     expect(w.turns).toEqual([]);
     expect(w.dropped).toBe(2);
   });

@@ -33,7 +33,17 @@ function deps(start: Partial<TurnStart>, llm: LlmClient["complete"]) {
   const d: ConverseDeps = {
     store,
     llm: { complete: llm },
-    model: { name: "m", reasoningEffort: "low", maxOutputTokens: 64, firstTokenTimeoutMs: 1000, timeoutMs: 1000, systemPrompt: "sys", inputTokenBudget: 2048, contextMaxMessages: 10, maxToolRounds: 4 },
+    model: {
+      name: "m",
+      reasoningEffort: "low",
+      maxOutputTokens: 64,
+      firstTokenTimeoutMs: 1000,
+      timeoutMs: 1000,
+      systemPrompt: "sys",
+      inputTokenBudget: 2048,
+      contextMaxMessages: 10,
+      maxToolRounds: 4,
+    },
     rateLimit: { messages: 5, window: "1 s", noticeCooldownSeconds: 60 },
     sessionTtlSeconds: 3600,
   };
@@ -42,9 +52,29 @@ function deps(start: Partial<TurnStart>, llm: LlmClient["complete"]) {
 
 describe("converse", () => {
   it("saves the turn and returns the answer", async () => {
-    const { d, saved } = deps({}, async () => ({ text: "hi there", usage: { promptTokens: 10, completionTokens: 3 }, firstTokenMs: 5 }));
-    expect(await converse(message, d)).toMatchObject({ reply: "hi there", outcome: "answered", tokensIn: 10, tokensOut: 3 });
-    expect(saved).toEqual([["telegram:1:42", "telegram:1:9", [{ role: "user", content: "hello", sentAt: 0 }, { role: "assistant", content: "hi there" }], "hi there", 3600]]);
+    const { d, saved } = deps({}, async () => ({
+      text: "hi there",
+      usage: { promptTokens: 10, completionTokens: 3 },
+      firstTokenMs: 5,
+    }));
+    expect(await converse(message, d)).toMatchObject({
+      reply: "hi there",
+      outcome: "answered",
+      tokensIn: 10,
+      tokensOut: 3,
+    });
+    expect(saved).toEqual([
+      [
+        "telegram:1:42",
+        "telegram:1:9",
+        [
+          { role: "user", content: "hello", sentAt: 0 },
+          { role: "assistant", content: "hi there" },
+        ],
+        "hi there",
+        3600,
+      ],
+    ]);
   });
 
   it("delivers a reply saved by an earlier attempt without asking the model", async () => {
@@ -56,7 +86,11 @@ describe("converse", () => {
 
   it("apologises instead of sending an empty answer, and saves nothing", async () => {
     const { d, saved } = deps({}, async () => ({ text: "", usage: undefined, firstTokenMs: 5 }));
-    expect(await converse(message, d)).toEqual({ reply: REPLIES.modelUnavailable, outcome: "model_failed", failure: "bad_response" });
+    expect(await converse(message, d)).toEqual({
+      reply: REPLIES.modelUnavailable,
+      outcome: "model_failed",
+      failure: "bad_response",
+    });
     expect(saved).toEqual([]);
   });
 
@@ -64,7 +98,11 @@ describe("converse", () => {
     const { d } = deps({}, async () => {
       throw new UpstreamModelError("timeout", "eu", "no first token in time");
     });
-    expect(await converse(message, d)).toEqual({ reply: REPLIES.modelTimeout, outcome: "model_failed", failure: "timeout" });
+    expect(await converse(message, d)).toEqual({
+      reply: REPLIES.modelTimeout,
+      outcome: "model_failed",
+      failure: "timeout",
+    });
   });
 
   it("lets failures that are not the model's propagate, so the queue retries", async () => {
@@ -86,7 +124,11 @@ describe("converse", () => {
       const asked: ChatMessage[][] = [];
       const { d, summaries } = deps({ history }, async (messages) => {
         asked.push(messages);
-        return { text: asked.length === 1 ? "the answer" : "User Ana, order A-100.", usage: undefined, firstTokenMs: 5 };
+        return {
+          text: asked.length === 1 ? "the answer" : "User Ana, order A-100.",
+          usage: undefined,
+          firstTokenMs: 5,
+        };
       });
       const result = await converse(message, d);
       expect(result.reply).toBe("the answer");
@@ -100,10 +142,13 @@ describe("converse", () => {
 
     it("puts the summary in the prompt and does not summarize the same turns twice", async () => {
       const asked: ChatMessage[][] = [];
-      const { d } = deps({ history, summary: { text: "User Ana, order A-100.", coversUntil: 1001 } }, async (messages) => {
-        asked.push(messages);
-        return { text: "hello Ana", usage: undefined, firstTokenMs: 5 };
-      });
+      const { d } = deps(
+        { history, summary: { text: "User Ana, order A-100.", coversUntil: 1001 } },
+        async (messages) => {
+          asked.push(messages);
+          return { text: "hello Ana", usage: undefined, firstTokenMs: 5 };
+        },
+      );
       const result = await converse(message, d);
       expect(asked[0]![0]!.content).toContain("User Ana, order A-100.");
       expect(result.later).toBeUndefined();

@@ -42,7 +42,9 @@ describe("deliver", () => {
   it("asks for a retry when the platform refused the first chunk for now", async () => {
     const s = sender([new PlatformError("telegram", "sendMessage", 429, "Too Many Requests", 45)]);
     await expect(deliver(s, to, long)).rejects.toThrow(RetryDelivery);
-    await expect(deliver(sender([new PlatformError("telegram", "sendMessage", 429, "x", 45)]), to, "hi")).rejects.toMatchObject({ delaySeconds: 45 });
+    await expect(
+      deliver(sender([new PlatformError("telegram", "sendMessage", 429, "x", 45)]), to, "hi"),
+    ).rejects.toMatchObject({ delaySeconds: 45 });
   });
 
   it("never asks for a retry once a chunk reached the user", async () => {

@@ -25,7 +25,11 @@ describe("ingest", () => {
   it("queues new deliveries and refuses repeated ones", async () => {
     const dedup = memoryDedup();
     const sent: QueueJob[] = [];
-    const deps = { dedup: () => dedup, queue: { sendBatch: async (b: Array<{ body: QueueJob }>) => void sent.push(...b.map((m) => m.body)) }, dedupTtlSeconds: 60 };
+    const deps = {
+      dedup: () => dedup,
+      queue: { sendBatch: async (b: Array<{ body: QueueJob }>) => void sent.push(...b.map((m) => m.body)) },
+      dedupTtlSeconds: 60,
+    };
     expect(await ingest([message("a")], deps)).toEqual({ accepted: ["a"], duplicates: [] });
     expect(await ingest([message("a"), message("b")], deps)).toEqual({ accepted: ["b"], duplicates: ["a"] });
     expect(sent.map((j) => j.message.id)).toEqual(["a", "b"]);
@@ -34,9 +38,14 @@ describe("ingest", () => {
   it("releases its claims when the queue refuses, so the platform's retry is accepted", async () => {
     const dedup = memoryDedup();
     const failing = { sendBatch: async () => Promise.reject(new Error("queue unavailable")) };
-    await expect(ingest([message("c")], { dedup: () => dedup, queue: failing, dedupTtlSeconds: 60 })).rejects.toThrow("queue unavailable");
+    await expect(ingest([message("c")], { dedup: () => dedup, queue: failing, dedupTtlSeconds: 60 })).rejects.toThrow(
+      "queue unavailable",
+    );
     expect(dedup.keys.has("c")).toBe(false);
     const ok = { sendBatch: async () => undefined };
-    expect(await ingest([message("c")], { dedup: () => dedup, queue: ok, dedupTtlSeconds: 60 })).toEqual({ accepted: ["c"], duplicates: [] });
+    expect(await ingest([message("c")], { dedup: () => dedup, queue: ok, dedupTtlSeconds: 60 })).toEqual({
+      accepted: ["c"],
+      duplicates: [],
+    });
   });
 });
