@@ -1,17 +1,22 @@
 import { defineConfig } from "vitest/config";
 
+/**
+ * Builds the Worker (as `wrangler deploy` would) and checks redis-server: what the suites that run the
+ * edge in workerd need. Unit tests (app.request() with fakes, pure functions) need neither.
+ */
+const globalSetup = ["test/support/global-setup.ts"];
+
 export default defineConfig({
   test: {
     // Worker logs show only for failing tests.
     silent: "passed-only",
-    // Builds the Worker once (as `wrangler deploy` would) and checks redis-server, before any project.
-    globalSetup: ["test/support/global-setup.ts"],
     projects: [
       { test: { name: "unit", include: ["test/unit/**/*.test.ts"] } },
       {
         test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
+          globalSetup,
           testTimeout: 30_000,
           hookTimeout: 60_000,
           // The suites share one Redis (the same logical databases) and their ports: one file at a time.
@@ -23,6 +28,7 @@ export default defineConfig({
         test: {
           name: "faults",
           include: ["test/faults/**/*.test.ts"],
+          globalSetup,
           testTimeout: 120_000,
           hookTimeout: 60_000,
           fileParallelism: false,
@@ -30,11 +36,23 @@ export default defineConfig({
       },
       {
         // npm run test:fuzz: hostile input, 10,000 cases per channel (FUZZ_RUNS to change).
-        test: { name: "fuzz", include: ["test/fuzz/**/*.fuzz.ts"], testTimeout: 600_000, hookTimeout: 60_000 },
+        test: {
+          name: "fuzz",
+          include: ["test/fuzz/**/*.fuzz.ts"],
+          globalSetup,
+          testTimeout: 600_000,
+          hookTimeout: 60_000,
+        },
       },
       {
         // Its own Redis databases (see test/e2e), so it runs beside the integration suites.
-        test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 60_000 },
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          globalSetup,
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
       },
     ],
   },

@@ -1,70 +1,67 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { telegramChannel } from "./channels/telegram/index.js";
-import { whatsappChannel } from "./channels/whatsapp/index.js";
-import { adminRoutes } from "./admin/routes.js";
-import { httpApiRoutes } from "./channels/http/routes.js";
-import { webchatRoutes } from "./channels/webchat/routes.js";
-import { webhookRoutes } from "./channels/webhook.js";
+import { channelSettings, type Channel } from "./channels/types.js";
 import { compress } from "./compress.js";
-import type { Config } from "./config.js";
-import { ConfigError } from "./errors.js";
+import type { Edge } from "./edge.js";
+import { ConfigError, EdgeError, HttpError, MalformedPayload } from "./errors.js";
+import { notConfigured } from "./http.js";
 import { errorKind, log } from "./log.js";
-import { edgeContext, type EdgeContext } from "./pipeline/context.js";
-import { healthRoutes } from "./pipeline/health.js";
+import { adminRoutes } from "./routes/admin.js";
+import { healthRoutes } from "./routes/health.js";
 
-export type AppEnv = { Bindings: Env; Variables: { config: Config; edge: EdgeContext } };
+type App = Hono;
 
-/** The edge's HTTP surface: every route of the contract in DESIGN.md, and the one error handler. */
-export function createApp() {
-  const app = new Hono<AppEnv>();
-
+/**
+ * The edge's HTTP surface: each channel's routes (from the registry), the admin API and /healthz,
+ * and the one place errors become HTTP responses.
+ */
+export function createApp(edge: Edge): App {
+  const app: App = new Hono();
   app.use(compress());
-  app.use(async (c, next) => {
-    const edge = edgeContext(c.env);
-    c.set("edge", edge);
-    c.set("config", edge.config);
-    await next();
-  });
-
-  app.route("/webhooks/telegram", webhookRoutes(telegramChannel));
-  app.route("/webhooks/whatsapp", webhookRoutes(whatsappChannel));
-  app.route("/v1/messages", httpApiRoutes());
-  app.route("/chat", webchatRoutes());
-  app.route("/admin", adminRoutes());
-  app.route("/healthz", healthRoutes());
-
+  for (const channel of edge.channels) app.route(channel.path, channelRoutes(edge, channel));
+  app.route("/admin", adminRoutes(edge));
+  app.route("/healthz", healthRoutes(edge));
   app.notFound((c) => c.json({ error: { code: "not_found", message: "no such route" } }, 404));
-
-  app.onError((err, c) => {
-    if (err instanceof HTTPException) {
-      const res = c.json({ error: { code: codeFor(err.status), message: err.message } }, err.status);
-      // Headers a handler attached to the error (WWW-Authenticate, Retry-After) go out with it.
-      err.res?.headers.forEach((value, name) => res.headers.set(name, value));
-      return res;
-    }
-    if (err instanceof ConfigError) {
-      // The message names the setting, never its value; it is for the operator's logs only.
-      log.error("config.invalid", { detail: err.message });
-      return c.json({ error: { code: "misconfigured", message: "the service is not configured correctly" } }, 503);
-    }
-    // The route pattern, not the path: a path can hold a user id (DELETE /admin/users/whatsapp/<number>).
-    log.error("request.failed", { route: c.req.routePath, error: errorKind(err) });
-    return c.json({ error: { code: "internal_error", message: "something went wrong" } }, 500);
-  });
-
+  app.onError((err, c) => errorResponse(err, c.req.routePath));
   return app;
 }
 
-function codeFor(status: number): string {
-  const codes: Record<number, string> = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    413: "payload_too_large",
-    429: "rate_limited",
-    503: "unavailable",
-  };
-  return codes[status] ?? "error";
+/** A channel's routes where it is configured; a 404 that says so where it is not. */
+function channelRoutes<S>(edge: Edge, channel: Channel<S>): App {
+  const settings = channelSettings(edge.config, channel);
+  if (settings !== undefined) return channel.routes(edge, settings);
+  return new Hono().all("*", () => {
+    throw notConfigured(`the ${channel.name} channel`);
+  });
+}
+
+const STATUS_CODES: Record<number, string> = {
+  400: "bad_request",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not_found",
+  413: "payload_too_large",
+  429: "rate_limited",
+  503: "unavailable",
+};
+
+/**
+ * Any error as the JSON response a client gets: `{"error":{"code","message"}}`, with the status and
+ * headers of an HttpError, 400 for a payload that is not the channel's shape, 503 naming no value for
+ * a configuration error, and 500 without details for anything else. `route` is the route pattern
+ * (never the path, which can hold a user id) for the log line.
+ */
+export function errorResponse(err: unknown, route?: string): Response {
+  const json = (status: number, code: string, message: string, headers: Record<string, string> = {}) =>
+    Response.json({ error: { code, message } }, { status, headers });
+  if (err instanceof HttpError) return json(err.status, err.code, err.message, err.headers);
+  if (err instanceof MalformedPayload) return json(400, err.code, err.message);
+  if (err instanceof HTTPException) return json(err.status, STATUS_CODES[err.status] ?? "error", err.message);
+  if (err instanceof ConfigError) {
+    // The message names the setting, never its value; it is for the operator's logs only.
+    log.error("config.invalid", { detail: err.message });
+    return json(503, err.code, "the service is not configured correctly");
+  }
+  log.error("request.failed", { route, error: errorKind(err), code: err instanceof EdgeError ? err.code : undefined });
+  return json(500, "internal_error", "something went wrong");
 }

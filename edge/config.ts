@@ -1,60 +1,22 @@
 import { z } from "zod";
 import regionFile from "../infra/regions.json";
 import { parseRegionFile, type RegionFile, type RegionId } from "./core/region-policy.js";
+import { issueLines } from "./core/zod-issues.js";
 import { ConfigError } from "./errors.js";
+import type { ChannelName } from "./message.js";
+import { Duration, Int, Url, type SettingsGroup } from "./settings.js";
 
 /**
  * Settings, parsed once per isolate from the Worker's vars and secrets. A missing or malformed setting
- * stops the Worker with a message that names it (never its value).
+ * stops the Worker with a message that names it (never its value). Channels declare their own settings
+ * (their registry entry); this file holds what every deployment shares.
  */
 const DEFAULT_SYSTEM_PROMPT =
   "You are the helpful assistant of this company, chatting with a customer on an instant messenger. " +
   "Answer briefly and clearly, in the language the customer writes in. Use plain text; use a code " +
   "block only for code. If you do not know something, say so instead of guessing.";
 
-const Duration = z.string().regex(/^\d+\s?(ms|s|m|h|d)$/, 'a duration like "1 s", "10 s" or "1 m"');
-const Url = z.url({ protocol: /^https?$/ });
-const Int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-
-const Settings = z.object({
-  TELEGRAM_BOT_TOKEN: z
-    .string()
-    .regex(/^\d+:[\w-]{20,}$/, "a bot token as BotFather gives it (123456:ABC…)")
-    .optional(),
-  TELEGRAM_WEBHOOK_SECRET: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{16,256}$/, "16–256 characters of A–Z, a–z, 0–9, _ and -")
-    .optional(),
-  TELEGRAM_API_BASE: Url.default("https://api.telegram.org"),
-  TELEGRAM_REGION: z.string().optional(),
-  TELEGRAM_BOT_USERNAME: z.string().optional(),
-
-  WHATSAPP_ACCESS_TOKEN: z.string().min(20, "a Cloud API access token").optional(),
-  WHATSAPP_APP_SECRET: z.string().min(16, "the Meta app secret").optional(),
-  WHATSAPP_VERIFY_TOKEN: z.string().min(8, "at least 8 characters").optional(),
-  WHATSAPP_PHONE_NUMBER_ID: z
-    .string()
-    .regex(/^\d{5,20}$/, "the numeric phone number id")
-    .optional(),
-  WHATSAPP_API_BASE: Url.default("https://graph.facebook.com/v23.0"),
-  WHATSAPP_TEMPLATE_NAME: z
-    .string()
-    .regex(/^[a-z0-9_]{1,512}$/, "an approved template's name")
-    .optional(),
-  WHATSAPP_TEMPLATE_LANGUAGE: z
-    .string()
-    .regex(/^[a-z]{2,3}(_[A-Z]{2})?$/, 'a template language code like "en" or "en_US"')
-    .default("en"),
-
-  HTTP_API_KEYS: z
-    .string()
-    .regex(
-      /^\s*([\w-]+:)?[\w.~+/=-]{16,}\s*(,\s*([\w-]+:)?[\w.~+/=-]{16,}\s*)*$/,
-      'comma-separated keys of 16+ characters, each optionally named: "crm:KEY,shop:KEY"',
-    )
-    .optional(),
-
-  CHAT_TOKEN_SECRET: z.string().min(32, "at least 32 random characters").optional(),
+const CoreSettings = z.object({
   ORDERS_API_URL: Url.optional(),
   ORDERS_API_KEY: z.string().min(8).optional(),
   MODEL_MAX_TOOL_ROUNDS: Int(0, 10).default(4),
@@ -95,42 +57,11 @@ export interface RegionSettings {
   sessionTtlSeconds: number;
 }
 
-export interface TelegramSettings {
-  botToken: string;
-  webhookSecret: string;
-  apiBase: string;
-  region: RegionId;
-  botUsername: string | undefined;
-}
-
-export interface WhatsAppSettings {
-  accessToken: string;
-  appSecret: string;
-  verifyToken: string;
-  phoneNumberId: string;
-  apiBase: string;
-  /** Template sent instead of free text outside the 24-hour window; none: such replies are kept undelivered. */
-  templateName: string | undefined;
-  templateLanguage: string;
-}
-
-export interface HttpApiSettings {
-  /** Named keys; a key given without a name is called key1, key2… by its position. */
-  keys: Array<{ name: string; key: string }>;
-}
-
-export interface WebChatSettings {
-  /** Signs the web chat's session tokens. */
-  tokenSecret: string;
-}
-
 export interface Config {
   regionFile: RegionFile;
   regions: Record<RegionId, RegionSettings>;
-  telegram: TelegramSettings | undefined;
-  whatsapp: WhatsAppSettings | undefined;
-  httpApi: HttpApiSettings | undefined;
-  webchat: WebChatSettings | undefined;
+  /** The settings of each channel this deployment uses, by name (see channelSettings). */
+  channels: ReadonlyMap<ChannelName, unknown>;
   /** The business order API behind lookup_order; the tool is offered only with it. */
   orders: { apiUrl: string; apiKey: string } | undefined;
   /** Bearer token of /admin; the admin API is off without one. */
@@ -176,6 +107,92 @@ export interface Config {
   };
 }
 
+/** A channel as far as settings go: its name and its settings group. */
+export interface ChannelSettingsSpec {
+  readonly name: ChannelName;
+  readonly settings: SettingsGroup<unknown>;
+}
+
+/**
+ * Every setting of `env`: the core group, each region's four (ORIGIN_URL_<R>…), and each channel's
+ * group. All problems are collected first, so one error names every setting at fault.
+ */
+export function parseConfig(env: Record<string, unknown>, channels: readonly ChannelSettingsSpec[]): Config {
+  const present = presentSettings(env);
+  const problems = new Problems(present);
+  const core = problems.parse(CoreSettings, present);
+  const file = parseRegionFile(regionFile);
+  const regions = regionSettings(file, problems);
+  const channelValues = new Map<ChannelName, unknown>();
+  for (const { name, settings } of channels) {
+    if (!settings.required.some((n) => n in present)) continue;
+    const values = problems.parse(settings.schema, present);
+    for (const n of settings.required) problems.need(n);
+    if (values && problems.none) channelValues.set(name, settings.build(values, file));
+  }
+  const orders = core?.ORDERS_API_URL
+    ? { apiUrl: core.ORDERS_API_URL.replace(/\/+$/, ""), apiKey: problems.need("ORDERS_API_KEY") }
+    : undefined;
+  problems.throwIfAny();
+  return coreConfig(core!, file, regions, channelValues, orders);
+}
+
+/** Empty strings count as unset: wrangler and shells pass them for declared-but-blank settings. */
+function presentSettings(env: Record<string, unknown>): Record<string, string> {
+  const present: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (typeof v === "string" && v !== "") present[k] = v;
+  return present;
+}
+
+/** Malformed and missing settings, gathered across groups and thrown together. */
+class Problems {
+  private readonly invalid: string[] = [];
+  private readonly missing: string[] = [];
+  constructor(private readonly present: Record<string, string>) {}
+
+  get none(): boolean {
+    return this.invalid.length === 0 && this.missing.length === 0;
+  }
+
+  parse<S extends z.ZodType>(schema: S, values: Record<string, string>): z.output<S> | undefined {
+    const parsed = schema.safeParse(values);
+    if (parsed.success) return parsed.data;
+    this.invalid.push(...issueLines(parsed.error));
+    return undefined;
+  }
+
+  /** The value of a required setting; a missing one is noted ("" stands in until the throw). */
+  need(name: string): string {
+    const value = this.present[name];
+    if (value === undefined && !this.missing.includes(name)) this.missing.push(name);
+    return value ?? "";
+  }
+
+  throwIfAny(): void {
+    if (this.invalid.length) throw new ConfigError(`invalid settings: ${this.invalid.join("; ")}`);
+    if (this.missing.length) {
+      throw new ConfigError(`missing setting${this.missing.length > 1 ? "s" : ""}: ${this.missing.join(", ")}`);
+    }
+  }
+}
+
+/** Each region's origins and database (ORIGIN_URL_<R>, ORIGIN_API_KEY_<R>, UPSTASH_REDIS_REST_*_<R>). */
+function regionSettings(file: RegionFile, problems: Problems): Record<RegionId, RegionSettings> {
+  const regions: Record<RegionId, RegionSettings> = {};
+  for (const [id, region] of Object.entries(file.regions)) {
+    const R = id.toUpperCase();
+    regions[id] = {
+      id,
+      originUrls: originUrls(problems.need(`ORIGIN_URL_${R}`), `ORIGIN_URL_${R}`),
+      originApiKey: problems.need(`ORIGIN_API_KEY_${R}`),
+      redisUrl: problems.need(`UPSTASH_REDIS_REST_URL_${R}`),
+      redisToken: problems.need(`UPSTASH_REDIS_REST_TOKEN_${R}`),
+      sessionTtlSeconds: region.retention.sessionTtlSeconds,
+    };
+  }
+  return regions;
+}
+
 /** ORIGIN_URL_<R>: one URL, or several separated by commas. */
 function originUrls(value: string, name: string): string[] {
   if (!value) return [];
@@ -189,132 +206,19 @@ function originUrls(value: string, name: string): string[] {
   return urls;
 }
 
-/**
- * The Durable Object jurisdiction for a region's objects: "eu" for EU regions, where the runtime has
- * jurisdictions (workerd has none: the local stack turns them off); undefined elsewhere.
- */
-export function durableObjectJurisdiction(config: Config, region: string): "eu" | undefined {
-  return config.durableObjectJurisdictions && config.regionFile.regions[region]?.jurisdiction === "eu"
-    ? "eu"
-    : undefined;
-}
-
-/** What regionObject needs of a Durable Object namespace (typed by shape: this file is also built outside Workers). */
-interface RegionalNamespace<Id, Stub> {
-  jurisdiction(name: "eu"): RegionalNamespace<Id, Stub>;
-  idFromName(name: string): Id;
-  get(id: Id): Stub;
-}
-
-/**
- * The Durable Object named `name` (a user key, a conversation id) for a user of this region: EU users'
- * objects are created in the EU jurisdiction.
- */
-export function regionObject<Id, Stub>(
-  config: Config,
-  namespace: RegionalNamespace<Id, Stub>,
-  region: string,
-  name: string,
-): Stub {
-  const jurisdiction = durableObjectJurisdiction(config, region);
-  const ns = jurisdiction ? namespace.jurisdiction(jurisdiction) : namespace;
-  return ns.get(ns.idFromName(name));
-}
-
-const cache = new WeakMap<object, Config>();
-
-/** The parsed settings of this env; parsed once, as the env object lives as long as the isolate. */
-export function loadConfig(env: object): Config {
-  let config = cache.get(env);
-  if (!config) {
-    config = parseConfig(env as Record<string, unknown>);
-    cache.set(env, config);
-  }
-  return config;
-}
-
-export function parseConfig(env: Record<string, unknown>): Config {
-  // Empty strings count as unset: wrangler and shells pass them for declared-but-blank settings.
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === "string" && v !== ""));
-  const parsed = Settings.safeParse(present);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
-    throw new ConfigError(`invalid settings: ${lines.join("; ")}`);
-  }
-  const s = parsed.data;
-  const file = parseRegionFile(regionFile);
-
-  const missing: string[] = [];
-  const need = (name: string): string => {
-    const value = present[name];
-    if (typeof value !== "string") {
-      missing.push(name);
-      return "";
-    }
-    return value;
-  };
-  const regions: Record<RegionId, RegionSettings> = {};
-  for (const [id, region] of Object.entries(file.regions)) {
-    const R = id.toUpperCase();
-    regions[id] = {
-      id,
-      originUrls: originUrls(need(`ORIGIN_URL_${R}`), `ORIGIN_URL_${R}`),
-      originApiKey: need(`ORIGIN_API_KEY_${R}`),
-      redisUrl: need(`UPSTASH_REDIS_REST_URL_${R}`),
-      redisToken: need(`UPSTASH_REDIS_REST_TOKEN_${R}`),
-      sessionTtlSeconds: region.retention.sessionTtlSeconds,
-    };
-  }
-
-  let telegram: TelegramSettings | undefined;
-  if (s.TELEGRAM_BOT_TOKEN || s.TELEGRAM_WEBHOOK_SECRET) {
-    // A channel is on when any of its settings is given; then all of them are required.
-    const region = s.TELEGRAM_REGION ?? file.defaultRegion;
-    if (!file.regions[region])
-      throw new ConfigError(`TELEGRAM_REGION: "${region}" is not a region of infra/regions.json`);
-    telegram = {
-      botToken: s.TELEGRAM_BOT_TOKEN ?? need("TELEGRAM_BOT_TOKEN"),
-      webhookSecret: s.TELEGRAM_WEBHOOK_SECRET ?? need("TELEGRAM_WEBHOOK_SECRET"),
-      apiBase: s.TELEGRAM_API_BASE.replace(/\/+$/, ""),
-      region,
-      botUsername: s.TELEGRAM_BOT_USERNAME,
-    };
-  }
-  let whatsapp: WhatsAppSettings | undefined;
-  if (s.WHATSAPP_ACCESS_TOKEN || s.WHATSAPP_APP_SECRET || s.WHATSAPP_VERIFY_TOKEN || s.WHATSAPP_PHONE_NUMBER_ID) {
-    whatsapp = {
-      accessToken: s.WHATSAPP_ACCESS_TOKEN ?? need("WHATSAPP_ACCESS_TOKEN"),
-      appSecret: s.WHATSAPP_APP_SECRET ?? need("WHATSAPP_APP_SECRET"),
-      verifyToken: s.WHATSAPP_VERIFY_TOKEN ?? need("WHATSAPP_VERIFY_TOKEN"),
-      phoneNumberId: s.WHATSAPP_PHONE_NUMBER_ID ?? need("WHATSAPP_PHONE_NUMBER_ID"),
-      apiBase: s.WHATSAPP_API_BASE.replace(/\/+$/, ""),
-      templateName: s.WHATSAPP_TEMPLATE_NAME,
-      templateLanguage: s.WHATSAPP_TEMPLATE_LANGUAGE,
-    };
-  }
-  if (missing.length) throw new ConfigError(`missing setting${missing.length > 1 ? "s" : ""}: ${missing.join(", ")}`);
-
+function coreConfig(
+  s: z.output<typeof CoreSettings>,
+  file: RegionFile,
+  regions: Record<RegionId, RegionSettings>,
+  channels: ReadonlyMap<ChannelName, unknown>,
+  orders: Config["orders"],
+): Config {
   return {
     regionFile: file,
     regions,
-    telegram,
-    whatsapp,
-    httpApi: s.HTTP_API_KEYS
-      ? {
-          keys: s.HTTP_API_KEYS.split(",").map((entry, i) => {
-            const trimmed = entry.trim();
-            const colon = trimmed.indexOf(":");
-            return colon > 0
-              ? { name: trimmed.slice(0, colon), key: trimmed.slice(colon + 1) }
-              : { name: `key${i + 1}`, key: trimmed };
-          }),
-        }
-      : undefined,
-    webchat: s.CHAT_TOKEN_SECRET ? { tokenSecret: s.CHAT_TOKEN_SECRET } : undefined,
+    channels,
     adminToken: s.ADMIN_TOKEN,
-    orders: s.ORDERS_API_URL
-      ? { apiUrl: s.ORDERS_API_URL.replace(/\/+$/, ""), apiKey: s.ORDERS_API_KEY ?? need("ORDERS_API_KEY") }
-      : undefined,
+    orders,
     durableObjectJurisdictions: s.DURABLE_OBJECT_JURISDICTIONS === "on",
     model: {
       name: s.MODEL_NAME,
@@ -341,4 +245,36 @@ export function parseConfig(env: Record<string, unknown>): Config {
     },
     breaker: { failures: s.ORIGIN_BREAKER_FAILURES, cooldownSeconds: s.ORIGIN_BREAKER_COOLDOWN_SECONDS },
   };
+}
+
+/**
+ * The Durable Object jurisdiction for a region's objects: "eu" for EU regions, where the runtime has
+ * jurisdictions (workerd has none: the local stack turns them off); undefined elsewhere.
+ */
+export function durableObjectJurisdiction(config: Config, region: RegionId): "eu" | undefined {
+  return config.durableObjectJurisdictions && config.regionFile.regions[region]?.jurisdiction === "eu"
+    ? "eu"
+    : undefined;
+}
+
+/** What regionObject needs of a Durable Object namespace (typed by shape: this file is also built outside Workers). */
+export interface RegionalNamespace<Id, Stub> {
+  jurisdiction(name: "eu"): RegionalNamespace<Id, Stub>;
+  idFromName(name: string): Id;
+  get(id: Id): Stub;
+}
+
+/**
+ * The Durable Object named `name` (a chat key, a conversation id) for a user of this region: EU users'
+ * objects are created in the EU jurisdiction.
+ */
+export function regionObject<Id, Stub>(
+  config: Config,
+  namespace: RegionalNamespace<Id, Stub>,
+  region: RegionId,
+  name: string,
+): Stub {
+  const jurisdiction = durableObjectJurisdiction(config, region);
+  const ns = jurisdiction ? namespace.jurisdiction(jurisdiction) : namespace;
+  return ns.get(ns.idFromName(name));
 }

@@ -1,11 +1,47 @@
 /**
- * The few ways work fails, told apart because each is handled differently: a platform that answered
- * with an error (may carry retry_after), a network call whose outcome is unknown (never repeated
- * blindly), a model origin that failed or timed out (the user gets an apology), and a setting that is
- * missing or malformed (the Worker refuses to run).
+ * The ways work fails, told apart because each is handled differently. Every one is an EdgeError
+ * with a machine-readable `code`; app.ts's error handler is the one place that turns them into HTTP.
  */
-export class PlatformError extends Error {
+export abstract class EdgeError extends Error {
+  /** Stable and machine-readable: what error bodies, frames and logs carry. */
+  abstract readonly code: string;
+}
+
+/** A request the edge refuses: the HTTP status, the body's code and message, and headers to send. */
+export class HttpError extends EdgeError {
+  override readonly name = "HttpError";
+  constructor(
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 426 | 429 | 500 | 503 | 504,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** What arrived is not the channel's shape: a 400, or an error frame on a socket. */
+export class MalformedPayload extends EdgeError {
+  override readonly name = "MalformedPayload";
+  constructor(
+    message: string,
+    /** A short reason, for channels that answer with error codes (web chat frames). */
+    readonly code = "bad_request",
+  ) {
+    super(message);
+  }
+}
+
+/** A setting is missing or malformed: the Worker refuses to run (503), naming the setting, never its value. */
+export class ConfigError extends EdgeError {
+  override readonly name = "ConfigError";
+  readonly code = "misconfigured";
+}
+
+/** The platform answered with an error (may carry retry_after). */
+export class PlatformError extends EdgeError {
   override readonly name = "PlatformError";
+  readonly code = "platform_error";
   constructor(
     readonly platform: string,
     readonly method: string,
@@ -15,22 +51,25 @@ export class PlatformError extends Error {
     /** Seconds to wait before the next call: the platform's retry_after, or a backoff for its rate limits. */
     readonly retryAfterSeconds?: number,
     /** The platform's own error code (WhatsApp's 131056, …), when it gives one. */
-    readonly code?: number,
+    readonly platformCode?: number,
   ) {
-    super(`${platform} ${method} failed with ${status}${code ? ` (${code})` : ""}: ${description}`);
+    super(`${platform} ${method} failed with ${status}${platformCode ? ` (${platformCode})` : ""}: ${description}`);
   }
 }
 
 /** The platform accepts no free text to this user now (WhatsApp, 24 h after their last message). */
-export class WindowClosedError extends Error {
+export class WindowClosedError extends EdgeError {
   override readonly name = "WindowClosedError";
+  readonly code = "window_closed";
   constructor(readonly platform: string) {
     super(`${platform} accepts no free-form message to this user now`);
   }
 }
 
-export class NetworkError extends Error {
+/** A network call whose outcome is unknown: never repeated blindly (the platform may have acted on it). */
+export class NetworkError extends EdgeError {
   override readonly name = "NetworkError";
+  readonly code = "network_error";
   constructor(
     readonly target: string,
     readonly operation: string,
@@ -42,8 +81,10 @@ export class NetworkError extends Error {
 
 export type ModelFailure = "timeout" | "unavailable" | "bad_response" | "rejected";
 
-export class UpstreamModelError extends Error {
+/** A model origin failed or timed out: the user gets an apology or the FAQ's answer. */
+export class UpstreamModelError extends EdgeError {
   override readonly name = "UpstreamModelError";
+  readonly code: `model_${ModelFailure}`;
   /** Part of the answer had already been handed on: the call must not be repeated elsewhere. */
   readonly streamed: boolean;
   constructor(
@@ -53,18 +94,28 @@ export class UpstreamModelError extends Error {
     options?: { cause?: unknown; streamed?: boolean },
   ) {
     super(`model origin of region ${region}: ${failure} (${detail})`, options);
+    this.code = `model_${failure}`;
     this.streamed = options?.streamed ?? false;
   }
 }
 
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
-}
-
 /** The model's answer broke the content filter while streaming: the stream is stopped, nothing more is shown. */
-export class OutputBlocked extends Error {
+export class OutputBlocked extends EdgeError {
   override readonly name = "OutputBlocked";
+  readonly code = "output_blocked";
   constructor(readonly rule: string) {
     super(`the answer broke content rule ${rule}`);
+  }
+}
+
+/** Nothing was delivered and the platform asked to wait (or failed): the whole delivery may be retried. */
+export class RetryDelivery extends EdgeError {
+  override readonly name = "RetryDelivery";
+  readonly code = "retry_delivery";
+  constructor(
+    readonly delaySeconds: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`delivery to retry in ${delaySeconds} s`, options);
   }
 }

@@ -1,13 +1,27 @@
-import { createApp } from "./app.js";
-export { ChatConversation } from "./channels/webchat/conversation.js";
-export { UserReminders } from "./services/reminders.js";
-export { ChatInbox } from "./pipeline/chat-inbox.js";
+import { createApp, errorResponse } from "./app.js";
+import { edgeFor } from "./create-edge.js";
+import type { QueueJob } from "./message.js";
 import { consume } from "./pipeline/consume.js";
-import type { QueueJob } from "./pipeline/ingest.js";
 
-const app = createApp();
+export { ChatInbox } from "./objects/chat-inbox.js";
+export { UserReminders } from "./objects/user-reminders.js";
+export { WebChatRoom } from "./objects/web-chat-room.js";
+
+const apps = new WeakMap<object, ReturnType<typeof createApp>>();
 
 export default {
-  fetch: app.fetch,
-  queue: (batch, env, ctx) => consume(batch, env, ctx),
+  fetch(request, env, ctx) {
+    let app = apps.get(env);
+    if (!app) {
+      try {
+        app = createApp(edgeFor(env));
+      } catch (err) {
+        // A missing or malformed setting: every request says so (503), the log names the setting.
+        return errorResponse(err);
+      }
+      apps.set(env, app);
+    }
+    return app.fetch(request, env, ctx);
+  },
+  queue: (batch, env, ctx) => consume(batch, edgeFor(env), (work) => ctx.waitUntil(work)),
 } satisfies ExportedHandler<Env, QueueJob>;

@@ -29,7 +29,7 @@ export interface Section {
 
 /** The Durable Object bindings the code uses, with their classes (edge/index.ts exports them). */
 export const DURABLE_OBJECTS: ReadonlyArray<readonly [string, string]> = [
-  ["CHAT", "ChatConversation"],
+  ["WEBCHAT", "WebChatRoom"],
   ["REMINDERS", "UserReminders"],
   ["INBOX", "ChatInbox"],
 ];

@@ -1,56 +1,7 @@
-import type { ParsedCommand } from "../core/commands.js";
+import type { Hono } from "hono";
 import type { Config } from "../config.js";
-import type { RegionId } from "../core/region-policy.js";
-
-export type ChannelName = "telegram" | "whatsapp" | "webchat" | "http";
-
-/** Where a reply goes: enough for the channel to address the chat, nothing more. */
-export interface Address {
-  channel: ChannelName;
-  /** The bot or phone number the user wrote to. */
-  account: string;
-  /** The chat to answer in (a Telegram chat id, a WhatsApp wa_id). */
-  chat: string;
-  /** The platform's id of the user's message being answered (Telegram message_id, WhatsApp wamid). */
-  messageId?: string;
-  /** Quote the user's message in the reply (Telegram group chats, where several people talk). */
-  quote?: boolean;
-  /** When the user last wrote, epoch ms: WhatsApp accepts free text only within 24 h of it. */
-  lastUserMessageAt?: number;
-}
-
-/** One message a user sent, as every channel hands it to the pipeline. */
-export interface InboundMessage {
-  /** Unique per platform delivery, stable across redeliveries: the dedup key. */
-  id: string;
-  address: Address;
-  /** `<channel>:<account>:<user>`: whose conversation, rate limit and data this is. */
-  userKey: string;
-  region: RegionId;
-  /** Epoch ms when the user sent it, as the platform says. */
-  sentAt: number;
-  content:
-    | { kind: "text"; text: string }
-    | { kind: "command"; command: ParsedCommand }
-    | { kind: "unsupported"; what: string };
-  /** BCP 47 language of the user's client, when the platform tells. */
-  lang?: string;
-}
-
-/**
- * What a channel does on the way out. `send` delivers the text, or, where the platform forbids free
- * text (WhatsApp outside its 24-hour window), a configured template instead ("template"); otherwise it
- * throws: a PlatformError when the platform refused (after honouring its retry_after), a NetworkError
- * when the outcome is unknown, a WindowClosedError when the platform accepts no free text and no
- * template is configured.
- */
-export interface ChannelSender {
-  readonly textLimit: number;
-  /** How often "typing…" must be re-sent to stay on screen, in ms. */
-  readonly typingRefreshMs: number;
-  send(to: Address, text: string): Promise<"sent" | "template">;
-  typing(to: Address): Promise<void>;
-}
+import type { Accepted, ChannelName, ChannelSender, InboundMessage, Responded, RespondOptions } from "../message.js";
+import type { SettingsGroup } from "../settings.js";
 
 /** What a channel may read of the request a message arrived on. */
 export interface RequestInfo {
@@ -63,48 +14,77 @@ export interface RequestInfo {
 }
 
 /**
- * One way users reach the assistant. Every channel has the same surface: its settings, the
- * authenticity check, and the parser that turns what arrives into InboundMessages. The pipeline
- * (respond: converse, then deliver through a ChannelSender) never asks which channel it serves.
+ * What the rest of the edge offers a channel's routes. The composition root (create-edge.ts) wires
+ * it to the pipeline; a channel never imports the pipeline itself.
  */
-export interface ChannelAdapter<Settings> {
-  readonly name: ChannelName;
-  /** Largest body accepted, in bytes; larger ones get 413 before being read. */
-  readonly maxBodyBytes: number;
-  /** This channel's settings, or undefined when the deployment does not use it. */
-  settings(config: Config): Settings | undefined;
-  /** Authenticity, checked on the raw body in constant time, before any parsing. */
-  verify(request: RequestInfo & { body: ArrayBuffer }, settings: Settings): Promise<boolean>;
+export interface ChannelHost {
+  readonly config: Config;
+  /** Refuses deliveries already seen and queues the rest: a webhook's whole job after verification. */
+  accept(messages: InboundMessage[], options: { dedupTtlSeconds: number; startedAt: number }): Promise<Accepted>;
+  /** The message with its user's pinned region (a traveller's history does not move). */
+  pin(message: InboundMessage, waitUntil: (work: Promise<unknown>) => void): Promise<InboundMessage>;
+  /** Answers a message on the connection it came on (live channels: web chat, the HTTP API). */
+  respond(message: InboundMessage, sender: ChannelSender, options?: RespondOptions): Promise<Responded>;
+}
+
+/** Context a parser may need beyond the payload. */
+export interface ParseContext {
+  config: Config;
+  request?: RequestInfo;
+}
+
+/** How a channel behaves, for the parts of the pipeline that differ between channels. */
+export interface ChannelCapabilities {
+  /** Can reach a user unprompted (reminders); web chat and the HTTP API answer only when asked. */
+  push: boolean;
+  /** Shows the answer as it is written (deltas on a socket or an event stream). */
+  streaming: boolean;
+  /** What text its messages are: plain text today on every channel. */
+  formatting: "plain";
+  /** Has group chats, where several people and bots talk. */
+  groups: boolean;
   /**
-   * The messages in what arrived. Throws `MalformedPayload` when it is not the channel's shape;
-   * returns [] for updates that are acknowledged and ignored.
+   * Where a user's region comes from: chosen with /region (among regions.json's userSelectable ones),
+   * the phone number's country, or the country the client connected from.
    */
-  parse(payload: unknown, settings: Settings, context: { config: Config; request?: RequestInfo }): InboundMessage[];
+  region: "selectable" | "phone number" | "client country";
 }
 
 /**
- * A platform that calls a webhook and takes replies through its own API (Telegram, WhatsApp): the
- * webhook acks at once and the queue consumer replies through `sender`. Live channels (web chat, the
- * JSON/SSE API) reply on the connection the message came on, with a ChannelSender per connection.
+ * One way users reach the assistant: everything about it in one place. app.ts mounts each channel's
+ * routes at `path`; the pipeline asks it for its sender and capabilities by name. Adding a channel is
+ * a folder with one of these and one line in registry.ts.
  */
-export interface WebhookChannel<Settings> extends ChannelAdapter<Settings> {
-  /** How long a delivery id is remembered: longer than the platform keeps redelivering. */
-  readonly dedupTtlSeconds: number;
+export interface Channel<S = unknown> {
+  readonly name: ChannelName;
+  /** Where its routes are mounted ("/webhooks/telegram"). */
+  readonly path: string;
+  /** Its settings; the channel is off (its routes answer 404) when none of them is given. */
+  readonly settings: SettingsGroup<S>;
+  readonly capabilities: ChannelCapabilities;
+  /** Its routes, for a deployment that configures it. */
+  routes(host: ChannelHost, settings: S): Routes;
   /**
-   * The platform's subscription check (GET on the webhook URL): the body to answer with, or null for
-   * 403. Channels without one answer 404 to GET.
+   * The user key of the id an operator knows a user by (DELETE /admin/users/<channel>/<id>), or
+   * undefined when the id cannot be one of this channel's users.
    */
-  handshake?(query: URLSearchParams, settings: Settings): Promise<string | null>;
-  sender(settings: Settings): ChannelSender;
+  userKey(operatorId: string, settings: S): string | undefined;
+  /** The outbound side of a channel that replies through the platform's API (Telegram, WhatsApp). */
+  sender?(settings: S): ChannelSender;
 }
 
-export class MalformedPayload extends Error {
-  override readonly name = "MalformedPayload";
-  constructor(
-    message: string,
-    /** A short machine-readable reason, for channels that answer with error codes (web chat frames). */
-    readonly code = "bad_request",
-  ) {
-    super(message);
-  }
+/**
+ * A channel's routes. Bindings are typed where a route reads one (by the shape it needs), so the
+ * channels, the pipeline and app.ts also type-check, and run, outside workerd (app.request() tests).
+ */
+export type Routes = Hono;
+
+/** Declares a channel (a function only so that its parts see the settings' type). */
+export function defineChannel<S>(channel: Channel<S>): Channel<S> {
+  return channel;
+}
+
+/** A channel's settings in this deployment, or undefined when it is off. */
+export function channelSettings<S>(config: Config, channel: Channel<S>): S | undefined {
+  return config.channels.get(channel.name) as S | undefined;
 }

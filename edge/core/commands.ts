@@ -1,5 +1,5 @@
 /** Commands every channel understands. */
-export const COMMANDS = ["start", "help", "reset", "forget", "region", "reminders"] as const;
+const COMMANDS = ["start", "help", "reset", "forget", "region", "reminders"] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 export interface ParsedCommand {

@@ -138,7 +138,7 @@ function wordScore(w: string, others: readonly string[]): number {
   return others.some((o) => o.length >= 4 && distance(w, o, allowed) <= allowed) ? 0.8 : 0;
 }
 
-export function similarity(query: readonly string[], question: readonly string[]): number {
+function similarity(query: readonly string[], question: readonly string[]): number {
   if (!query.length || !question.length) return 0;
   const precision = query.reduce((s, w) => s + wordScore(w, question), 0) / query.length;
   const recall = question.reduce((s, w) => s + wordScore(w, query), 0) / question.length;

@@ -50,7 +50,7 @@ export function buildPrompt(input: {
 }
 
 /** Introduces, in the system prompt, the summary of the turns the window no longer holds. */
-export const SUMMARY_HEADING = "Summary of the earlier conversation with this user:";
+const SUMMARY_HEADING = "Summary of the earlier conversation with this user:";
 
 export const SUMMARIZE_INSTRUCTIONS =
   "You keep the memory of a chat between a user and an assistant. Write a short summary (at most 120 words) of " +

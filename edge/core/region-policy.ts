@@ -13,7 +13,7 @@ export type RegionId = z.infer<typeof RegionId>;
 
 const CountryCode = z.string().regex(/^[A-Z]{2}$/, "countries are ISO 3166-1 alpha-2 codes, upper case");
 
-export const RegionSchema = z
+const RegionSchema = z
   .object({
     name: z.string().min(1).describe("What the region is called in reports"),
     jurisdiction: z
@@ -59,7 +59,6 @@ export const RegionSchema = z
       .describe("Languages of the region's offline FAQ; the first is its default"),
   })
   .strict();
-export type Region = z.infer<typeof RegionSchema>;
 
 export const RegionFileSchema = z
   .object({

@@ -15,8 +15,8 @@
  * content. vLLM's chat template also adds a system header (model identity, knowledge cutoff, date,
  * reasoning effort, valid channels) before the operator's instructions, and `<|start|>assistant` at the end.
  */
-export const TOKENS_PER_MESSAGE = 4;
-export const HARMONY_PREAMBLE_TOKENS = 64;
+const TOKENS_PER_MESSAGE = 4;
+const HARMONY_PREAMBLE_TOKENS = 64;
 
 const PRE_TOKEN =
   /[^\r\n\p{L}\p{N}]?[\p{L}\p{M}]+(?:['’][\p{L}]{1,2}(?!\p{L}))?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+/gu;

@@ -1,5 +1,6 @@
-import type { InboundMessage } from "../channels/types.js";
-import { REPLIES } from "../core/commands.js";
+import type { Config } from "../config.js";
+import { REPLIES, type ParsedCommand } from "../core/commands.js";
+import { streamGuard, type ContentFilter } from "../core/content-filter.js";
 import {
   bestFaqMatch,
   dependsOnContext,
@@ -9,37 +10,12 @@ import {
   type FaqEntry,
 } from "../core/faq-match.js";
 import { buildPrompt, summaryRequest } from "../core/prompt.js";
-import type { Config } from "../config.js";
 import { OutputBlocked, UpstreamModelError, type ModelFailure } from "../errors.js";
-import { streamGuard, type ContentFilter } from "../core/content-filter.js";
 import { log, ref } from "../log.js";
+import type { InboundMessage, Reply } from "../message.js";
 import type { ConversationStore, StoredTurn, TurnStart } from "../services/conversation-store.js";
-import type { LlmClient } from "../services/llm.js";
+import type { Completion, LlmClient } from "../services/llm.js";
 import { completeWithTools, type ToolLoopOptions } from "./tool-loop.js";
-
-/**
- * answered: by the model; faq: a near-exact FAQ answer, without the model; faq_offline: an FAQ answer
- * because no model could answer; refused: the message or the answer broke the content filter;
- * model_failed: no model and no FAQ answer (the user is told to retry).
- */
-export type Outcome =
-  "answered" | "faq" | "faq_offline" | "refused" | "command" | "unsupported" | "rate_limited" | "model_failed";
-
-export interface ConverseResult {
-  /** The text to deliver, or null when the user is not to be answered (an excess message). */
-  reply: string | null;
-  outcome: Outcome;
-  /** Why the model gave no answer, when outcome is model_failed. */
-  failure?: ModelFailure;
-  /**
-   * Work to finish after the reply is delivered (folding turns that left the prompt's window into the
-   * conversation's summary); it never delays the reply and its failure never fails one.
-   */
-  later?: () => Promise<void>;
-  firstTokenMs?: number;
-  tokensIn?: number;
-  tokensOut?: number;
-}
 
 export interface ConverseDeps {
   store: ConversationStore;
@@ -76,66 +52,63 @@ export interface ConverseDeps {
  * From a user's message to the reply text: rate limit and history (one round trip), commands, the
  * prompt window, the model, and the turn saved in the user's region.
  */
-export async function converse(message: InboundMessage, deps: ConverseDeps): Promise<ConverseResult> {
+export async function converse(message: InboundMessage, deps: ConverseDeps): Promise<Reply> {
   const { store } = deps;
   const start = await store.begin(message.userKey, message.id);
-
   if (start.savedReply !== null) {
     // An earlier attempt computed this reply and failed to deliver it: deliver, do not ask again.
-    return { reply: start.savedReply, outcome: "answered" };
+    return { text: start.savedReply, outcome: "answered" };
   }
   if (!start.allowed) {
     const tell = await store.claimSlowDownNotice(message.userKey, deps.rateLimit.noticeCooldownSeconds);
-    return { reply: tell ? REPLIES.slowDown : null, outcome: "rate_limited" };
+    return { text: tell ? REPLIES.slowDown : null, outcome: "rate_limited" };
   }
-
   const { content } = message;
   switch (content.kind) {
     case "unsupported":
-      return { reply: REPLIES.textOnly, outcome: "unsupported" };
+      return { text: REPLIES.textOnly, outcome: "unsupported" };
     case "command":
-      switch (content.command.name) {
-        case "reset":
-          await store.clear(message.userKey);
-          return { reply: REPLIES.reset, outcome: "command" };
-        case "forget":
-        case "region":
-        case "reminders": {
-          const run = deps[content.command.name];
-          if (!run)
-            return {
-              reply: content.command.name === "reminders" ? REPLIES.reminders : REPLIES.help,
-              outcome: "command",
-            };
-          return { reply: await run(content.command.args), outcome: "command" };
-        }
-        default:
-          return { reply: REPLIES[content.command.name], outcome: "command" };
-      }
+      return { text: await runCommand(message, content.command, deps), outcome: "command" };
     case "text":
-      break;
+      return answer(message, content.text, start, deps);
   }
+}
 
-  const text = content.text;
+async function runCommand(message: InboundMessage, command: ParsedCommand, deps: ConverseDeps): Promise<string> {
+  switch (command.name) {
+    case "reset":
+      await deps.store.clear(message.userKey);
+      return REPLIES.reset;
+    case "forget":
+    case "region":
+    case "reminders": {
+      const run = deps[command.name];
+      if (!run) return command.name === "reminders" ? REPLIES.reminders : REPLIES.help;
+      return run(command.args);
+    }
+    default:
+      return REPLIES[command.name];
+  }
+}
+
+/** A text message: the content filter, a near-exact FAQ answer, or the model; the turn is saved. */
+async function answer(message: InboundMessage, text: string, start: TurnStart, deps: ConverseDeps): Promise<Reply> {
   const lang = languageOf(message, text, deps.faq?.languages ?? ["en"]);
   const faqEntries = async () => (deps.faq ? deps.faq.entries().catch(() => [] as FaqEntry[]) : []);
   const filter = deps.contentFilter;
-
   const incoming = filter?.check(text, lang);
   if (filter && incoming) {
     log.info("content.refused", { ref: ref(message.id), direction: "in", rule: incoming.rule });
-    return { reply: filter.refusal(lang), outcome: "refused" };
+    return { text: filter.refusal(lang), outcome: "refused" };
   }
-
   // A near-exact FAQ question needs no GPU, unless it points back at the conversation ("is it…?").
   if (deps.faq?.direct && (start.history.length === 0 || !dependsOnContext(text, lang))) {
     const match = bestFaqMatch(await faqEntries(), text, lang);
     if (match && match.score >= deps.faq.directMinScore) {
-      await saveTurn(store, message, text, match.entry.answer, deps.sessionTtlSeconds);
-      return { reply: match.entry.answer, outcome: "faq" };
+      await saveTurn(deps, message, text, match.entry.answer);
+      return { text: match.entry.answer, outcome: "faq" };
     }
   }
-
   const prompt = buildPrompt({
     system: deps.model.systemPrompt,
     history: start.history,
@@ -144,37 +117,31 @@ export async function converse(message: InboundMessage, deps: ConverseDeps): Pro
     maxTurns: deps.model.contextMaxMessages,
     summary: start.summary?.text ?? null,
   });
-  const stopThinking = deps.whileThinking?.() ?? (() => {});
-  // The answer is checked as it grows; the first violation stops the stream before it is shown. Only
-  // an end that could still grow into a violation (digits, the start of a listed word) waits for the
-  // next piece, so nothing of a split card number or word reaches the screen: streaming, not buffering.
-  const guard = filter ? streamGuard(filter, lang) : undefined;
-  let held = "";
-  const onText = guard
-    ? (piece: string) => {
-        const violation = guard(piece);
-        if (violation) throw new OutputBlocked(violation.rule);
-        held += piece;
-        const keep = filter!.holdBack(held, lang);
-        if (held.length > keep) {
-          deps.onText?.(held.slice(0, held.length - keep));
-          held = held.slice(held.length - keep);
-        }
+
+  /** No model answered: the FAQ's answer when one is close enough, else an honest "try later". */
+  const offline = async (failure: ModelFailure): Promise<Reply> => {
+    if (failure !== "rejected" && deps.faq) {
+      const match = bestFaqMatch(await faqEntries(), text, lang);
+      if (match && match.score >= deps.faq.offlineMinScore) {
+        const note = LIMITED_MODE_NOTE[lang] ?? LIMITED_MODE_NOTE.en;
+        return { text: `${match.entry.answer}\n\n${note}`, outcome: "faq_offline", failure };
       }
-    : deps.onText;
-  const flushHeld = () => {
-    if (held) deps.onText?.(held);
-    held = "";
+    }
+    const apology = failure === "timeout" ? REPLIES.modelTimeout : (TRY_LATER[lang] ?? REPLIES.modelUnavailable);
+    return { text: apology, outcome: "model_failed", failure };
   };
-  let completion;
+
+  const stream = guardedStream(deps.onText, filter, lang);
+  const stopThinking = deps.whileThinking?.() ?? (() => {});
+  let completion: Completion;
   try {
     completion = deps.tools
-      ? await completeWithTools(deps.llm, prompt.messages, onText, deps.tools)
-      : await deps.llm.complete(prompt.messages, onText);
+      ? await completeWithTools(deps.llm, prompt.messages, stream.onText, deps.tools)
+      : await deps.llm.complete(prompt.messages, stream.onText);
   } catch (err) {
     if (err instanceof OutputBlocked && filter) {
       log.info("content.refused", { ref: ref(message.id), direction: "out", rule: err.rule });
-      return { reply: filter.refusal(lang), outcome: "refused" };
+      return { text: filter.refusal(lang), outcome: "refused" };
     }
     if (!(err instanceof UpstreamModelError)) throw err;
     log.warn("model.failed", { ref: ref(message.id), region: message.region, failure: err.failure });
@@ -182,38 +149,53 @@ export async function converse(message: InboundMessage, deps: ConverseDeps): Pro
   } finally {
     stopThinking();
   }
-  flushHeld();
+  stream.flush();
   if (!completion.text) {
     // The model spent its whole budget reasoning, or said nothing: never deliver an empty message.
     log.warn("model.empty_answer", { ref: ref(message.id), region: message.region });
     return offline("bad_response");
   }
-
-  /** No model answered: the FAQ's answer when one is close enough, else an honest "try later". */
-  async function offline(failure: ModelFailure): Promise<ConverseResult> {
-    if (failure !== "rejected" && deps.faq) {
-      const match = bestFaqMatch(await faqEntries(), text, lang);
-      if (match && match.score >= deps.faq.offlineMinScore) {
-        return {
-          reply: `${match.entry.answer}\n\n${LIMITED_MODE_NOTE[lang] ?? LIMITED_MODE_NOTE.en}`,
-          outcome: "faq_offline",
-          failure,
-        };
-      }
-    }
-    const reply = failure === "timeout" ? REPLIES.modelTimeout : (TRY_LATER[lang] ?? REPLIES.modelUnavailable);
-    return { reply, outcome: "model_failed", failure };
-  }
-
-  await saveTurn(store, message, text, completion.text, deps.sessionTtlSeconds);
+  await saveTurn(deps, message, text, completion.text);
   const later = summarizeDropped(message, start, prompt.dropped, deps);
   return {
-    reply: completion.text,
+    text: completion.text,
     outcome: "answered",
     ...(later ? { later } : {}),
     ...(completion.firstTokenMs !== undefined ? { firstTokenMs: completion.firstTokenMs } : {}),
     tokensIn: completion.usage?.promptTokens ?? prompt.inputTokens,
     ...(completion.usage ? { tokensOut: completion.usage.completionTokens } : {}),
+  };
+}
+
+/**
+ * The answer's pieces on their way to `onText`, checked as the answer grows: the first violation stops
+ * the stream before it is shown (OutputBlocked). Only an end that could still grow into a violation
+ * (digits, the start of a listed word) waits for the next piece, so nothing of a split card number or
+ * word reaches the screen: streaming, not buffering. `flush` hands on what was held once the answer is in.
+ */
+function guardedStream(
+  onText: ((piece: string) => void) | undefined,
+  filter: ContentFilter | undefined,
+  lang: string,
+): { onText: ((piece: string) => void) | undefined; flush(): void } {
+  if (!filter) return { onText, flush: () => {} };
+  const guard = streamGuard(filter, lang);
+  let held = "";
+  return {
+    onText(piece) {
+      const violation = guard(piece);
+      if (violation) throw new OutputBlocked(violation.rule);
+      held += piece;
+      const keep = filter.holdBack(held, lang);
+      if (held.length > keep) {
+        onText?.(held.slice(0, held.length - keep));
+        held = held.slice(held.length - keep);
+      }
+    },
+    flush() {
+      if (held) onText?.(held);
+      held = "";
+    },
   };
 }
 
@@ -240,32 +222,18 @@ function summarizeDropped(
       await deps.store.saveSummary(message.userKey, { text, coversUntil }, deps.sessionTtlSeconds);
     } catch (err) {
       // The turns stay in Redis: the next message that drops turns tries again.
-      log.warn("summary.failed", {
-        ref: ref(message.id),
-        region: message.region,
-        error: err instanceof UpstreamModelError ? err.failure : "error",
-      });
+      const failure = err instanceof UpstreamModelError ? err.failure : "error";
+      log.warn("summary.failed", { ref: ref(message.id), region: message.region, error: failure });
     }
   };
 }
 
-function saveTurn(
-  store: ConversationStore,
-  message: InboundMessage,
-  text: string,
-  reply: string,
-  ttlSeconds: number,
-): Promise<void> {
-  return store.save(
-    message.userKey,
-    message.id,
-    [
-      { role: "user", content: text, sentAt: message.sentAt },
-      { role: "assistant", content: reply },
-    ],
-    reply,
-    ttlSeconds,
-  );
+function saveTurn(deps: ConverseDeps, message: InboundMessage, text: string, reply: string): Promise<void> {
+  const turns = [
+    { role: "user" as const, content: text, sentAt: message.sentAt },
+    { role: "assistant" as const, content: reply },
+  ];
+  return deps.store.save(message.userKey, message.id, turns, reply, deps.sessionTtlSeconds);
 }
 
 /** The user's language: what their client says, if the region's FAQ has it; else a guess from the text. */

@@ -1,7 +1,6 @@
-import type { InboundMessage } from "../channels/types.js";
-import type { Config } from "../config.js";
+import type { Edge } from "../edge.js";
 import { log, ref } from "../log.js";
-import { regionServices } from "./services.js";
+import type { InboundMessage } from "../message.js";
 
 /** 1 s, 2 s, 4 s… capped at a minute: a transient outage clears without hammering the origin. */
 export function retryDelaySeconds(attempts: number): number {
@@ -12,8 +11,8 @@ export function retryDelaySeconds(attempts: number): number {
  * Messages that failed every try: counted in their region (`metrics:dead_letters:<channel>`) and logged
  * by reference, never dropped unseen. Throws when the count cannot be written, so the caller tries again.
  */
-export async function countDeadLetter(config: Config, message: InboundMessage, messages = 1): Promise<void> {
-  const { redis } = regionServices(config, message.region);
+export async function countDeadLetter(edge: Edge, message: InboundMessage, messages = 1): Promise<void> {
+  const { redis } = edge.region(message.region);
   const total = await redis.incrby(`metrics:dead_letters:${message.address.channel}`, messages);
   log.error("message.dead_lettered", {
     ref: ref(message.id),

@@ -1,38 +1,12 @@
-import type { Address, ChannelSender } from "../channels/types.js";
 import { splitMessage } from "../core/split-message.js";
-import { NetworkError, PlatformError, WindowClosedError } from "../errors.js";
-
-/** Nothing was delivered and the platform asked to wait (or failed): the whole delivery may be retried. */
-export class RetryDelivery extends Error {
-  override readonly name = "RetryDelivery";
-  constructor(
-    readonly delaySeconds: number,
-    options?: { cause?: unknown },
-  ) {
-    super(`delivery to retry in ${delaySeconds} s`, options);
-  }
-}
-
-/**
- * delivered: every chunk sent; template: the platform took a template instead of free text;
- * undeliverable: the platform takes no free text now and there is no template (the reply is kept);
- * unconfirmed: a send's outcome is unknown; refused: the platform refused for good; partial: some
- * chunks reached the user before a failure.
- */
-export type DeliveryOutcome = "delivered" | "template" | "undeliverable" | "unconfirmed" | "refused" | "partial";
-
-export interface DeliveryResult {
-  outcome: DeliveryOutcome;
-  chunks: number;
-  delivered: number;
-  error?: string;
-}
+import { NetworkError, PlatformError, RetryDelivery, WindowClosedError } from "../errors.js";
+import type { Address, ChannelSender, Delivery } from "../message.js";
 
 /**
  * Sends a reply in as many messages as the channel's limit needs, in order. Never sends a chunk
  * twice: once any chunk may have reached the user, failures are reported, not retried.
  */
-export async function deliver(sender: ChannelSender, to: Address, text: string): Promise<DeliveryResult> {
+export async function deliver(sender: ChannelSender, to: Address, text: string): Promise<Delivery> {
   const chunks = splitMessage(text, sender.textLimit);
   let delivered = 0;
   for (const chunk of chunks) {

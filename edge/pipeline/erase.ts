@@ -1,15 +1,16 @@
-import { botIdOf } from "../channels/telegram/constants.js";
+import { channelSettings } from "../channels/types.js";
 import { durableObjectJurisdiction, type Config } from "../config.js";
+import type { RegionId } from "../core/region-policy.js";
+import type { Edge } from "../edge.js";
 import { log } from "../log.js";
+import type { ChannelName } from "../message.js";
 import type { ErasedCounts } from "../services/conversation-store.js";
-import type { EdgeContext } from "./context.js";
-import { regionServices } from "./services.js";
 
 export interface EraseReport {
   channel: string;
   erased: {
     /** Per region, what its database held. Every region is swept, so nothing is missed after a move. */
-    regions: Record<string, ErasedCounts>;
+    regions: Record<RegionId, ErasedCounts>;
     pinnedRegion: boolean;
     /** Pending reminders cancelled with the rest. */
     reminders: number;
@@ -18,40 +19,12 @@ export interface EraseReport {
   };
 }
 
-/** A user's key from the channel and the id an operator knows them by. */
-export function userKeyFor(config: Config, channel: string, userId: string): string | undefined {
-  switch (channel) {
-    case "telegram":
-      return config.telegram && /^-?\d+$/.test(userId)
-        ? `telegram:${botIdOf(config.telegram.botToken)}:${userId}`
-        : undefined;
-    case "whatsapp":
-      return config.whatsapp && /^\d{6,15}$/.test(userId)
-        ? `whatsapp:${config.whatsapp.phoneNumberId}:${userId}`
-        : undefined;
-    case "webchat":
-      return config.webchat && /^[\w-]{10,64}$/.test(userId) ? `webchat:web:${userId}` : undefined;
-    case "http": {
-      // "<key name>:<user_id>", or just the user_id when one key is configured.
-      const keys = config.httpApi?.keys ?? [];
-      const colon = userId.indexOf(":");
-      const [name, id] =
-        colon > 0
-          ? [userId.slice(0, colon), userId.slice(colon + 1)]
-          : [keys.length === 1 ? keys[0]!.name : "", userId];
-      return keys.some((k) => k.name === name) && id ? `http:${name}:${id}` : undefined;
-    }
-    default:
-      return undefined;
-  }
-}
-
 /** Erases a user's conversation, saved replies, rate-limit state and pinned region, and says what there was. */
-export async function eraseUserKey(edge: EdgeContext, channel: string, userKey: string): Promise<EraseReport> {
+export async function eraseUserKey(edge: Edge, channel: ChannelName, userKey: string): Promise<EraseReport> {
   const regions: Record<string, ErasedCounts> = {};
   await Promise.all(
     Object.keys(edge.config.regions).map(async (region) => {
-      regions[region] = await regionServices(edge.config, region).conversations.erase(userKey);
+      regions[region] = await edge.region(region).conversations.erase(userKey);
     }),
   );
   // Reminders live in Durable Objects, EU users' in the EU jurisdiction: one region per namespace is asked.
@@ -65,7 +38,7 @@ export async function eraseUserKey(edge: EdgeContext, channel: string, userKey: 
 }
 
 /** Regions whose Durable Objects together cover every namespace (the EU jurisdiction and the rest). */
-function onePerNamespace(config: Config): string[] {
+function onePerNamespace(config: Config): RegionId[] {
   return [
     ...new Map(
       Object.keys(config.regions).map((region) => [durableObjectJurisdiction(config, region), region]),
@@ -78,16 +51,24 @@ function onePerNamespace(config: Config): string[] {
  * messages still waiting in their chat's inbox (/forget itself runs from that inbox, after the
  * messages sent before it were answered).
  */
-export async function eraseUser(edge: EdgeContext, channel: string, userId: string): Promise<EraseReport | undefined> {
-  const userKey = userKeyFor(edge.config, channel, userId);
+export async function eraseUser(
+  edge: Edge,
+  channelName: ChannelName,
+  operatorId: string,
+): Promise<EraseReport | undefined> {
+  const channel = edge.channels.find((c) => c.name === channelName);
+  const settings = channel && channelSettings(edge.config, channel);
+  if (!channel || settings === undefined) return undefined;
+  const userKey = channel.userKey(operatorId, settings);
   if (!userKey) return undefined;
   // The inbox first: a waiting message answered meanwhile would write the conversation again.
+  // Channels that reply through their platform (a sender) take messages in through an inbox.
   let waitingMessages: number | undefined;
-  if (channel === "telegram" || channel === "whatsapp") {
+  if (channel.sender) {
     waitingMessages = 0;
     for (const region of onePerNamespace(edge.config)) waitingMessages += await edge.inbox(userKey, region).erase();
   }
-  const report = await eraseUserKey(edge, channel, userKey);
+  const report = await eraseUserKey(edge, channelName, userKey);
   if (waitingMessages !== undefined) report.erased.waitingMessages = waitingMessages;
   return report;
 }

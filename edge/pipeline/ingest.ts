@@ -1,19 +1,6 @@
-import type { InboundMessage } from "../channels/types.js";
 import type { RegionId } from "../core/region-policy.js";
+import type { Accepted, InboundMessage, QueueJob } from "../message.js";
 import type { DedupStore } from "../services/dedup.js";
-import type { KvUsage } from "../services/kv-usage.js";
-
-/** What the webhook hands the queue consumer. Versioned, as messages outlive a deploy. */
-export interface QueueJob {
-  v: 1;
-  message: InboundMessage;
-  /** Epoch ms when the edge acknowledged the delivery. */
-  acceptedAt: number;
-  /** How long the webhook had taken when it queued the message, ms. */
-  ackMs?: number;
-  /** Set by the queue consumer for the inbox: KV operations it made for the message (the pin lookup). */
-  kvUsage?: KvUsage;
-}
 
 export interface IngestDeps {
   dedup: (region: RegionId) => DedupStore;
@@ -22,21 +9,12 @@ export interface IngestDeps {
   dedupTtlSeconds: number;
 }
 
-export interface IngestResult {
-  accepted: string[];
-  duplicates: string[];
-}
-
 /**
  * The webhook's whole job after verification: refuse deliveries already seen (atomically, so five
  * concurrent redeliveries make one job) and queue the rest. If queueing fails the claims are released
  * and the error propagates, so the platform gets a 5xx, retries, and nothing is lost.
  */
-export async function ingest(
-  messages: InboundMessage[],
-  deps: IngestDeps,
-  startedAt = Date.now(),
-): Promise<IngestResult> {
+export async function ingest(messages: InboundMessage[], deps: IngestDeps, startedAt = Date.now()): Promise<Accepted> {
   const claims = await Promise.all(
     messages.map(async (m) => ({ m, fresh: await deps.dedup(m.region).claim(m.id, deps.dedupTtlSeconds) })),
   );

@@ -1,23 +1,22 @@
-import type { Config } from "../config.js";
+import type { Edge } from "../edge.js";
 import { answeringRegions, type RegionId } from "../core/region-policy.js";
 import { UpstreamModelError } from "../errors.js";
 import { log } from "../log.js";
 import type { LlmClient } from "../services/llm.js";
-import { regionServices } from "./services.js";
 
 /**
  * The model for a user of `region`: the region's own origins, then, only when they all fail and only
  * where infra/regions.json lists fallbacks, those regions' origins in order. No other region is ever
  * asked. A call whose answer had started reaching the user is not moved elsewhere.
  */
-export function modelFor(config: Config, region: RegionId): LlmClient {
-  const chain = answeringRegions(config.regionFile, region);
+export function modelFor(edge: Edge, region: RegionId): LlmClient {
+  const chain = answeringRegions(edge.config.regionFile, region);
   return {
     async complete(messages, onText, tools) {
       let last: unknown;
       for (const candidate of chain) {
         try {
-          const completion = await regionServices(config, candidate).model.complete(messages, onText, tools);
+          const completion = await edge.region(candidate).model.complete(messages, onText, tools);
           if (candidate !== region) log.info("model.fallback_answered", { region, answeredBy: candidate });
           return completion;
         } catch (err) {

@@ -1,53 +1,53 @@
-import type { InboundMessage } from "../channels/types.js";
+import type { RegionId } from "../core/region-policy.js";
+import type { Edge } from "../edge.js";
 import { errorKind, log } from "../log.js";
-import type { EdgeContext } from "./context.js";
+import type { InboundMessage } from "../message.js";
 import { describeErasure, eraseUserKey } from "./erase.js";
 
 /**
- * Pins each message's user to a region. The first time a user is seen, the region their channel
+ * Pins a message's user to a region. The first time a user is seen, the region their channel
  * resolved (calling code, country, the bot's region) is stored; from then on the pin wins, so a
  * traveller's history neither moves nor splits, and a later edit of regions.json moves no one.
  * Web chat users are pinned by their signed session token instead.
  */
-export async function pinRegions(
-  edge: EdgeContext,
-  messages: InboundMessage[],
-  waitUntil: (p: Promise<unknown>) => void,
-): Promise<InboundMessage[]> {
-  return Promise.all(
-    messages.map(async (m) => {
-      if (m.address.channel === "webchat") return m;
-      let pinned: string | undefined;
-      try {
-        pinned = await edge.pins.get(m.userKey);
-      } catch (err) {
-        log.warn("pins.read_failed", { error: errorKind(err) });
-        return m;
-      }
-      if (pinned && edge.config.regions[pinned]) return pinned === m.region ? m : { ...m, region: pinned };
-      // Off the acknowledgement's path: the resolution is deterministic until the pin lands.
-      waitUntil(
-        edge.pins
-          .set(m.userKey, m.region)
-          .catch((err: unknown) => log.warn("pins.write_failed", { error: errorKind(err) })),
-      );
-      return m;
-    }),
+export async function pinRegion(
+  edge: Edge,
+  message: InboundMessage,
+  waitUntil: (work: Promise<unknown>) => void,
+): Promise<InboundMessage> {
+  if (message.address.channel === "webchat") return message;
+  let pinned: RegionId | undefined;
+  try {
+    pinned = await edge.pins.get(message.userKey);
+  } catch (err) {
+    log.warn("pins.read_failed", { error: errorKind(err) });
+    return message;
+  }
+  if (pinned && edge.config.regions[pinned])
+    return pinned === message.region ? message : { ...message, region: pinned };
+  // Off the acknowledgement's path: the resolution is deterministic until the pin lands.
+  waitUntil(
+    edge.pins
+      .set(message.userKey, message.region)
+      .catch((err: unknown) => log.warn("pins.write_failed", { error: errorKind(err) })),
   );
+  return message;
 }
 
 /**
- * /region. On Telegram the bot's region is a default a user may change, to any region the file
- * marks userSelectable; moving erases what the old region held, so nothing is kept in two places.
- * Elsewhere the region follows the user's number (WhatsApp) or where the chat started.
+ * /region. Where a channel lets users choose (Telegram: the bot's region is a default), a user may
+ * move to any region the file marks userSelectable; moving erases what the old region held, so
+ * nothing is kept in two places. Elsewhere the region follows the user's number or where the chat
+ * started.
  */
-export async function regionCommand(edge: EdgeContext, message: InboundMessage, args: string): Promise<string> {
+export async function regionCommand(edge: Edge, message: InboundMessage, args: string): Promise<string> {
   const file = edge.config.regionFile;
-  const name = (id: string) => `${file.regions[id]?.name ?? id} (${id})`;
+  const name = (id: RegionId) => `${file.regions[id]?.name ?? id} (${id})`;
   const current = message.region;
-  if (message.address.channel !== "telegram") {
+  const how = edge.channels.find((c) => c.name === message.address.channel)?.capabilities.region ?? "client country";
+  if (how !== "selectable") {
     return `Your conversation is kept in ${name(current)}. On this channel the region follows ${
-      message.address.channel === "whatsapp" ? "your phone number's country" : "the country you started from"
+      how === "phone number" ? "your phone number's country" : "the country you started from"
     } and cannot be changed.`;
   }
   const selectable = Object.keys(file.regions).filter((id) => file.regions[id]!.userSelectable);
@@ -64,14 +64,14 @@ export async function regionCommand(edge: EdgeContext, message: InboundMessage, 
   if (target === current) return `Your conversation is already kept in ${name(current)}.`;
   if (!selectable.includes(target))
     return `"${target}" is not a region you can choose. Choose one of: ${selectable.join(", ")}.`;
-  const report = await eraseUserKey(edge, "telegram", message.userKey);
+  const report = await eraseUserKey(edge, message.address.channel, message.userKey);
   await edge.pins.set(message.userKey, target);
   log.info("region.moved", { from: current, to: target });
   const erased = Object.values(report.erased.regions).reduce((n, c) => n + c.messages, 0);
   return `Done: from now on your conversation is kept, and answered, in ${name(target)}. The ${erased} message${erased === 1 ? "" : "s"} kept in ${name(current)} ${erased === 1 ? "was" : "were"} deleted.`;
 }
 
-/** /forget, on every channel. */
-export async function forgetCommand(edge: EdgeContext, message: InboundMessage): Promise<string> {
+/** /forget, on every channel: erases what is kept about the user and says what there was. */
+export async function forgetCommand(edge: Edge, message: InboundMessage): Promise<string> {
   return describeErasure(await eraseUserKey(edge, message.address.channel, message.userKey));
 }

@@ -1,32 +1,14 @@
-import type { ChannelSender, InboundMessage } from "../channels/types.js";
-import type { EdgeContext } from "./context.js";
-import { converse, type ConverseResult } from "./converse.js";
-import { deliver, type DeliveryResult } from "./deliver.js";
+import type { Edge } from "../edge.js";
+import type { ChannelSender, InboundMessage, Responded, RespondOptions } from "../message.js";
+import { addKvUsage, takeKvUsage } from "../services/kv-usage.js";
+import type { ReminderBook } from "../services/reminder-book.js";
+import { toolOffer } from "../tools/index.js";
+import { describeReminders } from "../tools/reminders.js";
+import type { ToolContext } from "../tools/types.js";
+import { converse, type ConverseDeps } from "./converse.js";
+import { deliver } from "./deliver.js";
 import { modelFor } from "./model-router.js";
 import { forgetCommand, regionCommand } from "./region.js";
-import type { ReminderBook } from "../services/reminder-book.js";
-import type { ToolLoopOptions } from "./tool-loop.js";
-import { toolOffer } from "../tools/index.js";
-import { describeReminders, remindersOffered } from "../tools/reminders.js";
-import { regionServices } from "./services.js";
-import { addKvUsage, takeKvUsage, type KvUsage } from "../services/kv-usage.js";
-
-export interface Responded {
-  result: ConverseResult;
-  /** Undefined when nothing was to be delivered (an excess message past the rate limit). */
-  delivery: DeliveryResult | undefined;
-}
-
-export interface RespondOptions {
-  /** Sees each piece of the answer as it streams. */
-  onText?: (piece: string) => void;
-  /** How long the webhook took to acknowledge this message (queued channels), ms. */
-  ackMs?: number;
-  /** Keeps the isolate alive for work after the reply; without it, that work is awaited before returning. */
-  waitUntil?: (work: Promise<unknown>) => void;
-  /** KV operations made for this message before it got here (the queue consumer's pin lookup). */
-  kvUsage?: Partial<KvUsage>;
-}
 
 /**
  * One message, whatever its channel: the conversation step in the user's region, then delivery on
@@ -36,37 +18,20 @@ export interface RespondOptions {
 export async function respond(
   message: InboundMessage,
   sender: ChannelSender,
-  edge: EdgeContext,
+  edge: Edge,
   options: RespondOptions = {},
 ): Promise<Responded> {
   const { onText, ackMs = 0, waitUntil } = options;
   const started = Date.now();
-  const { config, faq } = edge;
-  const services = regionServices(config, message.region);
-  const languages = config.regionFile.regions[message.region]?.faqLanguages ?? ["en"];
-  const reminders = edge.reminders?.(message.userKey, message.region);
-  const result = await converse(message, {
-    store: services.conversations,
-    llm: modelFor(config, message.region),
-    model: config.model,
-    rateLimit: config.rateLimit,
-    sessionTtlSeconds: services.settings.sessionTtlSeconds,
-    faq: { ...config.faq, languages, entries: () => faq.load(message.region) },
-    ...toolsFor(edge, message, reminders),
-    contentFilter: edge.contentFilter,
-    forget: () => forgetCommand(edge, message),
-    region: (args) => regionCommand(edge, message, args),
-    ...remindersCommand(message, reminders),
-    whileThinking: () => keepTyping(sender, message),
-    ...(onText ? { onText } : {}),
-  });
-  const delivery = result.reply === null ? undefined : await deliver(sender, message.address, result.reply);
+  const services = edge.region(message.region);
+  const reply = await converse(message, conversationDeps(edge, message, sender, onText));
+  const delivery = reply.text === null ? undefined : await deliver(sender, message.address, reply.text);
   if (delivery?.outcome === "undeliverable") {
     // Kept, with the region's retention, for when the user writes again.
     await services.conversations.recordUndelivered(
       message.userKey,
       message.id,
-      result.reply!,
+      reply.text!,
       services.settings.sessionTtlSeconds,
     );
   }
@@ -74,38 +39,63 @@ export async function respond(
     .record({
       channel: message.address.channel,
       region: message.region,
-      outcome: result.outcome,
+      outcome: reply.outcome,
       delivery: delivery?.outcome ?? "none",
       ackMs,
-      firstTokenMs: result.firstTokenMs ?? 0,
+      firstTokenMs: reply.firstTokenMs ?? 0,
       totalMs: Date.now() - started,
-      tokensIn: result.tokensIn ?? 0,
-      tokensOut: result.tokensOut ?? 0,
+      tokensIn: reply.tokensIn ?? 0,
+      tokensOut: reply.tokensOut ?? 0,
       ...addKvUsage(takeKvUsage(), options.kvUsage),
     })
     .catch(() => {}); // metrics never fail a reply
-  if (result.later) {
-    const work = result.later();
+  if (reply.later) {
+    const work = reply.later();
     if (waitUntil) waitUntil(work);
     else await work;
   }
-  return { result, delivery };
+  return { reply, delivery };
 }
 
-function remindersCommand(
+/** What the conversation step needs for this message: the user's region, channel and tools. */
+function conversationDeps(
+  edge: Edge,
   message: InboundMessage,
-  book: ReminderBook | undefined,
-): { reminders?: () => Promise<string> } {
-  if (!book || !remindersOffered(message.address.channel)) return {};
-  return { reminders: async () => describeReminders(await book.list()) };
+  sender: ChannelSender,
+  onText: ((piece: string) => void) | undefined,
+): ConverseDeps {
+  const { config, faq } = edge;
+  const services = edge.region(message.region);
+  const channel = edge.channels.find((c) => c.name === message.address.channel);
+  // Reminders reach the user later, unprompted: only on channels that can.
+  const reminders = channel?.capabilities.push ? edge.reminders?.(message.userKey, message.region) : undefined;
+  return {
+    store: services.conversations,
+    llm: modelFor(edge, message.region),
+    model: config.model,
+    rateLimit: config.rateLimit,
+    sessionTtlSeconds: services.settings.sessionTtlSeconds,
+    faq: {
+      ...config.faq,
+      languages: config.regionFile.regions[message.region]?.faqLanguages ?? ["en"],
+      entries: () => faq.load(message.region),
+    },
+    ...toolsFor(edge, message, reminders),
+    contentFilter: edge.contentFilter,
+    forget: () => forgetCommand(edge, message),
+    region: (args) => regionCommand(edge, message, args),
+    ...(reminders ? { reminders: async () => describeReminders(await reminders.list()) } : {}),
+    whileThinking: () => keepTyping(sender, message),
+    ...(onText ? { onText } : {}),
+  };
 }
 
 function toolsFor(
-  edge: EdgeContext,
+  edge: Edge,
   message: InboundMessage,
   reminders: ReminderBook | undefined,
-): { tools?: ToolLoopOptions } {
-  const context = {
+): Pick<ConverseDeps, "tools"> {
+  const context: ToolContext = {
     userKey: message.userKey,
     region: message.region,
     address: message.address,
@@ -118,7 +108,7 @@ function toolsFor(
 }
 
 /** A reply faster than this needs no "typing…": it would only flash, and it costs a platform call. */
-export const TYPING_DELAY_MS = 700;
+const TYPING_DELAY_MS = 700;
 
 /** Shows "typing…" once the model has taken a moment, and refreshes it until the returned function is called. */
 function keepTyping(sender: ChannelSender, message: InboundMessage): () => void {

@@ -4,10 +4,10 @@ import type { Turn } from "../core/token-budget.js";
 import { log } from "../log.js";
 
 /** How long the rate limiter waits for Redis before failing open. */
-export const RATE_LIMIT_TIMEOUT_MS = 1000;
+const RATE_LIMIT_TIMEOUT_MS = 1000;
 
 /** Turns kept per conversation in Redis; the prompt takes a window of the most recent ones. */
-export const MAX_STORED_TURNS = 50;
+const MAX_STORED_TURNS = 50;
 
 /** A stored turn: `at` when it was saved, `sentAt` when the user sent it (their turns; epoch ms). */
 export type StoredTurn = Turn & { at: number; sentAt?: number };

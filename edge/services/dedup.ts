@@ -1,4 +1,5 @@
 import type { Redis } from "@upstash/redis/cloudflare";
+import { sha256Hex } from "../crypto.js";
 
 /** Remembers which platform deliveries were already accepted. */
 export interface DedupStore {
@@ -13,9 +14,7 @@ export interface DedupStore {
  * and a record that only refuses redeliveries has no need to keep it.
  */
 async function keyOf(id: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(id));
-  const hex = [...new Uint8Array(digest).subarray(0, 16)].map((b) => b.toString(16).padStart(2, "0")).join("");
-  return `dedup:${id.slice(0, id.indexOf(":"))}:${hex}`;
+  return `dedup:${id.slice(0, id.indexOf(":"))}:${await sha256Hex(id, 16)}`;
 }
 
 export function createDedupStore(redis: Pick<Redis, "set" | "del">): DedupStore {

@@ -1,5 +1,11 @@
 import type { FaqEntry } from "../core/faq-match.js";
 
+/** The part of a KV namespace the FAQ uses. */
+interface FaqKv {
+  get(key: string, options: { type: "json"; cacheTtl?: number }): Promise<unknown>;
+  put(key: string, value: string): Promise<void>;
+}
+
 /** Stored per region as one KV value, so an upload replaces the whole FAQ at once or not at all. */
 interface StoredFaq {
   entries: FaqEntry[];
@@ -14,13 +20,13 @@ export interface FaqStore {
   replace(region: string, entries: FaqEntry[]): Promise<void>;
 }
 
-export function createFaqStore(kv: KVNamespace): FaqStore {
+export function createFaqStore(kv: FaqKv): FaqStore {
   const cache = new Map<string, { at: number; entries: FaqEntry[] }>();
   return {
     async load(region) {
       const hit = cache.get(region);
       if (hit && Date.now() - hit.at < CACHE_MS) return hit.entries;
-      const stored = await kv.get<StoredFaq>(`faq:${region}`, { type: "json", cacheTtl: 60 });
+      const stored = (await kv.get(`faq:${region}`, { type: "json", cacheTtl: 60 })) as StoredFaq | null;
       const entries = stored?.entries ?? [];
       cache.set(region, { at: Date.now(), entries });
       return entries;

@@ -1,8 +1,4 @@
-/** KV operations, as the per-message metrics report them. */
-export interface KvUsage {
-  kvReads: number;
-  kvWrites: number;
-}
+import type { KvUsage } from "../message.js";
 
 const READS = new Set(["get", "getWithMetadata", "list"]);
 const WRITES = new Set(["put", "delete"]);

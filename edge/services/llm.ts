@@ -59,8 +59,8 @@ interface VllmDelta {
 
 const sdkClients = new Map<string, OpenAI>();
 
-/** One origin: a streamed completion with first-token and total timeouts. */
-export function createOriginClient(options: LlmOptions): LlmClient {
+/** The SDK client of an origin, one per isolate: it holds the connection settings, not a connection. */
+function sdkClient(options: LlmOptions): OpenAI {
   const key = `${options.originUrl}\n${options.apiKey}`;
   let client = sdkClients.get(key);
   if (!client) {
@@ -73,115 +73,164 @@ export function createOriginClient(options: LlmOptions): LlmClient {
     });
     sdkClients.set(key, client);
   }
-  const sdk = client;
+  return client;
+}
 
+/** One origin: a streamed completion with first-token and total timeouts. */
+export function createOriginClient(options: LlmOptions): LlmClient {
+  const sdk = sdkClient(options);
   return {
     async complete(messages, onText, tools) {
-      const started = Date.now();
-      const calls: Array<{ id: string; name: string; arguments: string }> = [];
-      const abort = new AbortController();
-      let timedOut: "first token" | "whole answer" | undefined;
-      const firstTokenTimer = setTimeout(() => {
-        timedOut = "first token";
-        abort.abort();
-      }, options.firstTokenTimeoutMs);
-      const totalTimer = setTimeout(() => {
-        timedOut = "whole answer";
-        abort.abort();
-      }, options.timeoutMs);
-
-      let text = "";
-      let firstTokenMs: number | undefined;
-      let usage: Completion["usage"];
-      let finished = false;
+      const deadlines = new Deadlines(options.firstTokenTimeoutMs, options.timeoutMs);
+      const answer = new Answer(options.region, onText, () => deadlines.firstTokenArrived());
       let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
       try {
         // The SDK sends the request (auth, deadline, status errors); the body is read here: the SDK's
         // own event-stream parser costs about four times as much CPU per token (npm run bench).
         const response = await sdk.chat.completions
-          .create(
-            {
-              model: options.model,
-              messages,
-              stream: true,
-              stream_options: { include_usage: true },
-              reasoning_effort: options.reasoningEffort,
-              max_completion_tokens: options.maxOutputTokens,
-              ...(tools?.definitions.length ? { tools: tools.definitions, tool_choice: tools.choice ?? "auto" } : {}),
-            } as OpenAI.Chat.ChatCompletionCreateParamsStreaming,
-            { signal: abort.signal },
-          )
+          .create(requestBody(options, messages, tools), { signal: deadlines.signal })
           .asResponse();
         if (!response.body) throw new UpstreamModelError("bad_response", options.region, "no body");
-        reader = response.body.getReader();
-        const stopReading = () => void reader?.cancel().catch(() => undefined);
-        abort.signal.addEventListener("abort", stopReading);
-        const events = new EventStreamReader();
-        const take = (chunk: OpenAI.Chat.ChatCompletionChunk) => {
-          if (chunk.usage)
-            usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
-          const choice = chunk.choices?.[0];
-          if (!choice) return;
-          const delta = choice.delta as VllmDelta;
-          const piece = delta.content ?? "";
-          if (firstTokenMs === undefined && (piece || delta.reasoning || delta.reasoning_content)) {
-            firstTokenMs = Date.now() - started;
-            clearTimeout(firstTokenTimer);
-          }
-          if (piece) {
-            text += piece;
-            onText?.(piece);
-          }
-          for (const tc of delta.tool_calls ?? []) {
-            const call = (calls[tc.index] ??= { id: "", name: "", arguments: "" });
-            if (tc.id) call.id = tc.id;
-            if (tc.function?.name) call.name += tc.function.name;
-            if (tc.function?.arguments) call.arguments += tc.function.arguments;
-            if (firstTokenMs === undefined) {
-              firstTokenMs = Date.now() - started;
-              clearTimeout(firstTokenTimer);
-            }
-          }
-          if (choice.finish_reason) finished = true;
-        };
-        for (;;) {
-          const read = await reader.read();
-          for (const event of read.done ? events.end() : events.push(read.value)) {
-            if (event.data !== "[DONE]") take(parseChunk(event.data, options.region, text.length > 0));
-          }
-          if (read.done) break;
-        }
+        const body = response.body.getReader();
+        reader = body;
+        deadlines.signal.addEventListener("abort", () => void body.cancel().catch(() => undefined));
+        await answer.read(body);
         reader = undefined;
       } catch (err) {
         // The filter's verdict is not the origin's fault; a bad event is already told as one.
         if (err instanceof OutputBlocked || err instanceof UpstreamModelError) throw err;
-        throw toModelError(err, options.region, timedOut, text.length > 0);
+        throw toModelError(err, options.region, deadlines.expired, answer.streamed);
       } finally {
-        clearTimeout(firstTokenTimer);
-        clearTimeout(totalTimer);
+        deadlines.clear();
         // Left early (the content filter stopped the answer, a bad chunk): let the origin stop too.
         if (reader) void reader.cancel().catch(() => undefined);
       }
-      if (!finished) {
-        // A deadline cancels the body, which then ends early: a deadline passed mid-answer is a timeout.
-        if (timedOut)
-          throw new UpstreamModelError("timeout", options.region, `no ${timedOut} in time`, {
-            streamed: text.length > 0,
-          });
-        throw new UpstreamModelError("bad_response", options.region, "stream ended before the answer finished", {
-          streamed: text.length > 0,
-        });
-      }
-      const toolCalls = calls.filter((c) => c.name);
-      return {
-        text: text.trim(),
-        usage,
-        firstTokenMs,
-        region: options.region,
-        ...(toolCalls.length ? { toolCalls } : {}),
-      };
+      return answer.completion(deadlines.expired);
     },
   };
+}
+
+function requestBody(
+  options: LlmOptions,
+  messages: ChatMessage[],
+  tools: ToolOffer | undefined,
+): OpenAI.Chat.ChatCompletionCreateParamsStreaming {
+  return {
+    model: options.model,
+    messages,
+    stream: true,
+    stream_options: { include_usage: true },
+    reasoning_effort: options.reasoningEffort,
+    max_completion_tokens: options.maxOutputTokens,
+    ...(tools?.definitions.length ? { tools: tools.definitions, tool_choice: tools.choice ?? "auto" } : {}),
+  } as OpenAI.Chat.ChatCompletionCreateParamsStreaming;
+}
+
+/** The first-token and whole-answer deadlines of one call: either aborts it. */
+class Deadlines {
+  private readonly abort = new AbortController();
+  readonly signal = this.abort.signal;
+  /** Which deadline passed, if one did. */
+  expired: "first token" | "whole answer" | undefined;
+  private readonly firstToken: ReturnType<typeof setTimeout>;
+  private readonly total: ReturnType<typeof setTimeout>;
+
+  constructor(firstTokenMs: number, totalMs: number) {
+    this.firstToken = setTimeout(() => this.expire("first token"), firstTokenMs);
+    this.total = setTimeout(() => this.expire("whole answer"), totalMs);
+  }
+
+  firstTokenArrived(): void {
+    clearTimeout(this.firstToken);
+  }
+
+  clear(): void {
+    clearTimeout(this.firstToken);
+    clearTimeout(this.total);
+  }
+
+  private expire(which: "first token" | "whole answer"): void {
+    this.expired = which;
+    this.abort.abort();
+  }
+}
+
+/** An answer as its stream arrives: the text users see (content only), tool calls, usage, timing. */
+class Answer {
+  private readonly started = Date.now();
+  private text = "";
+  private firstTokenMs: number | undefined;
+  private usage: Completion["usage"];
+  private finished = false;
+  private readonly calls: ToolCall[] = [];
+
+  constructor(
+    private readonly region: string,
+    private readonly onText: ((piece: string) => void) | undefined,
+    private readonly onFirstToken: () => void,
+  ) {}
+
+  /** Part of the answer has been handed on. */
+  get streamed(): boolean {
+    return this.text.length > 0;
+  }
+
+  async read(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+    const events = new EventStreamReader();
+    for (;;) {
+      const read = await reader.read();
+      for (const event of read.done ? events.end() : events.push(read.value)) {
+        if (event.data !== "[DONE]") this.take(parseChunk(event.data, this.region, this.streamed));
+      }
+      if (read.done) return;
+    }
+  }
+
+  /** The whole answer; a stream that ended before the model finished is a failure. */
+  completion(expired: string | undefined): Completion {
+    if (!this.finished) {
+      // A deadline cancels the body, which then ends early: a deadline passed mid-answer is a timeout.
+      const options = { streamed: this.streamed };
+      if (expired) throw new UpstreamModelError("timeout", this.region, `no ${expired} in time`, options);
+      throw new UpstreamModelError("bad_response", this.region, "stream ended before the answer finished", options);
+    }
+    const toolCalls = this.calls.filter((c) => c.name);
+    return {
+      text: this.text.trim(),
+      usage: this.usage,
+      firstTokenMs: this.firstTokenMs,
+      region: this.region,
+      ...(toolCalls.length ? { toolCalls } : {}),
+    };
+  }
+
+  private take(chunk: OpenAI.Chat.ChatCompletionChunk): void {
+    if (chunk.usage) {
+      this.usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
+    }
+    const choice = chunk.choices?.[0];
+    if (!choice) return;
+    const delta = choice.delta as VllmDelta;
+    const piece = delta.content ?? "";
+    if (piece || delta.reasoning || delta.reasoning_content || delta.tool_calls?.length) this.tokenSeen();
+    if (piece) {
+      this.text += piece;
+      this.onText?.(piece);
+    }
+    for (const tc of delta.tool_calls ?? []) {
+      const call = (this.calls[tc.index] ??= { id: "", name: "", arguments: "" });
+      if (tc.id) call.id = tc.id;
+      if (tc.function?.name) call.name += tc.function.name;
+      if (tc.function?.arguments) call.arguments += tc.function.arguments;
+    }
+    if (choice.finish_reason) this.finished = true;
+  }
+
+  private tokenSeen(): void {
+    if (this.firstTokenMs !== undefined) return;
+    this.firstTokenMs = Date.now() - this.started;
+    this.onFirstToken();
+  }
 }
 
 /**

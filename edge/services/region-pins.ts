@@ -1,4 +1,5 @@
 import type { RegionId } from "../core/region-policy.js";
+import { sha256Hex } from "../crypto.js";
 
 /**
  * Each user's region, once resolved, so a traveller's history does not move or split. Kept in a
@@ -15,12 +16,16 @@ export interface RegionPins {
 
 const CACHE_MS = 60_000;
 
-export function createRegionPins(kv: KVNamespace): RegionPins {
+/** The part of a KV namespace the pins use. */
+interface PinsKv {
+  get(key: string): Promise<string | null>;
+  put(key: string, value: string): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+export function createRegionPins(kv: PinsKv): RegionPins {
   const cache = new Map<string, { at: number; region: RegionId | undefined }>();
-  const keyOf = async (userKey: string) => {
-    const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(userKey));
-    return `pin:${[...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
-  };
+  const keyOf = async (userKey: string) => `pin:${await sha256Hex(userKey)}`;
   return {
     async get(userKey) {
       const hit = cache.get(userKey);

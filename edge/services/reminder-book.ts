@@ -1,7 +1,8 @@
-import type { Address } from "../channels/types.js";
+import type { RegionId } from "../core/region-policy.js";
+import type { Address } from "../message.js";
 import { describeInstant } from "../core/local-time.js";
 
-/* A user's reminders as the pipeline sees them; the Durable Object that keeps them is services/reminders.ts. */
+/* A user's reminders as the pipeline sees them; the Durable Object that keeps them is objects/user-reminders.ts. */
 
 export interface Reminder {
   id: string;
@@ -15,7 +16,7 @@ export interface Reminder {
 /** Whose reminder it is: where their conversation is kept. */
 export interface ReminderOwner {
   userKey: string;
-  region: string;
+  region: RegionId;
 }
 
 export interface StoredReminder extends Reminder {

@@ -5,7 +5,7 @@ import { cancelReminder, createReminder, listReminders } from "./reminders.js";
 import type { Tool, ToolContext } from "./types.js";
 
 /** Every tool, in one list: adding a tool is one file and one line here. */
-export const TOOLS: Tool[] = [lookupOrder, createReminder, listReminders, cancelReminder] as unknown as Tool[];
+const TOOLS: Tool[] = [lookupOrder, createReminder, listReminders, cancelReminder] as unknown as Tool[];
 
 type Definition = ToolOffer["definitions"][number];
 

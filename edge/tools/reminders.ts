@@ -1,14 +1,10 @@
 import { z } from "zod";
-import type { ChannelName } from "../channels/types.js";
 import { describeInstant, isTimeZone, localToInstant } from "../core/local-time.js";
 import { describeReminder } from "../services/reminder-book.js";
 import { defineTool, type ToolContext } from "./types.js";
 
-/** Channels that can reach a user unprompted; web chat and the JSON API answer only when asked. */
-const PUSH_CHANNELS: readonly ChannelName[] = ["telegram", "whatsapp"];
-/** Whether a chat on `channel` can have reminders. */
-export const remindersOffered = (channel: ChannelName) => PUSH_CHANNELS.includes(channel);
-const offered = (ctx: ToolContext) => Boolean(ctx.reminders) && remindersOffered(ctx.address.channel);
+/** Offered where the user has a reminder book: channels that can reach a user unprompted (respond.ts). */
+const offered = (ctx: ToolContext) => Boolean(ctx.reminders);
 
 /**
  * `create_reminder(when, time_zone?, text)`: a reminder delivered on the user's channel when due. The

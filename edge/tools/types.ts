@@ -1,6 +1,7 @@
 import type { z } from "zod";
-import type { Address } from "../channels/types.js";
+import type { Address } from "../message.js";
 import type { Config } from "../config.js";
+import type { RegionId } from "../core/region-policy.js";
 import type { ReminderBook } from "../services/reminder-book.js";
 
 /**
@@ -10,11 +11,11 @@ import type { ReminderBook } from "../services/reminder-book.js";
 export interface ToolContext {
   /** `<channel>:<account>:<user>`, the verified sender. */
   userKey: string;
-  region: string;
+  region: RegionId;
   /** Where the user wrote from: where a reminder is delivered. */
   address: Address;
   config: Config;
-  /** The user's reminders, where this deployment keeps them. */
+  /** The user's reminders, where this deployment keeps them and the channel can deliver them. */
   reminders?: ReminderBook;
 }
 

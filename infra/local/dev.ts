@@ -12,7 +12,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import regionFile from "../regions.json" with { type: "json" };
 import { startEmulator } from "../../gpu-origin/emulator/server.js";
-import { localSetting } from "./defaults.js";
+import { LOCAL_DEFAULTS, localSetting } from "./defaults.js";
 import { startTelegramStandIn, type TelegramStandIn } from "./telegram-stand-in.js";
 import { startUpstashShim, type UpstashShim } from "./upstash-shim.js";
 import { startWhatsAppStandIn, type WhatsAppStandIn } from "./whatsapp-stand-in.js";
@@ -33,13 +33,33 @@ const children: ChildProcess[] = [];
 const closers: Array<() => Promise<void>> = [];
 let stopping = false;
 
+/** The settings the edge gets (written to its env file) and the lines of the banner. */
+interface Stack {
+  settings: Record<string, string>;
+  shown: string[];
+}
+
 async function main(): Promise<void> {
   await ensureRedis();
+  const stack: Stack = { settings: {}, shown: [] };
+  await startRegionStandIns(stack);
+  for (const name of Object.keys(LOCAL_DEFAULTS) as Array<keyof typeof LOCAL_DEFAULTS>) {
+    stack.settings[name] = localSetting(name);
+  }
+  await startPlatformStandIns(stack);
+  await startBusinessStandIns(stack);
+  // workerd implements no Durable Object jurisdictions; Cloudflare does.
+  stack.settings.DURABLE_OBJECT_JURISDICTIONS = "off";
+  // Every other setting of the README, when given, passes through unchanged.
+  for (const [k, v] of Object.entries(env)) {
+    if (v !== undefined && isSetting(k)) stack.settings[k] = v;
+  }
+  await startEdge(writeEnvFile(stack.settings));
+  printBanner(stack);
+}
 
-  const settings: Record<string, string> = {};
-  const shown: string[] = [];
-
-  // Upstash shim databases for every region without a given database.
+/** Each region's database (an Upstash shim database) and origins (emulators), unless given. */
+async function startRegionStandIns({ settings, shown }: Stack): Promise<void> {
   const shimRegions = regions.filter((r) => !env[`UPSTASH_REDIS_REST_URL_${r.toUpperCase()}`]);
   let shim: UpstashShim | undefined;
   if (shimRegions.length) {
@@ -62,119 +82,89 @@ async function main(): Promise<void> {
       settings[`UPSTASH_REDIS_REST_TOKEN_${R}`] = `local-${r}-token`;
       shown.push(`upstash shim (${r}, redis db ${i + 1})`.padEnd(34) + shim.urls[r]);
     }
-    if (!env[`ORIGIN_URL_${R}`]) {
-      // As many origins as the region file gives the region, so failover works locally too.
-      const urls: string[] = [];
-      for (let n = 0; n < regionFile.regions[r as keyof typeof regionFile.regions].origins.count; n++) {
-        const emulator = await startEmulator({
-          apiKey: `local-${r}-origin-key`,
-          port: nextEmulatorPort++,
-          firstTokenMs: Number(env.EMULATOR_FIRST_TOKEN_MS ?? 300),
-          tokensPerSecond: Number(env.EMULATOR_TOKENS_PER_SECOND ?? 60),
-        });
-        closers.push(() => emulator.close());
-        urls.push(emulator.url);
-        shown.push(`gpt-oss emulator (${r}${n + 1})`.padEnd(34) + emulator.url);
-      }
-      settings[`ORIGIN_URL_${R}`] = urls.join(",");
-      settings[`ORIGIN_API_KEY_${R}`] = `local-${r}-origin-key`;
+    if (env[`ORIGIN_URL_${R}`]) continue;
+    // As many origins as the region file gives the region, so failover works locally too.
+    const urls: string[] = [];
+    for (let n = 0; n < regionFile.regions[r as keyof typeof regionFile.regions].origins.count; n++) {
+      const emulator = await startEmulator({
+        apiKey: `local-${r}-origin-key`,
+        port: nextEmulatorPort++,
+        firstTokenMs: Number(env.EMULATOR_FIRST_TOKEN_MS ?? 300),
+        tokensPerSecond: Number(env.EMULATOR_TOKENS_PER_SECOND ?? 60),
+      });
+      closers.push(() => emulator.close());
+      urls.push(emulator.url);
+      shown.push(`gpt-oss emulator (${r}${n + 1})`.padEnd(34) + emulator.url);
     }
+    settings[`ORIGIN_URL_${R}`] = urls.join(",");
+    settings[`ORIGIN_API_KEY_${R}`] = `local-${r}-origin-key`;
   }
+}
 
-  const token = localSetting("TELEGRAM_BOT_TOKEN");
-  for (const name of [
-    "TELEGRAM_BOT_TOKEN",
-    "TELEGRAM_WEBHOOK_SECRET",
-    "WHATSAPP_ACCESS_TOKEN",
-    "WHATSAPP_APP_SECRET",
-    "WHATSAPP_VERIFY_TOKEN",
-    "WHATSAPP_PHONE_NUMBER_ID",
-    "HTTP_API_KEYS",
-    "CHAT_TOKEN_SECRET",
-    "ADMIN_TOKEN",
-  ] as const) {
-    settings[name] = localSetting(name);
-  }
-  let telegram: TelegramStandIn | undefined;
+/** The Bot API and the Cloud API, unless their base URLs are given: what the bot sends is printed. */
+async function startPlatformStandIns({ settings, shown }: Stack): Promise<void> {
   if (!env.TELEGRAM_API_BASE) {
-    telegram = await startTelegramStandIn({
-      token,
+    const telegram: TelegramStandIn = await startTelegramStandIn({
+      token: settings.TELEGRAM_BOT_TOKEN!,
       port: TELEGRAM_STAND_IN_PORT,
       // This stand-in is the user's phone: what the bot sends is shown here, as a phone would.
       onMessage: (chat, text) => console.log(`\n[telegram] bot → chat ${chat}:\n${indent(text)}\n`),
     });
-    closers.push(() => telegram!.close());
+    closers.push(() => telegram.close());
     settings.TELEGRAM_API_BASE = telegram.url;
     shown.push("telegram bot api stand-in".padEnd(34) + telegram.url);
   }
-
-  let whatsapp: WhatsAppStandIn | undefined;
   if (!env.WHATSAPP_API_BASE) {
-    whatsapp = await startWhatsAppStandIn({
+    const whatsapp: WhatsAppStandIn = await startWhatsAppStandIn({
       accessToken: settings.WHATSAPP_ACCESS_TOKEN!,
       port: WHATSAPP_STAND_IN_PORT,
       onMessage: (to, text) => console.log(`\n[whatsapp] business → ${to}:\n${indent(text)}\n`),
     });
-    closers.push(() => whatsapp!.close());
+    closers.push(() => whatsapp.close());
     settings.WHATSAPP_API_BASE = whatsapp.url;
     shown.push("whatsapp cloud api stand-in".padEnd(34) + whatsapp.url);
   }
+}
 
-  // Workers Analytics Engine does not run locally: per-message metrics go to this endpoint instead.
+/** The metrics endpoint (Analytics Engine does not run locally) and the order API behind lookup_order. */
+async function startBusinessStandIns({ settings, shown }: Stack): Promise<void> {
   const metrics = await startMetricsEndpoint({ port: Number(env.METRICS_PORT ?? 8089) });
   closers.push(() => metrics.close());
   settings.METRICS_URL = metrics.url;
   shown.push("metrics (Prometheus text)".padEnd(34) + `${metrics.url}/metrics`);
+  if (env.ORDERS_API_URL) return;
+  // A demo order for the `npm run say` users.
+  const orders = await startOrdersStandIn({
+    apiKey: "local-dev-orders-key",
+    port: Number(env.ORDERS_STAND_IN_PORT ?? 8083),
+  });
+  closers.push(() => orders.close());
+  const token = settings.TELEGRAM_BOT_TOKEN!;
+  const demo = { order_id: "A-1001", status: "shipped", items: ["running shoes"], eta: "in 2 days" };
+  orders.add(`telegram:${token.slice(0, token.indexOf(":"))}:42`, demo);
+  orders.add(`whatsapp:${settings.WHATSAPP_PHONE_NUMBER_ID}:4915112345678`, demo);
+  settings.ORDERS_API_URL = orders.url;
+  settings.ORDERS_API_KEY = "local-dev-orders-key";
+  shown.push("order API stand-in (order A-1001)".padEnd(34) + orders.url);
+}
 
-  // The business order API behind lookup_order, with a demo order for the `npm run say` users.
-  if (!env.ORDERS_API_URL) {
-    const orders = await startOrdersStandIn({
-      apiKey: "local-dev-orders-key",
-      port: Number(env.ORDERS_STAND_IN_PORT ?? 8083),
-    });
-    closers.push(() => orders.close());
-    const botId = token.slice(0, token.indexOf(":"));
-    const demo = { order_id: "A-1001", status: "shipped", items: ["running shoes"], eta: "in 2 days" };
-    orders.add(`telegram:${botId}:42`, demo);
-    orders.add(`whatsapp:${settings.WHATSAPP_PHONE_NUMBER_ID}:4915112345678`, demo);
-    settings.ORDERS_API_URL = orders.url;
-    settings.ORDERS_API_KEY = "local-dev-orders-key";
-    shown.push("order API stand-in (order A-1001)".padEnd(34) + orders.url);
-  }
-
-  // workerd implements no Durable Object jurisdictions; Cloudflare does.
-  settings.DURABLE_OBJECT_JURISDICTIONS = "off";
-
-  // Every other setting of the README, when given, passes through unchanged.
-  for (const [k, v] of Object.entries(env)) {
-    if (v !== undefined && isSetting(k)) settings[k] = v;
-  }
-
+/** The edge's settings, for `wrangler dev --env-file` (readable by this user only: it holds secrets). */
+function writeEnvFile(settings: Record<string, string>): string {
   mkdirSync(".wrangler", { recursive: true });
   const envFile = ".wrangler/local-stack.env";
-  writeFileSync(
-    envFile,
-    Object.entries(settings)
-      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
-      .join("\n") + "\n",
-    { mode: 0o600 },
-  );
+  const lines = Object.entries(settings).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+  writeFileSync(envFile, `${lines.join("\n")}\n`, { mode: 0o600 });
+  return envFile;
+}
 
-  const wrangler = spawn(
-    "npx",
-    [
-      "wrangler",
-      "dev",
-      "--port",
-      String(PORT),
-      "--ip",
-      "127.0.0.1",
-      "--env-file",
-      envFile,
-      "--show-interactive-dev-session=false",
-    ],
-    { stdio: ["ignore", "inherit", "inherit"], detached: true, env: { ...env, WRANGLER_SEND_METRICS: "false" } },
-  );
+/** The Worker in workerd through `wrangler dev`; the stack stops when it does. */
+async function startEdge(envFile: string): Promise<void> {
+  const args = ["wrangler", "dev", "--port", String(PORT), "--ip", "127.0.0.1", "--env-file", envFile];
+  const wrangler = spawn("npx", [...args, "--show-interactive-dev-session=false"], {
+    stdio: ["ignore", "inherit", "inherit"],
+    detached: true,
+    env: { ...env, WRANGLER_SEND_METRICS: "false" },
+  });
   children.push(wrangler);
   wrangler.on("exit", (code) => {
     if (!stopping) {
@@ -182,8 +172,10 @@ async function main(): Promise<void> {
       void stop(1);
     }
   });
-
   await waitForPort(PORT, 60_000);
+}
+
+function printBanner({ settings, shown }: Stack): void {
   const edge = `http://127.0.0.1:${PORT}`;
   console.log(
     [

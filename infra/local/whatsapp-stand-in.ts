@@ -34,7 +34,7 @@ export interface WhatsAppStandIn {
   close(): Promise<void>;
 }
 
-export const GRAPH_VERSION = "v23.0";
+const GRAPH_VERSION = "v23.0";
 
 export async function startWhatsAppStandIn(options: {
   accessToken: string;

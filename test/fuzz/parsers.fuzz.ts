@@ -1,14 +1,17 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { httpChannel } from "../../edge/channels/http/index.js";
-import { telegramChannel } from "../../edge/channels/telegram/index.js";
-import { MalformedPayload, type ChannelAdapter, type InboundMessage } from "../../edge/channels/types.js";
-// secretsEqual runs on workerd's crypto.subtle.timingSafeEqual: it is fuzzed through the webhooks.
-import { hmacSha256Matches } from "../../edge/channels/verify.js";
-import { webchatChannel } from "../../edge/channels/webchat/index.js";
+import { http } from "../../edge/channels/http/index.js";
+import { parseRequest } from "../../edge/channels/http/message.js";
+import { CHANNELS } from "../../edge/channels/registry.js";
+import { telegram, telegramWebhook } from "../../edge/channels/telegram/index.js";
+import { channelSettings, type ParseContext } from "../../edge/channels/types.js";
+import { parseFrame } from "../../edge/channels/webchat/protocol.js";
 import { readChatToken, signChatToken } from "../../edge/channels/webchat/token.js";
-import { whatsappChannel } from "../../edge/channels/whatsapp/index.js";
+import { whatsapp, whatsappWebhook } from "../../edge/channels/whatsapp/index.js";
 import { parseConfig } from "../../edge/config.js";
+import { hmacSha256Matches } from "../../edge/crypto.js";
+import { MalformedPayload } from "../../edge/errors.js";
+import type { InboundMessage } from "../../edge/message.js";
 import { splitMessage } from "../../edge/core/split-message.js";
 import { bestFaqMatch } from "../../edge/core/faq-match.js";
 import { estimateTokens } from "../../edge/core/token-budget.js";
@@ -29,17 +32,20 @@ const env = Object.fromEntries(
     [`UPSTASH_REDIS_REST_TOKEN_${R}`, "t"],
   ]),
 );
-const config = parseConfig({
-  ...env,
-  TELEGRAM_BOT_TOKEN: "7000000001:AAHfuzzTokenForTheParsers_abcdefgh",
-  TELEGRAM_WEBHOOK_SECRET: "fuzz-secret-0123456789",
-  WHATSAPP_ACCESS_TOKEN: "EAAG-fuzz-access-token-0123456789",
-  WHATSAPP_APP_SECRET: "fuzz-app-secret-0123456789",
-  WHATSAPP_VERIFY_TOKEN: "fuzz-verify",
-  WHATSAPP_PHONE_NUMBER_ID: "106540352242922",
-  HTTP_API_KEYS: "crm:fuzz-api-key-0123456789",
-  CHAT_TOKEN_SECRET: "fuzz-chat-token-secret-0123456789abcdef",
-});
+const config = parseConfig(
+  {
+    ...env,
+    TELEGRAM_BOT_TOKEN: "7000000001:AAHfuzzTokenForTheParsers_abcdefgh",
+    TELEGRAM_WEBHOOK_SECRET: "fuzz-secret-0123456789",
+    WHATSAPP_ACCESS_TOKEN: "EAAG-fuzz-access-token-0123456789",
+    WHATSAPP_APP_SECRET: "fuzz-app-secret-0123456789",
+    WHATSAPP_VERIFY_TOKEN: "fuzz-verify",
+    WHATSAPP_PHONE_NUMBER_ID: "106540352242922",
+    HTTP_API_KEYS: "crm:fuzz-api-key-0123456789",
+    CHAT_TOKEN_SECRET: "fuzz-chat-token-secret-0123456789abcdef",
+  },
+  CHANNELS,
+);
 const request = {
   headers: new Headers({ authorization: "Bearer fuzz-api-key-0123456789" }),
   url: new URL("https://edge.example/"),
@@ -74,16 +80,18 @@ function wellFormed(messages: InboundMessage[]): void {
   }
 }
 
-describe.each([
-  ["telegram", telegramChannel, config.telegram],
-  ["whatsapp", whatsappChannel, config.whatsapp],
-  ["http", httpChannel, config.httpApi],
-] as const)("%s parser", (_name, adapter, settings) => {
+const parsers: Array<[string, (payload: unknown, context: Required<ParseContext>) => InboundMessage[]]> = [
+  ["telegram", (p, context) => telegramWebhook.parse(p, channelSettings(config, telegram)!, context)],
+  ["whatsapp", (p, context) => whatsappWebhook.parse(p, channelSettings(config, whatsapp)!, context)],
+  ["http", (p, context) => [parseRequest(p, channelSettings(config, http)!, context)]],
+];
+
+describe.each(parsers)("%s parser", (_name, parse) => {
   it(`returns messages or MalformedPayload for ${RUNS} random payloads`, () => {
     fc.assert(
       fc.property(payload, (p) => {
         try {
-          wellFormed((adapter as ChannelAdapter<unknown>).parse(p, settings, { config, request }));
+          wellFormed(parse(p, { config, request }));
         } catch (err) {
           if (!(err instanceof MalformedPayload)) throw err;
         }
@@ -106,11 +114,7 @@ describe("web chat frames", () => {
         ),
         (frame) => {
           try {
-            wellFormed(
-              webchatChannel.parse({ frame, conversation: "c0nversation-id", region: "eu" }, config.webchat!, {
-                config,
-              }),
-            );
+            wellFormed([parseFrame(frame, "c0nversation-id", "eu")]);
           } catch (err) {
             if (!(err instanceof MalformedPayload)) throw err;
             expect(["unknown_type", "bad_frame"]).toContain(err.code);

@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../../edge/config.js";
+import { CHANNELS } from "../../edge/channels/registry.js";
+import { parseConfig as parseWith } from "../../edge/config.js";
+
+const parseConfig = (env: Record<string, string>) => parseWith(env, CHANNELS);
 
 const regionSettings = Object.fromEntries(
   ["EU", "US", "APAC"].flatMap((R) => [
@@ -16,7 +19,7 @@ describe("parseConfig", () => {
     expect(config.model).toMatchObject({ name: "openai/gpt-oss-20b", inputTokenBudget: 2048, reasoningEffort: "low" });
     expect(config.rateLimit).toMatchObject({ messages: 5, window: "1 s" });
     expect(config.regions.eu?.sessionTtlSeconds).toBe(3600);
-    expect(config.telegram).toBeUndefined();
+    expect(config.channels.has("telegram")).toBe(false);
   });
 
   it("names every missing region setting, and never a value", () => {

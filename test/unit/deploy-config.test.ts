@@ -54,7 +54,7 @@ describe("deploy configuration", () => {
       secrets: { required: ["ADMIN_TOKEN"] },
     };
     const problems = checkConfig(broken, "production").join("\n");
-    expect(problems).toContain("no Durable Object CHAT bound to ChatConversation");
+    expect(problems).toContain("no Durable Object WEBCHAT bound to WebChatRoom");
     expect(problems).toContain("no Durable Object REMINDERS bound to UserReminders");
     expect(problems).toContain("nothing consumes gateway-messages-production-dlq");
     expect(problems).toContain("secret ORIGIN_URL_EU is not in secrets.required");

@@ -2,7 +2,7 @@ import { NetworkError, PlatformError } from "../../errors.js";
 import { BotApiResponse } from "./schema.js";
 
 /** Longest retry_after honoured by waiting in place; longer ones go back to the queue. */
-export const TELEGRAM_MAX_INLINE_WAIT_SECONDS = 30;
+const TELEGRAM_MAX_INLINE_WAIT_SECONDS = 30;
 const MAX_ATTEMPTS = 4;
 
 export interface BotApi {

@@ -17,7 +17,7 @@ const Chat = z.looseObject({
   type: z.enum(["private", "group", "supergroup", "channel"]),
 });
 
-export const TelegramMessage = z.looseObject({
+const TelegramMessage = z.looseObject({
   message_id: z.number().int(),
   date: z.number().int(),
   chat: Chat,

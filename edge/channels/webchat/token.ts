@@ -1,3 +1,5 @@
+import { hmacKey } from "../../crypto.js";
+
 /**
  * Web chat session tokens: `v1.<claims, base64url JSON>.<HMAC-SHA256, base64url>`, signed with
  * CHAT_TOKEN_SECRET. The claims say which conversation the browser holds and which region it lives in;
@@ -18,22 +20,9 @@ export const CHAT_TOKEN_TTL_SECONDS = 24 * 60 * 60;
 /** How long after expiry a token can still be exchanged for a new one of the same conversation. */
 export const RESUME_WINDOW_SECONDS = 30 * 24 * 60 * 60;
 
-const keys = new Map<string, Promise<CryptoKey>>();
-const keyFor = (secret: string) => {
-  let key = keys.get(secret);
-  if (!key) {
-    key = crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-      "sign",
-      "verify",
-    ]);
-    keys.set(secret, key);
-  }
-  return key;
-};
-
 export async function signChatToken(secret: string, claims: ChatClaims): Promise<string> {
   const body = b64url(new TextEncoder().encode(JSON.stringify(claims)));
-  const signature = await crypto.subtle.sign("HMAC", await keyFor(secret), new TextEncoder().encode(`v1.${body}`));
+  const signature = await crypto.subtle.sign("HMAC", await hmacKey(secret), new TextEncoder().encode(`v1.${body}`));
   return `v1.${body}.${b64url(new Uint8Array(signature))}`;
 }
 
@@ -45,7 +34,7 @@ export async function readChatToken(secret: string, token: string | null | undef
   if (!signature) return undefined;
   const ok = await crypto.subtle.verify(
     "HMAC",
-    await keyFor(secret),
+    await hmacKey(secret),
     signature,
     new TextEncoder().encode(`v1.${m[1]}`),
   );

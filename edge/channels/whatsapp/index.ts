@@ -1,11 +1,14 @@
+import { z } from "zod";
 import { countryOfPhoneNumber } from "../../core/calling-codes.js";
 import { parseCommand } from "../../core/commands.js";
-import { regionForCountry } from "../../core/region-policy.js";
-import type { WhatsAppSettings } from "../../config.js";
-import { PlatformError, WindowClosedError } from "../../errors.js";
+import { regionForCountry, type RegionId } from "../../core/region-policy.js";
+import { hmacSha256Matches, secretsEqual } from "../../crypto.js";
+import { MalformedPayload, PlatformError, WindowClosedError } from "../../errors.js";
 import { log, ref } from "../../log.js";
-import { MalformedPayload, type Address, type WebhookChannel, type InboundMessage } from "../types.js";
-import { hmacSha256Matches, secretsEqual } from "../verify.js";
+import type { Address, InboundMessage } from "../../message.js";
+import { BaseUrl, settingsGroup } from "../../settings.js";
+import { defineChannel } from "../types.js";
+import { webhookRoutes, type Webhook } from "../webhook.js";
 import {
   WHATSAPP_DEDUP_TTL_SECONDS,
   WHATSAPP_MAX_BODY_BYTES,
@@ -17,29 +20,65 @@ import {
 import { createGraphApi } from "./graph-api.js";
 import { MessagesValue, WhatsAppWebhook, type WhatsAppMessage } from "./schema.js";
 
-export * from "./constants.js";
+export interface WhatsAppSettings {
+  accessToken: string;
+  appSecret: string;
+  verifyToken: string;
+  phoneNumberId: string;
+  apiBase: string;
+  /** Template sent instead of free text outside the 24-hour window; none: such replies are kept undelivered. */
+  templateName: string | undefined;
+  templateLanguage: string;
+}
+
+const settings = settingsGroup({
+  schema: z.object({
+    WHATSAPP_ACCESS_TOKEN: z.string().min(20, "a Cloud API access token").optional(),
+    WHATSAPP_APP_SECRET: z.string().min(16, "the Meta app secret").optional(),
+    WHATSAPP_VERIFY_TOKEN: z.string().min(8, "at least 8 characters").optional(),
+    WHATSAPP_PHONE_NUMBER_ID: z
+      .string()
+      .regex(/^\d{5,20}$/, "the numeric phone number id")
+      .optional(),
+    WHATSAPP_API_BASE: BaseUrl.default("https://graph.facebook.com/v23.0"),
+    WHATSAPP_TEMPLATE_NAME: z
+      .string()
+      .regex(/^[a-z0-9_]{1,512}$/, "an approved template's name")
+      .optional(),
+    WHATSAPP_TEMPLATE_LANGUAGE: z
+      .string()
+      .regex(/^[a-z]{2,3}(_[A-Z]{2})?$/, 'a template language code like "en" or "en_US"')
+      .default("en"),
+  }),
+  required: ["WHATSAPP_ACCESS_TOKEN", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN", "WHATSAPP_PHONE_NUMBER_ID"],
+  build: (s): WhatsAppSettings => ({
+    accessToken: s.WHATSAPP_ACCESS_TOKEN!,
+    appSecret: s.WHATSAPP_APP_SECRET!,
+    verifyToken: s.WHATSAPP_VERIFY_TOKEN!,
+    phoneNumberId: s.WHATSAPP_PHONE_NUMBER_ID!,
+    apiBase: s.WHATSAPP_API_BASE,
+    templateName: s.WHATSAPP_TEMPLATE_NAME,
+    templateLanguage: s.WHATSAPP_TEMPLATE_LANGUAGE,
+  }),
+});
 
 /** Message types that are not a request to answer: a reaction, a number change notice. */
 const SILENT_TYPES = new Set(["reaction", "system", "ephemeral"]);
 
-export const whatsappChannel: WebhookChannel<WhatsAppSettings> = {
-  name: "whatsapp",
+export const whatsappWebhook: Webhook<WhatsAppSettings> = {
   maxBodyBytes: WHATSAPP_MAX_BODY_BYTES,
   dedupTtlSeconds: WHATSAPP_DEDUP_TTL_SECONDS,
 
-  settings: (config) => config.whatsapp,
-
-  async handshake(query, settings) {
+  async handshake(query, s) {
     // Meta's subscription check: echo hub.challenge when the verify token is ours.
     if (query.get("hub.mode") !== "subscribe") return null;
-    if (!(await secretsEqual(query.get("hub.verify_token"), settings.verifyToken))) return null;
+    if (!(await secretsEqual(query.get("hub.verify_token"), s.verifyToken))) return null;
     return query.get("hub.challenge");
   },
 
-  verify: ({ headers, body }, settings) =>
-    hmacSha256Matches(settings.appSecret, body, headers.get("x-hub-signature-256")),
+  verify: ({ headers, body }, s) => hmacSha256Matches(s.appSecret, body, headers.get("x-hub-signature-256")),
 
-  parse(payload, settings, { config }) {
+  parse(payload, s, { config }) {
     const parsed = WhatsAppWebhook.safeParse(payload);
     if (!parsed.success) throw new MalformedPayload("not a WhatsApp Business Account webhook");
     const out: InboundMessage[] = [];
@@ -50,75 +89,31 @@ export const whatsappChannel: WebhookChannel<WhatsAppSettings> = {
         if (!value.success) throw new MalformedPayload("a messages change without messages metadata");
         const { metadata, messages = [], statuses = [], errors = [] } = value.data;
         // Statuses and errors are recorded, never answered.
-        for (const s of statuses) {
-          const code = s.errors?.[0]?.code;
-          const fields = { ref: ref(`whatsapp:${s.id}`), status: s.status, errorCode: code };
+        for (const st of statuses) {
+          const code = st.errors?.[0]?.code;
+          const fields = { ref: ref(`whatsapp:${st.id}`), status: st.status, errorCode: code };
           if (code === WHATSAPP_WINDOW_CLOSED_CODE) log.warn("whatsapp.outside_window", fields);
           else log.info("whatsapp.status", fields);
         }
         for (const e of errors) log.warn("whatsapp.error", { errorCode: e.code, title: e.title });
-        if (metadata.phone_number_id !== settings.phoneNumberId) {
-          if (messages.length)
+        if (metadata.phone_number_id !== s.phoneNumberId) {
+          if (messages.length) {
             log.warn("whatsapp.other_number", { phoneNumberId: metadata.phone_number_id, messages: messages.length });
+          }
           continue;
         }
         for (const m of messages) {
           if (SILENT_TYPES.has(m.type)) continue;
-          out.push(
-            toInbound(m, metadata.phone_number_id, regionForCountry(config.regionFile, countryOfPhoneNumber(m.from))),
-          );
+          const region = regionForCountry(config.regionFile, countryOfPhoneNumber(m.from));
+          out.push(toInbound(m, metadata.phone_number_id, region));
         }
       }
     }
     return out;
   },
-
-  sender(settings) {
-    const api = createGraphApi({
-      apiBase: settings.apiBase,
-      phoneNumberId: settings.phoneNumberId,
-      accessToken: settings.accessToken,
-    });
-    const outsideWindow = async (to: Address): Promise<"template"> => {
-      if (!settings.templateName) throw new WindowClosedError("whatsapp");
-      await api.messages({
-        recipient_type: "individual",
-        to: to.chat,
-        type: "template",
-        template: { name: settings.templateName, language: { code: settings.templateLanguage } },
-      });
-      return "template";
-    };
-    return {
-      textLimit: WHATSAPP_TEXT_LIMIT,
-      typingRefreshMs: WHATSAPP_TYPING_REFRESH_MS,
-      async send(to, text) {
-        if (to.lastUserMessageAt !== undefined && Date.now() - to.lastUserMessageAt > WHATSAPP_SERVICE_WINDOW_MS) {
-          return outsideWindow(to);
-        }
-        try {
-          await api.messages({
-            recipient_type: "individual",
-            to: to.chat,
-            type: "text",
-            text: { body: text, preview_url: false },
-          });
-          return "sent";
-        } catch (err) {
-          if (err instanceof PlatformError && err.code === WHATSAPP_WINDOW_CLOSED_CODE) return outsideWindow(to);
-          throw err;
-        }
-      },
-      async typing(to) {
-        // Marks the user's message read (blue ticks) and shows "typing…" for up to 25 s.
-        if (!to.messageId) return;
-        await api.messages({ status: "read", message_id: to.messageId, typing_indicator: { type: "text" } });
-      },
-    };
-  },
 };
 
-function toInbound(m: WhatsAppMessage, phoneNumberId: string, region: string): InboundMessage {
+function toInbound(m: WhatsAppMessage, phoneNumberId: string, region: RegionId): InboundMessage {
   const text = textOf(m);
   const command = text === undefined ? undefined : parseCommand(text);
   const sentAt = Number(m.timestamp) * 1000;
@@ -144,3 +139,56 @@ function textOf(m: WhatsAppMessage): string | undefined {
   if (m.type === "button") return m.button?.text;
   return undefined;
 }
+
+/** WhatsApp, through the Cloud API: a signed webhook in, the Graph API's messages endpoint out. */
+export const whatsapp = defineChannel<WhatsAppSettings>({
+  name: "whatsapp",
+  path: "/webhooks/whatsapp",
+  settings,
+  capabilities: { push: true, streaming: false, formatting: "plain", groups: false, region: "phone number" },
+
+  routes: (host, s) => webhookRoutes("whatsapp", whatsappWebhook, host, s),
+
+  userKey: (id, s) => (/^\d{6,15}$/.test(id) ? `whatsapp:${s.phoneNumberId}:${id}` : undefined),
+
+  sender(s) {
+    const api = createGraphApi({ apiBase: s.apiBase, phoneNumberId: s.phoneNumberId, accessToken: s.accessToken });
+    const outsideWindow = async (to: Address): Promise<"template"> => {
+      if (!s.templateName) throw new WindowClosedError("whatsapp");
+      await api.messages({
+        recipient_type: "individual",
+        to: to.chat,
+        type: "template",
+        template: { name: s.templateName, language: { code: s.templateLanguage } },
+      });
+      return "template";
+    };
+    return {
+      textLimit: WHATSAPP_TEXT_LIMIT,
+      typingRefreshMs: WHATSAPP_TYPING_REFRESH_MS,
+      async send(to, text) {
+        if (to.lastUserMessageAt !== undefined && Date.now() - to.lastUserMessageAt > WHATSAPP_SERVICE_WINDOW_MS) {
+          return outsideWindow(to);
+        }
+        try {
+          await api.messages({
+            recipient_type: "individual",
+            to: to.chat,
+            type: "text",
+            text: { body: text, preview_url: false },
+          });
+          return "sent";
+        } catch (err) {
+          if (err instanceof PlatformError && err.platformCode === WHATSAPP_WINDOW_CLOSED_CODE)
+            return outsideWindow(to);
+          throw err;
+        }
+      },
+      async typing(to) {
+        // Marks the user's message read (blue ticks) and shows "typing…" for up to 25 s.
+        if (!to.messageId) return;
+        await api.messages({ status: "read", message_id: to.messageId, typing_indicator: { type: "text" } });
+      },
+    };
+  },
+});

@@ -28,7 +28,7 @@ export const WhatsAppMessage = z.looseObject({
 });
 export type WhatsAppMessage = z.infer<typeof WhatsAppMessage>;
 
-export const WhatsAppStatus = z.looseObject({
+const WhatsAppStatus = z.looseObject({
   id: z.string(),
   status: z.string(),
   timestamp: z.string().optional(),

@@ -49,7 +49,7 @@ resource "cloudflare_workers_script" "edge" {
       { type = "kv_namespace", name = "FAQ", namespace_id = cloudflare_workers_kv_namespace.faq.id },
       { type = "kv_namespace", name = "REGION_PINS", namespace_id = cloudflare_workers_kv_namespace.region_pins.id },
       { type = "queue", name = "MESSAGES", queue_name = cloudflare_queue.messages.queue_name },
-      { type = "durable_object_namespace", name = "CHAT", class_name = "ChatConversation" },
+      { type = "durable_object_namespace", name = "WEBCHAT", class_name = "WebChatRoom" },
       { type = "durable_object_namespace", name = "REMINDERS", class_name = "UserReminders" },
       { type = "durable_object_namespace", name = "INBOX", class_name = "ChatInbox" },
       { type = "analytics_engine", name = "METRICS", dataset = "gateway_messages_${var.environment}" },
@@ -58,14 +58,15 @@ resource "cloudflare_workers_script" "edge" {
     [for name in nonsensitive(keys(local.secrets)) : { type = "secret_text", name = name, text = local.secrets[name] }],
   )
 
-  # The same history as wrangler.jsonc's [[migrations]]: v1 web chat conversations, v2 reminders,
-  # v3 messenger inboxes.
+  # The same history as wrangler.jsonc's migrations: v1 web chat conversations, v2 reminders,
+  # v3 messenger inboxes, v4 the web chat's class renamed.
   migrations = {
-    new_tag = "v3"
+    new_tag = "v4"
     steps = [
       { new_sqlite_classes = ["ChatConversation"] },
       { new_sqlite_classes = ["UserReminders"] },
       { new_sqlite_classes = ["ChatInbox"] },
+      { renamed_classes = [{ from = "ChatConversation", to = "WebChatRoom" }] },
     ]
   }
 }

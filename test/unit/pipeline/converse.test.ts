@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { InboundMessage } from "../../../edge/channels/types.js";
+import type { InboundMessage } from "../../../edge/message.js";
 import { REPLIES } from "../../../edge/core/commands.js";
 import { UpstreamModelError } from "../../../edge/errors.js";
 import { converse, type ConverseDeps } from "../../../edge/pipeline/converse.js";
@@ -58,7 +58,7 @@ describe("converse", () => {
       firstTokenMs: 5,
     }));
     expect(await converse(message, d)).toMatchObject({
-      reply: "hi there",
+      text: "hi there",
       outcome: "answered",
       tokensIn: 10,
       tokensOut: 3,
@@ -81,13 +81,13 @@ describe("converse", () => {
     const { d } = deps({ savedReply: "already computed" }, async () => {
       throw new Error("the model must not be asked");
     });
-    expect(await converse(message, d)).toEqual({ reply: "already computed", outcome: "answered" });
+    expect(await converse(message, d)).toEqual({ text: "already computed", outcome: "answered" });
   });
 
   it("apologises instead of sending an empty answer, and saves nothing", async () => {
     const { d, saved } = deps({}, async () => ({ text: "", usage: undefined, firstTokenMs: 5 }));
     expect(await converse(message, d)).toEqual({
-      reply: REPLIES.modelUnavailable,
+      text: REPLIES.modelUnavailable,
       outcome: "model_failed",
       failure: "bad_response",
     });
@@ -99,7 +99,7 @@ describe("converse", () => {
       throw new UpstreamModelError("timeout", "eu", "no first token in time");
     });
     expect(await converse(message, d)).toEqual({
-      reply: REPLIES.modelTimeout,
+      text: REPLIES.modelTimeout,
       outcome: "model_failed",
       failure: "timeout",
     });
@@ -131,7 +131,7 @@ describe("converse", () => {
         };
       });
       const result = await converse(message, d);
-      expect(result.reply).toBe("the answer");
+      expect(result.text).toBe("the answer");
       expect(asked).toHaveLength(1); // the summary waits until the reply is out
       expect(asked[0]!.map((m) => m.content)).not.toContain("my name is Ana and my order is A-100");
       await result.later!();
@@ -163,7 +163,7 @@ describe("converse", () => {
       });
       const result = await converse(message, d);
       await expect(result.later!()).resolves.toBeUndefined();
-      expect(result.reply).toBe("the answer");
+      expect(result.text).toBe("the answer");
       expect(summaries).toEqual([]);
     });
   });

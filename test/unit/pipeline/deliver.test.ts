@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { Address, ChannelSender } from "../../../edge/channels/types.js";
-import { NetworkError, PlatformError, WindowClosedError } from "../../../edge/errors.js";
-import { deliver, RetryDelivery } from "../../../edge/pipeline/deliver.js";
+import { NetworkError, PlatformError, RetryDelivery, WindowClosedError } from "../../../edge/errors.js";
+import type { Address, ChannelSender } from "../../../edge/message.js";
+import { deliver } from "../../../edge/pipeline/deliver.js";
 
 const to: Address = { channel: "telegram", account: "1", chat: "42" };
 const long = Array.from({ length: 60 }, (_, i) => `sentence number ${i} is here.`).join(" "); // > 2 chunks of 500

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { InboundMessage } from "../../../edge/channels/types.js";
-import { ingest, type QueueJob } from "../../../edge/pipeline/ingest.js";
+import type { InboundMessage, QueueJob } from "../../../edge/message.js";
+import { ingest } from "../../../edge/pipeline/ingest.js";
 import type { DedupStore } from "../../../edge/services/dedup.js";
 
 const message = (id: string): InboundMessage => ({

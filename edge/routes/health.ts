@@ -1,6 +1,5 @@
 import { Hono } from "hono";
-import type { AppEnv } from "../app.js";
-import { regionServices } from "./services.js";
+import type { Edge } from "../edge.js";
 
 const PROBE_TIMEOUT_MS = 1500;
 
@@ -8,13 +7,13 @@ const PROBE_TIMEOUT_MS = 1500;
  * `GET /healthz`: the Worker is alive (always 200), and per region whether its database answers and,
  * for each origin, its circuit breaker state (shared by all isolates) and whether it answers now. Addresses and keys are never shown; origins are named eu1, eu2…
  */
-export function healthRoutes() {
-  return new Hono<AppEnv>().get("/", async (c) => {
-    const config = c.get("config");
+export function healthRoutes(edge: Edge) {
+  return new Hono().get("/", async (c) => {
+    const { config } = edge;
     const regions = Object.fromEntries(
       await Promise.all(
         Object.keys(config.regions).map(async (id) => {
-          const { redis, settings, model } = regionServices(config, id);
+          const { redis, settings, model } = edge.region(id);
           const [redisState, breakers, probes] = await Promise.all([
             probe(() => redis.ping()),
             model.health().catch(() => undefined),

@@ -1,17 +1,14 @@
 import { DurableObject } from "cloudflare:workers";
-import { senderFor } from "../channels/index.js";
-import type { Address } from "../channels/types.js";
 import { describeInstant, localToInstant } from "../core/local-time.js";
+import { edgeFor } from "../create-edge.js";
+import type { Edge } from "../edge.js";
 import { errorKind, log } from "../log.js";
-import { edgeContext } from "../pipeline/context.js";
+import type { Address } from "../message.js";
 import { deliver } from "../pipeline/deliver.js";
-import { regionServices } from "../pipeline/services.js";
-import type { Config } from "../config.js";
-import type { RegionId } from "../core/region-policy.js";
-import type { CreateResult, NewReminder, Reminder, ReminderBook, StoredReminder } from "./reminder-book.js";
+import type { CreateResult, NewReminder, Reminder, ReminderBook, StoredReminder } from "../services/reminder-book.js";
 
 /** The most reminders one user may have pending. */
-export const MAX_REMINDERS = 20;
+const MAX_REMINDERS = 20;
 /** A delivery that failed is tried again after this long, this many times. */
 const RETRY_MS = 60_000;
 const MAX_ATTEMPTS = 5;
@@ -79,18 +76,18 @@ export class UserReminders extends DurableObject<Env> implements ReminderBook {
   }
 
   override async alarm(): Promise<void> {
-    const { config } = edgeContext(this.env);
+    const edge = edgeFor(this.env);
     const now = Date.now();
     for (const reminder of await this.all()) {
       if (reminder.dueAt > now) break;
-      const sender = senderFor(config, reminder.address.channel);
+      const sender = edge.sender(reminder.address.channel);
       if (!sender) {
         log.error("reminder.channel_not_configured", { channel: reminder.address.channel });
         await this.ctx.storage.delete(`r:${reminder.id}`);
         continue;
       }
       try {
-        const result = await deliver(sender, await currentAddress(config, reminder), `⏰ Reminder: ${reminder.text}`);
+        const result = await deliver(sender, await currentAddress(edge, reminder), `⏰ Reminder: ${reminder.text}`);
         log.info("reminder.delivered", {
           channel: reminder.address.channel,
           delivery: result.outcome,
@@ -110,24 +107,19 @@ export class UserReminders extends DurableObject<Env> implements ReminderBook {
 }
 
 /**
- * The address to deliver to now. On WhatsApp, free text is allowed for 24 hours after the user's last
- * message: the address kept with the reminder knows the message it was set in, and the user may have
- * written since. The conversation (in the user's region) knows; if it cannot be read, the older time
- * stands (at worst the template goes out where text was allowed, never text where it was not).
+ * The address to deliver to now. Where a platform takes free text only for a while after the user's
+ * last message (WhatsApp: 24 hours), the address kept with the reminder knows the message it was set
+ * in, and the user may have written since. The conversation (in the user's region) knows; if it
+ * cannot be read, the older time stands (at worst the template goes out where text was allowed, never
+ * text where it was not).
  */
-async function currentAddress(config: Config, reminder: StoredReminder): Promise<Address> {
+async function currentAddress(edge: Edge, reminder: StoredReminder): Promise<Address> {
   const { address, owner } = reminder;
-  if (
-    address.channel !== "whatsapp" ||
-    address.lastUserMessageAt === undefined ||
-    !owner ||
-    !(owner.region in config.regions)
-  )
+  if (address.lastUserMessageAt === undefined || !owner || !Object.hasOwn(edge.config.regions, owner.region)) {
     return address;
+  }
   try {
-    const latest = await regionServices(config, owner.region as RegionId).conversations.lastUserMessageAt(
-      owner.userKey,
-    );
+    const latest = await edge.region(owner.region).conversations.lastUserMessageAt(owner.userKey);
     return latest !== undefined && latest > address.lastUserMessageAt
       ? { ...address, lastUserMessageAt: latest }
       : address;

@@ -1,26 +1,32 @@
 import { DurableObject } from "cloudflare:workers";
-import { edgeContext } from "../../pipeline/context.js";
-import { errorKind, log, ref } from "../../log.js";
-import { respond } from "../../pipeline/respond.js";
-import { regionServices } from "../../pipeline/services.js";
-import { MalformedPayload, type InboundMessage } from "../types.js";
-import { socketSender, webchatChannel, WEBCHAT_MAX_FRAME_BYTES, WEBCHAT_PING, WEBCHAT_PONG } from "./index.js";
+import {
+  CONVERSATION_HEADER,
+  parseFrame,
+  REGION_HEADER,
+  socketSender,
+  WEBCHAT_MAX_FRAME_BYTES,
+  WEBCHAT_PING,
+  WEBCHAT_PONG,
+  webChatUserKey,
+} from "../channels/webchat/protocol.js";
+import type { RegionId } from "../core/region-policy.js";
+import { edgeFor } from "../create-edge.js";
+import { MalformedPayload } from "../errors.js";
+import { errorKind, log, ref } from "../log.js";
+import type { InboundMessage } from "../message.js";
+import { respond } from "../pipeline/respond.js";
 
 interface SocketAttachment {
   conversation: string;
-  region: string;
+  region: RegionId;
 }
 
-/** Headers the Worker passes with an upgrade it has authenticated. */
-export const CONVERSATION_HEADER = "x-chat-conversation";
-export const REGION_HEADER = "x-chat-region";
-
 /**
- * One web chat conversation: its sockets (a tab each), with the hibernation API so an idle
+ * A web chat room: one conversation's sockets (a tab each), with the hibernation API so an idle
  * conversation costs nothing while its sockets stay open. Messages are answered one at a time, in
  * the order they arrived, and every tab sees the reply stream in.
  */
-export class ChatConversation extends DurableObject<Env> {
+export class WebChatRoom extends DurableObject<Env> {
   private turn: Promise<void> = Promise.resolve();
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -37,9 +43,8 @@ export class ChatConversation extends DurableObject<Env> {
     this.ctx.acceptWebSocket(server);
     server.serializeAttachment({ conversation, region } satisfies SocketAttachment);
     try {
-      const turns = await regionServices(edgeContext(this.env).config, region).conversations.history(
-        `webchat:web:${conversation}`,
-      );
+      const store = edgeFor(this.env).region(region).conversations;
+      const turns = await store.history(webChatUserKey(conversation));
       server.send(JSON.stringify({ type: "history", messages: turns.map((t) => ({ role: t.role, text: t.content })) }));
     } catch (err) {
       log.warn("webchat.history_unavailable", { region, error: errorKind(err) });
@@ -60,12 +65,9 @@ export class ChatConversation extends DurableObject<Env> {
       return fail("bad_json", "frames are JSON text");
     }
     const { conversation, region } = ws.deserializeAttachment() as SocketAttachment;
-    const { config } = edgeContext(this.env);
     let message: InboundMessage;
     try {
-      [message] = webchatChannel.parse({ frame, conversation, region }, config.webchat!, { config }) as [
-        InboundMessage,
-      ];
+      message = parseFrame(frame, conversation, region);
     } catch (err) {
       if (err instanceof MalformedPayload) return fail(err.code, err.message);
       throw err;
@@ -93,11 +95,11 @@ export class ChatConversation extends DurableObject<Env> {
     };
     try {
       const onText = (piece: string) => broadcast({ type: "delta", text: piece });
-      const { result } = await respond(message, socketSender(broadcast), edgeContext(this.env), {
+      const { reply } = await respond(message, socketSender(broadcast), edgeFor(this.env), {
         onText,
         waitUntil: (p) => this.ctx.waitUntil(p),
       });
-      if (result.reply === null) {
+      if (reply.text === null) {
         ws.send(JSON.stringify({ type: "error", code: "rate_limited", message: "too many messages; wait a moment" }));
       }
     } catch (err) {

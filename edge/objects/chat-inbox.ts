@@ -1,13 +1,12 @@
 import { DurableObject } from "cloudflare:workers";
-import { senderFor } from "../channels/index.js";
-import type { InboundMessage } from "../channels/types.js";
 import { groupBursts, type HeldMessage } from "../core/bursts.js";
+import { edgeFor } from "../create-edge.js";
+import type { Inbox } from "../edge.js";
+import { RetryDelivery } from "../errors.js";
 import { errorKind, log, ref } from "../log.js";
-import { edgeContext } from "./context.js";
-import { RetryDelivery } from "./deliver.js";
-import { countDeadLetter, retryDelaySeconds } from "./dead-letters.js";
-import type { QueueJob } from "./ingest.js";
-import { respond } from "./respond.js";
+import type { InboundMessage, QueueJob } from "../message.js";
+import { countDeadLetter, retryDelaySeconds } from "../pipeline/dead-letters.js";
+import { respond } from "../pipeline/respond.js";
 import { addKvUsage } from "../services/kv-usage.js";
 
 /**
@@ -42,13 +41,6 @@ function held(stored: Stored): Held {
     plainText: content.kind === "text",
     chars: content.kind === "text" ? content.text.length : 0,
   };
-}
-
-/** The part of the inbox the queue consumer and the admin API use. */
-export interface Inbox {
-  accept(job: QueueJob): Promise<void>;
-  /** Drops the messages still waiting (a user's erasure); returns how many there were. */
-  erase(): Promise<number>;
 }
 
 /**
@@ -92,7 +84,7 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
     const seq = state.seq + 1;
     // A user who keeps typing is answered all the same, a few windows after the oldest message waiting.
     const oldest = state.waiting.values().next().value;
-    const window = edgeContext(this.env).config.burstWindowMs;
+    const window = edgeFor(this.env).config.burstWindowMs;
     const latest = (oldest?.job.acceptedAt ?? now) + MAX_HOLD_WINDOWS * window;
     // A reply waiting out a retry is not hurried by a new message.
     const due = Math.max(Math.min(now + window, latest), state.retryAt ?? 0);
@@ -166,7 +158,7 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
 
   /** One reply to a group of messages; false when it is to be tried again later (nothing after it may go first). */
   private async answer(group: Held[]): Promise<boolean> {
-    const edge = edgeContext(this.env);
+    const edge = edgeFor(this.env);
     const message = together(group.map((h) => h.job.message));
     const first = group[0]!.job;
     const attempt = Math.max(...group.map((h) => h.attempts ?? 0)) + 1;
@@ -179,9 +171,9 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
     };
     const started = Date.now();
     try {
-      const sender = senderFor(edge.config, message.address.channel);
+      const sender = edge.sender(message.address.channel);
       if (!sender) throw new Error(`the ${message.address.channel} channel is not configured`);
-      const { result, delivery } = await respond(message, sender, edge, {
+      const { reply, delivery } = await respond(message, sender, edge, {
         ...(first.ackMs !== undefined ? { ackMs: first.ackMs } : {}),
         waitUntil: (p) => this.ctx.waitUntil(p),
         kvUsage: group.reduce((sum, h) => addKvUsage(sum, h.job.kvUsage), { kvReads: 0, kvWrites: 0 }),
@@ -189,19 +181,19 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
       this.forget(group);
       log.info("message.handled", {
         ...fields,
-        outcome: result.outcome,
+        outcome: reply.outcome,
         delivery: delivery?.outcome ?? "none",
         chunks: delivery?.chunks,
         queueMs: started - first.acceptedAt,
-        firstTokenMs: result.firstTokenMs,
+        firstTokenMs: reply.firstTokenMs,
         totalMs: Date.now() - started,
-        tokensIn: result.tokensIn,
-        tokensOut: result.tokensOut,
+        tokensIn: reply.tokensIn,
+        tokensOut: reply.tokensOut,
       });
       return true;
     } catch (err) {
       if (attempt >= edge.config.replyMaxAttempts) {
-        await countDeadLetter(edge.config, message, group.length);
+        await countDeadLetter(edge, message, group.length);
         this.forget(group);
         return true;
       }

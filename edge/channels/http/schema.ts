@@ -1,0 +1,49 @@
+import { z } from "zod";
+
+/**
+ * The HTTP API's bodies, declared once: the request is checked against them, the OpenAPI description
+ * (`GET /v1/openapi.json`, generated at build time by `npm run openapi`) is made from them.
+ */
+
+/** Longest message text accepted, in characters (the IM platforms' own limit). */
+const HTTP_TEXT_LIMIT = 4096;
+
+export const MessageRequest = z.object({
+  user_id: z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[\w.@:+-]+$/, "letters, digits and . _ @ : + - only")
+    .describe("Your id of the customer. Each API key keeps its own conversations per user_id."),
+  text: z
+    .string()
+    .trim()
+    .min(1, "must not be empty")
+    .max(HTTP_TEXT_LIMIT, `at most ${HTTP_TEXT_LIMIT} characters`)
+    .describe("What the customer wrote. A leading /reset, /forget or /help is a command."),
+});
+
+export const MessageReply = z.object({
+  recipient_id: z.string().describe("The user_id the reply is for."),
+  message: z.object({ text: z.string().describe("The assistant's reply.") }),
+  metadata: z.object({
+    model: z.string().describe("The model that answered (MODEL_NAME)."),
+    region: z.string().describe("Region of infra/regions.json whose model and database served this user."),
+    source: z
+      .enum(["faq", "faq_offline", "filter"])
+      .optional()
+      .describe(
+        "Set when the reply did not come from the model: an FAQ answer, an FAQ answer while the model is down, or the content filter's refusal.",
+      ),
+  }),
+});
+
+export const ErrorBody = z.object({
+  error: z.object({
+    code: z.string().describe("Machine-readable: bad_request, unauthorized, rate_limited, model_timeout…"),
+    message: z.string().describe("What went wrong, for a person."),
+    problems: z.array(z.string()).optional(),
+  }),
+});
+
+export type MessageReply = z.infer<typeof MessageReply>;

@@ -1,0 +1,78 @@
+import { z } from "zod";
+import { parseCommand } from "../../core/commands.js";
+import type { RegionId } from "../../core/region-policy.js";
+import { issueLines } from "../../core/zod-issues.js";
+import { MalformedPayload } from "../../errors.js";
+import type { ChannelSender, InboundMessage } from "../../message.js";
+
+/**
+ * The web chat's frames (JSON text over the WebSocket, DESIGN.md): `{"type":"message","text"}` in;
+ * `delta`, `done` and `error` out (plus `history` on connect and `typing` while the model works).
+ */
+
+/** Largest frame read, in bytes; a message is at most WEBCHAT_TEXT_LIMIT characters. */
+export const WEBCHAT_MAX_FRAME_BYTES = 16 * 1024;
+const WEBCHAT_TEXT_LIMIT = 4096;
+/** Heartbeat frames, answered by the runtime without waking the conversation's Durable Object. */
+export const WEBCHAT_PING = '{"type":"ping"}';
+export const WEBCHAT_PONG = '{"type":"pong"}';
+/** Headers the Worker passes with an upgrade it has authenticated. */
+export const CONVERSATION_HEADER = "x-chat-conversation";
+export const REGION_HEADER = "x-chat-region";
+
+const Frame = z.discriminatedUnion("type", [
+  z.object({
+    type: z.literal("message"),
+    text: z
+      .string()
+      .trim()
+      .min(1, "text must not be empty")
+      .max(WEBCHAT_TEXT_LIMIT, `text is at most ${WEBCHAT_TEXT_LIMIT} characters`),
+    /** The client's id for this message: a resend after a reconnect gets the same reply, not a second one. */
+    id: z
+      .string()
+      .regex(/^[\w-]{1,64}$/)
+      .optional(),
+  }),
+]);
+
+/** The message a frame on a conversation's socket carries; MalformedPayload (with its frame code) otherwise. */
+export function parseFrame(frame: unknown, conversation: string, region: RegionId): InboundMessage {
+  const parsed = Frame.safeParse(frame);
+  if (!parsed.success) {
+    const type = (frame as { type?: unknown } | null)?.type;
+    if (type !== "message")
+      throw new MalformedPayload(`unknown frame type ${JSON.stringify(type ?? null)}`, "unknown_type");
+    throw new MalformedPayload(issueLines(parsed.error, "frame").join("; "), "bad_frame");
+  }
+  const { text, id } = parsed.data;
+  const command = parseCommand(text);
+  return {
+    id: `webchat:${conversation}:${id ?? crypto.randomUUID()}`,
+    address: { channel: "webchat", account: "web", chat: conversation },
+    userKey: webChatUserKey(conversation),
+    region,
+    sentAt: Date.now(),
+    content: command ? { kind: "command", command } : { kind: "text", text },
+  };
+}
+
+/** A web chat conversation's user key: the conversation is the user (its token is all the browser has). */
+export function webChatUserKey(conversation: string): string {
+  return `webchat:web:${conversation}`;
+}
+
+/** Frames to every tab of the conversation: the reply's pieces, "typing…", and the whole reply. */
+export function socketSender(broadcast: (frame: object) => void): ChannelSender {
+  return {
+    textLimit: Number.MAX_SAFE_INTEGER,
+    typingRefreshMs: 60_000,
+    async send(_to, text) {
+      broadcast({ type: "done", text });
+      return "sent";
+    },
+    async typing() {
+      broadcast({ type: "typing" });
+    },
+  };
+}

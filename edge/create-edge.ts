@@ -1,0 +1,67 @@
+import contentFilterFile from "../infra/content-filter.json";
+import { CHANNELS, channelNamed } from "./channels/registry.js";
+import { channelSettings } from "./channels/types.js";
+import { parseConfig, regionObject } from "./config.js";
+import { compileContentFilter } from "./core/content-filter.js";
+import type { RegionId } from "./core/region-policy.js";
+import type { Edge, Inbox } from "./edge.js";
+import type { ChannelName, ChannelSender } from "./message.js";
+import { ingest } from "./pipeline/ingest.js";
+import { pinRegion } from "./pipeline/region.js";
+import { respond } from "./pipeline/respond.js";
+import { createFaqStore } from "./services/faq.js";
+import { countingKv } from "./services/kv-usage.js";
+import { createMetricsSink } from "./services/metrics.js";
+import { createRegionServices, type RegionServices } from "./services/region.js";
+import { createRegionPins } from "./services/region-pins.js";
+import type { ReminderBook } from "./services/reminder-book.js";
+
+/**
+ * The composition root: the edge's settings, channels, regions, stores and Durable Objects, wired
+ * together once. Throws ConfigError when a setting is missing or malformed.
+ */
+function createEdge(env: Env): Edge {
+  const config = parseConfig(env as unknown as Record<string, unknown>, CHANNELS);
+  const regions = new Map<RegionId, RegionServices>();
+  const senders = new Map<ChannelName, ChannelSender | undefined>();
+  const reminders = (env as Partial<Env>).REMINDERS;
+  const edge: Edge = {
+    config,
+    channels: CHANNELS,
+    region(id) {
+      let services = regions.get(id);
+      if (!services) regions.set(id, (services = createRegionServices(config, id)));
+      return services;
+    },
+    sender(name) {
+      if (!senders.has(name)) {
+        const channel = channelNamed(name);
+        const settings = channel && channelSettings(config, channel);
+        senders.set(name, channel?.sender && settings !== undefined ? channel.sender(settings) : undefined);
+      }
+      return senders.get(name);
+    },
+    inbox: (userKey, region) => regionObject(config, env.INBOX, region, userKey) as unknown as Inbox,
+    reminders: reminders
+      ? (userKey, region) => regionObject(config, reminders, region, userKey) as unknown as ReminderBook
+      : undefined,
+    faq: createFaqStore(countingKv(env.FAQ)),
+    pins: createRegionPins(countingKv(env.REGION_PINS)),
+    metrics: createMetricsSink(env as Env & { METRICS_URL?: string }),
+    contentFilter: compileContentFilter(contentFilterFile),
+    accept: (messages, { dedupTtlSeconds, startedAt }) =>
+      ingest(messages, { dedup: (r) => edge.region(r).dedup, queue: env.MESSAGES, dedupTtlSeconds }, startedAt),
+    pin: (message, waitUntil) => pinRegion(edge, message, waitUntil),
+    respond: (message, sender, options) => respond(message, sender, edge, options),
+  };
+  return edge;
+}
+
+const built = new WeakMap<object, Edge>();
+
+/** The edge of this env, built on first use: the env object lives as long as the isolate. */
+export function edgeFor(env: Env): Edge {
+  let edge = built.get(env);
+  if (!edge) built.set(env, (edge = createEdge(env)));
+  return edge;
+}

@@ -1,0 +1,63 @@
+/**
+ * The WebCrypto pieces more than one part of the edge uses: digests, imported HMAC keys (kept per
+ * isolate: importing costs more than signing), and constant-time comparisons.
+ */
+const encoder = new TextEncoder();
+
+/** Lower-case hex of `bytes`. */
+function hex(bytes: ArrayBuffer | Uint8Array): string {
+  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  let out = "";
+  for (const b of view) out += b.toString(16).padStart(2, "0");
+  return out;
+}
+
+/** SHA-256 of `text` in hex, optionally only its first `bytes` bytes. */
+export async function sha256Hex(text: string, bytes = 32): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", encoder.encode(text));
+  return hex(new Uint8Array(digest).subarray(0, bytes));
+}
+
+const hmacKeys = new Map<string, Promise<CryptoKey>>();
+
+/** The HMAC-SHA256 key of `secret`, imported once per isolate. */
+export function hmacKey(secret: string): Promise<CryptoKey> {
+  let key = hmacKeys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+      "sign",
+      "verify",
+    ]);
+    hmacKeys.set(secret, key);
+  }
+  return key;
+}
+
+/**
+ * Compares a secret the caller sent with the expected one in constant time. Both are hashed first so
+ * that neither their contents nor their lengths show in the timing.
+ */
+export async function secretsEqual(given: string | null | undefined, expected: string): Promise<boolean> {
+  const [a, b] = await Promise.all([
+    crypto.subtle.digest("SHA-256", encoder.encode(given ?? "")),
+    crypto.subtle.digest("SHA-256", encoder.encode(expected)),
+  ]);
+  // Every byte is looked at, whatever the first difference: the time says nothing of where it is.
+  const x = new Uint8Array(a);
+  const y = new Uint8Array(b);
+  let diff = 0;
+  for (let i = 0; i < x.length; i++) diff |= x[i]! ^ y[i]!;
+  return diff === 0 && given !== null && given !== undefined;
+}
+
+/**
+ * Checks a `sha256=<hex>` signature (Meta's X-Hub-Signature-256) of the raw body. WebCrypto's HMAC
+ * verify compares in constant time.
+ */
+export async function hmacSha256Matches(secret: string, body: ArrayBuffer, header: string | null): Promise<boolean> {
+  const m = /^sha256=([0-9a-fA-F]{64})$/.exec(header ?? "");
+  if (!m) return false;
+  const signature = new Uint8Array(32);
+  for (let i = 0; i < 32; i++) signature[i] = parseInt(m[1]!.slice(i * 2, i * 2 + 2), 16);
+  return crypto.subtle.verify("HMAC", await hmacKey(secret), signature, body);
+}

@@ -1,0 +1,38 @@
+import type { Channel, ChannelHost } from "./channels/types.js";
+import type { ContentFilter } from "./core/content-filter.js";
+import type { RegionId } from "./core/region-policy.js";
+import type { ChannelName, ChannelSender, QueueJob } from "./message.js";
+import type { FaqStore } from "./services/faq.js";
+import type { MetricsSink } from "./services/metrics.js";
+import type { RegionServices } from "./services/region.js";
+import type { RegionPins } from "./services/region-pins.js";
+import type { ReminderBook } from "./services/reminder-book.js";
+
+/** A messenger chat's inbox (objects/chat-inbox.ts), as the queue consumer and an erasure use it. */
+export interface Inbox {
+  accept(job: QueueJob): Promise<void>;
+  /** Drops the messages still waiting (a user's erasure); returns how many there were. */
+  erase(): Promise<number>;
+}
+
+/**
+ * Everything the edge is made of, built once per isolate by createEdge (create-edge.ts) and handed to
+ * the routes, the queue consumer and the Durable Objects. The pipeline's steps take it; tests build
+ * one from fakes.
+ */
+export interface Edge extends ChannelHost {
+  /** Every channel, configured or not (channels/registry.ts). */
+  readonly channels: readonly Channel[];
+  /** The database and model of a region. */
+  region(id: RegionId): RegionServices;
+  /** The outbound side of a channel that replies through its platform, when this deployment configures it. */
+  sender(channel: ChannelName): ChannelSender | undefined;
+  /** A messenger chat's inbox, in a Durable Object of the user's region. */
+  inbox(userKey: string, region: RegionId): Inbox;
+  /** A user's reminders, in a Durable Object of their region; undefined where reminders are not bound. */
+  reminders: ((userKey: string, region: RegionId) => ReminderBook) | undefined;
+  readonly faq: FaqStore;
+  readonly pins: RegionPins;
+  readonly metrics: MetricsSink;
+  readonly contentFilter: ContentFilter;
+}

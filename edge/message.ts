@@ -1,0 +1,140 @@
+import type { ParsedCommand } from "./core/commands.js";
+import type { RegionId } from "./core/region-policy.js";
+import type { ModelFailure } from "./errors.js";
+
+/**
+ * The message model every part of the edge shares: what a channel hands the pipeline, what the
+ * pipeline hands back, and what a channel must do on the way out. Types only.
+ */
+
+/** A channel's name, as its registry entry gives it: "telegram", "whatsapp", "webchat", "http". */
+export type ChannelName = string;
+
+/** Where a reply goes: enough for the channel to address the chat, nothing more. */
+export interface Address {
+  channel: ChannelName;
+  /** The bot or phone number the user wrote to. */
+  account: string;
+  /** The chat to answer in (a Telegram chat id, a WhatsApp wa_id). */
+  chat: string;
+  /** The platform's id of the user's message being answered (Telegram message_id, WhatsApp wamid). */
+  messageId?: string;
+  /** Quote the user's message in the reply (Telegram group chats, where several people talk). */
+  quote?: boolean;
+  /** When the user last wrote, epoch ms: WhatsApp accepts free text only within 24 h of it. */
+  lastUserMessageAt?: number;
+}
+
+/** One message a user sent, as every channel hands it to the pipeline. */
+export interface InboundMessage {
+  /** Unique per platform delivery, stable across redeliveries: the dedup key. */
+  id: string;
+  address: Address;
+  /** `<channel>:<account>:<user>`: whose conversation, rate limit and data this is. */
+  userKey: string;
+  region: RegionId;
+  /** Epoch ms when the user sent it, as the platform says. */
+  sentAt: number;
+  content:
+    | { kind: "text"; text: string }
+    | { kind: "command"; command: ParsedCommand }
+    | { kind: "unsupported"; what: string };
+  /** BCP 47 language of the user's client, when the platform tells. */
+  lang?: string;
+}
+
+/**
+ * What a channel does on the way out. `send` delivers the text, or, where the platform forbids free
+ * text (WhatsApp outside its 24-hour window), a configured template instead ("template"); otherwise it
+ * throws: a PlatformError when the platform refused (after honouring its retry_after), a NetworkError
+ * when the outcome is unknown, a WindowClosedError when the platform accepts no free text and no
+ * template is configured.
+ */
+export interface ChannelSender {
+  readonly textLimit: number;
+  /** How often "typing…" must be re-sent to stay on screen, in ms. */
+  readonly typingRefreshMs: number;
+  send(to: Address, text: string): Promise<"sent" | "template">;
+  typing(to: Address): Promise<void>;
+}
+
+/** What a webhook hands the queue consumer. Versioned, as messages outlive a deploy. */
+export interface QueueJob {
+  v: 1;
+  message: InboundMessage;
+  /** Epoch ms when the edge acknowledged the delivery. */
+  acceptedAt: number;
+  /** How long the webhook had taken when it queued the message, ms. */
+  ackMs?: number;
+  /** Set by the queue consumer for the inbox: KV operations it made for the message (the pin lookup). */
+  kvUsage?: KvUsage;
+}
+
+/** KV operations, as the per-message metrics report them. */
+export interface KvUsage {
+  kvReads: number;
+  kvWrites: number;
+}
+
+/** What became of a webhook's messages: queued, or refused as redeliveries. Ids, never text. */
+export interface Accepted {
+  accepted: string[];
+  duplicates: string[];
+}
+
+/**
+ * answered: by the model; faq: a near-exact FAQ answer, without the model; faq_offline: an FAQ answer
+ * because no model could answer; refused: the message or the answer broke the content filter;
+ * model_failed: no model and no FAQ answer (the user is told to retry).
+ */
+export type Outcome =
+  "answered" | "faq" | "faq_offline" | "refused" | "command" | "unsupported" | "rate_limited" | "model_failed";
+
+/** The reply to one message, before delivery. */
+export interface Reply {
+  /** The text to deliver, or null when the user is not to be answered (an excess message). */
+  text: string | null;
+  outcome: Outcome;
+  /** Why the model gave no answer, when outcome is model_failed. */
+  failure?: ModelFailure;
+  /**
+   * Work to finish after the reply is delivered (folding turns that left the prompt's window into the
+   * conversation's summary); it never delays the reply and its failure never fails one.
+   */
+  later?: () => Promise<void>;
+  firstTokenMs?: number;
+  tokensIn?: number;
+  tokensOut?: number;
+}
+
+/**
+ * delivered: every chunk sent; template: the platform took a template instead of free text;
+ * undeliverable: the platform takes no free text now and there is no template (the reply is kept);
+ * unconfirmed: a send's outcome is unknown; refused: the platform refused for good; partial: some
+ * chunks reached the user before a failure.
+ */
+export type DeliveryOutcome = "delivered" | "template" | "undeliverable" | "unconfirmed" | "refused" | "partial";
+
+export interface Delivery {
+  outcome: DeliveryOutcome;
+  chunks: number;
+  delivered: number;
+  error?: string;
+}
+
+export interface Responded {
+  reply: Reply;
+  /** Undefined when nothing was to be delivered (an excess message past the rate limit). */
+  delivery: Delivery | undefined;
+}
+
+export interface RespondOptions {
+  /** Sees each piece of the answer as it streams. */
+  onText?: (piece: string) => void;
+  /** How long the webhook took to acknowledge this message (queued channels), ms. */
+  ackMs?: number;
+  /** Keeps the isolate alive for work after the reply; without it, that work is awaited before returning. */
+  waitUntil?: (work: Promise<unknown>) => void;
+  /** KV operations made for this message before it got here (the queue consumer's pin lookup). */
+  kvUsage?: Partial<KvUsage>;
+}

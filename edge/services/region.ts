@@ -1,0 +1,51 @@
+import type { Redis } from "@upstash/redis/cloudflare";
+import type { Config, RegionSettings } from "../config.js";
+import type { RegionId } from "../core/region-policy.js";
+import { createBreakerStore } from "./breaker.js";
+import { createConversationStore, type ConversationStore } from "./conversation-store.js";
+import { createDedupStore, type DedupStore } from "./dedup.js";
+import { createOriginClient } from "./llm.js";
+import { redisFor } from "./redis.js";
+import { createRegionModel, type RegionModel } from "./region-model.js";
+
+/** The I/O of one region: its database and its model, and nothing of any other region. */
+export interface RegionServices {
+  settings: RegionSettings;
+  redis: Redis;
+  dedup: DedupStore;
+  conversations: ConversationStore;
+  /** This region's origins, behind their breakers (no fallback: see pipeline/model-router.ts). */
+  model: RegionModel;
+}
+
+/** The services of `region` (the composition root keeps one per region and isolate). */
+export function createRegionServices(config: Config, region: RegionId): RegionServices {
+  const settings = config.regions[region];
+  if (!settings) throw new Error(`unknown region "${region}"`);
+  const redis = redisFor(settings);
+  return {
+    settings,
+    redis,
+    dedup: createDedupStore(redis),
+    conversations: createConversationStore(redis, config.rateLimit),
+    model: createRegionModel({
+      region,
+      breaker: createBreakerStore(redis, config.breaker),
+      probeTtlMs: config.model.timeoutMs,
+      origins: settings.originUrls.map((originUrl, i) => ({
+        id: `${region}${i + 1}`,
+        client: createOriginClient({
+          region,
+          origin: `${region}${i + 1}`,
+          originUrl,
+          apiKey: settings.originApiKey,
+          model: config.model.name,
+          reasoningEffort: config.model.reasoningEffort,
+          maxOutputTokens: config.model.maxOutputTokens,
+          firstTokenTimeoutMs: config.model.firstTokenTimeoutMs,
+          timeoutMs: config.model.timeoutMs,
+        }),
+      })),
+    }),
+  };
+}
