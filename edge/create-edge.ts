@@ -28,6 +28,7 @@ function createEdge(env: Env): Edge {
   const edge: Edge = {
     config,
     channels: CHANNELS,
+    channel: channelNamed,
     region(id) {
       let services = regions.get(id);
       if (!services) regions.set(id, (services = createRegionServices(config, id)));
@@ -35,7 +36,7 @@ function createEdge(env: Env): Edge {
     },
     sender(name) {
       if (!senders.has(name)) {
-        const channel = channelNamed(name);
+        const channel = edge.channel(name);
         const settings = channel && channelSettings(config, channel);
         senders.set(name, channel?.sender && settings !== undefined ? channel.sender(settings) : undefined);
       }

@@ -23,6 +23,8 @@ export interface Inbox {
 export interface Edge extends ChannelHost {
   /** Every channel, configured or not (channels/registry.ts). */
   readonly channels: readonly Channel[];
+  /** The channel called `name`. */
+  channel(name: ChannelName): Channel | undefined;
   /** The database and model of a region. */
   region(id: RegionId): RegionServices;
   /** The outbound side of a channel that replies through its platform, when this deployment configures it. */

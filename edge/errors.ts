@@ -1,3 +1,5 @@
+import type { RegionId } from "./core/region-policy.js";
+
 /**
  * The ways work fails, told apart because each is handled differently. Every one is an EdgeError
  * with a machine-readable `code`; app.ts's error handler is the one place that turns them into HTTP.
@@ -89,7 +91,7 @@ export class UpstreamModelError extends EdgeError {
   readonly streamed: boolean;
   constructor(
     readonly failure: ModelFailure,
-    readonly region: string,
+    readonly region: RegionId,
     detail: string,
     options?: { cause?: unknown; streamed?: boolean },
   ) {

@@ -2,7 +2,7 @@ import { performance } from "node:perf_hooks";
 import { HTTP_API_KEY, ORIGIN_KEY, startStack } from "../../infra/local/edge-stack.js";
 import { BENCH_REDIS_DB, ms, ORIGIN_MS, pct, type Row } from "../support.js";
 
-/** The JSON API end to end, minus the same origin called directly, side by side (1 concurrent). */
+/** The HTTP API end to end, minus the same origin called directly, side by side (1 concurrent). */
 export async function gatewayOverhead(): Promise<Row[]> {
   const rows: Row[] = [];
   const stack = await startStack({
@@ -46,7 +46,7 @@ export async function gatewayOverhead(): Promise<Row[]> {
       overhead.push(e - d);
     }
     rows.push([
-      "gateway overhead, JSON API, 1 concurrent",
+      "gateway overhead, HTTP API, 1 concurrent",
       `300 pairs, origin p50 ${ms(pct(directTimes, 50))}`,
       `p50 ${ms(pct(overhead, 50))}`,
       `p99 ${ms(pct(overhead, 99))}`,

@@ -45,9 +45,10 @@ export interface ChannelCapabilities {
   groups: boolean;
   /**
    * Where a user's region comes from: chosen with /region (among regions.json's userSelectable ones),
-   * the phone number's country, or the country the client connected from.
+   * the phone number's country, the country the client connected from (then pinned: a traveller's
+   * history stays put), or the session, which fixed it when it started (web chat's signed token).
    */
-  region: "selectable" | "phone number" | "client country";
+  region: "selectable" | "phone number" | "client country" | "session";
 }
 
 /**

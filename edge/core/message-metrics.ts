@@ -1,7 +1,9 @@
+import type { RegionId } from "./region-policy.js";
+
 /** One record per handled message: channel, region, outcome and timings, never text or user ids. */
 export interface MessageMetrics {
   channel: string;
-  region: string;
+  region: RegionId;
   /** answered, faq, faq_offline, command, unsupported, rate_limited, model_failed. */
   outcome: string;
   /** How the reply went out: delivered, template, undeliverable, unconfirmed, refused, partial, none. */

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { GDPR_COUNTRIES, isEuLocation } from "./eu-countries.js";
+import { issueLines } from "./zod-issues.js";
 
 /**
  * The region file (infra/regions.json): which countries each region serves, where its model origins
@@ -97,7 +98,7 @@ export type RegionFile = z.infer<typeof RegionFileSchema>;
 export function parseRegionFile(raw: unknown): RegionFile {
   const parsed = RegionFileSchema.safeParse(raw);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".") || "(root)"}: ${i.message}`);
+    const lines = issueLines(parsed.error).map((line) => `  ${line}`);
     throw new Error(`infra/regions.json is invalid:\n${lines.join("\n")}`);
   }
   return parsed.data;

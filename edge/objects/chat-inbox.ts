@@ -148,7 +148,7 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
   }
 
   /** A group's messages are answered (or given up on): they leave storage. */
-  private forget(group: Held[]): void {
+  private settle(group: Held[]): void {
     for (const h of group) {
       const key = heldKey(h.seq);
       this.ctx.storage.kv.delete(key);
@@ -178,7 +178,7 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
         waitUntil: (p) => this.ctx.waitUntil(p),
         kvUsage: group.reduce((sum, h) => addKvUsage(sum, h.job.kvUsage), { kvReads: 0, kvWrites: 0 }),
       });
-      this.forget(group);
+      this.settle(group);
       log.info("message.handled", {
         ...fields,
         outcome: reply.outcome,
@@ -194,7 +194,7 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
     } catch (err) {
       if (attempt >= edge.config.replyMaxAttempts) {
         await countDeadLetter(edge, message, group.length);
-        this.forget(group);
+        this.settle(group);
         return true;
       }
       const delaySeconds = err instanceof RetryDelivery ? Math.ceil(err.delaySeconds) : retryDelaySeconds(attempt);

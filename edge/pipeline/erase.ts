@@ -21,7 +21,7 @@ export interface EraseReport {
 
 /** Erases a user's conversation, saved replies, rate-limit state and pinned region, and says what there was. */
 export async function eraseUserKey(edge: Edge, channel: ChannelName, userKey: string): Promise<EraseReport> {
-  const regions: Record<string, ErasedCounts> = {};
+  const regions: Record<RegionId, ErasedCounts> = {};
   await Promise.all(
     Object.keys(edge.config.regions).map(async (region) => {
       regions[region] = await edge.region(region).conversations.erase(userKey);
@@ -56,7 +56,7 @@ export async function eraseUser(
   channelName: ChannelName,
   operatorId: string,
 ): Promise<EraseReport | undefined> {
-  const channel = edge.channels.find((c) => c.name === channelName);
+  const channel = edge.channel(channelName);
   const settings = channel && channelSettings(edge.config, channel);
   if (!channel || settings === undefined) return undefined;
   const userKey = channel.userKey(operatorId, settings);

@@ -8,14 +8,14 @@ import { describeErasure, eraseUserKey } from "./erase.js";
  * Pins a message's user to a region. The first time a user is seen, the region their channel
  * resolved (calling code, country, the bot's region) is stored; from then on the pin wins, so a
  * traveller's history neither moves nor splits, and a later edit of regions.json moves no one.
- * Web chat users are pinned by their signed session token instead.
+ * Channels whose session fixes the region (web chat's signed token) need no pin.
  */
 export async function pinRegion(
   edge: Edge,
   message: InboundMessage,
   waitUntil: (work: Promise<unknown>) => void,
 ): Promise<InboundMessage> {
-  if (message.address.channel === "webchat") return message;
+  if (edge.channel(message.address.channel)?.capabilities.region === "session") return message;
   let pinned: RegionId | undefined;
   try {
     pinned = await edge.pins.get(message.userKey);
@@ -44,7 +44,7 @@ export async function regionCommand(edge: Edge, message: InboundMessage, args: s
   const file = edge.config.regionFile;
   const name = (id: RegionId) => `${file.regions[id]?.name ?? id} (${id})`;
   const current = message.region;
-  const how = edge.channels.find((c) => c.name === message.address.channel)?.capabilities.region ?? "client country";
+  const how = edge.channel(message.address.channel)?.capabilities.region ?? "client country";
   if (how !== "selectable") {
     return `Your conversation is kept in ${name(current)}. On this channel the region follows ${
       how === "phone number" ? "your phone number's country" : "the country you started from"

@@ -66,7 +66,7 @@ function conversationDeps(
 ): ConverseDeps {
   const { config, faq } = edge;
   const services = edge.region(message.region);
-  const channel = edge.channels.find((c) => c.name === message.address.channel);
+  const channel = edge.channel(message.address.channel);
   // Reminders reach the user later, unprompted: only on channels that can.
   const reminders = channel?.capabilities.push ? edge.reminders?.(message.userKey, message.region) : undefined;
   return {

@@ -1,4 +1,5 @@
 import type { ChatMessage, ToolCall } from "../core/prompt.js";
+import { issueLines } from "../core/zod-issues.js";
 import { errorKind, log } from "../log.js";
 import type { Completion, LlmClient, ToolOffer } from "../services/llm.js";
 import { toolNamed } from "../tools/index.js";
@@ -41,9 +42,7 @@ export async function completeWithTools(
     }
     const parsed = raw === undefined ? undefined : tool.args.safeParse(raw);
     if (!parsed?.success) {
-      const problem = parsed
-        ? parsed.error.issues.map((i) => `${i.path.join(".") || "arguments"}: ${i.message}`).join("; ")
-        : "the arguments are not valid JSON";
+      const problem = parsed ? issueLines(parsed.error, "arguments").join("; ") : "the arguments are not valid JSON";
       if (reasked) return { error: `The arguments are still invalid (${problem}). Answer without ${call.name}.` };
       reasked = true;
       return { error: `Invalid arguments for ${call.name}: ${problem}. Call it again with valid arguments.` };

@@ -1,4 +1,5 @@
 import type { FaqEntry } from "../core/faq-match.js";
+import type { RegionId } from "../core/region-policy.js";
 
 /** The part of a KV namespace the FAQ uses. */
 interface FaqKv {
@@ -16,8 +17,8 @@ interface StoredFaq {
 const CACHE_MS = 60_000;
 
 export interface FaqStore {
-  load(region: string): Promise<FaqEntry[]>;
-  replace(region: string, entries: FaqEntry[]): Promise<void>;
+  load(region: RegionId): Promise<FaqEntry[]>;
+  replace(region: RegionId, entries: FaqEntry[]): Promise<void>;
 }
 
 export function createFaqStore(kv: FaqKv): FaqStore {

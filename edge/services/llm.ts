@@ -2,12 +2,13 @@ import OpenAI from "openai";
 import type { ChatMessage, ToolCall } from "../core/prompt.js";
 import { EventStreamReader } from "../core/event-stream.js";
 import { OutputBlocked, UpstreamModelError } from "../errors.js";
+import type { RegionId } from "../core/region-policy.js";
 
 export interface Completion {
   /** What the user sees: the model's final answer, never its reasoning. */
   text: string;
   /** The region whose model answered (the user's own, or a fallback regions.json allows). */
-  region?: string;
+  region?: RegionId;
   usage: { promptTokens: number; completionTokens: number } | undefined;
   /** Time from the request to the first token (reasoning or content), in ms. */
   firstTokenMs: number | undefined;
@@ -31,7 +32,7 @@ export interface LlmClient {
 }
 
 export interface LlmOptions {
-  region: string;
+  region: RegionId;
   /** Short name of the origin, for breakers, logs and /healthz (never its URL). */
   origin?: string;
   originUrl: string;
@@ -165,7 +166,7 @@ class Answer {
   private readonly calls: ToolCall[] = [];
 
   constructor(
-    private readonly region: string,
+    private readonly region: RegionId,
     private readonly onText: ((piece: string) => void) | undefined,
     private readonly onFirstToken: () => void,
   ) {}
@@ -237,7 +238,7 @@ class Answer {
  * One chunk of the stream. vLLM reports a failure after the stream began as an event of its own:
  * `{"error": {…}}`, or `{"object": "error", …}` from older releases.
  */
-function parseChunk(data: string, region: string, streamed: boolean): OpenAI.Chat.ChatCompletionChunk {
+function parseChunk(data: string, region: RegionId, streamed: boolean): OpenAI.Chat.ChatCompletionChunk {
   let chunk: (Omit<OpenAI.Chat.ChatCompletionChunk, "object"> & { object: string; error?: unknown }) | undefined;
   try {
     chunk = JSON.parse(data) as typeof chunk;
@@ -253,7 +254,7 @@ function parseChunk(data: string, region: string, streamed: boolean): OpenAI.Cha
 
 function toModelError(
   err: unknown,
-  region: string,
+  region: RegionId,
   timedOut: string | undefined,
   streamed: boolean,
 ): UpstreamModelError {

@@ -2,6 +2,7 @@ import { UpstreamModelError } from "../errors.js";
 import { errorKind, log } from "../log.js";
 import type { BreakerSnapshot, BreakerState, BreakerStore } from "./breaker.js";
 import type { Completion, LlmClient } from "./llm.js";
+import type { RegionId } from "../core/region-policy.js";
 
 /** Breaker states are re-read from Redis at most this often per isolate; failures update them at once. */
 const BREAKER_CACHE_MS = 2000;
@@ -31,7 +32,7 @@ export interface RegionModel extends LlmClient {
  * origin is skipped; a half-open one is tried by one caller at a time.
  */
 export function createRegionModel(options: {
-  region: string;
+  region: RegionId;
   origins: Origin[];
   breaker: BreakerStore;
   probeTtlMs: number;

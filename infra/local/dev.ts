@@ -189,7 +189,7 @@ function printBanner({ settings, shown }: Stack): void {
       `  npm run say -- whatsapp "Hallo!"        (a signed WhatsApp webhook, from a German number)`,
       `  open ${edge}/chat                        (the web chat, in a browser)`,
       `  curl -s --compressed ${edge}/v1/messages -H 'authorization: Bearer ${settings.HTTP_API_KEYS!.split(",")[0]!.replace(/^[\w-]+:/, "")}' \\`,
-      `    -d '{"user_id":"crm-1","text":"Hello!"}'     (the JSON API; add -H 'accept: text/event-stream' to stream)`,
+      `    -d '{"user_id":"crm-1","text":"Hello!"}'     (the HTTP API; add -H 'accept: text/event-stream' to stream)`,
       "",
       `Health: curl -s --compressed ${edge}/healthz`,
       "Ctrl-C stops everything.",

@@ -173,7 +173,7 @@ describe("hostile input, over real HTTP to the edge", () => {
     );
   });
 
-  it(`JSON API: ${RUNS} cases (no model behind it: refusals and validation only)`, async () => {
+  it(`HTTP API: ${RUNS} cases (no model behind it: refusals and validation only)`, async () => {
     await fc.assert(
       fc.asyncProperty(
         bodies(() => ({ user_id: "u", text: "hi" })),

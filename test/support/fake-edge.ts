@@ -1,5 +1,5 @@
 import contentFilterFile from "../../infra/content-filter.json" with { type: "json" };
-import { CHANNELS } from "../../edge/channels/registry.js";
+import { CHANNELS, channelNamed } from "../../edge/channels/registry.js";
 import { parseConfig } from "../../edge/config.js";
 import { compileContentFilter } from "../../edge/core/content-filter.js";
 import type { Edge } from "../../edge/edge.js";
@@ -40,6 +40,7 @@ export function fakeEdge(parts: Partial<Edge> = {}, settings: Record<string, str
   return {
     config: parseConfig(env, CHANNELS),
     channels: CHANNELS,
+    channel: channelNamed,
     accept: unexpected("accept"),
     pin: async (message) => message,
     respond: unexpected("respond"),
