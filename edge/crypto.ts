@@ -18,13 +18,16 @@ export async function sha256Hex(text: string, bytes = 32): Promise<string> {
   return hex(new Uint8Array(digest).subarray(0, bytes));
 }
 
-const hmacKeys = new Map<string, Promise<CryptoKey>>();
+const hmacKeys = new Map<string, CryptoKey>();
 
-/** The HMAC-SHA256 key of `secret`, imported once per isolate. */
-export function hmacKey(secret: string): Promise<CryptoKey> {
+/**
+ * The HMAC-SHA256 key of `secret`, imported once per isolate. The key itself is kept, never the
+ * promise of it: a promise shared between requests settles in the context of the one that made it.
+ */
+export async function hmacKey(secret: string): Promise<CryptoKey> {
   let key = hmacKeys.get(secret);
   if (!key) {
-    key = crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+    key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
       "sign",
       "verify",
     ]);

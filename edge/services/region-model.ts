@@ -6,6 +6,8 @@ import type { RegionId } from "../core/region-policy.js";
 
 /** Breaker states are re-read from Redis at most this often per isolate; failures update them at once. */
 const BREAKER_CACHE_MS = 2000;
+/** How long others go on with the last states while one caller re-reads them (a read that hangs is not waited on forever). */
+const BREAKER_READ_PATIENCE_MS = 5000;
 /** A failed call is retried once, on another origin. */
 const MAX_ATTEMPTS = 2;
 
@@ -39,24 +41,29 @@ export function createRegionModel(options: {
 }): RegionModel {
   const { region, origins, breaker } = options;
   let cached: { at: number; states: Map<string, BreakerSnapshot> } | undefined;
-  let refreshing: Promise<Map<string, BreakerSnapshot>> | undefined;
+  let readingSince: number | undefined;
 
-  // One read at a time: a hundred messages finding the cache stale at once share a single MGET.
+  // While one caller re-reads the states, the others go on with the last ones they had. Nothing but
+  // plain values is shared between callers: a promise settled by another request's (or another
+  // Durable Object's) I/O would run this caller's continuation in that context, where workerd
+  // refuses this caller's own storage and I/O.
   const states = async () => {
-    if (cached && Date.now() - cached.at <= BREAKER_CACHE_MS) return cached.states;
-    refreshing ??= breaker
-      .read(origins.map((o) => o.id))
-      .catch((err: unknown) => {
-        // Without the shared state, fall back to what this isolate knows (or all closed).
-        log.warn("breaker.read_failed", { region, error: errorKind(err) });
-        return cached?.states ?? new Map<string, BreakerSnapshot>();
-      })
-      .then((fresh) => {
-        cached = { at: Date.now(), states: fresh };
-        refreshing = undefined;
-        return fresh;
-      });
-    return refreshing;
+    const now = Date.now();
+    if (cached && now - cached.at <= BREAKER_CACHE_MS) return cached.states;
+    if (cached && readingSince !== undefined && now - readingSince <= BREAKER_READ_PATIENCE_MS) return cached.states;
+    readingSince = now;
+    let fresh: Map<string, BreakerSnapshot>;
+    try {
+      fresh = await breaker.read(origins.map((o) => o.id));
+    } catch (err) {
+      // Without the shared state, fall back to what this isolate knows (or all closed).
+      log.warn("breaker.read_failed", { region, error: errorKind(err) });
+      fresh = cached?.states ?? new Map<string, BreakerSnapshot>();
+    } finally {
+      readingSince = undefined;
+    }
+    cached = { at: Date.now(), states: fresh };
+    return fresh;
   };
   const remember = (id: string, snapshot: BreakerSnapshot) => cached?.states.set(id, snapshot);
 

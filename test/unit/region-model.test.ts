@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { UpstreamModelError } from "../../edge/errors.js";
 import type { BreakerSnapshot, BreakerStore } from "../../edge/services/breaker.js";
 import type { LlmClient } from "../../edge/services/llm.js";
@@ -122,5 +122,37 @@ describe("a region's model", () => {
     });
     await expect(model.complete([])).rejects.toThrow(/every origin's circuit is open/);
     expect(a.calls).toBe(0);
+  });
+  it("never makes a caller wait on another caller's read of the breaker states", async () => {
+    // A promise settled by another request's I/O would run this caller on in that request's context
+    // (workerd then refuses the caller's own storage): a caller arriving while a read is under way
+    // goes on with the states it last had.
+    vi.useFakeTimers({ now: 0 });
+    try {
+      const breaker = memoryBreaker(3);
+      const reads: Array<() => void> = [];
+      const slow: BreakerStore = {
+        ...breaker,
+        read: (ids) => new Promise((resolve) => reads.push(() => void breaker.read(ids).then(resolve))),
+      };
+      const model = createRegionModel({
+        region: "eu",
+        origins: [origin("eu1", ok("hi"))],
+        breaker: slow,
+        probeTtlMs: 1000,
+      });
+      const first = model.complete([]);
+      reads.shift()!();
+      await first;
+      vi.setSystemTime(10_000); // the states are stale now
+      const reading = model.complete([]);
+      expect(reads).toHaveLength(1);
+      expect((await model.complete([])).text).toBe("hi"); // not held by the read under way
+      expect(reads).toHaveLength(1);
+      reads.shift()!();
+      expect((await reading).text).toBe("hi");
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
