@@ -42,7 +42,7 @@ function createEdge(env: Env): Edge {
       }
       return senders.get(name);
     },
-    inbox: (userKey, region) => regionObject(config, env.INBOX, region, userKey) as unknown as Inbox,
+    inbox: (chatKey, region) => regionObject(config, env.INBOX, region, chatKey) as unknown as Inbox,
     reminders: reminders
       ? (userKey, region) => regionObject(config, reminders, region, userKey) as unknown as ReminderBook
       : undefined,
@@ -51,7 +51,16 @@ function createEdge(env: Env): Edge {
     metrics: createMetricsSink(env as Env & { METRICS_URL?: string }),
     contentFilter: compileContentFilter(contentFilterFile),
     accept: (messages, { dedupTtlSeconds, startedAt }) =>
-      ingest(messages, { dedup: (r) => edge.region(r).dedup, queue: env.MESSAGES, dedupTtlSeconds }, startedAt),
+      ingest(
+        messages,
+        {
+          dedup: (r) => edge.region(r).dedup,
+          answersAll: (r, chatKey) => edge.region(r).chatSettings.answersAll(chatKey),
+          queue: env.MESSAGES,
+          dedupTtlSeconds,
+        },
+        startedAt,
+      ),
     pin: (message, waitUntil) => pinRegion(edge, message, waitUntil),
     respond: (message, sender, options) => respond(message, sender, edge, options),
   };

@@ -29,8 +29,8 @@ export interface Edge extends ChannelHost {
   region(id: RegionId): RegionServices;
   /** The outbound side of a channel that replies through its platform, when this deployment configures it. */
   sender(channel: ChannelName): ChannelSender | undefined;
-  /** A messenger chat's inbox, in a Durable Object of the user's region. */
-  inbox(userKey: string, region: RegionId): Inbox;
+  /** A messenger chat's inbox (named by its chat key), in a Durable Object of the chat's region. */
+  inbox(chatKey: string, region: RegionId): Inbox;
   /** A user's reminders, in a Durable Object of their region; undefined where reminders are not bound. */
   reminders: ((userKey: string, region: RegionId) => ReminderBook) | undefined;
   readonly faq: FaqStore;

@@ -15,8 +15,10 @@ export interface Address {
   channel: ChannelName;
   /** The bot or phone number the user wrote to. */
   account: string;
-  /** The chat to answer in (a Telegram chat id, a WhatsApp wa_id). */
+  /** The chat to answer in (a Telegram chat id; a WhatsApp wa_id, or the user's BSUID without one). */
   chat: string;
+  /** The forum topic of a Telegram supergroup the message was posted in (message_thread_id). */
+  thread?: string;
   /** The platform's id of the user's message being answered (Telegram message_id, WhatsApp wamid). */
   messageId?: string;
   /** Quote the user's message in the reply (Telegram group chats, where several people talk). */
@@ -30,15 +32,40 @@ export interface InboundMessage {
   /** Unique per platform delivery, stable across redeliveries: the dedup key. */
   id: string;
   address: Address;
-  /** `<channel>:<account>:<user>`: whose conversation, rate limit and data this is. */
+  /**
+   * `<channel>:<account>:<user>`: who sent it. Their rate limit, reminders, orders and erasure go
+   * by it.
+   */
   userKey: string;
+  /**
+   * Which conversation it belongs to: its history, summary, inbox and region pin. A private chat's is
+   * the user's key; a group's or a forum topic's is the chat's own (docs/ARCHITECTURE.md, "Keys"),
+   * so nothing said in one chat reaches another's prompt or reply.
+   */
+  chatKey: string;
+  /** The sender's name, where several people share the conversation (groups): it prefixes their turns. */
+  senderName?: string;
+  /** The sender's platform id, where the channel needs it back (Telegram: is this group member an admin?). */
+  senderId?: string;
   region: RegionId;
   /** Epoch ms when the user sent it, as the platform says. */
   sentAt: number;
   content:
-    | { kind: "text"; text: string }
+    | {
+        kind: "text";
+        text: string;
+        /** The text is the caption of this kind of attachment (photo, document…), which the model cannot see. */
+        attachment?: string;
+      }
     | { kind: "command"; command: ParsedCommand }
-    | { kind: "unsupported"; what: string };
+    | { kind: "unsupported"; what: string }
+    /** The chat became another (a Telegram group upgraded to a supergroup): its conversation follows. */
+    | { kind: "chat_moved"; to: string };
+  /**
+   * A group message not addressed to the bot: answered only where the group asked the bot to answer
+   * every message (/answer all), dropped before it is queued otherwise.
+   */
+  chatter?: boolean;
   /** BCP 47 language of the user's client, when the platform tells. */
   lang?: string;
 }
@@ -56,6 +83,8 @@ export interface ChannelSender {
   readonly typingRefreshMs: number;
   send(to: Address, text: string): Promise<"sent" | "template">;
   typing(to: Address): Promise<void>;
+  /** Whether `senderId` administers the group `to` is in (channels with groups). */
+  isGroupAdmin?(to: Address, senderId: string): Promise<boolean>;
 }
 
 /** What a webhook hands the queue consumer. Versioned, as messages outlive a deploy. */
@@ -76,19 +105,29 @@ export interface KvUsage {
   kvWrites: number;
 }
 
-/** What became of a webhook's messages: queued, or refused as redeliveries. Ids, never text. */
+/** What became of a webhook's messages: queued, refused as redeliveries, or not to be answered. Ids, never text. */
 export interface Accepted {
   accepted: string[];
   duplicates: string[];
+  /** Kinds of the messages dropped on purpose (group chatter in a chat that asked for mentions only). */
+  ignored: string[];
 }
 
 /**
  * answered: by the model; faq: a near-exact FAQ answer, without the model; faq_offline: an FAQ answer
  * because no model could answer; refused: the message or the answer broke the content filter;
- * model_failed: no model and no FAQ answer (the user is told to retry).
+ * model_failed: no model and no FAQ answer (the user is told to retry); chat_moved: the chat became another.
  */
 export type Outcome =
-  "answered" | "faq" | "faq_offline" | "refused" | "command" | "unsupported" | "rate_limited" | "model_failed";
+  | "answered"
+  | "faq"
+  | "faq_offline"
+  | "refused"
+  | "command"
+  | "unsupported"
+  | "rate_limited"
+  | "model_failed"
+  | "chat_moved";
 
 /** The reply to one message, before delivery. */
 export interface Reply {

@@ -1,7 +1,7 @@
 /**
  * Sends a message to the local stack as a platform would, signed with the local stack's secrets:
  *
- *   npm run say -- telegram "Hello!"            [--user 42]
+ *   npm run say -- telegram "Hello!"            [--user 42] [--group -100123]
  *   npm run say -- whatsapp "Hallo!"            [--user 4915112345678]
  *
  * The reply appears in the `npm run dev` terminal. Each call is a new message (a new update_id or
@@ -13,12 +13,15 @@ import { localSetting } from "../infra/local/defaults.js";
 const [channel, text, ...rest] = process.argv.slice(2);
 const userFlag = rest.indexOf("--user");
 const user = userFlag >= 0 ? rest[userFlag + 1] : undefined;
+const groupFlag = rest.indexOf("--group");
+/** A Telegram group's chat id (negative): the message is posted there, by the user. */
+const group = groupFlag >= 0 ? rest[groupFlag + 1] : undefined;
 const edge = `http://127.0.0.1:${process.env.PORT ?? 8787}`;
 const now = Math.floor(Date.now() / 1000);
 
 async function main(): Promise<void> {
   if (!text || (channel !== "telegram" && channel !== "whatsapp")) {
-    console.error('usage: npm run say -- telegram|whatsapp "your message" [--user ID]');
+    console.error('usage: npm run say -- telegram|whatsapp "your message" [--user ID] [--group CHAT_ID (telegram)]');
     process.exit(2);
   }
   let res: Response;
@@ -36,7 +39,7 @@ async function main(): Promise<void> {
         message: {
           message_id: updateId,
           date: now,
-          chat: { id, type: "private" },
+          chat: group ? { id: Number(group), type: "supergroup", title: "Local group" } : { id, type: "private" },
           from: { id, is_bot: false, first_name: "Ada" },
           text,
         },

@@ -4,7 +4,8 @@
  *   TELEGRAM_BOT_TOKEN=… TELEGRAM_WEBHOOK_SECRET=… npm run telegram:webhook -- https://edge.example.com
  *
  * Calls setWebhook with the edge's /webhooks/telegram URL, the secret token Telegram will send in
- * X-Telegram-Bot-Api-Secret-Token, and the update kinds the edge handles; then prints getWebhookInfo.
+ * X-Telegram-Bot-Api-Secret-Token, and the update kinds the edge handles; then prints getWebhookInfo and
+ * the bot's username (the TELEGRAM_BOT_USERNAME setting, by which group messages mention it).
  * TELEGRAM_API_BASE, when set, names another Bot API server (a local one, or the stand-in).
  */
 import { TELEGRAM_ALLOWED_UPDATES } from "../edge/channels/telegram/constants.js";
@@ -14,7 +15,7 @@ export async function setTelegramWebhook(options: {
   token: string;
   secret: string;
   apiBase?: string;
-}): Promise<{ url: string; info: Record<string, unknown> }> {
+}): Promise<{ url: string; info: Record<string, unknown>; username: string | undefined }> {
   const edge = new URL(options.edgeUrl);
   const url = new URL("/webhooks/telegram", edge).toString();
   const base = (options.apiBase ?? "https://api.telegram.org").replace(/\/+$/, "");
@@ -35,7 +36,8 @@ export async function setTelegramWebhook(options: {
     max_connections: 40,
   });
   const info = (await call("getWebhookInfo", {})) as Record<string, unknown>;
-  return { url, info };
+  const me = (await call("getMe", {})) as { username?: string };
+  return { url, info, username: me.username };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -54,8 +56,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     secret,
     ...(process.env.TELEGRAM_API_BASE ? { apiBase: process.env.TELEGRAM_API_BASE } : {}),
   })
-    .then(({ url, info }) => {
+    .then(({ url, info, username }) => {
       console.log(`webhook set to ${url}`);
+      if (username) console.log(`the bot is @${username}: set TELEGRAM_BOT_USERNAME=${username} on the edge`);
       console.log(
         `Telegram reports: url=${String(info.url)} pending_update_count=${String(info.pending_update_count)}`,
       );

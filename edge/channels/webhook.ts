@@ -8,6 +8,16 @@ import type { ChannelHost, ParseContext, RequestInfo, Routes } from "./types.js"
 
 const ACK_BODY = '{"ok":true}';
 
+/**
+ * What a delivery held: the messages to answer (or to consider, for group chatter), and, by kind, what
+ * is acknowledged and not answered (an edit, a reaction, a service message, a status, an item that
+ * could not be read), so nothing is dropped unseen.
+ */
+export interface Delivered {
+  messages: InboundMessage[];
+  ignored: string[];
+}
+
 /** What a platform that calls a webhook (Telegram, WhatsApp) needs to declare for its route. */
 export interface Webhook<S> {
   /** Largest body accepted, in bytes; larger ones get 413 before being read. */
@@ -17,10 +27,10 @@ export interface Webhook<S> {
   /** Authenticity, checked on the raw body in constant time, before any parsing. */
   verify(request: RequestInfo & { body: ArrayBuffer }, settings: S): Promise<boolean>;
   /**
-   * The messages in what arrived. Throws `MalformedPayload` when it is not the channel's shape;
-   * returns [] for updates that are acknowledged and ignored.
+   * What arrived. Throws `MalformedPayload` only when the body is not a webhook of the platform at
+   * all: one item it cannot read never sinks the others (it is counted under `ignored`).
    */
-  parse(payload: unknown, settings: S, context: ParseContext): InboundMessage[];
+  parse(payload: unknown, settings: S, context: ParseContext): Delivered | Promise<Delivered>;
   /**
    * The platform's subscription check (GET on the webhook URL): the body to answer with, or null for
    * 403. Without one, GET is not a route.
@@ -53,14 +63,17 @@ export function webhookRoutes<S>(channel: string, webhook: Webhook<S>, host: Cha
       log.warn("webhook.forged", { channel });
       throw new HttpError(401, "unauthorized", "signature or secret token does not match");
     }
-    const messages = webhook.parse(decodeJson(body), settings, { config: host.config, request });
+    const { messages, ignored } = await webhook.parse(decodeJson(body), settings, { config: host.config, request });
     try {
       const result = await host.accept(messages, { dedupTtlSeconds: webhook.dedupTtlSeconds, startedAt });
+      const skipped = [...ignored, ...result.ignored];
       log.info("webhook.accepted", {
         channel,
         accepted: result.accepted.length,
         duplicates: result.duplicates.length,
         refs: [...result.accepted, ...result.duplicates].map(ref).join(",") || undefined,
+        ignored: skipped.length || undefined,
+        ignoredKinds: skipped.length ? [...new Set(skipped)].join(",") : undefined,
         ackMs: Date.now() - startedAt,
       });
     } catch (err) {

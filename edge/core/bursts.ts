@@ -6,6 +6,8 @@ export interface HeldMessage {
   sentAt: number;
   /** Plain text can be answered together with its neighbours; commands and media stand alone. */
   plainText: boolean;
+  /** Who sent it: in a group, only one person's neighbouring messages share a reply. */
+  sender: string;
   /** Length of its text. */
   chars: number;
   /** Set once a reply to this group was tried: the group is retried as it was, never regrouped. */
@@ -13,8 +15,8 @@ export interface HeldMessage {
 }
 
 /**
- * The replies a chat's waiting messages get, in the order the user sent them: neighbouring plain
- * texts share one reply (at most `limits.messages` of them, their texts one per line within
+ * The replies a chat's waiting messages get, in the order they were sent: one person's neighbouring
+ * plain texts share one reply (at most `limits.messages` of them, their texts one per line within
  * `limits.chars`, so a burst never asks the model more than one long message could), a command or
  * a media message gets its own, and a group already tried keeps its members so a retry answers
  * exactly what it answered before.
@@ -32,6 +34,7 @@ export function groupBursts<T extends HeldMessage>(
       open !== undefined &&
       m.plainText &&
       open[0]!.plainText &&
+      open[0]!.sender === m.sender &&
       open[0]!.group === m.group &&
       (m.group !== undefined || (open.length < limits.messages && chars + 1 + m.chars <= limits.chars));
     if (joins) {

@@ -1,5 +1,5 @@
 /** Commands every channel understands. */
-const COMMANDS = ["start", "help", "reset", "forget", "region", "reminders"] as const;
+const COMMANDS = ["start", "help", "reset", "forget", "region", "reminders", "answer"] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 export interface ParsedCommand {
@@ -34,11 +34,20 @@ export const REPLIES = {
     "/forget deletes everything kept about you\n" +
     "/region shows where your conversation is kept\n" +
     "/reminders lists your reminders (ask me to remind you of something)\n" +
-    "/help shows this message",
+    "/help shows this message\n\n" +
+    "In a group I answer when you mention me, reply to one of my messages, or send a command. " +
+    "A group admin can make me answer every message with /answer all (and stop with /answer mentions).",
   reminders: "Reminders are not available in this chat.",
   reset: "Done: I have forgotten this conversation. What would you like to talk about?",
   slowDown: "You are sending messages faster than I can answer. Please wait a moment, then try again.",
   textOnly: "I can read text only. Please write your question as a message.",
+  attachmentNote: "(I can read only the text you sent with it, not the attachment itself.)",
+  answerAll: "From now on I answer every message in this chat.",
+  answerMentions: "From now on I answer here only when you mention me, reply to one of my messages or send a command.",
+  answerUsage:
+    "Send /answer all to have me answer every message here, or /answer mentions to have me answer only when addressed.",
+  answerAdminsOnly: "Only an administrator of this group can change when I answer.",
+  answerPrivate: "In a private chat I answer every message; /answer is for groups.",
   modelUnavailable: "Sorry, I cannot answer that right now. Please try again later.",
   modelTimeout: "Sorry, that took me too long. Please try again, perhaps with a shorter question.",
 } as const;

@@ -34,10 +34,11 @@ type Held = Stored & HeldMessage;
 
 /** What grouping needs to know of a stored message. */
 function held(stored: Stored): Held {
-  const { sentAt, content } = stored.job.message;
+  const { sentAt, content, userKey } = stored.job.message;
   return {
     ...stored,
     sentAt,
+    sender: userKey,
     plainText: content.kind === "text",
     chars: content.kind === "text" ? content.text.length : 0,
   };
@@ -224,6 +225,9 @@ function heldKey(seq: number): string {
 function together(messages: InboundMessage[]): InboundMessage {
   const last = messages[messages.length - 1]!;
   if (messages.length === 1) return last;
-  const text = messages.map((m) => (m.content.kind === "text" ? m.content.text : "")).join("\n");
-  return { ...last, content: { kind: "text", text } };
+  const texts = messages.map((m) => (m.content.kind === "text" ? m.content : undefined));
+  const text = texts.map((t) => t?.text ?? "").join("\n");
+  // A caption among them: the answer says once that the attachment itself was not seen.
+  const attachment = texts.find((t) => t?.attachment)?.attachment;
+  return { ...last, content: { kind: "text", text, ...(attachment ? { attachment } : {}) } };
 }

@@ -119,7 +119,8 @@ async function currentAddress(edge: Edge, reminder: StoredReminder): Promise<Add
     return address;
   }
   try {
-    const latest = await edge.region(owner.region).conversations.lastUserMessageAt(owner.userKey);
+    const conversation = edge.region(owner.region).conversations;
+    const latest = await conversation.lastUserMessageAt(owner.chatKey ?? owner.userKey);
     return latest !== undefined && latest > address.lastUserMessageAt
       ? { ...address, lastUserMessageAt: latest }
       : address;

@@ -12,20 +12,20 @@ type WaitUntil = (work: Promise<unknown>) => void;
 
 /**
  * The queue consumer: each message goes to its chat's inbox (a Durable Object in the user's region),
- * which answers it, together with the rest of a burst, one reply after another. One user's messages
- * of a batch are handed over in the order they were sent; different users' side by side. A message
+ * which answers it, together with the rest of a burst, one reply after another. One chat's messages
+ * of a batch are handed over in the order they were sent; different chats' side by side. A message
  * the inbox cannot take is retried by the queue, and after its last retry lands in the dead-letter queue.
  */
 export async function consume(batch: MessageBatch<QueueJob>, edge: Edge, waitUntil: WaitUntil): Promise<void> {
   if (batch.queue.endsWith(DEAD_LETTER_SUFFIX)) return deadLetter(batch, edge);
 
-  const byUser = new Map<string, Array<Message<QueueJob>>>();
+  const byChat = new Map<string, Array<Message<QueueJob>>>();
   for (const m of batch.messages) {
-    const key = m.body.message.userKey;
-    byUser.set(key, [...(byUser.get(key) ?? []), m]);
+    const key = m.body.message.chatKey;
+    byChat.set(key, [...(byChat.get(key) ?? []), m]);
   }
   await Promise.all(
-    [...byUser.values()].map(async (messages) => {
+    [...byChat.values()].map(async (messages) => {
       messages.sort((a, b) => a.body.message.sentAt - b.body.message.sentAt);
       for (const m of messages) await handOver(m, edge, waitUntil);
     }),
@@ -40,7 +40,7 @@ async function handOver(queued: Message<QueueJob>, edge: Edge, waitUntil: WaitUn
   const message = await pinRegion(edge, job.message, waitUntil);
   try {
     // The inbox may run elsewhere: the pin lookup's KV operations travel with the message to its record.
-    await edge.inbox(message.userKey, message.region).accept({ ...job, message, kvUsage: takeKvUsage() });
+    await edge.inbox(message.chatKey, message.region).accept({ ...job, message, kvUsage: takeKvUsage() });
     queued.ack();
   } catch (err) {
     const delaySeconds = retryDelaySeconds(queued.attempts);

@@ -33,6 +33,10 @@ export interface ConverseDeps {
   region?: (args: string) => Promise<string>;
   /** /reminders: lists the user's reminders, where this chat can have them. */
   reminders?: (args: string) => Promise<string>;
+  /** /answer: a group chooses whether the bot answers every message or only when addressed. */
+  answer?: (args: string) => Promise<string>;
+  /** The chat became another (a Telegram group upgraded to a supergroup): what it kept goes with it. */
+  moveChat?: (to: string) => Promise<void>;
   /** The operator's content filter, on the message and on the answer as it streams. */
   contentFilter?: ContentFilter;
   /** Business tools the model may call, for this verified user. */
@@ -54,7 +58,12 @@ export interface ConverseDeps {
  */
 export async function converse(message: InboundMessage, deps: ConverseDeps): Promise<Reply> {
   const { store } = deps;
-  const start = await store.begin(message.userKey, message.id);
+  const { content } = message;
+  if (content.kind === "chat_moved") {
+    await deps.moveChat?.(content.to);
+    return { text: null, outcome: "chat_moved" };
+  }
+  const start = await store.begin(message.chatKey, message.userKey, message.id);
   if (start.savedReply !== null) {
     // An earlier attempt computed this reply and failed to deliver it: deliver, do not ask again.
     return { text: start.savedReply, outcome: "answered" };
@@ -63,28 +72,33 @@ export async function converse(message: InboundMessage, deps: ConverseDeps): Pro
     const tell = await store.claimSlowDownNotice(message.userKey, deps.rateLimit.noticeCooldownSeconds);
     return { text: tell ? REPLIES.slowDown : null, outcome: "rate_limited" };
   }
-  const { content } = message;
   switch (content.kind) {
     case "unsupported":
       return { text: REPLIES.textOnly, outcome: "unsupported" };
     case "command":
       return { text: await runCommand(message, content.command, deps), outcome: "command" };
-    case "text":
-      return answer(message, content.text, start, deps);
+    case "text": {
+      const reply = await answer(message, content.text, start, deps);
+      // A caption is answered; that the attachment itself was not seen is said once, with the answer.
+      return content.attachment && reply.outcome !== "refused" && reply.text
+        ? { ...reply, text: `${REPLIES.attachmentNote}\n\n${reply.text}` }
+        : reply;
+    }
   }
 }
 
 async function runCommand(message: InboundMessage, command: ParsedCommand, deps: ConverseDeps): Promise<string> {
   switch (command.name) {
     case "reset":
-      await deps.store.clear(message.userKey);
+      await deps.store.clear(message.chatKey);
       return REPLIES.reset;
     case "forget":
     case "region":
-    case "reminders": {
+    case "reminders":
+    case "answer": {
       const run = deps[command.name];
-      if (!run) return command.name === "reminders" ? REPLIES.reminders : REPLIES.help;
-      return run(command.args);
+      if (run) return run(command.args);
+      return { reminders: REPLIES.reminders, answer: REPLIES.answerPrivate }[command.name as string] ?? REPLIES.help;
     }
     default:
       return REPLIES[command.name];
@@ -94,6 +108,8 @@ async function runCommand(message: InboundMessage, command: ParsedCommand, deps:
 /** A text message: the content filter, a near-exact FAQ answer, or the model; the turn is saved. */
 async function answer(message: InboundMessage, text: string, start: TurnStart, deps: ConverseDeps): Promise<Reply> {
   const lang = languageOf(message, text, deps.faq?.languages ?? ["en"]);
+  // Where several people share the conversation, each of their turns says who wrote it.
+  const asked = message.senderName ? `${message.senderName}: ${text}` : text;
   const faqEntries = async () => (deps.faq ? deps.faq.entries().catch(() => [] as FaqEntry[]) : []);
   const filter = deps.contentFilter;
   const incoming = filter?.check(text, lang);
@@ -105,14 +121,14 @@ async function answer(message: InboundMessage, text: string, start: TurnStart, d
   if (deps.faq?.direct && (start.history.length === 0 || !dependsOnContext(text, lang))) {
     const match = bestFaqMatch(await faqEntries(), text, lang);
     if (match && match.score >= deps.faq.directMinScore) {
-      await saveTurn(deps, message, text, match.entry.answer);
+      await saveTurn(deps, message, asked, match.entry.answer);
       return { text: match.entry.answer, outcome: "faq" };
     }
   }
   const prompt = buildPrompt({
     system: deps.model.systemPrompt,
     history: start.history,
-    userText: text,
+    userText: asked,
     budget: deps.model.inputTokenBudget,
     maxTurns: deps.model.contextMaxMessages,
     summary: start.summary?.text ?? null,
@@ -155,7 +171,7 @@ async function answer(message: InboundMessage, text: string, start: TurnStart, d
     log.warn("model.empty_answer", { ref: ref(message.id), region: message.region });
     return offline("bad_response");
   }
-  await saveTurn(deps, message, text, completion.text);
+  await saveTurn(deps, message, asked, completion.text);
   const later = summarizeDropped(message, start, prompt.dropped, deps);
   return {
     text: completion.text,
@@ -219,7 +235,7 @@ function summarizeDropped(
       const text = completion.text.trim();
       if (!text) return;
       const coversUntil = Math.max(...fresh.map((t) => t.at));
-      await deps.store.saveSummary(message.userKey, { text, coversUntil }, deps.sessionTtlSeconds);
+      await deps.store.saveSummary(message.chatKey, { text, coversUntil }, deps.sessionTtlSeconds);
     } catch (err) {
       // The turns stay in Redis: the next message that drops turns tries again.
       const failure = err instanceof UpstreamModelError ? err.failure : "error";
@@ -228,12 +244,12 @@ function summarizeDropped(
   };
 }
 
-function saveTurn(deps: ConverseDeps, message: InboundMessage, text: string, reply: string): Promise<void> {
-  const turns = [
-    { role: "user" as const, content: text, sentAt: message.sentAt },
-    { role: "assistant" as const, content: reply },
-  ];
-  return deps.store.save(message.userKey, message.id, turns, reply, deps.sessionTtlSeconds);
+function saveTurn(deps: ConverseDeps, message: InboundMessage, question: string, answer: string): Promise<void> {
+  const { chatKey, userKey, id: messageId, sentAt } = message;
+  return deps.store.save(
+    { chatKey, userKey, messageId, question: { content: question, sentAt }, answer },
+    deps.sessionTtlSeconds,
+  );
 }
 
 /** The user's language: what their client says, if the region's FAQ has it; else a guess from the text. */

@@ -4,6 +4,8 @@ import type { DedupStore } from "../services/dedup.js";
 
 export interface IngestDeps {
   dedup: (region: RegionId) => DedupStore;
+  /** Whether a group answers every message, not only those addressed to the bot (see chatter). */
+  answersAll: (region: RegionId, chatKey: string) => Promise<boolean>;
   /** The part of the Queue binding used here. */
   queue: { sendBatch(messages: Array<{ body: QueueJob; contentType: "json" }>): Promise<unknown> };
   dedupTtlSeconds: number;
@@ -14,13 +16,17 @@ export interface IngestDeps {
  * concurrent redeliveries make one job) and queue the rest. If queueing fails the claims are released
  * and the error propagates, so the platform gets a 5xx, retries, and nothing is lost.
  */
-export async function ingest(messages: InboundMessage[], deps: IngestDeps, startedAt = Date.now()): Promise<Accepted> {
+export async function ingest(delivered: InboundMessage[], deps: IngestDeps, startedAt = Date.now()): Promise<Accepted> {
+  // Group chatter is answered only where the group asked for every message; the rest stops here.
+  const wanted = await Promise.all(delivered.map((m) => !m.chatter || deps.answersAll(m.region, m.chatKey)));
+  const messages = delivered.filter((_, i) => wanted[i]);
+  const ignored = delivered.filter((_, i) => !wanted[i]).map(() => "group_chatter");
   const claims = await Promise.all(
     messages.map(async (m) => ({ m, fresh: await deps.dedup(m.region).claim(m.id, deps.dedupTtlSeconds) })),
   );
   const fresh = claims.filter((c) => c.fresh).map((c) => c.m);
   const duplicates = claims.filter((c) => !c.fresh).map((c) => c.m.id);
-  if (fresh.length === 0) return { accepted: [], duplicates };
+  if (fresh.length === 0) return { accepted: [], duplicates, ignored };
   const acceptedAt = Date.now();
   try {
     const ackMs = acceptedAt - startedAt;
@@ -31,5 +37,5 @@ export async function ingest(messages: InboundMessage[], deps: IngestDeps, start
     await Promise.allSettled(fresh.map((m) => deps.dedup(m.region).release(m.id)));
     throw err;
   }
-  return { accepted: fresh.map((m) => m.id), duplicates };
+  return { accepted: fresh.map((m) => m.id), duplicates, ignored };
 }

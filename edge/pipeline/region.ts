@@ -5,10 +5,11 @@ import type { InboundMessage } from "../message.js";
 import { describeErasure, eraseUserKey } from "./erase.js";
 
 /**
- * Pins a message's user to a region. The first time a user is seen, the region their channel
- * resolved (calling code, country, the bot's region) is stored; from then on the pin wins, so a
- * traveller's history neither moves nor splits, and a later edit of regions.json moves no one.
- * Channels whose session fixes the region (web chat's signed token) need no pin.
+ * Pins a message's conversation (a private chat: its user; a group: the group) to a region. The first
+ * time it is seen, the region its channel resolved (calling code, country, the bot's region) is
+ * stored; from then on the pin wins, so a traveller's history neither moves nor splits, and a later
+ * edit of regions.json moves no one. Channels whose session fixes the region (web chat's signed
+ * token) need no pin.
  */
 export async function pinRegion(
   edge: Edge,
@@ -18,7 +19,7 @@ export async function pinRegion(
   if (edge.channel(message.address.channel)?.capabilities.region === "session") return message;
   let pinned: RegionId | undefined;
   try {
-    pinned = await edge.pins.get(message.userKey);
+    pinned = await edge.pins.get(message.chatKey);
   } catch (err) {
     log.warn("pins.read_failed", { error: errorKind(err) });
     return message;
@@ -28,7 +29,7 @@ export async function pinRegion(
   // Off the acknowledgement's path: the resolution is deterministic until the pin lands.
   waitUntil(
     edge.pins
-      .set(message.userKey, message.region)
+      .set(message.chatKey, message.region)
       .catch((err: unknown) => log.warn("pins.write_failed", { error: errorKind(err) })),
   );
   return message;
@@ -49,6 +50,9 @@ export async function regionCommand(edge: Edge, message: InboundMessage, args: s
     return `Your conversation is kept in ${name(current)}. On this channel the region follows ${
       how === "phone number" ? "your phone number's country" : "the country you started from"
     } and cannot be changed.`;
+  }
+  if (message.chatKey !== message.userKey) {
+    return `This group's conversation is kept, and answered, in ${name(current)}. A group's region cannot be changed; in a private chat with me, /region moves yours.`;
   }
   const selectable = Object.keys(file.regions).filter((id) => file.regions[id]!.userSelectable);
   const target = args.trim().toLowerCase();

@@ -1,3 +1,4 @@
+import { REPLIES } from "../core/commands.js";
 import type { Edge } from "../edge.js";
 import type { ChannelSender, InboundMessage, Responded, RespondOptions } from "../message.js";
 import { addKvUsage, takeKvUsage } from "../services/kv-usage.js";
@@ -85,9 +86,40 @@ function conversationDeps(
     forget: () => forgetCommand(edge, message),
     region: (args) => regionCommand(edge, message, args),
     ...(reminders ? { reminders: async () => describeReminders(await reminders.list()) } : {}),
+    ...(channel?.capabilities.groups && message.chatKey !== message.userKey
+      ? { answer: (args) => answerCommand(edge, message, sender, args) }
+      : {}),
+    moveChat: (to) => moveChat(edge, message, to),
     whileThinking: () => keepTyping(sender, message),
     ...(onText ? { onText } : {}),
   };
+}
+
+/** /answer all|mentions in a group: whether the bot answers every message there, set by its admins. */
+async function answerCommand(
+  edge: Edge,
+  message: InboundMessage,
+  sender: ChannelSender,
+  args: string,
+): Promise<string> {
+  const mode = args.trim().toLowerCase();
+  if (mode !== "all" && mode !== "mentions") return REPLIES.answerUsage;
+  const admin = message.senderId && (await sender.isGroupAdmin?.(message.address, message.senderId));
+  if (!admin) return REPLIES.answerAdminsOnly;
+  // Kept in the region the channel resolves group messages to: where the webhook looks it up.
+  await edge.region(message.region).chatSettings.setAnswersAll(message.chatKey, mode === "all");
+  return mode === "all" ? REPLIES.answerAll : REPLIES.answerMentions;
+}
+
+/** A Telegram group became a supergroup: its conversation, its setting and its region follow it. */
+async function moveChat(edge: Edge, message: InboundMessage, to: string): Promise<void> {
+  const services = edge.region(message.region);
+  await Promise.all([
+    services.conversations.moveChat(message.chatKey, to),
+    services.chatSettings.move(message.chatKey, to),
+  ]);
+  await edge.pins.set(to, message.region);
+  await edge.pins.delete(message.chatKey);
 }
 
 function toolsFor(
@@ -97,6 +129,7 @@ function toolsFor(
 ): Pick<ConverseDeps, "tools"> {
   const context: ToolContext = {
     userKey: message.userKey,
+    chatKey: message.chatKey,
     region: message.region,
     address: message.address,
     config: edge.config,

@@ -9,8 +9,12 @@ const RATE_LIMIT_TIMEOUT_MS = 1000;
 /** Turns kept per conversation in Redis; the prompt takes a window of the most recent ones. */
 const MAX_STORED_TURNS = 50;
 
-/** A stored turn: `at` when it was saved, `sentAt` when the user sent it (their turns; epoch ms). */
-export type StoredTurn = Turn & { at: number; sentAt?: number };
+/**
+ * A stored turn: `at` when it was saved, `sentAt` when the user sent it (their turns; epoch ms), `by`
+ * the user key of who wrote it where several people share the conversation (a group), so an
+ * erasure of that person finds their turns there.
+ */
+export type StoredTurn = Turn & { at: number; sentAt?: number; by?: string };
 
 /** What older turns, fallen out of the prompt's window, said: written by the model in the background. */
 export interface ConversationSummary {
@@ -27,44 +31,59 @@ export interface TurnStart {
   savedReply: string | null;
 }
 
-/** A conversation's state in its region's database. */
+/**
+ * A conversation's state in its region's database. A conversation belongs to a chat (`chatKey`: a
+ * private chat, a group, a forum topic); the rate limit, saved replies and an erasure go by the
+ * person (`userKey`). In a private chat the two are the same key.
+ */
 export interface ConversationStore {
-  /** Rate-limit check, history and any saved reply for `messageId`, in one round trip. */
-  begin(userKey: string, messageId: string): Promise<TurnStart>;
+  /** The user's rate-limit check, the chat's history and summary, and any saved reply, in one round trip. */
+  begin(chatKey: string, userKey: string, messageId: string): Promise<TurnStart>;
   /**
-   * Appends the turns and keeps the reply for a retried queue message to deliver instead of asking the
-   * model again; both expire with the region's retention. Atomic, in one round trip.
+   * Appends the turns to the chat's conversation and keeps the reply for a retried message to deliver
+   * instead of asking the model again; both expire with the region's retention. In a shared chat the
+   * user's turns carry their key, and the chat is listed under the user for their erasure. Atomic,
+   * in one round trip.
    */
-  save(
-    userKey: string,
-    messageId: string,
-    turns: Array<Turn & { sentAt?: number }>,
-    reply: string,
-    ttlSeconds: number,
-  ): Promise<void>;
-  clear(userKey: string): Promise<void>;
-  saveSummary(userKey: string, summary: ConversationSummary, ttlSeconds: number): Promise<void>;
-  /** The stored turns, oldest first (for a page reload). */
-  history(userKey: string): Promise<Turn[]>;
-  /** When the user last sent a message that was answered (the platform's time), if it is still kept. */
-  lastUserMessageAt(userKey: string): Promise<number | undefined>;
+  save(turn: SavedTurn, ttlSeconds: number): Promise<void>;
+  /** Forgets a chat's conversation (/reset): its turns and its summary. */
+  clear(chatKey: string): Promise<void>;
+  saveSummary(chatKey: string, summary: ConversationSummary, ttlSeconds: number): Promise<void>;
+  /** The chat's stored turns, oldest first (for a page reload). */
+  history(chatKey: string): Promise<Turn[]>;
+  /** When the user last sent a message in this chat that was answered (the platform's time), if still kept. */
+  lastUserMessageAt(chatKey: string): Promise<number | undefined>;
   /** Keeps a reply the channel could not deliver (no free-text window, no template), for the retention period. */
   recordUndelivered(userKey: string, messageId: string, reply: string, ttlSeconds: number): Promise<void>;
-  /** Deletes every key of this user in this database and counts what was there. */
+  /** The chat became another (a group upgraded to a supergroup): its conversation goes with it. */
+  moveChat(from: string, to: string): Promise<void>;
+  /**
+   * Deletes every key of this user in this database, and their turns (with the replies to them) in
+   * the shared chats they wrote in, and counts what was there.
+   */
   erase(userKey: string): Promise<ErasedCounts>;
   /** True the first time in `cooldownSeconds` that this user is told to slow down. */
   claimSlowDownNotice(userKey: string, cooldownSeconds: number): Promise<boolean>;
 }
 
+/** A question and its answer, to be saved. */
+export interface SavedTurn {
+  chatKey: string;
+  userKey: string;
+  messageId: string;
+  question: { content: string; sentAt: number };
+  answer: string;
+}
+
 export interface ErasedCounts {
-  /** Messages of the conversation (each turn is one). */
+  /** Messages of the conversation (each turn is one), the user's own and theirs in shared chats. */
   messages: number;
   /** Replies kept for retries, and replies kept undelivered. */
   savedReplies: number;
   undeliveredReplies: number;
   /** Rate-limit counters and notices. */
   rateLimitKeys: number;
-  /** Summaries of older turns (0 or 1). */
+  /** Summaries of older turns (the private chat's, and those of shared chats the user wrote in). */
   summaries: number;
 }
 
@@ -72,6 +91,30 @@ export interface RateLimitOptions {
   messages: number;
   window: `${number} ${"ms" | "s" | "m" | "h" | "d"}`;
 }
+
+/**
+ * Removes one person's turns, each with the answer that followed it, from a shared chat's conversation
+ * (KEYS[1]), keeping its expiry, and drops the chat's summary (KEYS[2]), which may retell them.
+ * Returns how many turns went. Atomic: a turn saved meanwhile is neither lost nor kept twice.
+ */
+const REMOVE_AUTHOR_SCRIPT = `
+local items = redis.call('LRANGE', KEYS[1], 0, -1)
+local keep, removed, skipping = {}, 0, false
+for _, item in ipairs(items) do
+  local ok, turn = pcall(cjson.decode, item)
+  if ok and type(turn) == 'table' and turn.role == 'user' then skipping = (turn.by == ARGV[1]) end
+  if skipping then removed = removed + 1 else keep[#keep + 1] = item end
+end
+local summaries = 0
+if removed > 0 then
+  local ttl = redis.call('PTTL', KEYS[1])
+  summaries = redis.call('DEL', KEYS[2])
+  redis.call('DEL', KEYS[1])
+  for i = 1, #keep, 500 do redis.call('RPUSH', KEYS[1], unpack(keep, i, math.min(i + 499, #keep))) end
+  if #keep > 0 and ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) end
+end
+return {removed, summaries}
+`;
 
 /**
  * The limiter's in-isolate cache of blocked users, at module scope so it outlives a request: a user
@@ -83,17 +126,19 @@ const blockedCache = new Map<string, number>();
 type SavedReply = { text: string };
 
 export function createConversationStore(redis: Redis, limit: RateLimitOptions): ConversationStore {
-  const sessionKey = (userKey: string) => `session:${userKey}`;
-  const summaryKey = (userKey: string) => `summary:${userKey}`;
-  // Under the user's key, so an erasure finds them.
+  const sessionKey = (chatKey: string) => `session:${chatKey}`;
+  const summaryKey = (chatKey: string) => `summary:${chatKey}`;
+  // Under the sender's key, so an erasure finds them.
   const replyKey = (userKey: string, messageId: string) => `reply:${userKey}:${messageId}`;
+  // The shared chats a user wrote in (their private chat is their own key).
+  const chatsKey = (userKey: string) => `chats:${userKey}`;
 
   return {
-    async begin(userKey, messageId) {
+    async begin(chatKey, userKey, messageId) {
       const batch = new CommandBatch(redis);
-      const history = batch.add<StoredTurn[]>((p) => p.lrange(sessionKey(userKey), -MAX_STORED_TURNS, -1));
+      const history = batch.add<StoredTurn[]>((p) => p.lrange(sessionKey(chatKey), -MAX_STORED_TURNS, -1));
       const saved = batch.add<SavedReply | null>((p) => p.get(replyKey(userKey, messageId)));
-      const summary = batch.add<ConversationSummary | null>((p) => p.get(summaryKey(userKey)));
+      const summary = batch.add<ConversationSummary | null>((p) => p.get(summaryKey(chatKey)));
       const limiter = new Ratelimit({
         // The limiter calls only evalsha/eval (and eval on NOSCRIPT); the batch carries them in the pipeline.
         redis: batch.scriptPort as unknown as Redis,
@@ -118,32 +163,41 @@ export function createConversationStore(redis: Redis, limit: RateLimitOptions): 
       };
     },
 
-    async save(userKey, messageId, turns, reply, ttlSeconds) {
-      const now = Date.now();
+    async save({ chatKey, userKey, messageId, question, answer }, ttlSeconds) {
+      const at = Date.now();
+      const shared = chatKey !== userKey;
+      const turns: StoredTurn[] = [
+        { role: "user", content: question.content, sentAt: question.sentAt, at, ...(shared ? { by: userKey } : {}) },
+        { role: "assistant", content: answer, at },
+      ];
       const tx = redis.multi();
-      tx.rpush(sessionKey(userKey), ...turns.map((t): StoredTurn => ({ ...t, at: now })));
-      tx.ltrim(sessionKey(userKey), -MAX_STORED_TURNS, -1);
-      tx.expire(sessionKey(userKey), ttlSeconds);
-      tx.set(replyKey(userKey, messageId), { text: reply } satisfies SavedReply, { ex: ttlSeconds });
+      tx.rpush(sessionKey(chatKey), ...turns);
+      tx.ltrim(sessionKey(chatKey), -MAX_STORED_TURNS, -1);
+      tx.expire(sessionKey(chatKey), ttlSeconds);
+      tx.set(replyKey(userKey, messageId), { text: answer } satisfies SavedReply, { ex: ttlSeconds });
+      if (shared) {
+        tx.sadd(chatsKey(userKey), chatKey);
+        tx.expire(chatsKey(userKey), ttlSeconds);
+      }
       await tx.exec();
     },
 
-    async clear(userKey) {
-      await redis.del(sessionKey(userKey), summaryKey(userKey));
+    async clear(chatKey) {
+      await redis.del(sessionKey(chatKey), summaryKey(chatKey));
     },
 
-    async saveSummary(userKey, summary, ttlSeconds) {
-      await redis.set(summaryKey(userKey), summary, { ex: ttlSeconds });
+    async saveSummary(chatKey, summary, ttlSeconds) {
+      await redis.set(summaryKey(chatKey), summary, { ex: ttlSeconds });
     },
 
-    async history(userKey) {
-      const turns = await redis.lrange<StoredTurn>(sessionKey(userKey), -MAX_STORED_TURNS, -1);
+    async history(chatKey) {
+      const turns = await redis.lrange<StoredTurn>(sessionKey(chatKey), -MAX_STORED_TURNS, -1);
       return turns.map(({ role, content }) => ({ role, content }));
     },
 
-    async lastUserMessageAt(userKey) {
+    async lastUserMessageAt(chatKey) {
       // Turns are saved in pairs, question then answer: the last two hold the latest question.
-      const turns = await redis.lrange<StoredTurn>(sessionKey(userKey), -2, -1);
+      const turns = await redis.lrange<StoredTurn>(sessionKey(chatKey), -2, -1);
       return turns.findLast((t) => t.role === "user")?.sentAt;
     },
 
@@ -154,20 +208,45 @@ export function createConversationStore(redis: Redis, limit: RateLimitOptions): 
       await tx.exec();
     },
 
+    async moveChat(from, to) {
+      // RENAME fails on a missing key: move only what exists. The old chat receives nothing any more.
+      const [session, summary] = await Promise.all([redis.exists(sessionKey(from)), redis.exists(summaryKey(from))]);
+      if (!session && !summary) return;
+      const tx = redis.multi();
+      if (session) tx.rename(sessionKey(from), sessionKey(to));
+      if (summary) tx.rename(summaryKey(from), summaryKey(to));
+      await tx.exec();
+    },
+
     async erase(userKey) {
       // `<prefix><user key>:` then anything: user 42's pattern must not reach user 421.
       const pattern = (prefix: string) => `${prefix}${escapeGlob(userKey)}:*`;
-      const [replies, limits] = await Promise.all([
+      const [replies, limits, shared] = await Promise.all([
         scanAll(redis, pattern("reply:")),
         scanAll(redis, pattern("ratelimit:")),
+        redis.smembers(chatsKey(userKey)),
       ]);
+      // Their turns in shared chats (groups) go one chat at a time; the chat and its other members stay.
+      const inShared = await Promise.all(
+        shared.map((chat) =>
+          redis.eval<[string], [number, number]>(REMOVE_AUTHOR_SCRIPT, [sessionKey(chat), summaryKey(chat)], [userKey]),
+        ),
+      );
       const notice = `ratelimit:notice:${userKey}`;
       const tx = redis.multi();
       tx.llen(sessionKey(userKey));
       tx.llen(`undelivered:${userKey}`);
       tx.exists(notice);
       tx.exists(summaryKey(userKey));
-      tx.del(sessionKey(userKey), `undelivered:${userKey}`, notice, summaryKey(userKey), ...replies, ...limits);
+      tx.del(
+        sessionKey(userKey),
+        `undelivered:${userKey}`,
+        notice,
+        summaryKey(userKey),
+        chatsKey(userKey),
+        ...replies,
+        ...limits,
+      );
       const [messages, undelivered, noticed, summarized] = (await tx.exec()) as [
         number,
         number,
@@ -176,11 +255,11 @@ export function createConversationStore(redis: Redis, limit: RateLimitOptions): 
         number,
       ];
       return {
-        messages,
+        messages: messages + inShared.reduce((n, [removed]) => n + removed, 0),
         savedReplies: replies.length,
         undeliveredReplies: undelivered,
         rateLimitKeys: limits.length + noticed,
-        summaries: summarized,
+        summaries: summarized + inShared.reduce((n, [, summaries]) => n + summaries, 0),
       };
     },
 

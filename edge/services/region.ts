@@ -2,6 +2,7 @@ import type { Redis } from "@upstash/redis/cloudflare";
 import type { Config, RegionSettings } from "../config.js";
 import type { RegionId } from "../core/region-policy.js";
 import { createBreakerStore } from "./breaker.js";
+import { createChatSettingsStore, type ChatSettingsStore } from "./chat-settings.js";
 import { createConversationStore, type ConversationStore } from "./conversation-store.js";
 import { createDedupStore, type DedupStore } from "./dedup.js";
 import { createOriginClient } from "./llm.js";
@@ -14,6 +15,8 @@ export interface RegionServices {
   redis: Redis;
   dedup: DedupStore;
   conversations: ConversationStore;
+  /** What groups chose for themselves (/answer). */
+  chatSettings: ChatSettingsStore;
   /** This region's origins, behind their breakers (no fallback: see pipeline/model-router.ts). */
   model: RegionModel;
 }
@@ -28,6 +31,7 @@ export function createRegionServices(config: Config, region: RegionId): RegionSe
     redis,
     dedup: createDedupStore(redis),
     conversations: createConversationStore(redis, config.rateLimit),
+    chatSettings: createChatSettingsStore(redis),
     model: createRegionModel({
       region,
       breaker: createBreakerStore(redis, config.breaker),

@@ -16,6 +16,8 @@ export interface Reminder {
 /** Whose reminder it is: where their conversation is kept. */
 export interface ReminderOwner {
   userKey: string;
+  /** The conversation it was set in (absent on reminders set before it was recorded: the user's). */
+  chatKey?: string;
   region: RegionId;
 }
 

@@ -33,7 +33,7 @@ export const createReminder = defineTool({
   async run({ when, time_zone, text }, ctx) {
     // A reminder answers no particular message: it neither quotes one nor keeps its platform id.
     const { messageId: _answered, quote: _quote, ...address } = ctx.address;
-    const owner = { userKey: ctx.userKey, region: ctx.region };
+    const owner = { userKey: ctx.userKey, chatKey: ctx.chatKey, region: ctx.region };
     const result = await ctx.reminders!.create({
       text,
       when,

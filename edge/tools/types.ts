@@ -11,6 +11,8 @@ import type { ReminderBook } from "../services/reminder-book.js";
 export interface ToolContext {
   /** `<channel>:<account>:<user>`, the verified sender. */
   userKey: string;
+  /** The conversation the request came from (a private chat's is the user's key). */
+  chatKey: string;
   region: RegionId;
   /** Where the user wrote from: where a reminder is delivered. */
   address: Address;

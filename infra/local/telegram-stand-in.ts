@@ -25,6 +25,8 @@ export interface TelegramStandIn {
   /** Texts delivered by sendMessage, in order. */
   sent(chatId?: number | string): Array<{ chatId: string; text: string }>;
   failNext(method: string, ...faults: TelegramFault[]): void;
+  /** Makes `userId` an administrator of group `chatId` (getChatMember answers "administrator"). */
+  addAdmin(chatId: number | string, userId: number | string): void;
   /** Resolves once `count` messages were delivered (to `chatId`, if given). */
   waitForMessages(
     count: number,
@@ -44,7 +46,9 @@ export async function startTelegramStandIn(options: {
   const calls: TelegramCall[] = [];
   const faults = new Map<string, TelegramFault[]>();
   const delivered = new MessageLog();
+  const admins = new Set<string>();
   let nextMessageId = 1;
+  const botId = Number(options.token.slice(0, options.token.indexOf(":")));
 
   const server = http.createServer(async (req, res) => {
     const m = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(new URL(req.url ?? "/", "http://tg").pathname);
@@ -91,11 +95,16 @@ export async function startTelegramStandIn(options: {
         if (!params.chat_id) return "Bad Request: chat_id is empty";
         if (!text.trim()) return "Bad Request: message text is empty";
         if (text.length > 4096) return "Bad Request: message is too long";
+        const chatId = Number(params.chat_id);
         return {
           value: {
             message_id: nextMessageId++,
+            from: { id: botId, is_bot: true, first_name: "Assistant", username: "local_assistant_bot" },
             date: Math.floor(Date.now() / 1000),
-            chat: { id: Number(params.chat_id), type: "private" },
+            chat: { id: chatId, type: chatId < 0 ? "supergroup" : "private" },
+            ...(params.message_thread_id !== undefined
+              ? { message_thread_id: params.message_thread_id, is_topic_message: true }
+              : {}),
             text,
           },
         };
@@ -107,7 +116,12 @@ export async function startTelegramStandIn(options: {
       case "deletewebhook":
         return { value: true };
       case "getme":
-        return { value: { id: 7000000001, is_bot: true, first_name: "Assistant", username: "local_assistant_bot" } };
+        return { value: { id: botId, is_bot: true, first_name: "Assistant", username: "local_assistant_bot" } };
+      case "getchatmember": {
+        if (!params.chat_id || !params.user_id) return "Bad Request: chat_id and user_id are required";
+        const status = admins.has(`${params.chat_id}:${params.user_id}`) ? "administrator" : "member";
+        return { value: { status, user: { id: Number(params.user_id), is_bot: false, first_name: "Member" } } };
+      }
       case "getwebhookinfo": {
         const last = [...calls].reverse().find((c) => c.method === "setwebhook");
         return { value: { url: last?.params.url ?? "", has_custom_certificate: false, pending_update_count: 0 } };
@@ -121,6 +135,7 @@ export async function startTelegramStandIn(options: {
     url: await listen(server, options),
     calls,
     sent: (chatId) => delivered.list(chatId),
+    addAdmin: (chatId, userId) => void admins.add(`${chatId}:${userId}`),
     failNext: (method, ...f) => {
       const key = method.toLowerCase();
       faults.set(key, [...(faults.get(key) ?? []), ...f]);

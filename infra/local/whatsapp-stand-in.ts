@@ -84,7 +84,12 @@ export async function startWhatsAppStandIn(options: {
       return graphError(res, fault.status, fault.code, "Scripted failure", fault.details);
     }
     calls.push({ phoneNumberId, body, at: Date.now() });
-    const to = String(body.to ?? "");
+    // A phone number (`to`), or a user known only by their business-scoped id (`recipient`).
+    const to = String(body.to ?? body.recipient ?? "");
+    if (!to) return graphError(res, 400, 100, "Invalid parameter", "to or recipient is required");
+    if (body.to !== undefined && !/^\+?\d{6,15}$/.test(String(body.to))) {
+      return graphError(res, 400, 100, "Invalid parameter", "to must be a phone number; send a BSUID as recipient");
+    }
     if (body.type === "text") {
       const text = String((body.text as { body?: unknown } | undefined)?.body ?? "");
       if (!text) return graphError(res, 400, 100, "Invalid parameter", "text.body is required");
@@ -106,7 +111,7 @@ export async function startWhatsAppStandIn(options: {
     if (fault?.kind === "drop-after-delivery") return void res.socket?.destroy();
     sendJson(res, 200, {
       messaging_product: "whatsapp",
-      contacts: [{ input: to, wa_id: to }],
+      contacts: [body.to !== undefined ? { input: to, wa_id: to } : { input: to, user_id: to }],
       messages: [{ id: `wamid.${randomBytes(18).toString("base64url")}` }],
     });
   });

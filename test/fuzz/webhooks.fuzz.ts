@@ -104,15 +104,24 @@ function bodies(valid: () => unknown): fc.Arbitrary<{ body: string | Uint8Array;
 /** Largest body any of these endpoints reads (WhatsApp's 3 MiB is never reached by the generators). */
 const SMALLEST_LIMIT = 64 * 1024;
 
-async function send(path: string, headers: Record<string, string>, body: string | Uint8Array): Promise<number> {
+async function send(
+  path: string,
+  headers: Record<string, string>,
+  body: string | Uint8Array,
+  retried = false,
+): Promise<number> {
   try {
     const res = await stack.mf.dispatchFetch(new URL(path, stack.url), { method: "POST", headers, body });
     await res.arrayBuffer();
     return res.status;
   } catch (err) {
-    // An oversized body may be refused (413) while it is still being sent; the client then sees the
-    // connection reset instead of the answer. Nothing was processed either way.
-    if (body.length > SMALLEST_LIMIT && String((err as Error).cause ?? err).includes("ECONNRESET")) return 413;
+    const cause = String((err as Error).cause ?? err);
+    // An oversized body may be refused (413, or 401 before it is read) while it is still being sent;
+    // the client then sees the connection reset instead of the answer. Nothing was processed.
+    if (body.length > SMALLEST_LIMIT && cause.includes("ECONNRESET")) return 413;
+    // workerd closes a connection whose request body it did not read; the client may already have
+    // reused it for the next request, which then never reached the edge: sent again, once.
+    if (!retried && cause.includes("other side closed")) return send(path, headers, body, true);
     throw err;
   }
 }

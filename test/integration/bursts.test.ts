@@ -139,6 +139,7 @@ describe("bursts of messages", () => {
 
   it("takes in a message the queue delivers again (its acknowledgement was lost) once, and answers it once", async () => {
     const chat = 9106;
+    // A private chat: its chat key is its user's key.
     const userKey = `telegram:7000000001:${chat}`;
     const now = Date.now();
     const job = {
@@ -155,6 +156,7 @@ describe("bursts of messages", () => {
           lastUserMessageAt: now,
         },
         userKey,
+        chatKey: userKey,
         region: "eu",
         sentAt: now,
         content: { kind: "text", text: "only once, please" },

@@ -10,7 +10,7 @@ beforeAll(async () => {
 afterAll(() => telegram?.close());
 
 it("sets the webhook with the secret token and the update kinds the edge handles", async () => {
-  const { url, info } = await setTelegramWebhook({
+  const { url, info, username } = await setTelegramWebhook({
     edgeUrl: "https://edge.example.com/",
     token,
     secret: "s3cret-token-value",
@@ -25,6 +25,7 @@ it("sets the webhook with the secret token and the update kinds the edge handles
     max_connections: 40,
   });
   expect(info.url).toBe(url);
+  expect(username).toBe("local_assistant_bot");
 });
 
 it("reports the Bot API's refusal", async () => {

@@ -61,8 +61,21 @@ describe("POST /webhooks/telegram: what is refused", () => {
     expect(stack.emulator.requests).toHaveLength(0);
   });
 
-  it("answers a photo with a text-only notice, without asking the model", async () => {
+  it("answers a photo's caption, saying the picture itself was not read", async () => {
     const res = await stack.sendUpdate(photo);
+    expect(res.status).toBe(200);
+    const [reply] = await stack.telegram.waitForMessages(1, { chatId: 1111111 });
+    expect(reply?.text.startsWith(REPLIES.attachmentNote)).toBe(true);
+    expect(stack.emulator.requests.map((r) => r.body.messages?.at(-1)?.content)).toEqual(["what is this?"]);
+  });
+
+  it("answers a photo without a caption with a text-only notice, without asking the model", async () => {
+    const { caption: _caption, ...bare } = photo.message;
+    const res = await stack.sendUpdate({
+      ...photo,
+      update_id: photo.update_id + 1,
+      message: { ...bare, message_id: 1366 },
+    });
     expect(res.status).toBe(200);
     const [reply] = await stack.telegram.waitForMessages(1, { chatId: 1111111 });
     expect(reply?.text).toBe(REPLIES.textOnly);

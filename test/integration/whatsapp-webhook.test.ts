@@ -118,11 +118,11 @@ describe("POST /webhooks/whatsapp: answering", () => {
     expect(stack.emulator.requests[0]?.body.messages?.at(-1)?.content).toBe(text);
   });
 
-  it("answers an image politely that it reads text only, without the model", async () => {
+  it("answers an image's caption, saying the image itself was not read", async () => {
     await stack.sendWhatsApp(fresh(image));
     const [reply] = await stack.whatsapp.waitForMessages(1, { chatId: FIXTURE_USER });
-    expect(reply?.text).toBe(REPLIES.textOnly);
-    expect(stack.emulator.requests).toHaveLength(0);
+    expect(reply?.text.startsWith(REPLIES.attachmentNote)).toBe(true);
+    expect(stack.emulator.requests.map((r) => r.body.messages?.at(-1)?.content)).toEqual(["Is this damaged?"]);
   });
 
   it.each([

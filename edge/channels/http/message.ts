@@ -39,6 +39,7 @@ export function parseRequest(
     id: `http:${account}:${idempotencyKey ? `idem:${idempotencyKey.slice(0, 128)}` : crypto.randomUUID()}`,
     address: { channel: "http", account, chat: userId },
     userKey: `http:${account}:${userId}`,
+    chatKey: `http:${account}:${userId}`,
     region: regionForCountry(config.regionFile, request.country, request.isEuCountry),
     sentAt: Date.now(),
     content: command ? { kind: "command", command } : { kind: "text", text },

@@ -1,9 +1,8 @@
 import { z } from "zod";
-import { parseCommand } from "../../core/commands.js";
 import type { RegionId } from "../../core/region-policy.js";
 import { secretsEqual } from "../../crypto.js";
 import { ConfigError, MalformedPayload } from "../../errors.js";
-import type { InboundMessage } from "../../message.js";
+import { errorKind, log } from "../../log.js";
 import { BaseUrl, settingsGroup } from "../../settings.js";
 import { defineChannel } from "../types.js";
 import { webhookRoutes, type Webhook } from "../webhook.js";
@@ -15,7 +14,7 @@ import {
   TELEGRAM_TEXT_LIMIT,
   TELEGRAM_TYPING_REFRESH_MS,
 } from "./constants.js";
-import { TelegramUpdate } from "./schema.js";
+import { readUpdate, type BotIdentity } from "./read-update.js";
 
 export interface TelegramSettings {
   botToken: string;
@@ -55,62 +54,51 @@ const settings = settingsGroup({
   },
 });
 
-const MEDIA_FIELDS = [
-  "photo",
-  "video",
-  "voice",
-  "audio",
-  "document",
-  "sticker",
-  "animation",
-  "video_note",
-  "location",
-  "contact",
-  "poll",
-];
-
 export const telegramWebhook: Webhook<TelegramSettings> = {
   maxBodyBytes: TELEGRAM_MAX_BODY_BYTES,
   dedupTtlSeconds: TELEGRAM_DEDUP_TTL_SECONDS,
 
   verify: ({ headers }, s) => secretsEqual(headers.get("x-telegram-bot-api-secret-token"), s.webhookSecret),
 
-  parse(payload, s) {
-    const parsed = TelegramUpdate.safeParse(payload);
-    if (!parsed.success) throw new MalformedPayload("not a Telegram Update");
-    const { update_id: updateId, message } = parsed.data;
-    // Other update kinds (edits, channel posts, member changes…) are acknowledged and ignored.
-    if (!message) return [];
-    if (message.from?.is_bot) return [];
-    const account = botIdOf(s.botToken);
-    const user = String(message.from?.id ?? message.chat.id);
-    const text = message.text;
-    const command = text === undefined ? undefined : parseCommand(text, s.botUsername);
-    const content: InboundMessage["content"] =
-      text === undefined
-        ? { kind: "unsupported", what: MEDIA_FIELDS.find((f) => f in message) ?? "other" }
-        : command
-          ? { kind: "command", command }
-          : { kind: "text", text };
-    return [
-      {
-        id: `telegram:${account}:${updateId}`,
-        address: {
-          channel: "telegram",
-          account,
-          chat: String(message.chat.id),
-          messageId: String(message.message_id),
-          ...(message.chat.type === "private" ? {} : { quote: true }),
-        },
-        userKey: `telegram:${account}:${user}`,
-        region: s.region,
-        sentAt: message.date * 1000,
-        content,
-        ...(message.from?.language_code ? { lang: message.from.language_code } : {}),
-      },
-    ];
+  async parse(payload, s) {
+    const bot: BotIdentity = { id: botIdOf(s.botToken), username: s.botUsername };
+    // Mentions name the bot by its @username: without TELEGRAM_BOT_USERNAME it is asked of Telegram,
+    // once per isolate, and only when a group message could be mentioning it.
+    if (!bot.username && mayMention(payload)) bot.username = await botUsername(s);
+    const delivered = readUpdate(payload, bot, s.region);
+    if (!delivered) throw new MalformedPayload("not a Telegram Update");
+    return delivered;
   },
 };
+
+/** A group message with an @ in it: the only kind whose reading needs the bot's username. */
+function mayMention(payload: unknown): boolean {
+  const message = (payload as { message?: { chat?: { type?: unknown }; text?: unknown; caption?: unknown } } | null)
+    ?.message;
+  const type = message?.chat?.type;
+  return (type === "group" || type === "supergroup") && /@/.test(String(message?.text ?? message?.caption ?? ""));
+}
+
+const usernames = new Map<string, string>();
+
+/**
+ * The bot's @username, from getMe, kept per isolate once known (a failed lookup is tried again next
+ * time). The name is kept, not the promise of it: requests of one isolate never share a promise.
+ */
+async function botUsername(s: TelegramSettings): Promise<string | undefined> {
+  const known = usernames.get(s.botToken);
+  if (known) return known;
+  try {
+    const me = (await createBotApi({ apiBase: s.apiBase, token: s.botToken }).call("getMe", {})) as {
+      username?: string;
+    };
+    if (me.username) usernames.set(s.botToken, me.username);
+    return me.username;
+  } catch (err) {
+    log.warn("telegram.get_me_failed", { error: errorKind(err) });
+    return undefined;
+  }
+}
 
 /** Telegram, through the Bot API: a webhook in, sendMessage and sendChatAction out. */
 export const telegram = defineChannel<TelegramSettings>({
@@ -121,10 +109,12 @@ export const telegram = defineChannel<TelegramSettings>({
 
   routes: (host, s) => webhookRoutes("telegram", telegramWebhook, host, s),
 
+  // A user's id, or a group's (negative): an operator can erase a group's conversation too.
   userKey: (id, s) => (/^-?\d+$/.test(id) ? `telegram:${botIdOf(s.botToken)}:${id}` : undefined),
 
   sender(s) {
     const api = createBotApi({ apiBase: s.apiBase, token: s.botToken });
+    const inTopic = (thread: string | undefined) => (thread ? { message_thread_id: Number(thread) } : {});
     return {
       textLimit: TELEGRAM_TEXT_LIMIT,
       typingRefreshMs: TELEGRAM_TYPING_REFRESH_MS,
@@ -132,8 +122,10 @@ export const telegram = defineChannel<TelegramSettings>({
         // Plain text: model output is not valid MarkdownV2, and a parse error would lose the reply.
         await api.call("sendMessage", {
           chat_id: to.chat,
+          ...inTopic(to.thread),
           text,
           link_preview_options: { is_disabled: true },
+          // In a group the reply quotes the message that asked: several people talk there.
           ...(to.quote && to.messageId
             ? { reply_parameters: { message_id: Number(to.messageId), allow_sending_without_reply: true } }
             : {}),
@@ -141,7 +133,13 @@ export const telegram = defineChannel<TelegramSettings>({
         return "sent";
       },
       async typing(to) {
-        await api.call("sendChatAction", { chat_id: to.chat, action: "typing" });
+        await api.call("sendChatAction", { chat_id: to.chat, ...inTopic(to.thread), action: "typing" });
+      },
+      async isGroupAdmin(to, senderId) {
+        const member = (await api.call("getChatMember", { chat_id: to.chat, user_id: Number(senderId) })) as {
+          status?: string;
+        };
+        return member.status === "creator" || member.status === "administrator";
       },
     };
   },

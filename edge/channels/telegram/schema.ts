@@ -1,36 +1,59 @@
 import { z } from "zod";
 
 /**
- * The parts of a Bot API Update this gateway reads. Everything else (other update kinds, other message
- * fields) passes through untouched and is ignored.
+ * The parts of a Bot API Update this gateway reads, read leniently: Telegram adds fields and update
+ * kinds with every Bot API release, and its own documented samples leave out fields the reference
+ * calls required (`from.is_bot`). Everything not read here passes through and is ignored.
  * https://core.telegram.org/bots/api#update
  */
 const User = z.looseObject({
   id: z.number().int(),
-  is_bot: z.boolean(),
-  first_name: z.string(),
+  is_bot: z.boolean().optional(),
+  first_name: z.string().optional(),
+  username: z.string().optional(),
   language_code: z.string().optional(),
 });
 
 const Chat = z.looseObject({
   id: z.number().int(),
-  type: z.enum(["private", "group", "supergroup", "channel"]),
+  /** Absent in the Bot API's own older samples, which are private chats. */
+  type: z.string().optional(),
 });
 
-const TelegramMessage = z.looseObject({
+const Entity = z.looseObject({
+  type: z.string(),
+  offset: z.number().int(),
+  length: z.number().int(),
+  user: z.looseObject({ id: z.number().int() }).optional(),
+});
+
+export const TelegramMessage = z.looseObject({
   message_id: z.number().int(),
   date: z.number().int(),
   chat: Chat,
   from: User.optional(),
   text: z.string().optional(),
+  caption: z.string().optional(),
+  entities: z.array(Entity).optional(),
+  caption_entities: z.array(Entity).optional(),
+  /** The forum topic (supergroups with topics); set on every message of a topic. */
+  message_thread_id: z.number().int().optional(),
+  is_topic_message: z.boolean().optional(),
+  reply_to_message: z
+    .looseObject({
+      from: z.looseObject({ id: z.number().int() }).optional(),
+      forum_topic_created: z.unknown().optional(),
+    })
+    .optional(),
+  /** The group became a supergroup with this id; sent in the old group. */
+  migrate_to_chat_id: z.number().int().optional(),
 });
 export type TelegramMessage = z.infer<typeof TelegramMessage>;
 
+/** An update: its id, and whatever it carries (only `message` is answered). */
 export const TelegramUpdate = z.looseObject({
   update_id: z.number().int().nonnegative(),
-  message: TelegramMessage.optional(),
 });
-export type TelegramUpdate = z.infer<typeof TelegramUpdate>;
 
 /** Bot API answers: `{"ok":true,"result":…}` or `{"ok":false,"error_code":…,"description":…}`. */
 export const BotApiResponse = z.looseObject({

@@ -51,6 +51,7 @@ export function parseFrame(frame: unknown, conversation: string, region: RegionI
     id: `webchat:${conversation}:${id ?? crypto.randomUUID()}`,
     address: { channel: "webchat", account: "web", chat: conversation },
     userKey: webChatUserKey(conversation),
+    chatKey: webChatUserKey(conversation),
     region,
     sentAt: Date.now(),
     content: command ? { kind: "command", command } : { kind: "text", text },

@@ -1,11 +1,7 @@
 import { z } from "zod";
-import { countryOfPhoneNumber } from "../../core/calling-codes.js";
-import { parseCommand } from "../../core/commands.js";
-import { regionForCountry, type RegionId } from "../../core/region-policy.js";
 import { hmacSha256Matches, secretsEqual } from "../../crypto.js";
 import { MalformedPayload, PlatformError, WindowClosedError } from "../../errors.js";
-import { log, ref } from "../../log.js";
-import type { Address, InboundMessage } from "../../message.js";
+import type { Address } from "../../message.js";
 import { BaseUrl, settingsGroup } from "../../settings.js";
 import { defineChannel } from "../types.js";
 import { webhookRoutes, type Webhook } from "../webhook.js";
@@ -18,7 +14,7 @@ import {
   WHATSAPP_WINDOW_CLOSED_CODE,
 } from "./constants.js";
 import { createGraphApi } from "./graph-api.js";
-import { MessagesValue, WhatsAppWebhook, type WhatsAppMessage } from "./schema.js";
+import { readWebhook } from "./read-webhook.js";
 
 export interface WhatsAppSettings {
   accessToken: string;
@@ -62,9 +58,6 @@ const settings = settingsGroup({
   }),
 });
 
-/** Message types that are not a request to answer: a reaction, a number change notice. */
-const SILENT_TYPES = new Set(["reaction", "system", "ephemeral"]);
-
 export const whatsappWebhook: Webhook<WhatsAppSettings> = {
   maxBodyBytes: WHATSAPP_MAX_BODY_BYTES,
   dedupTtlSeconds: WHATSAPP_DEDUP_TTL_SECONDS,
@@ -79,66 +72,11 @@ export const whatsappWebhook: Webhook<WhatsAppSettings> = {
   verify: ({ headers, body }, s) => hmacSha256Matches(s.appSecret, body, headers.get("x-hub-signature-256")),
 
   parse(payload, s, { config }) {
-    const parsed = WhatsAppWebhook.safeParse(payload);
-    if (!parsed.success) throw new MalformedPayload("not a WhatsApp Business Account webhook");
-    const out: InboundMessage[] = [];
-    for (const entry of parsed.data.entry) {
-      for (const change of entry.changes) {
-        if (change.field !== "messages") continue;
-        const value = MessagesValue.safeParse(change.value);
-        if (!value.success) throw new MalformedPayload("a messages change without messages metadata");
-        const { metadata, messages = [], statuses = [], errors = [] } = value.data;
-        // Statuses and errors are recorded, never answered.
-        for (const st of statuses) {
-          const code = st.errors?.[0]?.code;
-          const fields = { ref: ref(`whatsapp:${st.id}`), status: st.status, errorCode: code };
-          if (code === WHATSAPP_WINDOW_CLOSED_CODE) log.warn("whatsapp.outside_window", fields);
-          else log.info("whatsapp.status", fields);
-        }
-        for (const e of errors) log.warn("whatsapp.error", { errorCode: e.code, title: e.title });
-        if (metadata.phone_number_id !== s.phoneNumberId) {
-          if (messages.length) {
-            log.warn("whatsapp.other_number", { phoneNumberId: metadata.phone_number_id, messages: messages.length });
-          }
-          continue;
-        }
-        for (const m of messages) {
-          if (SILENT_TYPES.has(m.type)) continue;
-          const region = regionForCountry(config.regionFile, countryOfPhoneNumber(m.from));
-          out.push(toInbound(m, metadata.phone_number_id, region));
-        }
-      }
-    }
-    return out;
+    const delivered = readWebhook(payload, s.phoneNumberId, config.regionFile);
+    if (!delivered) throw new MalformedPayload("not a WhatsApp Business Account webhook");
+    return delivered;
   },
 };
-
-function toInbound(m: WhatsAppMessage, phoneNumberId: string, region: RegionId): InboundMessage {
-  const text = textOf(m);
-  const command = text === undefined ? undefined : parseCommand(text);
-  const sentAt = Number(m.timestamp) * 1000;
-  return {
-    id: `whatsapp:${m.id}`,
-    address: { channel: "whatsapp", account: phoneNumberId, chat: m.from, messageId: m.id, lastUserMessageAt: sentAt },
-    userKey: `whatsapp:${phoneNumberId}:${m.from}`,
-    region,
-    sentAt,
-    content:
-      text === undefined
-        ? { kind: "unsupported", what: m.type }
-        : command
-          ? { kind: "command", command }
-          : { kind: "text", text },
-  };
-}
-
-/** Text, and the choice a user tapped (buttons and list rows read as what they say). */
-function textOf(m: WhatsAppMessage): string | undefined {
-  if (m.type === "text") return m.text?.body;
-  if (m.type === "interactive") return m.interactive?.button_reply?.title ?? m.interactive?.list_reply?.title;
-  if (m.type === "button") return m.button?.text;
-  return undefined;
-}
 
 /** WhatsApp, through the Cloud API: a signed webhook in, the Graph API's messages endpoint out. */
 export const whatsapp = defineChannel<WhatsAppSettings>({
@@ -149,7 +87,11 @@ export const whatsapp = defineChannel<WhatsAppSettings>({
 
   routes: (host, s) => webhookRoutes("whatsapp", whatsappWebhook, host, s),
 
-  userKey: (id, s) => (/^\d{6,15}$/.test(id) ? `whatsapp:${s.phoneNumberId}:${id}` : undefined),
+  // A wa_id (digits) or a business-scoped user id (US.13491208655302741918).
+  userKey: (id, s) =>
+    /^\d{6,15}$/.test(id) || /^[A-Z]{2}\.[A-Za-z0-9.]{1,140}$/.test(id)
+      ? `whatsapp:${s.phoneNumberId}:${id}`
+      : undefined,
 
   sender(s) {
     const api = createGraphApi({ apiBase: s.apiBase, phoneNumberId: s.phoneNumberId, accessToken: s.accessToken });
@@ -157,7 +99,7 @@ export const whatsapp = defineChannel<WhatsAppSettings>({
       if (!s.templateName) throw new WindowClosedError("whatsapp");
       await api.messages({
         recipient_type: "individual",
-        to: to.chat,
+        ...recipientOf(to),
         type: "template",
         template: { name: s.templateName, language: { code: s.templateLanguage } },
       });
@@ -173,7 +115,7 @@ export const whatsapp = defineChannel<WhatsAppSettings>({
         try {
           await api.messages({
             recipient_type: "individual",
-            to: to.chat,
+            ...recipientOf(to),
             type: "text",
             text: { body: text, preview_url: false },
           });
@@ -192,3 +134,11 @@ export const whatsapp = defineChannel<WhatsAppSettings>({
     };
   },
 });
+
+/**
+ * Who a message goes to: a phone number as `to`; a user known only by their business-scoped id as
+ * `recipient`, which the Cloud API takes in its place.
+ */
+function recipientOf(to: Address): { to: string } | { recipient: string } {
+  return /^\d+$/.test(to.chat) ? { to: to.chat } : { recipient: to.chat };
+}

@@ -5,30 +5,38 @@ import { z } from "zod";
  * messages, statuses and errors. Unknown fields and message types pass through.
  * https://developers.facebook.com/docs/whatsapp/cloud-api/webhooks/payload-examples
  */
-const GraphErrorItem = z.looseObject({
+export const GraphErrorItem = z.looseObject({
   code: z.number().int(),
   title: z.string().optional(),
   message: z.string().optional(),
 });
 
+/**
+ * One message. A user who uses a WhatsApp username and shares no phone number comes without `from`,
+ * identified only by their business-scoped user id (`from_user_id`, BSUID).
+ */
 export const WhatsAppMessage = z.looseObject({
-  from: z.string(),
+  from: z.string().min(1).optional(),
+  from_user_id: z.string().min(1).optional(),
   id: z.string().min(1),
   timestamp: z.string().regex(/^\d+$/),
   type: z.string(),
+  /** Set for messages of a WhatsApp group. */
+  group_id: z.string().optional(),
   text: z.looseObject({ body: z.string() }).optional(),
   interactive: z
     .looseObject({
-      type: z.string(),
+      type: z.string().optional(),
       button_reply: z.looseObject({ id: z.string(), title: z.string() }).optional(),
       list_reply: z.looseObject({ id: z.string(), title: z.string(), description: z.string().optional() }).optional(),
     })
     .optional(),
   button: z.looseObject({ text: z.string(), payload: z.string().optional() }).optional(),
+  system: z.looseObject({ type: z.string().optional() }).optional(),
 });
 export type WhatsAppMessage = z.infer<typeof WhatsAppMessage>;
 
-const WhatsAppStatus = z.looseObject({
+export const WhatsAppStatus = z.looseObject({
   id: z.string(),
   status: z.string(),
   timestamp: z.string().optional(),
@@ -36,23 +44,27 @@ const WhatsAppStatus = z.looseObject({
   errors: z.array(GraphErrorItem).optional(),
 });
 
+/**
+ * A `messages` change's value. Its lists are read item by item (an item that does not fit is counted,
+ * not fatal), so here they are arrays of anything.
+ */
 const Value = z.looseObject({
-  messaging_product: z.literal("whatsapp"),
   metadata: z.looseObject({ display_phone_number: z.string().optional(), phone_number_id: z.string() }),
-  messages: z.array(WhatsAppMessage).optional(),
-  statuses: z.array(WhatsAppStatus).optional(),
-  errors: z.array(GraphErrorItem).optional(),
+  messages: z.array(z.unknown()).optional(),
+  statuses: z.array(z.unknown()).optional(),
+  errors: z.array(z.unknown()).optional(),
 });
 
+/** The envelope: anything else is not a webhook of the WhatsApp Business Account at all (a 400). */
 export const WhatsAppWebhook = z.looseObject({
   object: z.literal("whatsapp_business_account"),
-  entry: z.array(
-    z.looseObject({
-      id: z.string(),
-      changes: z.array(z.looseObject({ field: z.string(), value: z.looseObject({}) })),
-    }),
-  ),
+  entry: z.array(z.unknown()),
 });
+
+/** One entry: its changes, each read on its own. */
+export const WhatsAppEntry = z.looseObject({ changes: z.array(z.unknown()) });
+
+export const WhatsAppChange = z.looseObject({ field: z.string(), value: z.unknown() });
 
 /** A change's value when its field is "messages"; other fields (template updates, quality…) are not read. */
 export const MessagesValue = Value;

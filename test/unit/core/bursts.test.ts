@@ -6,6 +6,7 @@ const text = (seq: number, sentAt = seq * 1000, group?: string, chars = 20): Hel
   seq,
   sentAt,
   plainText: true,
+  sender: "ada",
   chars,
   ...(group ? { group } : {}),
 });
@@ -14,6 +15,7 @@ const command = (seq: number, sentAt = seq * 1000): HeldMessage & { name: string
   seq,
   sentAt,
   plainText: false,
+  sender: "ada",
   chars: 0,
 });
 const LIMITS = { messages: 10, chars: 4096 };

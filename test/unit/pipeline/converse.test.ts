@@ -11,6 +11,7 @@ const message: InboundMessage = {
   id: "telegram:1:9",
   address: { channel: "telegram", account: "1", chat: "42" },
   userKey: "telegram:1:42",
+  chatKey: "telegram:1:42",
   region: "eu",
   sentAt: 0,
   content: { kind: "text", text: "hello" },
@@ -23,6 +24,7 @@ function deps(start: Partial<TurnStart>, llm: LlmClient["complete"]) {
     begin: async () => ({ allowed: true, history: [], summary: null, savedReply: null, ...start }),
     save: async (...args) => void saved.push(args),
     clear: async () => {},
+    moveChat: async () => {},
     saveSummary: async (...args) => void summaries.push(args),
     history: async () => [],
     lastUserMessageAt: async () => undefined,
@@ -65,13 +67,13 @@ describe("converse", () => {
     });
     expect(saved).toEqual([
       [
-        "telegram:1:42",
-        "telegram:1:9",
-        [
-          { role: "user", content: "hello", sentAt: 0 },
-          { role: "assistant", content: "hi there" },
-        ],
-        "hi there",
+        {
+          chatKey: "telegram:1:42",
+          userKey: "telegram:1:42",
+          messageId: "telegram:1:9",
+          question: { content: "hello", sentAt: 0 },
+          answer: "hi there",
+        },
         3600,
       ],
     ]);

@@ -7,6 +7,7 @@ const message = (id: string): InboundMessage => ({
   id,
   address: { channel: "telegram", account: "1", chat: "42" },
   userKey: "telegram:1:42",
+  chatKey: "telegram:1:42",
   region: "eu",
   sentAt: 0,
   content: { kind: "text", text: "hi" },
@@ -27,25 +28,43 @@ describe("ingest", () => {
     const sent: QueueJob[] = [];
     const deps = {
       dedup: () => dedup,
+      answersAll: async () => false,
       queue: { sendBatch: async (b: Array<{ body: QueueJob }>) => void sent.push(...b.map((m) => m.body)) },
       dedupTtlSeconds: 60,
     };
-    expect(await ingest([message("a")], deps)).toEqual({ accepted: ["a"], duplicates: [] });
-    expect(await ingest([message("a"), message("b")], deps)).toEqual({ accepted: ["b"], duplicates: ["a"] });
+    expect(await ingest([message("a")], deps)).toEqual({ accepted: ["a"], duplicates: [], ignored: [] });
+    expect(await ingest([message("a"), message("b")], deps)).toEqual({
+      accepted: ["b"],
+      duplicates: ["a"],
+      ignored: [],
+    });
     expect(sent.map((j) => j.message.id)).toEqual(["a", "b"]);
   });
 
   it("releases its claims when the queue refuses, so the platform's retry is accepted", async () => {
     const dedup = memoryDedup();
     const failing = { sendBatch: async () => Promise.reject(new Error("queue unavailable")) };
-    await expect(ingest([message("c")], { dedup: () => dedup, queue: failing, dedupTtlSeconds: 60 })).rejects.toThrow(
-      "queue unavailable",
-    );
+    await expect(
+      ingest([message("c")], {
+        dedup: () => dedup,
+        answersAll: async () => false,
+        queue: failing,
+        dedupTtlSeconds: 60,
+      }),
+    ).rejects.toThrow("queue unavailable");
     expect(dedup.keys.has("c")).toBe(false);
     const ok = { sendBatch: async () => undefined };
-    expect(await ingest([message("c")], { dedup: () => dedup, queue: ok, dedupTtlSeconds: 60 })).toEqual({
+    expect(
+      await ingest([message("c")], {
+        dedup: () => dedup,
+        answersAll: async () => false,
+        queue: ok,
+        dedupTtlSeconds: 60,
+      }),
+    ).toEqual({
       accepted: ["c"],
       duplicates: [],
+      ignored: [],
     });
   });
 });

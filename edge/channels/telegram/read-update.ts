@@ -1,0 +1,182 @@
+import { parseCommand } from "../../core/commands.js";
+import type { RegionId } from "../../core/region-policy.js";
+import type { InboundMessage } from "../../message.js";
+import type { Delivered } from "../webhook.js";
+import { TelegramMessage, TelegramUpdate } from "./schema.js";
+
+/** The bot as its updates name it: its user id (from the token) and its @username, when known. */
+export interface BotIdentity {
+  id: string;
+  username: string | undefined;
+}
+
+/** Message fields that carry something a person sent, which the assistant cannot read. */
+const MEDIA_FIELDS = [
+  "photo",
+  "video",
+  "animation",
+  "document",
+  "audio",
+  "voice",
+  "video_note",
+  "sticker",
+  "location",
+  "venue",
+  "contact",
+  "dice",
+  "poll",
+  "story",
+  "game",
+  "checklist",
+  "paid_media",
+];
+
+/** Group chats: where several people talk and the bot answers only when addressed. */
+const GROUP_TYPES = new Set(["group", "supergroup"]);
+
+type Message = ReturnType<typeof TelegramMessage.parse>;
+
+/**
+ * What a Telegram update asks of the assistant. Only `message` updates are answered: in a private chat
+ * every text (and a caption); in a group only what is addressed to the bot (a mention, a reply to one
+ * of its messages, one of its commands), and the rest as chatter that a group may ask to have answered
+ * (/answer all). Service messages, bots, edits and other update kinds are acknowledged, not answered.
+ */
+export function readUpdate(payload: unknown, bot: BotIdentity, region: RegionId): Delivered | undefined {
+  const update = TelegramUpdate.safeParse(payload);
+  if (!update.success) return undefined;
+  const raw = update.data as Record<string, unknown>;
+  if (raw.message === undefined) {
+    const kind = Object.keys(raw).find((k) => k !== "update_id") ?? "empty";
+    return { messages: [], ignored: [kind] };
+  }
+  const parsed = TelegramMessage.safeParse(raw.message);
+  if (!parsed.success) return { messages: [], ignored: ["unreadable_message"] };
+  const m = parsed.data;
+  const skip = (kind: string): Delivered => ({ messages: [], ignored: [kind] });
+  if (m.from?.is_bot) return skip("from_bot");
+  // A linked channel's post copied into its discussion group: the channel's, not a member's.
+  if ((m as Record<string, unknown>).is_automatic_forward === true) return skip("automatic_forward");
+
+  const type = m.chat.type ?? (m.chat.id > 0 ? "private" : "group");
+  const group = GROUP_TYPES.has(type);
+  if (!group && type !== "private") return skip(`chat_${type}`);
+  const base = envelope(m, update.data.update_id, bot, region, group);
+
+  if (m.migrate_to_chat_id !== undefined) {
+    // The group became a supergroup: its conversation, settings and region follow it.
+    const to = `telegram:${bot.id}:${m.migrate_to_chat_id}`;
+    return { messages: [{ ...base, content: { kind: "chat_moved", to } }], ignored: [] };
+  }
+
+  const text = m.text ?? m.caption;
+  const media = MEDIA_FIELDS.find((f) => f in (m as Record<string, unknown>));
+  if (text === undefined || text.trim() === "") {
+    // No text: a photo or sticker in a private chat gets "text only"; service messages (a member
+    // joined, a pinned message, a topic created…) and anything in a group, nothing.
+    if (media && !group) return { messages: [{ ...base, content: { kind: "unsupported", what: media } }], ignored: [] };
+    return skip(media ? `group_${media}` : serviceKind(m));
+  }
+
+  const entities = m.text !== undefined ? m.entities : m.caption_entities;
+  const addressed = group ? addressing(m, text, entities, bot) : "direct";
+  if (addressed === "other_bot") return skip("command_for_another_bot");
+  const command = parseCommand(text, bot.username);
+  if (command && addressed !== "chatter")
+    return { messages: [{ ...base, content: { kind: "command", command } }], ignored: [] };
+  const asked = group && bot.username ? withoutMention(text, bot.username) : text.trim();
+  // "@bot" and nothing else: a greeting.
+  if (!asked)
+    return { messages: [{ ...base, content: { kind: "command", command: { name: "start", args: "" } } }], ignored: [] };
+  const content: InboundMessage["content"] =
+    m.text === undefined && media ? { kind: "text", text: asked, attachment: media } : { kind: "text", text: asked };
+  return { messages: [{ ...base, content, ...(addressed === "chatter" ? { chatter: true } : {}) }], ignored: [] };
+}
+
+/** Who wrote, in which conversation, and where the reply goes. */
+function envelope(m: Message, updateId: number, bot: BotIdentity, region: RegionId, group: boolean) {
+  const account = bot.id;
+  const user = String(m.from?.id ?? m.chat.id);
+  const chat = String(m.chat.id);
+  // A forum topic is a conversation of its own; replies in other supergroups carry thread ids too.
+  const thread = m.is_topic_message && m.message_thread_id !== undefined ? String(m.message_thread_id) : undefined;
+  const userKey = `telegram:${account}:${user}`;
+  const chatKey = group ? `telegram:${account}:${chat}${thread ? `#${thread}` : ""}` : userKey;
+  return {
+    id: `telegram:${account}:${updateId}`,
+    address: {
+      channel: "telegram",
+      account,
+      chat,
+      messageId: String(m.message_id),
+      ...(group ? { quote: true } : {}),
+      ...(thread ? { thread } : {}),
+    },
+    userKey,
+    chatKey,
+    ...(group && m.from?.first_name ? { senderName: m.from.first_name } : {}),
+    ...(m.from ? { senderId: String(m.from.id) } : {}),
+    region,
+    sentAt: m.date * 1000,
+    ...(m.from?.language_code ? { lang: m.from.language_code } : {}),
+  } satisfies Omit<InboundMessage, "content">;
+}
+
+/**
+ * How a group message concerns the bot: a mention of it (by @username, or a text mention of its
+ * account), a reply to one of its messages, a command for it (`/help@bot`, or one of its own commands
+ * without an @); a command for another bot; or none of these (chatter).
+ */
+function addressing(
+  m: Message,
+  text: string,
+  entities: Message["entities"],
+  bot: BotIdentity,
+): "mention" | "reply" | "command" | "other_bot" | "chatter" {
+  const command = /^\/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]{1,64}))?(?:\s|$)/.exec(text.trim());
+  if (command) {
+    const [, , to] = command;
+    if (to) return bot.username && to.toLowerCase() === bot.username.toLowerCase() ? "command" : "other_bot";
+    return parseCommand(text) ? "command" : "other_bot";
+  }
+  const username = bot.username?.toLowerCase();
+  const mentioned = (entities ?? []).some((e) =>
+    e.type === "text_mention"
+      ? String(e.user?.id) === bot.id
+      : e.type === "mention" &&
+        !!username &&
+        text.slice(e.offset, e.offset + e.length).toLowerCase() === `@${username}`,
+  );
+  // Telegram's own samples carry no entities: a written @username counts as well.
+  if (mentioned || (username && new RegExp(`(^|\\W)@${username}\\b`, "i").test(text))) return "mention";
+  const reply = m.reply_to_message;
+  // In a forum every message replies to its topic's first (service) message: that is not a reply to the bot.
+  if (reply?.from && String(reply.from.id) === bot.id && reply.forum_topic_created === undefined) return "reply";
+  return "chatter";
+}
+
+function withoutMention(text: string, username: string): string {
+  return text
+    .replace(new RegExp(`(^|\\s)@${username}\\b[,:]?`, "gi"), " ")
+    .replace(/\s{2,}/g, " ")
+    .trim();
+}
+
+/** The name of a service message's event, for the log (never its content). */
+function serviceKind(m: Message): string {
+  const envelopeFields = new Set([
+    "message_id",
+    "from",
+    "sender_chat",
+    "chat",
+    "date",
+    "message_thread_id",
+    "is_topic_message",
+    "reply_to_message",
+    "entities",
+    "caption_entities",
+    "text",
+    "caption",
+  ]);
+  return `service_${Object.keys(m).find((k) => !envelopeFields.has(k)) ?? "other"}`;
+}

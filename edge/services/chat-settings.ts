@@ -1,0 +1,42 @@
+import type { Redis } from "@upstash/redis/cloudflare";
+
+/**
+ * What a group chose for itself (`/answer all` or `/answer mentions`), in the region's Redis. Read on
+ * the webhook's path for group messages not addressed to the bot, so it is cached per isolate for a
+ * few seconds; a change reaches other isolates within that time.
+ */
+export interface ChatSettingsStore {
+  /** Whether the bot answers every message of this chat, not only those addressed to it. */
+  answersAll(chatKey: string): Promise<boolean>;
+  setAnswersAll(chatKey: string, all: boolean): Promise<void>;
+  /** The chat became another (a group upgraded to a supergroup): its setting goes with it. */
+  move(from: string, to: string): Promise<void>;
+}
+
+const CACHE_MS = 10_000;
+
+export function createChatSettingsStore(redis: Pick<Redis, "get" | "set" | "del" | "rename">): ChatSettingsStore {
+  const key = (chatKey: string) => `chat:${chatKey}:answer`;
+  const cache = new Map<string, { at: number; all: boolean }>();
+  const remember = (chatKey: string, all: boolean) => cache.set(chatKey, { at: Date.now(), all });
+  return {
+    async answersAll(chatKey) {
+      const hit = cache.get(chatKey);
+      if (hit && Date.now() - hit.at < CACHE_MS) return hit.all;
+      const all = (await redis.get<string>(key(chatKey))) === "all";
+      remember(chatKey, all);
+      return all;
+    },
+    async setAnswersAll(chatKey, all) {
+      if (all) await redis.set(key(chatKey), "all");
+      else await redis.del(key(chatKey));
+      remember(chatKey, all);
+    },
+    async move(from, to) {
+      const all = await this.answersAll(from);
+      if (!all) return;
+      await this.setAnswersAll(to, true);
+      await this.setAnswersAll(from, false);
+    },
+  };
+}

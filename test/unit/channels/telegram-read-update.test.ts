@@ -1,0 +1,128 @@
+import { describe, expect, it } from "vitest";
+import { readUpdate } from "../../../edge/channels/telegram/read-update.js";
+
+/** How a group message concerns the bot, case by case (shapes as in the corpus's real updates). */
+const bot = { id: "7000000001", username: "ShopBot" };
+const group = { id: -1001234567890, type: "supergroup", title: "Shop" };
+const from = { id: 42, is_bot: false, first_name: "Ada" };
+
+function read(message: Record<string, unknown>) {
+  const delivered = readUpdate(
+    { update_id: 1, message: { message_id: 5, date: 1767225600, chat: group, from, ...message } },
+    bot,
+    "eu",
+  )!;
+  const [m] = delivered.messages;
+  if (!m) return { ignored: delivered.ignored };
+  return {
+    kind: m.content.kind,
+    text: m.content.kind === "text" ? m.content.text : undefined,
+    chatter: m.chatter ?? false,
+  };
+}
+
+describe("a group message is for the bot when", () => {
+  it.each([
+    [
+      "it mentions the bot",
+      { text: "@ShopBot where is my parcel?", entities: [{ type: "mention", offset: 0, length: 8 }] },
+      "where is my parcel?",
+    ],
+    ["it mentions the bot mid-sentence, in another case", { text: "hey @shopbot, open today?" }, "hey open today?"],
+    [
+      "it mentions the bot's account without a username",
+      { text: "Shop, hi", entities: [{ type: "text_mention", offset: 0, length: 4, user: { id: 7000000001 } }] },
+      "Shop, hi",
+    ],
+    [
+      "it replies to the bot's message",
+      { text: "and tomorrow?", reply_to_message: { message_id: 4, from: { id: 7000000001, is_bot: true } } },
+      "and tomorrow?",
+    ],
+  ])("%s", (_name, message, text) => {
+    expect(read(message)).toEqual({ kind: "text", text, chatter: false });
+  });
+
+  it.each([
+    ["/help", "help"],
+    ["/help@ShopBot", "help"],
+    ["/reset@shopbot", "reset"],
+  ])("it sends the command %s", (text) => {
+    expect(read({ text })).toMatchObject({ kind: "command", chatter: false });
+  });
+});
+
+describe("a group message is not for the bot when", () => {
+  it.each([
+    ["it talks to the others", { text: "did anyone see the match?" }],
+    ["it replies to a member", { text: "me too", reply_to_message: { message_id: 3, from: { id: 43 } } }],
+    [
+      "it is posted in a forum topic the bot opened",
+      {
+        text: "hi",
+        reply_to_message: { message_id: 2, from: { id: 7000000001 }, forum_topic_created: { name: "Orders" } },
+      },
+    ],
+    ["it mentions another bot", { text: "@OtherBot ban him", entities: [{ type: "mention", offset: 0, length: 9 }] }],
+  ])("%s (chatter, answered only where the group asked for every message)", (_name, message) => {
+    expect(read(message)).toMatchObject({ kind: "text", chatter: true });
+  });
+
+  it.each([["/report@OtherBot"], ["/report"]])("it sends %s, a command for another bot", (text) => {
+    expect(read({ text })).toEqual({ ignored: ["command_for_another_bot"] });
+  });
+
+  it.each([
+    ["a member joined", { new_chat_members: [{ id: 9, is_bot: false, first_name: "Cy" }] }, "service_new_chat_members"],
+    [
+      "a topic was created",
+      { forum_topic_created: { name: "Orders", icon_color: 7322096 } },
+      "service_forum_topic_created",
+    ],
+    ["a dice was thrown", { dice: { emoji: "🎲", value: 3 } }, "group_dice"],
+    ["a photo without caption", { photo: [] }, "group_photo"],
+  ])("%s", (_name, message, kind) => {
+    expect(read(message)).toEqual({ ignored: [kind] });
+  });
+});
+
+describe("conversations", () => {
+  const keys = (chat: Record<string, unknown>, extra: Record<string, unknown> = {}) => {
+    const m = readUpdate(
+      { update_id: 2, message: { message_id: 6, date: 1, chat, from, text: "/help", ...extra } },
+      bot,
+      "eu",
+    )!.messages[0]!;
+    return { userKey: m.userKey, chatKey: m.chatKey, thread: m.address.thread };
+  };
+
+  it("are the user's in a private chat, the group's in a group, and the topic's in a forum topic", () => {
+    expect(keys({ id: 42, type: "private" })).toEqual({
+      userKey: "telegram:7000000001:42",
+      chatKey: "telegram:7000000001:42",
+      thread: undefined,
+    });
+    expect(keys(group)).toEqual({
+      userKey: "telegram:7000000001:42",
+      chatKey: "telegram:7000000001:-1001234567890",
+      thread: undefined,
+    });
+    expect(keys({ ...group, is_forum: true }, { message_thread_id: 33, is_topic_message: true })).toEqual({
+      userKey: "telegram:7000000001:42",
+      chatKey: "telegram:7000000001:-1001234567890#33",
+      thread: "33",
+    });
+  });
+
+  it("follow a group that became a supergroup", () => {
+    const delivered = readUpdate(
+      {
+        update_id: 3,
+        message: { message_id: 7, date: 1, chat: { id: -4001, type: "group" }, from, migrate_to_chat_id: -1004001 },
+      },
+      bot,
+      "eu",
+    )!;
+    expect(delivered.messages[0]!.content).toEqual({ kind: "chat_moved", to: "telegram:7000000001:-1004001" });
+  });
+});
