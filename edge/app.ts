@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { channelSettings, type Channel } from "./channels/types.js";
 import { compress } from "./compress.js";
@@ -17,6 +17,7 @@ type App = Hono;
  */
 export function createApp(edge: Edge): App {
   const app: App = new Hono();
+  app.use(securityHeaders);
   app.use(compress());
   for (const channel of edge.channels) app.route(channel.path, channelRoutes(edge, channel));
   app.route("/admin", adminRoutes(edge));
@@ -25,6 +26,18 @@ export function createApp(edge: Edge): App {
   app.onError((err, c) => errorResponse(err, c.req.routePath));
   return app;
 }
+
+/**
+ * On every answer: browsers must not guess content types (a JSON error read as HTML), and a page's
+ * address (a chat token in a query) is never sent on as a Referer. A WebSocket's 101 has its
+ * headers fixed by the runtime and is left alone.
+ */
+const securityHeaders: MiddlewareHandler = async (c, next) => {
+  await next();
+  if (c.res.status === 101) return;
+  c.header("x-content-type-options", "nosniff");
+  c.header("referrer-policy", "no-referrer");
+};
 
 /** A channel's routes where it is configured; a 404 that says so where it is not. */
 function channelRoutes<S>(edge: Edge, channel: Channel<S>): App {

@@ -21,6 +21,8 @@ const CoreSettings = z.object({
   ORDERS_API_KEY: z.string().min(8).optional(),
   MODEL_MAX_TOOL_ROUNDS: Int(0, 10).default(4),
   ADMIN_TOKEN: z.string().min(16, "at least 16 random characters").optional(),
+  KEY_SECRET: z.string().min(32, "at least 32 random characters").optional(),
+  KEY_SECRET_PREVIOUS: z.string().min(32, "at least 32 random characters").optional(),
   DURABLE_OBJECT_JURISDICTIONS: z.enum(["on", "off"]).default("on"),
 
   MODEL_NAME: z.string().min(1).default("openai/gpt-oss-20b"),
@@ -66,6 +68,11 @@ export interface Config {
   orders: { apiUrl: string; apiKey: string } | undefined;
   /** Bearer token of /admin; the admin API is off without one. */
   adminToken: string | undefined;
+  /**
+   * The key of every keyed hash of a user, chat or message id (storage keys, object names, log
+   * references), and while a rotation is under way the one before it (see docs/SECURITY.md).
+   */
+  keySecret: { current: string; previous: string | undefined };
   /** Create EU conversations' Durable Objects in the EU jurisdiction (off only where the runtime lacks them). */
   durableObjectJurisdictions: boolean;
   model: {
@@ -133,6 +140,7 @@ export function parseConfig(env: Record<string, unknown>, channels: readonly Cha
   const orders = core?.ORDERS_API_URL
     ? { apiUrl: core.ORDERS_API_URL.replace(/\/+$/, ""), apiKey: problems.need("ORDERS_API_KEY") }
     : undefined;
+  problems.need("KEY_SECRET");
   problems.throwIfAny();
   return coreConfig(core!, file, regions, channelValues, orders);
 }
@@ -218,6 +226,7 @@ function coreConfig(
     regions,
     channels,
     adminToken: s.ADMIN_TOKEN,
+    keySecret: { current: s.KEY_SECRET!, previous: s.KEY_SECRET_PREVIOUS },
     orders,
     durableObjectJurisdictions: s.DURABLE_OBJECT_JURISDICTIONS === "on",
     model: {

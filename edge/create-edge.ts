@@ -3,8 +3,10 @@ import { CHANNELS, channelNamed } from "./channels/registry.js";
 import { channelSettings } from "./channels/types.js";
 import { parseConfig, regionObject } from "./config.js";
 import { compileContentFilter } from "./core/content-filter.js";
+import { createPseudonyms } from "./crypto.js";
 import type { RegionId } from "./core/region-policy.js";
 import type { Edge, Inbox } from "./edge.js";
+import { useRefKey } from "./log.js";
 import type { ChannelName, ChannelSender } from "./message.js";
 import { ingest } from "./pipeline/ingest.js";
 import { pinRegion } from "./pipeline/region.js";
@@ -22,16 +24,19 @@ import type { ReminderBook } from "./services/reminder-book.js";
  */
 function createEdge(env: Env): Edge {
   const config = parseConfig(env as unknown as Record<string, unknown>, CHANNELS);
+  const keys = createPseudonyms(config.keySecret.current, config.keySecret.previous);
+  useRefKey(config.keySecret.current);
   const regions = new Map<RegionId, RegionServices>();
   const senders = new Map<ChannelName, ChannelSender | undefined>();
   const reminders = (env as Partial<Env>).REMINDERS;
   const edge: Edge = {
     config,
+    keys,
     channels: CHANNELS,
     channel: channelNamed,
     region(id) {
       let services = regions.get(id);
-      if (!services) regions.set(id, (services = createRegionServices(config, id)));
+      if (!services) regions.set(id, (services = createRegionServices(config, id, keys)));
       return services;
     },
     sender(name) {
@@ -42,12 +47,19 @@ function createEdge(env: Env): Edge {
       }
       return senders.get(name);
     },
-    inbox: (chatKey, region) => regionObject(config, env.INBOX, region, chatKey) as unknown as Inbox,
+    // Durable Objects are named by keyed pseudonyms, never by a user's or chat's id.
+    inbox: (chatKey, region) => regionObject(config, env.INBOX, region, keys.of(chatKey)) as unknown as Inbox,
     reminders: reminders
-      ? (userKey, region) => regionObject(config, reminders, region, userKey) as unknown as ReminderBook
+      ? (userKey, region, previous = false) =>
+          regionObject(
+            config,
+            reminders,
+            region,
+            previous && keys.previous ? keys.previous(userKey) : keys.of(userKey),
+          ) as unknown as ReminderBook
       : undefined,
     faq: createFaqStore(countingKv(env.FAQ)),
-    pins: createRegionPins(countingKv(env.REGION_PINS)),
+    pins: createRegionPins(countingKv(env.REGION_PINS), keys),
     metrics: createMetricsSink(env as Env & { METRICS_URL?: string }),
     contentFilter: compileContentFilter(contentFilterFile),
     accept: (messages, { dedupTtlSeconds, startedAt }) =>

@@ -1,22 +1,10 @@
+import { createHmac } from "node:crypto";
+
 /**
- * The WebCrypto pieces more than one part of the edge uses: digests, imported HMAC keys (kept per
- * isolate: importing costs more than signing), and constant-time comparisons.
+ * The cryptography more than one part of the edge uses: imported HMAC keys (kept per isolate:
+ * importing costs more than signing), constant-time comparisons, and keyed pseudonyms.
  */
 const encoder = new TextEncoder();
-
-/** Lower-case hex of `bytes`. */
-function hex(bytes: ArrayBuffer | Uint8Array): string {
-  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
-  let out = "";
-  for (const b of view) out += b.toString(16).padStart(2, "0");
-  return out;
-}
-
-/** SHA-256 of `text` in hex, optionally only its first `bytes` bytes. */
-export async function sha256Hex(text: string, bytes = 32): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", encoder.encode(text));
-  return hex(new Uint8Array(digest).subarray(0, bytes));
-}
 
 const hmacKeys = new Map<string, CryptoKey>();
 
@@ -63,4 +51,21 @@ export async function hmacSha256Matches(secret: string, body: ArrayBuffer, heade
   const signature = new Uint8Array(32);
   for (let i = 0; i < 32; i++) signature[i] = parseInt(m[1]!.slice(i * 2, i * 2 + 2), 16);
   return crypto.subtle.verify("HMAC", await hmacKey(secret), signature, body);
+}
+
+/**
+ * Keyed pseudonyms of user, chat and message ids: HMAC-SHA256 under the KEY_SECRET setting, 128 bits
+ * in hex. Every storage key, Durable Object name and log reference derived from such an id goes
+ * through one, so none can be turned back into a phone number or user id by trying candidates
+ * without the secret, and no id's keys are a prefix of another's (hex has no separator in it).
+ */
+export interface Pseudonyms {
+  of(id: string): string;
+  /** The same id's pseudonym under KEY_SECRET_PREVIOUS, while a rotation is under way. */
+  previous?(id: string): string;
+}
+
+export function createPseudonyms(secret: string, previousSecret?: string): Pseudonyms {
+  const under = (key: string) => (id: string) => createHmac("sha256", key).update(id).digest("hex").slice(0, 32);
+  return previousSecret ? { of: under(secret), previous: under(previousSecret) } : { of: under(secret) };
 }

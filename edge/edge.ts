@@ -1,3 +1,4 @@
+import type { Pseudonyms } from "./crypto.js";
 import type { Channel, ChannelHost } from "./channels/types.js";
 import type { ContentFilter } from "./core/content-filter.js";
 import type { RegionId } from "./core/region-policy.js";
@@ -29,10 +30,15 @@ export interface Edge extends ChannelHost {
   region(id: RegionId): RegionServices;
   /** The outbound side of a channel that replies through its platform, when this deployment configures it. */
   sender(channel: ChannelName): ChannelSender | undefined;
-  /** A messenger chat's inbox (named by its chat key), in a Durable Object of the chat's region. */
+  /** Keyed pseudonyms of user, chat and message ids (every storage key and object name derived from one). */
+  keys: Pseudonyms;
+  /** A messenger chat's inbox (named by its chat key's pseudonym), in a Durable Object of the chat's region. */
   inbox(chatKey: string, region: RegionId): Inbox;
-  /** A user's reminders, in a Durable Object of their region; undefined where reminders are not bound. */
-  reminders: ((userKey: string, region: RegionId) => ReminderBook) | undefined;
+  /**
+   * A user's reminders, in a Durable Object of their region; undefined where reminders are not bound.
+   * `previous`: the object named under KEY_SECRET_PREVIOUS, while a key rotation is under way.
+   */
+  reminders: ((userKey: string, region: RegionId, previous?: boolean) => ReminderBook) | undefined;
   readonly faq: FaqStore;
   readonly pins: RegionPins;
   readonly metrics: MetricsSink;

@@ -13,7 +13,7 @@ export abstract class EdgeError extends Error {
 export class HttpError extends EdgeError {
   override readonly name = "HttpError";
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 426 | 429 | 500 | 503 | 504,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 422 | 426 | 429 | 500 | 503 | 504,
     readonly code: string,
     message: string,
     readonly headers: Record<string, string> = {},

@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 /**
  * Structured logs: one JSON object a line, with ids, region, timings and outcomes. Message text,
  * tokens and keys are never passed here; callers log identifiers only.
@@ -23,15 +24,23 @@ export function errorKind(err: unknown): string {
 }
 
 /**
+ * The key of log references: KEY_SECRET, set once per isolate by the composition root (every isolate
+ * of a deployment has the same, so one message's lines correlate across the webhook, the queue and
+ * the inbox). Until then (code run outside an edge, as in unit tests) a random key of this isolate.
+ */
+let refKey: string | undefined;
+
+export function useRefKey(secret: string): void {
+  refKey = secret;
+}
+
+/**
  * A stable, short reference to a message id for logs. Ids can hold personal data (a WhatsApp wamid
- * embeds the sender's number), so logs carry this 64-bit FNV-1a digest instead: enough to correlate
- * the lines of one message, not to recover the id.
+ * embeds the sender's number), so logs carry a keyed hash of it (HMAC-SHA256, 64 bits): enough to
+ * correlate the lines of one message, and not to be recovered by hashing candidate ids.
  */
 export function ref(id: string): string {
-  let h = 0xcbf29ce484222325n;
-  for (let i = 0; i < id.length; i++) {
-    h ^= BigInt(id.charCodeAt(i));
-    h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
-  }
-  return h.toString(16).padStart(16, "0");
+  // (Made on first use: the runtime gives no random values at a module's top level.)
+  refKey ??= Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, "0")).join("");
+  return createHmac("sha256", `ref:${refKey}`).update(id).digest("hex").slice(0, 16);
 }

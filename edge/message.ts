@@ -68,6 +68,11 @@ export interface InboundMessage {
   chatter?: boolean;
   /** BCP 47 language of the user's client, when the platform tells. */
   lang?: string;
+  /**
+   * The id came from the client's Idempotency-Key (HTTP API): a second request with it and other
+   * content is refused (outcome "conflict") instead of being answered with the first one's reply.
+   */
+  idempotent?: boolean;
 }
 
 /**
@@ -127,7 +132,9 @@ export type Outcome =
   | "unsupported"
   | "rate_limited"
   | "model_failed"
-  | "chat_moved";
+  | "chat_moved"
+  /** The message's id was answered before with other content (an API client reusing an Idempotency-Key). */
+  | "conflict";
 
 /** The reply to one message, before delivery. */
 export interface Reply {

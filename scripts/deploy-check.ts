@@ -24,6 +24,7 @@ export interface Section {
   };
   durable_objects?: { bindings?: Array<{ name: string; class_name: string }> };
   analytics_engine_datasets?: Array<{ binding: string; dataset?: string }>;
+  ratelimits?: Array<{ name: string; namespace_id: string; simple: { limit: number; period?: number } }>;
   secrets?: { required?: string[] } | undefined;
 }
 
@@ -64,6 +65,8 @@ export function checkConfig(section: Section, env?: string): string[] {
   // setting through its env file.
   if (!section.analytics_engine_datasets?.some((a) => a.binding === "METRICS"))
     problems.push(`${where}: no Analytics Engine dataset bound as METRICS`);
+  for (const name of ["WEBCHAT_SESSIONS", "WEBCHAT_MESSAGES"])
+    if (!section.ratelimits?.some((r) => r.name === name)) problems.push(`${where}: no rate limit bound as ${name}`);
   const required = new Set(section.secrets?.required ?? []);
   const needed = [
     ...Object.keys(regions.regions).flatMap((r) => {
@@ -71,6 +74,7 @@ export function checkConfig(section: Section, env?: string): string[] {
       return [`ORIGIN_URL_${R}`, `ORIGIN_API_KEY_${R}`, `UPSTASH_REDIS_REST_URL_${R}`, `UPSTASH_REDIS_REST_TOKEN_${R}`];
     }),
     "ADMIN_TOKEN",
+    "KEY_SECRET",
   ];
   for (const name of needed)
     if (!required.has(name)) problems.push(`${where}: secret ${name} is not in secrets.required`);

@@ -3,6 +3,7 @@
  *
  *   npm run say -- telegram "Hello!"            [--user 42] [--group -100123]
  *   npm run say -- whatsapp "Hallo!"            [--user 4915112345678]
+ *   npm run say -- http "Hello!"                [--user crm-1]   (the HTTP API: prints the reply)
  *
  * The reply appears in the `npm run dev` terminal. Each call is a new message (a new update_id or
  * wamid); the same user keeps one conversation.
@@ -20,11 +21,26 @@ const edge = `http://127.0.0.1:${process.env.PORT ?? 8787}`;
 const now = Math.floor(Date.now() / 1000);
 
 async function main(): Promise<void> {
-  if (!text || (channel !== "telegram" && channel !== "whatsapp")) {
-    console.error('usage: npm run say -- telegram|whatsapp "your message" [--user ID] [--group CHAT_ID (telegram)]');
+  if (!text || (channel !== "telegram" && channel !== "whatsapp" && channel !== "http")) {
+    console.error(
+      'usage: npm run say -- telegram|whatsapp|http "your message" [--user ID] [--group CHAT_ID (telegram)]',
+    );
     process.exit(2);
   }
   let res: Response;
+  if (channel === "http") {
+    // The first key of HTTP_API_KEYS ("name:key,…"), read here so that no terminal shows it.
+    const key = localSetting("HTTP_API_KEYS")
+      .split(",")[0]!
+      .replace(/^[\w-]+:/, "");
+    res = await fetch(`${edge}/v1/messages`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify({ user_id: user ?? "crm-1", text }),
+    });
+    console.log(`HTTP API → ${res.status}\n${JSON.stringify(await res.json(), null, 2)}`);
+    return;
+  }
   if (channel === "telegram") {
     const id = Number(user ?? 42);
     const updateId = Date.now() % 2_000_000_000;

@@ -56,5 +56,6 @@ module "edge" {
       "UPSTASH_REDIS_REST_TOKEN_${upper(id)}" = module.upstash[id].rest_token
     }
   ]...)
-  channel_secrets = var.channel_secrets
+  channel_secrets     = var.channel_secrets
+  key_secret_previous = var.key_secret_previous
 }

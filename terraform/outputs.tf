@@ -27,3 +27,9 @@ output "edge_url" {
   description = "Where the webhooks, the web chat and the API answer."
   value       = "https://${var.edge_hostname}"
 }
+
+output "key_secret" {
+  description = "The edge's KEY_SECRET, the key of its keyed hashes: needed only to rotate it (docs/SECURITY.md)."
+  value       = module.edge.key_secret
+  sensitive   = true
+}

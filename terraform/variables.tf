@@ -103,3 +103,10 @@ variable "channel_secrets" {
   sensitive   = true
   default     = {}
 }
+
+variable "key_secret_previous" {
+  description = "During a KEY_SECRET rotation only: the previous KEY_SECRET (terraform output -raw key_secret before the rotation; docs/SECURITY.md). Empty otherwise."
+  type        = string
+  sensitive   = true
+  default     = ""
+}

@@ -1,4 +1,5 @@
 import type { Hono } from "hono";
+import type { Pseudonyms } from "../crypto.js";
 import type { Config } from "../config.js";
 import type { Accepted, ChannelName, ChannelSender, InboundMessage, Responded, RespondOptions } from "../message.js";
 import type { SettingsGroup } from "../settings.js";
@@ -19,6 +20,8 @@ export interface RequestInfo {
  */
 export interface ChannelHost {
   readonly config: Config;
+  /** Keyed pseudonyms, for anything a channel keeps or passes on that derives from a person (a client's IP). */
+  readonly keys: Pseudonyms;
   /** Refuses deliveries already seen and queues the rest: a webhook's whole job after verification. */
   accept(messages: InboundMessage[], options: { dedupTtlSeconds: number; startedAt: number }): Promise<Accepted>;
   /** The message with its user's pinned region (a traveller's history does not move). */

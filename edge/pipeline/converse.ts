@@ -63,7 +63,8 @@ export async function converse(message: InboundMessage, deps: ConverseDeps): Pro
     await deps.moveChat?.(content.to);
     return { text: null, outcome: "chat_moved" };
   }
-  const start = await store.begin(message.chatKey, message.userKey, message.id);
+  const start = await store.begin(message.chatKey, message.userKey, message.id, idempotencyContent(message));
+  if (start.conflict) return { text: null, outcome: "conflict" };
   if (start.savedReply !== null) {
     // An earlier attempt computed this reply and failed to deliver it: deliver, do not ask again.
     return { text: start.savedReply, outcome: "answered" };
@@ -121,7 +122,7 @@ async function answer(message: InboundMessage, text: string, start: TurnStart, d
   if (deps.faq?.direct && (start.history.length === 0 || !dependsOnContext(text, lang))) {
     const match = bestFaqMatch(await faqEntries(), text, lang);
     if (match && match.score >= deps.faq.directMinScore) {
-      await saveTurn(deps, message, asked, match.entry.answer);
+      await saveTurn(deps, message, start, asked, match.entry.answer);
       return { text: match.entry.answer, outcome: "faq" };
     }
   }
@@ -171,7 +172,7 @@ async function answer(message: InboundMessage, text: string, start: TurnStart, d
     log.warn("model.empty_answer", { ref: ref(message.id), region: message.region });
     return offline("bad_response");
   }
-  await saveTurn(deps, message, asked, completion.text);
+  await saveTurn(deps, message, start, asked, completion.text);
   const later = summarizeDropped(message, start, prompt.dropped, deps);
   return {
     text: completion.text,
@@ -235,7 +236,7 @@ function summarizeDropped(
       const text = completion.text.trim();
       if (!text) return;
       const coversUntil = Math.max(...fresh.map((t) => t.at));
-      await deps.store.saveSummary(message.chatKey, { text, coversUntil }, deps.sessionTtlSeconds);
+      await deps.store.saveSummary(message.chatKey, { text, coversUntil }, deps.sessionTtlSeconds, start.startedAt);
     } catch (err) {
       // The turns stay in Redis: the next message that drops turns tries again.
       const failure = err instanceof UpstreamModelError ? err.failure : "error";
@@ -244,12 +245,31 @@ function summarizeDropped(
   };
 }
 
-function saveTurn(deps: ConverseDeps, message: InboundMessage, question: string, answer: string): Promise<void> {
+function saveTurn(
+  deps: ConverseDeps,
+  message: InboundMessage,
+  start: TurnStart,
+  question: string,
+  answer: string,
+): Promise<void> {
   const { chatKey, userKey, id: messageId, sentAt } = message;
   return deps.store.save(
-    { chatKey, userKey, messageId, question: { content: question, sentAt }, answer },
+    {
+      chatKey,
+      userKey,
+      messageId,
+      content: idempotencyContent(message),
+      question: { content: question, sentAt },
+      answer,
+      startedAt: start.startedAt,
+    },
     deps.sessionTtlSeconds,
   );
+}
+
+/** What a client-chosen message id stands for (HTTP API Idempotency-Key), to tell a reuse apart from a retry. */
+function idempotencyContent(message: InboundMessage): string | undefined {
+  return message.idempotent ? JSON.stringify([message.userKey, message.content]) : undefined;
 }
 
 /** The user's language: what their client says, if the region's FAQ has it; else a guess from the text. */

@@ -30,7 +30,10 @@ export async function eraseUserKey(edge: Edge, channel: ChannelName, userKey: st
   // Reminders live in Durable Objects, EU users' in the EU jurisdiction: one region per namespace is asked.
   let reminders = 0;
   if (edge.reminders) {
-    for (const region of onePerNamespace(edge.config)) reminders += await edge.reminders(userKey, region).erase();
+    // While a key rotation is under way, also the object named under the previous key.
+    const generations = edge.keys.previous ? [false, true] : [false];
+    for (const region of onePerNamespace(edge.config))
+      for (const previous of generations) reminders += await edge.reminders(userKey, region, previous).erase();
   }
   const pinnedRegion = await edge.pins.delete(userKey);
   log.info("user.erased", { channel, regions: Object.keys(regions).length, pinnedRegion, reminders });

@@ -34,6 +34,7 @@ export async function respond(
       message.id,
       reply.text!,
       services.settings.sessionTtlSeconds,
+      started,
     );
   }
   await edge.metrics

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { z } from "zod";
 import { FaqUpload } from "../core/faq-schema.js";
 import { issueLines } from "../core/zod-issues.js";
 import { secretsEqual } from "../crypto.js";
@@ -10,12 +11,19 @@ import { eraseUser } from "../pipeline/erase.js";
 
 /** FAQ uploads are a few hundred entries; 2 MiB leaves room without inviting abuse. */
 const MAX_FAQ_BYTES = 2 * 1024 * 1024;
+const MAX_ERASURE_BYTES = 4096;
+
+const ErasureRequest = z.strictObject({
+  channel: z.string().min(1).max(32),
+  user_id: z.string().min(1).max(256),
+});
 
 /**
  * Operator endpoints, behind `Authorization: Bearer <ADMIN_TOKEN>` (compared in constant time):
  * `PUT /admin/faq/:region` replaces a region's offline FAQ (validated whole: a bad body writes
- * nothing), `GET /admin/faq/:region` reads it back, `DELETE /admin/users/:channel/:userId` erases a
- * user's data and says what was erased.
+ * nothing), `GET /admin/faq/:region` reads it back, `POST /admin/erasures` with
+ * `{"channel","user_id"}` erases a user's data and says what was erased. A user's id goes in the
+ * body, never in the path: request logs (wrangler's, the platform's) keep paths.
  */
 export function adminRoutes(edge: Edge) {
   const admin = new Hono();
@@ -67,10 +75,18 @@ export function adminRoutes(edge: Edge) {
     return c.json({ region, entries: await faq.load(region) });
   });
 
-  admin.delete("/users/:channel/:userId", async (c) => {
-    const report = await eraseUser(edge, c.req.param("channel"), c.req.param("userId"));
-    if (!report) throw new HttpError(404, "not_found", `unknown or unconfigured channel "${c.req.param("channel")}"`);
+  admin.post("/erasures", limitBody(MAX_ERASURE_BYTES), async (c) => {
+    const parsed = ErasureRequest.safeParse(decodeJson(await c.req.arrayBuffer()));
+    if (!parsed.success) throw new HttpError(400, "bad_request", issueLines(parsed.error, "body").join("; "));
+    const { channel, user_id: userId } = parsed.data;
+    const report = await eraseUser(edge, channel, userId);
+    if (!report) throw new HttpError(404, "not_found", `unknown or unconfigured channel "${channel}"`);
     return c.json(report);
+  });
+
+  // The former erasure route took the user's id in its path; it erases nothing now.
+  admin.delete("/users/*", () => {
+    throw new HttpError(410, "gone", 'erasures are POST /admin/erasures {"channel","user_id"}: no user id in a URL');
   });
 
   return admin;

@@ -1,4 +1,5 @@
 import type { Redis } from "@upstash/redis/cloudflare";
+import type { Pseudonyms } from "../crypto.js";
 
 /**
  * What a group chose for itself (`/answer all` or `/answer mentions`), in the region's Redis. Read on
@@ -15,10 +16,20 @@ export interface ChatSettingsStore {
 
 const CACHE_MS = 10_000;
 
-export function createChatSettingsStore(redis: Pick<Redis, "get" | "set" | "del" | "rename">): ChatSettingsStore {
-  const key = (chatKey: string) => `chat:${chatKey}:answer`;
+/** Chats cached per isolate at most (a busy isolate forgets the oldest first). */
+const CACHE_ENTRIES = 10_000;
+
+export function createChatSettingsStore(
+  redis: Pick<Redis, "get" | "set" | "del" | "rename">,
+  keys: Pseudonyms,
+): ChatSettingsStore {
+  const key = (chatKey: string) => `chat:${keys.of(chatKey)}:answer`;
   const cache = new Map<string, { at: number; all: boolean }>();
-  const remember = (chatKey: string, all: boolean) => cache.set(chatKey, { at: Date.now(), all });
+  const remember = (chatKey: string, all: boolean) => {
+    cache.delete(chatKey);
+    if (cache.size >= CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
+    cache.set(chatKey, { at: Date.now(), all });
+  };
   return {
     async answersAll(chatKey) {
       const hit = cache.get(chatKey);

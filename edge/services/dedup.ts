@@ -1,5 +1,5 @@
 import type { Redis } from "@upstash/redis/cloudflare";
-import { sha256Hex } from "../crypto.js";
+import type { Pseudonyms } from "../crypto.js";
 
 /** Remembers which platform deliveries were already accepted. */
 export interface DedupStore {
@@ -10,20 +10,18 @@ export interface DedupStore {
 }
 
 /**
- * Delivery ids are stored as a SHA-256 digest: a WhatsApp wamid embeds the sender's phone number,
- * and a record that only refuses redeliveries has no need to keep it.
+ * Delivery ids are stored as a keyed pseudonym (crypto.ts): a WhatsApp wamid embeds the sender's
+ * phone number, and a record that only refuses redeliveries has no need to keep it. A key rotation
+ * forgets the records of the last TTL: a delivery repeated across it may be answered twice.
  */
-async function keyOf(id: string): Promise<string> {
-  return `dedup:${id.slice(0, id.indexOf(":"))}:${await sha256Hex(id, 16)}`;
-}
-
-export function createDedupStore(redis: Pick<Redis, "set" | "del">): DedupStore {
+export function createDedupStore(redis: Pick<Redis, "set" | "del">, keys: Pseudonyms): DedupStore {
+  const keyOf = (id: string) => `dedup:${id.slice(0, id.indexOf(":"))}:${keys.of(id)}`;
   return {
     async claim(id, ttlSeconds) {
-      return (await redis.set(await keyOf(id), 1, { nx: true, ex: ttlSeconds })) === "OK";
+      return (await redis.set(keyOf(id), 1, { nx: true, ex: ttlSeconds })) === "OK";
     },
     async release(id) {
-      await redis.del(await keyOf(id));
+      await redis.del(keyOf(id));
     },
   };
 }

@@ -1,17 +1,18 @@
 import type { RegionId } from "../core/region-policy.js";
-import { sha256Hex } from "../crypto.js";
+import type { Pseudonyms } from "../crypto.js";
 
 /**
- * Each user's region, once resolved, so a traveller's history does not move or split. Kept in a
- * global KV namespace under a SHA-256 of the user key (a phone number never becomes a KV key), and
- * cached per isolate for a minute: pins change only on /region, and KV itself takes up to a minute
+ * Each chat's region, once resolved, so a traveller's history does not move or split. Kept in a
+ * global KV namespace under a keyed pseudonym of the chat key (crypto.ts: a phone number never
+ * becomes a KV key, nor a hash anyone could reverse by trying numbers), and cached per isolate for a
+ * minute: pins change only on /region, and KV itself takes up to a minute
  * to carry a change everywhere, so for that minute another isolate may still use the old region.
  */
 export interface RegionPins {
-  get(userKey: string): Promise<RegionId | undefined>;
-  set(userKey: string, region: RegionId): Promise<void>;
+  get(chatKey: string): Promise<RegionId | undefined>;
+  set(chatKey: string, region: RegionId): Promise<void>;
   /** Removes the pin; true when there was one. */
-  delete(userKey: string): Promise<boolean>;
+  delete(chatKey: string): Promise<boolean>;
 }
 
 const CACHE_MS = 60_000;
@@ -23,26 +24,46 @@ interface PinsKv {
   delete(key: string): Promise<void>;
 }
 
-export function createRegionPins(kv: PinsKv): RegionPins {
+/** Pins cached per isolate at most (a busy isolate forgets the oldest first). */
+const CACHE_ENTRIES = 10_000;
+
+export function createRegionPins(kv: PinsKv, keys: Pseudonyms): RegionPins {
   const cache = new Map<string, { at: number; region: RegionId | undefined }>();
-  const keyOf = async (userKey: string) => `pin:${await sha256Hex(userKey)}`;
+  const remember = (chatKey: string, region: RegionId | undefined) => {
+    cache.delete(chatKey);
+    if (cache.size >= CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
+    cache.set(chatKey, { at: Date.now(), region });
+  };
+  const keyOf = (name: string) => `pin:${name}`;
   return {
-    async get(userKey) {
-      const hit = cache.get(userKey);
+    async get(chatKey) {
+      const hit = cache.get(chatKey);
       if (hit && Date.now() - hit.at < CACHE_MS) return hit.region;
-      const region = (await kv.get(await keyOf(userKey))) ?? undefined;
-      cache.set(userKey, { at: Date.now(), region });
+      let region = (await kv.get(keyOf(keys.of(chatKey)))) ?? undefined;
+      if (region === undefined && keys.previous) {
+        // A rotation under way: a pin made under the previous key moves to the current one.
+        const old = keyOf(keys.previous(chatKey));
+        region = (await kv.get(old)) ?? undefined;
+        if (region !== undefined) {
+          await kv.put(keyOf(keys.of(chatKey)), region);
+          await kv.delete(old);
+        }
+      }
+      remember(chatKey, region);
       return region;
     },
-    async set(userKey, region) {
-      cache.set(userKey, { at: Date.now(), region });
-      await kv.put(await keyOf(userKey), region);
+    async set(chatKey, region) {
+      remember(chatKey, region);
+      await kv.put(keyOf(keys.of(chatKey)), region);
     },
-    async delete(userKey) {
-      const key = await keyOf(userKey);
-      const existed = (await kv.get(key)) !== null;
-      await kv.delete(key);
-      cache.delete(userKey);
+    async delete(chatKey) {
+      const names = [keys.of(chatKey), ...(keys.previous ? [keys.previous(chatKey)] : [])];
+      let existed = false;
+      for (const name of names) {
+        existed = (await kv.get(keyOf(name))) !== null || existed;
+        await kv.delete(keyOf(name));
+      }
+      cache.delete(chatKey);
       return existed;
     },
   };

@@ -1,5 +1,6 @@
 import type { Redis } from "@upstash/redis/cloudflare";
 import type { Config, RegionSettings } from "../config.js";
+import type { Pseudonyms } from "../crypto.js";
 import type { RegionId } from "../core/region-policy.js";
 import { createBreakerStore } from "./breaker.js";
 import { createChatSettingsStore, type ChatSettingsStore } from "./chat-settings.js";
@@ -22,16 +23,16 @@ export interface RegionServices {
 }
 
 /** The services of `region` (the composition root keeps one per region and isolate). */
-export function createRegionServices(config: Config, region: RegionId): RegionServices {
+export function createRegionServices(config: Config, region: RegionId, keys: Pseudonyms): RegionServices {
   const settings = config.regions[region];
   if (!settings) throw new Error(`unknown region "${region}"`);
   const redis = redisFor(settings);
   return {
     settings,
     redis,
-    dedup: createDedupStore(redis),
-    conversations: createConversationStore(redis, config.rateLimit),
-    chatSettings: createChatSettingsStore(redis),
+    dedup: createDedupStore(redis, keys),
+    conversations: createConversationStore(redis, config.rateLimit, keys),
+    chatSettings: createChatSettingsStore(redis, keys),
     model: createRegionModel({
       region,
       breaker: createBreakerStore(redis, config.breaker),

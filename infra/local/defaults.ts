@@ -12,6 +12,7 @@ export const LOCAL_DEFAULTS = {
   HTTP_API_KEYS: "local-dev-api-key",
   CHAT_TOKEN_SECRET: "local-dev-chat-token-secret-0123456789",
   ADMIN_TOKEN: "local-dev-admin-token",
+  KEY_SECRET: "local-dev-key-secret-0123456789abcdef",
 } as const;
 
 /** A setting for the local stack: the environment's value, else the local default. */

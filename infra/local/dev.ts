@@ -175,7 +175,7 @@ async function startEdge(envFile: string): Promise<void> {
   await waitForPort(PORT, 60_000);
 }
 
-function printBanner({ settings, shown }: Stack): void {
+function printBanner({ shown }: Stack): void {
   const edge = `http://127.0.0.1:${PORT}`;
   console.log(
     [
@@ -188,8 +188,7 @@ function printBanner({ settings, shown }: Stack): void {
       `  npm run say -- telegram "Hello!"        (a signed Telegram update, as Telegram would send it)`,
       `  npm run say -- whatsapp "Hallo!"        (a signed WhatsApp webhook, from a German number)`,
       `  open ${edge}/chat                        (the web chat, in a browser)`,
-      `  curl -s --compressed ${edge}/v1/messages -H 'authorization: Bearer ${settings.HTTP_API_KEYS!.split(",")[0]!.replace(/^[\w-]+:/, "")}' \\`,
-      `    -d '{"user_id":"crm-1","text":"Hello!"}'     (the HTTP API; add -H 'accept: text/event-stream' to stream)`,
+      `  npm run say -- http "Hello!"            (the HTTP API, with the first key of HTTP_API_KEYS)`,
       "",
       `Health: curl -s --compressed ${edge}/healthz`,
       "Ctrl-C stops everything.",
@@ -199,7 +198,7 @@ function printBanner({ settings, shown }: Stack): void {
 }
 
 function isSetting(name: string): boolean {
-  return /^(TELEGRAM_|WHATSAPP_|ORIGIN_|UPSTASH_|MODEL_|RATE_LIMIT_|FAQ_|CHAT_|ORDERS_|SYSTEM_PROMPT$|INPUT_TOKEN_BUDGET$|CONTEXT_MAX_MESSAGES$|BURST_WINDOW_MS$|REPLY_MAX_ATTEMPTS$|ADMIN_TOKEN$|HTTP_API_KEYS$)/.test(
+  return /^(TELEGRAM_|WHATSAPP_|ORIGIN_|UPSTASH_|MODEL_|RATE_LIMIT_|FAQ_|CHAT_|ORDERS_|SYSTEM_PROMPT$|INPUT_TOKEN_BUDGET$|CONTEXT_MAX_MESSAGES$|BURST_WINDOW_MS$|REPLY_MAX_ATTEMPTS$|ADMIN_TOKEN$|HTTP_API_KEYS$|KEY_SECRET$|KEY_SECRET_PREVIOUS$)/.test(
     name,
   );
 }

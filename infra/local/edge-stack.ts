@@ -1,3 +1,4 @@
+import { createPseudonyms } from "../../edge/crypto.js";
 import { convertV4MiniflareOptions, Miniflare, type V4MiniflareOptions } from "miniflare";
 import { startEmulator, type Emulator, type EmulatorOptions } from "../../gpu-origin/emulator/server.js";
 import { RespConnection } from "./resp.js";
@@ -14,6 +15,11 @@ export const ORIGIN_KEY = "origin-key";
 export const ORDERS_KEY = "orders-api-key-0123";
 export const HTTP_API_KEY = "test-api-key-0123456789abcdef";
 export const ADMIN_TOKEN = "test-admin-token-0123456789";
+/** The key of the edge's keyed hashes (storage keys, object names, log refs) in the tests. */
+export const KEY_SECRET = "test-key-secret-0123456789abcdef0123";
+
+/** The pseudonym under which the test edge stores what belongs to a user or chat key. */
+export const pseudonym = (id: string): string => createPseudonyms(KEY_SECRET).of(id);
 export const WHATSAPP = {
   accessToken: "EAAG-test-access-token-0123456789",
   appSecret: "test-app-secret-0123456789abcdef",
@@ -277,6 +283,7 @@ export async function startEdge(options: EdgeOptions): Promise<{ mf: Miniflare; 
     HTTP_API_KEYS: `crm:${HTTP_API_KEY}`,
     CHAT_TOKEN_SECRET: "test-chat-token-secret-0123456789abcdef",
     ADMIN_TOKEN,
+    KEY_SECRET: KEY_SECRET,
     // workerd implements no Durable Object jurisdictions.
     DURABLE_OBJECT_JURISDICTIONS: "off",
     MODEL_FIRST_TOKEN_TIMEOUT_MS: "1500",
@@ -322,6 +329,7 @@ export async function startEdge(options: EdgeOptions): Promise<{ mf: Miniflare; 
     ...(options.ephemeralDurableObjects ? { unsafeEphemeralDurableObjects: true } : {}),
     ...(options.inspectorPort !== undefined ? { inspectorPort: options.inspectorPort } : {}),
     ...(options.analyticsEngine ? { analyticsEngineDatasets: { METRICS: { dataset: "gateway_messages" } } } : {}),
+    ratelimits: bindings.ratelimits,
     kvNamespaces: bindings.kvNamespaces,
     ...(options.port !== undefined ? { port: options.port, host: "127.0.0.1" } : {}),
     // The Worker's console lines: discarded, kept, or (by default) printed as they come.

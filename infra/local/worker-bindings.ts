@@ -31,6 +31,7 @@ export interface ResolvedConfig {
     renamed_classes?: Array<{ from: string; to: string }>;
   }>;
   analytics_engine_datasets: Array<{ binding: string; dataset?: string }>;
+  ratelimits: Array<{ name: string; namespace_id: string; simple: { limit: number; period?: 10 | 60 } }>;
   secrets: { required?: string[] } | undefined;
 }
 
@@ -90,5 +91,8 @@ export function workerBindings() {
     vars: Object.fromEntries(Object.entries(config.vars).map(([k, v]) => [k, String(v)])),
     queueProducers,
     queueConsumers,
+    ratelimits: Object.fromEntries(
+      config.ratelimits.map((r) => [r.name, { namespace_id: r.namespace_id, simple: r.simple }]),
+    ),
   };
 }

@@ -35,6 +35,7 @@ const env = Object.fromEntries(
 const config = parseConfig(
   {
     ...env,
+    KEY_SECRET: "fuzz-key-secret-0123456789abcdef0123",
     TELEGRAM_BOT_TOKEN: "7000000001:AAHfuzzTokenForTheParsers_abcdefgh",
     TELEGRAM_WEBHOOK_SECRET: "fuzz-secret-0123456789",
     // Known, so no parse asks Telegram for it.

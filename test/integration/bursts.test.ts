@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { REPLIES } from "../../edge/core/commands.js";
-import { sleep, startStack, textUpdate, whatsappPayload, type Stack } from "../../infra/local/edge-stack.js";
+import { pseudonym, sleep, startStack, textUpdate, whatsappPayload, type Stack } from "../../infra/local/edge-stack.js";
 
 /** The product's default window: people on phones send a thought in several quick messages. */
 const WINDOW_MS = 1500;
@@ -96,7 +96,7 @@ describe("bursts of messages", () => {
     const chat = 9105;
     await stack.sendUpdate(textUpdate(chat, "please delete me before you answer"));
     await sleep(300); // taken into the inbox, waiting out the window
-    const res = await stack.admin("DELETE", `/users/telegram/${chat}`);
+    const res = await stack.admin("POST", "/erasures", { channel: "telegram", user_id: String(chat) });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { erased: { waitingMessages: number } }).erased.waitingMessages).toBe(1);
     await sleep(WINDOW_MS + 700);
@@ -111,7 +111,7 @@ describe("bursts of messages", () => {
     await stack.sendUpdate(textUpdate(chat, "a slow question"));
     await stack.sendUpdate(textUpdate(chat, "/help"));
     await until(() => stack.emulator.requests.length === 1, "the question to reach the model");
-    expect((await stack.admin("DELETE", `/users/telegram/${chat}`)).status).toBe(200);
+    expect((await stack.admin("POST", "/erasures", { channel: "telegram", user_id: String(chat) })).status).toBe(200);
     await sleep(2500);
     // The reply already being written goes out; the command's reply, after the erasure, does not.
     expect(stack.telegram.sent(chat).map((m) => m.text)).toEqual(["the answer in flight"]);
@@ -165,7 +165,7 @@ describe("bursts of messages", () => {
     // What the queue consumer does for each delivery: hand the job to the user's inbox.
     // (Typed here by what is used: Miniflare's own types of the binding need @cloudflare/workers-types.)
     const namespace = (await stack.mf.getDurableObjectNamespace("INBOX")) as unknown as InboxNamespace;
-    const inbox = namespace.get(namespace.idFromName(userKey));
+    const inbox = namespace.get(namespace.idFromName(pseudonym(userKey)));
     await inbox.accept(job);
     await inbox.accept(job);
     await stack.telegram.waitForMessages(1, { chatId: chat, timeoutMs: 8000 });

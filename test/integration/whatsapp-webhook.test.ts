@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { REPLIES } from "../../edge/core/commands.js";
-import { sleep, startStack, whatsappPayload, WHATSAPP, type Stack } from "../../infra/local/edge-stack.js";
+import { pseudonym, sleep, startStack, whatsappPayload, WHATSAPP, type Stack } from "../../infra/local/edge-stack.js";
 import buttonReply from "../fixtures/whatsapp/button-reply.json" with { type: "json" };
 import listReply from "../fixtures/whatsapp/list-reply.json" with { type: "json" };
 import image from "../fixtures/whatsapp/image.json" with { type: "json" };
@@ -174,21 +174,21 @@ describe("POST /webhooks/whatsapp: answering", () => {
     expect(stack.whatsapp.sent("4915100000014")).toHaveLength(1);
   });
 
-  it("keys users whatsapp:<phone_number_id>:<wa_id> and keeps them in their region's database", async () => {
+  it("keys users whatsapp:<phone_number_id>:<wa_id> (stored under its pseudonym) and keeps them in their region's database", async () => {
     await stack.sendWhatsApp(whatsappPayload("4915100000015", "from Germany"));
     await stack.sendWhatsApp(whatsappPayload("14155550100", "from California"));
     await stack.whatsapp.waitForMessages(1, { chatId: "14155550100" });
     await stack.whatsapp.waitForMessages(1, { chatId: "4915100000015" });
     const exists = async (region: "eu" | "us", key: string) => (await stack.redis[region].send([["EXISTS", key]]))[0];
-    expect(await exists("eu", `session:whatsapp:${WHATSAPP.phoneNumberId}:4915100000015`)).toEqual({
+    expect(await exists("eu", `session:${pseudonym(`whatsapp:${WHATSAPP.phoneNumberId}:4915100000015`)}`)).toEqual({
       type: "integer",
       value: 1,
     });
-    expect(await exists("us", `session:whatsapp:${WHATSAPP.phoneNumberId}:4915100000015`)).toEqual({
+    expect(await exists("us", `session:${pseudonym(`whatsapp:${WHATSAPP.phoneNumberId}:4915100000015`)}`)).toEqual({
       type: "integer",
       value: 0,
     });
-    expect(await exists("us", `session:whatsapp:${WHATSAPP.phoneNumberId}:14155550100`)).toEqual({
+    expect(await exists("us", `session:${pseudonym(`whatsapp:${WHATSAPP.phoneNumberId}:14155550100`)}`)).toEqual({
       type: "integer",
       value: 1,
     });
@@ -200,7 +200,7 @@ describe("outside the 24-hour customer service window", () => {
 
   it("sends no free text and keeps the reply undelivered when no template is set", async () => {
     await stack.sendWhatsApp(whatsappPayload("4915100000020", "late message", { timestamp: dayAndAHourAgo() }));
-    const key = `undelivered:whatsapp:${WHATSAPP.phoneNumberId}:4915100000020`;
+    const key = `undelivered:${pseudonym(`whatsapp:${WHATSAPP.phoneNumberId}:4915100000020`)}`;
     let kept: unknown;
     for (let i = 0; i < 50 && !kept; i++) {
       await sleep(100);
@@ -214,7 +214,7 @@ describe("outside the 24-hour customer service window", () => {
   it("treats Meta's 131047 answer the same way", async () => {
     stack.whatsapp.failNext({ kind: "error", status: 400, code: 131047 });
     await stack.sendWhatsApp(whatsappPayload("4915100000021", "hello"));
-    const key = `undelivered:whatsapp:${WHATSAPP.phoneNumberId}:4915100000021`;
+    const key = `undelivered:${pseudonym(`whatsapp:${WHATSAPP.phoneNumberId}:4915100000021`)}`;
     let length = 0;
     for (let i = 0; i < 50 && !length; i++) {
       await sleep(100);

@@ -1,6 +1,7 @@
 import contentFilterFile from "../../infra/content-filter.json" with { type: "json" };
 import { CHANNELS, channelNamed } from "../../edge/channels/registry.js";
 import { parseConfig } from "../../edge/config.js";
+import { createPseudonyms } from "../../edge/crypto.js";
 import { compileContentFilter } from "../../edge/core/content-filter.js";
 import type { Edge } from "../../edge/edge.js";
 import type { FaqEntry } from "../../edge/core/faq-match.js";
@@ -24,6 +25,7 @@ export const FAKE_SETTINGS = {
   HTTP_API_KEYS: "crm:fake-api-key-0123456789",
   CHAT_TOKEN_SECRET: "fake-chat-token-secret-0123456789abcdef",
   ADMIN_TOKEN: "fake-admin-token-0123456789",
+  KEY_SECRET: "fake-key-secret-0123456789abcdef0123456789",
 };
 
 const unexpected = (what: string) => () => {
@@ -37,8 +39,10 @@ const unexpected = (what: string) => () => {
 export function fakeEdge(parts: Partial<Edge> = {}, settings: Record<string, string | undefined> = {}): Edge {
   const env = Object.fromEntries(Object.entries({ ...FAKE_SETTINGS, ...settings }).filter(([, v]) => v !== undefined));
   const faq = new Map<string, FaqEntry[]>();
+  const config = parseConfig(env, CHANNELS);
   return {
-    config: parseConfig(env, CHANNELS),
+    config,
+    keys: createPseudonyms(config.keySecret.current),
     channels: CHANNELS,
     channel: channelNamed,
     accept: unexpected("accept"),

@@ -191,6 +191,18 @@ describe("admin API", () => {
 });
 
 describe("errors", () => {
+  it("tells browsers not to sniff content types nor to pass addresses on, on every answer", async () => {
+    const app = createApp(fakeEdge());
+    for (const res of [
+      await app.request("/nowhere"),
+      await app.request("/chat"),
+      await app.request("/v1/openapi.json"),
+    ]) {
+      expect(res.headers.get("x-content-type-options"), res.url).toBe("nosniff");
+      expect(res.headers.get("referrer-policy"), res.url).toBe("no-referrer");
+    }
+  });
+
   it("answers 404 in JSON for an unknown route", async () => {
     const res = await createApp(fakeEdge()).request("/nowhere");
     expect([res.status, await res.json()]).toEqual([404, { error: { code: "not_found", message: "no such route" } }]);

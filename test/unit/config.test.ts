@@ -4,14 +4,18 @@ import { parseConfig as parseWith } from "../../edge/config.js";
 
 const parseConfig = (env: Record<string, string>) => parseWith(env, CHANNELS);
 
-const regionSettings = Object.fromEntries(
-  ["EU", "US", "APAC"].flatMap((R) => [
-    [`ORIGIN_URL_${R}`, `https://origin-${R.toLowerCase()}.example`],
-    [`ORIGIN_API_KEY_${R}`, "k"],
-    [`UPSTASH_REDIS_REST_URL_${R}`, `https://db-${R.toLowerCase()}.example`],
-    [`UPSTASH_REDIS_REST_TOKEN_${R}`, "t"],
-  ]),
-);
+/** Every region's four settings, and the key of the keyed hashes: the least a deployment needs. */
+const regionSettings: Record<string, string> = {
+  ...Object.fromEntries(
+    ["EU", "US", "APAC"].flatMap((R) => [
+      [`ORIGIN_URL_${R}`, `https://origin-${R.toLowerCase()}.example`],
+      [`ORIGIN_API_KEY_${R}`, "k"],
+      [`UPSTASH_REDIS_REST_URL_${R}`, `https://db-${R.toLowerCase()}.example`],
+      [`UPSTASH_REDIS_REST_TOKEN_${R}`, "t"],
+    ]),
+  ),
+  KEY_SECRET: "key-secret-0123456789abcdef0123456789",
+};
 
 describe("parseConfig", () => {
   it("applies the documented defaults", () => {
@@ -20,6 +24,13 @@ describe("parseConfig", () => {
     expect(config.rateLimit).toMatchObject({ messages: 5, window: "1 s" });
     expect(config.regions.eu?.sessionTtlSeconds).toBe(3600);
     expect(config.channels.has("telegram")).toBe(false);
+  });
+
+  it("refuses to run without KEY_SECRET, or with a short one, naming it and not its value", () => {
+    const { KEY_SECRET: _k, ...rest } = regionSettings;
+    expect(() => parseConfig(rest)).toThrow("missing setting: KEY_SECRET");
+    expect(() => parseConfig({ ...regionSettings, KEY_SECRET: "short-secret" })).toThrow(/KEY_SECRET/);
+    expect(() => parseConfig({ ...regionSettings, KEY_SECRET: "short-secret" })).not.toThrow(/short-secret/);
   });
 
   it("names every missing region setting, and never a value", () => {

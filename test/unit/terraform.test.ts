@@ -107,10 +107,16 @@ describe("terraform", () => {
   it("gives the edge Worker every binding the code uses, a queue with its dead-letter queue, and the hostname", () => {
     const edge = parsed.edge!;
     const bindings = String(edge.resource!.cloudflare_workers_script!.edge![0]!.bindings);
-    for (const name of ["FAQ", "REGION_PINS", "MESSAGES", "METRICS"])
+    for (const name of ["FAQ", "REGION_PINS", "MESSAGES", "METRICS", "WEBCHAT_SESSIONS", "WEBCHAT_MESSAGES"])
       expect(bindings).toMatch(new RegExp(`name\\s*=\\s*"${name}"`));
     // Every Durable Object of wrangler.jsonc, with the same migration history (one step per tag).
     const wrangler = wranglerConfig("production");
+    expect(edge.resource!.cloudflare_workers_script!.edge![0]!.compatibility_flags).toEqual(
+      wrangler.compatibility_flags,
+    );
+    // The key of the keyed hashes is made by Terraform and set as a secret.
+    expect(edge.resource!.random_password!.key_secret).toBeDefined();
+    expect(JSON.stringify(edge.locals)).toContain("KEY_SECRET");
     const durableObjects = wrangler.durable_objects.bindings.map((b) => [b.name, b.class_name]);
     expect(durableObjects).toEqual(DURABLE_OBJECTS);
     for (const [name, className] of durableObjects) {

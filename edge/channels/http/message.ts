@@ -43,6 +43,7 @@ export function parseRequest(
     region: regionForCountry(config.regionFile, request.country, request.isEuCountry),
     sentAt: Date.now(),
     content: command ? { kind: "command", command } : { kind: "text", text },
+    ...(idempotencyKey ? { idempotent: true } : {}),
   };
 }
 

@@ -36,7 +36,7 @@ export function openApiDocument(version: string) {
               in: "header",
               required: false,
               description:
-                "A retry with the same key is answered from the saved reply instead of asking the model again.",
+                "A retry with the same key (and user_id) is answered from the saved reply instead of asking the model again; the same key with a different request is refused (422).",
               schema: { type: "string", maxLength: 128 },
             },
             {
@@ -64,6 +64,9 @@ export function openApiDocument(version: string) {
             "400": error("The body is not JSON, or not a message (the message names the field)."),
             "401": error("No API key, or not one of HTTP_API_KEYS."),
             "413": error("The body is larger than 64 KiB."),
+            "422": error(
+              "The Idempotency-Key was already used with a different request (idempotency_key_reused): use a new key.",
+            ),
             "429": error("This user sends messages faster than the rate limit; retry after the Retry-After seconds."),
             "503": error("No model can answer now (model_unavailable); retry later."),
             "504": error("The model took too long (model_timeout)."),

@@ -110,6 +110,12 @@ function replyBody(host: ChannelHost, message: InboundMessage, text: string, { r
 /** A message that got no answer from the model is an HTTP error, not a 200 with an apology. */
 function refuseWithoutAnswer({ reply }: Responded): void {
   switch (reply.outcome) {
+    case "conflict":
+      throw new HttpError(
+        422,
+        "idempotency_key_reused",
+        "this Idempotency-Key was already used with a different request; use a new key for a new request",
+      );
     case "rate_limited":
       throw new HttpError(429, "rate_limited", "too many messages for this user; slow down", { "retry-after": "1" });
     case "model_failed":

@@ -14,7 +14,20 @@ locals {
     RATE_LIMIT_WINDOW      = "1 s"
     TELEGRAM_API_BASE      = "https://api.telegram.org"
   }
-  secrets = merge(var.region_secrets, var.channel_secrets)
+  secrets = merge(
+    var.region_secrets,
+    var.channel_secrets,
+    # The key of every keyed hash of a user, chat or message id (docs/SECURITY.md: rotation).
+    { KEY_SECRET = random_password.key_secret.result },
+    var.key_secret_previous != "" ? { KEY_SECRET_PREVIOUS = var.key_secret_previous } : {},
+  )
+}
+
+# Made once and kept in the state; `terraform apply -replace=module.edge.random_password.key_secret`
+# rotates it (set key_secret_previous to the old value first: docs/SECURITY.md).
+resource "random_password" "key_secret" {
+  length  = 64
+  special = false
 }
 
 resource "cloudflare_workers_kv_namespace" "faq" {
@@ -43,6 +56,8 @@ resource "cloudflare_workers_script" "edge" {
   content            = file(var.bundle_path)
   main_module        = "index.js"
   compatibility_date = var.compatibility_date
+  # As wrangler.jsonc: node:crypto for the keyed hashes.
+  compatibility_flags = ["nodejs_compat"]
 
   bindings = concat(
     [
@@ -53,6 +68,9 @@ resource "cloudflare_workers_script" "edge" {
       { type = "durable_object_namespace", name = "REMINDERS", class_name = "UserReminders" },
       { type = "durable_object_namespace", name = "INBOX", class_name = "ChatInbox" },
       { type = "analytics_engine", name = "METRICS", dataset = "gateway_messages_${var.environment}" },
+      # Per network, as wrangler.jsonc: new web chat sessions and web chat messages a minute.
+      { type = "ratelimit", name = "WEBCHAT_SESSIONS", namespace_id = var.environment == "production" ? "3001" : "2001", simple = { limit = 10, period = 60 } },
+      { type = "ratelimit", name = "WEBCHAT_MESSAGES", namespace_id = var.environment == "production" ? "3002" : "2002", simple = { limit = 60, period = 60 } },
     ],
     [for name, text in local.plain_vars : { type = "plain_text", name = name, text = text }],
     [for name in nonsensitive(keys(local.secrets)) : { type = "secret_text", name = name, text = local.secrets[name] }],

@@ -12,3 +12,9 @@ output "script_name" {
   description = "Name of the Worker."
   value       = cloudflare_workers_script.edge.script_name
 }
+
+output "key_secret" {
+  description = "The Worker's KEY_SECRET (read before rotating it: docs/SECURITY.md)."
+  value       = random_password.key_secret.result
+  sensitive   = true
+}

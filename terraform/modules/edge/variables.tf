@@ -39,3 +39,10 @@ variable "channel_secrets" {
   type        = map(string)
   sensitive   = true
 }
+
+variable "key_secret_previous" {
+  description = "The KEY_SECRET before a rotation, while what was stored under it is moved or expires (docs/SECURITY.md); empty otherwise."
+  type        = string
+  sensitive   = true
+  default     = ""
+}

@@ -21,7 +21,15 @@ function deps(start: Partial<TurnStart>, llm: LlmClient["complete"]) {
   const saved: unknown[] = [];
   const summaries: unknown[] = [];
   const store: ConversationStore = {
-    begin: async () => ({ allowed: true, history: [], summary: null, savedReply: null, ...start }),
+    begin: async () => ({
+      allowed: true,
+      history: [],
+      summary: null,
+      savedReply: null,
+      conflict: false,
+      startedAt: 0,
+      ...start,
+    }),
     save: async (...args) => void saved.push(args),
     clear: async () => {},
     moveChat: async () => {},
@@ -73,6 +81,7 @@ describe("converse", () => {
           messageId: "telegram:1:9",
           question: { content: "hello", sentAt: 0 },
           answer: "hi there",
+          startedAt: 0,
         },
         3600,
       ],
@@ -139,7 +148,7 @@ describe("converse", () => {
       await result.later!();
       expect(asked[1]!.at(-1)!.content).toContain("User: my name is Ana and my order is A-100");
       expect(asked[1]!.at(-1)!.content).not.toContain("turn 2");
-      expect(summaries).toEqual([["telegram:1:42", { text: "User Ana, order A-100.", coversUntil: 1001 }, 3600]]);
+      expect(summaries).toEqual([["telegram:1:42", { text: "User Ana, order A-100.", coversUntil: 1001 }, 3600, 0]]);
     });
 
     it("puts the summary in the prompt and does not summarize the same turns twice", async () => {
