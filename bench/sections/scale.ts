@@ -23,6 +23,8 @@ export async function webchatScale(): Promise<Row[]> {
       );
     };
     const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
+    // Each visitor from a network of its own: the per-network limit of new chats is not what is measured.
+    let visitor = 0;
     const token = () =>
       new Promise<string>((resolve, reject) => {
         const req = http.request(
@@ -32,7 +34,11 @@ export async function webchatScale(): Promise<Row[]> {
             path: "/chat/session",
             method: "POST",
             agent,
-            headers: { "cf-ipcountry": "DE", "accept-encoding": "identity" },
+            headers: {
+              "cf-ipcountry": "DE",
+              "cf-connecting-ip": `10.${(++visitor >> 16) & 255}.${(visitor >> 8) & 255}.${visitor & 255}`,
+              "accept-encoding": "identity",
+            },
           },
           (res) => {
             let body = "";

@@ -14,15 +14,27 @@ export async function streamingDelay(): Promise<Row[]> {
     settings: { RATE_LIMIT_MESSAGES: "1000", FAQ_DIRECT: "off" },
   });
   try {
-    const session = (await (
-      await fetch(new URL("/chat/session", stack.url), { method: "POST", headers: { "cf-ipcountry": "DE" } })
-    ).json()) as { token: string };
-    const ws = new WebSocket(
-      new URL(`/chat/ws?token=${encodeURIComponent(session.token)}`, stack.url).toString().replace(/^http/, "ws"),
-    );
-    await new Promise((r) => ws.once("open", r));
+    // A visitor per 10 messages, each from a network of its own: the per-socket and per-network
+    // limits (a person's pace) are not what is measured.
+    const connect = async (visitor: number) => {
+      const headers = { "cf-ipcountry": "DE", "cf-connecting-ip": `192.0.2.${visitor + 1}` };
+      const session = (await (
+        await fetch(new URL("/chat/session", stack.url), { method: "POST", headers })
+      ).json()) as { token: string };
+      const socket = new WebSocket(
+        new URL(`/chat/ws?token=${encodeURIComponent(session.token)}`, stack.url).toString().replace(/^http/, "ws"),
+        { headers },
+      );
+      await new Promise((r) => socket.once("open", r));
+      return socket;
+    };
+    let ws = await connect(0);
     const delays: number[] = [];
     for (let i = 0; i < 120; i++) {
+      if (i > 0 && i % 10 === 0) {
+        ws.close();
+        ws = await connect(i / 10);
+      }
       const firstDelta = new Promise<number>((resolve) => {
         const onMessage = (data: WebSocket.RawData) => {
           const frame = JSON.parse(String(data)) as { type: string };

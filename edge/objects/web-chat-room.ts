@@ -1,10 +1,17 @@
 import { DurableObject } from "cloudflare:workers";
 import {
+  CLIENT_HEADER,
   CONVERSATION_HEADER,
+  type NetworkLimit,
   parseFrame,
   REGION_HEADER,
   socketSender,
+  WEBCHAT_FLOOD_CLOSE_AFTER,
+  WEBCHAT_FRAME_WINDOW_MS,
   WEBCHAT_MAX_FRAME_BYTES,
+  WEBCHAT_MAX_FRAMES,
+  WEBCHAT_MAX_SOCKETS,
+  WEBCHAT_MAX_WAITING,
   WEBCHAT_PING,
   WEBCHAT_PONG,
   webChatUserKey,
@@ -19,7 +26,17 @@ import { respond } from "../pipeline/respond.js";
 interface SocketAttachment {
   conversation: string;
   region: RegionId;
+  /** The client's network (a keyed pseudonym of its IP address), for the per-network message limit. */
+  client: string;
 }
+
+/** The per-network limit of web chat messages (wrangler.jsonc; absent, no such limit applies). */
+interface RoomBindings {
+  WEBCHAT_MESSAGES?: NetworkLimit;
+}
+
+/** Close codes a server may send (1005 and 1006 only report what happened; they are never sent). */
+const closeCode = (code: number) => (code === 1000 || (code >= 3000 && code <= 4999) ? code : 1000);
 
 /**
  * A web chat room: one conversation's sockets (a tab each), with the hibernation API so an idle
@@ -28,6 +45,10 @@ interface SocketAttachment {
  */
 export class WebChatRoom extends DurableObject<Env> {
   private turn: Promise<void> = Promise.resolve();
+  /** Messages waiting for their answer (this object's memory: a hibernated room has none waiting). */
+  private waiting = 0;
+  /** Each socket's frames in the current window. */
+  private readonly frames = new WeakMap<WebSocket, { since: number; count: number }>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -39,9 +60,19 @@ export class WebChatRoom extends DurableObject<Env> {
     const conversation = request.headers.get(CONVERSATION_HEADER);
     const region = request.headers.get(REGION_HEADER);
     if (!conversation || !region) return new Response("missing conversation", { status: 400 });
+    if (this.ctx.getWebSockets().length >= WEBCHAT_MAX_SOCKETS) {
+      return Response.json(
+        { error: { code: "too_many_sockets", message: `at most ${WEBCHAT_MAX_SOCKETS} tabs per chat` } },
+        { status: 429 },
+      );
+    }
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server);
-    server.serializeAttachment({ conversation, region } satisfies SocketAttachment);
+    server.serializeAttachment({
+      conversation,
+      region,
+      client: request.headers.get(CLIENT_HEADER) ?? "",
+    } satisfies SocketAttachment);
     try {
       const store = edgeFor(this.env).region(region).conversations;
       const turns = await store.history(webChatUserKey(conversation));
@@ -55,6 +86,14 @@ export class WebChatRoom extends DurableObject<Env> {
 
   override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
     const fail = (code: string, message: string) => ws.send(JSON.stringify({ type: "error", code, message }));
+    // A socket may send only so many frames a window; one that keeps flooding is closed.
+    const now = Date.now();
+    const window = this.frames.get(ws);
+    const sent = window && now - window.since < WEBCHAT_FRAME_WINDOW_MS ? window : { since: now, count: 0 };
+    sent.count += 1;
+    this.frames.set(ws, sent);
+    if (sent.count > WEBCHAT_FLOOD_CLOSE_AFTER) return ws.close(1008, "too many frames");
+    if (sent.count > WEBCHAT_MAX_FRAMES) return fail("too_many_frames", "too many frames; wait a moment");
     if (typeof data !== "string") return fail("bad_frame", "frames are JSON text");
     if (data.length > WEBCHAT_MAX_FRAME_BYTES)
       return fail("too_large", `frames are at most ${WEBCHAT_MAX_FRAME_BYTES} bytes`);
@@ -64,7 +103,7 @@ export class WebChatRoom extends DurableObject<Env> {
     } catch {
       return fail("bad_json", "frames are JSON text");
     }
-    const { conversation, region } = ws.deserializeAttachment() as SocketAttachment;
+    const { conversation, region, client } = ws.deserializeAttachment() as SocketAttachment;
     let message: InboundMessage;
     try {
       message = parseFrame(frame, conversation, region);
@@ -72,14 +111,32 @@ export class WebChatRoom extends DurableObject<Env> {
       if (err instanceof MalformedPayload) return fail(err.code, err.message);
       throw err;
     }
-    // One reply at a time, in order: a second message waits for the first answer to finish.
-    const run = this.turn.then(() => this.answer(ws, message));
-    this.turn = run.catch(() => {});
-    await run;
+    // Only a few messages wait their turn; more are refused at once, not queued.
+    if (this.waiting >= WEBCHAT_MAX_WAITING)
+      return fail("busy", "still answering your earlier messages; wait a moment");
+    this.waiting += 1;
+    try {
+      // Sessions are free: each network may send only so many messages a minute, over all its chats.
+      const perNetwork = (this.env as RoomBindings).WEBCHAT_MESSAGES;
+      if (perNetwork && !(await perNetwork.limit({ key: client || "local" })).success) {
+        return fail("rate_limited", "too many messages from this network; wait a minute");
+      }
+      // One reply at a time, in order: a second message waits for the first answer to finish.
+      const run = this.turn.then(() => this.answer(ws, message));
+      this.turn = run.catch(() => {});
+      await run;
+    } finally {
+      this.waiting -= 1;
+    }
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
-    ws.close(code, reason);
+    // The client is gone (an abrupt close reports 1006, a close without a code 1005): finish the handshake.
+    try {
+      ws.close(closeCode(code), reason.slice(0, 120));
+    } catch {
+      /* already closed */
+    }
   }
 
   private async answer(ws: WebSocket, message: InboundMessage): Promise<void> {

@@ -58,16 +58,16 @@ const webchat = (): Driver => {
   const connect = async (user: string) => {
     let entry = sockets.get(user);
     if (entry) return entry;
+    // A network per user: the per-network limits are another suite's.
+    const headers = { "cf-ipcountry": "DE", "cf-connecting-ip": `198.51.100.${sockets.size + 1}` };
     const session = (await (
-      await stack.mf.dispatchFetch(new URL("/chat/session", stack.url), {
-        method: "POST",
-        headers: { "cf-ipcountry": "DE" },
-      })
+      await stack.mf.dispatchFetch(new URL("/chat/session", stack.url), { method: "POST", headers })
     ).json()) as {
       token: string;
     };
     const ws = new WebSocket(
       new URL(`/chat/ws?token=${encodeURIComponent(session.token)}`, stack.url).toString().replace(/^http/, "ws"),
+      { headers },
     );
     entry = { ws, done: [] };
     const e = entry;

@@ -4,20 +4,25 @@ import WebSocket from "ws";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { REPLIES } from "../../edge/core/commands.js";
 import { readChatToken, signChatToken } from "../../edge/channels/webchat/token.js";
-import { startStack, type Stack } from "../../infra/local/edge-stack.js";
+import { sleep, startStack, type Stack } from "../../infra/local/edge-stack.js";
 
 const SECRET = "test-chat-token-secret-0123456789abcdef";
 let stack: Stack;
+const logs: string[] = [];
 beforeAll(async () => {
-  stack = await startStack({ port: 0 });
+  stack = await startStack({ port: 0, logs, settings: { CHAT_ALLOWED_ORIGINS: "https://shop.example.com" } });
 });
 afterAll(() => stack?.close());
 beforeEach(() => stack.emulator.reset());
 
+/** Each test's sessions come from a network of their own unless a test says otherwise (the per-network limits). */
+let nextNetwork = 1;
+const network = () => `198.51.${Math.floor(nextNetwork / 250)}.${(nextNetwork++ % 250) + 1}`;
+
 async function newSession(body?: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(new URL("/chat/session", stack.url), {
     method: "POST",
-    headers: { "content-type": "application/json", ...headers },
+    headers: { "content-type": "application/json", "cf-connecting-ip": network(), ...headers },
     body: body === undefined ? "" : JSON.stringify(body),
   });
   expect(res.status).toBe(200);
@@ -25,9 +30,9 @@ async function newSession(body?: unknown, headers: Record<string, string> = {}) 
 }
 
 /** A WebSocket client that collects frames and can wait for one. */
-async function open(token: string, opts: { perMessageDeflate?: boolean } = {}) {
+async function open(token: string, opts: { perMessageDeflate?: boolean; headers?: Record<string, string> } = {}) {
   const url = new URL(`/chat/ws?token=${encodeURIComponent(token)}`, stack.url).toString().replace(/^http/, "ws");
-  const ws = new WebSocket(url, { perMessageDeflate: opts.perMessageDeflate ?? false });
+  const ws = new WebSocket(url, { perMessageDeflate: opts.perMessageDeflate ?? false, headers: opts.headers ?? {} });
   const frames: Array<Record<string, unknown>> = [];
   const waiters: Array<() => void> = [];
   ws.on("message", (data) => {
@@ -95,9 +100,9 @@ describe("the page and sessions", () => {
 
 describe("GET /chat/ws", () => {
   /** The HTTP status a WebSocket handshake gets. */
-  const upgrade = (query: string) =>
+  const upgrade = (query: string, headers: Record<string, string> = {}) =>
     new Promise<number>((resolve, reject) => {
-      const ws = new WebSocket(new URL(`/chat/ws${query}`, stack.url).toString().replace(/^http/, "ws"));
+      const ws = new WebSocket(new URL(`/chat/ws${query}`, stack.url).toString().replace(/^http/, "ws"), { headers });
       ws.once("unexpected-response", (_req, res) => {
         resolve(res.statusCode ?? 0);
         ws.terminate();
@@ -120,6 +125,27 @@ describe("GET /chat/ws", () => {
     ]) {
       expect(await upgrade(query), query).toBe(401);
     }
+  });
+
+  it("opens for the edge's own page and CHAT_ALLOWED_ORIGINS, and refuses any other page with 403", async () => {
+    const { token } = await newSession();
+    const query = `?token=${encodeURIComponent(token)}`;
+    expect(await upgrade(query, { origin: "https://evil.example" })).toBe(403);
+    expect(await upgrade(query, { origin: "https://shop.example.com" })).toBe(101);
+    expect(await upgrade(query, { origin: stack.url.origin })).toBe(101);
+    // Not a browser (no Origin): nothing to check.
+    expect(await upgrade(query)).toBe(101);
+  });
+
+  it("lets one conversation have at most 8 tabs open", async () => {
+    const { token } = await newSession();
+    const tabs = [];
+    for (let i = 0; i < 8; i++) tabs.push(await open(token));
+    expect(await upgrade(`?token=${encodeURIComponent(token)}`)).toBe(429);
+    tabs.pop()!.ws.close();
+    await sleep(200);
+    expect(await upgrade(`?token=${encodeURIComponent(token)}`)).toBe(101);
+    for (const t of tabs) t.ws.close();
   });
 
   it("answers 426 to a plain request with a good token", async () => {
@@ -251,5 +277,79 @@ describe("response compression", () => {
     const gz = await raw("/chat", "gzip");
     expect(gz.encoding).toBe("gzip");
     expect(zlib.gunzipSync(gz.body).toString("utf8")).toContain("<title>Assistant</title>");
+  });
+});
+
+describe("what one visitor can take", () => {
+  /** The per-network limits count in windows of the wall clock's minutes: a test must not straddle two. */
+  const withinOneMinute = async (seconds: number) => {
+    const left = 60_000 - (Date.now() % 60_000);
+    if (left < seconds * 1000) await sleep(left + 50);
+  };
+
+  it("refuses a network's 11th new chat within a minute (429), and not another network's", async () => {
+    await withinOneMinute(10);
+    const from = { "cf-connecting-ip": "203.0.113.9" };
+    const post = (headers: Record<string, string>) =>
+      fetch(new URL("/chat/session", stack.url), { method: "POST", headers });
+    for (let i = 0; i < 10; i++) expect((await post(from)).status, `session ${i + 1}`).toBe(200);
+    const refused = await post(from);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("retry-after")).toBe("60");
+    expect((await post({ "cf-connecting-ip": "203.0.113.10" })).status).toBe(200);
+  });
+
+  it("cuts off a socket that floods 1,000 frames, asks the model only a few times, and keeps serving others", async () => {
+    const { token } = await newSession();
+    const flooder = await open(token);
+    await flooder.next((f) => f.type === "history");
+    const closed = new Promise<number>((resolve) => flooder.ws.once("close", (code) => resolve(code)));
+    for (let i = 0; i < 1000; i++) flooder.send({ type: "message", text: `flood ${i}` });
+    expect(await closed).toBe(1008);
+    expect(stack.emulator.requests.length).toBeLessThanOrEqual(5);
+    expect(flooder.frames.some((f) => f.code === "too_many_frames" || f.code === "busy")).toBe(true);
+    // Another visitor is answered as usual.
+    const other = await open((await newSession()).token);
+    other.send({ type: "message", text: "are you still there?" });
+    expect((await other.next((f) => f.type === "done")).text).toBeTruthy();
+    other.ws.close();
+  });
+
+  it("refuses a network's messages past 60 a minute over all its chats", async () => {
+    await withinOneMinute(25);
+    const ip = "203.0.113.77";
+    const clients = [];
+    for (let i = 0; i < 7; i++)
+      clients.push(
+        await open((await newSession(undefined, { "cf-connecting-ip": ip })).token, {
+          headers: { "cf-connecting-ip": ip },
+        }),
+      );
+    let answered = 0;
+    let refused = 0;
+    for (let round = 0; round < 9; round++) {
+      await Promise.all(
+        clients.map(async (c, i) => {
+          const before = c.frames.length;
+          c.send({ type: "message", text: `round ${round} from ${i}` });
+          const frame = await c.next((f) => c.frames.indexOf(f) >= before && (f.type === "done" || f.type === "error"));
+          if (frame.type === "done") answered += 1;
+          else if (frame.code === "rate_limited") refused += 1;
+        }),
+      );
+      await sleep(250); // under each conversation's own limit (5 a second)
+    }
+    expect(answered).toBe(60);
+    expect(refused).toBe(3);
+    for (const c of clients) c.ws.close();
+  });
+
+  it("logs no error when a client's connection drops without a close frame", async () => {
+    const client = await open((await newSession()).token);
+    await client.next((f) => f.type === "history");
+    const errorsBefore = logs.filter((l) => /error|uncaught/i.test(l)).length;
+    client.ws.terminate();
+    await sleep(500);
+    expect(logs.filter((l) => /error|uncaught/i.test(l)).slice(errorsBefore)).toEqual([]);
   });
 });

@@ -19,6 +19,23 @@ export const WEBCHAT_PONG = '{"type":"pong"}';
 /** Headers the Worker passes with an upgrade it has authenticated. */
 export const CONVERSATION_HEADER = "x-chat-conversation";
 export const REGION_HEADER = "x-chat-region";
+/** The client's network, as a keyed pseudonym of its IP address (for the per-network message limit). */
+export const CLIENT_HEADER = "x-chat-client";
+
+/** A per-network limit (Cloudflare's Rate Limiting API binding), as the web chat uses it. */
+export interface NetworkLimit {
+  limit(options: { key: string }): Promise<{ success: boolean }>;
+}
+
+/** Tabs (sockets) one conversation may have open at once. */
+export const WEBCHAT_MAX_SOCKETS = 8;
+/** Messages of one conversation waiting for their answer; a socket sending more is told to wait. */
+export const WEBCHAT_MAX_WAITING = 3;
+/** Frames one socket may send in WEBCHAT_FRAME_WINDOW_MS (heartbeats are not frames here: the runtime answers them). */
+export const WEBCHAT_MAX_FRAMES = 20;
+export const WEBCHAT_FRAME_WINDOW_MS = 10_000;
+/** A socket that keeps flooding past its frame limit is closed (close code 1008, policy violation). */
+export const WEBCHAT_FLOOD_CLOSE_AFTER = 3 * WEBCHAT_MAX_FRAMES;
 
 const Frame = z.discriminatedUnion("type", [
   z.object({

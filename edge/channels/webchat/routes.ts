@@ -7,7 +7,7 @@ import { requestInfo } from "../request-info.js";
 import type { ChannelHost, Routes } from "../types.js";
 import type { WebChatSettings } from "./settings.js";
 import { CHAT_PAGE } from "./page.js";
-import { CONVERSATION_HEADER, REGION_HEADER } from "./protocol.js";
+import { CLIENT_HEADER, CONVERSATION_HEADER, type NetworkLimit, REGION_HEADER } from "./protocol.js";
 import {
   CHAT_TOKEN_TTL_SECONDS,
   newConversationId,
@@ -16,9 +16,13 @@ import {
   signChatToken,
 } from "./token.js";
 
-/** The binding the WebSocket route reads (wrangler.jsonc: WEBCHAT, class WebChatRoom). */
+/**
+ * The bindings the routes read (wrangler.jsonc): WEBCHAT (class WebChatRoom), and the per-network
+ * rate limit of new sessions (Cloudflare's Rate Limiting API; absent, no such limit applies).
+ */
 interface WebChatBindings {
   WEBCHAT: RegionalNamespace<unknown, { fetch(request: Request): Promise<Response> }>;
+  WEBCHAT_SESSIONS?: NetworkLimit;
 }
 
 const SessionBody = z.object({ token: z.string().max(2048).optional() }).optional();
@@ -37,6 +41,13 @@ export function webChatRoutes(host: ChannelHost, settings: WebChatSettings): Rou
   routes.get("/", (c) => c.html(CHAT_PAGE, 200, { "cache-control": "no-cache", "content-security-policy": CSP }));
 
   routes.post("/session", async (c) => {
+    // Sessions are free to make: each network (IP address) may make only so many a minute.
+    const limiter = (c.env as WebChatBindings).WEBCHAT_SESSIONS;
+    if (limiter && !(await limiter.limit({ key: clientOf(c.req.raw, host) })).success) {
+      throw new HttpError(429, "too_many_sessions", "too many new chats from this network; wait a minute", {
+        "retry-after": "60",
+      });
+    }
     let body: z.infer<typeof SessionBody>;
     try {
       const text = await c.req.text();
@@ -69,13 +80,28 @@ export function webChatRoutes(host: ChannelHost, settings: WebChatSettings): Rou
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
       throw new HttpError(426, "upgrade_required", "this endpoint speaks WebSocket only", { upgrade: "websocket" });
     }
+    // A browser says which page opens the socket; only the edge's own page and the allowed ones may.
+    const origin = c.req.header("origin");
+    if (origin !== undefined && origin !== new URL(c.req.url).origin && !settings.allowedOrigins.includes(origin)) {
+      throw new HttpError(403, "forbidden_origin", "this page may not open the chat (CHAT_ALLOWED_ORIGINS)");
+    }
     const headers = new Headers(c.req.raw.headers);
     headers.set(CONVERSATION_HEADER, claims.c);
     headers.set(REGION_HEADER, claims.r);
+    headers.set(CLIENT_HEADER, clientOf(c.req.raw, host));
     // EU conversations live in Durable Objects of the EU jurisdiction (they store nothing, but the
     // messages pass through them). workerd has no jurisdictions: the local stack turns this off.
     const room = regionObject(host.config, (c.env as WebChatBindings).WEBCHAT, claims.r, claims.c);
     return room.fetch(new Request(c.req.raw, { headers }));
   });
   return routes;
+}
+
+/**
+ * The client's network, as a keyed pseudonym of its IP address: Cloudflare's CF-Connecting-IP (set by
+ * Cloudflare itself). Locally, where nothing sets it, every client counts as one network unless a
+ * test or a developer says otherwise with the header.
+ */
+function clientOf(request: Request, host: ChannelHost): string {
+  return host.keys.of(`ip:${request.headers.get("cf-connecting-ip") ?? "local"}`);
 }
