@@ -45,6 +45,14 @@ const CoreSettings = z.object({
   FAQ_DIRECT_MIN_SCORE: z.coerce.number().min(0.5).max(1).default(0.9),
   FAQ_OFFLINE_MIN_SCORE: z.coerce.number().min(0.3).max(1).default(0.6),
 
+  TIMEOUT_REDIS_MS: Int(50, 60_000).default(2000),
+  TIMEOUT_KV_MS: Int(50, 60_000).default(2000),
+  TIMEOUT_INBOX_MS: Int(100, 60_000).default(10_000),
+  TIMEOUT_PLATFORM_MS: Int(100, 120_000).default(10_000),
+  TIMEOUT_ORDERS_MS: Int(100, 60_000).default(5000),
+  TIMEOUT_REPLY_MS: Int(1000, 900_000).default(150_000),
+  OVERDUE_AFTER_MS: Int(1000, 86_400_000).default(900_000),
+
   ORIGIN_BREAKER_FAILURES: Int(1, 100).default(3),
   ORIGIN_BREAKER_COOLDOWN_SECONDS: Int(1, 3600).default(30),
 });
@@ -106,6 +114,26 @@ export interface Config {
     /** How close an FAQ question must be to stand in for the model when it is down. */
     offlineMinScore: number;
   };
+  /**
+   * How long each outbound call may take before it counts as failed (README, "Reliability"). The
+   * origin's own are model.firstTokenTimeoutMs and model.timeoutMs.
+   */
+  timeouts: {
+    /** One Upstash request or pipeline. */
+    redisMs: number;
+    /** One KV read or write. */
+    kvMs: number;
+    /** Handing a message to its chat's inbox (a Durable Object call). */
+    inboxMs: number;
+    /** One Bot API or Graph API request. */
+    platformMs: number;
+    /** One order API request. */
+    ordersMs: number;
+    /** A whole reply in an inbox, model and tools included: past it, the reply is abandoned and tried again. */
+    replyMs: number;
+  };
+  /** A message acknowledged this long ago and neither answered nor dead-lettered is logged and counted. */
+  overdueAfterMs: number;
   breaker: {
     /** Failures (within a minute) that open an origin's circuit. */
     failures: number;
@@ -141,6 +169,11 @@ export function parseConfig(env: Record<string, unknown>, channels: readonly Cha
     ? { apiUrl: core.ORDERS_API_URL.replace(/\/+$/, ""), apiKey: problems.need("ORDERS_API_KEY") }
     : undefined;
   problems.need("KEY_SECRET");
+  if (core && core.TIMEOUT_REPLY_MS <= core.MODEL_TIMEOUT_MS)
+    problems.invalidSetting(
+      "TIMEOUT_REPLY_MS",
+      "must be longer than MODEL_TIMEOUT_MS (a reply includes the model's answer)",
+    );
   problems.throwIfAny();
   return coreConfig(core!, file, regions, channelValues, orders);
 }
@@ -167,6 +200,11 @@ class Problems {
     if (parsed.success) return parsed.data;
     this.invalid.push(...issueLines(parsed.error));
     return undefined;
+  }
+
+  /** A setting whose value is well-formed but does not fit with another's. */
+  invalidSetting(name: string, why: string): void {
+    this.invalid.push(`${name}: ${why}`);
   }
 
   /** The value of a required setting; a missing one is noted ("" stands in until the throw). */
@@ -252,6 +290,15 @@ function coreConfig(
       directMinScore: s.FAQ_DIRECT_MIN_SCORE,
       offlineMinScore: s.FAQ_OFFLINE_MIN_SCORE,
     },
+    timeouts: {
+      redisMs: s.TIMEOUT_REDIS_MS,
+      kvMs: s.TIMEOUT_KV_MS,
+      inboxMs: s.TIMEOUT_INBOX_MS,
+      platformMs: s.TIMEOUT_PLATFORM_MS,
+      ordersMs: s.TIMEOUT_ORDERS_MS,
+      replyMs: s.TIMEOUT_REPLY_MS,
+    },
+    overdueAfterMs: s.OVERDUE_AFTER_MS,
     breaker: { failures: s.ORIGIN_BREAKER_FAILURES, cooldownSeconds: s.ORIGIN_BREAKER_COOLDOWN_SECONDS },
   };
 }

@@ -4,6 +4,7 @@ import { channelSettings } from "./channels/types.js";
 import { parseConfig, regionObject } from "./config.js";
 import { compileContentFilter } from "./core/content-filter.js";
 import { createPseudonyms } from "./crypto.js";
+import { withDeadlines } from "./deadline.js";
 import type { RegionId } from "./core/region-policy.js";
 import type { Edge, Inbox } from "./edge.js";
 import { useRefKey } from "./log.js";
@@ -43,23 +44,33 @@ function createEdge(env: Env): Edge {
       if (!senders.has(name)) {
         const channel = edge.channel(name);
         const settings = channel && channelSettings(config, channel);
-        senders.set(name, channel?.sender && settings !== undefined ? channel.sender(settings) : undefined);
+        senders.set(name, channel?.sender && settings !== undefined ? channel.sender(settings, config) : undefined);
       }
       return senders.get(name);
     },
     // Durable Objects are named by keyed pseudonyms, never by a user's or chat's id.
-    inbox: (chatKey, region) => regionObject(config, env.INBOX, region, keys.of(chatKey)) as unknown as Inbox,
+    // Calls to them are held to TIMEOUT_INBOX_MS, like every other outbound call.
+    inbox: (chatKey, region) =>
+      withDeadlines(
+        regionObject(config, env.INBOX, region, keys.of(chatKey)) as unknown as Inbox,
+        config.timeouts.inboxMs,
+        "inbox",
+      ),
     reminders: reminders
       ? (userKey, region, previous = false) =>
-          regionObject(
-            config,
-            reminders,
-            region,
-            previous && keys.previous ? keys.previous(userKey) : keys.of(userKey),
-          ) as unknown as ReminderBook
+          withDeadlines(
+            regionObject(
+              config,
+              reminders,
+              region,
+              previous && keys.previous ? keys.previous(userKey) : keys.of(userKey),
+            ) as unknown as ReminderBook,
+            config.timeouts.inboxMs,
+            "reminders",
+          )
       : undefined,
-    faq: createFaqStore(countingKv(env.FAQ)),
-    pins: createRegionPins(countingKv(env.REGION_PINS), keys),
+    faq: createFaqStore(withDeadlines(countingKv(env.FAQ), config.timeouts.kvMs, "kv")),
+    pins: createRegionPins(withDeadlines(countingKv(env.REGION_PINS), config.timeouts.kvMs, "kv"), keys),
     metrics: createMetricsSink(env as Env & { METRICS_URL?: string }),
     contentFilter: compileContentFilter(contentFilterFile),
     accept: (messages, { dedupTtlSeconds, startedAt }) =>
@@ -70,6 +81,7 @@ function createEdge(env: Env): Edge {
           answersAll: (r, chatKey) => edge.region(r).chatSettings.answersAll(chatKey),
           queue: env.MESSAGES,
           dedupTtlSeconds,
+          queueTimeoutMs: config.timeouts.inboxMs,
         },
         startedAt,
       ),

@@ -79,6 +79,12 @@ export class NetworkError extends EdgeError {
   ) {
     super(`network call to ${target} (${operation}) failed`, options);
   }
+
+  /** No answer came within the call's deadline (rather than a connection refused or cut). */
+  get timedOut(): boolean {
+    const cause = this.cause as { name?: unknown } | undefined;
+    return cause?.name === "TimeoutError";
+  }
 }
 
 export type ModelFailure = "timeout" | "unavailable" | "bad_response" | "rejected";

@@ -73,8 +73,11 @@ export interface Channel<S = unknown> {
    * undefined when the id cannot be one of this channel's users.
    */
   userKey(operatorId: string, settings: S): string | undefined;
-  /** The outbound side of a channel that replies through the platform's API (Telegram, WhatsApp). */
-  sender?(settings: S): ChannelSender;
+  /**
+   * The outbound side of a channel that replies through the platform's API (Telegram, WhatsApp);
+   * each request is held to `config.timeouts.platformMs`.
+   */
+  sender?(settings: S, config: Config): ChannelSender;
 }
 
 /**

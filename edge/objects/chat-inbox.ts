@@ -2,10 +2,11 @@ import { DurableObject } from "cloudflare:workers";
 import { groupBursts, type HeldMessage } from "../core/bursts.js";
 import { edgeFor } from "../create-edge.js";
 import type { Inbox } from "../edge.js";
+import { withDeadline } from "../deadline.js";
 import { RetryDelivery } from "../errors.js";
 import { errorKind, log, ref } from "../log.js";
-import type { InboundMessage, QueueJob } from "../message.js";
-import { countDeadLetter, retryDelaySeconds } from "../pipeline/dead-letters.js";
+import type { ChannelSender, InboundMessage, QueueJob } from "../message.js";
+import { countDeadLetter, countOverdue, retryDelaySeconds } from "../pipeline/dead-letters.js";
 import { respond } from "../pipeline/respond.js";
 import { addKvUsage } from "../services/kv-usage.js";
 
@@ -28,6 +29,8 @@ interface Stored {
   attempts?: number;
   /** The id of the reply this message was tried in (see HeldMessage.group). */
   group?: string;
+  /** Already logged and counted as overdue (acknowledged long ago, still not answered). */
+  overdue?: boolean;
 }
 
 type Held = Stored & HeldMessage;
@@ -81,7 +84,11 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
     const state = this.state;
     const now = Date.now();
     const seen = `seen:${ref(job.message.id)}`;
-    if (kv.get(seen) !== undefined) return; // a queue redelivery of a message already taken in
+    if (kv.get(seen) !== undefined) {
+      // A queue redelivery of a message already taken in: answered (or to be) once, as the first.
+      log.info("message.dropped", { ref: ref(job.message.id), reason: "already_taken_in" });
+      return;
+    }
     const seq = state.seq + 1;
     // A user who keeps typing is answered all the same, a few windows after the oldest message waiting.
     const oldest = state.waiting.values().next().value;
@@ -98,6 +105,8 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
 
   async erase(): Promise<number> {
     const count = this.state.waiting.size;
+    for (const { job } of this.state.waiting.values())
+      log.info("message.dropped", { ref: ref(job.message.id), reason: "user_erased" });
     this.memory = undefined;
     await this.ctx.storage.deleteAll();
     await this.ctx.storage.deleteAlarm();
@@ -106,6 +115,7 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
 
   override async alarm(): Promise<void> {
     try {
+      await this.reportOverdue();
       const waiting = [...this.state.waiting.values()].map(held);
       for (const group of groupBursts(waiting, BURST_LIMITS)) {
         // An erasure while an earlier reply was being written dropped these: they are not answered.
@@ -119,6 +129,32 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
       // this inbox keeps trying, once a minute, instead.
       log.error("inbox.alarm_failed", { error: errorKind(err) });
       await this.ctx.storage.setAlarm(Date.now() + ALARM_RETRY_MS);
+    }
+  }
+
+  /**
+   * The watchdog's account: a message acknowledged longer ago than OVERDUE_AFTER_MS and still waiting
+   * (its replies kept failing, or its region's services hang) is logged by reference and counted in
+   * its region (`metrics:overdue:<channel>`, what an alert reads), once.
+   */
+  private async reportOverdue(): Promise<void> {
+    const edge = edgeFor(this.env);
+    const now = Date.now();
+    for (const stored of this.state.waiting.values()) {
+      const waitedMs = now - stored.job.acceptedAt;
+      if (stored.overdue || waitedMs <= edge.config.overdueAfterMs) continue;
+      const { message } = stored.job;
+      log.error("message.overdue", {
+        ref: ref(message.id),
+        channel: message.address.channel,
+        region: message.region,
+        waitedMs,
+        attempts: stored.attempts ?? 0,
+      });
+      this.keep({ ...stored, overdue: true });
+      await countOverdue(edge, message).catch((err: unknown) =>
+        log.warn("overdue.count_failed", { ref: ref(message.id), error: errorKind(err) }),
+      );
     }
   }
 
@@ -171,14 +207,22 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
       attempt,
     };
     const started = Date.now();
+    // The watchdog: a reply still running after TIMEOUT_REPLY_MS has failed, and is tried again;
+    // whatever the abandoned one would still send is refused, so it cannot overtake or repeat the next.
+    let abandoned = false;
     try {
-      const sender = edge.sender(message.address.channel);
-      if (!sender) throw new Error(`the ${message.address.channel} channel is not configured`);
-      const { reply, delivery } = await respond(message, sender, edge, {
-        ...(first.ackMs !== undefined ? { ackMs: first.ackMs } : {}),
-        waitUntil: (p) => this.ctx.waitUntil(p),
-        kvUsage: group.reduce((sum, h) => addKvUsage(sum, h.job.kvUsage), { kvReads: 0, kvWrites: 0 }),
-      });
+      const platform = edge.sender(message.address.channel);
+      if (!platform) throw new Error(`the ${message.address.channel} channel is not configured`);
+      const sender = unlessAbandoned(platform, () => abandoned);
+      const { reply, delivery } = await withDeadline(
+        respond(message, sender, edge, {
+          ...(first.ackMs !== undefined ? { ackMs: first.ackMs } : {}),
+          waitUntil: (p) => this.ctx.waitUntil(p),
+          kvUsage: group.reduce((sum, h) => addKvUsage(sum, h.job.kvUsage), { kvReads: 0, kvWrites: 0 }),
+        }),
+        edge.config.timeouts.replyMs,
+        "reply",
+      ).finally(() => (abandoned = true));
       this.settle(group);
       log.info("message.handled", {
         ...fields,
@@ -198,19 +242,38 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
         this.settle(group);
         return true;
       }
+      // (Kept for the next try with its watchdog mark: an overdue message is counted once.)
       const delaySeconds = err instanceof RetryDelivery ? Math.ceil(err.delaySeconds) : retryDelaySeconds(attempt);
       log.warn("message.retry", { ...fields, error: errorKind(err), delaySeconds });
       const retryAt = Date.now() + delaySeconds * 1000;
       // Only what an erasure has not dropped meanwhile is kept for the next try.
       for (const h of group)
         if (this.state.waiting.has(heldKey(h.seq)))
-          this.keep({ seq: h.seq, job: h.job, attempts: attempt, group: message.id });
+          this.keep({
+            seq: h.seq,
+            job: h.job,
+            attempts: attempt,
+            group: message.id,
+            ...(this.state.waiting.get(heldKey(h.seq))?.overdue ? { overdue: true } : {}),
+          });
       this.state.retryAt = retryAt;
       this.ctx.storage.kv.put("retryAt", retryAt);
       await this.ctx.storage.setAlarm(retryAt);
       return false;
     }
   }
+}
+
+/** A sender that refuses to send once its reply was abandoned by the watchdog. */
+function unlessAbandoned(sender: ChannelSender, abandoned: () => boolean): ChannelSender {
+  const refuse = () => {
+    throw new Error("the reply was abandoned (TIMEOUT_REPLY_MS); the next try answers instead");
+  };
+  return {
+    ...sender,
+    send: (to, text) => (abandoned() ? refuse() : sender.send(to, text)),
+    typing: (to) => (abandoned() ? Promise.resolve() : sender.typing(to)),
+  };
 }
 
 /** Storage keys sort in arrival order. */

@@ -35,11 +35,13 @@ export async function consume(batch: MessageBatch<QueueJob>, edge: Edge, waitUnt
 /** Hands one message to its chat's inbox, in the user's region; acked once the inbox holds it. */
 async function handOver(queued: Message<QueueJob>, edge: Edge, waitUntil: WaitUntil): Promise<void> {
   const job = queued.body;
-  // The webhook deduplicated in the region the channel resolved (its records hold only digests);
-  // the user's pinned region, looked up here, off the platform's acknowledgement, is where they live.
-  const message = await pinRegion(edge, job.message, waitUntil);
+  let message = job.message;
   try {
+    // The webhook deduplicated in the region the channel resolved (its records hold only digests);
+    // the user's pinned region, looked up here, off the platform's acknowledgement, is where they live.
+    message = await pinRegion(edge, job.message, waitUntil);
     // The inbox may run elsewhere: the pin lookup's KV operations travel with the message to its record.
+    // An inbox that does not answer in time (TIMEOUT_INBOX_MS) fails the hand-over like one that refuses it.
     await edge.inbox(message.chatKey, message.region).accept({ ...job, message, kvUsage: takeKvUsage() });
     queued.ack();
   } catch (err) {

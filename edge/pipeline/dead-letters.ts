@@ -22,3 +22,11 @@ export async function countDeadLetter(edge: Edge, message: InboundMessage, messa
     total,
   });
 }
+
+/**
+ * A message acknowledged long ago (OVERDUE_AFTER_MS) and neither answered nor dead-lettered yet:
+ * counted in its region (`metrics:overdue:<channel>`), for an alert to read.
+ */
+export async function countOverdue(edge: Edge, message: InboundMessage): Promise<void> {
+  await edge.region(message.region).redis.incr(`metrics:overdue:${message.address.channel}`);
+}

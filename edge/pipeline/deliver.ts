@@ -20,6 +20,12 @@ export async function deliver(sender: ChannelSender, to: Address, text: string):
       if (err instanceof WindowClosedError && delivered === 0) {
         return { outcome: "undeliverable", chunks: chunks.length, delivered, error };
       }
+      if (err instanceof NetworkError && err.timedOut && delivered === 0) {
+        // A platform that does not answer at all (TIMEOUT_PLATFORM_MS) is tried again, then the
+        // message is dead-lettered and counted: never silence. Should it have delivered after all,
+        // only late, the user may see this reply twice (README, "Reliability").
+        throw new RetryDelivery(5, { cause: err });
+      }
       if (err instanceof NetworkError) {
         // The platform may have delivered it: a repeat could show the user the same text twice.
         return { outcome: "unconfirmed", chunks: chunks.length, delivered, error };

@@ -1,3 +1,5 @@
+import { withDeadline } from "../deadline.js";
+import { log, ref } from "../log.js";
 import type { RegionId } from "../core/region-policy.js";
 import type { Accepted, InboundMessage, QueueJob } from "../message.js";
 import type { DedupStore } from "../services/dedup.js";
@@ -9,6 +11,8 @@ export interface IngestDeps {
   /** The part of the Queue binding used here. */
   queue: { sendBatch(messages: Array<{ body: QueueJob; contentType: "json" }>): Promise<unknown> };
   dedupTtlSeconds: number;
+  /** How long queueing may take before the delivery is refused (the platform then retries). */
+  queueTimeoutMs: number;
 }
 
 /**
@@ -21,17 +25,31 @@ export async function ingest(delivered: InboundMessage[], deps: IngestDeps, star
   const wanted = await Promise.all(delivered.map((m) => !m.chatter || deps.answersAll(m.region, m.chatKey)));
   const messages = delivered.filter((_, i) => wanted[i]);
   const ignored = delivered.filter((_, i) => !wanted[i]).map(() => "group_chatter");
-  const claims = await Promise.all(
+  for (const m of delivered.filter((_, i) => !wanted[i]))
+    log.info("message.dropped", { ref: ref(m.id), reason: "group_chatter" });
+  const claims = await Promise.allSettled(
     messages.map(async (m) => ({ m, fresh: await deps.dedup(m.region).claim(m.id, deps.dedupTtlSeconds) })),
   );
-  const fresh = claims.filter((c) => c.fresh).map((c) => c.m);
-  const duplicates = claims.filter((c) => !c.fresh).map((c) => c.m.id);
+  const made = claims.flatMap((c) => (c.status === "fulfilled" ? [c.value] : []));
+  const failed = claims.find((c) => c.status === "rejected");
+  if (failed) {
+    // No 200 without every claim: the ones made are released, so the platform's retry is not a duplicate.
+    await Promise.allSettled(made.filter((c) => c.fresh).map((c) => deps.dedup(c.m.region).release(c.m.id)));
+    throw failed.reason;
+  }
+  const fresh = made.filter((c) => c.fresh).map((c) => c.m);
+  const duplicates = made.filter((c) => !c.fresh).map((c) => c.m.id);
+  for (const id of duplicates) log.info("message.dropped", { ref: ref(id), reason: "duplicate_delivery" });
   if (fresh.length === 0) return { accepted: [], duplicates, ignored };
   const acceptedAt = Date.now();
   try {
     const ackMs = acceptedAt - startedAt;
-    await deps.queue.sendBatch(
-      fresh.map((message) => ({ body: { v: 1, message, acceptedAt, ackMs }, contentType: "json" as const })),
+    await withDeadline(
+      deps.queue.sendBatch(
+        fresh.map((message) => ({ body: { v: 1, message, acceptedAt, ackMs }, contentType: "json" as const })),
+      ),
+      deps.queueTimeoutMs,
+      "queue",
     );
   } catch (err) {
     await Promise.allSettled(fresh.map((m) => deps.dedup(m.region).release(m.id)));

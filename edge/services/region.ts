@@ -26,7 +26,7 @@ export interface RegionServices {
 export function createRegionServices(config: Config, region: RegionId, keys: Pseudonyms): RegionServices {
   const settings = config.regions[region];
   if (!settings) throw new Error(`unknown region "${region}"`);
-  const redis = redisFor(settings);
+  const redis = redisFor(settings, config.timeouts.redisMs);
   return {
     settings,
     redis,

@@ -21,7 +21,25 @@ export const lookupOrder = defineTool({
   async run({ order_id }, { userKey, config }) {
     const orders = config.orders!;
     const url = `${orders.apiUrl}/customers/${encodeURIComponent(userKey)}/orders/${encodeURIComponent(order_id)}`;
-    const res = await fetch(url, { headers: { authorization: `Bearer ${orders.apiKey}`, accept: "application/json" } });
+    let res: Response;
+    let body: unknown;
+    try {
+      // The order system gets TIMEOUT_ORDERS_MS for its whole answer; past it the customer is told, not kept waiting.
+      res = await fetch(url, {
+        headers: { authorization: `Bearer ${orders.apiKey}`, accept: "application/json" },
+        signal: AbortSignal.timeout(config.timeouts.ordersMs),
+      });
+      body = res.ok ? ((await res.json()) as unknown) : undefined;
+    } catch (err) {
+      const late = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
+      return {
+        found: false,
+        order_id,
+        note: late
+          ? "The order system did not answer in time; suggest trying again in a few minutes."
+          : "The order system could not answer; suggest trying again later.",
+      };
+    }
     if (res.status === 404)
       return { found: false, order_id, note: "No order with this number belongs to this customer." };
     if (!res.ok)
@@ -30,6 +48,6 @@ export const lookupOrder = defineTool({
         order_id,
         note: `The order system could not answer (HTTP ${res.status}); suggest trying again later.`,
       };
-    return { found: true, order: (await res.json()) as unknown };
+    return { found: true, order: body };
   },
 });

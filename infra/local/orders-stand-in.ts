@@ -18,6 +18,8 @@ export interface OrdersStandIn {
   /** Every lookup, with the customer it was made for. */
   lookups: Array<{ customer: string; orderId: string }>;
   add(customer: string, order: Order): void;
+  /** The next lookups are taken and never answered. */
+  hangNext(count?: number): void;
   close(): Promise<void>;
 }
 
@@ -28,6 +30,7 @@ export async function startOrdersStandIn(options: {
 }): Promise<OrdersStandIn> {
   const orders = new Map<string, Order>();
   const lookups: OrdersStandIn["lookups"] = [];
+  let hanging = 0;
   const server = http.createServer((req, res) => {
     const m = /^\/customers\/([^/]+)\/orders\/([^/]+)$/.exec(new URL(req.url ?? "/", "http://orders").pathname);
     if (req.method !== "GET" || !m) return sendJson(res, 404, { error: "not found" });
@@ -35,6 +38,10 @@ export async function startOrdersStandIn(options: {
     const customer = decodeURIComponent(m[1]!);
     const orderId = decodeURIComponent(m[2]!);
     lookups.push({ customer, orderId });
+    if (hanging > 0) {
+      hanging -= 1;
+      return; // the socket stays open, unanswered, until the client gives up
+    }
     const order = orders.get(`${customer}\n${orderId}`);
     return order ? sendJson(res, 200, order) : sendJson(res, 404, { error: "no such order for this customer" });
   });
@@ -42,6 +49,7 @@ export async function startOrdersStandIn(options: {
     url: await listen(server, options),
     lookups,
     add: (customer, order) => void orders.set(`${customer}\n${order.order_id}`, order),
+    hangNext: (count = 1) => void (hanging += count),
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));

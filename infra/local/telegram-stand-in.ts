@@ -15,8 +15,16 @@ export interface TelegramCall {
   at: number;
 }
 
+/**
+ * error: an HTTP error; drop-after-delivery: the message is delivered, the connection cut before the
+ * answer; hang: the request is taken and never answered (nothing delivered); slow: delivered and
+ * answered only after `ms`.
+ */
 export type TelegramFault =
-  { kind: "error"; status: number; description?: string; retryAfter?: number } | { kind: "drop-after-delivery" };
+  | { kind: "error"; status: number; description?: string; retryAfter?: number }
+  | { kind: "drop-after-delivery" }
+  | { kind: "hang" }
+  | { kind: "slow"; ms: number };
 
 export interface TelegramStandIn {
   /** Base URL to give the edge as TELEGRAM_API_BASE. */
@@ -63,6 +71,11 @@ export async function startTelegramStandIn(options: {
       return sendJson(res, 400, { ok: false, error_code: 400, description: "Bad Request: can't parse JSON object" });
     }
     const fault = faults.get(method)?.shift();
+    if (fault?.kind === "hang") {
+      calls.push({ method, params: { ...params, _hung: true }, at: Date.now() });
+      return; // the socket stays open, unanswered, until the client gives up
+    }
+    if (fault?.kind === "slow") await new Promise((r) => setTimeout(r, fault.ms));
     if (fault?.kind === "error") {
       calls.push({ method, params: { ...params, _failed: fault.status }, at: Date.now() });
       return sendJson(res, fault.status, {

@@ -18,7 +18,12 @@ export interface WhatsAppCall {
 }
 
 export type WhatsAppFault =
-  { kind: "error"; status: number; code: number; details?: string } | { kind: "drop-after-delivery" };
+  | { kind: "error"; status: number; code: number; details?: string }
+  | { kind: "drop-after-delivery" }
+  /** The request is taken and never answered (nothing delivered). */
+  | { kind: "hang" }
+  /** Delivered, and answered only after `ms`. */
+  | { kind: "slow"; ms: number };
 
 export interface WhatsAppStandIn {
   /** Base URL to give the edge as WHATSAPP_API_BASE. */
@@ -79,6 +84,11 @@ export async function startWhatsAppStandIn(options: {
       return sendJson(res, 200, { success: true });
     }
     const fault = faults.shift();
+    if (fault?.kind === "hang") {
+      calls.push({ phoneNumberId, body: { ...body, _hung: true }, at: Date.now() });
+      return; // the socket stays open, unanswered, until the client gives up
+    }
+    if (fault?.kind === "slow") await new Promise((r) => setTimeout(r, fault.ms));
     if (fault?.kind === "error") {
       calls.push({ phoneNumberId, body: { ...body, _failed: fault.code }, at: Date.now() });
       return graphError(res, fault.status, fault.code, "Scripted failure", fault.details);

@@ -33,6 +33,20 @@ describe("parseConfig", () => {
     expect(() => parseConfig({ ...regionSettings, KEY_SECRET: "short-secret" })).not.toThrow(/short-secret/);
   });
 
+  it("gives every outbound call a deadline, and a reply more time than its model call", () => {
+    expect(parseConfig(regionSettings).timeouts).toEqual({
+      redisMs: 2000,
+      kvMs: 2000,
+      inboxMs: 10_000,
+      platformMs: 10_000,
+      ordersMs: 5000,
+      replyMs: 150_000,
+    });
+    expect(() => parseConfig({ ...regionSettings, MODEL_TIMEOUT_MS: "60000", TIMEOUT_REPLY_MS: "30000" })).toThrow(
+      /TIMEOUT_REPLY_MS: must be longer than MODEL_TIMEOUT_MS/,
+    );
+  });
+
   it("names every missing region setting, and never a value", () => {
     const { ORIGIN_URL_US: _a, UPSTASH_REDIS_REST_TOKEN_APAC: _b, ...rest } = regionSettings;
     expect(() => parseConfig(rest)).toThrow("missing settings: ORIGIN_URL_US, UPSTASH_REDIS_REST_TOKEN_APAC");

@@ -80,6 +80,8 @@ function mayMention(payload: unknown): boolean {
 }
 
 const usernames = new Map<string, string>();
+/** getMe runs before a webhook is acknowledged: past this, the message is read without the bot's username. */
+const GET_ME_TIMEOUT_MS = 3000;
 
 /**
  * The bot's @username, from getMe, kept per isolate once known (a failed lookup is tried again next
@@ -89,7 +91,9 @@ async function botUsername(s: TelegramSettings): Promise<string | undefined> {
   const known = usernames.get(s.botToken);
   if (known) return known;
   try {
-    const me = (await createBotApi({ apiBase: s.apiBase, token: s.botToken }).call("getMe", {})) as {
+    // On the webhook's path, before its acknowledgement: a Bot API that hangs is not waited on for long.
+    const api = createBotApi({ apiBase: s.apiBase, token: s.botToken, timeoutMs: GET_ME_TIMEOUT_MS });
+    const me = (await api.call("getMe", {})) as {
       username?: string;
     };
     if (me.username) usernames.set(s.botToken, me.username);
@@ -112,8 +116,8 @@ export const telegram = defineChannel<TelegramSettings>({
   // A user's id, or a group's (negative): an operator can erase a group's conversation too.
   userKey: (id, s) => (/^-?\d+$/.test(id) ? `telegram:${botIdOf(s.botToken)}:${id}` : undefined),
 
-  sender(s) {
-    const api = createBotApi({ apiBase: s.apiBase, token: s.botToken });
+  sender(s, config) {
+    const api = createBotApi({ apiBase: s.apiBase, token: s.botToken, timeoutMs: config.timeouts.platformMs });
     const inTopic = (thread: string | undefined) => (thread ? { message_thread_id: Number(thread) } : {});
     return {
       textLimit: TELEGRAM_TEXT_LIMIT,

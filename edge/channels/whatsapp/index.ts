@@ -93,8 +93,13 @@ export const whatsapp = defineChannel<WhatsAppSettings>({
       ? `whatsapp:${s.phoneNumberId}:${id}`
       : undefined,
 
-  sender(s) {
-    const api = createGraphApi({ apiBase: s.apiBase, phoneNumberId: s.phoneNumberId, accessToken: s.accessToken });
+  sender(s, config) {
+    const api = createGraphApi({
+      apiBase: s.apiBase,
+      phoneNumberId: s.phoneNumberId,
+      accessToken: s.accessToken,
+      timeoutMs: config.timeouts.platformMs,
+    });
     const outsideWindow = async (to: Address): Promise<"template"> => {
       if (!s.templateName) throw new WindowClosedError("whatsapp");
       await api.messages({

@@ -31,6 +31,7 @@ describe("ingest", () => {
       answersAll: async () => false,
       queue: { sendBatch: async (b: Array<{ body: QueueJob }>) => void sent.push(...b.map((m) => m.body)) },
       dedupTtlSeconds: 60,
+      queueTimeoutMs: 1000,
     };
     expect(await ingest([message("a")], deps)).toEqual({ accepted: ["a"], duplicates: [], ignored: [] });
     expect(await ingest([message("a"), message("b")], deps)).toEqual({
@@ -50,6 +51,7 @@ describe("ingest", () => {
         answersAll: async () => false,
         queue: failing,
         dedupTtlSeconds: 60,
+        queueTimeoutMs: 1000,
       }),
     ).rejects.toThrow("queue unavailable");
     expect(dedup.keys.has("c")).toBe(false);
@@ -60,11 +62,43 @@ describe("ingest", () => {
         answersAll: async () => false,
         queue: ok,
         dedupTtlSeconds: 60,
+        queueTimeoutMs: 1000,
       }),
     ).toEqual({
       accepted: ["c"],
       duplicates: [],
       ignored: [],
     });
+  });
+
+  it("accepts nothing when one claim hangs, and releases the others so the platform's retry is no duplicate", async () => {
+    const dedup = memoryDedup();
+    const hung: DedupStore = {
+      ...dedup,
+      claim: (id) => (id === "e" ? Promise.reject(new Error("deadline")) : dedup.claim(id, 60)),
+    };
+    const deps = {
+      dedup: () => hung,
+      answersAll: async () => false,
+      queue: { sendBatch: async () => undefined },
+      dedupTtlSeconds: 60,
+      queueTimeoutMs: 1000,
+    };
+    await expect(ingest([message("d"), message("e")], deps)).rejects.toThrow("deadline");
+    expect(dedup.keys.has("d")).toBe(false);
+    expect(await ingest([message("d")], { ...deps, dedup: () => dedup })).toMatchObject({ accepted: ["d"] });
+  });
+
+  it("refuses the delivery when the queue does not answer in time, releasing its claims", async () => {
+    const dedup = memoryDedup();
+    const deps = {
+      dedup: () => dedup,
+      answersAll: async () => false,
+      queue: { sendBatch: () => new Promise<never>(() => {}) },
+      dedupTtlSeconds: 60,
+      queueTimeoutMs: 50,
+    };
+    await expect(ingest([message("f")], deps)).rejects.toThrow("queue did not answer within 50 ms");
+    expect(dedup.keys.has("f")).toBe(false);
   });
 });
