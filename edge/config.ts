@@ -20,6 +20,8 @@ const CoreSettings = z.object({
   ORDERS_API_URL: Url.optional(),
   ORDERS_API_KEY: z.string().min(8).optional(),
   MODEL_MAX_TOOL_ROUNDS: Int(0, 10).default(4),
+  MODEL_MAX_TOOL_CALLS_PER_ROUND: Int(1, 20).default(3),
+  MODEL_MAX_TOOL_CALLS: Int(1, 50).default(6),
   ADMIN_TOKEN: z.string().min(16, "at least 16 random characters").optional(),
   KEY_SECRET: z.string().min(32, "at least 32 random characters").optional(),
   KEY_SECRET_PREVIOUS: z.string().min(32, "at least 32 random characters").optional(),
@@ -94,6 +96,9 @@ export interface Config {
     contextMaxMessages: number;
     /** Model calls that may ask for tools before the answer must come without them. */
     maxToolRounds: number;
+    /** Tool calls run per model call, and per message in all (the rest are refused back to the model). */
+    maxToolCallsPerRound: number;
+    maxToolCalls: number;
   };
   /**
    * Messenger messages (Telegram, WhatsApp) a user sends within this many ms of each other are
@@ -277,6 +282,8 @@ function coreConfig(
       inputTokenBudget: s.INPUT_TOKEN_BUDGET,
       contextMaxMessages: s.CONTEXT_MAX_MESSAGES,
       maxToolRounds: s.MODEL_MAX_TOOL_ROUNDS,
+      maxToolCallsPerRound: s.MODEL_MAX_TOOL_CALLS_PER_ROUND,
+      maxToolCalls: s.MODEL_MAX_TOOL_CALLS,
     },
     burstWindowMs: s.BURST_WINDOW_MS,
     replyMaxAttempts: s.REPLY_MAX_ATTEMPTS,

@@ -82,6 +82,7 @@ function createEdge(env: Env): Edge {
           queue: env.MESSAGES,
           dedupTtlSeconds,
           queueTimeoutMs: config.timeouts.inboxMs,
+          mask: (text) => edge.contentFilter.mask(text),
         },
         startedAt,
       ),

@@ -111,7 +111,11 @@ export class UpstreamModelError extends EdgeError {
 export class OutputBlocked extends EdgeError {
   override readonly name = "OutputBlocked";
   readonly code = "output_blocked";
-  constructor(readonly rule: string) {
+  constructor(
+    readonly rule: string,
+    /** What the user is told instead. */
+    readonly reply: string,
+  ) {
     super(`the answer broke content rule ${rule}`);
   }
 }

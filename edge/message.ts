@@ -56,6 +56,8 @@ export interface InboundMessage {
         text: string;
         /** The text is the caption of this kind of attachment (photo, document…), which the model cannot see. */
         attachment?: string;
+        /** Card numbers masked in the text before it was queued (the reply says so). */
+        cardsMasked?: number;
       }
     | { kind: "command"; command: ParsedCommand }
     | { kind: "unsupported"; what: string }

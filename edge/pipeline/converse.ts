@@ -79,11 +79,18 @@ export async function converse(message: InboundMessage, deps: ConverseDeps): Pro
     case "command":
       return { text: await runCommand(message, content.command, deps), outcome: "command" };
     case "text": {
-      const reply = await answer(message, content.text, start, deps);
-      // A caption is answered; that the attachment itself was not seen is said once, with the answer.
-      return content.attachment && reply.outcome !== "refused" && reply.text
-        ? { ...reply, text: `${REPLIES.attachmentNote}\n\n${reply.text}` }
-        : reply;
+      // Card numbers never reach the model, the conversation store or a log: masked, and said so once.
+      const masked = deps.contentFilter?.mask(content.text) ?? { text: content.text, cards: 0 };
+      const cards = masked.cards + (content.cardsMasked ?? 0);
+      const reply = await answer(message, masked.text, start, deps);
+      if (reply.outcome === "refused" || !reply.text) return reply;
+      const lang = languageOf(message, masked.text, deps.faq?.languages ?? ["en"]);
+      const notes = [
+        // A caption is answered; that the attachment itself was not seen is said once, with the answer.
+        ...(content.attachment ? [REPLIES.attachmentNote] : []),
+        ...(cards > 0 && deps.contentFilter ? [deps.contentFilter.cardNote(lang)] : []),
+      ];
+      return notes.length ? { ...reply, text: `${notes.join("\n")}\n\n${reply.text}` } : reply;
     }
   }
 }
@@ -114,9 +121,9 @@ async function answer(message: InboundMessage, text: string, start: TurnStart, d
   const faqEntries = async () => (deps.faq ? deps.faq.entries().catch(() => [] as FaqEntry[]) : []);
   const filter = deps.contentFilter;
   const incoming = filter?.check(text, lang);
-  if (filter && incoming) {
+  if (incoming) {
     log.info("content.refused", { ref: ref(message.id), direction: "in", rule: incoming.rule });
-    return { text: filter.refusal(lang), outcome: "refused" };
+    return { text: incoming.reply, outcome: "refused" };
   }
   // A near-exact FAQ question needs no GPU, unless it points back at the conversation ("is it…?").
   if (deps.faq?.direct && (start.history.length === 0 || !dependsOnContext(text, lang))) {
@@ -156,9 +163,9 @@ async function answer(message: InboundMessage, text: string, start: TurnStart, d
       ? await completeWithTools(deps.llm, prompt.messages, stream.onText, deps.tools)
       : await deps.llm.complete(prompt.messages, stream.onText);
   } catch (err) {
-    if (err instanceof OutputBlocked && filter) {
+    if (err instanceof OutputBlocked) {
       log.info("content.refused", { ref: ref(message.id), direction: "out", rule: err.rule });
-      return { text: filter.refusal(lang), outcome: "refused" };
+      return { text: err.reply, outcome: "refused" };
     }
     if (!(err instanceof UpstreamModelError)) throw err;
     log.warn("model.failed", { ref: ref(message.id), region: message.region, failure: err.failure });
@@ -172,10 +179,12 @@ async function answer(message: InboundMessage, text: string, start: TurnStart, d
     log.warn("model.empty_answer", { ref: ref(message.id), region: message.region });
     return offline("bad_response");
   }
-  await saveTurn(deps, message, start, asked, completion.text);
+  // The model's answer is masked as the user's text was (a card number it repeats or makes up).
+  const said = filter ? filter.mask(completion.text).text : completion.text;
+  await saveTurn(deps, message, start, asked, said);
   const later = summarizeDropped(message, start, prompt.dropped, deps);
   return {
-    text: completion.text,
+    text: said,
     outcome: "answered",
     ...(later ? { later } : {}),
     ...(completion.firstTokenMs !== undefined ? { firstTokenMs: completion.firstTokenMs } : {}),
@@ -201,16 +210,16 @@ function guardedStream(
   return {
     onText(piece) {
       const violation = guard(piece);
-      if (violation) throw new OutputBlocked(violation.rule);
+      if (violation) throw new OutputBlocked(violation.rule, violation.reply);
       held += piece;
       const keep = filter.holdBack(held, lang);
       if (held.length > keep) {
-        onText?.(held.slice(0, held.length - keep));
+        onText?.(filter.mask(held.slice(0, held.length - keep)).text);
         held = held.slice(held.length - keep);
       }
     },
     flush() {
-      if (held) onText?.(held);
+      if (held) onText?.(filter.mask(held).text);
       held = "";
     },
   };

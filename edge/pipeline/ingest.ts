@@ -13,6 +13,8 @@ export interface IngestDeps {
   dedupTtlSeconds: number;
   /** How long queueing may take before the delivery is refused (the platform then retries). */
   queueTimeoutMs: number;
+  /** Masks card numbers in a text (the content filter), so no queue or inbox ever holds one. */
+  mask?: (text: string) => { text: string; cards: number };
 }
 
 /**
@@ -20,7 +22,8 @@ export interface IngestDeps {
  * concurrent redeliveries make one job) and queue the rest. If queueing fails the claims are released
  * and the error propagates, so the platform gets a 5xx, retries, and nothing is lost.
  */
-export async function ingest(delivered: InboundMessage[], deps: IngestDeps, startedAt = Date.now()): Promise<Accepted> {
+export async function ingest(received: InboundMessage[], deps: IngestDeps, startedAt = Date.now()): Promise<Accepted> {
+  const delivered = deps.mask ? received.map((m) => masked(m, deps.mask!)) : received;
   // Group chatter is answered only where the group asked for every message; the rest stops here.
   const wanted = await Promise.all(delivered.map((m) => !m.chatter || deps.answersAll(m.region, m.chatKey)));
   const messages = delivered.filter((_, i) => wanted[i]);
@@ -56,4 +59,13 @@ export async function ingest(delivered: InboundMessage[], deps: IngestDeps, star
     throw err;
   }
   return { accepted: fresh.map((m) => m.id), duplicates, ignored };
+}
+
+/** A text message with its card numbers masked (and counted, for the reply's note). */
+function masked(message: InboundMessage, mask: NonNullable<IngestDeps["mask"]>): InboundMessage {
+  const { content } = message;
+  if (content.kind !== "text") return message;
+  const { text, cards } = mask(content.text);
+  if (cards === 0) return message;
+  return { ...message, content: { ...content, text, cardsMasked: (content.cardsMasked ?? 0) + cards } };
 }

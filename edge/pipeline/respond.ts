@@ -138,7 +138,12 @@ function toolsFor(
   };
   const offer = toolOffer(context);
   if (!offer) return {};
-  return { tools: { offer, context, maxRounds: edge.config.model.maxToolRounds } };
+  const {
+    maxToolRounds: maxRounds,
+    maxToolCallsPerRound: maxCallsPerRound,
+    maxToolCalls: maxCalls,
+  } = edge.config.model;
+  return { tools: { offer, context, maxRounds, maxCallsPerRound, maxCalls } };
 }
 
 /** A reply faster than this needs no "typing…": it would only flash, and it costs a platform call. */

@@ -10,6 +10,9 @@ export interface ToolLoopOptions {
   context: ToolContext;
   /** Model calls that may ask for tools; the next one must answer without them. */
   maxRounds: number;
+  /** Tool calls run per model call, and per message in all; the rest are refused back to the model. */
+  maxCallsPerRound: number;
+  maxCalls: number;
 }
 
 /**
@@ -30,6 +33,7 @@ export async function completeWithTools(
   let promptTokens = 0;
   let completionTokens = 0;
   let counted = false;
+  let ran = 0;
 
   const runCall = async (call: ToolCall): Promise<unknown> => {
     const tool = toolNamed(call.name);
@@ -79,9 +83,22 @@ export async function completeWithTools(
         function: { name: c.name, arguments: c.arguments },
       })),
     });
+    let inRound = 0;
     for (const call of completion.toolCalls) {
-      log.info("tool.called", { tool: call.name, round: round + 1 });
-      conversation.push({ role: "tool", tool_call_id: call.id, content: JSON.stringify(await runCall(call)) });
+      // One injected instruction must not turn into hundreds of requests to the business's systems.
+      const refused = inRound >= options.maxCallsPerRound || ran >= options.maxCalls;
+      if (refused) log.warn("tool.refused", { tool: call.name, round: round + 1, reason: "too_many_calls" });
+      else {
+        inRound += 1;
+        ran += 1;
+        log.info("tool.called", { tool: call.name, round: round + 1 });
+      }
+      const result = refused
+        ? {
+            error: `Too many tool calls: at most ${options.maxCallsPerRound} at a time and ${options.maxCalls} per answer. Answer with what you have.`,
+          }
+        : await runCall(call);
+      conversation.push({ role: "tool", tool_call_id: call.id, content: JSON.stringify(result) });
     }
   }
 }

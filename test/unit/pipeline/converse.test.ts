@@ -53,6 +53,8 @@ function deps(start: Partial<TurnStart>, llm: LlmClient["complete"]) {
       inputTokenBudget: 2048,
       contextMaxMessages: 10,
       maxToolRounds: 4,
+      maxToolCallsPerRound: 3,
+      maxToolCalls: 6,
     },
     rateLimit: { messages: 5, window: "1 s", noticeCooldownSeconds: 60 },
     sessionTtlSeconds: 3600,

@@ -1,0 +1,55 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { Config } from "../../../edge/config.js";
+import { completeWithTools } from "../../../edge/pipeline/tool-loop.js";
+import type { Completion, LlmClient } from "../../../edge/services/llm.js";
+import { toolOffer } from "../../../edge/tools/index.js";
+import type { ToolContext } from "../../../edge/tools/types.js";
+
+const context: ToolContext = {
+  userKey: "telegram:1:42",
+  chatKey: "telegram:1:42",
+  region: "eu",
+  address: { channel: "telegram", account: "1", chat: "42" },
+  config: {
+    orders: { apiUrl: "https://orders.example", apiKey: "key" },
+    timeouts: { ordersMs: 1000 },
+  } as unknown as Config,
+};
+
+afterEach(() => vi.unstubAllGlobals());
+
+describe("the tool loop", () => {
+  it("runs at most 3 tool calls a round and 6 a message, and tells the model about the rest", async () => {
+    const lookups: string[] = [];
+    vi.stubGlobal("fetch", async (url: string) => {
+      lookups.push(url);
+      return Response.json({ order_id: "x", status: "shipped" });
+    });
+    // A model that was told (in the customer's text, say) to look up a hundred orders, every round.
+    const asked: unknown[][] = [];
+    const llm: LlmClient = {
+      async complete(messages): Promise<Completion> {
+        asked.push(messages);
+        const toolCalls = Array.from({ length: 100 }, (_, i) => ({
+          id: `c${asked.length}-${i}`,
+          name: "lookup_order",
+          arguments: JSON.stringify({ order_id: `A-${i}` }),
+        }));
+        return asked.length <= 3
+          ? { text: "", usage: undefined, firstTokenMs: 1, toolCalls }
+          : { text: "done", usage: undefined, firstTokenMs: 1 };
+      },
+    };
+    const answer = await completeWithTools(llm, [{ role: "user", content: "look them all up" }], undefined, {
+      offer: toolOffer(context)!,
+      context,
+      maxRounds: 4,
+      maxCallsPerRound: 3,
+      maxCalls: 6,
+    });
+    expect(answer.text).toBe("done");
+    expect(lookups).toHaveLength(6);
+    const toolTurns = (asked.at(-1) as Array<{ role: string; content: string }>).filter((m) => m.role === "tool");
+    expect(toolTurns.filter((t) => t.content.includes("Too many tool calls"))).toHaveLength(300 - 6);
+  });
+});
