@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { sleep, startStack, textUpdate, whatsappPayload, type Stack } from "../../infra/local/edge-stack.js";
+import { until } from "../support/until.js";
 
 /**
  * Dependencies that hang instead of refusing: each accepts the connection and never answers (or
@@ -7,14 +8,6 @@ import { sleep, startStack, textUpdate, whatsappPayload, type Stack } from "../.
  * dead-lettered and counted, within the deadlines; the webhook never says 200 for what it could not
  * take in; nothing is silent.
  */
-async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** Short deadlines, so a test sees each one pass (README, "Reliability", has the defaults). */
 const DEADLINES = {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { REPLIES } from "../../edge/core/commands.js";
 import { pseudonym, sleep, startStack, textUpdate, whatsappPayload, type Stack } from "../../infra/local/edge-stack.js";
+import { until } from "../support/until.js";
 
 /** The product's default window: people on phones send a thought in several quick messages. */
 const WINDOW_MS = 1500;
@@ -14,15 +15,6 @@ beforeEach(() => {
   stack.emulator.reset();
   stack.telegram.reset();
 });
-
-/** Waits until `check` holds, polling; fails with `what` after `timeoutMs`. */
-async function until(check: () => boolean, what: string, timeoutMs = 8000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 /** What the model was asked as the user's latest message, per request. */
 const asked = () => stack.emulator.requests.map((r) => r.body.messages?.at(-1)?.content);
