@@ -1,9 +1,6 @@
 import { NetworkError, PlatformError } from "../../errors.js";
 import { BotApiResponse } from "./schema.js";
 
-/** A request that has not been answered (headers and body) in this long has failed. */
-const DEFAULT_TIMEOUT_MS = 10_000;
-
 /** Longest retry_after honoured by waiting in place; longer ones go back to the queue. */
 const TELEGRAM_MAX_INLINE_WAIT_SECONDS = 30;
 const MAX_ATTEMPTS = 4;
@@ -23,11 +20,10 @@ export function createBotApi(options: {
   fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
   /** Each request's deadline (TIMEOUT_PLATFORM_MS): past it, the request failed on the network. */
-  timeoutMs?: number;
+  timeoutMs: number;
 }): BotApi {
   const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   return {
     async call(method, params) {
       for (let attempt = 1; ; attempt++) {
@@ -37,7 +33,7 @@ export function createBotApi(options: {
             method: "POST",
             headers: { "content-type": "application/json" },
             body: JSON.stringify(params),
-            signal: AbortSignal.timeout(timeoutMs),
+            signal: AbortSignal.timeout(options.timeoutMs),
           });
         } catch (cause) {
           throw new NetworkError("telegram", method, { cause });

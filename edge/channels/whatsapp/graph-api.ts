@@ -2,9 +2,6 @@ import { NetworkError, PlatformError } from "../../errors.js";
 import { WHATSAPP_RATE_LIMIT_CODES } from "./constants.js";
 import { GraphErrorBody } from "./schema.js";
 
-/** A request that has not been answered (headers and body) in this long has failed. */
-const DEFAULT_TIMEOUT_MS = 10_000;
-
 /** Longest total wait spent in place on rate limits; beyond it the message goes back to the queue. */
 const MAX_INLINE_WAIT_SECONDS = 30;
 
@@ -25,11 +22,10 @@ export function createGraphApi(options: {
   fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
   /** Each request's deadline (TIMEOUT_PLATFORM_MS): past it, the request failed on the network. */
-  timeoutMs?: number;
+  timeoutMs: number;
 }): GraphApi {
   const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const url = `${options.apiBase}/${options.phoneNumberId}/messages`;
   return {
     async messages(body) {
@@ -41,7 +37,7 @@ export function createGraphApi(options: {
             method: "POST",
             headers: { "content-type": "application/json", authorization: `Bearer ${options.accessToken}` },
             body: JSON.stringify({ messaging_product: "whatsapp", ...body }),
-            signal: AbortSignal.timeout(timeoutMs),
+            signal: AbortSignal.timeout(options.timeoutMs),
           });
         } catch (cause) {
           throw new NetworkError("whatsapp", "messages", { cause });
