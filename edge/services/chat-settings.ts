@@ -1,5 +1,6 @@
 import type { Redis } from "@upstash/redis/cloudflare";
 import type { Pseudonyms } from "../crypto.js";
+import { isolateCache, miss } from "./isolate-cache.js";
 
 /**
  * What a group chose for itself (`/answer all` or `/answer mentions`), in the region's Redis. Read on
@@ -16,32 +17,24 @@ export interface ChatSettingsStore {
 
 const CACHE_MS = 10_000;
 
-/** Chats cached per isolate at most (a busy isolate forgets the oldest first). */
-const CACHE_ENTRIES = 10_000;
-
 export function createChatSettingsStore(
   redis: Pick<Redis, "get" | "set" | "del" | "rename">,
   keys: Pseudonyms,
 ): ChatSettingsStore {
   const key = (chatKey: string) => `chat:${keys.of(chatKey)}:answer`;
-  const cache = new Map<string, { at: number; all: boolean }>();
-  const remember = (chatKey: string, all: boolean) => {
-    cache.delete(chatKey);
-    if (cache.size >= CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
-    cache.set(chatKey, { at: Date.now(), all });
-  };
+  const cache = isolateCache<boolean>(CACHE_MS);
   return {
     async answersAll(chatKey) {
       const hit = cache.get(chatKey);
-      if (hit && Date.now() - hit.at < CACHE_MS) return hit.all;
+      if (hit !== miss) return hit;
       const all = (await redis.get<string>(key(chatKey))) === "all";
-      remember(chatKey, all);
+      cache.set(chatKey, all);
       return all;
     },
     async setAnswersAll(chatKey, all) {
       if (all) await redis.set(key(chatKey), "all");
       else await redis.del(key(chatKey));
-      remember(chatKey, all);
+      cache.set(chatKey, all);
     },
     async move(from, to) {
       const all = await this.answersAll(from);

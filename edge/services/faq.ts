@@ -1,5 +1,6 @@
 import type { FaqEntry } from "../core/faq-match.js";
 import type { RegionId } from "../core/region-policy.js";
+import { isolateCache, miss } from "./isolate-cache.js";
 
 /** The part of a KV namespace the FAQ uses. */
 interface FaqKv {
@@ -22,19 +23,19 @@ export interface FaqStore {
 }
 
 export function createFaqStore(kv: FaqKv): FaqStore {
-  const cache = new Map<string, { at: number; entries: FaqEntry[] }>();
+  const cache = isolateCache<FaqEntry[]>(CACHE_MS);
   return {
     async load(region) {
       const hit = cache.get(region);
-      if (hit && Date.now() - hit.at < CACHE_MS) return hit.entries;
+      if (hit !== miss) return hit;
       const stored = (await kv.get(`faq:${region}`, { type: "json", cacheTtl: 60 })) as StoredFaq | null;
       const entries = stored?.entries ?? [];
-      cache.set(region, { at: Date.now(), entries });
+      cache.set(region, entries);
       return entries;
     },
     async replace(region, entries) {
       await kv.put(`faq:${region}`, JSON.stringify({ entries, updatedAt: Date.now() } satisfies StoredFaq));
-      cache.set(region, { at: Date.now(), entries });
+      cache.set(region, entries);
     },
   };
 }

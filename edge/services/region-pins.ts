@@ -1,5 +1,6 @@
 import type { RegionId } from "../core/region-policy.js";
 import type { Pseudonyms } from "../crypto.js";
+import { isolateCache, miss } from "./isolate-cache.js";
 
 /**
  * Each chat's region, once resolved, so a traveller's history does not move or split. Kept in a
@@ -24,21 +25,13 @@ interface PinsKv {
   delete(key: string): Promise<void>;
 }
 
-/** Pins cached per isolate at most (a busy isolate forgets the oldest first). */
-const CACHE_ENTRIES = 10_000;
-
 export function createRegionPins(kv: PinsKv, keys: Pseudonyms): RegionPins {
-  const cache = new Map<string, { at: number; region: RegionId | undefined }>();
-  const remember = (chatKey: string, region: RegionId | undefined) => {
-    cache.delete(chatKey);
-    if (cache.size >= CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
-    cache.set(chatKey, { at: Date.now(), region });
-  };
+  const cache = isolateCache<RegionId | undefined>(CACHE_MS);
   const keyOf = (name: string) => `pin:${name}`;
   return {
     async get(chatKey) {
       const hit = cache.get(chatKey);
-      if (hit && Date.now() - hit.at < CACHE_MS) return hit.region;
+      if (hit !== miss) return hit;
       let region = (await kv.get(keyOf(keys.of(chatKey)))) ?? undefined;
       if (region === undefined && keys.previous) {
         // A rotation under way: a pin made under the previous key moves to the current one.
@@ -49,11 +42,11 @@ export function createRegionPins(kv: PinsKv, keys: Pseudonyms): RegionPins {
           await kv.delete(old);
         }
       }
-      remember(chatKey, region);
+      cache.set(chatKey, region);
       return region;
     },
     async set(chatKey, region) {
-      remember(chatKey, region);
+      cache.set(chatKey, region);
       await kv.put(keyOf(keys.of(chatKey)), region);
     },
     async delete(chatKey) {
