@@ -1,4 +1,4 @@
-// The one part of node:crypto the edge uses (workerd provides it under nodejs_compat). Declared here
+// The parts of node:crypto the edge uses (workerd provides it under nodejs_compat). Declared here
 // rather than by @types/node, so that the rest of Node's API stays out of the Worker's types.
 declare module "node:crypto" {
   interface Hmac {
@@ -6,4 +6,5 @@ declare module "node:crypto" {
     digest(encoding: "hex"): string;
   }
   export function createHmac(algorithm: "sha256", key: string): Hmac;
+  export function createHash(algorithm: "sha1"): Hmac;
 }

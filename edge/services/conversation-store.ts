@@ -1,5 +1,6 @@
 import { Ratelimit } from "@upstash/ratelimit";
 import type { Redis } from "@upstash/redis/cloudflare";
+import { createHash } from "node:crypto";
 import type { Turn } from "../core/token-budget.js";
 import type { Pseudonyms } from "../crypto.js";
 import { log } from "../log.js";
@@ -112,6 +113,31 @@ export interface RateLimitOptions {
   window: `${number} ${"ms" | "s" | "m" | "h" | "d"}`;
 }
 
+/** A Lua script with its SHA-1, so it is sent by digest (EVALSHA) and its text only once per Redis. */
+interface LuaScript {
+  text: string;
+  sha1: string;
+}
+
+function luaScript(text: string): LuaScript {
+  return { text, sha1: createHash("sha1").update(text).digest("hex") };
+}
+
+/** Runs `script` by its digest; a database that does not know it yet gets the text (and keeps it). */
+async function runScript<T = unknown>(
+  redis: Redis,
+  script: LuaScript,
+  keys: string[],
+  args: Array<string | number>,
+): Promise<T> {
+  try {
+    return await redis.evalsha<Array<string | number>, T>(script.sha1, keys, args);
+  } catch (err) {
+    if (!String(err).toLowerCase().includes("noscript")) throw err;
+    return await redis.eval<Array<string | number>, T>(script.text, keys, args);
+  }
+}
+
 /** How long an erasure is remembered, so that a reply still being written then does not save its turn. */
 const ERASED_MARK_SECONDS = 3600;
 
@@ -121,7 +147,7 @@ const ERASED_MARK_SECONDS = 3600;
  * the chat erased now (KEYS[3], ARGV[2]) so a summary being written meanwhile is not saved. Returns
  * how many turns went. Atomic: a turn saved meanwhile is neither lost nor kept twice.
  */
-const REMOVE_AUTHOR_SCRIPT = `
+const REMOVE_AUTHOR_SCRIPT = luaScript(`
 local items = redis.call('LRANGE', KEYS[1], 0, -1)
 local keep, removed, skipping = {}, 0, false
 for _, item in ipairs(items) do
@@ -139,7 +165,7 @@ if removed > 0 then
 end
 redis.call('SET', KEYS[3], ARGV[2], 'EX', ARGV[3])
 return {removed, summaries}
-`;
+`);
 
 /**
  * Saves a question and its answer unless the user was erased after the turn began (KEYS[1] holds the
@@ -148,7 +174,7 @@ return {removed, summaries}
  * ARGV: began at, ttl, turns kept, the user's turn, the answer's turn, the saved reply, the chat's name
  * in the user's list ("" for none). Returns 1 when saved.
  */
-const SAVE_TURN_SCRIPT = `
+const SAVE_TURN_SCRIPT = luaScript(`
 if tonumber(redis.call('GET', KEYS[1]) or '0') >= tonumber(ARGV[1]) then return 0 end
 redis.call('RPUSH', KEYS[2], ARGV[4], ARGV[5])
 redis.call('LTRIM', KEYS[2], -tonumber(ARGV[3]), -1)
@@ -159,20 +185,20 @@ if ARGV[7] ~= '' then
   redis.call('EXPIRE', KEYS[4], ARGV[2])
 end
 return 1
-`;
+`);
 
 /**
  * Writes KEYS[1] (SET with ARGV[3], or RPUSH when ARGV[4] is "push") with expiry ARGV[2], unless any
  * of KEYS[2…] marks an erasure at or after ARGV[1]. Returns 1 when written.
  */
-const WRITE_UNLESS_ERASED_SCRIPT = `
+const WRITE_UNLESS_ERASED_SCRIPT = luaScript(`
 for i = 2, #KEYS do
   if tonumber(redis.call('GET', KEYS[i]) or '0') >= tonumber(ARGV[1]) then return 0 end
 end
 if ARGV[4] == 'push' then redis.call('RPUSH', KEYS[1], ARGV[3]) else redis.call('SET', KEYS[1], ARGV[3]) end
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return 1
-`;
+`);
 
 /**
  * The limiter's in-isolate cache of blocked users, at module scope so it outlives a request: a user
@@ -214,7 +240,8 @@ export function createConversationStore(redis: Redis, limit: RateLimitOptions, k
     // Their turns in shared chats (groups) go one chat at a time; the chat and its other members stay.
     const inShared = await Promise.all(
       shared.map((chat) =>
-        redis.eval<[string, number, number], [number, number]>(
+        runScript<[number, number]>(
+          redis,
           REMOVE_AUTHOR_SCRIPT,
           [sessionKey(chat), summaryKey(chat), erasedKey(chat)],
           [user, now, ERASED_MARK_SECONDS],
@@ -297,7 +324,8 @@ export function createConversationStore(redis: Redis, limit: RateLimitOptions, k
       };
       const answered: StoredTurn = { role: "assistant", content: answer, at };
       const reply: SavedReply = content === undefined ? { text: answer } : { text: answer, about: about(content) };
-      await redis.eval(
+      await runScript(
+        redis,
         SAVE_TURN_SCRIPT,
         [erasedKey(user), sessionKey(chat), replyKey(user, messageId), chatsKey(user)],
         [
@@ -320,7 +348,8 @@ export function createConversationStore(redis: Redis, limit: RateLimitOptions, k
     async saveSummary(chatKey, summary, ttlSeconds, startedAt) {
       const chat = keys.of(chatKey);
       // A private chat is its user's: their erasure counts as the chat's.
-      await redis.eval(
+      await runScript(
+        redis,
         WRITE_UNLESS_ERASED_SCRIPT,
         [summaryKey(chat), erasedKey(chat)],
         [startedAt, ttlSeconds, JSON.stringify(summary), "set"],
@@ -340,7 +369,8 @@ export function createConversationStore(redis: Redis, limit: RateLimitOptions, k
 
     async recordUndelivered(userKey, messageId, reply, ttlSeconds, startedAt) {
       const user = keys.of(userKey);
-      await redis.eval(
+      await runScript(
+        redis,
         WRITE_UNLESS_ERASED_SCRIPT,
         [undeliveredKey(user), erasedKey(user)],
         [startedAt, ttlSeconds, JSON.stringify({ messageId: keys.of(messageId), text: reply, at: Date.now() }), "push"],
