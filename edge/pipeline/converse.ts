@@ -82,9 +82,9 @@ export async function converse(message: InboundMessage, deps: ConverseDeps): Pro
       // Card numbers never reach the model, the conversation store or a log: masked, and said so once.
       const masked = deps.contentFilter?.mask(content.text) ?? { text: content.text, cards: 0 };
       const cards = masked.cards + (content.cardsMasked ?? 0);
-      const reply = await answer(message, masked.text, start, deps);
-      if (reply.outcome === "refused" || !reply.text) return reply;
       const lang = languageOf(message, masked.text, deps.faq?.languages ?? ["en"]);
+      const reply = await answer(message, masked.text, lang, start, deps);
+      if (reply.outcome === "refused" || !reply.text) return reply;
       const notes = [
         // A caption is answered; that the attachment itself was not seen is said once, with the answer.
         ...(content.attachment ? [REPLIES.attachmentNote] : []),
@@ -114,8 +114,13 @@ async function runCommand(message: InboundMessage, command: ParsedCommand, deps:
 }
 
 /** A text message: the content filter, a near-exact FAQ answer, or the model; the turn is saved. */
-async function answer(message: InboundMessage, text: string, start: TurnStart, deps: ConverseDeps): Promise<Reply> {
-  const lang = languageOf(message, text, deps.faq?.languages ?? ["en"]);
+async function answer(
+  message: InboundMessage,
+  text: string,
+  lang: string,
+  start: TurnStart,
+  deps: ConverseDeps,
+): Promise<Reply> {
   // Where several people share the conversation, each of their turns says who wrote it.
   const asked = message.senderName ? `${message.senderName}: ${text}` : text;
   const faqEntries = async () => (deps.faq ? deps.faq.entries().catch(() => [] as FaqEntry[]) : []);
