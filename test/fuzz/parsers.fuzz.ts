@@ -17,6 +17,7 @@ import { bestFaqMatch } from "../../edge/core/faq-match.js";
 import { estimateTokens } from "../../edge/core/token-budget.js";
 import { EventStreamReader } from "../../edge/core/event-stream.js";
 import { signWhatsAppBody } from "../../infra/local/whatsapp-stand-in.js";
+import { REGION_SETTINGS } from "../support/fake-edge.js";
 
 /**
  * Every parser and check on its own, at high counts: whatever the input, a parser returns well-formed
@@ -24,18 +25,9 @@ import { signWhatsAppBody } from "../../infra/local/whatsapp-stand-in.js";
  * the real signature.
  */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 10_000);
-const env = Object.fromEntries(
-  ["EU", "US", "APAC"].flatMap((R) => [
-    [`ORIGIN_URL_${R}`, "https://o.example"],
-    [`ORIGIN_API_KEY_${R}`, "k"],
-    [`UPSTASH_REDIS_REST_URL_${R}`, "https://r.example"],
-    [`UPSTASH_REDIS_REST_TOKEN_${R}`, "t"],
-  ]),
-);
 const config = parseConfig(
   {
-    ...env,
-    KEY_SECRET: "fuzz-key-secret-0123456789abcdef0123",
+    ...REGION_SETTINGS,
     TELEGRAM_BOT_TOKEN: "7000000001:AAHfuzzTokenForTheParsers_abcdefgh",
     TELEGRAM_WEBHOOK_SECRET: "fuzz-secret-0123456789",
     // Known, so no parse asks Telegram for it.

@@ -6,8 +6,11 @@ import { compileContentFilter } from "../../edge/core/content-filter.js";
 import type { Edge } from "../../edge/edge.js";
 import type { FaqEntry } from "../../edge/core/faq-match.js";
 
-/** Settings of a deployment with every channel on (the values only have to be well-formed). */
-export const FAKE_SETTINGS = {
+/**
+ * The least a deployment needs: every region's four settings and the key of the keyed hashes
+ * (well-formed values; nothing answers at these addresses).
+ */
+export const REGION_SETTINGS: Record<string, string> = {
   ...Object.fromEntries(
     ["EU", "US", "APAC"].flatMap((R) => [
       [`ORIGIN_URL_${R}`, `https://origin-${R.toLowerCase()}.example`],
@@ -16,6 +19,12 @@ export const FAKE_SETTINGS = {
       [`UPSTASH_REDIS_REST_TOKEN_${R}`, "db-token"],
     ]),
   ),
+  KEY_SECRET: "fake-key-secret-0123456789abcdef0123456789",
+};
+
+/** Settings of a deployment with every channel on (the values only have to be well-formed). */
+export const FAKE_SETTINGS = {
+  ...REGION_SETTINGS,
   TELEGRAM_BOT_TOKEN: "7000000001:AAHfakeTokenForTheAppTests_abcdefg",
   TELEGRAM_WEBHOOK_SECRET: "fake-webhook-secret-0123",
   WHATSAPP_ACCESS_TOKEN: "EAAG-fake-access-token-0123456789",
@@ -25,7 +34,6 @@ export const FAKE_SETTINGS = {
   HTTP_API_KEYS: "crm:fake-api-key-0123456789",
   CHAT_TOKEN_SECRET: "fake-chat-token-secret-0123456789abcdef",
   ADMIN_TOKEN: "fake-admin-token-0123456789",
-  KEY_SECRET: "fake-key-secret-0123456789abcdef0123456789",
 };
 
 const unexpected = (what: string) => () => {

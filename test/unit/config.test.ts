@@ -1,21 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { CHANNELS } from "../../edge/channels/registry.js";
 import { parseConfig as parseWith } from "../../edge/config.js";
+import { REGION_SETTINGS } from "../support/fake-edge.js";
 
 const parseConfig = (env: Record<string, string>) => parseWith(env, CHANNELS);
 
-/** Every region's four settings, and the key of the keyed hashes: the least a deployment needs. */
-const regionSettings: Record<string, string> = {
-  ...Object.fromEntries(
-    ["EU", "US", "APAC"].flatMap((R) => [
-      [`ORIGIN_URL_${R}`, `https://origin-${R.toLowerCase()}.example`],
-      [`ORIGIN_API_KEY_${R}`, "k"],
-      [`UPSTASH_REDIS_REST_URL_${R}`, `https://db-${R.toLowerCase()}.example`],
-      [`UPSTASH_REDIS_REST_TOKEN_${R}`, "t"],
-    ]),
-  ),
-  KEY_SECRET: "key-secret-0123456789abcdef0123456789",
-};
+const regionSettings = REGION_SETTINGS;
 
 describe("parseConfig", () => {
   it("applies the documented defaults", () => {
