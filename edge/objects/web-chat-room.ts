@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import {
   CLIENT_HEADER,
+  closingCode,
   CONVERSATION_HEADER,
   type NetworkLimit,
   parseFrame,
@@ -34,9 +35,6 @@ interface SocketAttachment {
 interface RoomBindings {
   WEBCHAT_MESSAGES?: NetworkLimit;
 }
-
-/** Close codes a server may send (1005 and 1006 only report what happened; they are never sent). */
-const closeCode = (code: number) => (code === 1000 || (code >= 3000 && code <= 4999) ? code : 1000);
 
 /**
  * A web chat room: one conversation's sockets (a tab each), with the hibernation API so an idle
@@ -133,7 +131,7 @@ export class WebChatRoom extends DurableObject<Env> {
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
     // The client is gone (an abrupt close reports 1006, a close without a code 1005): finish the handshake.
     try {
-      ws.close(closeCode(code), reason.slice(0, 120));
+      ws.close(closingCode(code), reason.slice(0, 120));
     } catch {
       /* already closed */
     }

@@ -22,6 +22,18 @@ export const REGION_HEADER = "x-chat-region";
 /** The client's network, as a keyed pseudonym of its IP address (for the per-network message limit). */
 export const CLIENT_HEADER = "x-chat-client";
 
+/**
+ * The code to close with in answer to a client's close: its own when a peer may send it, else 1000.
+ * 1005 (no code given) and 1006 (the connection dropped) only report what happened and may never be
+ * sent, nor may 1004 and 1015 (RFC 6455, 7.4).
+ */
+export function closingCode(received: number): number {
+  const sendable =
+    (received >= 1000 && received <= 1014 && ![1004, 1005, 1006].includes(received)) ||
+    (received >= 3000 && received <= 4999);
+  return sendable ? received : 1000;
+}
+
 /** A per-network limit (Cloudflare's Rate Limiting API binding), as the web chat uses it. */
 export interface NetworkLimit {
   limit(options: { key: string }): Promise<{ success: boolean }>;
