@@ -36,7 +36,7 @@ const CoreSettings = z.object({
   INPUT_TOKEN_BUDGET: Int(256, 131_072).default(2048),
   CONTEXT_MAX_MESSAGES: Int(0, 200).default(10),
 
-  BURST_WINDOW_MS: Int(0, 10_000).default(1500),
+  BURST_WINDOW_MS: Int(0, 10_000).default(0),
   REPLY_MAX_ATTEMPTS: Int(1, 20).default(6),
 
   RATE_LIMIT_MESSAGES: Int(1, 10_000).default(5),

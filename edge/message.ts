@@ -1,4 +1,5 @@
 import type { ParsedCommand } from "./core/commands.js";
+import type { Span } from "./core/markdown.js";
 import type { RegionId } from "./core/region-policy.js";
 import type { ModelFailure } from "./errors.js";
 
@@ -88,10 +89,37 @@ export interface ChannelSender {
   readonly textLimit: number;
   /** How often "typing…" must be re-sent to stay on screen, in ms. */
   readonly typingRefreshMs: number;
-  send(to: Address, text: string): Promise<"sent" | "template">;
+  /**
+   * A reply (the model's Markdown) as the messages this channel sends, each within its limit, in its
+   * own formatting. Without it the Markdown goes as written (the web chat renders it; API clients
+   * receive it), split by splitMessage.
+   */
+  chunks?(markdown: string): Chunk[];
+  send(to: Address, chunk: Chunk): Promise<"sent" | "template">;
   typing(to: Address): Promise<void>;
+  /**
+   * Shows the answer as it is being written (Telegram drafts in private chats), or undefined where this
+   * chat cannot. `id` names the reply: a reply asked again (a burst grew) reuses its preview.
+   */
+  preview?(to: Address, id: number): AnswerPreview | undefined;
   /** Whether `senderId` administers the group `to` is in (channels with groups). */
   isGroupAdmin?(to: Address, senderId: string): Promise<boolean>;
+}
+
+/** One message of a reply: its text and, where the channel sends formatting beside it (Telegram's entities), the spans. */
+export interface Chunk {
+  text: string;
+  spans?: Span[];
+}
+
+/** The answer shown as it is written, before the reply itself is sent. */
+export interface AnswerPreview {
+  /** The answer so far (Markdown); shown at the pace the platform allows, the latest text winning. */
+  update(textSoFar: string): void;
+  /** The answer is complete: waits for a preview still on its way, so it cannot land after the reply. */
+  finish(): Promise<void>;
+  /** The answer was abandoned (asked again, or failed): what was shown is taken back. */
+  discard(): Promise<void>;
 }
 
 /** What a webhook hands the queue consumer. Versioned, as messages outlive a deploy. */
@@ -185,4 +213,8 @@ export interface RespondOptions {
   waitUntil?: (work: Promise<unknown>) => void;
   /** KV operations made for this message before it got here (the queue consumer's pin lookup). */
   kvUsage?: Partial<KvUsage>;
+  /** Cancels the answer while the model writes it (the call rejects with the signal's reason). */
+  signal?: AbortSignal;
+  /** Names this reply's preview (see ChannelSender.preview); without it, none is shown. */
+  previewId?: number;
 }

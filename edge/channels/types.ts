@@ -40,10 +40,13 @@ export interface ParseContext {
 export interface ChannelCapabilities {
   /** Can reach a user unprompted (reminders); web chat and the HTTP API answer only when asked. */
   push: boolean;
-  /** Shows the answer as it is written (deltas on a socket or an event stream). */
+  /** Shows the answer as it is written (deltas on a socket or an event stream, Telegram drafts). */
   streaming: boolean;
-  /** What text its messages are: plain text today on every channel. */
-  formatting: "plain";
+  /**
+   * How the model's Markdown reaches users: as Markdown (the web chat renders it, API clients receive
+   * it), as message entities (Telegram), or as the platform's own markup (WhatsApp).
+   */
+  formatting: "markdown" | "entities" | "markup";
   /** Has group chats, where several people and bots talk. */
   groups: boolean;
   /**

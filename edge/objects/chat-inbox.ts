@@ -15,12 +15,34 @@ import { addKvUsage } from "../services/kv-usage.js";
  * Telegram or WhatsApp message's worth); the rest get the next.
  */
 const BURST_LIMITS = { messages: 10, chars: 4096 };
-/** A user who keeps typing is answered at the latest this many windows after their first message. */
+/** With a minimum wait (BURST_WINDOW_MS), a user who keeps typing is answered at the latest this many windows after their first message. */
 const MAX_HOLD_WINDOWS = 4;
+/**
+ * More of a burst cancels the answer being written and asks again with all of it, at most this many
+ * times, and only while the burst's first message is younger than RESTART_WITHIN_MS: a user who keeps
+ * typing is answered within a few seconds, and what they add later gets the next reply.
+ */
+const MAX_RESTARTS = 3;
+const RESTART_WITHIN_MS = 4000;
 /** Ids of messages taken in are remembered this long, so a queue redelivery of one is not answered twice. */
 const REMEMBER_MS = 24 * 3600_000;
 const PRUNE_EVERY_MS = 3600_000;
 const ALARM_RETRY_MS = 60_000;
+
+/** Why an answer was cancelled: more of its burst arrived before it was delivered. */
+class Superseded extends Error {
+  override readonly name = "Superseded";
+}
+
+/** The reply being written: what may cancel it, and whether it can still be cancelled. */
+interface Writing {
+  first: Held;
+  size: number;
+  chars: number;
+  abort: AbortController;
+  /** Its first message has been sent: from here on, what arrives gets the next reply. */
+  delivering: boolean;
+}
 
 /** A message waiting in storage: only what cannot be derived from it. */
 interface Stored {
@@ -50,11 +72,13 @@ function held(stored: Stored): Held {
 /**
  * One messenger chat's inbox (Telegram, WhatsApp), a Durable Object per user in the user's region
  * (the EU jurisdiction for EU regions). The queue consumer hands it each message and acks once it is
- * stored; its alarm answers what waits, one reply after another, so a chat's replies never overtake
- * each other. Messages sent within the burst window of each other are answered together, once: each
- * new message moves the alarm to a window after it (bounded, for users who keep typing). A failed
- * reply is tried again with backoff, as the queue would, and counted as dead-lettered after its last
- * try.
+ * stored; its alarm answers what waits at once, one reply after another, so a chat's replies never
+ * overtake each other. A burst is answered once: a message that arrives while the model is still
+ * writing the answer to the ones before it cancels that answer, and the model is asked again with all
+ * of them (bounded, for users who keep typing); once the reply is being sent, later messages get the
+ * next one. A minimum wait (BURST_WINDOW_MS, default none) may hold messages a window after the last.
+ * A failed reply is tried again with backoff, as the queue would, and counted as dead-lettered after
+ * its last try.
  */
 export class ChatInbox extends DurableObject<Env> implements Inbox {
   /**
@@ -65,6 +89,10 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
    */
   private memory:
     { seq: number; retryAt: number | undefined; prunedAt: number; waiting: Map<string, Stored> } | undefined;
+  /** The reply the model is writing now, if any (in memory only: an evicted object is writing nothing). */
+  private writing: Writing | undefined;
+  /** How often the burst starting with message `firstSeq` was asked again. */
+  private burst: { firstSeq: number; restarts: number } | undefined;
 
   private get state() {
     if (!this.memory) {
@@ -90,17 +118,51 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
       return;
     }
     const seq = state.seq + 1;
-    // A user who keeps typing is answered all the same, a few windows after the oldest message waiting.
-    const oldest = state.waiting.values().next().value;
-    const window = edgeFor(this.env).config.burstWindowMs;
-    const latest = (oldest?.job.acceptedAt ?? now) + MAX_HOLD_WINDOWS * window;
-    // A reply waiting out a retry is not hurried by a new message.
-    const due = Math.max(Math.min(now + window, latest), state.retryAt ?? 0);
     state.seq = seq;
     kv.put("seq", seq);
     kv.put(seen, now);
-    this.keep({ seq, job });
-    await this.ctx.storage.setAlarm(due);
+    const stored = { seq, job };
+    this.keep(stored);
+    this.supersede(held(stored), now);
+    // A reply waiting out a retry is not hurried by a new message.
+    await this.ctx.storage.setAlarm(Math.max(this.dueAt(now), state.retryAt ?? 0));
+  }
+
+  /**
+   * A message that belongs to the burst being answered cancels that answer while the model is still
+   * writing it; the inbox then asks again with the whole burst. Not once the reply is being sent, not
+   * past the restart bounds, and never for a reply being retried (it answers exactly what it answered).
+   */
+  private supersede(h: Held, now: number): void {
+    const w = this.writing;
+    if (!w || w.delivering || w.abort.signal.aborted) return;
+    const joins =
+      h.plainText &&
+      w.first.plainText &&
+      w.first.group === undefined &&
+      h.sender === w.first.sender &&
+      w.size < BURST_LIMITS.messages &&
+      w.chars + 1 + h.chars <= BURST_LIMITS.chars;
+    const restarts = this.burst?.firstSeq === w.first.seq ? this.burst.restarts : 0;
+    if (!joins || restarts >= MAX_RESTARTS || now - w.first.job.acceptedAt > RESTART_WITHIN_MS) return;
+    w.abort.abort(new Superseded("more of the burst arrived"));
+  }
+
+  /**
+   * When what waits is to be answered: at once by default; with a minimum wait (BURST_WINDOW_MS), a
+   * window after the last message, bounded for users who keep typing.
+   */
+  private dueAt(now: number): number {
+    const window = edgeFor(this.env).config.burstWindowMs;
+    if (window === 0) return now;
+    let oldest = Infinity;
+    let newest = 0;
+    for (const { job } of this.state.waiting.values()) {
+      oldest = Math.min(oldest, job.acceptedAt);
+      newest = Math.max(newest, job.acceptedAt);
+    }
+    if (newest === 0) return now;
+    return Math.min(newest + window, oldest + MAX_HOLD_WINDOWS * window);
   }
 
   async erase(): Promise<number> {
@@ -116,11 +178,18 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
   override async alarm(): Promise<void> {
     try {
       await this.reportOverdue();
-      const waiting = [...this.state.waiting.values()].map(held);
-      for (const group of groupBursts(waiting, BURST_LIMITS)) {
-        // An erasure while an earlier reply was being written dropped these: they are not answered.
-        if (group.some((h) => !this.state.waiting.has(heldKey(h.seq)))) continue;
-        if (!(await this.answer(group))) return;
+      // One reply after another, in order, until nothing waits. What arrives meanwhile is stored and
+      // taken by a later turn of this loop; an erasure meanwhile has removed what it dropped.
+      for (;;) {
+        const [group] = groupBursts([...this.state.waiting.values()].map(held), BURST_LIMITS);
+        if (!group) break;
+        const due = group[0]!.group === undefined ? this.dueAt(Date.now()) : 0;
+        if (due > Date.now()) {
+          await this.ctx.storage.setAlarm(due);
+          return;
+        }
+        const outcome = await this.answer(group);
+        if (outcome === "later") return;
       }
       this.tidy();
     } catch (err) {
@@ -193,8 +262,12 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
     }
   }
 
-  /** One reply to a group of messages; false when it is to be tried again later (nothing after it may go first). */
-  private async answer(group: Held[]): Promise<boolean> {
+  /**
+   * One reply to a group of messages: "done" (answered, or given up on), "superseded" (more of the
+   * burst arrived while the model wrote it: asked again, with it) or "later" (to be tried again;
+   * nothing after it may go first).
+   */
+  private async answer(group: Held[]): Promise<"done" | "superseded" | "later"> {
     const edge = edgeFor(this.env);
     const message = together(group.map((h) => h.job.message));
     const first = group[0]!.job;
@@ -210,15 +283,30 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
     // The watchdog: a reply still running after TIMEOUT_REPLY_MS has failed, and is tried again;
     // whatever the abandoned one would still send is refused, so it cannot overtake or repeat the next.
     let abandoned = false;
+    const writing: Writing = {
+      first: group[0]!,
+      size: group.length,
+      chars: group.reduce((sum, h) => sum + h.chars, group.length - 1),
+      abort: new AbortController(),
+      delivering: false,
+    };
+    this.writing = writing;
     try {
       const platform = edge.sender(message.address.channel);
       if (!platform) throw new Error(`the ${message.address.channel} channel is not configured`);
-      const sender = unlessAbandoned(platform, () => abandoned);
+      const sender = unlessAbandoned(
+        platform,
+        () => abandoned,
+        () => (writing.delivering = true),
+      );
       const { reply, delivery } = await withDeadline(
         respond(message, sender, edge, {
           ...(first.ackMs !== undefined ? { ackMs: first.ackMs } : {}),
           waitUntil: (p) => this.ctx.waitUntil(p),
           kvUsage: group.reduce((sum, h) => addKvUsage(sum, h.job.kvUsage), { kvReads: 0, kvWrites: 0 }),
+          signal: writing.abort.signal,
+          // The burst's first message names its preview: asked again, the same draft is rewritten.
+          previewId: writing.first.seq,
         }),
         edge.config.timeouts.replyMs,
         "reply",
@@ -234,13 +322,21 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
         totalMs: Date.now() - started,
         tokensIn: reply.tokensIn,
         tokensOut: reply.tokensOut,
+        ...(this.burst?.firstSeq === writing.first.seq ? { restarts: this.burst.restarts } : {}),
       });
-      return true;
+      return "done";
     } catch (err) {
+      if (err instanceof Superseded) {
+        // Nothing was saved or sent: the next turn of the alarm's loop asks again with the whole burst.
+        const restarts = this.burst?.firstSeq === writing.first.seq ? this.burst.restarts + 1 : 1;
+        this.burst = { firstSeq: writing.first.seq, restarts };
+        log.info("message.superseded", { ...fields, restarts });
+        return "superseded";
+      }
       if (attempt >= edge.config.replyMaxAttempts) {
         await countDeadLetter(edge, message, group.length);
         this.settle(group);
-        return true;
+        return "done";
       }
       // (Kept for the next try with its watchdog mark: an overdue message is counted once.)
       const delaySeconds = err instanceof RetryDelivery ? Math.ceil(err.delaySeconds) : retryDelaySeconds(attempt);
@@ -259,19 +355,28 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
       this.state.retryAt = retryAt;
       this.ctx.storage.kv.put("retryAt", retryAt);
       await this.ctx.storage.setAlarm(retryAt);
-      return false;
+      return "later";
+    } finally {
+      if (this.writing === writing) this.writing = undefined;
     }
   }
 }
 
-/** A sender that refuses to send once its reply was abandoned by the watchdog. */
-function unlessAbandoned(sender: ChannelSender, abandoned: () => boolean): ChannelSender {
+/**
+ * A sender that refuses to send once its reply was abandoned by the watchdog, and tells when the
+ * reply's first message goes out.
+ */
+function unlessAbandoned(sender: ChannelSender, abandoned: () => boolean, sending: () => void): ChannelSender {
   const refuse = () => {
     throw new Error("the reply was abandoned (TIMEOUT_REPLY_MS); the next try answers instead");
   };
   return {
     ...sender,
-    send: (to, text) => (abandoned() ? refuse() : sender.send(to, text)),
+    send: (to, chunk) => {
+      if (abandoned()) return refuse();
+      sending();
+      return sender.send(to, chunk);
+    },
     typing: (to) => (abandoned() ? Promise.resolve() : sender.typing(to)),
   };
 }

@@ -27,6 +27,11 @@ export interface ConverseDeps {
   whileThinking?: () => () => void;
   /** Sees each piece of the model's answer as it streams. */
   onText?: (piece: string) => void;
+  /**
+   * Cancels the model's answer (the chat's inbox does, when more of a burst arrives before the reply
+   * was delivered): the call rejects with the signal's reason, nothing is saved, nothing is sent.
+   */
+  signal?: AbortSignal;
   /** /forget: erases the user's data and says what was erased. */
   forget?: (args: string) => Promise<string>;
   /** /region: shows or changes the user's region, where the policy allows. */
@@ -161,12 +166,13 @@ async function answer(
   };
 
   const stream = guardedStream(deps.onText, filter, lang);
+  const call = { ...(stream.onText ? { onText: stream.onText } : {}), ...(deps.signal ? { signal: deps.signal } : {}) };
   const stopThinking = deps.whileThinking?.() ?? (() => {});
   let completion: Completion;
   try {
     completion = deps.tools
-      ? await completeWithTools(deps.llm, prompt.messages, stream.onText, deps.tools)
-      : await deps.llm.complete(prompt.messages, stream.onText);
+      ? await completeWithTools(deps.llm, prompt.messages, call, deps.tools)
+      : await deps.llm.complete(prompt.messages, call);
   } catch (err) {
     if (err instanceof OutputBlocked) {
       log.info("content.refused", { ref: ref(message.id), direction: "out", rule: err.rule });

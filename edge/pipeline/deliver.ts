@@ -7,7 +7,7 @@ import type { Address, ChannelSender, Delivery } from "../message.js";
  * twice: once any chunk may have reached the user, failures are reported, not retried.
  */
 export async function deliver(sender: ChannelSender, to: Address, text: string): Promise<Delivery> {
-  const chunks = splitMessage(text, sender.textLimit);
+  const chunks = sender.chunks?.(text) ?? splitMessage(text, sender.textLimit).map((chunk) => ({ text: chunk }));
   let delivered = 0;
   for (const chunk of chunks) {
     try {

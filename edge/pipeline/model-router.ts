@@ -12,11 +12,11 @@ import type { LlmClient } from "../services/llm.js";
 export function modelFor(edge: Edge, region: RegionId): LlmClient {
   const chain = answeringRegions(edge.config.regionFile, region);
   return {
-    async complete(messages, onText, tools) {
+    async complete(messages, call) {
       let last: unknown;
       for (const candidate of chain) {
         try {
-          const completion = await edge.region(candidate).model.complete(messages, onText, tools);
+          const completion = await edge.region(candidate).model.complete(messages, call);
           if (candidate !== region) log.info("model.fallback_answered", { region, answeredBy: candidate });
           return completion;
         } catch (err) {

@@ -1,6 +1,6 @@
 import { REPLIES } from "../core/commands.js";
 import type { Edge } from "../edge.js";
-import type { ChannelSender, InboundMessage, Responded, RespondOptions } from "../message.js";
+import type { AnswerPreview, ChannelSender, InboundMessage, Reply, Responded, RespondOptions } from "../message.js";
 import { addKvUsage, takeKvUsage } from "../services/kv-usage.js";
 import type { ReminderBook } from "../services/reminder-book.js";
 import { toolOffer } from "../tools/index.js";
@@ -22,10 +22,23 @@ export async function respond(
   edge: Edge,
   options: RespondOptions = {},
 ): Promise<Responded> {
-  const { onText, ackMs = 0, waitUntil } = options;
+  const { ackMs = 0, waitUntil } = options;
   const started = Date.now();
   const services = edge.region(message.region);
-  const reply = await converse(message, conversationDeps(edge, message, sender, onText));
+  const preview = options.previewId !== undefined ? sender.preview?.(message.address, options.previewId) : undefined;
+  const onText = withPreview(options.onText, preview);
+  let reply: Reply;
+  try {
+    reply = await converse(message, {
+      ...conversationDeps(edge, message, sender, onText),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  } catch (err) {
+    // Asked again (a burst grew) or failed: the preview shown so far is taken back.
+    await preview?.discard();
+    throw err;
+  }
+  await preview?.finish();
   const delivery = reply.text === null ? undefined : await deliver(sender, message.address, reply.text);
   if (delivery?.outcome === "undeliverable") {
     // Kept, with the region's retention, for when the user writes again.
@@ -57,6 +70,20 @@ export async function respond(
     else await work;
   }
   return { reply, delivery };
+}
+
+/** The answer's pieces to the caller's `onText` and, as the answer so far, to the channel's preview. */
+function withPreview(
+  onText: ((piece: string) => void) | undefined,
+  preview: AnswerPreview | undefined,
+): ((piece: string) => void) | undefined {
+  if (!preview) return onText;
+  let soFar = "";
+  return (piece) => {
+    onText?.(piece);
+    soFar += piece;
+    preview.update(soFar);
+  };
 }
 
 /** What the conversation step needs for this message: the user's region, channel and tools. */

@@ -1,7 +1,7 @@
 import type { ChatMessage, ToolCall } from "../core/prompt.js";
 import { issueLines } from "../core/zod-issues.js";
 import { errorKind, log } from "../log.js";
-import type { Completion, LlmClient, ToolOffer } from "../services/llm.js";
+import type { CompleteOptions, Completion, LlmClient, ToolOffer } from "../services/llm.js";
 import { toolNamed } from "../tools/index.js";
 import type { ToolContext } from "../tools/types.js";
 
@@ -24,7 +24,7 @@ export interface ToolLoopOptions {
 export async function completeWithTools(
   llm: LlmClient,
   messages: ChatMessage[],
-  onText: ((piece: string) => void) | undefined,
+  call: Omit<CompleteOptions, "tools">,
   options: ToolLoopOptions,
 ): Promise<Completion> {
   const conversation = [...messages];
@@ -61,11 +61,10 @@ export async function completeWithTools(
 
   for (let round = 0; ; round++) {
     const last = round >= options.maxRounds;
-    const completion = await llm.complete(
-      conversation,
-      onText,
-      last ? { ...options.offer, choice: "none" } : options.offer,
-    );
+    const completion = await llm.complete(conversation, {
+      ...call,
+      tools: last ? { ...options.offer, choice: "none" } : options.offer,
+    });
     firstTokenMs ??= completion.firstTokenMs;
     if (completion.usage) {
       counted = true;

@@ -3,6 +3,7 @@ import type { ChatMessage, ToolCall } from "../core/prompt.js";
 import { EventStreamReader } from "../core/event-stream.js";
 import { OutputBlocked, UpstreamModelError } from "../errors.js";
 import type { RegionId } from "../core/region-policy.js";
+import { log } from "../log.js";
 
 export interface Completion {
   /** What the user sees: the model's final answer, never its reasoning. */
@@ -25,10 +26,22 @@ export interface ToolOffer {
   choice?: "auto" | "none";
 }
 
+/** How one completion is asked for. */
+export interface CompleteOptions {
+  /** Sees each piece of the answer as it arrives. */
+  onText?: (piece: string) => void;
+  tools?: ToolOffer;
+  /**
+   * Aborting it cancels the call: the stream is closed (vLLM stops generating for a request whose
+   * client went away) and the call rejects with the signal's reason, not as the origin's failure.
+   */
+  signal?: AbortSignal;
+}
+
 /** A region's model, as the pipeline needs it. */
 export interface LlmClient {
-  /** Streams a completion; `onText` sees each piece of the answer as it arrives. */
-  complete(messages: ChatMessage[], onText?: (piece: string) => void, tools?: ToolOffer): Promise<Completion>;
+  /** Streams a completion. */
+  complete(messages: ChatMessage[], options?: CompleteOptions): Promise<Completion>;
 }
 
 export interface LlmOptions {
@@ -81,8 +94,9 @@ function sdkClient(options: LlmOptions): OpenAI {
 export function createOriginClient(options: LlmOptions): LlmClient {
   const sdk = sdkClient(options);
   return {
-    async complete(messages, onText, tools) {
-      const deadlines = new Deadlines(options.firstTokenTimeoutMs, options.timeoutMs);
+    async complete(messages, { onText, tools, signal } = {}) {
+      signal?.throwIfAborted();
+      const deadlines = new Deadlines(options.firstTokenTimeoutMs, options.timeoutMs, signal);
       const answer = new Answer(options.region, onText, () => deadlines.firstTokenArrived());
       let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
       try {
@@ -97,7 +111,14 @@ export function createOriginClient(options: LlmOptions): LlmClient {
         deadlines.signal.addEventListener("abort", () => void body.cancel().catch(() => undefined));
         await answer.read(body);
         reader = undefined;
+        // A cancellation that ended the stream early is not an unfinished answer.
+        if (signal?.aborted && !answer.finished) throw signal.reason;
       } catch (err) {
+        // Cancelled by the caller: not the origin's failure (no breaker counts it, no fallback is asked).
+        if (signal?.aborted) {
+          log.info("model.cancelled", { region: options.region, tokensDiscarded: answer.tokens });
+          throw signal.reason;
+        }
         // The filter's verdict is not the origin's fault; a bad event is already told as one.
         if (err instanceof OutputBlocked || err instanceof UpstreamModelError) throw err;
         throw toModelError(err, options.region, deadlines.expired, answer.streamed);
@@ -127,16 +148,17 @@ function requestBody(
   } as OpenAI.Chat.ChatCompletionCreateParamsStreaming;
 }
 
-/** The first-token and whole-answer deadlines of one call: either aborts it. */
+/** The first-token and whole-answer deadlines of one call: either aborts it, as does the caller's signal. */
 class Deadlines {
   private readonly abort = new AbortController();
-  readonly signal = this.abort.signal;
+  readonly signal: AbortSignal;
   /** Which deadline passed, if one did. */
   expired: "first token" | "whole answer" | undefined;
   private readonly firstToken: ReturnType<typeof setTimeout>;
   private readonly total: ReturnType<typeof setTimeout>;
 
-  constructor(firstTokenMs: number, totalMs: number) {
+  constructor(firstTokenMs: number, totalMs: number, caller: AbortSignal | undefined) {
+    this.signal = caller ? AbortSignal.any([this.abort.signal, caller]) : this.abort.signal;
     this.firstToken = setTimeout(() => this.expire("first token"), firstTokenMs);
     this.total = setTimeout(() => this.expire("whole answer"), totalMs);
   }
@@ -162,7 +184,9 @@ class Answer {
   private text = "";
   private firstTokenMs: number | undefined;
   private usage: Completion["usage"];
-  private finished = false;
+  finished = false;
+  /** Tokens received so far (reasoning, answer and tool calls): what a cancellation throws away. */
+  tokens = 0;
   private readonly calls: ToolCall[] = [];
 
   constructor(
@@ -213,7 +237,10 @@ class Answer {
     if (!choice) return;
     const delta = choice.delta as VllmDelta;
     const piece = delta.content ?? "";
-    if (piece || delta.reasoning || delta.reasoning_content || delta.tool_calls?.length) this.tokenSeen();
+    if (piece || delta.reasoning || delta.reasoning_content || delta.tool_calls?.length) {
+      this.tokens += 1;
+      this.tokenSeen();
+    }
     if (piece) {
       this.text += piece;
       this.onText?.(piece);

@@ -68,7 +68,7 @@ export function createRegionModel(options: {
   const remember = (id: string, snapshot: BreakerSnapshot) => cached?.states.set(id, snapshot);
 
   return {
-    async complete(messages, onText, tools) {
+    async complete(messages, call) {
       const now = await states();
       const stateOf = (o: Origin) => now.get(o.id) ?? { failures: 0, state: "closed" as const };
       const closed = origins
@@ -89,7 +89,7 @@ export function createRegionModel(options: {
           continue;
         attempts += 1;
         try {
-          const completion: Completion = await origin.client.complete(messages, onText, tools);
+          const completion: Completion = await origin.client.complete(messages, call);
           if (stateOf(origin).failures > 0) {
             remember(origin.id, { failures: 0, state: "closed" });
             void breaker.success(origin.id).catch(() => {});

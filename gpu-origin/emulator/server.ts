@@ -52,6 +52,10 @@ export interface RecordedRequest {
   body: ChatRequest;
   /** When the first piece of the answer was written, ms since the epoch with sub-ms precision. */
   firstContentAt?: number;
+  /** Tokens generated for it so far (reasoning, answer, tool calls). */
+  tokens: number;
+  /** The client closed the stream before the answer was complete (vLLM then stops generating). */
+  cancelled?: boolean;
 }
 
 interface ChatRequest {
@@ -109,7 +113,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     } catch {
       return sendJson(res, 400, vllmError("Invalid JSON body", "BadRequestError", 400));
     }
-    const recorded: RecordedRequest = { path, authorized, body };
+    const recorded: RecordedRequest = { path, authorized, body, tokens: 0 };
     requests.push(recorded);
     if (body.model !== EMULATED_MODEL) {
       return sendJson(res, 404, vllmError(`The model \`${String(body.model)}\` does not exist.`, "NotFoundError", 404));
@@ -188,12 +192,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       );
     const gap = turn.tokenGapMs ?? (options.tokensPerSecond ? 1000 / options.tokensPerSecond : 0);
     let closed = false;
-    res.on("close", () => (closed = true));
+    res.on("close", () => {
+      closed = true;
+      if (!res.writableEnded) recorded.cancelled = true;
+    });
 
     chunk({ role: "assistant", content: "" });
     await sleep(turn.firstTokenMs ?? options.firstTokenMs ?? 0);
     for (const t of reasoningTokens) {
       if (closed) return;
+      recorded.tokens += 1;
       chunk({ [reasoningField]: t });
       await sleep(gap);
     }
@@ -230,6 +238,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         );
         return void res.end("data: [DONE]\n\n");
       }
+      recorded.tokens += 1;
       chunk({ content: t });
       await sleep(gap);
     }

@@ -290,9 +290,6 @@ export async function startEdge(options: EdgeOptions): Promise<{ mf: Miniflare; 
     // Suites inject origin failures on purpose; only the breaker's own tests want circuits to open.
     ORIGIN_BREAKER_FAILURES: "100",
     MODEL_TIMEOUT_MS: "5000",
-    // Messenger messages are answered as soon as the chat's previous reply is out; the burst suite
-    // and the local stack keep the 1.5 s window.
-    BURST_WINDOW_MS: "0",
     ...Object.fromEntries(
       REGIONS.flatMap((r) => {
         const R = r.toUpperCase();

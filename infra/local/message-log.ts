@@ -5,6 +5,8 @@
 export interface Delivered {
   chatId: string;
   text: string;
+  /** Telegram: the message's entities (bold, links, code…), as sent. */
+  entities?: Array<{ type: string; offset: number; length: number; url?: string; language?: string }>;
 }
 
 export class MessageLog {

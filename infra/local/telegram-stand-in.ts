@@ -1,6 +1,6 @@
 import http from "node:http";
 import { listen, readBody, sendJson } from "./http.js";
-import { MessageLog } from "./message-log.js";
+import { MessageLog, type Delivered } from "./message-log.js";
 
 /**
  * A local stand-in for the Telegram Bot API (`POST /bot<token>/<method>`), for the local stack and the
@@ -30,16 +30,15 @@ export interface TelegramStandIn {
   /** Base URL to give the edge as TELEGRAM_API_BASE. */
   url: string;
   calls: TelegramCall[];
-  /** Texts delivered by sendMessage, in order. */
-  sent(chatId?: number | string): Array<{ chatId: string; text: string }>;
+  /** Messages delivered by sendMessage, in order (with their entities). */
+  sent(chatId?: number | string): Delivered[];
+  /** Drafts shown with sendMessageDraft, in order. */
+  drafts(chatId?: number | string): Array<{ chatId: string; draftId: number; text: string; at: number }>;
   failNext(method: string, ...faults: TelegramFault[]): void;
   /** Makes `userId` an administrator of group `chatId` (getChatMember answers "administrator"). */
   addAdmin(chatId: number | string, userId: number | string): void;
   /** Resolves once `count` messages were delivered (to `chatId`, if given). */
-  waitForMessages(
-    count: number,
-    opts?: { chatId?: number | string; timeoutMs?: number },
-  ): Promise<Array<{ chatId: string; text: string }>>;
+  waitForMessages(count: number, opts?: { chatId?: number | string; timeoutMs?: number }): Promise<Delivered[]>;
   reset(): void;
   close(): Promise<void>;
 }
@@ -55,6 +54,7 @@ export async function startTelegramStandIn(options: {
   const faults = new Map<string, TelegramFault[]>();
   const delivered = new MessageLog();
   const admins = new Set<string>();
+  const drafts: Array<{ chatId: string; draftId: number; text: string; at: number }> = [];
   let nextMessageId = 1;
   const botId = Number(options.token.slice(0, options.token.indexOf(":")));
 
@@ -93,7 +93,8 @@ export async function startTelegramStandIn(options: {
       return sendJson(res, 404, { ok: false, error_code: 404, description: "Not Found: method not found" });
     if (typeof result === "string") return sendJson(res, 400, { ok: false, error_code: 400, description: result });
     if (method === "sendmessage") {
-      delivered.add({ chatId: String(params.chat_id), text: String(params.text) });
+      const entities = params.entities as Delivered["entities"];
+      delivered.add({ chatId: String(params.chat_id), text: String(params.text), ...(entities ? { entities } : {}) });
       options.onMessage?.(String(params.chat_id), String(params.text));
     }
     // The message is delivered, but the bot never hears so.
@@ -103,11 +104,28 @@ export async function startTelegramStandIn(options: {
 
   function answer(method: string, params: Record<string, unknown>): { value: unknown } | string | undefined {
     switch (method) {
+      case "sendmessagedraft": {
+        // Bot API 9.x: private chats only, a non-zero draft_id, 0–4096 characters (empty: "Thinking…").
+        const text = typeof params.text === "string" ? params.text : "";
+        if (!params.chat_id) return "Bad Request: chat_id is empty";
+        if (Number(params.chat_id) < 0) return "Bad Request: draft messages can be sent only to private chats";
+        if (!Number.isInteger(params.draft_id) || params.draft_id === 0)
+          return "Bad Request: invalid draft_id specified";
+        if (text.length > 4096) return "Bad Request: message is too long";
+        const bad = entityProblem(params.entities, text);
+        if (bad) return bad;
+        drafts.push({ chatId: String(params.chat_id), draftId: Number(params.draft_id), text, at: Date.now() });
+        return { value: true };
+      }
       case "sendmessage": {
         const text = typeof params.text === "string" ? params.text : "";
         if (!params.chat_id) return "Bad Request: chat_id is empty";
         if (!text.trim()) return "Bad Request: message text is empty";
         if (text.length > 4096) return "Bad Request: message is too long";
+        if (params.parse_mode !== undefined && params.entities !== undefined)
+          return "Bad Request: can't use parse_mode together with entities";
+        const bad = entityProblem(params.entities, text);
+        if (bad) return bad;
         const chatId = Number(params.chat_id);
         return {
           value: {
@@ -148,6 +166,7 @@ export async function startTelegramStandIn(options: {
     url: await listen(server, options),
     calls,
     sent: (chatId) => delivered.list(chatId),
+    drafts: (chatId) => drafts.filter((d) => chatId === undefined || d.chatId === String(chatId)),
     addAdmin: (chatId, userId) => void admins.add(`${chatId}:${userId}`),
     failNext: (method, ...f) => {
       const key = method.toLowerCase();
@@ -156,6 +175,7 @@ export async function startTelegramStandIn(options: {
     waitForMessages: (count, opts) => delivered.waitFor(count, opts),
     reset: () => {
       calls.length = 0;
+      drafts.length = 0;
       faults.clear();
       delivered.clear();
     },
@@ -164,6 +184,47 @@ export async function startTelegramStandIn(options: {
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
+}
+
+const ENTITY_TYPES = new Set([
+  "mention",
+  "hashtag",
+  "cashtag",
+  "bot_command",
+  "url",
+  "email",
+  "phone_number",
+  "bold",
+  "italic",
+  "underline",
+  "strikethrough",
+  "spoiler",
+  "blockquote",
+  "expandable_blockquote",
+  "code",
+  "pre",
+  "text_link",
+  "text_mention",
+  "custom_emoji",
+  "date_time",
+]);
+
+/** Telegram's checks of a MessageEntity list against the text (offsets and lengths in UTF-16 code units). */
+function entityProblem(entities: unknown, text: string): string | undefined {
+  if (entities === undefined) return undefined;
+  if (!Array.isArray(entities)) return "Bad Request: can't parse entities JSON object";
+  for (const e of entities as Array<Record<string, unknown>>) {
+    const { type, offset, length } = e;
+    if (typeof type !== "string" || !ENTITY_TYPES.has(type))
+      return `Bad Request: unsupported entity type "${String(type)}"`;
+    if (!Number.isInteger(offset) || !Number.isInteger(length) || (offset as number) < 0 || (length as number) <= 0)
+      return "Bad Request: can't parse entities: entity offset and length must be non-negative integers";
+    if ((offset as number) + (length as number) > text.length)
+      return "Bad Request: can't parse entities: entity ends beyond the end of the text";
+    if (type === "text_link" && !/^(https?:\/\/|tg:\/\/)\S+$/i.test(String(e.url ?? "")))
+      return "Bad Request: can't parse entities: wrong HTTP URL specified";
+  }
+  return undefined;
 }
 
 function parseParams(body: string, contentType: string): Record<string, unknown> {

@@ -113,7 +113,7 @@ describe("webhooks", () => {
 describe("HTTP API", () => {
   const answered = (text: string, outcome: Responded["reply"]["outcome"] = "answered", extra = {}) =>
     (async (_message, sender) => {
-      await sender.send({ channel: "http", account: "crm", chat: "c-1" }, text);
+      await sender.send({ channel: "http", account: "crm", chat: "c-1" }, { text });
       return { reply: { text, outcome, ...extra }, delivery: undefined };
     }) satisfies ReturnType<typeof fakeEdge>["respond"];
   const post = (app: ReturnType<typeof createApp>, body: unknown, key = "fake-api-key-0123456789") =>

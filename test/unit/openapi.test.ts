@@ -36,7 +36,7 @@ describe("OpenAPI description", () => {
     const app = createApp(
       fakeEdge({
         respond: async (_message, sender) => {
-          await sender.send({ channel: "http", account: "crm", chat: "c-1" }, "An FAQ answer.");
+          await sender.send({ channel: "http", account: "crm", chat: "c-1" }, { text: "An FAQ answer." });
           return { reply: { text: "An FAQ answer.", outcome: "faq" }, delivery: undefined };
         },
       }),

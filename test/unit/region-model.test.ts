@@ -23,7 +23,7 @@ function memoryBreaker(threshold: number, initial: Record<string, BreakerSnapsho
 }
 
 const ok = (text: string): LlmClient => ({
-  complete: async (_m, onText) => (onText?.(text), { text, usage: undefined, firstTokenMs: 1 }),
+  complete: async (_m, call) => (call?.onText?.(text), { text, usage: undefined, firstTokenMs: 1 }),
 });
 const failing = (
   failure: "unavailable" | "timeout" | "rejected",

@@ -7,7 +7,7 @@ export const http = defineChannel<HttpSettings>({
   name: "http",
   path: "/v1",
   settings: httpSettings,
-  capabilities: { push: false, streaming: true, formatting: "plain", groups: false, region: "client country" },
+  capabilities: { push: false, streaming: true, formatting: "markdown", groups: false, region: "client country" },
 
   routes: httpRoutes,
 

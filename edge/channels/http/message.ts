@@ -57,7 +57,7 @@ export function responseSender(): ChannelSender & { readonly text: string } {
     get text() {
       return chunks.join("\n\n");
     },
-    async send(_to, text) {
+    async send(_to, { text }) {
       chunks.push(text);
       return "sent";
     },

@@ -6,7 +6,11 @@ const TELEGRAM_MAX_INLINE_WAIT_SECONDS = 30;
 const MAX_ATTEMPTS = 4;
 
 export interface BotApi {
-  call(method: string, params: Record<string, unknown>): Promise<unknown>;
+  /**
+   * One Bot API method. A 429 is waited out in place (up to 30 s) unless `waitOnRateLimit` is false:
+   * then it is thrown at once, for calls that are better skipped than late (drafts).
+   */
+  call(method: string, params: Record<string, unknown>, options?: { waitOnRateLimit?: boolean }): Promise<unknown>;
 }
 
 /**
@@ -25,7 +29,7 @@ export function createBotApi(options: {
   const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   return {
-    async call(method, params) {
+    async call(method, params, { waitOnRateLimit = true } = {}) {
       for (let attempt = 1; ; attempt++) {
         let response: Response;
         try {
@@ -55,6 +59,7 @@ export function createBotApi(options: {
           retryAfter,
         );
         if (
+          waitOnRateLimit &&
           error.status === 429 &&
           retryAfter !== undefined &&
           retryAfter <= TELEGRAM_MAX_INLINE_WAIT_SECONDS &&

@@ -2,6 +2,13 @@
 export const TELEGRAM_TEXT_LIMIT = 4096;
 /** A chat action shows for 5 seconds; refreshing a little earlier keeps "typing…" on screen. */
 export const TELEGRAM_TYPING_REFRESH_MS = 4000;
+/**
+ * Drafts (sendMessageDraft) go at most this often per reply, one at a time, the latest text winning;
+ * the first goes with the answer's first piece.
+ */
+export const TELEGRAM_DRAFT_INTERVAL_MS = 300;
+/** A draft not answered within this is given up on (the reply itself is what matters). */
+export const TELEGRAM_DRAFT_TIMEOUT_MS = 3000;
 /** Telegram keeps an undelivered update for 24 hours; remember ids for twice that. */
 export const TELEGRAM_DEDUP_TTL_SECONDS = 2 * 24 * 60 * 60;
 /** Updates are small (a message is at most 4096 characters); anything this big is not Telegram. */

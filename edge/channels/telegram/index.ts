@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { RegionId } from "../../core/region-policy.js";
 import { secretsEqual } from "../../crypto.js";
-import { ConfigError, MalformedPayload } from "../../errors.js";
+import { ConfigError, MalformedPayload, PlatformError } from "../../errors.js";
 import { errorKind, log } from "../../log.js";
 import { BaseUrl, settingsGroup } from "../../settings.js";
 import { defineChannel } from "../types.js";
@@ -10,10 +10,14 @@ import { createBotApi } from "./bot-api.js";
 import {
   botIdOf,
   TELEGRAM_DEDUP_TTL_SECONDS,
+  TELEGRAM_DRAFT_INTERVAL_MS,
+  TELEGRAM_DRAFT_TIMEOUT_MS,
   TELEGRAM_MAX_BODY_BYTES,
   TELEGRAM_TEXT_LIMIT,
   TELEGRAM_TYPING_REFRESH_MS,
 } from "./constants.js";
+import { draftPreview } from "./draft.js";
+import { entitiesOf, telegramChunks } from "./format.js";
 import { readUpdate, type BotIdentity } from "./read-update.js";
 
 export interface TelegramSettings {
@@ -104,12 +108,15 @@ async function botUsername(s: TelegramSettings): Promise<string | undefined> {
   }
 }
 
-/** Telegram, through the Bot API: a webhook in, sendMessage and sendChatAction out. */
+/**
+ * Telegram, through the Bot API: a webhook in; sendMessage (with entities), sendMessageDraft (private
+ * chats, while the answer is written) and sendChatAction out.
+ */
 export const telegram = defineChannel<TelegramSettings>({
   name: "telegram",
   path: "/webhooks/telegram",
   settings,
-  capabilities: { push: true, streaming: false, formatting: "plain", groups: true, region: "selectable" },
+  capabilities: { push: true, streaming: true, formatting: "entities", groups: true, region: "selectable" },
 
   routes: (host, s) => webhookRoutes("telegram", telegramWebhook, host, s),
 
@@ -118,24 +125,49 @@ export const telegram = defineChannel<TelegramSettings>({
 
   sender(s, config) {
     const api = createBotApi({ apiBase: s.apiBase, token: s.botToken, timeoutMs: config.timeouts.platformMs });
+    const drafts = createBotApi({
+      apiBase: s.apiBase,
+      token: s.botToken,
+      timeoutMs: Math.min(config.timeouts.platformMs, TELEGRAM_DRAFT_TIMEOUT_MS),
+    });
     const inTopic = (thread: string | undefined) => (thread ? { message_thread_id: Number(thread) } : {});
     return {
       textLimit: TELEGRAM_TEXT_LIMIT,
       typingRefreshMs: TELEGRAM_TYPING_REFRESH_MS,
-      async send(to, text) {
-        // Plain text: model output is not valid MarkdownV2, and a parse error would lose the reply.
-        await api.call("sendMessage", {
+      chunks: (markdown) => telegramChunks(markdown, TELEGRAM_TEXT_LIMIT),
+      async send(to, chunk) {
+        const message = {
           chat_id: to.chat,
           ...inTopic(to.thread),
-          text,
+          text: chunk.text,
           link_preview_options: { is_disabled: true },
           // In a group the reply quotes the message that asked: several people talk there.
           ...(to.quote && to.messageId
             ? { reply_parameters: { message_id: Number(to.messageId), allow_sending_without_reply: true } }
             : {}),
-        });
+        };
+        // Formatting as entities, never parse_mode: nothing in the text can fail to parse.
+        const entities = chunk.spans?.length ? entitiesOf({ text: chunk.text, spans: chunk.spans }) : undefined;
+        if (!entities) {
+          await api.call("sendMessage", message);
+          return "sent";
+        }
+        try {
+          await api.call("sendMessage", { ...message, entities });
+        } catch (err) {
+          // Telegram refused the formatting (a link address it does not take…): the reply goes as
+          // plain text rather than not at all.
+          if (!(err instanceof PlatformError) || err.status !== 400) throw err;
+          log.warn("telegram.formatting_refused", { error: errorKind(err) });
+          await api.call("sendMessage", message);
+        }
         return "sent";
       },
+      // Drafts exist in private chats (a user's id is positive; a group's is negative).
+      preview: (to, id) =>
+        /^\d+$/.test(to.chat)
+          ? draftPreview(drafts, to, id, { intervalMs: TELEGRAM_DRAFT_INTERVAL_MS, textLimit: TELEGRAM_TEXT_LIMIT })
+          : undefined,
       async typing(to) {
         await api.call("sendChatAction", { chat_id: to.chat, ...inTopic(to.thread), action: "typing" });
       },

@@ -11,7 +11,7 @@ export const webchat = defineChannel<WebChatSettings>({
   name: "webchat",
   path: "/chat",
   settings: webChatSettings,
-  capabilities: { push: false, streaming: true, formatting: "plain", groups: false, region: "session" },
+  capabilities: { push: false, streaming: true, formatting: "markdown", groups: false, region: "session" },
   routes: webChatRoutes,
   userKey: (id) => (/^[\w-]{10,64}$/.test(id) ? webChatUserKey(id) : undefined),
 });

@@ -97,7 +97,7 @@ export function socketSender(broadcast: (frame: object) => void): ChannelSender 
   return {
     textLimit: Number.MAX_SAFE_INTEGER,
     typingRefreshMs: 60_000,
-    async send(_to, text) {
+    async send(_to, { text }) {
       broadcast({ type: "done", text });
       return "sent";
     },

@@ -13,6 +13,7 @@ import {
   WHATSAPP_TYPING_REFRESH_MS,
   WHATSAPP_WINDOW_CLOSED_CODE,
 } from "./constants.js";
+import { whatsappChunks } from "./format.js";
 import { createGraphApi } from "./graph-api.js";
 import { readWebhook } from "./read-webhook.js";
 
@@ -83,7 +84,7 @@ export const whatsapp = defineChannel<WhatsAppSettings>({
   name: "whatsapp",
   path: "/webhooks/whatsapp",
   settings,
-  capabilities: { push: true, streaming: false, formatting: "plain", groups: false, region: "phone number" },
+  capabilities: { push: true, streaming: false, formatting: "markup", groups: false, region: "phone number" },
 
   routes: (host, s) => webhookRoutes("whatsapp", whatsappWebhook, host, s),
 
@@ -113,7 +114,8 @@ export const whatsapp = defineChannel<WhatsAppSettings>({
     return {
       textLimit: WHATSAPP_TEXT_LIMIT,
       typingRefreshMs: WHATSAPP_TYPING_REFRESH_MS,
-      async send(to, text) {
+      chunks: (markdown) => whatsappChunks(markdown, WHATSAPP_TEXT_LIMIT).map((text) => ({ text })),
+      async send(to, { text }) {
         if (to.lastUserMessageAt !== undefined && Date.now() - to.lastUserMessageAt > WHATSAPP_SERVICE_WINDOW_MS) {
           return outsideWindow(to);
         }

@@ -13,7 +13,7 @@ function sender(failures: Array<Error | undefined>): ChannelSender & { delivered
     delivered,
     textLimit: 500,
     typingRefreshMs: 4000,
-    send: async (_to, text) => {
+    send: async (_to, { text }) => {
       const failure = failures[call++];
       if (failure) throw failure;
       delivered.push(text);

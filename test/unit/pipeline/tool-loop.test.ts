@@ -40,13 +40,18 @@ describe("the tool loop", () => {
           : { text: "done", usage: undefined, firstTokenMs: 1 };
       },
     };
-    const answer = await completeWithTools(llm, [{ role: "user", content: "look them all up" }], undefined, {
-      offer: toolOffer(context)!,
-      context,
-      maxRounds: 4,
-      maxCallsPerRound: 3,
-      maxCalls: 6,
-    });
+    const answer = await completeWithTools(
+      llm,
+      [{ role: "user", content: "look them all up" }],
+      {},
+      {
+        offer: toolOffer(context)!,
+        context,
+        maxRounds: 4,
+        maxCallsPerRound: 3,
+        maxCalls: 6,
+      },
+    );
     expect(answer.text).toBe("done");
     expect(lookups).toHaveLength(6);
     const toolTurns = (asked.at(-1) as Array<{ role: string; content: string }>).filter((m) => m.role === "tool");

@@ -1,0 +1,92 @@
+import { PlatformError } from "../../errors.js";
+import { errorKind, log } from "../../log.js";
+import type { Address, AnswerPreview } from "../../message.js";
+import type { BotApi } from "./bot-api.js";
+import { entitiesOf, telegramChunks } from "./format.js";
+
+/**
+ * The answer shown in a private chat while it is written, with the Bot API's sendMessageDraft: an
+ * ephemeral preview (Telegram keeps it about 30 s) that the reply itself, sent with sendMessage,
+ * replaces. Drafts go one at a time, at most every `intervalMs`, the latest text winning; a 429
+ * pauses them for its retry_after instead of delaying anything; any other refusal stops them for
+ * this reply. They never hold up or fail the reply.
+ */
+export function draftPreview(
+  api: BotApi,
+  to: Address,
+  draftId: number,
+  options: { intervalMs: number; textLimit: number },
+): AnswerPreview {
+  const base = { chat_id: to.chat, draft_id: draftId, ...(to.thread ? { message_thread_id: Number(to.thread) } : {}) };
+  let latest: string | undefined;
+  let inFlight: Promise<void> | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let lastAt = 0;
+  let pausedUntil = 0;
+  let stopped = false;
+  let shown = false;
+
+  const send = async (markdown: string): Promise<void> => {
+    // An answer longer than one message: the part being written is the one shown.
+    const part = markdown ? telegramChunks(markdown, options.textLimit, { partial: true }).at(-1) : undefined;
+    try {
+      await api.call(
+        "sendMessageDraft",
+        {
+          ...base,
+          text: part?.text ?? "",
+          ...(part?.spans?.length ? { entities: entitiesOf({ text: part.text, spans: part.spans }) } : {}),
+        },
+        { waitOnRateLimit: false },
+      );
+      shown = markdown.length > 0;
+    } catch (err) {
+      if (err instanceof PlatformError && err.status === 429) {
+        pausedUntil = Date.now() + (err.retryAfterSeconds ?? 1) * 1000;
+        return;
+      }
+      stopped = true;
+      log.warn("telegram.draft_failed", { error: errorKind(err) });
+    }
+  };
+
+  const pump = (): void => {
+    timer = undefined;
+    if (stopped || inFlight || latest === undefined) return;
+    const wait = Math.max(lastAt + options.intervalMs, pausedUntil) - Date.now();
+    if (wait > 0) {
+      timer = setTimeout(pump, wait);
+      return;
+    }
+    const text = latest;
+    latest = undefined;
+    lastAt = Date.now();
+    inFlight = send(text).finally(() => {
+      inFlight = undefined;
+      if (latest !== undefined) pump();
+    });
+  };
+
+  const stop = async () => {
+    stopped = true;
+    latest = undefined;
+    if (timer !== undefined) clearTimeout(timer);
+    await inFlight;
+  };
+
+  return {
+    update(textSoFar) {
+      if (stopped || !textSoFar.trim()) return;
+      latest = textSoFar;
+      if (timer === undefined) pump();
+    },
+    finish: stop,
+    async discard() {
+      const wasShown = shown || inFlight !== undefined;
+      await stop();
+      // What was shown is taken back: an empty draft is Telegram's "Thinking…" placeholder, which the
+      // next answer (or the reply) replaces.
+      if (wasShown) await send("");
+    },
+  };
+}
