@@ -163,6 +163,8 @@ export type Outcome =
   | "rate_limited"
   | "model_failed"
   | "chat_moved"
+  /** The message is longer than the model's input budget (INPUT_TOKEN_BUDGET): the user is asked to shorten it. */
+  | "too_long"
   /** The message's id was answered before with other content (an API client reusing an Idempotency-Key). */
   | "conflict";
 

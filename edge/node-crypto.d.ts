@@ -3,8 +3,8 @@
 declare module "node:crypto" {
   interface Hmac {
     update(data: string): Hmac;
-    digest(encoding: "hex"): string;
+    digest(encoding: "hex" | "base64"): string;
   }
   export function createHmac(algorithm: "sha256", key: string): Hmac;
-  export function createHash(algorithm: "sha1"): Hmac;
+  export function createHash(algorithm: "sha1" | "sha256"): Hmac;
 }

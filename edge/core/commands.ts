@@ -48,6 +48,9 @@ export const REPLIES = {
     "Send /answer all to have me answer every message here, or /answer mentions to have me answer only when addressed.",
   answerAdminsOnly: "Only an administrator of this group can change when I answer.",
   answerPrivate: "In a private chat I answer every message; /answer is for groups.",
+  tooLong:
+    "Your message is too long for me to read at once. Please shorten it to what matters (your question, an " +
+    "order number) and send it again.",
   modelUnavailable: "Sorry, I cannot answer that right now. Please try again later.",
   modelTimeout: "Sorry, that took me too long. Please try again, perhaps with a shorter question.",
 } as const;

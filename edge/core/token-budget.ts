@@ -82,6 +82,14 @@ export interface WindowResult {
 }
 
 /**
+ * Whether a user's message fits the budget beside the system prompt (with no history at all): one
+ * rule for every channel, checked before the model is asked.
+ */
+export function fitsBudget(system: string, userText: string, budget: number): boolean {
+  return HARMONY_PREAMBLE_TOKENS + messageTokens(system) + messageTokens(userText) <= budget;
+}
+
+/**
  * The most recent turns that fit `budget` together with the system prompt and the new message.
  * The new message is always sent, even when it alone exceeds the budget: dropping what the user just
  * asked would be worse than a long prompt. A user/assistant pair is kept or dropped whole so the

@@ -74,7 +74,9 @@ export class WebChatRoom extends DurableObject<Env> {
     try {
       const store = edgeFor(this.env).region(region).conversations;
       const turns = await store.history(webChatUserKey(conversation));
-      server.send(JSON.stringify({ type: "history", messages: turns.map((t) => ({ role: t.role, text: t.content })) }));
+      server.send(
+        JSON.stringify({ type: "history", messages: turns.map((t) => ({ role: t.role, text: t.content, at: t.at })) }),
+      );
     } catch (err) {
       log.warn("webchat.history_unavailable", { region, error: errorKind(err) });
       server.send(JSON.stringify({ type: "history", messages: [] }));
@@ -148,9 +150,16 @@ export class WebChatRoom extends DurableObject<Env> {
         }
       }
     };
+    // /reset and /forget empty every tab's screen, along with the conversation.
+    const { content } = message;
+    const clears =
+      content.kind === "command" && (content.command.name === "reset" || content.command.name === "forget");
+    const sender = socketSender((frame) =>
+      broadcast(clears && (frame as { type?: string }).type === "done" ? { ...frame, cleared: true } : frame),
+    );
     try {
       const onText = (piece: string) => broadcast({ type: "delta", text: piece });
-      const { reply } = await respond(message, socketSender(broadcast), edgeFor(this.env), {
+      const { reply } = await respond(message, sender, edgeFor(this.env), {
         onText,
         waitUntil: (p) => this.ctx.waitUntil(p),
       });

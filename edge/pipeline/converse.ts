@@ -10,6 +10,7 @@ import {
   type FaqEntry,
 } from "../core/faq-match.js";
 import { buildPrompt, summaryRequest } from "../core/prompt.js";
+import { fitsBudget } from "../core/token-budget.js";
 import { OutputBlocked, UpstreamModelError, type ModelFailure } from "../errors.js";
 import { log, ref } from "../log.js";
 import type { InboundMessage, Reply } from "../message.js";
@@ -134,6 +135,12 @@ async function answer(
   if (incoming) {
     log.info("content.refused", { ref: ref(message.id), direction: "in", rule: incoming.rule });
     return { text: incoming.reply, outcome: "refused" };
+  }
+  // One rule on every channel: a message the model cannot take in whole is not cut, nor sent; the
+  // user is asked to shorten it.
+  if (!fitsBudget(deps.model.systemPrompt, asked, deps.model.inputTokenBudget)) {
+    log.info("message.too_long", { ref: ref(message.id), chars: text.length });
+    return { text: REPLIES.tooLong, outcome: "too_long" };
   }
   // A near-exact FAQ question needs no GPU, unless it points back at the conversation ("is it…?").
   if (deps.faq?.direct && (start.history.length === 0 || !dependsOnContext(text, lang))) {

@@ -61,7 +61,7 @@ export interface ConversationStore {
   /** Nothing is written when the chat (or its user) was erased after `startedAt`. */
   saveSummary(chatKey: string, summary: ConversationSummary, ttlSeconds: number, startedAt: number): Promise<void>;
   /** The chat's stored turns, oldest first (for a page reload). */
-  history(chatKey: string): Promise<Turn[]>;
+  history(chatKey: string): Promise<Array<Turn & { at: number }>>;
   /** When the user last sent a message in this chat that was answered (the platform's time), if still kept. */
   lastUserMessageAt(chatKey: string): Promise<number | undefined>;
   /** Keeps a reply the channel could not deliver (no free-text window, no template), for the retention period. */
@@ -358,7 +358,7 @@ export function createConversationStore(redis: Redis, limit: RateLimitOptions, k
 
     async history(chatKey) {
       const turns = await redis.lrange<StoredTurn>(sessionKey(keys.of(chatKey)), -MAX_STORED_TURNS, -1);
-      return turns.map(({ role, content }) => ({ role, content }));
+      return turns.map(({ role, content, at }) => ({ role, content, at }));
     },
 
     async lastUserMessageAt(chatKey) {

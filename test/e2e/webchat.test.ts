@@ -45,7 +45,9 @@ it("a person types a message, watches the reply stream in, reloads and finds the
   await page.keyboard.press("Enter");
 
   await page.locator(".msg.user", { hasText: "When are you open?" }).waitFor();
-  const reply = page.locator(".msg.assistant").last();
+  // "typing…" from the moment the message is sent until the first words.
+  await page.getByLabel("The assistant is typing").waitFor({ timeout: 2000 });
+  const reply = page.locator(".msg.assistant .text").last();
   // Streaming: the bubble shows part of the answer before the whole of it.
   await expect.poll(async () => ((await reply.textContent()) ?? "").length, { timeout: 10_000 }).toBeGreaterThan(0);
   const partial = (await reply.textContent()) ?? "";
@@ -59,7 +61,9 @@ it("a person types a message, watches the reply stream in, reloads and finds the
 
   await page.reload();
   await page.getByRole("status").filter({ hasText: "Online" }).waitFor();
-  await expect.poll(() => page.locator(".msg").allTextContents()).toEqual(["When are you open?", answer]);
+  await expect.poll(() => page.locator(".msg .text").allTextContents()).toEqual(["When are you open?", answer]);
+  // Each message shows its time.
+  expect(await page.locator(".msg time").count()).toBe(2);
   await page.close();
 });
 
@@ -71,7 +75,7 @@ it("reconnects after the edge restarts and keeps the same conversation", async (
   await page.getByLabel("Message").fill("first");
   await page.keyboard.press("Enter");
   await expect.poll(() => page.locator(".msg.assistant").count(), { timeout: 10_000 }).toBe(1);
-  await expect.poll(() => page.locator(".msg.assistant").textContent(), { timeout: 10_000 }).toContain("first");
+  await expect.poll(() => page.locator(".msg.assistant .text").textContent(), { timeout: 10_000 }).toContain("first");
 
   // The edge restarts (a deploy): every socket drops. The page must notice, retry and resume.
   await stack.restart();
@@ -83,7 +87,70 @@ it("reconnects after the edge restarts and keeps the same conversation", async (
   await page.getByLabel("Message").fill("second");
   await page.keyboard.press("Enter");
   await expect
-    .poll(() => page.locator(".msg.assistant").last().textContent(), { timeout: 10_000 })
+    .poll(() => page.locator(".msg.assistant .text").last().textContent(), { timeout: 10_000 })
     .toContain("I also remember 1 earlier message");
   await context.close();
+});
+
+it("renders the answer's Markdown, and nothing in an answer can become markup or script", async () => {
+  const page = await browser.newPage({ viewport: { width: 390, height: 780 } });
+  const violations: string[] = [];
+  page.on("console", (m) => m.type() === "error" && violations.push(m.text()));
+  page.on("pageerror", (e) => violations.push(e.message));
+  await page.goto(new URL("/chat", stack.url).toString());
+  await page.getByRole("status").filter({ hasText: "Online" }).waitFor();
+  const answer = [
+    "**Order A-100** is *on its way*: [track it](https://track.example/A-100).",
+    "",
+    '- `RET-42` <img src=x onerror="window.injected=1"> [click](javascript:window.injected=2)',
+    "",
+    "<script>window.injected=3</script>",
+    "",
+    "```",
+    "line one",
+    "```",
+  ].join("\n");
+  stack.emulator.enqueue({ content: answer });
+  await page.getByLabel("Message").fill("where is my order?");
+  await page.keyboard.press("Enter");
+  const reply = page.locator(".msg.assistant .text").last();
+  await reply.locator("pre").waitFor({ timeout: 10_000 });
+  expect(await reply.locator("strong").textContent()).toBe("Order A-100");
+  expect(await reply.locator("em").textContent()).toBe("on its way");
+  const link = reply.locator("a");
+  expect(await link.count()).toBe(1);
+  expect(await link.getAttribute("href")).toBe("https://track.example/A-100");
+  expect(await link.getAttribute("target")).toBe("_blank");
+  expect(await link.getAttribute("rel")).toContain("noopener");
+  expect(await reply.locator("code").first().textContent()).toBe("RET-42");
+  expect(await reply.locator("pre").textContent()).toBe("line one");
+  // The HTML in the answer is shown as text; nothing of it ran or became an element.
+  expect(await reply.locator("img, script").count()).toBe(0);
+  expect(await reply.textContent()).toContain('<img src=x onerror="window.injected=1">');
+  expect(await reply.textContent()).not.toContain("**");
+  expect(await page.evaluate(() => (window as unknown as { injected?: number }).injected)).toBeUndefined();
+  // The page's CSP (hashed scripts, Trusted Types) never got in its own way.
+  expect(violations).toEqual([]);
+  await page.close();
+});
+
+it("/reset empties the screen, and a message too long to send stays in the box", async () => {
+  const page = await browser.newPage();
+  await page.goto(new URL("/chat", stack.url).toString());
+  await page.getByRole("status").filter({ hasText: "Online" }).waitFor();
+  await page.getByLabel("Message").fill("hello there");
+  await page.keyboard.press("Enter");
+  await expect.poll(() => page.locator(".msg.assistant").count(), { timeout: 10_000 }).toBe(1);
+  await page.getByLabel("Message").fill("/reset");
+  await page.keyboard.press("Enter");
+  await expect
+    .poll(() => page.locator(".msg .text").allTextContents(), { timeout: 10_000 })
+    .toEqual(["Done: I have forgotten this conversation. What would you like to talk about?"]);
+
+  const long = "a".repeat(16_001);
+  await page.getByLabel("Message").fill(long);
+  await page.keyboard.press("Enter");
+  await page.locator(".note.error", { hasText: "too long" }).waitFor();
+  expect(await page.getByLabel("Message").inputValue()).toBe(long);
+  await page.close();
 });

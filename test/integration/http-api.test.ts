@@ -38,7 +38,7 @@ describe("POST /v1/messages: what is refused", () => {
     ["a missing text", { user_id: "u1" }, undefined, /text/],
     ["an empty text", { user_id: "u1", text: "   " }, undefined, /text: must not be empty/],
     ["a user id with spaces", { user_id: "a b", text: "hi" }, undefined, /user_id/],
-    ["a text over 4,096 characters", { user_id: "u1", text: "x".repeat(4097) }, undefined, /at most 4096/],
+    ["a text over 16,000 characters", { user_id: "u1", text: "x ".repeat(8001) }, undefined, /at most 16000/],
   ])("refuses %s with 400 naming the problem", async (_name, body, raw, message) => {
     const res = await stack.postMessage(body, raw ? { raw } : {});
     expect(res.status).toBe(400);

@@ -207,7 +207,9 @@ describe("data rights and logs", () => {
   afterAll(() => stack?.close());
 
   it("/forget erases the user's conversation, saved replies, rate-limit state and pinned region, and says so", async () => {
+    // Two turns (sent together they would be one burst, answered once).
     await stack.sendWhatsApp(whatsappPayload("4915200000010", "first"));
+    await repliesTo(stack, "4915200000010", 1);
     await stack.sendWhatsApp(whatsappPayload("4915200000010", "second"));
     await repliesTo(stack, "4915200000010", 2);
     expect(keysOf(await stack.keys(), "4915200000010").eu!.length).toBeGreaterThan(0);

@@ -179,8 +179,8 @@ describe("the conversation over WebSocket", () => {
       ["not json at all", "bad_json"],
       [JSON.stringify({ type: "shout", text: "hi" }), "unknown_type"],
       [JSON.stringify({ type: "message", text: "" }), "bad_frame"],
-      [JSON.stringify({ type: "message", text: "x".repeat(5000) }), "bad_frame"],
-      [JSON.stringify({ type: "message", text: "y".repeat(20_000) }), "too_large"],
+      [JSON.stringify({ type: "message", text: "x".repeat(16_001) }), "bad_frame"],
+      [JSON.stringify({ type: "message", text: "y".repeat(70_000) }), "too_large"],
     ];
     for (const [frame, code] of cases) {
       client.frames.length = 0;
@@ -190,6 +190,17 @@ describe("the conversation over WebSocket", () => {
     expect(client.ws.readyState).toBe(WebSocket.OPEN);
     client.send({ type: "message", text: "/help" });
     expect(await client.next((f) => f.type === "done")).toEqual({ type: "done", text: REPLIES.help });
+    client.ws.close();
+  });
+
+  it("answers a message longer than the model's input budget with the same request to shorten it as every channel", async () => {
+    const { token } = await newSession();
+    const client = await open(token);
+    await client.next((f) => f.type === "history");
+    // 4,500 characters of Chinese: about 3,600 tokens, over the default 2,048 input budget.
+    client.send({ type: "message", text: "订单".repeat(2250) });
+    expect(await client.next((f) => f.type === "done")).toEqual({ type: "done", text: REPLIES.tooLong });
+    expect(stack.emulator.requests).toHaveLength(0);
     client.ws.close();
   });
 
@@ -217,6 +228,7 @@ describe("the conversation over WebSocket", () => {
     const { token } = await newSession();
     const first = await open(token);
     await first.next((f) => f.type === "history");
+    const sentAt = Date.now();
     first.send({ type: "message", text: "Remember: blue.", id: "r1" });
     const done = await first.next((f) => f.type === "done");
     first.ws.close();
@@ -225,8 +237,9 @@ describe("the conversation over WebSocket", () => {
     expect(await second.next((f) => f.type === "history")).toEqual({
       type: "history",
       messages: [
-        { role: "user", text: "Remember: blue." },
-        { role: "assistant", text: done.text },
+        // With their times, which the page shows.
+        { role: "user", text: "Remember: blue.", at: expect.toSatisfy((at: number) => Math.abs(at - sentAt) < 5000) },
+        { role: "assistant", text: done.text, at: expect.toSatisfy((at: number) => Math.abs(at - sentAt) < 5000) },
       ],
     });
     // A message resent after the reconnect with the same id is answered from the saved reply, once.

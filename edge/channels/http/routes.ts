@@ -98,7 +98,7 @@ async function streamReply(host: ChannelHost, message: InboundMessage, waitUntil
 }
 
 function replyBody(host: ChannelHost, message: InboundMessage, text: string, { reply }: Responded): MessageReply {
-  const sources = { faq: "faq", faq_offline: "faq_offline", refused: "filter" } as const;
+  const sources = { faq: "faq", faq_offline: "faq_offline", refused: "filter", too_long: "too_long" } as const;
   const source = sources[reply.outcome as keyof typeof sources];
   return {
     recipient_id: message.address.chat,

@@ -5,8 +5,12 @@ import { z } from "zod";
  * (`GET /v1/openapi.json`, generated at build time by `npm run openapi`) is made from them.
  */
 
-/** Longest message text accepted, in characters (the IM platforms' own limit). */
-const HTTP_TEXT_LIMIT = 4096;
+/**
+ * Longest text taken in, in characters: a guard on the transport only. Whether the model can read a
+ * message is the one rule every channel shares (INPUT_TOKEN_BUDGET): a longer one is answered with a
+ * request to shorten it, as on Telegram, WhatsApp and the web chat.
+ */
+const HTTP_TEXT_LIMIT = 16_000;
 
 export const MessageRequest = z.object({
   user_id: z
@@ -30,10 +34,10 @@ export const MessageReply = z.object({
     model: z.string().describe("The model that answered (MODEL_NAME)."),
     region: z.string().describe("Region of infra/regions.json whose model and database served this user."),
     source: z
-      .enum(["faq", "faq_offline", "filter"])
+      .enum(["faq", "faq_offline", "filter", "too_long"])
       .optional()
       .describe(
-        "Set when the reply did not come from the model: an FAQ answer, an FAQ answer while the model is down, or the content filter's refusal.",
+        "Set when the reply did not come from the model: an FAQ answer, an FAQ answer while the model is down, the content filter's refusal, or a request to shorten a message longer than the model's input budget.",
       ),
   }),
 });

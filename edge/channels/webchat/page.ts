@@ -1,66 +1,16 @@
+import { MARKDOWN_RENDERER } from "./client.generated.js";
+
 /**
  * The web chat page: one self-contained document (no framework, nothing loaded from elsewhere) that
  * works on a phone. It keeps its session token in localStorage, so a reload resumes the same
  * conversation and shows its history; it reconnects with exponential backoff and jitter, sends a
- * heartbeat every 30 s, streams the reply as `delta` frames arrive, and resends a message that was
- * not answered before a disconnect (with the same id, so it is answered once).
+ * heartbeat every 30 s, shows "typing…" from the moment a message is sent until the answer's first
+ * words, renders the answer's Markdown as it streams (delta frames), shows each message's time,
+ * empties the screen on /reset and /forget, and resends a message that was not answered before a
+ * disconnect (with the same id, so it is answered once). Its scripts run by their hashes (routes.ts)
+ * and it never makes HTML of a string: the page's CSP forbids it (Trusted Types).
  */
-export const CHAT_PAGE = /* html */ `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">
-<meta name="color-scheme" content="light dark">
-<title>Assistant</title>
-<style>
-  :root {
-    --bg: #f4f5f7; --panel: #ffffff; --text: #1c1e21; --muted: #6b7280; --accent: #2563eb;
-    --mine: #2563eb; --mine-text: #ffffff; --theirs: #ffffff; --border: #e5e7eb; --error: #b91c1c;
-  }
-  @media (prefers-color-scheme: dark) {
-    :root { --bg: #0f1115; --panel: #171a21; --text: #e6e8eb; --muted: #9aa3af; --theirs: #222632; --border: #2a2f3a; }
-  }
-  * { box-sizing: border-box; }
-  html, body { height: 100%; margin: 0; }
-  body { font: 16px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; background: var(--bg); color: var(--text);
-    display: flex; flex-direction: column; height: 100dvh; }
-  header { display: flex; align-items: center; gap: .6rem; padding: .75rem 1rem; background: var(--panel);
-    border-bottom: 1px solid var(--border); padding-top: max(.75rem, env(safe-area-inset-top)); }
-  header h1 { font-size: 1.05rem; margin: 0; font-weight: 600; }
-  #status { margin-left: auto; font-size: .8rem; color: var(--muted); display: flex; align-items: center; gap: .4rem; }
-  #status::before { content: ""; width: .55rem; height: .55rem; border-radius: 50%; background: #9ca3af; }
-  #status[data-state="online"]::before { background: #16a34a; }
-  #status[data-state="offline"]::before { background: #f59e0b; }
-  main { flex: 1; overflow-y: auto; padding: 1rem max(1rem, calc((100% - 48rem) / 2)); display: flex; flex-direction: column; gap: .5rem; }
-  .msg { max-width: min(80%, 42rem); padding: .55rem .8rem; border-radius: 1rem; white-space: pre-wrap;
-    overflow-wrap: anywhere; box-shadow: 0 1px 1px rgba(0,0,0,.06); }
-  .msg.user { align-self: flex-end; background: var(--mine); color: var(--mine-text); border-bottom-right-radius: .3rem; }
-  .msg.assistant { align-self: flex-start; background: var(--theirs); border: 1px solid var(--border); border-bottom-left-radius: .3rem; }
-  .msg.pending { opacity: .6; }
-  .note { align-self: center; font-size: .8rem; color: var(--muted); text-align: center; }
-  .note.error { color: var(--error); }
-  .typing { align-self: flex-start; color: var(--muted); font-size: .9rem; padding: .2rem .8rem; }
-  .typing span { animation: blink 1.2s infinite; }
-  .typing span:nth-child(2) { animation-delay: .2s; } .typing span:nth-child(3) { animation-delay: .4s; }
-  @keyframes blink { 0%, 80%, 100% { opacity: .2; } 40% { opacity: 1; } }
-  .empty { margin: auto; text-align: center; color: var(--muted); max-width: 22rem; }
-  form { display: flex; gap: .5rem; padding: .6rem max(.6rem, calc((100% - 48rem) / 2)); background: var(--panel); border-top: 1px solid var(--border);
-    padding-bottom: max(.6rem, env(safe-area-inset-bottom)); }
-  textarea { flex: 1; resize: none; font: inherit; padding: .6rem .8rem; border-radius: 1.2rem; border: 1px solid var(--border);
-    background: var(--bg); color: var(--text); max-height: 8rem; }
-  textarea:focus { outline: 2px solid var(--accent); outline-offset: 0; }
-  button { font: inherit; font-weight: 600; border: 0; border-radius: 1.2rem; padding: 0 1.1rem; background: var(--accent); color: #fff; cursor: pointer; }
-  button:disabled { opacity: .5; cursor: default; }
-</style>
-</head>
-<body>
-<header><h1>Assistant</h1><div id="status" data-state="connecting" role="status">Connecting…</div></header>
-<main id="log" aria-live="polite"><p class="empty" id="empty">Ask anything: orders, deliveries, returns. Type <b>/reset</b> to start over.</p></main>
-<form id="composer" autocomplete="off">
-  <textarea id="input" rows="1" placeholder="Write a message…" aria-label="Message" maxlength="4096"></textarea>
-  <button id="send" type="submit">Send</button>
-</form>
-<script>
+const PAGE_SCRIPT = /* js */ `
 (function () {
   "use strict";
   var log = document.getElementById("log");
@@ -70,7 +20,9 @@ export const CHAT_PAGE = /* html */ `<!doctype html>
   var statusEl = document.getElementById("status");
   var TOKEN_KEY = "chat.token", EXPIRY_KEY = "chat.expires_at", PENDING_KEY = "chat.pending";
   var socket = null, attempt = 0, heartbeat = null, pongTimer = null, reconnectTimer = null;
-  var streaming = null, typingEl = null;
+  var streaming = null, streamingText = "", renderQueued = false, typingEl = null;
+  var TEXT_LIMIT = 16000;
+  var clock = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
   var pending = JSON.parse(sessionStorage.getItem(PENDING_KEY) || "[]");
 
   function setStatus(state, text) { statusEl.dataset.state = state; statusEl.textContent = text; }
@@ -80,14 +32,45 @@ export const CHAT_PAGE = /* html */ `<!doctype html>
     var el = document.createElement("div");
     el.className = cls;
     el.textContent = text;
-    log.appendChild(el);
+    // "typing…" stays last: what is added goes before it.
+    log.insertBefore(el, typingEl && typingEl.parentNode === log ? typingEl : null);
     scroll();
     return el;
   }
+  // A message: its text (an answer's Markdown, rendered) and its time.
+  function bubble(role, text, at, extra) {
+    var el = add("msg " + role + (extra || ""), "");
+    var body = document.createElement("div");
+    body.className = "text";
+    el.appendChild(body);
+    var time = document.createElement("time");
+    var when = at ? new Date(at) : new Date();
+    time.dateTime = when.toISOString();
+    time.textContent = clock.format(when);
+    el.appendChild(time);
+    setText(el, role, text, false);
+    return el;
+  }
+  function setText(el, role, text, partial) {
+    if (role === "assistant") renderMarkdown(el.firstChild, text, partial);
+    else el.firstChild.textContent = text;
+  }
   function note(text, isError) { add("note" + (isError ? " error" : ""), text); }
   function showTyping(on) {
-    if (on && !typingEl) { typingEl = add("typing", ""); typingEl.innerHTML = "<span>●</span> <span>●</span> <span>●</span>"; }
+    if (on && !typingEl) {
+      var el = document.createElement("div");
+      el.className = "typing";
+      el.setAttribute("aria-label", "The assistant is typing");
+      for (var i = 0; i < 3; i++) { var dot = document.createElement("span"); dot.textContent = "●"; el.appendChild(dot); el.appendChild(document.createTextNode(" ")); }
+      if (empty) { empty.remove(); empty = null; }
+      log.appendChild(el);
+      typingEl = el;
+      scroll();
+    }
     if (!on && typingEl) { typingEl.remove(); typingEl = null; }
+  }
+  function clearScreen() {
+    log.querySelectorAll(".msg, .note").forEach(function (el) { el.remove(); });
   }
   function savePending() { sessionStorage.setItem(PENDING_KEY, JSON.stringify(pending)); }
 
@@ -129,22 +112,31 @@ export const CHAT_PAGE = /* html */ `<!doctype html>
       if (frame.type === "history") {
         log.querySelectorAll(".msg, .note, .typing").forEach(function (el) { el.remove(); });
         typingEl = null; streaming = null;
-        frame.messages.forEach(function (m) { add("msg " + m.role, m.text); });
-        pending.forEach(function (m) { add("msg user pending", m.text).dataset.id = m.id; });
+        frame.messages.forEach(function (m) { bubble(m.role, m.text, m.at); });
+        pending.forEach(function (m) { bubble("user", m.text, m.at, " pending").dataset.id = m.id; });
+        if (pending.length) showTyping(true);
         return;
       }
       if (frame.type === "typing") { if (!streaming) showTyping(true); return; }
       if (frame.type === "delta") {
         showTyping(false);
-        if (!streaming) streaming = add("msg assistant", "");
-        streaming.textContent += frame.text;
-        scroll();
+        if (!streaming) { streaming = bubble("assistant", ""); streamingText = ""; }
+        streamingText += frame.text;
+        // Rendered once a frame, however many pieces arrived meanwhile.
+        if (!renderQueued) {
+          renderQueued = true;
+          requestAnimationFrame(function () {
+            renderQueued = false;
+            if (streaming) { setText(streaming, "assistant", streamingText, true); scroll(); }
+          });
+        }
         return;
       }
       if (frame.type === "done") {
         showTyping(false);
-        if (!streaming) streaming = add("msg assistant", "");
-        streaming.textContent = frame.text;
+        if (frame.cleared) { clearScreen(); streaming = null; }
+        if (!streaming) streaming = bubble("assistant", "");
+        setText(streaming, "assistant", frame.text, false);
         streaming = null;
         var answered = pending.shift();
         if (answered) {
@@ -157,6 +149,7 @@ export const CHAT_PAGE = /* html */ `<!doctype html>
       }
       if (frame.type === "error") {
         showTyping(false);
+        streaming = null;
         if (frame.code === "rate_limited" || frame.code === "bad_frame" || frame.code === "too_large") { pending.shift(); savePending(); }
         note(frame.message || "Something went wrong.", true);
       }
@@ -179,10 +172,16 @@ export const CHAT_PAGE = /* html */ `<!doctype html>
     event.preventDefault();
     var text = input.value.trim();
     if (!text) return;
+    if (text.length > TEXT_LIMIT) {
+      // Kept in the box, never cut: the user decides what to leave out.
+      note("This message is too long to send (" + text.length + " characters; at most " + TEXT_LIMIT + "). Please shorten it.", true);
+      return;
+    }
     var id = (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(16).slice(2)).replace(/[^\\w-]/g, "");
-    var m = { id: id, text: text };
+    var m = { id: id, text: text, at: Date.now() };
     pending.push(m); savePending();
-    add("msg user" + (socket && socket.readyState === 1 ? "" : " pending"), text).dataset.id = id;
+    bubble("user", text, m.at, socket && socket.readyState === 1 ? "" : " pending").dataset.id = id;
+    showTyping(true);
     if (socket && socket.readyState === 1) socket.send(JSON.stringify({ type: "message", text: text, id: id }));
     input.value = ""; input.style.height = "";
   });
@@ -194,7 +193,75 @@ export const CHAT_PAGE = /* html */ `<!doctype html>
 
   connect();
 })();
-</script>
+`;
+
+/** The page's inline scripts, in order: the Markdown renderer, then the chat. */
+export const CHAT_SCRIPTS = [MARKDOWN_RENDERER, PAGE_SCRIPT] as const;
+
+export const CHAT_PAGE = /* html */ `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">
+<meta name="color-scheme" content="light dark">
+<title>Assistant</title>
+<style>
+  :root {
+    --bg: #f4f5f7; --panel: #ffffff; --text: #1c1e21; --muted: #6b7280; --accent: #2563eb;
+    --mine: #2563eb; --mine-text: #ffffff; --theirs: #ffffff; --border: #e5e7eb; --error: #b91c1c;
+  }
+  @media (prefers-color-scheme: dark) {
+    :root { --bg: #0f1115; --panel: #171a21; --text: #e6e8eb; --muted: #9aa3af; --theirs: #222632; --border: #2a2f3a; }
+  }
+  * { box-sizing: border-box; }
+  html, body { height: 100%; margin: 0; }
+  body { font: 16px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; background: var(--bg); color: var(--text);
+    display: flex; flex-direction: column; height: 100dvh; }
+  header { display: flex; align-items: center; gap: .6rem; padding: .75rem 1rem; background: var(--panel);
+    border-bottom: 1px solid var(--border); padding-top: max(.75rem, env(safe-area-inset-top)); }
+  header h1 { font-size: 1.05rem; margin: 0; font-weight: 600; }
+  #status { margin-left: auto; font-size: .8rem; color: var(--muted); display: flex; align-items: center; gap: .4rem; }
+  #status::before { content: ""; width: .55rem; height: .55rem; border-radius: 50%; background: #9ca3af; }
+  #status[data-state="online"]::before { background: #16a34a; }
+  #status[data-state="offline"]::before { background: #f59e0b; }
+  main { flex: 1; overflow-y: auto; padding: 1rem max(1rem, calc((100% - 48rem) / 2)); display: flex; flex-direction: column; gap: .5rem; }
+  .msg { max-width: min(80%, 42rem); padding: .55rem .8rem; border-radius: 1rem; white-space: pre-wrap;
+    overflow-wrap: anywhere; box-shadow: 0 1px 1px rgba(0,0,0,.06); }
+  .msg pre { white-space: pre; overflow-x: auto; margin: .35rem 0; padding: .5rem .6rem; border-radius: .5rem;
+    background: rgba(127,127,127,.13); font-size: .88em; }
+  .msg code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .92em; }
+  .msg :not(pre) > code { background: rgba(127,127,127,.15); padding: 0 .25em; border-radius: .25rem; }
+  .msg blockquote { margin: .3rem 0; padding-left: .6rem; border-left: 3px solid var(--border); color: var(--muted); }
+  .msg a { color: inherit; text-decoration: underline; }
+  .msg time { display: block; margin-top: .15rem; font-size: .7rem; opacity: .65; text-align: right; white-space: nowrap; }
+  .msg.user { align-self: flex-end; background: var(--mine); color: var(--mine-text); border-bottom-right-radius: .3rem; }
+  .msg.assistant { align-self: flex-start; background: var(--theirs); border: 1px solid var(--border); border-bottom-left-radius: .3rem; }
+  .msg.pending { opacity: .6; }
+  .note { align-self: center; font-size: .8rem; color: var(--muted); text-align: center; }
+  .note.error { color: var(--error); }
+  .typing { align-self: flex-start; color: var(--muted); font-size: .9rem; padding: .2rem .8rem; }
+  .typing span { animation: blink 1.2s infinite; }
+  .typing span:nth-child(2) { animation-delay: .2s; } .typing span:nth-child(3) { animation-delay: .4s; }
+  @keyframes blink { 0%, 80%, 100% { opacity: .2; } 40% { opacity: 1; } }
+  .empty { margin: auto; text-align: center; color: var(--muted); max-width: 22rem; }
+  form { display: flex; gap: .5rem; padding: .6rem max(.6rem, calc((100% - 48rem) / 2)); background: var(--panel); border-top: 1px solid var(--border);
+    padding-bottom: max(.6rem, env(safe-area-inset-bottom)); }
+  textarea { flex: 1; resize: none; font: inherit; padding: .6rem .8rem; border-radius: 1.2rem; border: 1px solid var(--border);
+    background: var(--bg); color: var(--text); max-height: 8rem; }
+  textarea:focus { outline: 2px solid var(--accent); outline-offset: 0; }
+  button { font: inherit; font-weight: 600; border: 0; border-radius: 1.2rem; padding: 0 1.1rem; background: var(--accent); color: #fff; cursor: pointer; }
+  button:disabled { opacity: .5; cursor: default; }
+</style>
+</head>
+<body>
+<header><h1>Assistant</h1><div id="status" data-state="connecting" role="status">Connecting…</div></header>
+<main id="log" aria-live="polite"><p class="empty" id="empty">Ask anything: orders, deliveries, returns. Type <b>/reset</b> to start over.</p></main>
+<form id="composer" autocomplete="off">
+  <textarea id="input" rows="1" placeholder="Write a message…" aria-label="Message"></textarea>
+  <button id="send" type="submit">Send</button>
+</form>
+<script>${MARKDOWN_RENDERER}</script>
+<script>${PAGE_SCRIPT}</script>
 </body>
 </html>
 `;

@@ -10,9 +10,12 @@ import type { ChannelSender, InboundMessage } from "../../message.js";
  * `delta`, `done` and `error` out (plus `history` on connect and `typing` while the model works).
  */
 
-/** Largest frame read, in bytes; a message is at most WEBCHAT_TEXT_LIMIT characters. */
-export const WEBCHAT_MAX_FRAME_BYTES = 16 * 1024;
-const WEBCHAT_TEXT_LIMIT = 4096;
+/**
+ * Largest frame read, in bytes; a message is at most WEBCHAT_TEXT_LIMIT characters, a guard on the
+ * transport only: whether the model can read it is the rule every channel shares (INPUT_TOKEN_BUDGET).
+ */
+export const WEBCHAT_MAX_FRAME_BYTES = 64 * 1024;
+const WEBCHAT_TEXT_LIMIT = 16_000;
 /** Heartbeat frames, answered by the runtime without waking the conversation's Durable Object. */
 export const WEBCHAT_PING = '{"type":"ping"}';
 export const WEBCHAT_PONG = '{"type":"pong"}';

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { Hono } from "hono";
 import { z } from "zod";
 import { regionObject, type RegionalNamespace } from "../../config.js";
@@ -6,7 +7,7 @@ import { HttpError } from "../../errors.js";
 import { requestInfo } from "../request-info.js";
 import type { ChannelHost, Routes } from "../types.js";
 import type { WebChatSettings } from "./settings.js";
-import { CHAT_PAGE } from "./page.js";
+import { CHAT_PAGE, CHAT_SCRIPTS } from "./page.js";
 import { CLIENT_HEADER, CONVERSATION_HEADER, type NetworkLimit, REGION_HEADER } from "./protocol.js";
 import {
   CHAT_TOKEN_TTL_SECONDS,
@@ -27,9 +28,23 @@ interface WebChatBindings {
 
 const SessionBody = z.object({ token: z.string().max(2048).optional() }).optional();
 
-/** The page loads nothing from elsewhere: its script and style are inline, its socket same-origin. */
-const CSP =
-  "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+/**
+ * The page loads nothing from elsewhere: its scripts and style are inline, its socket same-origin.
+ * Only its own two scripts run (allowed by their SHA-256, so an injected one would not), and Trusted
+ * Types with no policy forbid making HTML from a string anywhere on it.
+ */
+const CSP = [
+  "default-src 'none'",
+  `script-src ${CHAT_SCRIPTS.map((s) => `'sha256-${createHash("sha256").update(s).digest("base64")}'`).join(" ")}`,
+  "style-src 'unsafe-inline'",
+  "connect-src 'self'",
+  "img-src data:",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+  "require-trusted-types-for 'script'",
+  "trusted-types 'none'",
+].join("; ");
 
 /**
  * `GET /chat` (the page), `POST /chat/session` (a signed, expiring token; send the previous one to
