@@ -6,7 +6,7 @@
  * figures and the machine go in docs/BENCHMARKS.md.
  *
  *   npm run bench                      every section
- *   npm run bench -- ack throughput    only these (ack, throughput, roundtrips, overhead, streaming, scale, bundle)
+ *   npm run bench -- ack throughput    only these (ack, throughput, roundtrips, latency, overhead, streaming, scale, bundle)
  *   BENCH_PROFILE=out.cpuprofile npm run bench -- throughput
  *                                      also takes a CPU profile of workerd during the measured load
  *                                      (open it in Chrome DevTools) and prints its heaviest functions
@@ -16,6 +16,7 @@ import { existsSync } from "node:fs";
 import os from "node:os";
 import { ackLatency } from "./sections/ack.js";
 import { bundleAndColdStart } from "./sections/bundle.js";
+import { replyLatency } from "./sections/latency.js";
 import { gatewayOverhead } from "./sections/overhead.js";
 import { roundTrips } from "./sections/roundtrips.js";
 import { webchatScale } from "./sections/scale.js";
@@ -54,6 +55,7 @@ async function main(): Promise<void> {
     else process.env.TMPDIR = defaultTmpDir;
   }
   try {
+    if (run("latency")) rows.push(...(await replyLatency()));
     if (run("overhead")) rows.push(...(await gatewayOverhead()));
     if (run("streaming")) rows.push(...(await streamingDelay()));
     if (run("scale")) rows.push(...(await webchatScale()));

@@ -13,8 +13,9 @@ import { Duration, Int, Url, type SettingsGroup } from "./settings.js";
  */
 const DEFAULT_SYSTEM_PROMPT =
   "You are the helpful assistant of this company, chatting with a customer on an instant messenger. " +
-  "Answer briefly and clearly, in the language the customer writes in. Use plain text; use a code " +
-  "block only for code. If you do not know something, say so instead of guessing.";
+  "Answer briefly and clearly, in the language the customer writes in. Light Markdown is shown as " +
+  "formatting (bold, lists, links, code blocks); keep tables narrow, a phone shows them. If you do not " +
+  "know something, say so instead of guessing.";
 
 const CoreSettings = z.object({
   ORDERS_API_URL: Url.optional(),

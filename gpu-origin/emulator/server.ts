@@ -50,8 +50,14 @@ export interface RecordedRequest {
   path: string;
   authorized: boolean;
   body: ChatRequest;
-  /** When the first piece of the answer was written, ms since the epoch with sub-ms precision. */
+  /** When the request arrived, ms since the epoch with sub-ms precision. */
+  receivedAt: number;
+  /** When the first token (reasoning or answer) was written. */
+  firstTokenAt?: number;
+  /** When the first piece of the answer was written. */
   firstContentAt?: number;
+  /** When the answer was complete. */
+  finishedAt?: number;
   /** Tokens generated for it so far (reasoning, answer, tool calls). */
   tokens: number;
   /** The client closed the stream before the answer was complete (vLLM then stops generating). */
@@ -113,7 +119,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     } catch {
       return sendJson(res, 400, vllmError("Invalid JSON body", "BadRequestError", 400));
     }
-    const recorded: RecordedRequest = { path, authorized, body, tokens: 0 };
+    const recorded: RecordedRequest = { path, authorized, body, tokens: 0, receivedAt: preciseNow() };
     requests.push(recorded);
     if (body.model !== EMULATED_MODEL) {
       return sendJson(res, 404, vllmError(`The model \`${String(body.model)}\` does not exist.`, "NotFoundError", 404));
@@ -201,6 +207,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     await sleep(turn.firstTokenMs ?? options.firstTokenMs ?? 0);
     for (const t of reasoningTokens) {
       if (closed) return;
+      recorded.firstTokenAt ??= preciseNow();
       recorded.tokens += 1;
       chunk({ [reasoningField]: t });
       await sleep(gap);
@@ -226,7 +233,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }
     for (const [i, t] of contentTokens.entries()) {
       if (closed) return;
-      if (i === 0) recorded.firstContentAt = performance.timeOrigin + performance.now();
+      if (i === 0) recorded.firstContentAt = preciseNow();
+      recorded.firstTokenAt ??= recorded.firstContentAt;
       if (turn.cutAfterTokens !== undefined && i >= turn.cutAfterTokens) {
         // Let what was written reach the client, then drop the connection mid-answer.
         await new Promise((r) => res.write("", r));
@@ -243,6 +251,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       await sleep(gap);
     }
     chunk({}, "stop");
+    recorded.finishedAt = preciseNow();
     if (body.stream_options?.include_usage) {
       res.write(
         `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model: EMULATED_MODEL, choices: [], usage })}\n\n`,
@@ -301,4 +310,5 @@ function vllmError(message: string, type: string, code: number) {
 }
 
 const now = () => Math.floor(Date.now() / 1000);
+const preciseNow = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());

@@ -87,7 +87,7 @@ export async function startTelegramStandIn(options: {
         ...(fault.retryAfter !== undefined ? { parameters: { retry_after: fault.retryAfter } } : {}),
       });
     }
-    calls.push({ method, params, at: Date.now() });
+    calls.push({ method, params, at: preciseNow() });
     const result = answer(method, params);
     if (result === undefined)
       return sendJson(res, 404, { ok: false, error_code: 404, description: "Not Found: method not found" });
@@ -114,7 +114,7 @@ export async function startTelegramStandIn(options: {
         if (text.length > 4096) return "Bad Request: message is too long";
         const bad = entityProblem(params.entities, text);
         if (bad) return bad;
-        drafts.push({ chatId: String(params.chat_id), draftId: Number(params.draft_id), text, at: Date.now() });
+        drafts.push({ chatId: String(params.chat_id), draftId: Number(params.draft_id), text, at: preciseNow() });
         return { value: true };
       }
       case "sendmessage": {
@@ -226,6 +226,9 @@ function entityProblem(entities: unknown, text: string): string | undefined {
   }
   return undefined;
 }
+
+/** Epoch ms with sub-ms precision. */
+const preciseNow = () => performance.timeOrigin + performance.now();
 
 function parseParams(body: string, contentType: string): Record<string, unknown> {
   if (!body) return {};
