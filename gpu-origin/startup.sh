@@ -6,11 +6,14 @@
 set -euo pipefail
 
 meta() { curl -fsS -H "Metadata-Flavor: Google" "http://metadata.google.internal/computeMetadata/v1/instance/attributes/$1"; }
+# Secrets are not in the metadata, only their names: the VM reads them from Secret Manager with its
+# own service account (terraform/modules/gpu-origin), which may read these two and nothing else.
+secret() { gcloud secrets versions access latest --secret="$(meta "$1")" --quiet; }
 log() { echo "[gpu-origin] $*"; }
 
 VLLM_IMAGE="$(meta vllm-image)"
 MODEL="$(meta vllm-model)"
-ORIGIN_API_KEY="$(meta origin-api-key)"
+ORIGIN_API_KEY="$(secret origin-api-key-secret)"
 ORIGIN_HOSTNAME="$(meta origin-hostname)"
 DATA=/var/lib/vllm
 
@@ -30,7 +33,8 @@ if [ ! -s "$DATA/tiktoken/o200k_base.tiktoken" ]; then
 fi
 docker pull "$VLLM_IMAGE"
 if [ ! -f "$DATA/hf/.complete-$(echo "$MODEL" | tr / _)" ]; then
-  docker run --rm -v "$DATA/hf:/root/.cache/huggingface" --entrypoint huggingface-cli "$VLLM_IMAGE" download "$MODEL"
+  # huggingface_hub's CLI is `hf` (huggingface-cli is gone from huggingface_hub 1.x, which the image ships).
+  docker run --rm -v "$DATA/hf:/root/.cache/huggingface" --entrypoint hf "$VLLM_IMAGE" download "$MODEL"
   touch "$DATA/hf/.complete-$(echo "$MODEL" | tr / _)"
 fi
 
@@ -82,7 +86,7 @@ if ! command -v caddy >/dev/null; then
 fi
 install -d -m 0750 -o caddy -g caddy /etc/caddy/tls
 meta origin-tls-cert > /etc/caddy/tls/origin.pem
-meta origin-tls-key > /etc/caddy/tls/origin.key
+secret origin-tls-key-secret > /etc/caddy/tls/origin.key
 chown caddy:caddy /etc/caddy/tls/* && chmod 600 /etc/caddy/tls/origin.key
 meta caddyfile > /etc/caddy/Caddyfile
 install -d /etc/systemd/system/caddy.service.d

@@ -31,6 +31,10 @@ export function regionReport(file: RegionFile): { text: string; warnings: string
     lines.push(`  /region:     ${r.userSelectable ? "Telegram users may choose it" : "not selectable"}`);
     lines.push(`  FAQ:         ${r.faqLanguages.join(", ")}`, "");
   }
+  lines.push(
+    `Logs: the edge's logs (no message text, no user ids) are archived in ${file.logs.cloud} ${file.logs.location} and deleted after ${file.logs.retentionDays} days`,
+    "",
+  );
   const warnings = complianceWarnings(file);
   lines.push(warnings.length ? `Warnings (${warnings.length}):` : "No warnings.");
   for (const w of warnings) lines.push(`  ! ${w}`);

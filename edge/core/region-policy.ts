@@ -68,6 +68,14 @@ export const RegionFileSchema = z
       "Region of users whose country is in no region, and of the Telegram bot unless TELEGRAM_REGION says otherwise",
     ),
     regions: z.record(RegionId, RegionSchema),
+    logs: z
+      .object({
+        cloud: z.enum(["gcp"]).describe("Where the archive is kept"),
+        location: z.string().min(1).describe("Cloud location of the archive bucket, e.g. europe-west4"),
+        retentionDays: z.number().int().min(1).max(3650).describe("Days archived logs are kept, then deleted"),
+      })
+      .strict()
+      .describe("The edge Worker's logs (references and timings, never message text or user ids), archived by Logpush"),
   })
   .strict()
   .superRefine((file, ctx) => {
@@ -157,6 +165,11 @@ export function complianceWarnings(file: RegionFile): string[] {
         warnings.push(`${id}'s origins location ${region.origins.location} is outside the EU`);
     }
   }
+  const euRegions = Object.entries(file.regions).filter(([, r]) => r.jurisdiction === "eu");
+  if (euRegions.length && !isEuLocation(file.logs.location))
+    warnings.push(
+      `the logs archive (${file.logs.location}) is outside the EU, while ${euRegions.map(([id]) => id).join(", ")} is an EU-jurisdiction region`,
+    );
   const fallback = file.regions[file.defaultRegion];
   if (fallback && fallback.jurisdiction !== "eu") {
     const unlisted = [...GDPR_COUNTRIES].filter((c) => !owners.has(c));

@@ -11,6 +11,8 @@ export interface ResolvedConfig {
   compatibility_flags: string[];
   keep_names: boolean | undefined;
   workers_dev: boolean | undefined;
+  logpush: boolean | undefined;
+  observability: { enabled?: boolean; redact_query_string?: boolean } | undefined;
   vars: Record<string, unknown>;
   kv_namespaces: Array<{ binding: string; id?: string }>;
   queues: {

@@ -11,8 +11,11 @@ type Block = Record<string, unknown>;
 type Hcl = {
   module?: Record<string, Block[]>;
   resource?: Record<string, Record<string, Block[]>>;
+  ephemeral?: Record<string, Record<string, Block[]>>;
+  data?: Record<string, Record<string, Block[]>>;
   locals?: Block[];
   variable?: Record<string, Block[]>;
+  output?: Record<string, Block[]>;
 };
 
 const parsed: Record<string, Hcl> = {};
@@ -26,7 +29,8 @@ const parseDir = async (dir: string) => {
 };
 
 beforeAll(async () => {
-  parsed.root = await parseDir("terraform");
+  // What every environment applies (terraform/environments/<env> links to it).
+  parsed.root = await parseDir("terraform/shared");
   for (const m of ["gpu-origin", "upstash", "edge"]) parsed[m] = await parseDir(`terraform/modules/${m}`);
 });
 
@@ -50,7 +54,7 @@ const GCP_OR_UPSTASH_LOCATION =
 describe("terraform", () => {
   it("reads the one region file and instantiates origins and a database for each of its regions", () => {
     const root = parsed.root!;
-    expect(JSON.stringify(root.locals)).toContain('jsondecode(file(\\"${path.module}/../infra/regions.json\\"))');
+    expect(JSON.stringify(root.locals)).toContain('jsondecode(file(\\"${path.module}/../../../infra/regions.json\\"))');
     const gpu = root.module!.gpu_origin![0]!;
     const db = root.module!.upstash![0]!;
     expect(gpu.for_each).toBe("${local.regions}");
@@ -60,15 +64,29 @@ describe("terraform", () => {
     expect(db.location).toBe("${each.value.database.location}");
   });
 
-  it("gives the edge every region's four settings, the ones deploy:check requires", () => {
-    const secrets = String(parsed.root!.module!.edge![0]!.region_secrets);
-    expect(secrets).toContain("for id, _ in local.regions");
-    for (const name of ["ORIGIN_URL_", "ORIGIN_API_KEY_", "UPSTASH_REDIS_REST_URL_", "UPSTASH_REDIS_REST_TOKEN_"]) {
-      expect(secrets).toContain(`"${name}\${upper(id)}"`);
-    }
-    // The names the expression makes for the regions of the file are exactly the required secrets.
+  it("gives the deploy every secret wrangler.jsonc requires, each region's from that region", () => {
+    const outputs = parsed.root!.output!;
+    const settings = String(outputs.worker_secrets![0]!.value);
+    expect(outputs.worker_secrets![0]!.sensitive).toBe(true);
+    expect(settings).toContain("for id, _ in local.regions");
+    for (const name of ["ORIGIN_URL_", "UPSTASH_REDIS_REST_URL_", "UPSTASH_REDIS_REST_TOKEN_"])
+      expect(settings).toContain(`"${name}\${upper(id)}"`);
+    // Made by Terraform but kept in Secret Manager, never in the state: the deploy reads them there.
+    const refs = String(outputs.worker_secret_refs![0]!.value);
+    expect(refs).toContain('"ORIGIN_API_KEY_${upper(id)}"');
+    expect(refs).toContain("KEY_SECRET");
+    // What the names make for the regions of the file, plus what the operator supplies, is exactly
+    // what wrangler.jsonc requires.
+    const made = Object.keys(regions.regions).flatMap((id) =>
+      ["ORIGIN_URL_", "ORIGIN_API_KEY_", "UPSTASH_REDIS_REST_URL_", "UPSTASH_REDIS_REST_TOKEN_"].map(
+        (n) => `${n}${id.toUpperCase()}`,
+      ),
+    );
+    for (const env of ["staging", "production"] as const)
+      expect(wranglerConfig(env).secrets?.required?.slice().sort()).toEqual(
+        [...made, "KEY_SECRET", "ADMIN_TOKEN"].sort(),
+      );
     expect(checkConfig(wranglerConfig("production"), "production").filter((p) => p.includes("secret"))).toEqual([]);
-    expect(Object.keys(regions.regions).sort()).toEqual(["apac", "eu", "us"]);
   });
 
   it("places every GPU origin and database only where regions.json says, and EU ones in the EU", () => {
@@ -104,35 +122,55 @@ describe("terraform", () => {
     for (const f of ["startup.sh", "serve-flags.txt", "Caddyfile"]) expect(existsSync(`gpu-origin/${f}`), f).toBe(true);
   });
 
-  it("gives the edge Worker every binding the code uses, a queue with its dead-letter queue, and the hostname", () => {
+  it("makes what the Worker's bindings name, and leaves the Worker to the deploy (one owner each)", () => {
     const edge = parsed.edge!;
-    const bindings = String(edge.resource!.cloudflare_workers_script!.edge![0]!.bindings);
-    for (const name of ["FAQ", "REGION_PINS", "MESSAGES", "METRICS", "WEBCHAT_SESSIONS", "WEBCHAT_MESSAGES"])
-      expect(bindings).toMatch(new RegExp(`name\\s*=\\s*"${name}"`));
-    // Every Durable Object of wrangler.jsonc, with the same migration history (one step per tag).
     const wrangler = wranglerConfig("production");
-    expect(edge.resource!.cloudflare_workers_script!.edge![0]!.compatibility_flags).toEqual(
-      wrangler.compatibility_flags,
-    );
-    // The key of the keyed hashes is made by Terraform and set as a secret.
-    expect(edge.resource!.random_password!.key_secret).toBeDefined();
-    expect(JSON.stringify(edge.locals)).toContain("KEY_SECRET");
-    const durableObjects = wrangler.durable_objects.bindings.map((b) => [b.name, b.class_name]);
-    expect(durableObjects).toEqual(DURABLE_OBJECTS);
-    for (const [name, className] of durableObjects) {
-      expect(bindings).toMatch(new RegExp(`name\\s*=\\s*"${name}",\\s*class_name\\s*=\\s*"${className}"`));
+    // The queues wrangler.jsonc produces to and consumes from, by the names Terraform gives them.
+    expect(edge.resource!.cloudflare_queue!.messages![0]!.queue_name).toBe("${local.queue_name}");
+    expect(edge.resource!.cloudflare_queue!.dead_letters![0]!.queue_name).toBe("${local.queue_name}-dlq");
+    expect(wrangler.queues.producers![0]!.queue).toBe("gateway-messages-production");
+    expect(JSON.stringify(edge.locals)).toContain("gateway-messages-${var.environment}");
+    expect(Object.keys(edge.resource!.cloudflare_workers_kv_namespace!).sort()).toEqual(["faq", "region_pins"]);
+    // No Worker script, consumer or domain here: wrangler deploys them from wrangler.jsonc.
+    for (const hcl of Object.values(parsed))
+      for (const type of ["cloudflare_workers_script", "cloudflare_queue_consumer", "cloudflare_workers_custom_domain"])
+        expect(hcl.resource?.[type], type).toBeUndefined();
+  });
+
+  it("keeps the origins' key and KEY_SECRET out of the state: made ephemerally, written write-only", () => {
+    const edge = parsed.edge!;
+    const gpu = parsed["gpu-origin"]!;
+    for (const [hcl, name] of [
+      [edge, "key_secret"],
+      [gpu, "api_key"],
+    ] as const) {
+      expect(hcl.ephemeral!.random_password![name], name).toBeDefined();
+      expect(hcl.resource!.random_password?.[name], name).toBeUndefined();
+      const version = hcl.resource!.google_secret_manager_secret_version![name]![0]!;
+      expect(version.secret_data_wo).toBe(`\${ephemeral.random_password.${name}.result}`);
+      expect(version.secret_data).toBeUndefined();
     }
-    const migrations = edge.resource!.cloudflare_workers_script!.edge![0]!.migrations as {
-      new_tag: string;
-      steps: Array<Record<string, unknown>>;
-    };
-    expect(migrations.new_tag).toBe(wrangler.migrations.at(-1)!.tag);
-    expect(migrations.steps).toEqual(wrangler.migrations.map(({ tag: _tag, ...step }) => step));
-    expect(edge.resource!.cloudflare_queue_consumer!.messages![0]!.dead_letter_queue).toBe(
-      "${cloudflare_queue.dead_letters.queue_name}",
-    );
-    expect(edge.resource!.cloudflare_queue_consumer!.dead_letters).toBeDefined();
-    expect(edge.resource!.cloudflare_workers_custom_domain!.edge).toBeDefined();
+    // The VMs get secrets by name and read them with their own identity; no value is in their metadata.
+    const metadata = gpu.resource!.google_compute_instance!.origin![0]!.metadata as Record<string, string>;
+    expect(
+      Object.keys(metadata)
+        .filter((k) => /key/.test(k))
+        .sort(),
+    ).toEqual(["origin-api-key-secret", "origin-tls-key-secret"]);
+    expect(readFileSync("gpu-origin/startup.sh", "utf8")).toContain("gcloud secrets versions access latest");
+  });
+
+  it("archives the Worker's logs where and for as long as regions.json says", () => {
+    const edge = parsed.edge!;
+    const bucket = edge.resource!.google_storage_bucket!.logs![0]!;
+    expect(bucket.location).toBe("${var.logs_location}");
+    expect(JSON.stringify(bucket.lifecycle_rule)).toContain("${var.logs_retention_days}");
+    expect(parsed.root!.module!.edge![0]!.logs_location).toBe("${local.region_file.logs.location}");
+    expect(parsed.root!.module!.edge![0]!.logs_retention_days).toBe("${local.region_file.logs.retentionDays}");
+    expect(edge.resource!.cloudflare_logpush_job!.logs![0]!.dataset).toBe("workers_trace_events");
+    const wrangler = wranglerConfig("production");
+    expect(wrangler.logpush).toBe(true);
+    expect(wrangler.observability).toMatchObject({ enabled: true, redact_query_string: true });
   });
 
   it("documents every variable", () => {

@@ -9,12 +9,16 @@ output "kv_region_pins_id" {
 }
 
 output "script_name" {
-  description = "Name of the Worker."
-  value       = cloudflare_workers_script.edge.script_name
+  description = "Name of the Worker the deploy uploads."
+  value       = local.script_name
 }
 
-output "key_secret" {
-  description = "The Worker's KEY_SECRET (read before rotating it: docs/SECURITY.md)."
-  value       = random_password.key_secret.result
-  sensitive   = true
+output "key_secret_secret" {
+  description = "Secret Manager secret holding KEY_SECRET."
+  value       = google_secret_manager_secret.key_secret.id
+}
+
+output "logs_bucket" {
+  description = "Where the Worker's logs are archived."
+  value       = google_storage_bucket.logs.name
 }

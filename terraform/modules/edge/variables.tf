@@ -4,45 +4,26 @@ variable "environment" {
 }
 
 variable "cloudflare_account_id" {
-  description = "Account of the Worker."
+  description = "Account of the Worker, its KV namespaces, queues and Logpush job."
   type        = string
 }
 
-variable "cloudflare_zone_id" {
-  description = "Zone of the hostname."
+variable "secret_location" {
+  description = "GCP location where KEY_SECRET is kept (the default region's)."
   type        = string
 }
 
-variable "hostname" {
-  description = "Public hostname of the edge."
+variable "key_secret_version" {
+  description = "Version of KEY_SECRET; raising it writes a new one (rotation)."
+  type        = number
+}
+
+variable "logs_location" {
+  description = "GCP location of the log archive (regions.json: logs.location)."
   type        = string
 }
 
-variable "bundle_path" {
-  description = "Worker bundle (npm run build)."
-  type        = string
-}
-
-variable "compatibility_date" {
-  description = "Workers compatibility date."
-  type        = string
-}
-
-variable "region_secrets" {
-  description = "ORIGIN_URL_<R>, ORIGIN_API_KEY_<R>, UPSTASH_REDIS_REST_URL_<R>, UPSTASH_REDIS_REST_TOKEN_<R> for every region."
-  type        = map(string)
-  sensitive   = true
-}
-
-variable "channel_secrets" {
-  description = "Channel and admin secrets."
-  type        = map(string)
-  sensitive   = true
-}
-
-variable "key_secret_previous" {
-  description = "The KEY_SECRET before a rotation, while what was stored under it is moved or expires (docs/SECURITY.md); empty otherwise."
-  type        = string
-  sensitive   = true
-  default     = ""
+variable "logs_retention_days" {
+  description = "Days the archived logs are kept (regions.json: logs.retentionDays)."
+  type        = number
 }

@@ -9,9 +9,69 @@ locals {
   zones = [for i in range(var.origin_count) : "${var.location}-${var.zone_suffixes[i % length(var.zone_suffixes)]}"]
 }
 
-resource "random_password" "api_key" {
+# The bearer key the origins' proxy requires on /v1: made ephemerally and written to Secret Manager
+# write-only, so it is never in the state. The VMs read it at boot; `npm run deploy` reads it for the
+# Worker (ORIGIN_API_KEY_<R>). Raising api_key_version writes a new one.
+ephemeral "random_password" "api_key" {
   length  = 48
   special = false
+}
+
+resource "google_secret_manager_secret" "api_key" {
+  secret_id = "${var.environment}-origin-${var.region_id}-api-key"
+  labels    = { environment = var.environment, region = var.region_id, component = "gpu-origin" }
+  # Kept in the region's own location, as everything of the region.
+  replication {
+    user_managed {
+      replicas {
+        location = var.location
+      }
+    }
+  }
+}
+
+resource "google_secret_manager_secret_version" "api_key" {
+  secret                 = google_secret_manager_secret.api_key.id
+  secret_data_wo         = ephemeral.random_password.api_key.result
+  secret_data_wo_version = var.api_key_version
+}
+
+# The Origin CA certificate's private key, for Caddy. (tls 4.1 has no write-only form for a
+# certificate request's key, so the key itself is in the state; it is not in the VMs' metadata.)
+resource "google_secret_manager_secret" "tls_key" {
+  secret_id = "${var.environment}-origin-${var.region_id}-tls-key"
+  labels    = { environment = var.environment, region = var.region_id, component = "gpu-origin" }
+  replication {
+    user_managed {
+      replicas {
+        location = var.location
+      }
+    }
+  }
+}
+
+resource "google_secret_manager_secret_version" "tls_key" {
+  secret                 = google_secret_manager_secret.tls_key.id
+  secret_data_wo         = tls_private_key.origin.private_key_pem
+  secret_data_wo_version = 1
+}
+
+# The VMs' identity: it may read the region's two secrets and write logs and metrics, nothing else.
+resource "google_service_account" "origin" {
+  account_id   = "${var.environment}-origin-${var.region_id}"
+  display_name = "GPU origins of ${var.region_id} (${var.environment})"
+}
+
+resource "google_secret_manager_secret_iam_member" "api_key" {
+  secret_id = google_secret_manager_secret.api_key.id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = "serviceAccount:${google_service_account.origin.email}"
+}
+
+resource "google_secret_manager_secret_iam_member" "tls_key" {
+  secret_id = google_secret_manager_secret.tls_key.id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = "serviceAccount:${google_service_account.origin.email}"
 }
 
 resource "google_compute_address" "origin" {
@@ -69,21 +129,31 @@ resource "google_compute_instance" "origin" {
     automatic_restart   = true
   }
 
+  # Secrets go by name, never by value: the VM reads them from Secret Manager with its own identity.
   metadata = {
-    startup-script   = file("${path.module}/../../../gpu-origin/startup.sh")
-    vllm-image       = var.vllm_image
-    vllm-model       = var.model
-    vllm-serve-flags = file("${path.module}/../../../gpu-origin/serve-flags.txt")
-    origin-api-key   = random_password.api_key.result
-    origin-hostname  = local.hosts[count.index]
-    origin-tls-cert  = cloudflare_origin_ca_certificate.origin.certificate
-    origin-tls-key   = tls_private_key.origin.private_key_pem
-    caddyfile        = file("${path.module}/../../../gpu-origin/Caddyfile")
+    startup-script        = file("${path.module}/../../../gpu-origin/startup.sh")
+    vllm-image            = var.vllm_image
+    vllm-model            = var.model
+    vllm-serve-flags      = file("${path.module}/../../../gpu-origin/serve-flags.txt")
+    origin-api-key-secret = google_secret_manager_secret.api_key.secret_id
+    origin-hostname       = local.hosts[count.index]
+    origin-tls-cert       = cloudflare_origin_ca_certificate.origin.certificate
+    origin-tls-key-secret = google_secret_manager_secret.tls_key.secret_id
+    caddyfile             = file("${path.module}/../../../gpu-origin/Caddyfile")
   }
 
   service_account {
-    scopes = ["logging-write", "monitoring-write"]
+    email  = google_service_account.origin.email
+    scopes = ["cloud-platform"]
   }
+
+  # A VM reads its secrets at boot: they must exist (with a version) first.
+  depends_on = [
+    google_secret_manager_secret_version.api_key,
+    google_secret_manager_secret_version.tls_key,
+    google_secret_manager_secret_iam_member.api_key,
+    google_secret_manager_secret_iam_member.tls_key,
+  ]
 
   labels = {
     environment = var.environment

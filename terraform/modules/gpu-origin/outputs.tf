@@ -3,13 +3,16 @@ output "urls" {
   value       = [for h in local.hosts : "https://${h}"]
 }
 
-output "api_key" {
-  description = "Bearer key the origins' proxy requires on /v1."
-  value       = random_password.api_key.result
-  sensitive   = true
+output "api_key_secret" {
+  description = "Secret Manager secret holding the bearer key the origins' proxy requires on /v1 (ORIGIN_API_KEY_<R>)."
+  value       = google_secret_manager_secret.api_key.id
 }
 
 output "instances" {
-  description = "The VMs: name and zone."
-  value       = [for i, inst in google_compute_instance.origin : { name = inst.name, zone = inst.zone }]
+  description = "The VMs: name, zone and address."
+  value = [for i, inst in google_compute_instance.origin : {
+    name    = inst.name
+    zone    = inst.zone
+    address = google_compute_address.origin[i].address
+  }]
 }

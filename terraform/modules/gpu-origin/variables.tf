@@ -57,3 +57,8 @@ variable "origin_domain" {
   description = "Domain of the origins' DNS names."
   type        = string
 }
+
+variable "api_key_version" {
+  description = "Version of the origins' bearer key; raising it writes a new key (rotation)."
+  type        = number
+}

@@ -80,33 +80,20 @@ variable "origin_domain" {
   type        = string
 }
 
-variable "edge_hostname" {
-  description = "Public hostname of the edge (webhooks, web chat, API), e.g. assistant.example.com."
-  type        = string
+variable "origin_api_key_version" {
+  description = "Version of the origins' bearer key. The key is made ephemerally and written to Secret Manager write-only (never to the state); raise this number to rotate it, then `npm run deploy` gives the Worker the new one."
+  type        = number
+  default     = 1
 }
 
-variable "edge_bundle_path" {
-  description = "The Worker bundle built by `npm run build` (wrangler deploy --dry-run --outdir dist)."
-  type        = string
-  default     = "../dist/index.js"
+variable "key_secret_version" {
+  description = "Version of the edge's KEY_SECRET (the key of every keyed hash of a user id). Made ephemerally and written to Secret Manager write-only; raise it to rotate (docs/SECURITY.md: the deploy sets the one before as KEY_SECRET_PREVIOUS while it is enabled)."
+  type        = number
+  default     = 1
 }
 
-variable "compatibility_date" {
-  description = "Workers compatibility date; keep equal to wrangler.jsonc's."
-  type        = string
-  default     = "2026-04-01"
-}
-
-variable "channel_secrets" {
-  description = "Secrets of the channels this deployment uses (TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET, WHATSAPP_*, HTTP_API_KEYS, CHAT_TOKEN_SECRET, ADMIN_TOKEN)."
-  type        = map(string)
-  sensitive   = true
-  default     = {}
-}
-
-variable "key_secret_previous" {
-  description = "During a KEY_SECRET rotation only: the previous KEY_SECRET (terraform output -raw key_secret before the rotation; docs/SECURITY.md). Empty otherwise."
-  type        = string
-  sensitive   = true
-  default     = ""
+variable "upstash_monthly_budget" {
+  description = "Monthly budget of each region's Upstash database, USD. Upstash throttles a database that reaches it: set it well above a month's expected use."
+  type        = number
+  default     = 200
 }
