@@ -1,0 +1,277 @@
+/**
+ * `npm run deploy -- <staging|production> [--secrets <file>] [--yes] [--dry-run]`: one deploy, in order.
+ *
+ *  1. check that the generated files (OpenAPI, web chat renderer) are current, and regions.json;
+ *  2. terraform init (state in TF_STATE_BUCKET), plan, and apply after a yes, in terraform/environments/<env>;
+ *  3. fill the KV namespace ids Terraform made into a deploy copy of wrangler.jsonc and check it
+ *     (every binding, every required secret, the bundle size: scripts/deploy-check.ts);
+ *  4. gather the Worker's secrets: Terraform's outputs, Secret Manager (the origins' keys and
+ *     KEY_SECRET, which are never in the state; KEY_SECRET's previous version as KEY_SECRET_PREVIOUS
+ *     while it is enabled) and the operator's file (ADMIN_TOKEN, channel secrets);
+ *  5. `wrangler deploy --env <env> --secrets-file …`: code, bindings, secrets and hostname at once;
+ *  6. write the Prometheus targets of every origin (infra/observability/targets/<env>.json).
+ *
+ * --dry-run runs the same sequence here without a cloud: the checks, the bundle and `wrangler deploy
+ * --dry-run` for real, Terraform and Secret Manager replaced by stand-in outputs made from
+ * regions.json, every other command printed instead of run. Secret values are never printed.
+ */
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline/promises";
+import regionFile from "../infra/regions.json" with { type: "json" };
+import { WRANGLER_CONFIG, wranglerConfig } from "../infra/local/worker-bindings.js";
+import { BUNDLE_GZIP_LIMIT_BYTES, bundleSize, checkConfig } from "./deploy-check.js";
+import { fillIds } from "./deploy-ids.js";
+import { OPENAPI_FILE, openApiText } from "./openapi.js";
+import { CLIENT_FILE, clientText } from "./webchat-client.js";
+
+const ENVIRONMENTS = ["staging", "production"] as const;
+type Environment = (typeof ENVIRONMENTS)[number];
+
+/** What `terraform output -json` gives this deploy (the shared configuration's outputs). */
+export interface TerraformOutputs {
+  edge: { value: Record<string, Record<string, string>> };
+  worker_secrets: { value: Record<string, string> };
+  worker_secret_refs: { value: Record<string, string> };
+  origin_metrics_targets: { value: Array<{ targets: string[]; labels: Record<string, string> }> };
+}
+
+export interface DeployOptions {
+  env: Environment;
+  dryRun: boolean;
+  secretsFile?: string;
+  yes: boolean;
+}
+
+/** Stand-in outputs for a dry run: the shape Terraform gives, with made-up values, for regions.json's regions. */
+export function standInOutputs(env: Environment): TerraformOutputs {
+  const ids = Object.keys(regionFile.regions);
+  return {
+    edge: { value: { [env]: { kv_faq_id: `dry-run-${env}-faq`, kv_region_pins_id: `dry-run-${env}-region-pins` } } },
+    worker_secrets: {
+      value: Object.fromEntries(
+        ids.flatMap((id) => {
+          const R = id.toUpperCase();
+          return [
+            [`ORIGIN_URL_${R}`, `https://origin-${id}1.origins.example.com`],
+            [`UPSTASH_REDIS_REST_URL_${R}`, `https://dry-run-${id}.upstash.io`],
+            [`UPSTASH_REDIS_REST_TOKEN_${R}`, "dry-run-token"],
+          ];
+        }),
+      ),
+    },
+    worker_secret_refs: {
+      value: {
+        ...Object.fromEntries(
+          ids.map((id) => [`ORIGIN_API_KEY_${id.toUpperCase()}`, `projects/p/secrets/${env}-origin-${id}-api-key`]),
+        ),
+        KEY_SECRET: `projects/p/secrets/${env}-edge-key-secret`,
+      },
+    },
+    origin_metrics_targets: {
+      value: Object.entries(regionFile.regions).flatMap(([id, r], i) =>
+        Array.from({ length: r.origins.count }, (_, n) => ({
+          targets: [`203.0.${113 + i}.${n + 1}:9443`],
+          labels: { region: id, origin: `${env}-origin-${id}${n + 1}`, environment: env },
+        })),
+      ),
+    },
+  };
+}
+
+/** A dotenv (KEY=value) or JSON ({"KEY":"value"}) secrets file. */
+export function readSecretsFile(path: string): Record<string, string> {
+  const text = readFileSync(path, "utf8");
+  if (text.trimStart().startsWith("{")) return JSON.parse(text) as Record<string, string>;
+  const out: Record<string, string> = {};
+  for (const line of text.split("\n")) {
+    const m = /^\s*([A-Z][A-Z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
+    if (m) out[m[1]!] = m[2]!.replace(/^(['"])(.*)\1$/, "$2");
+  }
+  return out;
+}
+
+function step(title: string): void {
+  console.log(`\n==> ${title}`);
+}
+
+/** Runs a command (its output shown), or in a dry run prints it. Returns its stdout when captured. */
+function run(command: string, args: string[], options: { dryRun?: boolean; capture?: boolean } = {}): string {
+  console.log(`$ ${[command, ...args].join(" ")}${options.dryRun ? "   (dry run: not run)" : ""}`);
+  if (options.dryRun) return "";
+  const result = spawnSync(command, args, {
+    stdio: ["inherit", options.capture ? "pipe" : "inherit", "inherit"],
+    encoding: "utf8",
+  });
+  if (result.status !== 0) throw new Error(`${command} ${args[0] ?? ""} failed (exit ${result.status ?? "signal"})`);
+  return result.stdout ?? "";
+}
+
+/** A secret's value from Secret Manager; with `previous`, the enabled version before the latest, if any. */
+function accessSecret(secret: string, version = "latest"): string {
+  return run("gcloud", ["secrets", "versions", "access", version, `--secret=${secret}`, "--quiet"], { capture: true });
+}
+
+function previousVersion(secret: string): string | undefined {
+  const listed = run(
+    "gcloud",
+    [
+      "secrets",
+      "versions",
+      "list",
+      secret,
+      "--filter=state=ENABLED",
+      "--sort-by=~createTime",
+      "--limit=2",
+      "--format=value(name)",
+    ],
+    { capture: true },
+  )
+    .split("\n")
+    .filter(Boolean);
+  return listed[1]?.split("/").at(-1);
+}
+
+export async function deploy(options: DeployOptions): Promise<void> {
+  const { env, dryRun } = options;
+  const tfDir = join("terraform", "environments", env);
+  const work = mkdtempSync(join(tmpdir(), `deploy-${env}-`));
+  chmodSync(work, 0o700);
+  // The deploy copy of wrangler.jsonc sits beside it (its paths are relative to its directory).
+  const deployConfig = `wrangler.deploy.${env}.jsonc`;
+  try {
+    step("Check the generated files and the region file");
+    // (Checked, not rewritten: a deploy changes nothing in the checkout.)
+    for (const [file, current] of [
+      [OPENAPI_FILE, openApiText()],
+      [CLIENT_FILE, clientText()],
+    ] as const) {
+      if (readFileSync(file, "utf8") !== current) throw new Error(`${file} is stale: run npm run build and commit it`);
+      console.log(`${file}: current`);
+    }
+    run("npm", ["run", "--silent", "regions:check"]);
+
+    step(`Terraform (${tfDir})`);
+    const bucket = process.env.TF_STATE_BUCKET;
+    if (!bucket && !dryRun) throw new Error("TF_STATE_BUCKET is not set (terraform/bootstrap makes the state bucket)");
+    run(
+      "terraform",
+      [`-chdir=${tfDir}`, "init", "-input=false", `-backend-config=bucket=${bucket ?? "<TF_STATE_BUCKET>"}`],
+      { dryRun },
+    );
+    const plan = join(work, "plan");
+    run("terraform", [`-chdir=${tfDir}`, "plan", "-input=false", `-out=${plan}`], { dryRun });
+    if (!dryRun && !options.yes) {
+      const rl = createInterface({ input: process.stdin, output: process.stdout });
+      const answer = await rl.question(`Apply this plan to ${env}? (yes/no) `);
+      rl.close();
+      if (answer.trim() !== "yes") throw new Error("not applied: nothing was changed");
+    }
+    run("terraform", [`-chdir=${tfDir}`, "apply", "-input=false", plan], { dryRun });
+    const outputs = dryRun
+      ? standInOutputs(env)
+      : (JSON.parse(run("terraform", [`-chdir=${tfDir}`, "output", "-json"], { capture: true })) as TerraformOutputs);
+    if (dryRun) console.log("(dry run: Terraform's outputs replaced by stand-ins made from regions.json)");
+
+    step(`The Worker's configuration (${deployConfig})`);
+    const filled = fillIds(readFileSync(WRANGLER_CONFIG, "utf8"), outputs);
+    // (The other environment's placeholders stay: this copy deploys one environment.)
+    const missing = filled.missing.filter((m) => m.startsWith(`${env}.`));
+    if (missing.length) throw new Error(`Terraform gave no ${missing.join(", ")}`);
+    writeFileSync(deployConfig, filled.config);
+    const config = wranglerConfig(env, deployConfig);
+    const problems = checkConfig(config, env);
+    const { raw, gzip } = bundleSize(env);
+    const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
+    console.log(`bundle: ${kib(raw)} raw, ${kib(gzip)} gzipped (limit ${kib(BUNDLE_GZIP_LIMIT_BYTES)})`);
+    if (gzip > BUNDLE_GZIP_LIMIT_BYTES) problems.push(`the bundle is ${kib(gzip)} gzipped, over the limit`);
+    if (problems.length) throw new Error(`the ${env} Worker would miss what it needs:\n  - ${problems.join("\n  - ")}`);
+    console.log(`${filled.filled} KV id(s) filled; every binding the code uses is declared`);
+
+    step("The Worker's secrets");
+    const secrets: Record<string, string> = { ...outputs.worker_secrets.value };
+    const sources: Record<string, string> = Object.fromEntries(
+      Object.keys(secrets).map((k) => [k, "terraform output"]),
+    );
+    for (const [name, secret] of Object.entries(outputs.worker_secret_refs.value)) {
+      secrets[name] = dryRun ? "dry-run" : accessSecret(secret);
+      if (dryRun)
+        run("gcloud", ["secrets", "versions", "access", "latest", `--secret=${secret}`, "--quiet"], { dryRun });
+      sources[name] = `Secret Manager ${secret}`;
+      if (name === "KEY_SECRET" && !dryRun) {
+        // During a rotation (key_secret_version raised) the one before still finds what was stored
+        // under it (docs/SECURITY.md); disable that version to end the rotation.
+        const previous = previousVersion(secret);
+        if (previous) {
+          secrets.KEY_SECRET_PREVIOUS = accessSecret(secret, previous);
+          sources.KEY_SECRET_PREVIOUS = `Secret Manager ${secret} version ${previous}`;
+        }
+      }
+    }
+    if (options.secretsFile) {
+      for (const [name, value] of Object.entries(readSecretsFile(options.secretsFile))) {
+        secrets[name] = value;
+        sources[name] = options.secretsFile;
+      }
+    } else if (dryRun) {
+      secrets.ADMIN_TOKEN = "dry-run";
+      sources.ADMIN_TOKEN = "the operator's --secrets file (a stand-in in this dry run)";
+    }
+    const unset = (config.secrets?.required ?? []).filter((name) => !secrets[name]);
+    if (unset.length) throw new Error(`no value for the required secret(s) ${unset.join(", ")} (--secrets <file>)`);
+    for (const name of Object.keys(secrets).sort()) console.log(`  ${name.padEnd(32)} from ${sources[name]}`);
+
+    step(`Upload the Worker to ${env}`);
+    const secretsPath = join(work, "secrets.json");
+    writeFileSync(secretsPath, JSON.stringify(secrets), { mode: 0o600 });
+    if (dryRun) {
+      run("npx", ["wrangler", "deploy", "--env", env, "-c", deployConfig, "--secrets-file", "<secrets>"], { dryRun });
+      run("npx", ["wrangler", "deploy", "--dry-run", "--env", env, "-c", deployConfig, "--outdir", join(work, "dist")]);
+    } else {
+      run("npx", ["wrangler", "deploy", "--env", env, "-c", deployConfig, "--secrets-file", secretsPath]);
+    }
+
+    step("Prometheus targets of the origins");
+    const targets = `${JSON.stringify(outputs.origin_metrics_targets.value, null, 2)}\n`;
+    const targetsFile = join("infra", "observability", "targets", `${env}.json`);
+    if (dryRun) {
+      console.log(`would write ${targetsFile}: ${outputs.origin_metrics_targets.value.length} origin(s)`);
+    } else {
+      mkdirSync(join("infra", "observability", "targets"), { recursive: true });
+      writeFileSync(targetsFile, targets);
+      console.log(`wrote ${targetsFile}`);
+    }
+
+    step(dryRun ? `Dry run of the ${env} deploy complete: nothing was changed` : `Deployed to ${env}`);
+    console.log(
+      "Then, once per bot: npm run telegram:webhook -- https://<hostname>; WhatsApp: the callback URL in Meta's app dashboard.",
+    );
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+    if (existsSync(deployConfig)) rmSync(deployConfig);
+  }
+}
+
+export function parseArgs(argv: string[]): DeployOptions {
+  const env = argv.find((a) => !a.startsWith("--") && argv[argv.indexOf(a) - 1] !== "--secrets");
+  if (!ENVIRONMENTS.includes(env as Environment))
+    throw new Error("usage: npm run deploy -- <staging|production> [--secrets <file>] [--yes] [--dry-run]");
+  const s = argv.indexOf("--secrets");
+  return {
+    env: env as Environment,
+    dryRun: argv.includes("--dry-run"),
+    yes: argv.includes("--yes"),
+    ...(s >= 0 && argv[s + 1] ? { secretsFile: argv[s + 1]! } : {}),
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  try {
+    await deploy(parseArgs(process.argv.slice(2)));
+  } catch (err) {
+    console.error(`\ndeploy stopped: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
+}
