@@ -4,7 +4,11 @@ import type { RegionId } from "./region-policy.js";
 export interface MessageMetrics {
   channel: string;
   region: RegionId;
-  /** answered, faq, faq_offline, command, unsupported, rate_limited, model_failed. */
+  /**
+   * A reply's outcome (answered, faq, faq_offline, refused, command, unsupported, rate_limited,
+   * model_failed, too_long…), or what befell a message without one: dead_lettered (every try
+   * failed), overdue (still unanswered long after its acknowledgement).
+   */
   outcome: string;
   /** How the reply went out: delivered, template, undeliverable, unconfirmed, refused, partial, none. */
   delivery: string;

@@ -14,6 +14,8 @@ export function retryDelaySeconds(attempts: number): number {
 export async function countDeadLetter(edge: Edge, message: InboundMessage, messages = 1): Promise<void> {
   const { redis } = edge.region(message.region);
   const total = await redis.incrby(`metrics:dead_letters:${message.address.channel}`, messages);
+  // Also where production's alerts read (Analytics Engine): one record per message given up on.
+  for (let i = 0; i < messages; i++) await recordEvent(edge, message, "dead_lettered");
   log.error("message.dead_lettered", {
     ref: ref(message.id),
     channel: message.address.channel,
@@ -29,4 +31,24 @@ export async function countDeadLetter(edge: Edge, message: InboundMessage, messa
  */
 export async function countOverdue(edge: Edge, message: InboundMessage): Promise<void> {
   await edge.region(message.region).redis.incr(`metrics:overdue:${message.address.channel}`);
+  await recordEvent(edge, message, "overdue");
+}
+
+/** A per-message record of something that happened to a message other than a reply (no timings). */
+function recordEvent(edge: Edge, message: InboundMessage, outcome: "dead_lettered" | "overdue"): Promise<void> {
+  return edge.metrics
+    .record({
+      channel: message.address.channel,
+      region: message.region,
+      outcome,
+      delivery: "none",
+      ackMs: 0,
+      firstTokenMs: 0,
+      totalMs: 0,
+      tokensIn: 0,
+      tokensOut: 0,
+      kvReads: 0,
+      kvWrites: 0,
+    })
+    .catch(() => {}); // metrics never fail the count
 }

@@ -1,15 +1,17 @@
+import http from "node:http";
 import { readFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { prometheusText } from "../../infra/local/metrics-endpoint.js";
-
-const VLLM_METRICS = [
-  "vllm:num_requests_running",
-  "vllm:num_requests_waiting",
-  "vllm:kv_cache_usage_perc",
-  "vllm:time_to_first_token_seconds_bucket",
-  "vllm:e2e_request_latency_seconds_bucket",
-];
+import type { MessageMetrics } from "../../edge/core/message-metrics.js";
+import { createMetricsSink } from "../../edge/services/metrics.js";
+import { scrape } from "../../infra/observability/analytics-exporter.js";
+import {
+  column,
+  GATEWAY_METRICS,
+  renderGatewayMetrics,
+  rowsFromRecords,
+} from "../../infra/observability/gateway-metrics.js";
+import vllm from "../fixtures/vllm/metrics.json" with { type: "json" };
 
 const dashboard = JSON.parse(readFileSync("infra/observability/grafana-dashboard.json", "utf8")) as {
   panels: Array<{ title: string; targets: Array<{ expr: string }> }>;
@@ -17,9 +19,9 @@ const dashboard = JSON.parse(readFileSync("infra/observability/grafana-dashboard
 const alerts = parse(readFileSync("infra/observability/alerts.yml", "utf8")) as {
   groups: Array<{ rules: Array<{ alert: string; expr: string }> }>;
 };
-const scrape = parse(readFileSync("infra/observability/prometheus.yml", "utf8")) as {
+const prometheus = parse(readFileSync("infra/observability/prometheus.yml", "utf8")) as {
   rule_files: string[];
-  scrape_configs: Array<{ job_name: string; metrics_path?: string; gce_sd_configs?: Array<{ port: number }> }>;
+  scrape_configs: Array<{ job_name: string; file_sd_configs?: Array<{ files: string[] }> }>;
 };
 const exprs = [
   ...dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr)),
@@ -27,49 +29,175 @@ const exprs = [
 ];
 const rule = (name: string) => alerts.groups.flatMap((g) => g.rules).find((r) => r.alert === name);
 
-describe("observability", () => {
-  it("scrapes the origins' vLLM metrics on the private port only, and loads the alert rules", () => {
-    const origins = scrape.scrape_configs.find((s) => s.job_name === "vllm-origins");
-    expect(origins?.metrics_path).toBe("/metrics");
-    expect(origins?.gce_sd_configs?.every((c) => c.port === 9443)).toBe(true);
-    expect(scrape.rule_files).toEqual(["alerts.yml"]);
+/** What really emits a metric: the edge (its records, through the exporter), vLLM, Prometheus itself. */
+const EMITTED = new Set<string>([
+  ...Object.values(GATEWAY_METRICS),
+  ...vllm.gauges,
+  ...vllm.counters.map((c) => `${c}_total`),
+  ...vllm.histograms.flatMap((h) => [`${h}_bucket`, `${h}_sum`, `${h}_count`]),
+  "up",
+]);
+const PROMQL_WORDS = new Set(["by", "without", "on", "ignoring", "group_left", "group_right", "or", "and", "unless"]);
+const FUNCTIONS =
+  /\b(max|min|sum|avg|count|rate|irate|increase|histogram_quantile|clamp_min|clamp_max|absent|le|quantile)\b/;
+
+/** The metric names a PromQL expression reads (not its labels, functions or keywords). */
+function metricsOf(expr: string): string[] {
+  const withoutLabels = expr
+    .replace(/\{[^}]*\}/g, "")
+    .replace(/\[[^\]]*\]/g, "")
+    .replace(/\bby \([^)]*\)/g, "");
+  return [...withoutLabels.matchAll(/[a-zA-Z_:][a-zA-Z0-9_:]*/g)]
+    .map((m) => m[0])
+    .filter((w) => !PROMQL_WORDS.has(w) && !FUNCTIONS.test(w) && !/^\d/.test(w));
+}
+
+const record = (over: Partial<MessageMetrics>): MessageMetrics => ({
+  channel: "telegram",
+  region: "eu",
+  outcome: "answered",
+  delivery: "delivered",
+  ackMs: 2,
+  firstTokenMs: 300,
+  totalMs: 900,
+  tokensIn: 80,
+  tokensOut: 40,
+  kvReads: 1,
+  kvWrites: 0,
+  ...over,
+});
+
+describe("alerts and dashboards", () => {
+  it("name only metrics something really emits: the edge's records, vLLM, Prometheus", () => {
+    const read = new Set(exprs.flatMap(metricsOf));
+    expect([...read].filter((m) => !EMITTED.has(m))).toEqual([]);
+    // (And they read what they should: the check above is not vacuous.)
+    for (const m of ["gateway_reply_seconds_5m", "gateway_messages_5m", "vllm:num_requests_waiting", "up"])
+      expect(read).toContain(m);
   });
 
-  it("charts running and waiting requests, KV cache use, time to first token and end-to-end latency", () => {
-    for (const metric of VLLM_METRICS)
-      expect(
-        exprs.some((e) => e.includes(metric)),
-        metric,
-      ).toBe(true);
-  });
-
-  it("alerts on the product's SLOs: P90 reply time under 2 s, model call success over 99.9 %", () => {
-    expect(rule("ReplyTimeP90AboveTwoSeconds")?.expr).toMatch(/gateway_reply_seconds\{quantile="0\.9"\}\) > 2$/);
-    expect(rule("ModelCallSuccessBelow999")?.expr).toMatch(/> 0\.001\s*$/);
-    expect(dashboard.panels.map((p) => p.title)).toEqual(
-      expect.arrayContaining(["SLO: P90 reply time (target < 2 s)", "SLO: model call success (target > 99.9 %)"]),
+  it("alert per region on the SLOs (P90 reply under 2 s, model success over 99.9 %), origins down and dead letters", () => {
+    expect(rule("ReplyTimeP90AboveTwoSeconds")?.expr).toBe(
+      'max by (region) (gateway_reply_seconds_5m{quantile="0.9"}) > 2',
     );
+    expect(rule("ModelCallSuccessBelow999")?.expr).toMatch(/sum by \(region\)[\s\S]*> 0\.001\s*$/);
+    expect(rule("OriginDown")?.expr).toBe('up{job="vllm-origins"} == 0');
+    expect(rule("MessagesDeadLettered")?.expr).toContain('outcome="dead_lettered"');
+    // Without the edge's records the SLO alerts could never fire: that is alerted on too.
+    expect(rule("EdgeMetricsUnreadable")?.expr).toContain("absent(gateway_analytics_up)");
   });
 
-  it("queries only edge metrics the metrics endpoint really exports", () => {
-    const exported = prometheusText([
-      {
-        channel: "telegram",
-        region: "eu",
-        outcome: "answered",
-        delivery: "delivered",
-        ackMs: 2,
-        firstTokenMs: 300,
-        totalMs: 900,
-        tokensIn: 80,
-        tokensOut: 40,
-        kvReads: 1,
-        kvWrites: 0,
-      },
-    ]);
-    const names = new Set([...exported.matchAll(/^([a-z_]+)(?:\{|\s)/gm)].map((m) => m[1]));
-    for (const used of new Set(exprs.flatMap((e) => [...e.matchAll(/\b(gateway_[a-z_]+)/g)].map((m) => m[1]!)))) {
-      expect(names.has(used), used).toBe(true);
-    }
+  it("scrape the origins from the targets the deploy writes out of Terraform's outputs", () => {
+    const origins = prometheus.scrape_configs.find((s) => s.job_name === "vllm-origins");
+    expect(origins?.file_sd_configs).toEqual([{ files: ["targets/*.json"] }]);
+    expect(readFileSync("scripts/deploy.ts", "utf8")).toContain(
+      'join("infra", "observability", "targets", `${env}.json`)',
+    );
+    expect(readFileSync("terraform/shared/outputs.tf", "utf8")).toMatch(/targets = \["\$\{inst\.address\}:9443"\]/);
+    expect(prometheus.rule_files).toEqual(["alerts.yml"]);
+  });
+});
+
+describe("the edge's metrics from Analytics Engine", () => {
+  it("reads the columns the Worker writes its fields to", () => {
+    const points: Array<{ indexes: string[]; blobs: string[]; doubles: number[] }> = [];
+    const sink = createMetricsSink({ METRICS: { writeDataPoint: (p) => void points.push(p) } });
+    void sink.record(record({ outcome: "model_failed", totalMs: 1234, firstTokenMs: 0 }));
+    const [point] = points;
+    const at = (col: string) =>
+      col.startsWith("blob") ? point!.blobs[Number(col.slice(4)) - 1] : point!.doubles[Number(col.slice(6)) - 1];
+    expect(at(column("outcome"))).toBe("model_failed");
+    expect(at(column("region"))).toBe("eu");
+    expect(at(column("totalMs"))).toBe(1234);
+    expect(point!.indexes).toEqual(["eu"]);
+  });
+
+  let api: http.Server;
+  let apiUrl = "";
+  const queries: string[] = [];
+  let fail = false;
+  beforeAll(async () => {
+    // Cloudflare's SQL API as it answers FORMAT JSON (64-bit numbers as strings).
+    api = http.createServer((req, res) => {
+      let body = "";
+      req.on("data", (c) => (body += c));
+      req.on("end", () => {
+        queries.push(body);
+        if (fail || req.headers.authorization !== "Bearer read-token") return void res.writeHead(403).end("{}");
+        const data = body.includes("GROUP BY channel")
+          ? [{ channel: "telegram", region: "eu", outcome: "answered", delivery: "delivered", messages: "120" }]
+          : [
+              {
+                region: "eu",
+                reply_05: 0.9,
+                reply_09: 2.4,
+                reply_099: 4.1,
+                first_token_05: 0.3,
+                first_token_09: 0.5,
+                first_token_099: 1,
+                ack_05: 0.002,
+                ack_09: 0.003,
+                ack_099: 0.01,
+              },
+            ];
+        res
+          .writeHead(200, { "content-type": "application/json" })
+          .end(JSON.stringify({ meta: [], data, rows: data.length }));
+      });
+    });
+    await new Promise<void>((r) => api.listen(0, "127.0.0.1", r));
+    apiUrl = `http://127.0.0.1:${(api.address() as { port: number }).port}`;
+  });
+  afterAll(() => new Promise<void>((r) => api.close(() => r())));
+
+  const options = () => ({
+    accountId: "acct",
+    apiToken: "read-token",
+    dataset: "gateway_messages_production",
+    apiBase: apiUrl,
+  });
+
+  it("serves per-region figures from the SQL API, weighted by the sampling", async () => {
+    const text = await scrape(options());
+    expect(text).toContain("gateway_analytics_up 1");
+    expect(text).toContain(
+      'gateway_messages_5m{channel="telegram",region="eu",outcome="answered",delivery="delivered"} 120',
+    );
+    expect(text).toContain('gateway_reply_seconds_5m{region="eu",quantile="0.9"} 2.4');
+    expect(queries.every((q) => q.includes("FROM gateway_messages_production") && q.includes("_sample_interval"))).toBe(
+      true,
+    );
+    expect(queries.some((q) => q.includes(`${column("outcome")} AS outcome`))).toBe(true);
+  });
+
+  it("says so, rather than serving stale figures, when the SQL API cannot be read", async () => {
+    fail = true;
+    const text = await scrape(options());
+    fail = false;
+    expect(text).toContain("gateway_analytics_up 0");
+    expect(text).not.toContain("gateway_messages_5m{");
+  });
+
+  it("serves the same metrics from the local stack's records, over the same window", () => {
+    const now = Date.now();
+    const text = renderGatewayMetrics(
+      rowsFromRecords(
+        [
+          { at: now - 1000, record: record({ totalMs: 800 }) },
+          { at: now - 2000, record: record({ totalMs: 2600 }) },
+          { at: now - 3000, record: record({ outcome: "dead_lettered", delivery: "none", totalMs: 0 }) },
+          { at: now - 10 * 60_000, record: record({ totalMs: 99_000 }) }, // outside the window
+        ],
+        now,
+      ),
+      true,
+    );
+    expect(text).toContain(
+      'gateway_messages_5m{channel="telegram",region="eu",outcome="answered",delivery="delivered"} 2',
+    );
+    expect(text).toContain(
+      'gateway_messages_5m{channel="telegram",region="eu",outcome="dead_lettered",delivery="none"} 1',
+    );
+    expect(text).toContain('gateway_reply_seconds_5m{region="eu",quantile="0.9"} 2.6');
   });
 });
