@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import regionFile from "../infra/regions.json";
 import { parseRegionFile, type RegionFile, type RegionId } from "./core/region-policy.js";
 import { issueLines } from "./core/zod-issues.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { RegionFile } from "./core/region-policy.js";
 
 /**

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * The operator's content filter (infra/content-filter.json), checked on what users send and on what

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** The FAQ upload body (DESIGN.md): `{"entries":[{"questions":["…"],"answer":"…","lang":"en"}]}`. */
 export const FaqUpload = z.object({

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { GDPR_COUNTRIES, isEuLocation } from "./eu-countries.js";
 import { issueLines } from "./zod-issues.js";
 

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 
 /**
  * A zod error as lines a person can act on: `entries.3.lang: a two-letter language code`. Issues at

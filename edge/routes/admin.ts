@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { FaqUpload } from "../core/faq-schema.js";
 import { issueLines } from "../core/zod-issues.js";
 import { secretsEqual } from "../crypto.js";

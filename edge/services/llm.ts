@@ -1,4 +1,3 @@
-import OpenAI from "openai";
 import type { ChatMessage, ToolCall } from "../core/prompt.js";
 import { EventStreamReader } from "../core/event-stream.js";
 import { OutputBlocked, UpstreamModelError } from "../errors.js";
@@ -71,40 +70,49 @@ interface VllmDelta {
   tool_calls?: Array<{ index: number; id?: string; function?: { name?: string; arguments?: string } }> | null;
 }
 
-const sdkClients = new Map<string, OpenAI>();
-
-/** The SDK client of an origin, one per isolate: it holds the connection settings, not a connection. */
-function sdkClient(options: LlmOptions): OpenAI {
-  const key = `${options.originUrl}\n${options.apiKey}`;
-  let client = sdkClients.get(key);
-  if (!client) {
-    client = new OpenAI({
-      baseURL: `${options.originUrl.replace(/\/+$/, "")}/v1`,
-      apiKey: options.apiKey,
-      // Retrying is the caller's decision (a retry after tokens were shown would repeat them).
-      maxRetries: 0,
-      timeout: options.timeoutMs,
-    });
-    sdkClients.set(key, client);
-  }
-  return client;
+/** One streamed chunk of an OpenAI-compatible chat completion, as far as it is read here. */
+interface ChatCompletionChunk {
+  object?: string;
+  choices?: Array<{ delta: VllmDelta; finish_reason: string | null }>;
+  usage?: { prompt_tokens: number; completion_tokens: number } | null;
+  /** vLLM reports a failure after the stream began as an event of its own. */
+  error?: unknown;
 }
 
-/** One origin: a streamed completion with first-token and total timeouts. */
+/**
+ * One origin: a streamed completion with first-token and total timeouts. The request is a plain
+ * fetch of vLLM's OpenAI-compatible `/v1/chat/completions` (the OpenAI SDK cost 147 KiB of bundle and
+ * its request building CPU on every message, for this one call); the event stream is read here.
+ * Never retried here: a retry after tokens were shown would repeat them (the caller decides).
+ */
 export function createOriginClient(options: LlmOptions): LlmClient {
-  const sdk = sdkClient(options);
+  const url = `${options.originUrl.replace(/\/+$/, "")}/v1/chat/completions`;
+  const headers = {
+    authorization: `Bearer ${options.apiKey}`,
+    "content-type": "application/json",
+    accept: "text/event-stream",
+  };
   return {
     async complete(messages, { onText, tools, signal } = {}) {
       signal?.throwIfAborted();
       const deadlines = new Deadlines(options.firstTokenTimeoutMs, options.timeoutMs, signal);
       const answer = new Answer(options.region, onText, () => deadlines.firstTokenArrived());
       let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+      let responded = false;
       try {
-        // The SDK sends the request (auth, deadline, status errors); the body is read here: the SDK's
-        // own event-stream parser costs about four times as much CPU per token (npm run bench).
-        const response = await sdk.chat.completions
-          .create(requestBody(options, messages, tools), { signal: deadlines.signal })
-          .asResponse();
+        const response = await fetch(url, {
+          method: "POST",
+          headers,
+          body: JSON.stringify(requestBody(options, messages, tools)),
+          signal: deadlines.signal,
+        });
+        responded = true;
+        if (!response.ok) {
+          void response.body?.cancel().catch(() => undefined);
+          // 400/422: this request is at fault (too long a prompt…), not the origin. Anything else: the origin is.
+          const failure = response.status === 400 || response.status === 422 ? "rejected" : "unavailable";
+          throw new UpstreamModelError(failure, options.region, `HTTP ${response.status}`);
+        }
         if (!response.body) throw new UpstreamModelError("bad_response", options.region, "no body");
         const body = response.body.getReader();
         reader = body;
@@ -121,7 +129,7 @@ export function createOriginClient(options: LlmOptions): LlmClient {
         }
         // The filter's verdict is not the origin's fault; a bad event is already told as one.
         if (err instanceof OutputBlocked || err instanceof UpstreamModelError) throw err;
-        throw toModelError(err, options.region, deadlines.expired, answer.streamed);
+        throw toModelError(err, options.region, deadlines.expired, responded, answer.streamed);
       } finally {
         deadlines.clear();
         // Left early (the content filter stopped the answer, a bad chunk): let the origin stop too.
@@ -132,11 +140,7 @@ export function createOriginClient(options: LlmOptions): LlmClient {
   };
 }
 
-function requestBody(
-  options: LlmOptions,
-  messages: ChatMessage[],
-  tools: ToolOffer | undefined,
-): OpenAI.Chat.ChatCompletionCreateParamsStreaming {
+function requestBody(options: LlmOptions, messages: ChatMessage[], tools: ToolOffer | undefined): object {
   return {
     model: options.model,
     messages,
@@ -145,7 +149,7 @@ function requestBody(
     reasoning_effort: options.reasoningEffort,
     max_completion_tokens: options.maxOutputTokens,
     ...(tools?.definitions.length ? { tools: tools.definitions, tool_choice: tools.choice ?? "auto" } : {}),
-  } as OpenAI.Chat.ChatCompletionCreateParamsStreaming;
+  };
 }
 
 /** The first-token and whole-answer deadlines of one call: either aborts it, as does the caller's signal. */
@@ -229,13 +233,13 @@ class Answer {
     };
   }
 
-  private take(chunk: OpenAI.Chat.ChatCompletionChunk): void {
+  private take(chunk: ChatCompletionChunk): void {
     if (chunk.usage) {
       this.usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
     }
     const choice = chunk.choices?.[0];
     if (!choice) return;
-    const delta = choice.delta as VllmDelta;
+    const delta = choice.delta;
     const piece = delta.content ?? "";
     if (piece || delta.reasoning || delta.reasoning_content || delta.tool_calls?.length) {
       this.tokens += 1;
@@ -265,8 +269,8 @@ class Answer {
  * One chunk of the stream. vLLM reports a failure after the stream began as an event of its own:
  * `{"error": {…}}`, or `{"object": "error", …}` from older releases.
  */
-function parseChunk(data: string, region: RegionId, streamed: boolean): OpenAI.Chat.ChatCompletionChunk {
-  let chunk: (Omit<OpenAI.Chat.ChatCompletionChunk, "object"> & { object: string; error?: unknown }) | undefined;
+function parseChunk(data: string, region: RegionId, streamed: boolean): ChatCompletionChunk {
+  let chunk: ChatCompletionChunk | undefined;
   try {
     chunk = JSON.parse(data) as typeof chunk;
   } catch {
@@ -276,25 +280,20 @@ function parseChunk(data: string, region: RegionId, streamed: boolean): OpenAI.C
     throw new UpstreamModelError("bad_response", region, "a stream event is not an object", { streamed });
   if (chunk.error || chunk.object === "error")
     throw new UpstreamModelError("bad_response", region, "the origin reported an error mid-stream", { streamed });
-  return chunk as OpenAI.Chat.ChatCompletionChunk;
+  return chunk;
 }
 
 function toModelError(
   err: unknown,
   region: RegionId,
   timedOut: string | undefined,
+  responded: boolean,
   streamed: boolean,
 ): UpstreamModelError {
   const opts = { cause: err, streamed };
-  if (timedOut || err instanceof OpenAI.APIConnectionTimeoutError) {
-    return new UpstreamModelError("timeout", region, `no ${timedOut ?? "answer"} in time`, opts);
-  }
-  if (err instanceof OpenAI.APIConnectionError)
-    return new UpstreamModelError("unavailable", region, "connection failed", opts);
-  if (err instanceof OpenAI.APIError && typeof err.status === "number") {
-    // 400: this request is at fault (too long a prompt…), not the origin. Anything else: the origin is.
-    const kind = err.status === 400 || err.status === 422 ? "rejected" : "unavailable";
-    return new UpstreamModelError(kind, region, `HTTP ${err.status}`, opts);
-  }
+  if (timedOut) return new UpstreamModelError("timeout", region, `no ${timedOut} in time`, opts);
+  // No answer at all (refused, reset, unreachable): the origin is unavailable. A stream that broke
+  // after the origin answered: a bad response.
+  if (!responded) return new UpstreamModelError("unavailable", region, "connection failed", opts);
   return new UpstreamModelError("bad_response", region, err instanceof Error ? err.name : "unknown", opts);
 }

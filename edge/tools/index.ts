@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { ToolOffer } from "../services/llm.js";
 import { lookupOrder } from "./lookup-order.js";
 import { cancelReminder, createReminder, listReminders } from "./reminders.js";

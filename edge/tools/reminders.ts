@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { describeInstant, isTimeZone, localToInstant } from "../core/local-time.js";
 import { describeReminder } from "../services/reminder-book.js";
 import { defineTool, type ToolContext } from "./types.js";

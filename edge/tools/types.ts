@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import type { Address } from "../message.js";
 import type { Config } from "../config.js";
 import type { RegionId } from "../core/region-policy.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * The HTTP API's bodies, declared once: the request is checked against them, the OpenAPI description

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { RegionId } from "../../core/region-policy.js";
 import { secretsEqual } from "../../crypto.js";
 import { ConfigError, MalformedPayload, PlatformError } from "../../errors.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * The parts of a Bot API Update this gateway reads, read leniently: Telegram adds fields and update

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { parseCommand } from "../../core/commands.js";
 import type { RegionId } from "../../core/region-policy.js";
 import { issueLines } from "../../core/zod-issues.js";

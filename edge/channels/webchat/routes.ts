@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { regionObject, type RegionalNamespace } from "../../config.js";
 import { regionForCountry } from "../../core/region-policy.js";
 import { HttpError } from "../../errors.js";

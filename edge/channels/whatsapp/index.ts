@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { hmacSha256Matches, secretsEqual } from "../../crypto.js";
 import { MalformedPayload, PlatformError, WindowClosedError } from "../../errors.js";
 import type { Address } from "../../message.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * The parts of a WhatsApp Cloud API webhook this gateway reads: entry[].changes[].value with
