@@ -6,7 +6,8 @@
  * figures and the machine go in docs/BENCHMARKS.md.
  *
  *   npm run bench                      every section
- *   npm run bench -- ack throughput    only these (ack, throughput, roundtrips, latency, overhead, streaming, scale, bundle)
+ *   npm run bench -- ack throughput    only these (ack, throughput, roundtrips, latency, overhead, streaming, scale,
+ *                                      bundle, prompt-cache)
  *   BENCH_PROFILE=out.cpuprofile npm run bench -- throughput
  *                                      also takes a CPU profile of workerd during the measured load
  *                                      (open it in Chrome DevTools) and prints its heaviest functions
@@ -18,6 +19,7 @@ import { ackLatency } from "./sections/ack.js";
 import { bundleAndColdStart } from "./sections/bundle.js";
 import { replyLatency } from "./sections/latency.js";
 import { gatewayOverhead } from "./sections/overhead.js";
+import { promptCaching } from "./sections/prompt-cache.js";
 import { roundTrips } from "./sections/roundtrips.js";
 import { webchatScale } from "./sections/scale.js";
 import { streamingDelay } from "./sections/streaming.js";
@@ -60,6 +62,7 @@ async function main(): Promise<void> {
     if (run("streaming")) rows.push(...(await streamingDelay()));
     if (run("scale")) rows.push(...(await webchatScale()));
     if (run("bundle")) rows.push(...(await bundleAndColdStart()));
+    if (run("prompt-cache")) rows.push(...(await promptCaching()));
   } finally {
     print();
   }

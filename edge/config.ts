@@ -11,7 +11,7 @@ import { Duration, Int, Url, type SettingsGroup } from "./settings.js";
  * stops the Worker with a message that names it (never its value). Channels declare their own settings
  * (their registry entry); this file holds what every deployment shares.
  */
-const DEFAULT_SYSTEM_PROMPT =
+export const DEFAULT_SYSTEM_PROMPT =
   "You are the helpful assistant of this company, chatting with a customer on an instant messenger. " +
   "Answer briefly and clearly, in the language the customer writes in. Light Markdown is shown as " +
   "formatting (bold, lists, links, code blocks); keep tables narrow, a phone shows them. If you do not " +

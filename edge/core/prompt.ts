@@ -1,4 +1,4 @@
-import { fitWindow, type Turn } from "./token-budget.js";
+import { cacheFriendlyWindow, type Turn } from "./token-budget.js";
 
 /** A tool call the model asked for, as the OpenAI chat format carries it. */
 export interface ToolCall {
@@ -25,22 +25,34 @@ export interface Prompt {
 }
 
 /**
- * The messages sent to the model: the operator's instructions (with a summary of the turns that fell
- * out of the window, when there is one), the recent turns that fit the input budget, and the new message.
+ * The messages sent to the model, most stable first, so that vLLM's prefix cache serves as much of
+ * each prompt as possible: the operator's instructions (with the tools the request offers, which the
+ * chat template renders right after them), then the summary of turns no longer carried (it changes
+ * only when the window steps), then the turns since (the same first turn message after message:
+ * cacheFriendlyWindow), and the new message last.
  */
 export function buildPrompt(input: {
   system: string;
-  history: readonly Turn[];
+  history: ReadonlyArray<Turn & { at: number }>;
   userText: string;
   budget: number;
   maxTurns?: number;
-  summary?: string | null;
+  summary?: { text: string; coversUntil: number } | null;
 }): Prompt {
-  const system = input.summary ? `${input.system}\n\n${SUMMARY_HEADING}\n${input.summary}` : input.system;
-  const window = fitWindow({ ...input, system });
+  const summary = input.summary ? `${SUMMARY_HEADING}\n${input.summary.text}` : null;
+  const window = cacheFriendlyWindow({
+    system: input.system,
+    history: input.history,
+    userText: input.userText,
+    budget: input.budget,
+    ...(input.maxTurns !== undefined ? { maxTurns: input.maxTurns } : {}),
+    summary,
+    coveredUntil: input.summary?.coversUntil ?? 0,
+  });
   return {
     messages: [
-      { role: "system", content: system },
+      { role: "system", content: input.system },
+      ...(summary ? [{ role: "user" as const, content: summary }] : []),
       ...window.turns.map((t): ChatMessage => ({ role: t.role, content: t.content })),
       { role: "user", content: input.userText },
     ],
@@ -49,8 +61,12 @@ export function buildPrompt(input: {
   };
 }
 
-/** Introduces, in the system prompt, the summary of the turns the window no longer holds. */
-const SUMMARY_HEADING = "Summary of the earlier conversation with this user:";
+/**
+ * Opens the message that carries the summary of the turns the window no longer holds (a context
+ * note, placed before the turns: the model is told not to answer it).
+ */
+export const SUMMARY_HEADING =
+  "(Context, not a question to answer: a summary of the earlier part of this conversation.)";
 
 export const SUMMARIZE_INSTRUCTIONS =
   "You keep the memory of a chat between a user and an assistant. Write a short summary (at most 120 words) of " +

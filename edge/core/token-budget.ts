@@ -90,6 +90,57 @@ export function fitsBudget(system: string, userText: string, budget: number): bo
 }
 
 /**
+ * The turns a prompt carries, chosen so that consecutive prompts of a conversation share their
+ * prefix (vLLM reuses the KV cache of any prompt prefix it has seen, in 16-token blocks): every turn
+ * not yet folded into the summary (`coveredUntil`), from the same first turn, message after message,
+ * while they fit; when they no longer do, one large step, down to the newest turns that fit half the
+ * room and half of `maxTurns`, so the start moves once every few messages rather than on each one.
+ * Question and answer stay together. The turns left out are the ones to fold into the summary.
+ */
+export function cacheFriendlyWindow(input: {
+  system: string;
+  history: ReadonlyArray<Turn & { at: number }>;
+  userText: string;
+  budget: number;
+  maxTurns?: number;
+  /** The summary message the prompt carries, if any (its cost counts). */
+  summary?: string | null;
+  /** Turns saved up to this time are in the summary. */
+  coveredUntil?: number;
+}): WindowResult {
+  const fixed =
+    HARMONY_PREAMBLE_TOKENS +
+    messageTokens(input.system) +
+    messageTokens(input.userText) +
+    (input.summary ? messageTokens(input.summary) : 0);
+  const maxTurns = input.maxTurns ?? Number.POSITIVE_INFINITY;
+  const history = input.history;
+  const cost = (turns: ReadonlyArray<Turn>) => turns.reduce((sum, t) => sum + messageTokens(t.content), 0);
+  // Everything the summary does not cover yet, from a turn that starts a question.
+  let start = history.findIndex((t) => t.at > (input.coveredUntil ?? 0));
+  if (start < 0) start = history.length;
+  if (history[start]?.role === "assistant") start += 1;
+  const open = history.slice(start);
+  if (fixed + cost(open) <= input.budget && open.length <= maxTurns)
+    return { turns: [...open], dropped: start, inputTokens: fixed + cost(open) };
+  // A large step: the newest whole exchanges within half the room and half the turn cap.
+  const room = Math.max(0, input.budget - fixed) / 2;
+  const cap = Math.max(2, Math.floor(maxTurns / 2));
+  let keepFrom = history.length;
+  let used = 0;
+  for (let i = history.length; i > start;) {
+    let from = i - 1;
+    if (history[from]?.role === "assistant" && history[from - 1]?.role === "user" && from - 1 >= start) from -= 1;
+    const group = history.slice(from, i);
+    if (used + cost(group) > room || history.length - from > cap) break;
+    used += cost(group);
+    keepFrom = from;
+    i = from;
+  }
+  return { turns: history.slice(keepFrom), dropped: keepFrom, inputTokens: fixed + used };
+}
+
+/**
  * The most recent turns that fit `budget` together with the system prompt and the new message.
  * The new message is always sent, even when it alone exceeds the budget: dropping what the user just
  * asked would be worse than a long prompt. A user/assistant pair is kept or dropped whole so the

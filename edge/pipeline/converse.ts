@@ -156,7 +156,7 @@ async function answer(
     userText: asked,
     budget: deps.model.inputTokenBudget,
     maxTurns: deps.model.contextMaxMessages,
-    summary: start.summary?.text ?? null,
+    summary: start.summary,
   });
 
   /** No model answered: the FAQ's answer when one is close enough, else an honest "try later". */
@@ -173,7 +173,12 @@ async function answer(
   };
 
   const stream = guardedStream(deps.onText, filter, lang);
-  const call = { ...(stream.onText ? { onText: stream.onText } : {}), ...(deps.signal ? { signal: deps.signal } : {}) };
+  const call = {
+    ...(stream.onText ? { onText: stream.onText } : {}),
+    ...(deps.signal ? { signal: deps.signal } : {}),
+    // (A pseudonymous key is enough: it only picks among the region's origins.)
+    affinity: ref(message.chatKey),
+  };
   const stopThinking = deps.whileThinking?.() ?? (() => {});
   let completion: Completion;
   try {

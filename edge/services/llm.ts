@@ -35,6 +35,11 @@ export interface CompleteOptions {
    * client went away) and the call rejects with the signal's reason, not as the origin's failure.
    */
   signal?: AbortSignal;
+  /**
+   * Which conversation asks: among equally healthy origins, a conversation keeps going to the same
+   * one, whose prefix cache holds its earlier prompts (vLLM reuses the KV cache of a seen prefix).
+   */
+  affinity?: string;
 }
 
 /** A region's model, as the pipeline needs it. */

@@ -73,7 +73,11 @@ export function createRegionModel(options: {
       const stateOf = (o: Origin) => now.get(o.id) ?? { failures: 0, state: "closed" as const };
       const closed = origins
         .filter((o) => stateOf(o).state === "closed")
-        .map((o) => ({ o, key: stateOf(o).failures + Math.random() }))
+        // Fewest failures first; among equals, the conversation's own origin (its prefix cache), else any.
+        .map((o) => ({
+          o,
+          key: stateOf(o).failures + (call?.affinity ? rendezvous(call.affinity, o.id) : Math.random()),
+        }))
         .sort((a, b) => a.key - b.key)
         .map(({ o }) => o);
       const halfOpen = origins.filter((o) => stateOf(o).state === "half_open");
@@ -124,4 +128,18 @@ export function createRegionModel(options: {
       return origins.map((o) => ({ origin: o.id, ...(fresh.get(o.id) ?? { failures: 0, state: "closed" as const }) }));
     },
   };
+}
+
+/**
+ * Rendezvous hashing: a stable score in [0, 1) for each (key, origin) pair, so each key prefers one
+ * origin and, when that one leaves, its keys spread evenly over the others.
+ */
+function rendezvous(key: string, origin: string): number {
+  let h = 0x811c9dc5;
+  const text = `${key}\n${origin}`;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0x5bd1e995);
+  h ^= h >>> 15;
+  return (h >>> 0) / 4294967296;
 }

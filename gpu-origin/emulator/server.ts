@@ -1,6 +1,6 @@
 import { randomUUID, timingSafeEqual, createHash } from "node:crypto";
 import http from "node:http";
-import { SUMMARIZE_INSTRUCTIONS } from "../../edge/core/prompt.js";
+import { SUMMARIZE_INSTRUCTIONS, SUMMARY_HEADING } from "../../edge/core/prompt.js";
 import { listen, readBody, sendJson } from "../../infra/local/http.js";
 
 /**
@@ -282,7 +282,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
  * Asked for a conversation summary, it answers with a short one, as the model does (at most 120 words).
  */
 function defaultReply(messages: Array<{ role: string; content: string }>): string {
-  const users = messages.filter((m) => m.role === "user");
+  // (The summary of earlier turns is a context note, not one of the user's messages.)
+  const users = messages.filter((m) => m.role === "user" && !m.content.startsWith(SUMMARY_HEADING));
   if (messages[0]?.role === "system" && messages[0].content.startsWith(SUMMARIZE_INSTRUCTIONS)) {
     const lines = (users.at(-1)?.content ?? "").split("\n").filter(Boolean);
     return `The user and the assistant exchanged ${lines.length} messages; the last one began: "${(lines.at(-1) ?? "").slice(0, 60)}".`;

@@ -58,7 +58,9 @@ describe("bursts of messages", () => {
 
   it("answers messages sent once the reply is being delivered after it, never before, and never cancels it", async () => {
     const chat = 9102;
-    stack.emulator.enqueue({ content: "First answer." }, { content: "Second answer." });
+    // (The second and third may or may not meet at the model, depending on this machine's pace: the
+    // answer to them is the same either way.)
+    stack.emulator.enqueue({ content: "First answer." }, { content: "Second answer." }, { content: "Second answer." });
     // Telegram takes its time over the first reply: it is on its way when the user writes again.
     stack.telegram.failNext("sendMessage", { kind: "slow", ms: 800 });
     await stack.sendUpdate(textUpdate(chat, "first question"));

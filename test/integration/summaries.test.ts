@@ -8,7 +8,9 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.close());
 
-const systemOf = (request: number) => String(stack.emulator.requests[request]?.body.messages?.[0]?.content ?? "");
+/** What a request's prompt carried before the turns: the instructions and the summary note, if any. */
+const contextOf = (request: number) =>
+  JSON.stringify(stack.emulator.requests[request]?.body.messages?.slice(0, 2) ?? []);
 
 async function waitForRequests(count: number): Promise<void> {
   const deadline = Date.now() + 5000;
@@ -47,7 +49,11 @@ describe("conversation summaries", () => {
 
     await stack.sendUpdate(textUpdate(chat, "What was my order again?"));
     await stack.telegram.waitForMessages(4, { chatId: chat });
-    expect(systemOf(4)).toContain("The user is Ana; her order is A-100.");
+    expect(contextOf(4)).toContain("The user is Ana; her order is A-100.");
+    // The summary follows the instructions, which stay exactly as configured (the cacheable prefix).
+    expect(stack.emulator.requests[4]!.body.messages?.[0]?.content).toBe(
+      stack.emulator.requests[0]!.body.messages?.[0]?.content,
+    );
     expect(JSON.stringify(stack.emulator.requests[4]!.body.messages)).not.toContain("Hi, I am Ana");
 
     await stack.sendUpdate(textUpdate(chat, "/forget"));
@@ -55,6 +61,6 @@ describe("conversation summaries", () => {
     expect(replies.at(-1)?.text).toContain("the summary of our earlier conversation");
     await stack.sendUpdate(textUpdate(chat, "Hello again"));
     await stack.telegram.waitForMessages(6, { chatId: chat });
-    expect(systemOf(stack.emulator.requests.length - 1)).not.toContain("A-100");
+    expect(contextOf(stack.emulator.requests.length - 1)).not.toContain("A-100");
   });
 });

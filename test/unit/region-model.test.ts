@@ -57,6 +57,22 @@ describe("a region's model", () => {
     expect(breaker.states.get("eu1")).toEqual({ failures: 1, state: "closed" });
   });
 
+  it("sends a conversation to the same healthy origin every time (its prefix cache), and conversations to all", async () => {
+    const model = createRegionModel({
+      region: "eu",
+      origins: [origin("eu1", ok("eu1")), origin("eu2", ok("eu2")), origin("eu3", ok("eu3"))],
+      breaker: memoryBreaker(3),
+      probeTtlMs: 1000,
+    });
+    const answeredBy = async (chat: string) => (await model.complete([], { affinity: chat })).text;
+    for (const chat of ["a", "b", "c"]) {
+      const first = await answeredBy(chat);
+      for (let i = 0; i < 5; i++) expect(await answeredBy(chat)).toBe(first);
+    }
+    const spread = new Set(await Promise.all(Array.from({ length: 60 }, (_, i) => answeredBy(`chat-${i}`))));
+    expect(spread).toEqual(new Set(["eu1", "eu2", "eu3"]));
+  });
+
   it("tries at most two origins", async () => {
     const a = failing("unavailable"),
       b = failing("unavailable"),

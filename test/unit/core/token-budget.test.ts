@@ -1,6 +1,12 @@
 import { getEncoding } from "js-tiktoken";
 import { describe, expect, it } from "vitest";
-import { estimateTokens, fitWindow, messageTokens, type Turn } from "../../../edge/core/token-budget.js";
+import {
+  cacheFriendlyWindow,
+  estimateTokens,
+  fitWindow,
+  messageTokens,
+  type Turn,
+} from "../../../edge/core/token-budget.js";
 import { CORPUS } from "../../fixtures/token-corpus.js";
 
 // gpt-oss's o200k_harmony is o200k_base plus control tokens: ordinary text encodes the same.
@@ -64,5 +70,42 @@ describe("fitWindow", () => {
     const history = Array.from({ length: 10 }, (_, i) => turn(i % 2 ? "assistant" : "user", 3));
     const w = fitWindow({ system: "sys", history, userText: "q", budget: 10_000, maxTurns: 4 });
     expect(w.turns).toEqual(history.slice(6));
+  });
+});
+
+describe("cacheFriendlyWindow", () => {
+  const at = (i: number) => 1_000 + i;
+  const history = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      role: (i % 2 ? "assistant" : "user") as Turn["role"],
+      content: `turn ${i}`,
+      at: at(i),
+    }));
+  const window = (n: number, coveredUntil = 0) =>
+    cacheFriendlyWindow({
+      system: "sys",
+      history: history(n),
+      userText: "q",
+      budget: 10_000,
+      maxTurns: 10,
+      coveredUntil,
+    });
+
+  it("keeps the same first turn, message after message, while everything fits", () => {
+    const starts = [2, 4, 6, 8, 10].map((n) => window(n).turns[0]?.content);
+    expect(new Set(starts)).toEqual(new Set(["turn 0"]));
+  });
+
+  it("then moves in one large step, to the newest exchanges within half the turns", () => {
+    const w = window(12);
+    expect(w.turns.map((t) => t.content)).toEqual(["turn 8", "turn 9", "turn 10", "turn 11"]);
+    expect(w.dropped).toBe(8);
+  });
+
+  it("starts after what the summary covers, and stays there while it fits", () => {
+    // The 8 turns dropped above were summarized: the next prompts start at turn 8 until the window fills again.
+    const starts = [14, 16, 18].map((n) => window(n, at(7)).turns[0]?.content);
+    expect(starts).toEqual(["turn 8", "turn 8", "turn 8"]);
+    expect(window(20, at(7)).turns[0]?.content).not.toBe("turn 8");
   });
 });

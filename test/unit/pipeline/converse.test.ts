@@ -126,7 +126,8 @@ describe("converse", () => {
   });
 
   describe("summaries of older turns", () => {
-    // 12 stored turns, a window of 10: the oldest pair falls out.
+    // 12 stored turns, a window of 10: the window steps to its newest half, and the 8 turns before
+    // it are folded into the summary (one large step, so the next prompts share their prefix).
     const history = Array.from({ length: 12 }, (_, i) => ({
       role: i % 2 === 0 ? ("user" as const) : ("assistant" as const),
       content: i === 0 ? "my name is Ana and my order is A-100" : `turn ${i}`,
@@ -149,8 +150,10 @@ describe("converse", () => {
       expect(asked[0]!.map((m) => m.content)).not.toContain("my name is Ana and my order is A-100");
       await result.later!();
       expect(asked[1]!.at(-1)!.content).toContain("User: my name is Ana and my order is A-100");
-      expect(asked[1]!.at(-1)!.content).not.toContain("turn 2");
-      expect(summaries).toEqual([["telegram:1:42", { text: "User Ana, order A-100.", coversUntil: 1001 }, 3600, 0]]);
+      expect(asked[1]!.at(-1)!.content).toContain("turn 7");
+      expect(asked[1]!.at(-1)!.content).not.toContain("turn 8");
+      expect(asked[0]!.slice(1, -1).map((m) => m.content)).toEqual(["turn 8", "turn 9", "turn 10", "turn 11"]);
+      expect(summaries).toEqual([["telegram:1:42", { text: "User Ana, order A-100.", coversUntil: 1007 }, 3600, 0]]);
     });
 
     it("puts the summary in the prompt and does not summarize the same turns twice", async () => {
@@ -163,7 +166,10 @@ describe("converse", () => {
         },
       );
       const result = await converse(message, d);
-      expect(asked[0]![0]!.content).toContain("User Ana, order A-100.");
+      // After the instructions, unchanged: the summary note, then every turn since it.
+      expect(asked[0]![0]!.content).toBe("sys");
+      expect(asked[0]![1]!.content).toContain("User Ana, order A-100.");
+      expect(asked[0]![2]!.content).toBe("turn 2");
       expect(result.later).toBeUndefined();
     });
 
