@@ -24,6 +24,12 @@ const MAX_HOLD_WINDOWS = 4;
  */
 const MAX_RESTARTS = 3;
 const RESTART_WITHIN_MS = 4000;
+/**
+ * A message belongs to the burst being answered when the user sent it within this long of the
+ * burst's last one (platforms date messages to the second). Later ones get their own reply: under
+ * load, when answers take longer, cancelling them for every new message would only add work.
+ */
+const BURST_GAP_MS = 2000;
 /** Ids of messages taken in are remembered this long, so a queue redelivery of one is not answered twice. */
 const REMEMBER_MS = 24 * 3600_000;
 const PRUNE_EVERY_MS = 3600_000;
@@ -37,6 +43,8 @@ class Superseded extends Error {
 /** The reply being written: what may cancel it, and whether it can still be cancelled. */
 interface Writing {
   first: Held;
+  /** When the user sent the burst's last message (platform time). */
+  lastSentAt: number;
   size: number;
   chars: number;
   abort: AbortController;
@@ -141,6 +149,7 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
       w.first.plainText &&
       w.first.group === undefined &&
       h.sender === w.first.sender &&
+      h.sentAt - w.lastSentAt <= BURST_GAP_MS &&
       w.size < BURST_LIMITS.messages &&
       w.chars + 1 + h.chars <= BURST_LIMITS.chars;
     const restarts = this.burst?.firstSeq === w.first.seq ? this.burst.restarts : 0;
@@ -285,6 +294,7 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
     let abandoned = false;
     const writing: Writing = {
       first: group[0]!,
+      lastSentAt: Math.max(...group.map((h) => h.sentAt)),
       size: group.length,
       chars: group.reduce((sum, h) => sum + h.chars, group.length - 1),
       abort: new AbortController(),

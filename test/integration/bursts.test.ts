@@ -79,6 +79,21 @@ describe("bursts of messages", () => {
     expect(stack.emulator.requests[0]!.cancelled).toBeUndefined();
   });
 
+  it("does not cancel an answer for a message the user sent seconds later: that one gets the next reply", async () => {
+    const chat = 9108;
+    stack.emulator.enqueue({ content: "About your parcel.", firstTokenMs: 1200 }, { content: "About returns." });
+    await stack.sendUpdate(textUpdate(chat, "where is my parcel?"));
+    await until(() => stack.emulator.requests.length === 1, "the first question to reach the model");
+    // Delivered while the first answer is still being written, but sent 5 s after the first message
+    // (as a slow queue, or a user who paused, would have it): a new question, not more of a burst.
+    const later = textUpdate(chat, "and how do returns work?");
+    later.message.date += 5;
+    await stack.sendUpdate(later);
+    const replies = await stack.telegram.waitForMessages(2, { chatId: chat, timeoutMs: 10_000 });
+    expect(replies.map((m) => m.text)).toEqual(["About your parcel.", "About returns."]);
+    expect(stack.emulator.requests.map((r) => r.cancelled ?? false)).toEqual([false, false]);
+  });
+
   it("gives a command in a burst its own reply, in its place", async () => {
     const chat = 9103;
     for (const text of ["hello", "/help", "are you there?"]) {
