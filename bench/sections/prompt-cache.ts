@@ -1,7 +1,7 @@
 import { getEncoding } from "js-tiktoken";
 import { DEFAULT_SYSTEM_PROMPT } from "../../edge/config.js";
 import { buildPrompt, type ChatMessage } from "../../edge/core/prompt.js";
-import { fitWindow } from "../../edge/core/token-budget.js";
+import { messageTokens, type Turn } from "../../edge/core/token-budget.js";
 import type { ToolOffer } from "../../edge/services/llm.js";
 import { toolOffer } from "../../edge/tools/index.js";
 import type { ToolContext } from "../../edge/tools/types.js";
@@ -123,10 +123,31 @@ interface StoredTurn {
   at: number;
 }
 
+/**
+ * The window as it was: the most recent turns that fit, question and answer together, sliding by
+ * one exchange with every message (the harmony preamble counted as 64 tokens, as the edge does).
+ */
+function slidingWindow(system: string, history: readonly Turn[], userText: string): { turns: Turn[]; dropped: number } {
+  let used = 64 + messageTokens(system) + messageTokens(userText);
+  const kept: Turn[] = [];
+  let i = history.length;
+  while (i > 0 && kept.length < MAX_TURNS) {
+    let start = i - 1;
+    if (history[start]?.role === "assistant" && history[start - 1]?.role === "user") start -= 1;
+    const group = history.slice(start, i);
+    const cost = group.reduce((sum, t) => sum + messageTokens(t.content), 0);
+    if (used + cost > BUDGET || kept.length + group.length > MAX_TURNS) break;
+    used += cost;
+    kept.unshift(...group);
+    i = start;
+  }
+  return { turns: kept, dropped: history.length - kept.length };
+}
+
 /** The prompt builder as it was: summary inside the instructions, a window sliding turn by turn. */
 function previousBuilder(system: string, history: StoredTurn[], userText: string, summary: string | null) {
   const sys = summary ? `${system}\n\nSummary of the earlier conversation with this user:\n${summary}` : system;
-  const w = fitWindow({ system: sys, history, userText, budget: BUDGET, maxTurns: MAX_TURNS });
+  const w = slidingWindow(sys, history, userText);
   return {
     messages: [
       { role: "system", content: sys },

@@ -139,37 +139,3 @@ export function cacheFriendlyWindow(input: {
   }
   return { turns: history.slice(keepFrom), dropped: keepFrom, inputTokens: fixed + used };
 }
-
-/**
- * The most recent turns that fit `budget` together with the system prompt and the new message.
- * The new message is always sent, even when it alone exceeds the budget: dropping what the user just
- * asked would be worse than a long prompt. A user/assistant pair is kept or dropped whole so the
- * model never sees an answer without its question.
- */
-export function fitWindow(input: {
-  system: string;
-  history: readonly Turn[];
-  userText: string;
-  budget: number;
-  maxTurns?: number;
-}): WindowResult {
-  const fixed = HARMONY_PREAMBLE_TOKENS + messageTokens(input.system) + messageTokens(input.userText);
-  let used = fixed;
-  const kept: Turn[] = [];
-  const history = input.history;
-  let i = history.length;
-  const maxTurns = input.maxTurns ?? Number.POSITIVE_INFINITY;
-  while (i > 0 && kept.length < maxTurns) {
-    // Take the last turn together with its question when it is an answer.
-    const end = i;
-    let start = i - 1;
-    if (history[start]?.role === "assistant" && history[start - 1]?.role === "user") start -= 1;
-    const group = history.slice(start, end);
-    const cost = group.reduce((sum, t) => sum + messageTokens(t.content), 0);
-    if (used + cost > input.budget || kept.length + group.length > maxTurns) break;
-    used += cost;
-    kept.unshift(...group);
-    i = start;
-  }
-  return { turns: kept, dropped: history.length - kept.length, inputTokens: used };
-}

@@ -1,12 +1,6 @@
 import { getEncoding } from "js-tiktoken";
 import { describe, expect, it } from "vitest";
-import {
-  cacheFriendlyWindow,
-  estimateTokens,
-  fitWindow,
-  messageTokens,
-  type Turn,
-} from "../../../edge/core/token-budget.js";
+import { cacheFriendlyWindow, estimateTokens, messageTokens, type Turn } from "../../../edge/core/token-budget.js";
 import { CORPUS } from "../../fixtures/token-corpus.js";
 
 // gpt-oss's o200k_harmony is o200k_base plus control tokens: ordinary text encodes the same.
@@ -33,43 +27,6 @@ describe("estimateTokens against o200k_base", () => {
 
   it("counts nothing for an empty text", () => {
     expect(estimateTokens("")).toBe(0);
-  });
-});
-
-describe("fitWindow", () => {
-  const turn = (role: Turn["role"], words: number): Turn => ({ role, content: "word ".repeat(words).trim() });
-
-  it("keeps every turn when they fit", () => {
-    const history = [turn("user", 10), turn("assistant", 10)];
-    const w = fitWindow({ system: "Be brief.", history, userText: "next", budget: 2048 });
-    expect(w.turns).toEqual(history);
-    expect(w.dropped).toBe(0);
-  });
-
-  it("drops the oldest turns first and keeps question and answer together", () => {
-    const history = [turn("user", 300), turn("assistant", 300), turn("user", 300), turn("assistant", 300)];
-    const budget = 64 + messageTokens("sys") + messageTokens("q") + 2 * messageTokens(history[0]!.content) + 10;
-    const w = fitWindow({ system: "sys", history, userText: "q", budget });
-    expect(w.turns).toEqual(history.slice(2));
-    expect(w.dropped).toBe(2);
-    expect(w.inputTokens).toBeLessThanOrEqual(budget);
-  });
-
-  it("still sends the new message when it alone is over budget", () => {
-    const w = fitWindow({
-      system: "sys",
-      history: [turn("user", 5), turn("assistant", 5)],
-      userText: "long ".repeat(5000),
-      budget: 100,
-    });
-    expect(w.turns).toEqual([]);
-    expect(w.dropped).toBe(2);
-  });
-
-  it("honours a cap on the number of turns", () => {
-    const history = Array.from({ length: 10 }, (_, i) => turn(i % 2 ? "assistant" : "user", 3));
-    const w = fitWindow({ system: "sys", history, userText: "q", budget: 10_000, maxTurns: 4 });
-    expect(w.turns).toEqual(history.slice(6));
   });
 });
 
@@ -107,5 +64,20 @@ describe("cacheFriendlyWindow", () => {
     const starts = [14, 16, 18].map((n) => window(n, at(7)).turns[0]?.content);
     expect(starts).toEqual(["turn 8", "turn 8", "turn 8"]);
     expect(window(20, at(7)).turns[0]?.content).not.toBe("turn 8");
+  });
+
+  it("keeps question and answer together, and still sends a new message that alone is over budget", () => {
+    const long = { role: "user" as const, content: "long ".repeat(5000), at: 1 };
+    const w = cacheFriendlyWindow({ system: "sys", history: history(6), userText: long.content, budget: 100 });
+    expect(w.turns).toEqual([]);
+    expect(w.dropped).toBe(6);
+    const tight = cacheFriendlyWindow({
+      system: "sys",
+      history: history(6),
+      userText: "q",
+      budget: 64 + messageTokens("sys") + messageTokens("q") + 2 * (2 * messageTokens("turn 0")) + 1,
+    });
+    expect(tight.turns.map((t) => t.content)).toEqual(["turn 4", "turn 5"]);
+    expect(tight.turns[0]!.role).toBe("user");
   });
 });
