@@ -58,24 +58,35 @@ describe("bursts of messages", () => {
 
   it("answers messages sent once the reply is being delivered after it, never before, and never cancels it", async () => {
     const chat = 9102;
-    // (The second and third may or may not meet at the model, depending on this machine's pace: the
-    // answer to them is the same either way.)
-    stack.emulator.enqueue({ content: "First answer." }, { content: "Second answer." }, { content: "Second answer." });
+    stack.emulator.enqueue({ content: "First answer." });
     // Telegram takes its time over the first reply: it is on its way when the user writes again.
     stack.telegram.failNext("sendMessage", { kind: "slow", ms: 800 });
     await stack.sendUpdate(textUpdate(chat, "first question"));
-    await until(
-      () => stack.telegram.calls.some((c) => c.method === "sendmessage"),
-      "the first reply to be on its way",
-      5000,
-    ).catch(() => {});
+    await until(() => stack.emulator.requests.length > 0, "the first question to reach the model");
     await sleep(100);
     await stack.sendUpdate(textUpdate(chat, "second question"));
     await stack.sendUpdate(textUpdate(chat, "and a third"));
-    const replies = await stack.telegram.waitForMessages(2, { chatId: chat, timeoutMs: 10_000 });
-    expect(replies.map((m) => m.text)).toEqual(["First answer.", "Second answer."]);
-    expect(asked()[0]).toBe("first question");
-    expect(asked().at(-1)).toBe("second question\nand a third");
+    // The two later ones are one burst: answered together, or (when the first of them was already
+    // being delivered before the other arrived, on a busy machine) one after the other.
+    const answered = () =>
+      stack.emulator.requests.filter((r) => !r.cancelled && r.finishedAt).map((r) => r.body.messages?.at(-1)?.content);
+    await until(
+      () =>
+        answered()
+          .flatMap((t) => String(t).split("\n"))
+          .includes("and a third"),
+      "every message answered",
+    );
+    await sleep(300);
+    const replies = stack.telegram.sent(chat).map((m) => m.text);
+    expect(replies[0]).toBe("First answer.");
+    expect(answered()[0]).toBe("first question");
+    expect(answered().flatMap((t) => String(t).split("\n"))).toEqual([
+      "first question",
+      "second question",
+      "and a third",
+    ]);
+    expect(replies).toHaveLength(answered().length);
     expect(stack.emulator.requests[0]!.cancelled).toBeUndefined();
   });
 
@@ -83,7 +94,7 @@ describe("bursts of messages", () => {
     const chat = 9108;
     stack.emulator.enqueue({ content: "About your parcel.", firstTokenMs: 1200 }, { content: "About returns." });
     await stack.sendUpdate(textUpdate(chat, "where is my parcel?"));
-    await until(() => stack.emulator.requests.length === 1, "the first question to reach the model");
+    await until(() => stack.emulator.requests.length > 0, "the first question to reach the model");
     // Delivered while the first answer is still being written, but sent 5 s after the first message
     // (as a slow queue, or a user who paused, would have it): a new question, not more of a burst.
     const later = textUpdate(chat, "and how do returns work?");
