@@ -8,7 +8,7 @@ import { entitiesOf, telegramChunks } from "./format.js";
  * The answer shown in a private chat while it is written, with the Bot API's sendMessageDraft: an
  * ephemeral preview (Telegram keeps it about 30 s) that the reply itself, sent with sendMessage,
  * replaces. Drafts go one at a time, at most every `intervalMs`, the latest text winning (the first
- * as soon as the answer is being written, unless it is already complete); a 429
+ * with the answer's first piece); a 429
  * pauses them for its retry_after instead of delaying anything; any other refusal stops them for
  * this reply. They never hold up or fail the reply.
  */
@@ -79,9 +79,7 @@ export function draftPreview(
     update(textSoFar) {
       if (stopped || !textSoFar.trim()) return;
       latest = textSoFar;
-      // On the next turn of the event loop, not at once: an answer that arrived whole (its pieces
-      // already read) is finished by then and needs no preview, only its message.
-      if (timer === undefined && !inFlight) timer = setTimeout(pump, 0);
+      if (timer === undefined) pump();
     },
     finish: stop,
     async discard() {
