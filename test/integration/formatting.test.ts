@@ -48,6 +48,19 @@ describe("Telegram", () => {
     for (let i = 1; i < shown.length; i++) expect(shown[i]!.at - shown[i - 1]!.at).toBeGreaterThanOrEqual(280);
   });
 
+  it("shows a draft before the message even when the origin sends the answer all at once", async () => {
+    const chat = 9207;
+    stack.emulator.enqueue({ content: "We open at nine." }); // every token written at once
+    await stack.sendUpdate(textUpdate(chat, "when do you open?"));
+    await stack.telegram.waitForMessages(1, { chatId: chat, timeoutMs: 8000 });
+    const sentAt = stack.telegram.calls.find(
+      (c) => c.method === "sendmessage" && c.params.chat_id === String(chat),
+    )!.at;
+    const drafts = stack.telegram.drafts(chat);
+    expect(drafts.length).toBeGreaterThan(0);
+    expect(drafts[0]!.at).toBeLessThanOrEqual(sentAt);
+  });
+
   it("takes a cancelled answer's draft back before the whole burst is answered", async () => {
     const chat = 9202;
     stack.emulator.enqueue({ content: "Hello! How can I help you today with anything?", tokenGapMs: 150 }, {});
