@@ -40,13 +40,9 @@ class Superseded extends Error {
   override readonly name = "Superseded";
 }
 
-/** The reply being written: what may cancel it, and whether it can still be cancelled. */
+/** The reply being written: the messages it answers, what cancels it, and whether it still may be. */
 interface Writing {
-  first: Held;
-  /** When the user sent the burst's last message (platform time). */
-  lastSentAt: number;
-  size: number;
-  chars: number;
+  group: Held[];
   abort: AbortController;
   /** Its first message has been sent: from here on, what arrives gets the next reply. */
   delivering: boolean;
@@ -144,16 +140,14 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
   private supersede(h: Held, now: number): void {
     const w = this.writing;
     if (!w || w.delivering || w.abort.signal.aborted) return;
+    const first = w.group[0]!;
+    // The alarm's own grouping rule says whether the message would share this reply (same sender,
+    // plain text, within the burst limits, not a reply being retried); and it was sent close after.
+    const [together] = groupBursts([...w.group, h], BURST_LIMITS);
     const joins =
-      h.plainText &&
-      w.first.plainText &&
-      w.first.group === undefined &&
-      h.sender === w.first.sender &&
-      h.sentAt - w.lastSentAt <= BURST_GAP_MS &&
-      w.size < BURST_LIMITS.messages &&
-      w.chars + 1 + h.chars <= BURST_LIMITS.chars;
-    const restarts = this.burst?.firstSeq === w.first.seq ? this.burst.restarts : 0;
-    if (!joins || restarts >= MAX_RESTARTS || now - w.first.job.acceptedAt > RESTART_WITHIN_MS) return;
+      together!.length === w.group.length + 1 && h.sentAt - Math.max(...w.group.map((g) => g.sentAt)) <= BURST_GAP_MS;
+    const restarts = this.burst?.firstSeq === first.seq ? this.burst.restarts : 0;
+    if (!joins || restarts >= MAX_RESTARTS || now - first.job.acceptedAt > RESTART_WITHIN_MS) return;
     w.abort.abort(new Superseded("more of the burst arrived"));
   }
 
@@ -292,14 +286,7 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
     // The watchdog: a reply still running after TIMEOUT_REPLY_MS has failed, and is tried again;
     // whatever the abandoned one would still send is refused, so it cannot overtake or repeat the next.
     let abandoned = false;
-    const writing: Writing = {
-      first: group[0]!,
-      lastSentAt: Math.max(...group.map((h) => h.sentAt)),
-      size: group.length,
-      chars: group.reduce((sum, h) => sum + h.chars, group.length - 1),
-      abort: new AbortController(),
-      delivering: false,
-    };
+    const writing: Writing = { group, abort: new AbortController(), delivering: false };
     this.writing = writing;
     try {
       const platform = edge.sender(message.address.channel);
@@ -316,7 +303,7 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
           kvUsage: group.reduce((sum, h) => addKvUsage(sum, h.job.kvUsage), { kvReads: 0, kvWrites: 0 }),
           signal: writing.abort.signal,
           // The burst's first message names its preview: asked again, the same draft is rewritten.
-          previewId: writing.first.seq,
+          previewId: group[0]!.seq,
         }),
         edge.config.timeouts.replyMs,
         "reply",
@@ -332,14 +319,14 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
         totalMs: Date.now() - started,
         tokensIn: reply.tokensIn,
         tokensOut: reply.tokensOut,
-        ...(this.burst?.firstSeq === writing.first.seq ? { restarts: this.burst.restarts } : {}),
+        ...(this.burst?.firstSeq === group[0]!.seq ? { restarts: this.burst.restarts } : {}),
       });
       return "done";
     } catch (err) {
       if (err instanceof Superseded) {
         // Nothing was saved or sent: the next turn of the alarm's loop asks again with the whole burst.
-        const restarts = this.burst?.firstSeq === writing.first.seq ? this.burst.restarts + 1 : 1;
-        this.burst = { firstSeq: writing.first.seq, restarts };
+        const restarts = this.burst?.firstSeq === group[0]!.seq ? this.burst.restarts + 1 : 1;
+        this.burst = { firstSeq: group[0]!.seq, restarts };
         log.info("message.superseded", { ...fields, restarts });
         return "superseded";
       }
