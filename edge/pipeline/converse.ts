@@ -176,8 +176,8 @@ async function answer(
   const call = {
     ...(stream.onText ? { onText: stream.onText } : {}),
     ...(deps.signal ? { signal: deps.signal } : {}),
-    // (A pseudonymous key is enough: it only picks among the region's origins.)
-    affinity: ref(message.chatKey),
+    // Only hashed in memory to pick among the region's origins: never sent or logged.
+    affinity: message.chatKey,
   };
   const stopThinking = deps.whileThinking?.() ?? (() => {});
   let completion: Completion;
