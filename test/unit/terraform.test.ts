@@ -31,7 +31,7 @@ const parseDir = async (dir: string) => {
 beforeAll(async () => {
   // What every environment applies (terraform/environments/<env> links to it).
   parsed.root = await parseDir("terraform/shared");
-  for (const m of ["gpu-origin", "upstash", "edge"]) parsed[m] = await parseDir(`terraform/modules/${m}`);
+  for (const m of ["gpu-origin", "upstash", "edge", "secret"]) parsed[m] = await parseDir(`terraform/modules/${m}`);
 });
 
 /** Every string value in the resources and modules of a configuration (not variable descriptions). */
@@ -146,10 +146,16 @@ describe("terraform", () => {
     ] as const) {
       expect(hcl.ephemeral!.random_password![name], name).toBeDefined();
       expect(hcl.resource!.random_password?.[name], name).toBeUndefined();
-      const version = hcl.resource!.google_secret_manager_secret_version![name]![0]!;
-      expect(version.secret_data_wo).toBe(`\${ephemeral.random_password.${name}.result}`);
-      expect(version.secret_data).toBeUndefined();
+      const secret = hcl.module![name]![0]!;
+      expect(secret.source).toBe("../secret");
+      expect(secret.value).toBe(`\${ephemeral.random_password.${name}.result}`);
     }
+    // The secret module takes its value as an ephemeral input and writes it write-only, never as data.
+    const secret = parsed.secret!;
+    expect(secret.variable!.value![0]!.ephemeral).toBe(true);
+    const version = secret.resource!.google_secret_manager_secret_version!.this![0]!;
+    expect(version.secret_data_wo).toBe("${var.value}");
+    expect(version.secret_data).toBeUndefined();
     // The VMs get secrets by name and read them with their own identity; no value is in their metadata.
     const metadata = gpu.resource!.google_compute_instance!.origin![0]!.metadata as Record<string, string>;
     expect(

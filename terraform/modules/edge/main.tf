@@ -35,22 +35,13 @@ ephemeral "random_password" "key_secret" {
   special = false
 }
 
-resource "google_secret_manager_secret" "key_secret" {
-  secret_id = "${var.environment}-edge-key-secret"
-  labels    = { environment = var.environment, component = "edge" }
-  replication {
-    user_managed {
-      replicas {
-        location = var.secret_location
-      }
-    }
-  }
-}
-
-resource "google_secret_manager_secret_version" "key_secret" {
-  secret                 = google_secret_manager_secret.key_secret.id
-  secret_data_wo         = ephemeral.random_password.key_secret.result
-  secret_data_wo_version = var.key_secret_version
+module "key_secret" {
+  source        = "../secret"
+  secret_id     = "${var.environment}-edge-key-secret"
+  location      = var.secret_location
+  labels        = { environment = var.environment, component = "edge" }
+  value         = ephemeral.random_password.key_secret.result
+  value_version = var.key_secret_version
 }
 
 # The Worker's logs (wrangler.jsonc: "observability" and "logpush"), kept in regions.json's logs

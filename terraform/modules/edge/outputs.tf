@@ -15,7 +15,7 @@ output "script_name" {
 
 output "key_secret_secret" {
   description = "Secret Manager secret holding KEY_SECRET."
-  value       = google_secret_manager_secret.key_secret.id
+  value       = module.key_secret.id
 }
 
 output "logs_bucket" {

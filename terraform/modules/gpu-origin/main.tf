@@ -17,61 +17,32 @@ ephemeral "random_password" "api_key" {
   special = false
 }
 
-resource "google_secret_manager_secret" "api_key" {
-  secret_id = "${var.environment}-origin-${var.region_id}-api-key"
-  labels    = { environment = var.environment, region = var.region_id, component = "gpu-origin" }
-  # Kept in the region's own location, as everything of the region.
-  replication {
-    user_managed {
-      replicas {
-        location = var.location
-      }
-    }
-  }
-}
-
-resource "google_secret_manager_secret_version" "api_key" {
-  secret                 = google_secret_manager_secret.api_key.id
-  secret_data_wo         = ephemeral.random_password.api_key.result
-  secret_data_wo_version = var.api_key_version
+module "api_key" {
+  source        = "../secret"
+  secret_id     = "${var.environment}-origin-${var.region_id}-api-key"
+  location      = var.location # kept in the region, as everything of the region
+  labels        = { environment = var.environment, region = var.region_id, component = "gpu-origin" }
+  value         = ephemeral.random_password.api_key.result
+  value_version = var.api_key_version
+  readers       = ["serviceAccount:${google_service_account.origin.email}"]
 }
 
 # The Origin CA certificate's private key, for Caddy. (tls 4.1 has no write-only form for a
 # certificate request's key, so the key itself is in the state; it is not in the VMs' metadata.)
-resource "google_secret_manager_secret" "tls_key" {
-  secret_id = "${var.environment}-origin-${var.region_id}-tls-key"
-  labels    = { environment = var.environment, region = var.region_id, component = "gpu-origin" }
-  replication {
-    user_managed {
-      replicas {
-        location = var.location
-      }
-    }
-  }
-}
-
-resource "google_secret_manager_secret_version" "tls_key" {
-  secret                 = google_secret_manager_secret.tls_key.id
-  secret_data_wo         = tls_private_key.origin.private_key_pem
-  secret_data_wo_version = 1
+module "tls_key" {
+  source        = "../secret"
+  secret_id     = "${var.environment}-origin-${var.region_id}-tls-key"
+  location      = var.location
+  labels        = { environment = var.environment, region = var.region_id, component = "gpu-origin" }
+  value         = tls_private_key.origin.private_key_pem
+  value_version = 1
+  readers       = ["serviceAccount:${google_service_account.origin.email}"]
 }
 
 # The VMs' identity: it may read the region's two secrets and write logs and metrics, nothing else.
 resource "google_service_account" "origin" {
   account_id   = "${var.environment}-origin-${var.region_id}"
   display_name = "GPU origins of ${var.region_id} (${var.environment})"
-}
-
-resource "google_secret_manager_secret_iam_member" "api_key" {
-  secret_id = google_secret_manager_secret.api_key.id
-  role      = "roles/secretmanager.secretAccessor"
-  member    = "serviceAccount:${google_service_account.origin.email}"
-}
-
-resource "google_secret_manager_secret_iam_member" "tls_key" {
-  secret_id = google_secret_manager_secret.tls_key.id
-  role      = "roles/secretmanager.secretAccessor"
-  member    = "serviceAccount:${google_service_account.origin.email}"
 }
 
 resource "google_compute_address" "origin" {
@@ -135,10 +106,10 @@ resource "google_compute_instance" "origin" {
     vllm-image            = var.vllm_image
     vllm-model            = var.model
     vllm-serve-flags      = file("${path.module}/../../../gpu-origin/serve-flags.txt")
-    origin-api-key-secret = google_secret_manager_secret.api_key.secret_id
+    origin-api-key-secret = module.api_key.secret_id
     origin-hostname       = local.hosts[count.index]
     origin-tls-cert       = cloudflare_origin_ca_certificate.origin.certificate
-    origin-tls-key-secret = google_secret_manager_secret.tls_key.secret_id
+    origin-tls-key-secret = module.tls_key.secret_id
     caddyfile             = file("${path.module}/../../../gpu-origin/Caddyfile")
   }
 
@@ -147,13 +118,8 @@ resource "google_compute_instance" "origin" {
     scopes = ["cloud-platform"]
   }
 
-  # A VM reads its secrets at boot: they must exist (with a version) first.
-  depends_on = [
-    google_secret_manager_secret_version.api_key,
-    google_secret_manager_secret_version.tls_key,
-    google_secret_manager_secret_iam_member.api_key,
-    google_secret_manager_secret_iam_member.tls_key,
-  ]
+  # A VM reads its secrets at boot: they must exist (with a version, readable by it) first.
+  depends_on = [module.api_key, module.tls_key]
 
   labels = {
     environment = var.environment

@@ -5,7 +5,7 @@ output "urls" {
 
 output "api_key_secret" {
   description = "Secret Manager secret holding the bearer key the origins' proxy requires on /v1 (ORIGIN_API_KEY_<R>)."
-  value       = google_secret_manager_secret.api_key.id
+  value       = module.api_key.id
 }
 
 output "instances" {
