@@ -5,7 +5,7 @@
  * builds the bundle with `wrangler deploy --dry-run` and prints its size (limit: 1 MiB gzipped).
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -81,14 +81,25 @@ export function checkConfig(section: Section, env?: string): string[] {
   return problems;
 }
 
-/** Builds the Worker as `wrangler deploy` would and returns its bundle's sizes. */
-export function bundleSize(env?: string): { raw: number; gzip: number } {
+/**
+ * Builds the Worker as `wrangler deploy` would (from `config`, wrangler.jsonc by default) and returns
+ * its bundle's sizes; `show` prints what wrangler reports (the bindings it would upload).
+ */
+export function bundleSize(
+  env?: string,
+  options: { config?: string; show?: boolean } = {},
+): { raw: number; gzip: number } {
   const out = mkdtempSync(join(tmpdir(), "deploy-check-"));
-  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", out, "--env", env ?? ""], {
-    stdio: ["ignore", "ignore", "inherit"],
+  const config = options.config ? ["-c", options.config] : [];
+  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", out, "--env", env ?? "", ...config], {
+    stdio: ["ignore", options.show ? "inherit" : "ignore", "inherit"],
   });
-  const bundle = readFileSync(join(out, "index.js"));
-  return { raw: bundle.length, gzip: gzipSync(bundle, { level: 9 }).length };
+  try {
+    const bundle = readFileSync(join(out, "index.js"));
+    return { raw: bundle.length, gzip: gzipSync(bundle, { level: 9 }).length };
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

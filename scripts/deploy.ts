@@ -183,7 +183,8 @@ export async function deploy(options: DeployOptions): Promise<void> {
     writeFileSync(deployConfig, filled.config);
     const config = wranglerConfig(env, deployConfig);
     const problems = checkConfig(config, env);
-    const { raw, gzip } = bundleSize(env);
+    // The deploy copy built as wrangler will upload it (`wrangler deploy --dry-run`): its bindings, its size.
+    const { raw, gzip } = bundleSize(env, { config: deployConfig, show: true });
     const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
     console.log(`bundle: ${kib(raw)} raw, ${kib(gzip)} gzipped (limit ${kib(BUNDLE_GZIP_LIMIT_BYTES)})`);
     if (gzip > BUNDLE_GZIP_LIMIT_BYTES) problems.push(`the bundle is ${kib(gzip)} gzipped, over the limit`);
@@ -224,12 +225,11 @@ export async function deploy(options: DeployOptions): Promise<void> {
     for (const name of Object.keys(secrets).sort()) console.log(`  ${name.padEnd(32)} from ${sources[name]}`);
 
     step(`Upload the Worker to ${env}`);
-    const secretsPath = join(work, "secrets.json");
-    writeFileSync(secretsPath, JSON.stringify(secrets), { mode: 0o600 });
     if (dryRun) {
       run("npx", ["wrangler", "deploy", "--env", env, "-c", deployConfig, "--secrets-file", "<secrets>"], { dryRun });
-      run("npx", ["wrangler", "deploy", "--dry-run", "--env", env, "-c", deployConfig, "--outdir", join(work, "dist")]);
     } else {
+      const secretsPath = join(work, "secrets.json");
+      writeFileSync(secretsPath, JSON.stringify(secrets), { mode: 0o600 });
       run("npx", ["wrangler", "deploy", "--env", env, "-c", deployConfig, "--secrets-file", secretsPath]);
     }
 
