@@ -82,11 +82,18 @@ describe("Telegram", () => {
   it("shows no drafts in groups, where Telegram has none", async () => {
     const group = -100777001;
     stack.emulator.enqueue({ content: MARKDOWN, tokenGapMs: 20 });
-    const update = textUpdate(9203, "/help@local_assistant_bot");
-    update.message.chat = { id: group, type: "supergroup", title: "Shop" } as unknown as typeof update.message.chat;
+    // A question the model answers (mentioning the bot), streamed as in a private chat.
+    const update = textUpdate(9203, "@local_assistant_bot where is my order?");
+    Object.assign(update.message, {
+      chat: { id: group, type: "supergroup", title: "Shop" },
+      entities: [{ type: "mention", offset: 0, length: 20 }],
+    });
     await stack.sendUpdate(update);
-    await stack.telegram.waitForMessages(1, { chatId: group, timeoutMs: 8000 });
+    const [reply] = await stack.telegram.waitForMessages(1, { chatId: group, timeoutMs: 8000 });
+    expect(reply!.text).toContain("Order A-100");
+    expect(stack.emulator.requests).toHaveLength(1);
     expect(stack.telegram.drafts(group)).toEqual([]);
+    expect(stack.telegram.calls.some((c) => c.method === "sendmessagedraft")).toBe(false);
   });
 
   it("still delivers the reply, as plain text, when Telegram refuses its formatting", async () => {
