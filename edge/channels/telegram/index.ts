@@ -148,16 +148,12 @@ export const telegram = defineChannel<TelegramSettings>({
         };
         // Formatting as entities, never parse_mode: nothing in the text can fail to parse.
         const entities = chunk.spans?.length ? entitiesOf({ text: chunk.text, spans: chunk.spans }) : undefined;
-        if (!entities) {
-          await api.call("sendMessage", message);
-          return "sent";
-        }
         try {
-          await api.call("sendMessage", { ...message, entities });
+          await api.call("sendMessage", entities ? { ...message, entities } : message);
         } catch (err) {
           // Telegram refused the formatting (a link address it does not take…): the reply goes as
           // plain text rather than not at all.
-          if (!(err instanceof PlatformError) || err.status !== 400) throw err;
+          if (!entities || !(err instanceof PlatformError) || err.status !== 400) throw err;
           log.warn("telegram.formatting_refused", { error: errorKind(err) });
           await api.call("sendMessage", message);
         }
