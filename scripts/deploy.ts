@@ -18,7 +18,7 @@
 import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { createInterface } from "node:readline/promises";
 import regionFile from "../infra/regions.json" with { type: "json" };
 import { WRANGLER_CONFIG, wranglerConfig } from "../infra/local/worker-bindings.js";
@@ -36,6 +36,11 @@ export interface TerraformOutputs {
   worker_secrets: { value: Record<string, string> };
   worker_secret_refs: { value: Record<string, string> };
   origin_metrics_targets: { value: Array<{ targets: string[]; labels: Record<string, string> }> };
+}
+
+/** Where the deploy writes an environment's Prometheus targets (infra/observability/prometheus.yml reads them). */
+export function targetsFile(env: Environment): string {
+  return join("infra", "observability", "targets", `${env}.json`);
 }
 
 export interface DeployOptions {
@@ -235,13 +240,13 @@ export async function deploy(options: DeployOptions): Promise<void> {
 
     step("Prometheus targets of the origins");
     const targets = `${JSON.stringify(outputs.origin_metrics_targets.value, null, 2)}\n`;
-    const targetsFile = join("infra", "observability", "targets", `${env}.json`);
+    const file = targetsFile(env);
     if (dryRun) {
-      console.log(`would write ${targetsFile}: ${outputs.origin_metrics_targets.value.length} origin(s)`);
+      console.log(`would write ${file}: ${outputs.origin_metrics_targets.value.length} origin(s)`);
     } else {
-      mkdirSync(join("infra", "observability", "targets"), { recursive: true });
-      writeFileSync(targetsFile, targets);
-      console.log(`wrote ${targetsFile}`);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, targets);
+      console.log(`wrote ${file}`);
     }
 
     step(dryRun ? `Dry run of the ${env} deploy complete: nothing was changed` : `Deployed to ${env}`);
