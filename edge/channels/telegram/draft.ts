@@ -11,6 +11,10 @@ import { entitiesOf, telegramChunks } from "./format.js";
  * with the answer's first piece); a 429
  * pauses them for its retry_after instead of delaying anything; any other refusal stops them for
  * this reply. They never hold up or fail the reply.
+ *
+ * Drafts yield under load: once a draft takes longer than the interval to be answered, or the timer
+ * for the next one fires a third of an interval late (the isolate is behind its work), no more are sent for this
+ * answer: the reply follows anyway, and more previews would only add to the load that delays it.
  */
 export function draftPreview(
   api: BotApi,
@@ -26,10 +30,13 @@ export function draftPreview(
   let pausedUntil = 0;
   let stopped = false;
   let shown = false;
+  /** A draft took longer than the interval, or one fell an interval behind: no more for this answer. */
+  let behind = false;
 
   const send = async (markdown: string): Promise<void> => {
     // An answer longer than one message: the part being written is the one shown.
     const part = markdown ? telegramChunks(markdown, options.textLimit, { partial: true }).at(-1) : undefined;
+    const sentAt = Date.now();
     try {
       await api.call(
         "sendMessageDraft",
@@ -41,6 +48,7 @@ export function draftPreview(
         { waitOnRateLimit: false },
       );
       shown = markdown.length > 0;
+      if (Date.now() - sentAt > options.intervalMs) behind = true;
     } catch (err) {
       if (err instanceof PlatformError && err.status === 429) {
         pausedUntil = Date.now() + (err.retryAfterSeconds ?? 1) * 1000;
@@ -53,10 +61,15 @@ export function draftPreview(
 
   const pump = (): void => {
     timer = undefined;
-    if (stopped || inFlight || latest === undefined) return;
-    const wait = Math.max(lastAt + options.intervalMs, pausedUntil) - Date.now();
+    if (stopped || behind || inFlight || latest === undefined) return;
+    const due = Math.max(lastAt + options.intervalMs, pausedUntil);
+    const wait = due - Date.now();
     if (wait > 0) {
-      timer = setTimeout(pump, wait);
+      timer = setTimeout(() => {
+        // A timer firing a third of an interval late: the isolate is behind its work.
+        if (Date.now() - due > options.intervalMs / 3) behind = true;
+        pump();
+      }, wait);
       return;
     }
     const text = latest;

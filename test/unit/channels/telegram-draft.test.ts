@@ -1,0 +1,84 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { BotApi } from "../../../edge/channels/telegram/bot-api.js";
+import { draftPreview } from "../../../edge/channels/telegram/draft.js";
+
+const INTERVAL_MS = 300;
+const to = { channel: "telegram", chat: "4242" } as const;
+
+/** A Bot API that answers each draft after `latencyMs` and keeps the texts it was sent. */
+function botApi(latencyMs: () => number) {
+  const drafts: string[] = [];
+  const api: BotApi = {
+    call: (method, params) => {
+      if (method === "sendMessageDraft") drafts.push(String(params.text));
+      return new Promise((resolve) => setTimeout(() => resolve(true), latencyMs()));
+    },
+  };
+  return { api, drafts };
+}
+
+/** The model writing one word every 50 ms for `ms`. */
+async function write(preview: ReturnType<typeof draftPreview>, ms: number): Promise<void> {
+  let text = "";
+  for (let t = 0; t < ms; t += 50) {
+    text += `word${t / 50} `;
+    preview.update(text);
+    await vi.advanceTimersByTimeAsync(50);
+  }
+}
+
+/** The answer is complete: the reply waits for a draft still in flight. */
+async function finish(preview: ReturnType<typeof draftPreview>): Promise<void> {
+  const done = preview.finish();
+  await vi.advanceTimersByTimeAsync(1000);
+  await done;
+}
+
+describe("Telegram drafts", () => {
+  beforeEach(() => vi.useFakeTimers({ now: 1_000_000 }));
+  afterEach(() => vi.useRealTimers());
+
+  it("shows the answer growing, one draft per interval, while Telegram answers promptly", async () => {
+    const { api, drafts } = botApi(() => 20);
+    const preview = draftPreview(api, to as never, 7, { intervalMs: INTERVAL_MS, textLimit: 4096 });
+    await write(preview, 1500);
+    await finish(preview);
+    expect(drafts.length).toBeGreaterThanOrEqual(4);
+    expect(drafts.length).toBeLessThanOrEqual(6);
+    for (let i = 1; i < drafts.length; i++) expect(drafts[i]!.length).toBeGreaterThan(drafts[i - 1]!.length);
+  });
+
+  it("sends no more drafts once one took longer than the interval to be answered", async () => {
+    const { api, drafts } = botApi(() => 400);
+    const preview = draftPreview(api, to as never, 7, { intervalMs: INTERVAL_MS, textLimit: 4096 });
+    await write(preview, 2000);
+    await finish(preview);
+    expect(drafts).toEqual(["word0"]);
+  });
+
+  it("sends no more drafts once the next one falls behind its time (the isolate is overloaded)", async () => {
+    const { api, drafts } = botApi(() => 10);
+    const preview = draftPreview(api, to as never, 7, { intervalMs: INTERVAL_MS, textLimit: 4096 });
+    preview.update("Our opening");
+    await vi.advanceTimersByTimeAsync(20); // the first draft, answered
+    preview.update("Our opening hours are");
+    // The isolate is busy for 250 ms: its clock moves on, its timers wait.
+    vi.setSystemTime(Date.now() + 250);
+    await vi.advanceTimersByTimeAsync(INTERVAL_MS);
+    preview.update("Our opening hours are 9 to 5.");
+    await vi.advanceTimersByTimeAsync(2 * INTERVAL_MS);
+    await finish(preview);
+    expect(drafts).toEqual(["Our opening"]);
+  });
+
+  it("keeps drafting after the model pauses (a quiet stream is not a late one)", async () => {
+    const { api, drafts } = botApi(() => 10);
+    const preview = draftPreview(api, to as never, 7, { intervalMs: INTERVAL_MS, textLimit: 4096 });
+    preview.update("Let me look that up");
+    await vi.advanceTimersByTimeAsync(2000); // a tool call: nothing written for 2 s
+    preview.update("Let me look that up. Your order shipped");
+    await vi.advanceTimersByTimeAsync(50);
+    await finish(preview);
+    expect(drafts).toEqual(["Let me look that up", "Let me look that up. Your order shipped"]);
+  });
+});
