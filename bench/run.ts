@@ -8,6 +8,8 @@
  *   npm run bench                      every section
  *   npm run bench -- ack throughput    only these (ack, throughput, roundtrips, latency, overhead, streaming, scale,
  *                                      bundle, prompt-cache)
+ *   npm run bench -- peers             the gateway beside a grammY bot, a Chat SDK bot and Portkey
+ *                                      (bench/peers/; not part of the default run)
  *   BENCH_PROFILE=out.cpuprofile npm run bench -- throughput
  *                                      also takes a CPU profile of workerd during the measured load
  *                                      (open it in Chrome DevTools) and prints its heaviest functions
@@ -19,6 +21,7 @@ import { ackLatency } from "./sections/ack.js";
 import { bundleAndColdStart } from "./sections/bundle.js";
 import { replyLatency } from "./sections/latency.js";
 import { gatewayOverhead } from "./sections/overhead.js";
+import { peers } from "./sections/peers.js";
 import { promptCaching } from "./sections/prompt-cache.js";
 import { roundTrips } from "./sections/roundtrips.js";
 import { webchatScale } from "./sections/scale.js";
@@ -51,6 +54,8 @@ async function main(): Promise<void> {
     if (run("ack")) rows.push(...(await ackLatency(standIns.endpoints, settings)));
     if (run("throughput")) rows.push(...(await throughput(standIns, settings)));
     if (run("roundtrips")) rows.push(...(await roundTrips(standIns, settings)));
+    // Not in the default run (about 10 minutes): npm run bench -- peers.
+    if (wanted.has("peers")) rows.push(...(await peers(standIns, settings)));
   } finally {
     await standIns.call("close");
     if (defaultTmpDir === undefined) delete process.env.TMPDIR;

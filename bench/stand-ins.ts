@@ -21,7 +21,7 @@ export interface StandInsData {
 }
 export type StandInsRequest = {
   id: number;
-  op: "stats" | "resetStats" | "answeredCount" | "answers" | "kvUsage" | "close";
+  op: "stats" | "resetStats" | "answeredCount" | "answers" | "kvUsage" | "botApiCalls" | "close";
 };
 
 const data = workerData as StandInsData;
@@ -60,9 +60,15 @@ const count = (text: string) => {
 const metrics = await startMetricsEndpoint();
 const telegram = await startTelegramStandIn({ token: data.token, onMessage: (_chat, text) => count(text) });
 const whatsapp = await startWhatsAppStandIn({ accessToken: data.whatsappToken, onMessage: (_to, text) => count(text) });
+/** Bot API calls by method since the last resetStats. */
+let botApiCalls: Record<string, number> = {};
+const tallyBotApiCalls = () => {
+  for (const c of telegram.calls) botApiCalls[c.method] = (botApiCalls[c.method] ?? 0) + 1;
+  telegram.calls.length = 0;
+};
 // The stand-in keeps every call for tests; the bench only counts, so drop the records as they come.
 setInterval(() => {
-  telegram.calls.length = 0;
+  tallyBotApiCalls();
   whatsapp.calls.length = 0;
   emulator.requests.length = 0;
   takeKvCounts();
@@ -87,6 +93,12 @@ parentPort!.on("message", async (req: StandInsRequest) => {
     shim.resetStats();
     kvReads = kvWrites = 0;
     metrics.records.length = 0;
+    telegram.calls.length = 0;
+    botApiCalls = {};
+  }
+  if (req.op === "botApiCalls") {
+    tallyBotApiCalls();
+    result = botApiCalls;
   }
   if (req.op === "kvUsage") {
     takeKvCounts();

@@ -31,29 +31,87 @@ export const benchCpuMs = () => {
   return (user + system) / 1000;
 };
 
-/**
- * CPU time (user + system, ms) used so far by the workerd processes this bench started (Miniflare's
- * children: another workerd on the machine does not count). Steadier than a rate, as the machine's
- * other load is left out; NaN where there is no /proc.
- */
-export function workerdCpuMs(): number {
-  if (!existsSync("/proc")) return Number.NaN;
-  const tick = 1000 / Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
-  let total = 0;
+/** One process as /proc tells it: name, parent, CPU used so far (ms) and resident memory now (bytes). */
+interface ProcessSample {
+  pid: number;
+  ppid: number;
+  name: string;
+  cpuMs: number;
+  rssBytes: number;
+}
+
+let clockTick: number | undefined;
+let pageSize: number | undefined;
+
+function processes(): ProcessSample[] {
+  clockTick ??= 1000 / Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
+  pageSize ??= Number(execFileSync("getconf", ["PAGESIZE"], { encoding: "utf8" }).trim());
+  const out: ProcessSample[] = [];
   for (const pid of readdirSync("/proc")) {
     if (!/^\d+$/.test(pid)) continue;
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      if (stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")) !== "workerd") continue;
-      // After the name: state, ppid, …, utime (14th field of the line), stime (15th).
+      // After the name: state, ppid, …, utime (14th field of the line), stime (15th), …, rss (24th).
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[1]) !== process.pid) continue;
-      total += (Number(fields[11]) + Number(fields[12])) * tick;
+      out.push({
+        pid: Number(pid),
+        ppid: Number(fields[1]),
+        name: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")),
+        cpuMs: (Number(fields[11]) + Number(fields[12])) * clockTick,
+        rssBytes: Number(fields[21]) * pageSize,
+      });
     } catch {
       // The process ended meanwhile.
     }
   }
-  return total;
+  return out;
+}
+
+/**
+ * CPU time (user + system, ms) used so far and resident memory now (bytes) of a set of processes:
+ * the workerd processes this bench started (Miniflare's children: another workerd on the machine does
+ * not count), or a peer bot's process with everything it started. Steadier than a rate, as the
+ * machine's other load is left out; NaN where there is no /proc.
+ */
+export function treeUsage(root: number | "workerd"): { cpuMs: number; rssBytes: number } {
+  if (!existsSync("/proc")) return { cpuMs: Number.NaN, rssBytes: Number.NaN };
+  const all = processes();
+  const inTree = new Set<number>();
+  if (root === "workerd") {
+    for (const p of all) if (p.name === "workerd" && p.ppid === process.pid) inTree.add(p.pid);
+  } else {
+    inTree.add(root);
+    for (let grew = true; grew;) {
+      grew = false;
+      for (const p of all)
+        if (!inTree.has(p.pid) && inTree.has(p.ppid)) {
+          inTree.add(p.pid);
+          grew = true;
+        }
+    }
+  }
+  let cpuMs = 0;
+  let rssBytes = 0;
+  for (const p of all)
+    if (inTree.has(p.pid)) {
+      cpuMs += p.cpuMs;
+      rssBytes += p.rssBytes;
+    }
+  return { cpuMs, rssBytes };
+}
+
+export const workerdCpuMs = () => treeUsage("workerd").cpuMs;
+
+/** Samples a process tree's resident memory every 100 ms; `stop()` gives the highest sum seen. */
+export function peakMemory(root: number | "workerd") {
+  let peak = treeUsage(root).rssBytes;
+  const timer = setInterval(() => (peak = Math.max(peak, treeUsage(root).rssBytes)), 100);
+  return {
+    stop(): number {
+      clearInterval(timer);
+      return Math.max(peak, treeUsage(root).rssBytes);
+    },
+  };
 }
 
 // node:http with keep-alive, as a platform's webhook sender holds its connections open.

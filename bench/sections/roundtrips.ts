@@ -4,7 +4,7 @@ import type { Row, StandIns } from "../support.js";
 /** Upstash requests (counted at the shim) and KV operations (counted at the bindings) per message. */
 export async function roundTrips(standIns: StandIns, settings: Record<string, string>): Promise<Row[]> {
   const rows: Row[] = [];
-  const { users, total, upstash, kv } = await messengerLoad(standIns, settings, "metrics-endpoint", 3_000_000);
+  const { users, total, upstash, kv, botApi } = await messengerLoad(standIns, settings, "metrics-endpoint", 3_000_000);
   rows.push([
     "Upstash round trips per message",
     `${total} answered messages`,
@@ -16,6 +16,15 @@ export async function roundTrips(standIns: StandIns, settings: Record<string, st
     `${total} answered messages, ${users} users`,
     `${(kv.kvReads / total).toFixed(2)} reads`,
     `${(kv.kvWrites / total).toFixed(2)} writes`,
+  ]);
+  rows.push([
+    "Bot API calls per message",
+    `${total} answered messages, private chats`,
+    Object.entries(botApi)
+      .sort((a, b) => b[1] - a[1])
+      .map(([method, n]) => `${method} ${(n / total).toFixed(2)}`)
+      .join(", "),
+    "",
   ]);
   return rows;
 }

@@ -18,7 +18,7 @@ export async function throughput(standIns: StandIns, settings: Record<string, st
   const range = runs.length > 1 ? ` (${Math.round(byRate[0]!.rate)}–${Math.round(byRate.at(-1)!.rate)})` : "";
   const cpuRange =
     runs.length > 1
-      ? ` (${Math.min(...runs.map((r) => r.cpu.workerd / r.total)).toFixed(2)}–${Math.max(...runs.map((r) => r.cpu.workerd / r.total)).toFixed(2)})`
+      ? ` (${Math.min(...runs.map((r) => r.cpu.server / r.total)).toFixed(2)}–${Math.max(...runs.map((r) => r.cpu.server / r.total)).toFixed(2)})`
       : "";
   const once = runs.every((r) => r.answered === r.total && r.twice === 0);
   const unanswered = runs.reduce((n, r) => n + r.total - r.answered, 0);
@@ -38,7 +38,7 @@ export async function throughput(standIns: StandIns, settings: Record<string, st
   rows.push([
     "CPU time per answered message",
     `median run, ${(answeredMs / 1000).toFixed(1)} s`,
-    `workerd ${(cpu.workerd / total).toFixed(2)} ms${cpuRange}`,
+    `workerd ${(cpu.server / total).toFixed(2)} ms${cpuRange}`,
     `stand-ins + load ${(cpu.bench / total).toFixed(2)} ms`,
   ]);
   rows.push([

@@ -1,0 +1,333 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+import { HTTP_API_KEY, ORIGIN_KEY, startEdge, TELEGRAM_SECRET, TELEGRAM_TOKEN } from "../../infra/local/edge-stack.js";
+import { RespConnection } from "../../infra/local/resp.js";
+import { driveLoad, LOAD, messengerLoad } from "../messenger-load.js";
+import { PEER_SETTINGS_VARIABLE, type PeerSettings } from "../peers/settings.js";
+import { load, ms, pct, poster, type Row, type StandIns } from "../support.js";
+
+/** The peers' Redis logical database (the bench's own are 4–6, the local stack's 1–3, the tests' 7–14). */
+const PEERS_REDIS_DB = 15;
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const PEERS = { grammY: "grammy-bot", "Chat SDK": "chat-sdk-bot" } as const;
+type System = "gateway" | keyof typeof PEERS;
+
+interface Run {
+  rate: number;
+  cpuPerMessage: number;
+  peakMiB: number;
+  ackP50: number;
+  unanswered: number;
+  twice: number;
+}
+
+/**
+ * The gateway beside the bots a team would write instead (bench/peers/: grammY, Vercel's Chat SDK)
+ * and, for the JSON API, Portkey's gateway in front of the same origin. Same stand-ins, same load,
+ * in alternating order round after round (this machine's speed drifts), medians of the rounds and
+ * their ratios against the targets.
+ *
+ * Per system and round: the throughput load (3,000 messages from 500 users, 50 in flight: answered/s,
+ * CPU per answered message of the whole process tree, its peak resident memory), then 200 messages
+ * one at a time (the webhook's acknowledgement p50). Then memory against users: the same 3,000
+ * messages from 3,000 users. Then the JSON API overhead: origin direct, through the gateway's HTTP
+ * API, direct again, through Portkey, 300 times.
+ */
+export async function peers(standIns: StandIns, settings: Record<string, string>): Promise<Row[]> {
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+  const files = await buildPeers();
+  const runs: Record<System, Run[]> = { gateway: [], grammY: [], "Chat SDK": [] };
+  const systems = Object.keys(runs) as System[];
+  let firstUser = 5_000_000;
+  for (let round = 0; round < rounds; round++) {
+    for (const system of round % 2 === 0 ? systems : [...systems].reverse()) {
+      firstUser += 100_000;
+      runs[system].push(await measure(system, standIns, settings, files, firstUser));
+      console.error(`peers: round ${round + 1}, ${system}: ${describe(runs[system].at(-1)!)}`);
+    }
+  }
+  const memory: Record<System, number> = { gateway: 0, grammY: 0, "Chat SDK": 0 };
+  for (const system of systems) {
+    firstUser += 100_000;
+    memory[system] = (await measure(system, standIns, settings, files, firstUser, 3_000, false)).peakMiB;
+  }
+  const json = await jsonOverhead(standIns, settings);
+
+  const median = (system: System, pick: (r: Run) => number) => {
+    const values = runs[system].map(pick).sort((a, b) => a - b);
+    return values[Math.floor((values.length - 1) / 2)]!;
+  };
+  const each = (pick: (r: Run) => number, format: (n: number) => string) =>
+    systems.map((s) => `${s} ${format(median(s, pick))}`).join(" · ");
+  const verdict = (ok: boolean) => (ok ? "met" : "NOT met");
+  const rows: Row[] = [];
+  const cpuRatio = median("gateway", (r) => r.cpuPerMessage) / median("grammY", (r) => r.cpuPerMessage);
+  const rateRatio = median("gateway", (r) => r.rate) / median("Chat SDK", (r) => r.rate);
+  const memoryRatio = memory.gateway / median("gateway", (r) => r.peakMiB);
+  const jsonRatio = json.gateway.p50 / json.portkey.p50;
+  rows.push([
+    `peers: answered/s, median of ${rounds} rounds`,
+    each(
+      (r) => r.rate,
+      (n) => n.toFixed(0),
+    ),
+    `gateway ÷ Chat SDK ${rateRatio.toFixed(2)}`,
+    `target ≥ 1.2: ${verdict(rateRatio >= 1.2)}`,
+  ]);
+  rows.push([
+    "peers: CPU per answered message, process tree",
+    each(
+      (r) => r.cpuPerMessage,
+      (n) => `${n.toFixed(2)} ms`,
+    ),
+    `gateway ÷ grammY ${cpuRatio.toFixed(2)}`,
+    `target ≤ 1.0: ${verdict(cpuRatio <= 1)}`,
+  ]);
+  rows.push([
+    "peers: peak memory, 3,000 messages",
+    `500 users: ${each(
+      (r) => r.peakMiB,
+      (n) => `${n.toFixed(0)} MiB`,
+    )}`,
+    `3,000 users: ${systems.map((s) => `${s} ${memory[s].toFixed(0)} MiB`).join(" · ")}`,
+    `gateway 3,000 ÷ 500 users ${memoryRatio.toFixed(2)}: ${memoryRatio <= 1.1 ? "flat" : "GROWS"}`,
+  ]);
+  rows.push(["peers: ack p50, 1 in flight", each((r) => r.ackP50, ms), "grammY acknowledges after the reply", ""]);
+  rows.push([
+    "peers: answered exactly once",
+    each(
+      (r) => r.unanswered + r.twice,
+      (n) => (n === 0 ? "ok" : `${n} lost or twice`),
+    ),
+    "",
+    "",
+  ]);
+  rows.push([
+    "peers: JSON API overhead over the origin, 300 pairs",
+    `gateway p50 ${ms(json.gateway.p50)} p99 ${ms(json.gateway.p99)} · Portkey p50 ${ms(json.portkey.p50)} p99 ${ms(json.portkey.p99)}`,
+    `gateway ÷ Portkey ${jsonRatio.toFixed(2)}`,
+    `target ≤ 1.0: ${verdict(jsonRatio <= 1)}`,
+  ]);
+  return rows;
+}
+
+const describe = (r: Run) =>
+  `${r.rate.toFixed(0)} answered/s, ${r.cpuPerMessage.toFixed(2)} ms CPU/msg, peak ${r.peakMiB.toFixed(0)} MiB, ack p50 ${ms(r.ackP50)}${r.unanswered + r.twice ? `, ${r.unanswered} unanswered, ${r.twice} twice` : ""}`;
+
+async function measure(
+  system: System,
+  standIns: StandIns,
+  settings: Record<string, string>,
+  files: Record<keyof typeof PEERS, string>,
+  firstUser: number,
+  users: number = LOAD.users,
+  withAck = true,
+): Promise<Run> {
+  const ack = async (url: URL) => {
+    if (!withAck) return Number.NaN;
+    let n = 0;
+    const { latencies } = await load(
+      poster(url, "telegram", () => firstUser + 50_000 + (n++ % 100)),
+      1,
+      200,
+    );
+    return pct(latencies, 50);
+  };
+  if (system === "gateway") {
+    const r = await messengerLoad(standIns, settings, "analytics-engine", firstUser, users, ack);
+    return summarise(r, r.ackP50);
+  }
+  const peer = await startPeer(files[system], standIns);
+  try {
+    const r = await driveLoad(standIns, peer.url, peer.pid, firstUser, users);
+    const ackP50 = await ack(peer.url);
+    if (r.answered < r.total) console.error(`peers: ${system} said:\n${peer.stderr()}`);
+    return summarise(r, ackP50);
+  } finally {
+    await peer.stop();
+  }
+}
+
+function summarise(r: Awaited<ReturnType<typeof driveLoad>>, ackP50: number): Run {
+  return {
+    rate: r.total / (r.answeredMs / 1000),
+    cpuPerMessage: r.cpu.server / r.total,
+    peakMiB: r.peakRssBytes / 2 ** 20,
+    ackP50,
+    unanswered: r.total - r.answered,
+    twice: r.twice,
+  };
+}
+
+/** Each peer bundled as its authors would deploy it (dependencies from node_modules), run by plain node. */
+async function buildPeers(): Promise<Record<keyof typeof PEERS, string>> {
+  const outdir = `${ROOT}node_modules/.cache/bench-peers`;
+  await build({
+    entryPoints: Object.values(PEERS).map((name) => `${ROOT}bench/peers/${name}.ts`),
+    outdir,
+    bundle: true,
+    packages: "external",
+    platform: "node",
+    format: "esm",
+    outExtension: { ".js": ".mjs" },
+    logLevel: "error",
+  });
+  return {
+    grammY: `${outdir}/${PEERS.grammY}.mjs`,
+    "Chat SDK": `${outdir}/${PEERS["Chat SDK"]}.mjs`,
+  };
+}
+
+async function startPeer(file: string, standIns: StandIns) {
+  const redis = new RespConnection("127.0.0.1", Number(process.env.REDIS_PORT ?? 6379), PEERS_REDIS_DB);
+  await redis.send([["FLUSHDB"]]);
+  redis.close();
+  const settings: PeerSettings = {
+    telegramApi: standIns.endpoints.telegram,
+    botToken: TELEGRAM_TOKEN,
+    webhookSecret: TELEGRAM_SECRET,
+    botInfo: {
+      id: Number(TELEGRAM_TOKEN.split(":")[0]),
+      is_bot: true,
+      first_name: "Assistant",
+      username: "local_assistant_bot",
+      can_join_groups: true,
+      can_read_all_group_messages: false,
+      supports_inline_queries: false,
+      can_connect_to_business: false,
+      has_main_web_app: false,
+      has_topics_enabled: false,
+      allows_users_to_create_topics: false,
+      can_manage_bots: false,
+      supports_join_request_queries: false,
+    },
+    originUrl: standIns.endpoints.origin,
+    originKey: ORIGIN_KEY,
+    model: "openai/gpt-oss-20b",
+    instructions: "You are the shop's assistant. Answer briefly and politely in the customer's language.",
+    redisUrl: `redis://127.0.0.1:${process.env.REDIS_PORT ?? 6379}/${PEERS_REDIS_DB}`,
+  };
+  const child = spawn(process.execPath, [file], {
+    env: { ...process.env, NODE_ENV: "production", [PEER_SETTINGS_VARIABLE]: JSON.stringify(settings) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => {
+    if (stderr.length < 4_000) stderr += chunk.toString();
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      const line = out.split("\n").find((l) => l.startsWith("{"));
+      if (line) resolve((JSON.parse(line) as { port: number }).port);
+    });
+    child.once("exit", (code) => reject(new Error(`${file} exited (${code}) before listening:\n${stderr}`)));
+  });
+  return {
+    pid: child.pid!,
+    url: new URL(`http://127.0.0.1:${port}`),
+    stderr: () => stderr,
+    stop: () => stop(child),
+  };
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+  });
+}
+
+/** The HTTP API and Portkey (as its README starts it) in front of the same origin, interleaved with direct calls. */
+async function jsonOverhead(standIns: StandIns, settings: Record<string, string>) {
+  const port = await freePort();
+  const portkey = spawn(
+    process.execPath,
+    [`${ROOT}node_modules/@portkey-ai/gateway/build/start-server.js`, `--port=${port}`, "--headless"],
+    { env: { ...process.env, NODE_ENV: "production" }, stdio: "ignore" },
+  );
+  const edge = await startEdge({
+    endpoints: standIns.endpoints,
+    port: 0,
+    quiet: true,
+    analyticsEngine: true,
+    settings: { ...settings, FAQ_DIRECT: "off" },
+  });
+  try {
+    const portkeyUrl = `http://127.0.0.1:${port}/v1/chat/completions`;
+    for (let i = 0; ; i++) {
+      if ((await fetch(`http://127.0.0.1:${port}/`).catch(() => undefined))?.ok) break;
+      if (i > 100) throw new Error("Portkey's gateway did not start");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // Not streamed: Portkey 1.15.2 answers a streamed completion with a 500 here ("TypeError: immutable",
+    // appending its headers to fetch's read-only response), on Node 20 and 24 alike.
+    const completion = JSON.stringify({
+      model: "openai/gpt-oss-20b",
+      stream: false,
+      messages: [{ role: "user", content: "What are your opening hours?" }],
+    });
+    const timed = async (url: string | URL, headers: Record<string, string>, body: string) => {
+      const t0 = performance.now();
+      const res = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body,
+      });
+      await res.text();
+      if (!res.ok) throw new Error(`${url} answered ${res.status}`);
+      return performance.now() - t0;
+    };
+    const direct = () =>
+      timed(`${standIns.endpoints.origin}/v1/chat/completions`, { authorization: `Bearer ${ORIGIN_KEY}` }, completion);
+    const viaPortkey = () =>
+      timed(
+        portkeyUrl,
+        {
+          authorization: `Bearer ${ORIGIN_KEY}`,
+          "x-portkey-provider": "openai",
+          "x-portkey-custom-host": `${standIns.endpoints.origin}/v1`,
+        },
+        completion,
+      );
+    const viaGateway = (i: number) =>
+      timed(
+        new URL("/v1/messages", edge.url),
+        { authorization: `Bearer ${HTTP_API_KEY}`, "cf-ipcountry": "DE" },
+        JSON.stringify({ user_id: `peers-json-${i % 20}`, text: "What are your opening hours?" }),
+      );
+    for (let i = 0; i < 30; i++) {
+      await viaGateway(i);
+      await viaPortkey();
+    }
+    const gateway: number[] = [];
+    const viaPortkeyOverhead: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      gateway.push((await viaGateway(i)) - (await direct()));
+      viaPortkeyOverhead.push((await viaPortkey()) - (await direct()));
+    }
+    return {
+      gateway: { p50: pct(gateway, 50), p99: pct(gateway, 99) },
+      portkey: { p50: pct(viaPortkeyOverhead, 50), p99: pct(viaPortkeyOverhead, 99) },
+    };
+  } finally {
+    await edge.mf.dispose();
+    await stop(portkey);
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
