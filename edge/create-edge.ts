@@ -73,14 +73,12 @@ function createEdge(env: Env): Edge {
     pins: createRegionPins(withDeadlines(countingKv(env.REGION_PINS), config.timeouts.kvMs, "kv"), keys),
     metrics: createMetricsSink(env as Env & { METRICS_URL?: string }),
     contentFilter: compileContentFilter(contentFilterFile),
-    accept: (messages, { dedupTtlSeconds, startedAt }) =>
+    accept: (messages, { startedAt }) =>
       ingest(
         messages,
         {
-          dedup: (r) => edge.region(r).dedup,
           answersAll: (r, chatKey) => edge.region(r).chatSettings.answersAll(chatKey),
           queue: env.MESSAGES,
-          dedupTtlSeconds,
           queueTimeoutMs: config.timeouts.inboxMs,
           mask: (text) => edge.contentFilter.mask(text),
         },

@@ -143,7 +143,6 @@ export interface KvUsage {
 /** What became of a webhook's messages: queued, refused as redeliveries, or not to be answered. Ids, never text. */
 export interface Accepted {
   accepted: string[];
-  duplicates: string[];
   /** Kinds of the messages dropped on purpose (group chatter in a chat that asked for mentions only). */
   ignored: string[];
 }

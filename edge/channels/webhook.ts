@@ -22,8 +22,6 @@ export interface Delivered {
 export interface Webhook<S> {
   /** Largest body accepted, in bytes; larger ones get 413 before being read. */
   readonly maxBodyBytes: number;
-  /** How long a delivery id is remembered: longer than the platform keeps redelivering. */
-  readonly dedupTtlSeconds: number;
   /** Authenticity, checked on the raw body in constant time, before any parsing. */
   verify(request: RequestInfo & { body: ArrayBuffer }, settings: S): Promise<boolean>;
   /**
@@ -39,7 +37,7 @@ export interface Webhook<S> {
 }
 
 /**
- * The webhook of a channel: size limit, authenticity on the raw body, parsing, dedup, enqueue, and a
+ * The webhook of a channel: size limit, authenticity on the raw body, parsing, enqueue, and a
  * 200 to the platform in milliseconds. The slow work happens in the queue consumer.
  *
  * @example
@@ -65,19 +63,18 @@ export function webhookRoutes<S>(channel: string, webhook: Webhook<S>, host: Cha
     }
     const { messages, ignored } = await webhook.parse(decodeJson(body), settings, { config: host.config, request });
     try {
-      const result = await host.accept(messages, { dedupTtlSeconds: webhook.dedupTtlSeconds, startedAt });
+      const result = await host.accept(messages, { startedAt });
       const skipped = [...ignored, ...result.ignored];
       log.info("webhook.accepted", {
         channel,
         accepted: result.accepted.length,
-        duplicates: result.duplicates.length,
-        refs: [...result.accepted, ...result.duplicates].map(ref).join(",") || undefined,
+        refs: result.accepted.map(ref).join(",") || undefined,
         ignored: skipped.length || undefined,
         ignoredKinds: skipped.length ? [...new Set(skipped)].join(",") : undefined,
         ackMs: Date.now() - startedAt,
       });
     } catch (err) {
-      // Not acknowledged: the platform redelivers, and the released dedup claims let it through.
+      // Not acknowledged: the platform redelivers.
       log.error("webhook.enqueue_failed", { channel, error: errorKind(err) });
       throw new HttpError(503, "unavailable", "temporarily unable to accept messages");
     }

@@ -30,8 +30,13 @@ const RESTART_WITHIN_MS = 4000;
  * load, when answers take longer, cancelling them for every new message would only add work.
  */
 const BURST_GAP_MS = 2000;
-/** Ids of messages taken in are remembered this long, so a queue redelivery of one is not answered twice. */
-const REMEMBER_MS = 24 * 3600_000;
+/**
+ * Ids of messages taken in are remembered this long, so a redelivery of one (by the queue, or by the
+ * platform: Telegram keeps an unacknowledged update for 24 hours, Meta redelivers a webhook for up to
+ * 7 days) is not answered twice. This is the only deduplication: the inbox takes messages in one at a
+ * time, so five concurrent redeliveries make one answer.
+ */
+const REMEMBER_MS = 8 * 24 * 3600_000;
 const PRUNE_EVERY_MS = 3600_000;
 const ALARM_RETRY_MS = 60_000;
 
@@ -117,8 +122,8 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
     const now = Date.now();
     const seen = `seen:${ref(job.message.id)}`;
     if (kv.get(seen) !== undefined) {
-      // A queue redelivery of a message already taken in: answered (or to be) once, as the first.
-      log.info("message.dropped", { ref: ref(job.message.id), reason: "already_taken_in" });
+      // A redelivery of a message already taken in: answered (or to be) once, as the first.
+      log.info("message.dropped", { ref: ref(job.message.id), reason: "duplicate_delivery" });
       return;
     }
     const seq = state.seq + 1;
@@ -173,8 +178,12 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
     for (const { job } of this.state.waiting.values())
       log.info("message.dropped", { ref: ref(job.message.id), reason: "user_erased" });
     this.memory = undefined;
+    // What was taken in is still recognised afterwards (keyed digests of message ids, nothing of the
+    // person): a redelivery of an erased message does not start the conversation again.
+    const seen = [...this.ctx.storage.kv.list<number>({ prefix: "seen:" })];
     await this.ctx.storage.deleteAll();
     await this.ctx.storage.deleteAlarm();
+    for (const [key, at] of seen) this.ctx.storage.kv.put(key, at);
     return count;
   }
 

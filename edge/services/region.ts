@@ -5,7 +5,6 @@ import type { RegionId } from "../core/region-policy.js";
 import { createBreakerStore } from "./breaker.js";
 import { createChatSettingsStore, type ChatSettingsStore } from "./chat-settings.js";
 import { createConversationStore, type ConversationStore } from "./conversation-store.js";
-import { createDedupStore, type DedupStore } from "./dedup.js";
 import { createOriginClient } from "./llm.js";
 import { redisFor } from "./redis.js";
 import { createRegionModel, type RegionModel } from "./region-model.js";
@@ -14,7 +13,6 @@ import { createRegionModel, type RegionModel } from "./region-model.js";
 export interface RegionServices {
   settings: RegionSettings;
   redis: Redis;
-  dedup: DedupStore;
   conversations: ConversationStore;
   /** What groups chose for themselves (/answer). */
   chatSettings: ChatSettingsStore;
@@ -30,7 +28,6 @@ export function createRegionServices(config: Config, region: RegionId, keys: Pse
   return {
     settings,
     redis,
-    dedup: createDedupStore(redis, keys),
     conversations: createConversationStore(redis, config.rateLimit, keys),
     chatSettings: createChatSettingsStore(redis, keys),
     model: createRegionModel({

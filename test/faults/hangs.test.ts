@@ -43,17 +43,17 @@ describe("dependencies that hang", () => {
     stack.whatsapp.reset();
   });
 
-  it("Upstash hangs while a webhook is taken in: no 200 (the platform retries), and the retry is answered once", async () => {
-    stack.shim.stall(60_000, '"dedup:');
+  it("Upstash hangs while a webhook is taken in: acknowledged at once all the same, answered once when it is back", async () => {
+    // Every Upstash request waits 3 s: the webhook needs only the queue, the reply is tried again.
+    stack.shim.stall(3000);
     const update = textUpdate(8101, "are you there?");
     const started = Date.now();
-    const refused = await stack.sendUpdate(update);
-    expect(refused.status).toBe(503);
-    expect(Date.now() - started).toBeLessThan(3000);
-    stack.shim.stall(0);
     expect((await stack.sendUpdate(update)).status).toBe(200);
-    await stack.telegram.waitForMessages(1, { chatId: 8101, timeoutMs: 10_000 });
-    await sleep(1000);
+    expect(Date.now() - started).toBeLessThan(1000);
+    // The platform's redelivery (it did not see the 200 in time) is not answered again.
+    expect((await stack.sendUpdate(update)).status).toBe(200);
+    await stack.telegram.waitForMessages(1, { chatId: 8101, timeoutMs: 15_000 });
+    await sleep(1500);
     expect(stack.telegram.sent(8101)).toHaveLength(1);
   });
 

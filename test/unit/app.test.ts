@@ -38,9 +38,7 @@ function telegram(app: ReturnType<typeof createApp>, body: string, secret = FAKE
 describe("webhooks", () => {
   it("acknowledges a genuine update once its message is queued", async () => {
     const queued: InboundMessage[] = [];
-    const app = createApp(
-      fakeEdge({ accept: async (m) => (queued.push(...m), { accepted: ["x"], duplicates: [], ignored: [] }) }),
-    );
+    const app = createApp(fakeEdge({ accept: async (m) => (queued.push(...m), { accepted: ["x"], ignored: [] }) }));
     const res = await telegram(app, JSON.stringify(update()));
     expect([res.status, await res.json()]).toEqual([200, { ok: true }]);
     expect(queued.map((m) => [m.userKey, m.content])).toEqual([
@@ -88,7 +86,7 @@ describe("webhooks", () => {
   });
 
   it("answers Meta's subscription check only with the verify token, and checks the body's signature", async () => {
-    const app = createApp(fakeEdge({ accept: async () => ({ accepted: [], duplicates: [], ignored: [] }) }));
+    const app = createApp(fakeEdge({ accept: async () => ({ accepted: [], ignored: [] }) }));
     const check = (token: string) =>
       app.request(`/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=${token}&hub.challenge=1158201444`);
     const ok = await check(FAKE_SETTINGS.WHATSAPP_VERIFY_TOKEN);

@@ -9,8 +9,6 @@ export const TELEGRAM_TYPING_REFRESH_MS = 4000;
 export const TELEGRAM_DRAFT_INTERVAL_MS = 300;
 /** A draft not answered within this is given up on (the reply itself is what matters). */
 export const TELEGRAM_DRAFT_TIMEOUT_MS = 3000;
-/** Telegram keeps an undelivered update for 24 hours; remember ids for twice that. */
-export const TELEGRAM_DEDUP_TTL_SECONDS = 2 * 24 * 60 * 60;
 /** Updates are small (a message is at most 4096 characters); anything this big is not Telegram. */
 export const TELEGRAM_MAX_BODY_BYTES = 256 * 1024;
 /** The update kinds the webhook subscribes to (setWebhook allowed_updates). */

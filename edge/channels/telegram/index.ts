@@ -9,7 +9,6 @@ import { webhookRoutes, type Webhook } from "../webhook.js";
 import { createBotApi } from "./bot-api.js";
 import {
   botIdOf,
-  TELEGRAM_DEDUP_TTL_SECONDS,
   TELEGRAM_DRAFT_INTERVAL_MS,
   TELEGRAM_DRAFT_TIMEOUT_MS,
   TELEGRAM_MAX_BODY_BYTES,
@@ -60,7 +59,6 @@ const settings = settingsGroup({
 
 export const telegramWebhook: Webhook<TelegramSettings> = {
   maxBodyBytes: TELEGRAM_MAX_BODY_BYTES,
-  dedupTtlSeconds: TELEGRAM_DEDUP_TTL_SECONDS,
 
   verify: ({ headers }, s) => secretsEqual(headers.get("x-telegram-bot-api-secret-token"), s.webhookSecret),
 

@@ -2,8 +2,6 @@
 export const WHATSAPP_TEXT_LIMIT = 4096;
 /** The typing indicator disappears after 25 s or at the reply; refresh a little before. */
 export const WHATSAPP_TYPING_REFRESH_MS = 20_000;
-/** Meta redelivers an unacknowledged webhook for up to 7 days; remember ids for a day more. */
-export const WHATSAPP_DEDUP_TTL_SECONDS = 8 * 24 * 60 * 60;
 /** Meta's webhook payloads stay under 3 MB. */
 export const WHATSAPP_MAX_BODY_BYTES = 3 * 1024 * 1024;
 /** Free-form messages are allowed for 24 h after the user's last message (customer service window). */

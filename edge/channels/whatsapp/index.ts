@@ -6,7 +6,6 @@ import { BaseUrl, settingsGroup } from "../../settings.js";
 import { defineChannel } from "../types.js";
 import { webhookRoutes, type Webhook } from "../webhook.js";
 import {
-  WHATSAPP_DEDUP_TTL_SECONDS,
   WHATSAPP_MAX_BODY_BYTES,
   WHATSAPP_SERVICE_WINDOW_MS,
   WHATSAPP_TEXT_LIMIT,
@@ -61,7 +60,6 @@ const settings = settingsGroup({
 
 export const whatsappWebhook: Webhook<WhatsAppSettings> = {
   maxBodyBytes: WHATSAPP_MAX_BODY_BYTES,
-  dedupTtlSeconds: WHATSAPP_DEDUP_TTL_SECONDS,
 
   async handshake(query, s) {
     // Meta's subscription check: echo hub.challenge when the verify token is ours.

@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { InboundMessage, QueueJob } from "../../../edge/message.js";
 import { ingest } from "../../../edge/pipeline/ingest.js";
-import type { DedupStore } from "../../../edge/services/dedup.js";
 
-const message = (id: string): InboundMessage => ({
+const message = (id: string, extra: Partial<InboundMessage> = {}): InboundMessage => ({
   id,
   address: { channel: "telegram", account: "1", chat: "42" },
   userKey: "telegram:1:42",
@@ -11,94 +10,65 @@ const message = (id: string): InboundMessage => ({
   region: "eu",
   sentAt: 0,
   content: { kind: "text", text: "hi" },
+  ...extra,
 });
 
-function memoryDedup(): DedupStore & { keys: Set<string> } {
-  const keys = new Set<string>();
-  return {
-    keys,
-    claim: async (id) => (keys.has(id) ? false : (keys.add(id), true)),
-    release: async (id) => void keys.delete(id),
-  };
+function queue() {
+  const sent: QueueJob[] = [];
+  return { sent, sendBatch: async (b: Array<{ body: QueueJob }>) => void sent.push(...b.map((m) => m.body)) };
 }
 
 describe("ingest", () => {
-  it("queues new deliveries and refuses repeated ones", async () => {
-    const dedup = memoryDedup();
-    const sent: QueueJob[] = [];
-    const deps = {
-      dedup: () => dedup,
-      answersAll: async () => false,
-      queue: { sendBatch: async (b: Array<{ body: QueueJob }>) => void sent.push(...b.map((m) => m.body)) },
-      dedupTtlSeconds: 60,
-      queueTimeoutMs: 1000,
-    };
-    expect(await ingest([message("a")], deps)).toEqual({ accepted: ["a"], duplicates: [], ignored: [] });
-    expect(await ingest([message("a"), message("b")], deps)).toEqual({
-      accepted: ["b"],
-      duplicates: ["a"],
+  it("queues every message of a delivery in one batch, with when it was accepted", async () => {
+    const q = queue();
+    const deps = { answersAll: async () => false, queue: q, queueTimeoutMs: 1000 };
+    expect(await ingest([message("a"), message("b")], deps, Date.now() - 5)).toEqual({
+      accepted: ["a", "b"],
       ignored: [],
     });
-    expect(sent.map((j) => j.message.id)).toEqual(["a", "b"]);
+    expect(q.sent.map((j) => j.message.id)).toEqual(["a", "b"]);
+    expect(q.sent.every((j) => j.v === 1 && (j.ackMs ?? 0) >= 5 && j.acceptedAt > 0)).toBe(true);
   });
 
-  it("releases its claims when the queue refuses, so the platform's retry is accepted", async () => {
-    const dedup = memoryDedup();
+  it("drops group chatter where the group asked for mentions only, and queues it where it asked for all", async () => {
+    const q = queue();
+    const chatter = message("c", { chatter: true, chatKey: "telegram:1:-100" });
+    const mentionsOnly = { answersAll: async () => false, queue: q, queueTimeoutMs: 1000 };
+    expect(await ingest([chatter, message("d")], mentionsOnly)).toEqual({
+      accepted: ["d"],
+      ignored: ["group_chatter"],
+    });
+    expect(await ingest([chatter], { ...mentionsOnly, answersAll: async () => true })).toEqual({
+      accepted: ["c"],
+      ignored: [],
+    });
+    expect(q.sent.map((j) => j.message.id)).toEqual(["d", "c"]);
+  });
+
+  it("masks card numbers before anything is queued", async () => {
+    const q = queue();
+    await ingest([message("e", { content: { kind: "text", text: "card 4111 1111 1111 1111" } })], {
+      answersAll: async () => false,
+      queue: q,
+      queueTimeoutMs: 1000,
+      mask: (text) => ({ text: text.replace(/\d[\d ]{12,}\d/, "[card]"), cards: 1 }),
+    });
+    expect(q.sent[0]!.message.content).toEqual({ kind: "text", text: "card [card]", cardsMasked: 1 });
+  });
+
+  it("refuses the delivery (the platform retries) when the queue refuses", async () => {
     const failing = { sendBatch: async () => Promise.reject(new Error("queue unavailable")) };
     await expect(
-      ingest([message("c")], {
-        dedup: () => dedup,
-        answersAll: async () => false,
-        queue: failing,
-        dedupTtlSeconds: 60,
-        queueTimeoutMs: 1000,
-      }),
+      ingest([message("f")], { answersAll: async () => false, queue: failing, queueTimeoutMs: 1000 }),
     ).rejects.toThrow("queue unavailable");
-    expect(dedup.keys.has("c")).toBe(false);
-    const ok = { sendBatch: async () => undefined };
-    expect(
-      await ingest([message("c")], {
-        dedup: () => dedup,
-        answersAll: async () => false,
-        queue: ok,
-        dedupTtlSeconds: 60,
-        queueTimeoutMs: 1000,
-      }),
-    ).toEqual({
-      accepted: ["c"],
-      duplicates: [],
-      ignored: [],
-    });
   });
 
-  it("accepts nothing when one claim hangs, and releases the others so the platform's retry is no duplicate", async () => {
-    const dedup = memoryDedup();
-    const hung: DedupStore = {
-      ...dedup,
-      claim: (id) => (id === "e" ? Promise.reject(new Error("deadline")) : dedup.claim(id, 60)),
-    };
+  it("refuses the delivery when the queue does not answer in time", async () => {
     const deps = {
-      dedup: () => hung,
-      answersAll: async () => false,
-      queue: { sendBatch: async () => undefined },
-      dedupTtlSeconds: 60,
-      queueTimeoutMs: 1000,
-    };
-    await expect(ingest([message("d"), message("e")], deps)).rejects.toThrow("deadline");
-    expect(dedup.keys.has("d")).toBe(false);
-    expect(await ingest([message("d")], { ...deps, dedup: () => dedup })).toMatchObject({ accepted: ["d"] });
-  });
-
-  it("refuses the delivery when the queue does not answer in time, releasing its claims", async () => {
-    const dedup = memoryDedup();
-    const deps = {
-      dedup: () => dedup,
       answersAll: async () => false,
       queue: { sendBatch: () => new Promise<never>(() => {}) },
-      dedupTtlSeconds: 60,
       queueTimeoutMs: 50,
     };
-    await expect(ingest([message("f")], deps)).rejects.toThrow("queue did not answer within 50 ms");
-    expect(dedup.keys.has("f")).toBe(false);
+    await expect(ingest([message("g")], deps)).rejects.toThrow("queue did not answer within 50 ms");
   });
 });
