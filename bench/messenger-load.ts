@@ -90,12 +90,18 @@ export async function driveLoad(
   const cpuBefore = { target: treeUsage(processes).cpuMs, bench: benchCpuMs() };
   const started = performance.now();
   const acked = await load(post, LOAD.concurrency, total);
-  for (;;) {
-    if (((await standIns.call("answeredCount")) as number) - before >= total) break;
-    if (performance.now() - started > 120_000) break;
+  // Until every message is answered, or no answer came for 5 s (a message lost: the rate counts up
+  // to the last answer, and the loss is reported).
+  let answeredMs = performance.now() - started;
+  for (let seen = -1; ;) {
+    const now = ((await standIns.call("answeredCount")) as number) - before;
+    if (now !== seen) {
+      seen = now;
+      answeredMs = performance.now() - started;
+    }
+    if (now >= total || performance.now() - started - answeredMs > 5_000) break;
     await new Promise((r) => setTimeout(r, 20));
   }
-  const answeredMs = performance.now() - started;
   const cpu = { server: treeUsage(processes).cpuMs - cpuBefore.target, bench: benchCpuMs() - cpuBefore.bench };
   const peakRssBytes = memory.stop();
   const answered = (await drain()) - before;

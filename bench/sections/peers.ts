@@ -1,13 +1,15 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
+import http from "node:http";
+import { type AddressInfo, createServer } from "node:net";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { HTTP_API_KEY, ORIGIN_KEY, startEdge, TELEGRAM_SECRET, TELEGRAM_TOKEN } from "../../infra/local/edge-stack.js";
 import { RespConnection } from "../../infra/local/resp.js";
 import { driveLoad, LOAD, messengerLoad } from "../messenger-load.js";
 import { PEER_SETTINGS_VARIABLE, type PeerSettings } from "../peers/settings.js";
-import { load, ms, pct, poster, type Row, type StandIns } from "../support.js";
+import { load, ms, pct, poster, treeUsage, type Row, type StandIns } from "../support.js";
 
 /** The peers' Redis logical database (the bench's own are 4–6, the local stack's 1–3, the tests' 7–14). */
 const PEERS_REDIS_DB = 15;
@@ -16,6 +18,8 @@ const PEERS = { grammY: "grammy-bot", "Chat SDK": "chat-sdk-bot" } as const;
 type System = "gateway" | keyof typeof PEERS;
 
 interface Run {
+  /** Outbound HTTP calls per message (Upstash, Bot API, origin); the gateway's runs only. */
+  subrequests?: number;
   rate: number;
   cpuPerMessage: number;
   peakMiB: number;
@@ -55,6 +59,7 @@ export async function peers(standIns: StandIns, settings: Record<string, string>
     memory[system] = (await measure(system, standIns, settings, files, firstUser, 3_000, false)).peakMiB;
   }
   const json = await jsonOverhead(standIns, settings);
+  const floor = await runtimeFloor();
 
   const median = (system: System, pick: (r: Run) => number) => {
     const values = runs[system].map(pick).sort((a, b) => a - b);
@@ -105,6 +110,13 @@ export async function peers(standIns: StandIns, settings: Record<string, string>
     "",
     "",
   ]);
+  const subrequests = median("gateway", (r) => r.subrequests ?? Number.NaN);
+  rows.push([
+    "peers: the local runtime's own cost, an empty Worker",
+    `workerd CPU per request ${ms(floor.request)}, per outbound fetch ${ms(floor.subrequest)}`,
+    `gateway: ${subrequests.toFixed(1)} outbound calls per message`,
+    `floor ≈ ${ms(floor.request + subrequests * floor.subrequest)} before any of its own work`,
+  ]);
   rows.push([
     "peers: JSON API overhead over the origin, 300 pairs",
     `gateway p50 ${ms(json.gateway.p50)} p99 ${ms(json.gateway.p99)} · Portkey p50 ${ms(json.portkey.p50)} p99 ${ms(json.portkey.p99)}`,
@@ -138,7 +150,9 @@ async function measure(
   };
   if (system === "gateway") {
     const r = await messengerLoad(standIns, settings, "analytics-engine", firstUser, users, ack);
-    return summarise(r, r.ackP50);
+    const botApiCalls = Object.values(r.botApi).reduce((a, b) => a + b, 0);
+    // One origin call per reply (a burst asked again makes more; they are few: see latency).
+    return { ...summarise(r, r.ackP50), subrequests: (r.upstash.requests + botApiCalls + r.replies) / r.total };
   }
   const peer = await startPeer(files[system], standIns);
   try {
@@ -318,6 +332,51 @@ async function jsonOverhead(standIns: StandIns, settings: Record<string, string>
   } finally {
     await edge.mf.dispose();
     await stop(portkey);
+  }
+}
+
+/**
+ * What workerd itself spends (under Miniflare, as the gateway runs here) on an incoming request and on
+ * each outbound fetch, with a Worker that does nothing else: 200 requests making no fetch, then 200
+ * making ten each to a local server that answers at once.
+ */
+async function runtimeFloor(): Promise<{ request: number; subrequest: number }> {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on("end", () => res.end('{"ok":true,"result":true}'));
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  const port = (server.address() as AddressInfo).port;
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      modules: true,
+      compatibilityDate: "2026-11-01",
+      script: `export default {
+        async fetch(request) {
+          const n = Number(new URL(request.url).searchParams.get("n"));
+          const body = JSON.stringify({ chat_id: 1, text: "x".repeat(200) });
+          for (let i = 0; i < n; i++) {
+            const res = await fetch("http://127.0.0.1:${port}/", { method: "POST", body, headers: { "content-type": "application/json" } });
+            await res.json();
+          }
+          return new Response("ok");
+        },
+      };`,
+    }),
+  );
+  try {
+    await mf.ready;
+    const perRequest = async (n: number) => {
+      for (let i = 0; i < 20; i++) await (await mf.dispatchFetch(`http://floor/?n=${n}`)).text();
+      const before = treeUsage("workerd").cpuMs;
+      for (let i = 0; i < 200; i++) await (await mf.dispatchFetch(`http://floor/?n=${n}`)).text();
+      return (treeUsage("workerd").cpuMs - before) / 200;
+    };
+    const request = await perRequest(0);
+    return { request, subrequest: ((await perRequest(10)) - request) / 10 };
+  } finally {
+    await mf.dispose();
+    server.close();
   }
 }
 
