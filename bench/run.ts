@@ -48,7 +48,10 @@ async function main(): Promise<void> {
     stdio: ["ignore", "ignore", "inherit"],
   });
   const standIns = await startStandIns();
-  const settings = { RATE_LIMIT_MESSAGES: "1000" };
+  // The model's deadlines as deployed (the local stack's are the test suites' short ones: under a
+  // saturating load, a 1.5 s first-token deadline is passed while answers wait their turn on the one
+  // local thread, and the breaker then blames an origin that answered in 100 ms).
+  const settings = { RATE_LIMIT_MESSAGES: "1000", MODEL_FIRST_TOKEN_TIMEOUT_MS: "20000", MODEL_TIMEOUT_MS: "60000" };
   if (DO_STORAGE === "tmpfs") process.env.TMPDIR = "/dev/shm";
   try {
     if (run("ack")) rows.push(...(await ackLatency(standIns.endpoints, settings)));
