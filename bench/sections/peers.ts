@@ -37,7 +37,8 @@ interface Run {
  * Per system and round: the throughput load (3,000 messages from 500 users, 50 in flight: answered/s,
  * CPU per answered message of the whole process tree, its peak resident memory), then 200 messages
  * one at a time (the webhook's acknowledgement p50). Then memory against users: the same 3,000
- * messages from 3,000 users. Then the JSON API overhead: origin direct, through the gateway's HTTP
+ * messages from 3,000 users (peak), and the gateway's resident memory after waves of new users. Then
+ * the local runtime's own cost per request and per outbound fetch. Then the JSON API overhead: origin direct, through the gateway's HTTP
  * API, direct again, through Portkey, 300 times.
  */
 export async function peers(standIns: StandIns, settings: Record<string, string>): Promise<Row[]> {
@@ -58,6 +59,7 @@ export async function peers(standIns: StandIns, settings: Record<string, string>
     firstUser += 100_000;
     memory[system] = (await measure(system, standIns, settings, files, firstUser, 3_000, false)).peakMiB;
   }
+  const waves = await memoryWaves(standIns, settings);
   const json = await jsonOverhead(standIns, settings);
   const floor = await runtimeFloor();
 
@@ -102,13 +104,24 @@ export async function peers(standIns: StandIns, settings: Record<string, string>
   ]);
   rows.push(["peers: ack p50, 1 in flight", each((r) => r.ackP50, ms), "grammY acknowledges after the reply", ""]);
   rows.push([
-    "peers: answered exactly once",
-    each(
-      (r) => r.unanswered + r.twice,
-      (n) => (n === 0 ? "ok" : `${n} lost or twice`),
-    ),
+    `peers: answered exactly once, ${rounds} rounds`,
+    systems
+      .map((system) => {
+        const lost = runs[system].reduce((n, r) => n + r.unanswered, 0);
+        const twice = runs[system].reduce((n, r) => n + r.twice, 0);
+        return `${system} ${lost + twice === 0 ? "ok" : `${lost} unanswered, ${twice} twice`}`;
+      })
+      .join(" · "),
     "",
     "",
+  ]);
+  rows.push([
+    "peers: gateway memory as new users keep coming",
+    `waves of 1,000 new users, resident after ${WAVE_IDLE_MS / 1000} s idle`,
+    waves.map((w, i) => `${(i + 1) * 1000}: ${w.toFixed(0)} MiB`).join(", "),
+    `last wave added ${(waves.at(-1)! - waves.at(-2)!).toFixed(0)} MiB (first ${(waves[1]! - waves[0]!).toFixed(0)}): ${
+      waves.at(-1)! - waves.at(-2)! <= 0.05 * waves.at(-1)! ? "bounded" : "GROWS"
+    }`,
   ]);
   const subrequests = median("gateway", (r) => r.subrequests ?? Number.NaN);
   rows.push([
@@ -333,6 +346,46 @@ async function jsonOverhead(standIns: StandIns, settings: Record<string, string>
     await edge.mf.dispose();
     await stop(portkey);
   }
+}
+
+const WAVE_IDLE_MS = 15_000;
+
+/**
+ * Whether the gateway's memory is bounded as distinct users grow: waves of 1,000 users it has never
+ * seen (one message each), each answered, then 15 s without traffic; the resident memory of workerd
+ * after each pause. Idle inboxes leave memory (and what they held is reused) when it levels off; a
+ * per-user leak would add the same amount every wave.
+ */
+async function memoryWaves(standIns: StandIns, settings: Record<string, string>): Promise<number[]> {
+  const edge = await startEdge({
+    endpoints: standIns.endpoints,
+    port: 0,
+    quiet: true,
+    analyticsEngine: true,
+    settings,
+  });
+  const after: number[] = [];
+  let user = 40_000_000;
+  try {
+    for (let wave = 0; wave < 5; wave++) {
+      const before = (await standIns.call("answeredCount")) as number;
+      await load(
+        poster(edge.url, "telegram", () => user++),
+        LOAD.concurrency,
+        1000,
+      );
+      const started = performance.now();
+      while (((await standIns.call("answeredCount")) as number) - before < 1000) {
+        if (performance.now() - started > 60_000) throw new Error(`wave ${wave + 1} was not answered`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      await new Promise((r) => setTimeout(r, WAVE_IDLE_MS));
+      after.push(treeUsage("workerd").rssBytes / 2 ** 20);
+    }
+  } finally {
+    await edge.mf.dispose();
+  }
+  return after;
 }
 
 /**
