@@ -221,6 +221,18 @@ describe("data rights and logs", () => {
     expect(keysOf(await stack.keys(), "4915200000010")).toEqual({ eu: [], us: [], apac: [] });
   });
 
+  it("does not answer again a redelivery, after an erasure, of a message answered before it", async () => {
+    const update = textUpdate(4391, "answered once");
+    await stack.sendUpdate(update);
+    await stack.telegram.waitForMessages(1, { chatId: 4391 });
+    expect((await stack.admin("POST", "/erasures", { channel: "telegram", user_id: "4391" })).status).toBe(200);
+    // Telegram redelivers the update (it did not see the 200 in time).
+    expect((await stack.sendUpdate(update)).status).toBe(200);
+    await sleep(1500);
+    expect(stack.telegram.sent(4391)).toHaveLength(1);
+    expect(logs.some((l) => l.includes('"reason":"duplicate_delivery"'))).toBe(true);
+  });
+
   it("POST /admin/erasures erases a user and reports what there was", async () => {
     await stack.sendUpdate(textUpdate(4201, "remember me"));
     await stack.telegram.waitForMessages(1, { chatId: 4201 });
