@@ -140,7 +140,7 @@ export interface KvUsage {
   kvWrites: number;
 }
 
-/** What became of a webhook's messages: queued, refused as redeliveries, or not to be answered. Ids, never text. */
+/** What became of a webhook's messages: queued, or not to be answered. Ids, never text. */
 export interface Accepted {
   accepted: string[];
   /** Kinds of the messages dropped on purpose (group chatter in a chat that asked for mentions only). */

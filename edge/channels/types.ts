@@ -22,7 +22,7 @@ export interface ChannelHost {
   readonly config: Config;
   /** Keyed pseudonyms, for anything a channel keeps or passes on that derives from a person (a client's IP). */
   readonly keys: Pseudonyms;
-  /** Refuses deliveries already seen and queues the rest: a webhook's whole job after verification. */
+  /** Queues the messages to be answered (their chat's inbox drops redeliveries): a webhook's whole job after verification. */
   accept(messages: InboundMessage[], options: { startedAt: number }): Promise<Accepted>;
   /** The message with its user's pinned region (a traveller's history does not move). */
   pin(message: InboundMessage, waitUntil: (work: Promise<unknown>) => void): Promise<InboundMessage>;

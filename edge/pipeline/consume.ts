@@ -37,8 +37,8 @@ async function handOver(queued: Message<QueueJob>, edge: Edge, waitUntil: WaitUn
   const job = queued.body;
   let message = job.message;
   try {
-    // The webhook deduplicated in the region the channel resolved (its records hold only digests);
-    // the user's pinned region, looked up here, off the platform's acknowledgement, is where they live.
+    // The user's pinned region, looked up here, off the platform's acknowledgement, is where they live;
+    // their chat's inbox there drops a redelivery of a message it already took in.
     message = await pinRegion(edge, job.message, waitUntil);
     // The inbox may run elsewhere: the pin lookup's KV operations travel with the message to its record.
     // An inbox that does not answer in time (TIMEOUT_INBOX_MS) fails the hand-over like one that refuses it.

@@ -13,8 +13,8 @@ import { entitiesOf, telegramChunks } from "./format.js";
  * this reply. They never hold up or fail the reply.
  *
  * Drafts yield under load: once a draft takes longer than the interval to be answered, or the timer
- * for the next one fires a third of an interval late (the isolate is behind its work), no more are sent for this
- * answer: the reply follows anyway, and more previews would only add to the load that delays it.
+ * for the next one fires a third of an interval late (the isolate is behind its work), no more are
+ * sent for this answer: the reply follows anyway, and more would only add to the load delaying it.
  */
 export function draftPreview(
   api: BotApi,
@@ -30,7 +30,7 @@ export function draftPreview(
   let pausedUntil = 0;
   let stopped = false;
   let shown = false;
-  /** A draft took longer than the interval, or one fell an interval behind: no more for this answer. */
+  /** A draft took longer than the interval, or a timer fired late: no more drafts for this answer. */
   let behind = false;
 
   const send = async (markdown: string): Promise<void> => {
