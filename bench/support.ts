@@ -100,8 +100,6 @@ export function treeUsage(root: number | "workerd"): { cpuMs: number; rssBytes: 
   return { cpuMs, rssBytes };
 }
 
-export const workerdCpuMs = () => treeUsage("workerd").cpuMs;
-
 /** Samples a process tree's resident memory every 100 ms; `stop()` gives the highest sum seen. */
 export function peakMemory(root: number | "workerd") {
   let peak = treeUsage(root).rssBytes;
@@ -217,6 +215,15 @@ export async function startStandIns() {
         worker.postMessage({ id, op } satisfies StandInsRequest);
       }),
   };
+}
+
+/** POSTs `body` (JSON) and resolves with the time until the whole answer was read, in ms; a non-2xx fails. */
+export async function timedPost(url: string | URL, headers: Record<string, string>, body: string): Promise<number> {
+  const t0 = performance.now();
+  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+  await res.text();
+  if (!res.ok) throw new Error(`${url} answered ${res.status}`);
+  return performance.now() - t0;
 }
 
 export function pct(values: number[], p: number): number {

@@ -1,6 +1,5 @@
-import { performance } from "node:perf_hooks";
 import { HTTP_API_KEY, ORIGIN_KEY, startStack } from "../../infra/local/edge-stack.js";
-import { BENCH_REDIS_DB, ms, ORIGIN_MS, pct, type Row } from "../support.js";
+import { BENCH_REDIS_DB, ms, ORIGIN_MS, pct, timedPost, type Row } from "../support.js";
 
 /** The HTTP API end to end, minus the same origin called directly, side by side (1 concurrent). */
 export async function gatewayOverhead(): Promise<Row[]> {
@@ -12,30 +11,19 @@ export async function gatewayOverhead(): Promise<Row[]> {
     settings: { RATE_LIMIT_MESSAGES: "1000", FAQ_DIRECT: "off" },
   });
   try {
-    const direct = async () => {
-      const t0 = performance.now();
-      const res = await fetch(`${stack.emulator.url}/v1/chat/completions`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${ORIGIN_KEY}`, "content-type": "application/json" },
-        body: JSON.stringify({
-          model: "openai/gpt-oss-20b",
-          stream: true,
-          messages: [{ role: "user", content: "What are your opening hours?" }],
-        }),
-      });
-      await res.text();
-      return performance.now() - t0;
-    };
-    const viaEdge = async (i: number) => {
-      const t0 = performance.now();
-      const res = await fetch(new URL("/v1/messages", stack.url), {
-        method: "POST",
-        headers: { authorization: `Bearer ${HTTP_API_KEY}`, "content-type": "application/json", "cf-ipcountry": "DE" },
-        body: JSON.stringify({ user_id: `overhead-${i % 20}`, text: "What are your opening hours?" }),
-      });
-      await res.text();
-      return performance.now() - t0;
-    };
+    const completion = JSON.stringify({
+      model: "openai/gpt-oss-20b",
+      stream: true,
+      messages: [{ role: "user", content: "What are your opening hours?" }],
+    });
+    const direct = () =>
+      timedPost(`${stack.emulator.url}/v1/chat/completions`, { authorization: `Bearer ${ORIGIN_KEY}` }, completion);
+    const viaEdge = (i: number) =>
+      timedPost(
+        new URL("/v1/messages", stack.url),
+        { authorization: `Bearer ${HTTP_API_KEY}`, "cf-ipcountry": "DE" },
+        JSON.stringify({ user_id: `overhead-${i % 20}`, text: "What are your opening hours?" }),
+      );
     for (let i = 0; i < 30; i++) await viaEdge(i); // warm-up
     const overhead: number[] = [];
     const directTimes: number[] = [];

@@ -9,7 +9,7 @@ import { HTTP_API_KEY, ORIGIN_KEY, startEdge, TELEGRAM_SECRET, TELEGRAM_TOKEN } 
 import { RespConnection } from "../../infra/local/resp.js";
 import { driveLoad, LOAD, messengerLoad } from "../messenger-load.js";
 import { PEER_SETTINGS_VARIABLE, type PeerSettings } from "../peers/settings.js";
-import { load, ms, pct, poster, treeUsage, type Row, type StandIns } from "../support.js";
+import { load, ms, pct, poster, timedPost, treeUsage, type Row, type StandIns } from "../support.js";
 
 /** The peers' Redis logical database (the bench's own are 4–6, the local stack's 1–3, the tests' 7–14). */
 const PEERS_REDIS_DB = 15;
@@ -299,21 +299,14 @@ async function jsonOverhead(standIns: StandIns, settings: Record<string, string>
       stream: false,
       messages: [{ role: "user", content: "What are your opening hours?" }],
     });
-    const timed = async (url: string | URL, headers: Record<string, string>, body: string) => {
-      const t0 = performance.now();
-      const res = await fetch(url, {
-        method: "POST",
-        headers: { "content-type": "application/json", ...headers },
-        body,
-      });
-      await res.text();
-      if (!res.ok) throw new Error(`${url} answered ${res.status}`);
-      return performance.now() - t0;
-    };
     const direct = () =>
-      timed(`${standIns.endpoints.origin}/v1/chat/completions`, { authorization: `Bearer ${ORIGIN_KEY}` }, completion);
+      timedPost(
+        `${standIns.endpoints.origin}/v1/chat/completions`,
+        { authorization: `Bearer ${ORIGIN_KEY}` },
+        completion,
+      );
     const viaPortkey = () =>
-      timed(
+      timedPost(
         portkeyUrl,
         {
           authorization: `Bearer ${ORIGIN_KEY}`,
@@ -323,7 +316,7 @@ async function jsonOverhead(standIns: StandIns, settings: Record<string, string>
         completion,
       );
     const viaGateway = (i: number) =>
-      timed(
+      timedPost(
         new URL("/v1/messages", edge.url),
         { authorization: `Bearer ${HTTP_API_KEY}`, "cf-ipcountry": "DE" },
         JSON.stringify({ user_id: `peers-json-${i % 20}`, text: "What are your opening hours?" }),
