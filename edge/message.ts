@@ -30,7 +30,7 @@ export interface Address {
 
 /** One message a user sent, as every channel hands it to the pipeline. */
 export interface InboundMessage {
-  /** Unique per platform delivery, stable across redeliveries: the dedup key. */
+  /** Unique per platform delivery, stable across redeliveries: what the chat's inbox recognises a redelivery by. */
   id: string;
   address: Address;
   /**

@@ -24,7 +24,7 @@ export function redisFor(region: RegionSettings, timeoutMs: number): Redis {
       // Each call carries the keys it needs; no read-your-writes token is threaded between isolates.
       readYourWrites: false,
       // Commands that belong together are batched explicitly (see conversation-store.ts); implicit
-      // batching would only delay the webhook's single dedup command by a tick.
+      // batching would only delay a lone command by a tick.
       enableAutoPipelining: false,
     });
     clients.set(key, client);
