@@ -120,6 +120,8 @@ export interface AnswerPreview {
   finish(): Promise<void>;
   /** The answer was abandoned (asked again, or failed): what was shown is taken back. */
   discard(): Promise<void>;
+  /** Whether the user sees the answer being written now: then a "typing…" would say nothing more. */
+  showing(): boolean;
 }
 
 /** What a webhook hands the queue consumer. Versioned, as messages outlive a deploy. */

@@ -30,7 +30,7 @@ export async function respond(
   let reply: Reply;
   try {
     reply = await converse(message, {
-      ...conversationDeps(edge, message, sender, onText),
+      ...conversationDeps(edge, message, sender, onText, preview),
       ...(options.signal ? { signal: options.signal } : {}),
     });
   } catch (err) {
@@ -92,6 +92,7 @@ function conversationDeps(
   message: InboundMessage,
   sender: ChannelSender,
   onText: ((piece: string) => void) | undefined,
+  preview: AnswerPreview | undefined,
 ): ConverseDeps {
   const { config, faq } = edge;
   const services = edge.region(message.region);
@@ -118,7 +119,7 @@ function conversationDeps(
       ? { answer: (args) => answerCommand(edge, message, sender, args) }
       : {}),
     moveChat: (to) => moveChat(edge, message, to),
-    whileThinking: () => keepTyping(sender, message),
+    whileThinking: () => keepTyping(sender, message, preview),
     ...(onText ? { onText } : {}),
   };
 }
@@ -176,12 +177,19 @@ function toolsFor(
 /** A reply faster than this needs no "typing…": it would only flash, and it costs a platform call. */
 const TYPING_DELAY_MS = 700;
 
-/** Shows "typing…" once the model has taken a moment, and refreshes it until the returned function is called. */
-function keepTyping(sender: ChannelSender, message: InboundMessage): () => void {
-  const show = () => sender.typing(message.address).catch(() => {}); // cosmetic: never fails a reply
+/**
+ * Shows "typing…" once the model has taken a moment, and refreshes it until the returned function is
+ * called; not while the answer's preview shows it being written (one sign of work is enough, and each
+ * is a platform call).
+ */
+function keepTyping(sender: ChannelSender, message: InboundMessage, preview: AnswerPreview | undefined): () => void {
+  const show = () => {
+    if (preview?.showing()) return;
+    void sender.typing(message.address).catch(() => {}); // cosmetic: never fails a reply
+  };
   let refresh: ReturnType<typeof setInterval> | undefined;
   const start = setTimeout(() => {
-    void show();
+    show();
     refresh = setInterval(show, sender.typingRefreshMs);
   }, TYPING_DELAY_MS);
   return () => {

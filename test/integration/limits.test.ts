@@ -99,6 +99,35 @@ describe("typing indicator", () => {
     const reply = stack.telegram.calls.find((c) => c.method === "sendmessage" && c.params.chat_id === "901")!;
     expect(typing.every((t) => t.at <= reply.at)).toBe(true);
   });
+
+  it("gives way to the answer's draft in a private chat, and stays in a group, which has no drafts", async () => {
+    // A short thought, then an answer that takes about three seconds to write.
+    const slow = {
+      firstTokenMs: 100,
+      reasoning: "Opening hours.",
+      tokenGapMs: 150,
+      content: "We are open from nine to five on weekdays and from ten to two on Saturdays; on Sundays we are closed.",
+    };
+    stack.emulator.enqueue(slow);
+    await stack.sendUpdate(textUpdate(903, "when are you open?"));
+    await stack.telegram.waitForMessages(1, { chatId: 903, timeoutMs: 10_000 });
+    expect(stack.telegram.drafts(903).length).toBeGreaterThan(0);
+    expect(stack.telegram.calls.filter((c) => c.method === "sendchataction" && c.params.chat_id === "903")).toEqual([]);
+
+    const group = -100903001;
+    stack.emulator.enqueue(slow);
+    const update = textUpdate(904, "@local_assistant_bot when are you open?");
+    Object.assign(update.message, {
+      chat: { id: group, type: "supergroup", title: "Shop" },
+      entities: [{ type: "mention", offset: 0, length: 20 }],
+    });
+    await stack.sendUpdate(update);
+    await stack.telegram.waitForMessages(1, { chatId: group, timeoutMs: 10_000 });
+    const typing = stack.telegram.calls.filter(
+      (c) => c.method === "sendchataction" && c.params.chat_id === String(group),
+    );
+    expect(typing.length).toBeGreaterThanOrEqual(1);
+  });
 });
 
 describe("quick replies", () => {

@@ -5,6 +5,12 @@ import type { BotApi } from "./bot-api.js";
 import { entitiesOf, telegramChunks } from "./format.js";
 
 /**
+ * Telegram keeps a draft on screen about 30 s after its last change; a draft older than this no longer
+ * counts as shown, so "typing…" takes over before it fades.
+ */
+const DRAFT_VISIBLE_MS = 25_000;
+
+/**
  * The answer shown in a private chat while it is written, with the Bot API's sendMessageDraft: an
  * ephemeral preview (Telegram keeps it about 30 s) that the reply itself, sent with sendMessage,
  * replaces. Drafts go one at a time, at most every `intervalMs`, the latest text winning (the first
@@ -30,6 +36,7 @@ export function draftPreview(
   let pausedUntil = 0;
   let stopped = false;
   let shown = false;
+  let shownAt = 0;
   /** A draft took longer than the interval, or a timer fired late: no more drafts for this answer. */
   let behind = false;
 
@@ -48,6 +55,7 @@ export function draftPreview(
         { waitOnRateLimit: false },
       );
       shown = markdown.length > 0;
+      shownAt = Date.now();
       if (Date.now() - sentAt > options.intervalMs) behind = true;
     } catch (err) {
       if (err instanceof PlatformError && err.status === 429) {
@@ -95,6 +103,7 @@ export function draftPreview(
       if (timer === undefined) pump();
     },
     finish: stop,
+    showing: () => shown && Date.now() - shownAt < DRAFT_VISIBLE_MS,
     async discard() {
       const wasShown = shown || inFlight !== undefined;
       await stop();

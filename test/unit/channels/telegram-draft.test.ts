@@ -81,4 +81,32 @@ describe("Telegram drafts", () => {
     await finish(preview);
     expect(drafts).toEqual(["Let me look that up", "Let me look that up. Your order shipped"]);
   });
+
+  it("counts as showing the answer from its first draft until Telegram lets it fade, and not once taken back", async () => {
+    const { api } = botApi(() => 10);
+    const preview = draftPreview(api, to as never, 7, { intervalMs: INTERVAL_MS, textLimit: 4096 });
+    expect(preview.showing()).toBe(false); // nothing written yet: "typing…" has its place
+    preview.update("Our opening hours");
+    expect(preview.showing()).toBe(false); // on its way, not on screen
+    await vi.advanceTimersByTimeAsync(20);
+    expect(preview.showing()).toBe(true);
+    // The model thinks for half a minute: the draft fades on Telegram's side, so it no longer counts.
+    await vi.advanceTimersByTimeAsync(26_000);
+    expect(preview.showing()).toBe(false);
+    preview.update("Our opening hours are 9 to 5.");
+    await vi.advanceTimersByTimeAsync(20);
+    expect(preview.showing()).toBe(true);
+    const discarded = preview.discard();
+    await vi.advanceTimersByTimeAsync(20);
+    await discarded;
+    expect(preview.showing()).toBe(false);
+  });
+
+  it("does not count as showing when Telegram refused the draft", async () => {
+    const api: BotApi = { call: () => Promise.reject(new Error("Bad Request: chat not found")) };
+    const preview = draftPreview(api, to as never, 7, { intervalMs: INTERVAL_MS, textLimit: 4096 });
+    preview.update("Our opening hours");
+    await vi.advanceTimersByTimeAsync(20);
+    expect(preview.showing()).toBe(false);
+  });
 });
