@@ -10,6 +10,29 @@ import { entitiesOf, telegramChunks } from "./format.js";
  */
 const DRAFT_VISIBLE_MS = 25_000;
 
+/** How long every answer of an isolate goes without drafts after one of them found the isolate behind. */
+const LAG_HOLD_MS = 5_000;
+
+/**
+ * Whether the isolate is behind its work, as its answers' drafts find it: one shared by all the
+ * answers an isolate drafts, so that once one finds it behind, the others (and those that start in
+ * the next seconds) send none either, instead of each finding out with drafts of its own.
+ */
+export interface DraftLag {
+  behind(): boolean;
+  report(): void;
+}
+
+export function draftLag(holdMs = LAG_HOLD_MS): DraftLag {
+  let until = 0;
+  return {
+    behind: () => Date.now() < until,
+    report: () => {
+      until = Date.now() + holdMs;
+    },
+  };
+}
+
 /**
  * The answer shown in a private chat while it is written, with the Bot API's sendMessageDraft: an
  * ephemeral preview (Telegram keeps it about 30 s) that the reply itself, sent with sendMessage,
@@ -21,12 +44,13 @@ const DRAFT_VISIBLE_MS = 25_000;
  * Drafts yield under load: once a draft takes longer than the interval to be answered, or the timer
  * for the next one fires a third of an interval late (the isolate is behind its work), no more are
  * sent for this answer: the reply follows anyway, and more would only add to the load delaying it.
+ * With a shared `lag`, the other answers of the isolate stop too, for a few seconds.
  */
 export function draftPreview(
   api: BotApi,
   to: Address,
   draftId: number,
-  options: { intervalMs: number; textLimit: number },
+  options: { intervalMs: number; textLimit: number; lag?: DraftLag },
 ): AnswerPreview {
   const base = { chat_id: to.chat, draft_id: draftId, ...(to.thread ? { message_thread_id: Number(to.thread) } : {}) };
   let latest: string | undefined;
@@ -39,6 +63,10 @@ export function draftPreview(
   let shownAt = 0;
   /** A draft took longer than the interval, or a timer fired late: no more drafts for this answer. */
   let behind = false;
+  const fallBehind = () => {
+    behind = true;
+    options.lag?.report();
+  };
 
   const send = async (markdown: string): Promise<void> => {
     // An answer longer than one message: the part being written is the one shown.
@@ -56,7 +84,7 @@ export function draftPreview(
       );
       shown = markdown.length > 0;
       shownAt = Date.now();
-      if (Date.now() - sentAt > options.intervalMs) behind = true;
+      if (Date.now() - sentAt > options.intervalMs) fallBehind();
     } catch (err) {
       if (err instanceof PlatformError && err.status === 429) {
         pausedUntil = Date.now() + (err.retryAfterSeconds ?? 1) * 1000;
@@ -69,13 +97,14 @@ export function draftPreview(
 
   const pump = (): void => {
     timer = undefined;
+    if (options.lag?.behind()) behind = true;
     if (stopped || behind || inFlight || latest === undefined) return;
     const due = Math.max(lastAt + options.intervalMs, pausedUntil);
     const wait = due - Date.now();
     if (wait > 0) {
       timer = setTimeout(() => {
         // A timer firing a third of an interval late: the isolate is behind its work.
-        if (Date.now() - due > options.intervalMs / 3) behind = true;
+        if (Date.now() - due > options.intervalMs / 3) fallBehind();
         pump();
       }, wait);
       return;

@@ -15,7 +15,7 @@ import {
   TELEGRAM_TEXT_LIMIT,
   TELEGRAM_TYPING_REFRESH_MS,
 } from "./constants.js";
-import { draftPreview } from "./draft.js";
+import { draftLag, draftPreview } from "./draft.js";
 import { entitiesOf, telegramChunks } from "./format.js";
 import { readUpdate, type BotIdentity } from "./read-update.js";
 
@@ -106,6 +106,9 @@ async function botUsername(s: TelegramSettings): Promise<string | undefined> {
   }
 }
 
+/** This isolate's answers' drafts: when one finds the isolate behind its work, all of them pause. */
+const lag = draftLag();
+
 /**
  * Telegram, through the Bot API: a webhook in; sendMessage (with entities), sendMessageDraft (private
  * chats, while the answer is written) and sendChatAction out.
@@ -160,7 +163,11 @@ export const telegram = defineChannel<TelegramSettings>({
       // Drafts exist in private chats (a user's id is positive; a group's is negative).
       preview: (to, id) =>
         /^\d+$/.test(to.chat)
-          ? draftPreview(drafts, to, id, { intervalMs: TELEGRAM_DRAFT_INTERVAL_MS, textLimit: TELEGRAM_TEXT_LIMIT })
+          ? draftPreview(drafts, to, id, {
+              intervalMs: TELEGRAM_DRAFT_INTERVAL_MS,
+              textLimit: TELEGRAM_TEXT_LIMIT,
+              lag,
+            })
           : undefined,
       async typing(to) {
         await api.call("sendChatAction", { chat_id: to.chat, ...inTopic(to.thread), action: "typing" });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { BotApi } from "../../../edge/channels/telegram/bot-api.js";
-import { draftPreview } from "../../../edge/channels/telegram/draft.js";
+import { draftLag, draftPreview } from "../../../edge/channels/telegram/draft.js";
 
 const INTERVAL_MS = 300;
 const to = { channel: "telegram", chat: "4242" } as const;
@@ -108,5 +108,30 @@ describe("Telegram drafts", () => {
     preview.update("Our opening hours");
     await vi.advanceTimersByTimeAsync(20);
     expect(preview.showing()).toBe(false);
+  });
+
+  it("pauses every answer's drafts for a few seconds once one finds the isolate behind", async () => {
+    const lag = draftLag(5000);
+    let latency = 400; // Telegram's answers arrive late: the isolate is behind
+    const { api, drafts } = botApi(() => latency);
+    const options = { intervalMs: INTERVAL_MS, textLimit: 4096, lag };
+    const slow = draftPreview(api, to as never, 1, options);
+    slow.update("First answer");
+    await vi.advanceTimersByTimeAsync(450);
+    expect(drafts).toEqual(["First answer"]);
+    latency = 10;
+    // Another answer, two seconds later: no drafts, though its own calls would be prompt.
+    await vi.advanceTimersByTimeAsync(2000);
+    const next = draftPreview(api, to as never, 2, options);
+    await write(next, 1000);
+    await finish(next);
+    expect(drafts).toEqual(["First answer"]);
+    // Once the isolate has kept up for a while, answers are drafted again.
+    await vi.advanceTimersByTimeAsync(5000);
+    const later = draftPreview(api, to as never, 3, options);
+    later.update("Third answer");
+    await vi.advanceTimersByTimeAsync(20);
+    await finish(later);
+    expect(drafts).toEqual(["First answer", "Third answer"]);
   });
 });
