@@ -9,13 +9,15 @@ import { HTTP_API_KEY, ORIGIN_KEY, startEdge, TELEGRAM_SECRET, TELEGRAM_TOKEN } 
 import { RespConnection } from "../../infra/local/resp.js";
 import { driveLoad, LOAD, messengerLoad } from "../messenger-load.js";
 import { PEER_SETTINGS_VARIABLE, type PeerSettings } from "../peers/settings.js";
+import { startSkeleton } from "../peers/skeleton.js";
 import { load, ms, pct, poster, timedPost, treeUsage, type Row, type StandIns } from "../support.js";
 
 /** The peers' Redis logical database (the bench's own are 4–6, the local stack's 1–3, the tests' 7–14). */
 const PEERS_REDIS_DB = 15;
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const PEERS = { grammY: "grammy-bot", "Chat SDK": "chat-sdk-bot" } as const;
-type System = "gateway" | keyof typeof PEERS;
+/** "skeleton": the gateway's architecture with none of its work (bench/peers/skeleton.ts). */
+type System = "gateway" | keyof typeof PEERS | "skeleton";
 
 interface Run {
   /** Outbound HTTP calls per message (Upstash, Bot API, origin); the gateway's runs only. */
@@ -30,7 +32,9 @@ interface Run {
 
 /**
  * The gateway beside the bots a team would write instead (bench/peers/: grammY, Vercel's Chat SDK)
- * and, for the JSON API, Portkey's gateway in front of the same origin. Same stand-ins, same load,
+ * and, for the JSON API, Portkey's gateway in front of the same origin; beside them a skeleton of the
+ * gateway's architecture with none of its work (bench/peers/skeleton.ts), which tells the cost of the
+ * design's hops in this runtime from the cost of the gateway's own code. Same stand-ins, same load,
  * in alternating order round after round (this machine's speed drifts), medians of the rounds and
  * their ratios against the targets.
  *
@@ -38,13 +42,13 @@ interface Run {
  * CPU per answered message of the whole process tree, its peak resident memory), then 200 messages
  * one at a time (the webhook's acknowledgement p50). Then memory against users: the same 3,000
  * messages from 3,000 users (peak), and the gateway's resident memory after waves of new users. Then
- * the local runtime's own cost per request and per outbound fetch. Then the JSON API overhead: origin direct, through the gateway's HTTP
- * API, direct again, through Portkey, 300 times.
+ * the local runtime's own cost per request and per outbound fetch. Then the JSON API overhead: origin
+ * direct, through the gateway's HTTP API, direct again, through Portkey, 300 times.
  */
 export async function peers(standIns: StandIns, settings: Record<string, string>): Promise<Row[]> {
   const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
   const files = await buildPeers();
-  const runs: Record<System, Run[]> = { gateway: [], grammY: [], "Chat SDK": [] };
+  const runs: Record<System, Run[]> = { gateway: [], grammY: [], "Chat SDK": [], skeleton: [] };
   const systems = Object.keys(runs) as System[];
   let firstUser = 5_000_000;
   for (let round = 0; round < rounds; round++) {
@@ -54,7 +58,7 @@ export async function peers(standIns: StandIns, settings: Record<string, string>
       console.error(`peers: round ${round + 1}, ${system}: ${describe(runs[system].at(-1)!)}`);
     }
   }
-  const memory: Record<System, number> = { gateway: 0, grammY: 0, "Chat SDK": 0 };
+  const memory: Record<System, number> = { gateway: 0, grammY: 0, "Chat SDK": 0, skeleton: 0 };
   for (const system of systems) {
     firstUser += 100_000;
     memory[system] = (await measure(system, standIns, settings, files, firstUser, 3_000, false)).peakMiB;
@@ -102,6 +106,15 @@ export async function peers(standIns: StandIns, settings: Record<string, string>
     `3,000 users: ${systems.map((s) => `${s} ${memory[s].toFixed(0)} MiB`).join(" · ")}`,
     `gateway 3,000 ÷ 500 users ${memoryRatio.toFixed(2)}: ${memoryRatio <= 1.1 ? "flat" : "GROWS"}`,
   ]);
+  const skeletonCpu = median("skeleton", (r) => r.cpuPerMessage);
+  rows.push([
+    "peers: the design's hops alone (skeleton: queue, inbox object, Upstash REST, no product logic)",
+    `${ms(skeletonCpu)} CPU per message, ${median("skeleton", (r) => r.rate).toFixed(0)} answered/s`,
+    `skeleton ÷ grammY CPU ${(skeletonCpu / median("grammY", (r) => r.cpuPerMessage)).toFixed(2)}, answered/s ÷ Chat SDK ${(
+      median("skeleton", (r) => r.rate) / median("Chat SDK", (r) => r.rate)
+    ).toFixed(2)}`,
+    `the gateway's own work ≈ ${ms(median("gateway", (r) => r.cpuPerMessage) - skeletonCpu)} per message`,
+  ]);
   rows.push(["peers: ack p50, 1 in flight", each((r) => r.ackP50, ms), "grammY acknowledges after the reply", ""]);
   rows.push([
     `peers: answered exactly once, ${rounds} rounds`,
@@ -126,7 +139,7 @@ export async function peers(standIns: StandIns, settings: Record<string, string>
   const subrequests = median("gateway", (r) => r.subrequests ?? Number.NaN);
   rows.push([
     "peers: the local runtime's own cost, an empty Worker",
-    `workerd CPU per request ${ms(floor.request)}, per outbound fetch ${ms(floor.subrequest)}`,
+    `workerd CPU per request ${ms(floor.request)} (p50 ${ms(floor.requestMs)} end to end), per outbound fetch ${ms(floor.subrequest)} (p50 ${ms(floor.subrequestMs)})`,
     `gateway: ${subrequests.toFixed(1)} outbound calls per message`,
     `floor ≈ ${ms(floor.request + subrequests * floor.subrequest)} before any of its own work`,
   ]);
@@ -166,6 +179,15 @@ async function measure(
     const botApiCalls = Object.values(r.botApi).reduce((a, b) => a + b, 0);
     // One origin call per reply (a burst asked again makes more; they are few: see latency).
     return { ...summarise(r, r.ackP50), subrequests: (r.upstash.requests + botApiCalls + r.replies) / r.total };
+  }
+  if (system === "skeleton") {
+    const skeleton = await startSkeleton(standIns);
+    try {
+      const r = await driveLoad(standIns, skeleton.url, "workerd", firstUser, users);
+      return summarise(r, await ack(skeleton.url));
+    } finally {
+      await skeleton.stop();
+    }
   }
   const peer = await startPeer(files[system], standIns);
   try {
@@ -384,9 +406,14 @@ async function memoryWaves(standIns: StandIns, settings: Record<string, string>)
 /**
  * What workerd itself spends (under Miniflare, as the gateway runs here) on an incoming request and on
  * each outbound fetch, with a Worker that does nothing else: 200 requests making no fetch, then 200
- * making ten each to a local server that answers at once.
+ * making ten each to a local server that answers at once. CPU, and the p50 time each takes.
  */
-async function runtimeFloor(): Promise<{ request: number; subrequest: number }> {
+async function runtimeFloor(): Promise<{
+  request: number;
+  subrequest: number;
+  requestMs: number;
+  subrequestMs: number;
+}> {
   const server = http.createServer((req, res) => {
     req.resume();
     req.on("end", () => res.end('{"ok":true,"result":true}'));
@@ -415,11 +442,22 @@ async function runtimeFloor(): Promise<{ request: number; subrequest: number }> 
     const perRequest = async (n: number) => {
       for (let i = 0; i < 20; i++) await (await mf.dispatchFetch(`http://floor/?n=${n}`)).text();
       const before = treeUsage("workerd").cpuMs;
-      for (let i = 0; i < 200; i++) await (await mf.dispatchFetch(`http://floor/?n=${n}`)).text();
-      return (treeUsage("workerd").cpuMs - before) / 200;
+      const times: number[] = [];
+      for (let i = 0; i < 200; i++) {
+        const started = performance.now();
+        await (await mf.dispatchFetch(`http://floor/?n=${n}`)).text();
+        times.push(performance.now() - started);
+      }
+      return { cpu: (treeUsage("workerd").cpuMs - before) / 200, p50: pct(times, 50) };
     };
-    const request = await perRequest(0);
-    return { request, subrequest: ((await perRequest(10)) - request) / 10 };
+    const empty = await perRequest(0);
+    const fetching = await perRequest(10);
+    return {
+      request: empty.cpu,
+      subrequest: (fetching.cpu - empty.cpu) / 10,
+      requestMs: empty.p50,
+      subrequestMs: (fetching.p50 - empty.p50) / 10,
+    };
   } finally {
     await mf.dispose();
     server.close();
