@@ -141,7 +141,7 @@ export async function peers(standIns: StandIns, settings: Record<string, string>
     "peers: the local runtime's own cost, an empty Worker",
     `workerd CPU per request ${ms(floor.request)} (p50 ${ms(floor.requestMs)} end to end), per outbound fetch ${ms(floor.subrequest)} (p50 ${ms(floor.subrequestMs)})`,
     `gateway: ${subrequests.toFixed(1)} outbound calls per message`,
-    `floor ≈ ${ms(floor.request + subrequests * floor.subrequest)} before any of its own work`,
+    `at least ${ms(floor.request + subrequests * floor.subrequest)} (its webhook and outbound calls alone)`,
   ]);
   rows.push([
     "peers: JSON API overhead over the origin, 300 pairs",
