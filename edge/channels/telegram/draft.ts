@@ -14,9 +14,10 @@ const DRAFT_VISIBLE_MS = 25_000;
 const LAG_HOLD_MS = 5_000;
 
 /**
- * Whether the isolate is behind its work, as its answers' drafts find it: one shared by all the
- * answers an isolate drafts, so that once one finds it behind, the others (and those that start in
- * the next seconds) send none either, instead of each finding out with drafts of its own.
+ * Whether the isolate is behind its work, as its answers' drafts find it (a draft's timer firing
+ * late): one shared by all the answers an isolate drafts, so that once one finds it behind, the others
+ * (and those that start in the next seconds) send none either, instead of each finding out with
+ * drafts of its own. A slow Bot API alone is not the isolate's lag: it stops only that answer's drafts.
  */
 export interface DraftLag {
   behind(): boolean;
@@ -44,7 +45,7 @@ export function draftLag(holdMs = LAG_HOLD_MS): DraftLag {
  * Drafts yield under load: once a draft takes longer than the interval to be answered, or the timer
  * for the next one fires a third of an interval late (the isolate is behind its work), no more are
  * sent for this answer: the reply follows anyway, and more would only add to the load delaying it.
- * With a shared `lag`, the other answers of the isolate stop too, for a few seconds.
+ * With a shared `lag`, a late timer stops the other answers of the isolate too, for a few seconds.
  */
 export function draftPreview(
   api: BotApi,
@@ -63,10 +64,6 @@ export function draftPreview(
   let shownAt = 0;
   /** A draft took longer than the interval, or a timer fired late: no more drafts for this answer. */
   let behind = false;
-  const fallBehind = () => {
-    behind = true;
-    options.lag?.report();
-  };
 
   const send = async (markdown: string): Promise<void> => {
     // An answer longer than one message: the part being written is the one shown.
@@ -84,7 +81,7 @@ export function draftPreview(
       );
       shown = markdown.length > 0;
       shownAt = Date.now();
-      if (Date.now() - sentAt > options.intervalMs) fallBehind();
+      if (Date.now() - sentAt > options.intervalMs) behind = true;
     } catch (err) {
       if (err instanceof PlatformError && err.status === 429) {
         pausedUntil = Date.now() + (err.retryAfterSeconds ?? 1) * 1000;
@@ -104,7 +101,10 @@ export function draftPreview(
     if (wait > 0) {
       timer = setTimeout(() => {
         // A timer firing a third of an interval late: the isolate is behind its work.
-        if (Date.now() - due > options.intervalMs / 3) fallBehind();
+        if (Date.now() - due > options.intervalMs / 3) {
+          behind = true;
+          options.lag?.report();
+        }
         pump();
       }, wait);
       return;

@@ -112,15 +112,18 @@ describe("Telegram drafts", () => {
 
   it("pauses every answer's drafts for a few seconds once one finds the isolate behind", async () => {
     const lag = draftLag(5000);
-    let latency = 400; // Telegram's answers arrive late: the isolate is behind
-    const { api, drafts } = botApi(() => latency);
+    const { api, drafts } = botApi(() => 10);
     const options = { intervalMs: INTERVAL_MS, textLimit: 4096, lag };
-    const slow = draftPreview(api, to as never, 1, options);
-    slow.update("First answer");
-    await vi.advanceTimersByTimeAsync(450);
+    const first = draftPreview(api, to as never, 1, options);
+    first.update("First answer");
+    await vi.advanceTimersByTimeAsync(20);
+    first.update("First answer, longer");
+    // The isolate is busy for 250 ms: the next draft's timer fires late.
+    vi.setSystemTime(Date.now() + 250);
+    await vi.advanceTimersByTimeAsync(INTERVAL_MS);
+    await finish(first);
     expect(drafts).toEqual(["First answer"]);
-    latency = 10;
-    // Another answer, two seconds later: no drafts, though its own calls would be prompt.
+    // Another answer, two seconds later: no drafts, though Telegram answers promptly.
     await vi.advanceTimersByTimeAsync(2000);
     const next = draftPreview(api, to as never, 2, options);
     await write(next, 1000);
@@ -133,5 +136,25 @@ describe("Telegram drafts", () => {
     await vi.advanceTimersByTimeAsync(20);
     await finish(later);
     expect(drafts).toEqual(["First answer", "Third answer"]);
+  });
+
+  it("pauses only its own answer's drafts when the Bot API is slow (far from Telegram, not behind)", async () => {
+    const lag = draftLag(5000);
+    let latency = 400;
+    const { api, drafts } = botApi(() => latency);
+    const options = { intervalMs: INTERVAL_MS, textLimit: 4096, lag };
+    const slow = draftPreview(api, to as never, 1, options);
+    slow.update("First answer");
+    await vi.advanceTimersByTimeAsync(450);
+    slow.update("First answer, longer");
+    await vi.advanceTimersByTimeAsync(INTERVAL_MS);
+    await finish(slow);
+    expect(drafts).toEqual(["First answer"]);
+    latency = 10;
+    const next = draftPreview(api, to as never, 2, options);
+    next.update("Second answer");
+    await vi.advanceTimersByTimeAsync(20);
+    await finish(next);
+    expect(drafts).toEqual(["First answer", "Second answer"]);
   });
 });
