@@ -120,8 +120,9 @@ async function send(
     // the client then sees the connection reset instead of the answer. Nothing was processed.
     if (body.length > SMALLEST_LIMIT && cause.includes("ECONNRESET")) return 413;
     // workerd closes a connection whose request body it did not read; the client may already have
-    // reused it for the next request, which then never reached the edge: sent again, once.
-    if (!retried && cause.includes("other side closed")) return send(path, headers, body, true);
+    // reused it for the next request, which then never reached the edge (the close seen as "other
+    // side closed", or as EPIPE while the body was being written): sent again, once.
+    if (!retried && /other side closed|EPIPE/.test(cause)) return send(path, headers, body, true);
     throw err;
   }
 }
