@@ -94,7 +94,9 @@ export default {
 `;
 
 /** The skeleton in workerd under Miniflare, on the bench's stand-ins; the queue as wrangler.jsonc sets it. */
-export async function startSkeleton(standIns: StandIns): Promise<{ url: URL; stop(): Promise<void> }> {
+export async function startSkeleton(
+  standIns: StandIns,
+): Promise<{ url: URL; processes: "workerd"; stderr?: () => string; stop(): Promise<void> }> {
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       modules: true,
@@ -116,5 +118,5 @@ export async function startSkeleton(standIns: StandIns): Promise<{ url: URL; sto
       host: "127.0.0.1",
     }),
   );
-  return { url: await mf.ready, stop: () => mf.dispose() };
+  return { url: await mf.ready, processes: "workerd", stop: () => mf.dispose() };
 }

@@ -180,20 +180,11 @@ async function measure(
     // One origin call per reply (a burst asked again makes more; they are few: see latency).
     return { ...summarise(r, r.ackP50), subrequests: (r.upstash.requests + botApiCalls + r.replies) / r.total };
   }
-  if (system === "skeleton") {
-    const skeleton = await startSkeleton(standIns);
-    try {
-      const r = await driveLoad(standIns, skeleton.url, "workerd", firstUser, users);
-      return summarise(r, await ack(skeleton.url));
-    } finally {
-      await skeleton.stop();
-    }
-  }
-  const peer = await startPeer(files[system], standIns);
+  const peer = system === "skeleton" ? await startSkeleton(standIns) : await startPeer(files[system], standIns);
   try {
-    const r = await driveLoad(standIns, peer.url, peer.pid, firstUser, users);
+    const r = await driveLoad(standIns, peer.url, peer.processes, firstUser, users);
     const ackP50 = await ack(peer.url);
-    if (r.answered < r.total) console.error(`peers: ${system} said:\n${peer.stderr()}`);
+    if (r.answered < r.total && peer.stderr) console.error(`peers: ${system} said:\n${peer.stderr()}`);
     return summarise(r, ackP50);
   } finally {
     await peer.stop();
@@ -277,7 +268,7 @@ async function startPeer(file: string, standIns: StandIns) {
     child.once("exit", (code) => reject(new Error(`${file} exited (${code}) before listening:\n${stderr}`)));
   });
   return {
-    pid: child.pid!,
+    processes: child.pid!,
     url: new URL(`http://127.0.0.1:${port}`),
     stderr: () => stderr,
     stop: () => stop(child),
