@@ -60,7 +60,7 @@ export function draftPreview(
   let lastAt = 0;
   let pausedUntil = 0;
   let stopped = false;
-  let shown = false;
+  /** When the answer's text was last shown (0: nothing shown, or taken back). */
   let shownAt = 0;
   /** A draft took longer than the interval, or a timer fired late: no more drafts for this answer. */
   let behind = false;
@@ -79,8 +79,7 @@ export function draftPreview(
         },
         { waitOnRateLimit: false },
       );
-      shown = markdown.length > 0;
-      shownAt = Date.now();
+      shownAt = markdown ? Date.now() : 0;
       if (Date.now() - sentAt > options.intervalMs) behind = true;
     } catch (err) {
       if (err instanceof PlatformError && err.status === 429) {
@@ -132,9 +131,9 @@ export function draftPreview(
       if (timer === undefined) pump();
     },
     finish: stop,
-    showing: () => shown && Date.now() - shownAt < DRAFT_VISIBLE_MS,
+    showing: () => shownAt > 0 && Date.now() - shownAt < DRAFT_VISIBLE_MS,
     async discard() {
-      const wasShown = shown || inFlight !== undefined;
+      const wasShown = shownAt > 0 || inFlight !== undefined;
       await stop();
       // What was shown is taken back: an empty draft is Telegram's "Thinking…" placeholder, which the
       // next answer (or the reply) replaces.
