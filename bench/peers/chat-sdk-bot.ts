@@ -18,7 +18,7 @@ import { createTelegramAdapter } from "@chat-adapter/telegram";
 import { Chat, type Message, type Thread } from "chat";
 import { Hono } from "hono";
 import OpenAI from "openai";
-import { peerSettings } from "./settings.js";
+import { peerSettings } from "../peer-settings.js";
 
 type Turn = { role: "user" | "assistant"; content: string };
 type ChatState = { history: Turn[] };

@@ -14,9 +14,10 @@
 import http from "node:http";
 import { RedisAdapter } from "@grammyjs/storage-redis";
 import { Bot, type Context, session, type SessionFlavor, webhookCallback } from "grammy";
+import type { UserFromGetMe } from "grammy/types";
 import { Redis } from "ioredis";
 import OpenAI from "openai";
-import { peerSettings } from "./settings.js";
+import { peerSettings } from "../peer-settings.js";
 
 type Turn = { role: "user" | "assistant"; content: string };
 type BotContext = Context & SessionFlavor<{ history: Turn[] }>;
@@ -25,7 +26,7 @@ const settings = peerSettings();
 const bot = new Bot<BotContext>(settings.botToken, {
   client: { apiRoot: settings.telegramApi },
   // Known ahead, as grammY recommends for webhooks (no getMe on start).
-  botInfo: settings.botInfo,
+  botInfo: settings.botInfo as UserFromGetMe,
 });
 const model = new OpenAI({ baseURL: `${settings.originUrl}/v1`, apiKey: settings.originKey });
 const redis = new Redis(settings.redisUrl);

@@ -1,4 +1,5 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import http from "node:http";
 import { type AddressInfo, createServer } from "node:net";
 import { performance } from "node:perf_hooks";
@@ -8,13 +9,14 @@ import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { HTTP_API_KEY, ORIGIN_KEY, startEdge, TELEGRAM_SECRET, TELEGRAM_TOKEN } from "../../infra/local/edge-stack.js";
 import { RespConnection } from "../../infra/local/resp.js";
 import { driveLoad, LOAD, messengerLoad } from "../messenger-load.js";
-import { PEER_SETTINGS_VARIABLE, type PeerSettings } from "../peers/settings.js";
-import { startSkeleton } from "../peers/skeleton.js";
+import { PEER_SETTINGS_VARIABLE, type PeerSettings } from "../peer-settings.js";
+import { startSkeleton } from "../skeleton.js";
 import { load, ms, pct, poster, timedPost, treeUsage, type Row, type StandIns } from "../support.js";
 
 /** The peers' Redis logical database (the bench's own are 4–6, the local stack's 1–3, the tests' 7–14). */
 const PEERS_REDIS_DB = 15;
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const PEERS_DIR = `${ROOT}bench/peers/`;
 const PEERS = { grammY: "grammy-bot", "Chat SDK": "chat-sdk-bot" } as const;
 /** "skeleton": the gateway's architecture with none of its work (bench/peers/skeleton.ts). */
 type System = "gateway" | keyof typeof PEERS | "skeleton";
@@ -202,11 +204,27 @@ function summarise(r: Awaited<ReturnType<typeof driveLoad>>, ackP50: number): Ru
   };
 }
 
-/** Each peer bundled as its authors would deploy it (dependencies from node_modules), run by plain node. */
+/**
+ * The peers are a package of their own (bench/peers/package.json, with its lock file), installed here
+ * on first use and type-checked: their dependencies are not the gateway's.
+ */
+function installPeers(): void {
+  const run = (args: string[]) => execFileSync("npm", args, { cwd: PEERS_DIR, stdio: ["ignore", "ignore", "inherit"] });
+  if (!existsSync(`${PEERS_DIR}node_modules/.package-lock.json`)) {
+    console.error("peers: installing bench/peers (npm ci)");
+    run(["ci", "--no-audit", "--no-fund"]);
+  }
+  execFileSync(process.execPath, [`${ROOT}node_modules/typescript/bin/tsc`, "--noEmit", "-p", PEERS_DIR], {
+    stdio: "inherit",
+  });
+}
+
+/** Each peer bundled as its authors would deploy it (dependencies from its node_modules), run by plain node. */
 async function buildPeers(): Promise<Record<keyof typeof PEERS, string>> {
-  const outdir = `${ROOT}node_modules/.cache/bench-peers`;
+  installPeers();
+  const outdir = `${PEERS_DIR}node_modules/.cache/bench-peers`;
   await build({
-    entryPoints: Object.values(PEERS).map((name) => `${ROOT}bench/peers/${name}.ts`),
+    entryPoints: Object.values(PEERS).map((name) => `${PEERS_DIR}${name}.ts`),
     outdir,
     bundle: true,
     packages: "external",
@@ -288,7 +306,7 @@ async function jsonOverhead(standIns: StandIns, settings: Record<string, string>
   const port = await freePort();
   const portkey = spawn(
     process.execPath,
-    [`${ROOT}node_modules/@portkey-ai/gateway/build/start-server.js`, `--port=${port}`, "--headless"],
+    [`${PEERS_DIR}node_modules/@portkey-ai/gateway/build/start-server.js`, `--port=${port}`, "--headless"],
     { env: { ...process.env, NODE_ENV: "production" }, stdio: "ignore" },
   );
   const edge = await startEdge({

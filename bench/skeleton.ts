@@ -1,6 +1,6 @@
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
-import { ORIGIN_KEY, TELEGRAM_SECRET, TELEGRAM_TOKEN } from "../../infra/local/edge-stack.js";
-import type { StandIns } from "../support.js";
+import { ORIGIN_KEY, TELEGRAM_SECRET, TELEGRAM_TOKEN } from "../infra/local/edge-stack.js";
+import type { StandIns } from "./support.js";
 
 /**
  * The gateway's architecture with nothing of the gateway in it: a webhook that checks the secret and

@@ -1,15 +1,14 @@
-import type { UserFromGetMe } from "grammy/types";
-
 /**
- * What a peer bot is given by the bench, in its environment: the same stand-ins, token, webhook
+ * The contract between the peers bench (bench/sections/peers.ts) and the peer bots (bench/peers/, a
+ * package of its own). What a peer bot is given by the bench, in its environment: the same stand-ins, token, webhook
  * secret and model the gateway is given, so each answers the same deliveries in the same way.
  */
 export interface PeerSettings {
   telegramApi: string;
   botToken: string;
   webhookSecret: string;
-  /** What getMe answers, given ahead as grammY recommends for webhooks. */
-  botInfo: UserFromGetMe;
+  /** What getMe answers (every field of Bot API's User for a bot), given ahead as grammY recommends for webhooks. */
+  botInfo: { id: number; is_bot: true; first_name: string; username: string } & Record<string, unknown>;
   originUrl: string;
   originKey: string;
   model: string;
