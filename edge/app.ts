@@ -4,7 +4,7 @@ import { channelSettings, type Channel } from "./channels/types.js";
 import { compress } from "./compress.js";
 import type { Edge } from "./edge.js";
 import { ConfigError, EdgeError, HttpError, MalformedPayload } from "./errors.js";
-import { notConfigured } from "./http.js";
+import { notConfigured } from "./requests.js";
 import { errorKind, log } from "./log.js";
 import { adminRoutes } from "./routes/admin.js";
 import { healthRoutes } from "./routes/health.js";

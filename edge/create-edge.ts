@@ -1,5 +1,6 @@
 import contentFilterFile from "../infra/content-filter.json";
 import { CHANNELS, channelNamed } from "./channels/registry.js";
+import { COMMAND_NAMES } from "./commands/index.js";
 import { channelSettings } from "./channels/types.js";
 import { parseConfig, regionObject } from "./config.js";
 import { compileContentFilter } from "./core/content-filter.js";
@@ -73,11 +74,12 @@ function createEdge(env: Env): Edge {
     pins: createRegionPins(withDeadlines(countingKv(env.REGION_PINS), config.timeouts.kvMs, "kv"), keys),
     metrics: createMetricsSink(env as Env & { METRICS_URL?: string }),
     contentFilter: compileContentFilter(contentFilterFile),
-    accept: (messages, { startedAt }) =>
+    commands: COMMAND_NAMES,
+    enqueue: (messages, { startedAt }) =>
       ingest(
         messages,
         {
-          answersAll: (r, chatKey) => edge.region(r).chatSettings.answersAll(chatKey),
+          answersAll: (r, chatKey) => edge.region(r).groupSettings.answersAll(chatKey),
           queue: env.MESSAGES,
           queueTimeoutMs: config.timeouts.inboxMs,
           mask: (text) => edge.contentFilter.mask(text),
@@ -85,7 +87,7 @@ function createEdge(env: Env): Edge {
         startedAt,
       ),
     pin: (message, waitUntil) => pinRegion(edge, message, waitUntil),
-    respond: (message, sender, options) => respond(message, sender, edge, options),
+    respond: (message, sender, options) => respond(edge, message, sender, options),
   };
   return edge;
 }

@@ -11,7 +11,8 @@ import type { ReminderBook } from "./services/reminder-book.js";
 
 /** A messenger chat's inbox (objects/chat-inbox.ts), as the queue consumer and an erasure use it. */
 export interface Inbox {
-  accept(job: QueueJob): Promise<void>;
+  /** Takes a message in (a redelivery of one it took in before is dropped); resolves once it is stored. */
+  take(job: QueueJob): Promise<void>;
   /** Drops the messages still waiting (a user's erasure); returns how many there were. */
   erase(): Promise<number>;
 }

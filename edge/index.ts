@@ -23,5 +23,5 @@ export default {
     }
     return app.fetch(request, env, ctx);
   },
-  queue: (batch, env, ctx) => consume(batch, edgeFor(env), (work) => ctx.waitUntil(work)),
+  queue: (batch, env, ctx) => consume(edgeFor(env), batch, (work) => ctx.waitUntil(work)),
 } satisfies ExportedHandler<Env, QueueJob>;

@@ -143,7 +143,7 @@ export interface KvUsage {
 }
 
 /** What became of a webhook's messages: queued, or not to be answered. Ids, never text. */
-export interface Accepted {
+export interface Enqueued {
   accepted: string[];
   /** Kinds of the messages dropped on purpose (group chatter in a chat that asked for mentions only). */
   ignored: string[];

@@ -2,7 +2,7 @@ import { getEncoding } from "js-tiktoken";
 import { DEFAULT_SYSTEM_PROMPT } from "../../edge/config.js";
 import { buildPrompt, type ChatMessage } from "../../edge/core/prompt.js";
 import { messageTokens, type Turn } from "../../edge/core/token-budget.js";
-import type { ToolOffer } from "../../edge/services/llm.js";
+import type { ToolOffer } from "../../edge/services/origin-client.js";
 import { toolOffer } from "../../edge/tools/index.js";
 import type { ToolContext } from "../../edge/tools/types.js";
 import type { Row } from "../support.js";

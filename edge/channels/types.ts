@@ -1,7 +1,7 @@
 import type { Hono } from "hono";
 import type { Pseudonyms } from "../crypto.js";
 import type { Config } from "../config.js";
-import type { Accepted, ChannelName, ChannelSender, InboundMessage, Responded, RespondOptions } from "../message.js";
+import type { Enqueued, ChannelName, ChannelSender, InboundMessage, Responded, RespondOptions } from "../message.js";
 import type { SettingsGroup } from "../settings.js";
 
 /** What a channel may read of the request a message arrived on. */
@@ -22,8 +22,10 @@ export interface ChannelHost {
   readonly config: Config;
   /** Keyed pseudonyms, for anything a channel keeps or passes on that derives from a person (a client's IP). */
   readonly keys: Pseudonyms;
+  /** The commands every channel understands (commands/index.ts): what a parser reads after a slash. */
+  readonly commands: ReadonlySet<string>;
   /** Queues the messages to be answered (their chat's inbox drops redeliveries): a webhook's whole job after verification. */
-  accept(messages: InboundMessage[], options: { startedAt: number }): Promise<Accepted>;
+  enqueue(messages: InboundMessage[], options: { startedAt: number }): Promise<Enqueued>;
   /** The message with its user's pinned region (a traveller's history does not move). */
   pin(message: InboundMessage, waitUntil: (work: Promise<unknown>) => void): Promise<InboundMessage>;
   /** Answers a message on the connection it came on (live channels: web chat, the HTTP API). */
@@ -33,6 +35,8 @@ export interface ChannelHost {
 /** Context a parser may need beyond the payload. */
 export interface ParseContext {
   config: Config;
+  /** The names of the commands (ChannelHost.commands). */
+  commands: ReadonlySet<string>;
   request?: RequestInfo;
 }
 

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { HttpError } from "../errors.js";
-import { decodeJson, limitBody } from "../http.js";
+import { decodeJson, limitBody } from "../requests.js";
 import { errorKind, log, ref } from "../log.js";
 import type { InboundMessage } from "../message.js";
 import { requestInfo } from "./request-info.js";
@@ -13,7 +13,7 @@ const ACK_BODY = '{"ok":true}';
  * is acknowledged and not answered (an edit, a reaction, a service message, a status, an item that
  * could not be read), so nothing is dropped unseen.
  */
-export interface Delivered {
+export interface Received {
   messages: InboundMessage[];
   ignored: string[];
 }
@@ -28,7 +28,7 @@ export interface Webhook<S> {
    * What arrived. Throws `MalformedPayload` only when the body is not a webhook of the platform at
    * all: one item it cannot read never sinks the others (it is counted under `ignored`).
    */
-  parse(payload: unknown, settings: S, context: ParseContext): Delivered | Promise<Delivered>;
+  parse(payload: unknown, settings: S, context: ParseContext): Received | Promise<Received>;
   /**
    * The platform's subscription check (GET on the webhook URL): the body to answer with, or null for
    * 403. Without one, GET is not a route.
@@ -61,9 +61,13 @@ export function webhookRoutes<S>(channel: string, webhook: Webhook<S>, host: Cha
       log.warn("webhook.forged", { channel });
       throw new HttpError(401, "unauthorized", "signature or secret token does not match");
     }
-    const { messages, ignored } = await webhook.parse(decodeJson(body), settings, { config: host.config, request });
+    const { messages, ignored } = await webhook.parse(decodeJson(body), settings, {
+      config: host.config,
+      commands: host.commands,
+      request,
+    });
     try {
-      const result = await host.accept(messages, { startedAt });
+      const result = await host.enqueue(messages, { startedAt });
       const skipped = [...ignored, ...result.ignored];
       log.info("webhook.accepted", {
         channel,

@@ -161,27 +161,3 @@ export function bestFaqMatch(entries: readonly FaqEntry[], text: string, lang: s
   }
   return best;
 }
-
-/** Said with an FAQ answer while the assistant cannot reach its model, in the user's language. */
-export const LIMITED_MODE_NOTE: Record<string, string> = {
-  en: "(The assistant is in limited mode right now: this answer comes from our FAQ.)",
-  de: "(Der Assistent ist gerade eingeschränkt verfügbar: Diese Antwort stammt aus unseren FAQ.)",
-  fr: "(L'assistant fonctionne en mode limité : cette réponse provient de notre FAQ.)",
-  es: "(El asistente funciona en modo limitado: esta respuesta proviene de nuestras preguntas frecuentes.)",
-  it: "(L'assistente è in modalità limitata: questa risposta viene dalle nostre FAQ.)",
-  pt: "(O assistente está em modo limitado: esta resposta vem das nossas perguntas frequentes.)",
-  ja: "（現在アシスタントは機能制限モードです。この回答はよくある質問からのものです。）",
-  ko: "(현재 어시스턴트가 제한 모드입니다. 이 답변은 자주 묻는 질문에서 가져왔습니다.)",
-};
-
-/** Said when the model is down and the FAQ holds nothing close enough: honest, never a guess. */
-export const TRY_LATER: Record<string, string> = {
-  en: "Sorry, I cannot answer that right now. Please try again later.",
-  de: "Das kann ich gerade leider nicht beantworten. Bitte versuchen Sie es später noch einmal.",
-  fr: "Désolé, je ne peux pas répondre pour le moment. Veuillez réessayer plus tard.",
-  es: "Lo siento, ahora no puedo responder. Por favor, inténtelo más tarde.",
-  it: "Mi dispiace, al momento non posso rispondere. Riprova più tardi.",
-  pt: "Desculpe, não consigo responder agora. Por favor, tente mais tarde.",
-  ja: "申し訳ありません。現在お答えできません。しばらくしてからもう一度お試しください。",
-  ko: "죄송합니다. 지금은 답변할 수 없습니다. 잠시 후 다시 시도해 주세요.",
-};

@@ -7,7 +7,6 @@ import { RetryDelivery } from "../errors.js";
 import { errorKind, log, ref } from "../log.js";
 import type { ChannelSender, InboundMessage, QueueJob } from "../message.js";
 import { countDeadLetter, countOverdue, retryDelaySeconds } from "../pipeline/dead-letters.js";
-import { respond } from "../pipeline/respond.js";
 import { addKvUsage } from "../services/kv-usage.js";
 
 /**
@@ -116,7 +115,7 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
     return this.memory;
   }
 
-  async accept(job: QueueJob): Promise<void> {
+  async take(job: QueueJob): Promise<void> {
     const kv = this.ctx.storage.kv;
     const state = this.state;
     const now = Date.now();
@@ -306,7 +305,7 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
         () => (writing.delivering = true),
       );
       const { reply, delivery } = await withDeadline(
-        respond(message, sender, edge, {
+        edge.respond(message, sender, {
           ...(first.ackMs !== undefined ? { ackMs: first.ackMs } : {}),
           waitUntil: (p) => this.ctx.waitUntil(p),
           kvUsage: group.reduce((sum, h) => addKvUsage(sum, h.job.kvUsage), { kvReads: 0, kvWrites: 0 }),

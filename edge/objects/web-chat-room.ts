@@ -16,13 +16,12 @@ import {
   WEBCHAT_PING,
   WEBCHAT_PONG,
   webChatUserKey,
-} from "../channels/webchat/protocol.js";
+} from "../channels/webchat/inbound.js";
 import type { RegionId } from "../core/region-policy.js";
 import { edgeFor } from "../create-edge.js";
 import { MalformedPayload } from "../errors.js";
 import { errorKind, log, ref } from "../log.js";
 import type { InboundMessage } from "../message.js";
-import { respond } from "../pipeline/respond.js";
 
 interface SocketAttachment {
   conversation: string;
@@ -106,7 +105,7 @@ export class WebChatRoom extends DurableObject<Env> {
     const { conversation, region, client } = ws.deserializeAttachment() as SocketAttachment;
     let message: InboundMessage;
     try {
-      message = parseFrame(frame, conversation, region);
+      message = parseFrame(frame, conversation, region, edgeFor(this.env).commands);
     } catch (err) {
       if (err instanceof MalformedPayload) return fail(err.code, err.message);
       throw err;
@@ -159,7 +158,7 @@ export class WebChatRoom extends DurableObject<Env> {
     );
     try {
       const onText = (piece: string) => broadcast({ type: "delta", text: piece });
-      const { reply } = await respond(message, sender, edgeFor(this.env), {
+      const { reply } = await edgeFor(this.env).respond(message, sender, {
         onText,
         waitUntil: (p) => this.ctx.waitUntil(p),
       });

@@ -16,8 +16,8 @@ type WaitUntil = (work: Promise<unknown>) => void;
  * of a batch are handed over in the order they were sent; different chats' side by side. A message
  * the inbox cannot take is retried by the queue, and after its last retry lands in the dead-letter queue.
  */
-export async function consume(batch: MessageBatch<QueueJob>, edge: Edge, waitUntil: WaitUntil): Promise<void> {
-  if (batch.queue.endsWith(DEAD_LETTER_SUFFIX)) return deadLetter(batch, edge);
+export async function consume(edge: Edge, batch: MessageBatch<QueueJob>, waitUntil: WaitUntil): Promise<void> {
+  if (batch.queue.endsWith(DEAD_LETTER_SUFFIX)) return deadLetter(edge, batch);
 
   const byChat = new Map<string, Array<Message<QueueJob>>>();
   for (const m of batch.messages) {
@@ -27,13 +27,13 @@ export async function consume(batch: MessageBatch<QueueJob>, edge: Edge, waitUnt
   await Promise.all(
     [...byChat.values()].map(async (messages) => {
       messages.sort((a, b) => a.body.message.sentAt - b.body.message.sentAt);
-      for (const m of messages) await handOver(m, edge, waitUntil);
+      for (const m of messages) await handOver(edge, m, waitUntil);
     }),
   );
 }
 
 /** Hands one message to its chat's inbox, in the user's region; acked once the inbox holds it. */
-async function handOver(queued: Message<QueueJob>, edge: Edge, waitUntil: WaitUntil): Promise<void> {
+async function handOver(edge: Edge, queued: Message<QueueJob>, waitUntil: WaitUntil): Promise<void> {
   const job = queued.body;
   let message = job.message;
   try {
@@ -42,7 +42,7 @@ async function handOver(queued: Message<QueueJob>, edge: Edge, waitUntil: WaitUn
     message = await pinRegion(edge, job.message, waitUntil);
     // The inbox may run elsewhere: the pin lookup's KV operations travel with the message to its record.
     // An inbox that does not answer in time (TIMEOUT_INBOX_MS) fails the hand-over like one that refuses it.
-    await edge.inbox(message.chatKey, message.region).accept({ ...job, message, kvUsage: takeKvUsage() });
+    await edge.inbox(message.chatKey, message.region).take({ ...job, message, kvUsage: takeKvUsage() });
     queued.ack();
   } catch (err) {
     const delaySeconds = retryDelaySeconds(queued.attempts);
@@ -59,7 +59,7 @@ async function handOver(queued: Message<QueueJob>, edge: Edge, waitUntil: WaitUn
 }
 
 /** Messages the inbox never took in, after every retry: counted and logged, never dropped unseen. */
-async function deadLetter(batch: MessageBatch<QueueJob>, edge: Edge): Promise<void> {
+async function deadLetter(edge: Edge, batch: MessageBatch<QueueJob>): Promise<void> {
   for (const m of batch.messages) {
     try {
       await countDeadLetter(edge, m.body.message);

@@ -1,27 +1,22 @@
 import type { Config } from "../config.js";
-import { REPLIES, type ParsedCommand } from "../core/commands.js";
+import type { ParsedCommand } from "../core/commands.js";
 import { streamGuard, type ContentFilter } from "../core/content-filter.js";
-import {
-  bestFaqMatch,
-  dependsOnContext,
-  guessLanguage,
-  LIMITED_MODE_NOTE,
-  TRY_LATER,
-  type FaqEntry,
-} from "../core/faq-match.js";
+import { bestFaqMatch, dependsOnContext, guessLanguage, type FaqEntry } from "../core/faq-match.js";
 import { buildPrompt, summaryRequest } from "../core/prompt.js";
 import { fitsBudget } from "../core/token-budget.js";
 import { OutputBlocked, UpstreamModelError, type ModelFailure } from "../errors.js";
 import { log, ref } from "../log.js";
 import type { InboundMessage, Reply } from "../message.js";
 import type { ConversationStore, StoredTurn, TurnStart } from "../services/conversation-store.js";
-import type { Completion, LlmClient } from "../services/llm.js";
+import type { Completion, ModelClient } from "../services/origin-client.js";
+import { say, textsFor } from "../texts/index.js";
 import { completeWithTools, type ToolLoopOptions } from "./tool-loop.js";
 
 export interface ConverseDeps {
-  store: ConversationStore;
-  llm: LlmClient;
-  model: Config["model"];
+  store: Pick<ConversationStore, "begin" | "save" | "saveSummary" | "claimSlowDownNotice">;
+  /** The user's region's model (with the fallbacks regions.json allows). */
+  model: ModelClient;
+  modelSettings: Config["model"];
   rateLimit: Config["rateLimit"];
   sessionTtlSeconds: number;
   /** Called while the model works: shows "typing…" and returns the function that stops it. */
@@ -33,14 +28,8 @@ export interface ConverseDeps {
    * was delivered): the call rejects with the signal's reason, nothing is saved, nothing is sent.
    */
   signal?: AbortSignal;
-  /** /forget: erases the user's data and says what was erased. */
-  forget?: (args: string) => Promise<string>;
-  /** /region: shows or changes the user's region, where the policy allows. */
-  region?: (args: string) => Promise<string>;
-  /** /reminders: lists the user's reminders, where this chat can have them. */
-  reminders?: (args: string) => Promise<string>;
-  /** /answer: a group chooses whether the bot answers every message or only when addressed. */
-  answer?: (args: string) => Promise<string>;
+  /** Runs a command (commands/index.ts) and returns its reply. */
+  runCommand: (command: ParsedCommand) => Promise<string>;
   /** The chat became another (a Telegram group upgraded to a supergroup): what it kept goes with it. */
   moveChat?: (to: string) => Promise<void>;
   /** The operator's content filter, on the message and on the answer as it streams. */
@@ -77,13 +66,13 @@ export async function converse(message: InboundMessage, deps: ConverseDeps): Pro
   }
   if (!start.allowed) {
     const tell = await store.claimSlowDownNotice(message.userKey, deps.rateLimit.noticeCooldownSeconds);
-    return { text: tell ? REPLIES.slowDown : null, outcome: "rate_limited" };
+    return { text: tell ? say("slowDown") : null, outcome: "rate_limited" };
   }
   switch (content.kind) {
     case "unsupported":
-      return { text: REPLIES.textOnly, outcome: "unsupported" };
+      return { text: say("textOnly"), outcome: "unsupported" };
     case "command":
-      return { text: await runCommand(message, content.command, deps), outcome: "command" };
+      return { text: await deps.runCommand(content.command), outcome: "command" };
     case "text": {
       // Card numbers never reach the model, the conversation store or a log: masked, and said so once.
       const masked = deps.contentFilter?.mask(content.text) ?? { text: content.text, cards: 0 };
@@ -93,29 +82,11 @@ export async function converse(message: InboundMessage, deps: ConverseDeps): Pro
       if (reply.outcome === "refused" || !reply.text) return reply;
       const notes = [
         // A caption is answered; that the attachment itself was not seen is said once, with the answer.
-        ...(content.attachment ? [REPLIES.attachmentNote] : []),
+        ...(content.attachment ? [say("attachmentNote")] : []),
         ...(cards > 0 && deps.contentFilter ? [deps.contentFilter.cardNote(lang)] : []),
       ];
       return notes.length ? { ...reply, text: `${notes.join("\n")}\n\n${reply.text}` } : reply;
     }
-  }
-}
-
-async function runCommand(message: InboundMessage, command: ParsedCommand, deps: ConverseDeps): Promise<string> {
-  switch (command.name) {
-    case "reset":
-      await deps.store.clear(message.chatKey);
-      return REPLIES.reset;
-    case "forget":
-    case "region":
-    case "reminders":
-    case "answer": {
-      const run = deps[command.name];
-      if (run) return run(command.args);
-      return { reminders: REPLIES.reminders, answer: REPLIES.answerPrivate }[command.name as string] ?? REPLIES.help;
-    }
-    default:
-      return REPLIES[command.name];
   }
 }
 
@@ -138,9 +109,9 @@ async function answer(
   }
   // One rule on every channel: a message the model cannot take in whole is not cut, nor sent; the
   // user is asked to shorten it.
-  if (!fitsBudget(deps.model.systemPrompt, asked, deps.model.inputTokenBudget)) {
+  if (!fitsBudget(deps.modelSettings.systemPrompt, asked, deps.modelSettings.inputTokenBudget)) {
     log.info("message.too_long", { ref: ref(message.id), chars: text.length });
-    return { text: REPLIES.tooLong, outcome: "too_long" };
+    return { text: say("tooLong"), outcome: "too_long" };
   }
   // A near-exact FAQ question needs no GPU, unless it points back at the conversation ("is it…?").
   if (deps.faq?.direct && (start.history.length === 0 || !dependsOnContext(text, lang))) {
@@ -151,11 +122,11 @@ async function answer(
     }
   }
   const prompt = buildPrompt({
-    system: deps.model.systemPrompt,
+    system: deps.modelSettings.systemPrompt,
     history: start.history,
     userText: asked,
-    budget: deps.model.inputTokenBudget,
-    maxTurns: deps.model.contextMaxMessages,
+    budget: deps.modelSettings.inputTokenBudget,
+    maxTurns: deps.modelSettings.contextMaxMessages,
     summary: start.summary,
   });
 
@@ -164,11 +135,10 @@ async function answer(
     if (failure !== "rejected" && deps.faq) {
       const match = bestFaqMatch(await faqEntries(), text, lang);
       if (match && match.score >= deps.faq.offlineMinScore) {
-        const note = LIMITED_MODE_NOTE[lang] ?? LIMITED_MODE_NOTE.en;
-        return { text: `${match.entry.answer}\n\n${note}`, outcome: "faq_offline", failure };
+        return { text: `${match.entry.answer}\n\n${textsFor(lang)("limitedMode")}`, outcome: "faq_offline", failure };
       }
     }
-    const apology = failure === "timeout" ? REPLIES.modelTimeout : (TRY_LATER[lang] ?? REPLIES.modelUnavailable);
+    const apology = failure === "timeout" ? say("model.timeout") : textsFor(lang)("model.unavailable");
     return { text: apology, outcome: "model_failed", failure };
   };
 
@@ -183,8 +153,8 @@ async function answer(
   let completion: Completion;
   try {
     completion = deps.tools
-      ? await completeWithTools(deps.llm, prompt.messages, call, deps.tools)
-      : await deps.llm.complete(prompt.messages, call);
+      ? await completeWithTools(deps.model, prompt.messages, call, deps.tools)
+      : await deps.model.complete(prompt.messages, call);
   } catch (err) {
     if (err instanceof OutputBlocked) {
       log.info("content.refused", { ref: ref(message.id), direction: "out", rule: err.rule });
@@ -264,7 +234,7 @@ function summarizeDropped(
   if (fresh.length === 0) return undefined;
   return async () => {
     try {
-      const completion = await deps.llm.complete(summaryRequest(start.summary?.text ?? null, fresh));
+      const completion = await deps.model.complete(summaryRequest(start.summary?.text ?? null, fresh));
       const text = completion.text.trim();
       if (!text) return;
       const coversUntil = Math.max(...fresh.map((t) => t.at));

@@ -1,6 +1,6 @@
 import { splitMessage } from "../core/split-message.js";
 import { NetworkError, PlatformError, RetryDelivery, WindowClosedError } from "../errors.js";
-import type { Address, ChannelSender, Delivery } from "../message.js";
+import type { Address, AnswerPreview, ChannelSender, Delivery } from "../message.js";
 
 /**
  * Sends a reply in as many messages as the channel's limit needs, in order. Never sends a chunk
@@ -41,4 +41,28 @@ export async function deliver(sender: ChannelSender, to: Address, text: string):
     }
   }
   return { outcome: "delivered", chunks: chunks.length, delivered };
+}
+
+/** A reply faster than this needs no "typing…": it would only flash, and it costs a platform call. */
+const TYPING_DELAY_MS = 700;
+
+/**
+ * Shows "typing…" once the model has taken a moment, and refreshes it until the returned function is
+ * called; not while the answer's preview shows it being written (one sign of work is enough, and each
+ * is a platform call).
+ */
+export function keepTyping(sender: ChannelSender, to: Address, preview: AnswerPreview | undefined): () => void {
+  const show = () => {
+    if (preview?.showing()) return;
+    void sender.typing(to).catch(() => {}); // cosmetic: never fails a reply
+  };
+  let refresh: ReturnType<typeof setInterval> | undefined;
+  const start = setTimeout(() => {
+    show();
+    refresh = setInterval(show, sender.typingRefreshMs);
+  }, TYPING_DELAY_MS);
+  return () => {
+    clearTimeout(start);
+    if (refresh !== undefined) clearInterval(refresh);
+  };
 }

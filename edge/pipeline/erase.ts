@@ -75,28 +75,3 @@ export async function eraseUser(
   if (waitingMessages !== undefined) report.erased.waitingMessages = waitingMessages;
   return report;
 }
-
-/** What /forget tells the user. */
-export function describeErasure(report: EraseReport): string {
-  const total = Object.values(report.erased.regions).reduce(
-    (sum, c) => ({
-      messages: sum.messages + c.messages,
-      replies: sum.replies + c.savedReplies + c.undeliveredReplies,
-      limits: sum.limits + c.rateLimitKeys,
-      summaries: sum.summaries + c.summaries,
-    }),
-    { messages: 0, replies: 0, limits: 0, summaries: 0 },
-  );
-  return [
-    "Done. I have deleted everything I kept about you:",
-    `• ${total.messages} message${total.messages === 1 ? "" : "s"} of our conversation`,
-    ...(total.summaries > 0 ? ["• the summary of our earlier conversation"] : []),
-    `• ${total.replies} saved repl${total.replies === 1 ? "y" : "ies"}`,
-    `• ${total.limits} rate-limit record${total.limits === 1 ? "" : "s"}`,
-    ...(report.erased.reminders > 0
-      ? [`• ${report.erased.reminders} reminder${report.erased.reminders === 1 ? "" : "s"}`]
-      : []),
-    `• ${report.erased.pinnedRegion ? "your region setting" : "no region setting (none was stored)"}`,
-    "If you write again, we start afresh.",
-  ].join("\n");
-}

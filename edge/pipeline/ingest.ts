@@ -1,7 +1,7 @@
 import { withDeadline } from "../deadline.js";
 import { log, ref } from "../log.js";
 import type { RegionId } from "../core/region-policy.js";
-import type { Accepted, InboundMessage, QueueJob } from "../message.js";
+import type { Enqueued, InboundMessage, QueueJob } from "../message.js";
 
 export interface IngestDeps {
   /** Whether a group answers every message, not only those addressed to the bot (see chatter). */
@@ -21,7 +21,7 @@ export interface IngestDeps {
  * nothing but the queue: no round trip before the 200, and no 503 when a region's Upstash is down. If
  * queueing fails the error propagates, the platform gets a 5xx and retries, and nothing is lost.
  */
-export async function ingest(received: InboundMessage[], deps: IngestDeps, startedAt = Date.now()): Promise<Accepted> {
+export async function ingest(received: InboundMessage[], deps: IngestDeps, startedAt = Date.now()): Promise<Enqueued> {
   const delivered = deps.mask ? received.map((m) => masked(m, deps.mask!)) : received;
   // Group chatter is answered only where the group asked for every message; the rest stops here.
   const wanted = await Promise.all(delivered.map((m) => !m.chatter || deps.answersAll(m.region, m.chatKey)));

@@ -1,15 +1,13 @@
-import { REPLIES } from "../core/commands.js";
+import { runCommand } from "../commands/index.js";
 import type { Edge } from "../edge.js";
 import type { AnswerPreview, ChannelSender, InboundMessage, Reply, Responded, RespondOptions } from "../message.js";
 import { addKvUsage, takeKvUsage } from "../services/kv-usage.js";
 import type { ReminderBook } from "../services/reminder-book.js";
 import { toolOffer } from "../tools/index.js";
-import { describeReminders } from "../tools/reminders.js";
 import type { ToolContext } from "../tools/types.js";
 import { converse, type ConverseDeps } from "./converse.js";
-import { deliver } from "./deliver.js";
-import { modelFor } from "./model-router.js";
-import { forgetCommand, regionCommand } from "./region.js";
+import { deliver, keepTyping } from "./deliver.js";
+import { withFallback } from "./fallback.js";
 
 /**
  * One message, whatever its channel: the conversation step in the user's region, then delivery on
@@ -17,9 +15,9 @@ import { forgetCommand, regionCommand } from "./region.js";
  * `onText` as they stream (web chat and the SSE API show them live).
  */
 export async function respond(
+  edge: Edge,
   message: InboundMessage,
   sender: ChannelSender,
-  edge: Edge,
   options: RespondOptions = {},
 ): Promise<Responded> {
   const { ackMs = 0, waitUntil } = options;
@@ -86,7 +84,7 @@ function withPreview(
   };
 }
 
-/** What the conversation step needs for this message: the user's region, channel and tools. */
+/** What the conversation step needs for this message: the user's region, channel, commands and tools. */
 function conversationDeps(
   edge: Edge,
   message: InboundMessage,
@@ -101,8 +99,8 @@ function conversationDeps(
   const reminders = channel?.capabilities.push ? edge.reminders?.(message.userKey, message.region) : undefined;
   return {
     store: services.conversations,
-    llm: modelFor(edge, message.region),
-    model: config.model,
+    model: withFallback(edge, message.region),
+    modelSettings: config.model,
     rateLimit: config.rateLimit,
     sessionTtlSeconds: services.settings.sessionTtlSeconds,
     faq: {
@@ -112,32 +110,11 @@ function conversationDeps(
     },
     ...toolsFor(edge, message, reminders),
     contentFilter: edge.contentFilter,
-    forget: () => forgetCommand(edge, message),
-    region: (args) => regionCommand(edge, message, args),
-    ...(reminders ? { reminders: async () => describeReminders(await reminders.list()) } : {}),
-    ...(channel?.capabilities.groups && message.chatKey !== message.userKey
-      ? { answer: (args) => answerCommand(edge, message, sender, args) }
-      : {}),
+    runCommand: (command) => runCommand(command, { edge, message, sender }),
     moveChat: (to) => moveChat(edge, message, to),
-    whileThinking: () => keepTyping(sender, message, preview),
+    whileThinking: () => keepTyping(sender, message.address, preview),
     ...(onText ? { onText } : {}),
   };
-}
-
-/** /answer all|mentions in a group: whether the bot answers every message there, set by its admins. */
-async function answerCommand(
-  edge: Edge,
-  message: InboundMessage,
-  sender: ChannelSender,
-  args: string,
-): Promise<string> {
-  const mode = args.trim().toLowerCase();
-  if (mode !== "all" && mode !== "mentions") return REPLIES.answerUsage;
-  const admin = message.senderId && (await sender.isGroupAdmin?.(message.address, message.senderId));
-  if (!admin) return REPLIES.answerAdminsOnly;
-  // Kept in the region the channel resolves group messages to: where the webhook looks it up.
-  await edge.region(message.region).chatSettings.setAnswersAll(message.chatKey, mode === "all");
-  return mode === "all" ? REPLIES.answerAll : REPLIES.answerMentions;
 }
 
 /** A Telegram group became a supergroup: its conversation, its setting and its region follow it. */
@@ -145,7 +122,7 @@ async function moveChat(edge: Edge, message: InboundMessage, to: string): Promis
   const services = edge.region(message.region);
   await Promise.all([
     services.conversations.moveChat(message.chatKey, to),
-    services.chatSettings.move(message.chatKey, to),
+    services.groupSettings.move(message.chatKey, to),
   ]);
   await edge.pins.set(to, message.region);
   await edge.pins.delete(message.chatKey);
@@ -172,28 +149,4 @@ function toolsFor(
     maxToolCalls: maxCalls,
   } = edge.config.model;
   return { tools: { offer, context, maxRounds, maxCallsPerRound, maxCalls } };
-}
-
-/** A reply faster than this needs no "typing…": it would only flash, and it costs a platform call. */
-const TYPING_DELAY_MS = 700;
-
-/**
- * Shows "typing…" once the model has taken a moment, and refreshes it until the returned function is
- * called; not while the answer's preview shows it being written (one sign of work is enough, and each
- * is a platform call).
- */
-function keepTyping(sender: ChannelSender, message: InboundMessage, preview: AnswerPreview | undefined): () => void {
-  const show = () => {
-    if (preview?.showing()) return;
-    void sender.typing(message.address).catch(() => {}); // cosmetic: never fails a reply
-  };
-  let refresh: ReturnType<typeof setInterval> | undefined;
-  const start = setTimeout(() => {
-    show();
-    refresh = setInterval(show, sender.typingRefreshMs);
-  }, TYPING_DELAY_MS);
-  return () => {
-    clearTimeout(start);
-    if (refresh !== undefined) clearInterval(refresh);
-  };
 }

@@ -1,7 +1,7 @@
 import type { ChatMessage, ToolCall } from "../core/prompt.js";
 import { issueLines } from "../core/zod-issues.js";
 import { errorKind, log } from "../log.js";
-import type { CompleteOptions, Completion, LlmClient, ToolOffer } from "../services/llm.js";
+import type { CompleteOptions, Completion, ModelClient, ToolOffer } from "../services/origin-client.js";
 import { toolNamed } from "../tools/index.js";
 import type { ToolContext } from "../tools/types.js";
 
@@ -22,7 +22,7 @@ export interface ToolLoopOptions {
  * correct them; after `maxRounds` rounds it must answer without tools.
  */
 export async function completeWithTools(
-  llm: LlmClient,
+  llm: ModelClient,
   messages: ChatMessage[],
   call: Omit<CompleteOptions, "tools">,
   options: ToolLoopOptions,

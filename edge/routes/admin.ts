@@ -5,7 +5,7 @@ import { issueLines } from "../core/zod-issues.js";
 import { secretsEqual } from "../crypto.js";
 import type { Edge } from "../edge.js";
 import { HttpError } from "../errors.js";
-import { bearerToken, decodeJson, limitBody, notConfigured, unauthorized } from "../http.js";
+import { bearerToken, decodeJson, limitBody, notConfigured, unauthorized } from "../requests.js";
 import { log } from "../log.js";
 import { eraseUser } from "../pipeline/erase.js";
 

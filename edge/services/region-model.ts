@@ -1,7 +1,7 @@
 import { UpstreamModelError } from "../errors.js";
 import { errorKind, log } from "../log.js";
 import type { BreakerSnapshot, BreakerState, BreakerStore } from "./breaker.js";
-import type { Completion, LlmClient } from "./llm.js";
+import type { Completion, ModelClient } from "./origin-client.js";
 import type { RegionId } from "../core/region-policy.js";
 
 /** Breaker states are re-read from Redis at most this often per isolate; failures update them at once. */
@@ -14,7 +14,7 @@ const MAX_ATTEMPTS = 2;
 export interface Origin {
   /** Short, stable name (eu1, eu2…): breaker keys, logs, /healthz. */
   id: string;
-  client: LlmClient;
+  client: ModelClient;
 }
 
 export interface OriginHealth {
@@ -23,7 +23,7 @@ export interface OriginHealth {
   failures: number;
 }
 
-export interface RegionModel extends LlmClient {
+export interface RegionModel extends ModelClient {
   health(): Promise<OriginHealth[]>;
 }
 
@@ -33,7 +33,7 @@ export interface RegionModel extends LlmClient {
  * is retried once on another origin, unless part of the answer has already been handed on. An open
  * origin is skipped; a half-open one is tried by one caller at a time.
  */
-export function createRegionModel(options: {
+export function regionModel(options: {
   region: RegionId;
   origins: Origin[];
   breaker: BreakerStore;

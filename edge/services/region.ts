@@ -3,11 +3,11 @@ import type { Config, RegionSettings } from "../config.js";
 import type { Pseudonyms } from "../crypto.js";
 import type { RegionId } from "../core/region-policy.js";
 import { createBreakerStore } from "./breaker.js";
-import { createChatSettingsStore, type ChatSettingsStore } from "./chat-settings.js";
+import { groupSettingsStore, type GroupSettingsStore } from "./group-settings.js";
 import { createConversationStore, type ConversationStore } from "./conversation-store.js";
-import { createOriginClient } from "./llm.js";
+import { originClient } from "./origin-client.js";
 import { redisFor } from "./redis.js";
-import { createRegionModel, type RegionModel } from "./region-model.js";
+import { regionModel, type RegionModel } from "./region-model.js";
 
 /** The I/O of one region: its database and its model, and nothing of any other region. */
 export interface RegionServices {
@@ -15,8 +15,8 @@ export interface RegionServices {
   redis: Redis;
   conversations: ConversationStore;
   /** What groups chose for themselves (/answer). */
-  chatSettings: ChatSettingsStore;
-  /** This region's origins, behind their breakers (no fallback: see pipeline/model-router.ts). */
+  groupSettings: GroupSettingsStore;
+  /** This region's origins, behind their breakers (no fallback: see pipeline/fallback.ts). */
   model: RegionModel;
 }
 
@@ -29,14 +29,14 @@ export function createRegionServices(config: Config, region: RegionId, keys: Pse
     settings,
     redis,
     conversations: createConversationStore(redis, config.rateLimit, keys),
-    chatSettings: createChatSettingsStore(redis, keys),
-    model: createRegionModel({
+    groupSettings: groupSettingsStore(redis, keys),
+    model: regionModel({
       region,
       breaker: createBreakerStore(redis, config.breaker),
       probeTtlMs: config.model.timeoutMs,
       origins: settings.originUrls.map((originUrl, i) => ({
         id: `${region}${i + 1}`,
-        client: createOriginClient({
+        client: originClient({
           region,
           origin: `${region}${i + 1}`,
           originUrl,

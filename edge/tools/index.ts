@@ -1,5 +1,5 @@
 import * as z from "zod";
-import type { ToolOffer } from "../services/llm.js";
+import type { ToolOffer } from "../services/origin-client.js";
 import { lookupOrder } from "./lookup-order.js";
 import { cancelReminder, createReminder, listReminders } from "./reminders.js";
 import type { Tool, ToolContext } from "./types.js";

@@ -77,9 +77,3 @@ export const cancelReminder = defineTool({
       : { cancelled: false, id, note: "The user has no reminder with this id." };
   },
 });
-
-/** What /reminders shows. */
-export function describeReminders(reminders: Parameters<typeof describeReminder>[0][]): string {
-  if (!reminders.length) return "You have no reminders. Ask me to remind you of something, with a date and time.";
-  return ["Your reminders:", ...reminders.map((r) => `• ${describeReminder(r)}`)].join("\n");
-}

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPLIES } from "../../edge/core/commands.js";
 import { sleep, startStack, textUpdate, whatsappPayload, type Stack } from "../../infra/local/edge-stack.js";
 import { until } from "../support/until.js";
+import { say } from "../../edge/texts/index.js";
 
 const listening = (port: number) =>
   new Promise<boolean>((resolve) => {
@@ -46,7 +46,7 @@ describe("origin faults", () => {
       await stack.telegram.waitForMessages(1, { chatId: u, timeoutMs: 15_000 });
     }
     const texts = users.map((u) => stack.telegram.sent(u).map((m) => m.text));
-    expect(texts).toEqual([[REPLIES.modelUnavailable], [REPLIES.modelTimeout], [REPLIES.modelUnavailable]]);
+    expect(texts).toEqual([[say("model.unavailable")], [say("model.timeout")], [say("model.unavailable")]]);
     const health = (await (await stack.mf.dispatchFetch(new URL("/healthz", stack.url))).json()) as {
       regions: { eu: { origins: Array<{ breaker: string }> } };
     };

@@ -1,12 +1,13 @@
 import fc from "fast-check";
+import { COMMAND_NAMES } from "../../edge/commands/index.js";
 import { describe, expect, it } from "vitest";
 import { http } from "../../edge/channels/http/index.js";
-import { parseRequest } from "../../edge/channels/http/message.js";
+import { parseRequest } from "../../edge/channels/http/inbound.js";
 import { CHANNELS } from "../../edge/channels/registry.js";
 import { telegram, telegramWebhook } from "../../edge/channels/telegram/index.js";
 import { channelSettings, type ParseContext } from "../../edge/channels/types.js";
-import { parseFrame } from "../../edge/channels/webchat/protocol.js";
-import { readChatToken, signChatToken } from "../../edge/channels/webchat/token.js";
+import { parseFrame } from "../../edge/channels/webchat/inbound.js";
+import { readWebChatToken, signWebChatToken } from "../../edge/channels/webchat/token.js";
 import { whatsapp, whatsappWebhook } from "../../edge/channels/whatsapp/index.js";
 import { parseConfig } from "../../edge/config.js";
 import { hmacSha256Matches } from "../../edge/crypto.js";
@@ -93,7 +94,7 @@ describe.each(parsers)("%s parser", (_name, parse) => {
     await fc.assert(
       fc.asyncProperty(payload, async (p) => {
         try {
-          wellFormed(await parse(p, { config, request }));
+          wellFormed(await parse(p, { config, commands: COMMAND_NAMES, request }));
         } catch (err) {
           if (!(err instanceof MalformedPayload)) throw err;
         }
@@ -116,7 +117,7 @@ describe("web chat frames", () => {
         ),
         (frame) => {
           try {
-            wellFormed([parseFrame(frame, "c0nversation-id", "eu")]);
+            wellFormed([parseFrame(frame, "c0nversation-id", "eu", COMMAND_NAMES)]);
           } catch (err) {
             if (!(err instanceof MalformedPayload)) throw err;
             expect(["unknown_type", "bad_frame"]).toContain(err.code);
@@ -145,17 +146,17 @@ describe("authenticity checks", () => {
 
   it(`web chat tokens: a forged or altered token never reads (${Math.min(RUNS, 2000)} cases)`, async () => {
     const secret = "fuzz-chat-token-secret-0123456789abcdef";
-    const genuine = await signChatToken(secret, { c: "conversation", r: "eu", exp: 2_000_000_000 });
+    const genuine = await signWebChatToken(secret, { c: "conversation", r: "eu", exp: 2_000_000_000 });
     await fc.assert(
       fc.asyncProperty(
         fc.string({ maxLength: 200 }),
         fc.nat(),
         fc.string({ minLength: 1, maxLength: 1 }),
         async (junk, at, ch) => {
-          expect(await readChatToken(secret, junk)).toBeUndefined();
+          expect(await readWebChatToken(secret, junk)).toBeUndefined();
           const i = at % genuine.length;
           const altered = genuine.slice(0, i) + ch + genuine.slice(i + 1);
-          if (altered !== genuine) expect(await readChatToken(secret, altered)).toBeUndefined();
+          if (altered !== genuine) expect(await readWebChatToken(secret, altered)).toBeUndefined();
         },
       ),
       { numRuns: Math.min(RUNS, 2000) },

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { REPLIES } from "../../edge/core/commands.js";
 import { pseudonym, sleep, startStack, textUpdate, whatsappPayload, type Stack } from "../../infra/local/edge-stack.js";
 import { until } from "../support/until.js";
+import { say } from "../../edge/texts/index.js";
+import { COMMANDS } from "../../edge/commands/index.js";
+import { helpText } from "../../edge/commands/help.js";
 
 /** The origin's time to its first token in these tests: long enough for a burst to overlap it. */
 const ORIGIN_MS = 600;
@@ -114,7 +116,7 @@ describe("bursts of messages", () => {
     const replies = await stack.telegram.waitForMessages(3, { chatId: chat, timeoutMs: 8000 });
     expect(replies.map((m) => m.text)).toEqual([
       expect.stringContaining('"hello"'),
-      REPLIES.help,
+      helpText(say, COMMANDS),
       expect.stringContaining('"are you there?"'),
     ]);
     expect(asked()).toEqual(["hello", "are you there?"]);
@@ -204,8 +206,8 @@ describe("bursts of messages", () => {
     // (Typed here by what is used: Miniflare's own types of the binding need @cloudflare/workers-types.)
     const namespace = (await stack.mf.getDurableObjectNamespace("INBOX")) as unknown as InboxNamespace;
     const inbox = namespace.get(namespace.idFromName(pseudonym(userKey)));
-    await inbox.accept(job);
-    await inbox.accept(job);
+    await inbox.take(job);
+    await inbox.take(job);
     await stack.telegram.waitForMessages(1, { chatId: chat, timeoutMs: 8000 });
     await sleep(1000);
     expect(stack.telegram.sent(chat)).toHaveLength(1);
@@ -215,7 +217,7 @@ describe("bursts of messages", () => {
 
 interface InboxNamespace {
   idFromName(name: string): unknown;
-  get(id: unknown): { accept(job: unknown): Promise<void> };
+  get(id: unknown): { take(job: unknown): Promise<void> };
 }
 
 describe("with a minimum wait (BURST_WINDOW_MS)", () => {

@@ -1,7 +1,7 @@
 import WebSocket from "ws";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { REPLIES } from "../../edge/core/commands.js";
 import { sleep, startStack, textUpdate, whatsappPayload, type Stack } from "../../infra/local/edge-stack.js";
+import { say } from "../../edge/texts/index.js";
 
 /**
  * One contract, every channel: whatever a message comes through, the user gets the model's answer
@@ -138,7 +138,7 @@ describe.each([
     await waitReplies(driver, user, 2);
     expect(stack.emulator.requests.at(-1)?.body.messages?.map((m) => m.content)).toContain("My name is Ada.");
     await driver.send(user, "/reset");
-    expect((await waitReplies(driver, user, 3))[2]).toBe(REPLIES.reset);
+    expect((await waitReplies(driver, user, 3))[2]).toBe(say("reset.done"));
     await driver.send(user, "Who am I?");
     await waitReplies(driver, user, 4);
     expect(stack.emulator.requests.at(-1)?.body.messages?.map((m) => m.role)).toEqual(["system", "user"]);
@@ -168,6 +168,6 @@ describe.each([
     const user = uid();
     stack.emulator.enqueue({ status: 500 });
     await driver.send(user, "hello?");
-    expect((await waitReplies(driver, user, 1))[0]).toBe(REPLIES.modelUnavailable);
+    expect((await waitReplies(driver, user, 1))[0]).toBe(say("model.unavailable"));
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPLIES } from "../../edge/core/commands.js";
 import { sleep, startStack, WHATSAPP, type Stack } from "../../infra/local/edge-stack.js";
+import { say } from "../../edge/texts/index.js";
 
 /**
  * Every payload of the corpus (test/fixtures/corpus, real webhooks from public repositories, sources in
@@ -97,7 +97,7 @@ describe("the corpus of real payloads, through the edge", () => {
     const wrong = expected.flatMap((e) => {
       const replies = repliesTo(e).map((r) => r.text);
       const got =
-        replies.length === 0 ? "ignored" : replies.every((t) => t === REPLIES.textOnly) ? "text_only" : "answered";
+        replies.length === 0 ? "ignored" : replies.every((t) => t === say("textOnly")) ? "text_only" : "answered";
       return got === e.expect && replies.length <= 1
         ? []
         : [`${e.file}: expected ${e.expect}, got ${replies.length} repl${replies.length === 1 ? "y" : "ies"} (${got})`];

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { REPLIES } from "../../edge/core/commands.js";
 import { sleep, startStack, TELEGRAM_TOKEN, type Stack } from "../../infra/local/edge-stack.js";
+import { say } from "../../edge/texts/index.js";
+import { COMMANDS } from "../../edge/commands/index.js";
+import { helpText } from "../../edge/commands/help.js";
 
 /**
  * Telegram groups, as people use them: a conversation per chat (a private chat, a group, a forum
@@ -136,7 +138,7 @@ describe("group manners", () => {
     await send({ chat: group, from: bob, text: "/help" });
     await send({ chat: group, from: bob, text: `/help@${BOT}` });
     const replies = await stack.telegram.waitForMessages(4, { chatId: group.id });
-    expect(replies.slice(2).map((r) => r.text)).toEqual([REPLIES.help, REPLIES.help]);
+    expect(replies.slice(2).map((r) => r.text)).toEqual([helpText(say, COMMANDS), helpText(say, COMMANDS)]);
   });
 
   it("stays silent on chatter, other bots' commands, service messages and media in a group", async () => {
@@ -160,10 +162,10 @@ describe("group manners", () => {
   it("answers every message once an admin says /answer all, and only an admin may", async () => {
     const room = { id: -1001230004, type: "supergroup", title: "Shop" };
     await send({ chat: room, from: bob, text: "/answer all" });
-    expect((await stack.telegram.waitForMessages(1, { chatId: room.id }))[0]!.text).toBe(REPLIES.answerAdminsOnly);
+    expect((await stack.telegram.waitForMessages(1, { chatId: room.id }))[0]!.text).toBe(say("answer.adminsOnly"));
     stack.telegram.addAdmin(room.id, ada.id);
     await send({ chat: room, from: ada, text: "/answer all" });
-    expect((await stack.telegram.waitForMessages(2, { chatId: room.id }))[1]!.text).toBe(REPLIES.answerAll);
+    expect((await stack.telegram.waitForMessages(2, { chatId: room.id }))[1]!.text).toBe(say("answer.all"));
     await send({ chat: room, from: bob, text: "what does shipping cost?" });
     expect((await stack.telegram.waitForMessages(3, { chatId: room.id }))[2]!.text).toContain("shipping");
     await send({ chat: room, from: ada, text: "/answer mentions" });
@@ -219,6 +221,6 @@ describe("Telegram's own documented samples", () => {
     });
     expect(res.status).toBe(200);
     const [reply] = await stack.telegram.waitForMessages(1, { chatId: 1111111 });
-    expect(reply!.text).toBe(REPLIES.start);
+    expect(reply!.text).toBe(say("start"));
   });
 });

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { REPLIES } from "../../edge/core/commands.js";
 import { startStack, type Stack } from "../../infra/local/edge-stack.js";
+import { say } from "../../edge/texts/index.js";
+import { COMMANDS } from "../../edge/commands/index.js";
+import { helpText } from "../../edge/commands/help.js";
 
 let stack: Stack;
 beforeAll(async () => {
@@ -96,7 +98,7 @@ describe("POST /v1/messages: JSON", () => {
 
   it("answers commands without the model", async () => {
     const res = await stack.postMessage({ user_id: "crm-customer-5", text: "/help" });
-    expect(((await res.json()) as { message: { text: string } }).message.text).toBe(REPLIES.help);
+    expect(((await res.json()) as { message: { text: string } }).message.text).toBe(helpText(say, COMMANDS));
     expect(stack.emulator.requests).toHaveLength(0);
   });
 

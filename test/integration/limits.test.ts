@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { REPLIES } from "../../edge/core/commands.js";
 import { sleep, startStack, textUpdate, type Stack } from "../../infra/local/edge-stack.js";
+import { say } from "../../edge/texts/index.js";
 
 describe("per-user rate limit", () => {
   let stack: Stack;
@@ -26,7 +26,7 @@ describe("per-user rate limit", () => {
       "2",
       "3",
     ]);
-    expect(texts.slice(3)).toEqual([REPLIES.slowDown]);
+    expect(texts.slice(3)).toEqual([say("slowDown")]);
     expect(stack.emulator.requests).toHaveLength(3);
   });
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { REPLIES } from "../../edge/core/commands.js";
 import { startStack, textUpdate, whatsappPayload, type Stack } from "../../infra/local/edge-stack.js";
+import { say } from "../../edge/texts/index.js";
 
 /**
  * One rule for a message the model cannot read whole (over INPUT_TOKEN_BUDGET, 2,048 tokens by
@@ -20,14 +20,14 @@ describe("a message longer than the model's input budget", () => {
   it("on Telegram", async () => {
     await stack.sendUpdate(textUpdate(9301, LONG));
     const [reply] = await stack.telegram.waitForMessages(1, { chatId: 9301, timeoutMs: 8000 });
-    expect(reply!.text).toBe(REPLIES.tooLong);
+    expect(reply!.text).toBe(say("tooLong"));
     expect(stack.emulator.requests).toHaveLength(0);
   });
 
   it("on WhatsApp", async () => {
     await stack.sendWhatsApp(whatsappPayload("4915100009302", LONG));
     const [reply] = await stack.whatsapp.waitForMessages(1, { chatId: "4915100009302", timeoutMs: 8000 });
-    expect(reply!.text).toBe(REPLIES.tooLong);
+    expect(reply!.text).toBe(say("tooLong"));
     expect(stack.emulator.requests).toHaveLength(0);
   });
 
@@ -35,7 +35,7 @@ describe("a message longer than the model's input budget", () => {
     const res = await stack.postMessage({ user_id: "u-9303", text: LONG });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { message: { text: string }; metadata: { source?: string } };
-    expect(body.message.text).toBe(REPLIES.tooLong);
+    expect(body.message.text).toBe(say("tooLong"));
     expect(body.metadata.source).toBe("too_long");
     expect(stack.emulator.requests).toHaveLength(0);
   });
@@ -44,7 +44,7 @@ describe("a message longer than the model's input budget", () => {
     const english = "Please check my order. ".repeat(170).trim(); // 3,900 characters, about 850 tokens
     await stack.sendUpdate(textUpdate(9304, english));
     const [reply] = await stack.telegram.waitForMessages(1, { chatId: 9304, timeoutMs: 8000 });
-    expect(reply!.text).not.toBe(REPLIES.tooLong);
+    expect(reply!.text).not.toBe(say("tooLong"));
     expect(stack.emulator.requests).toHaveLength(1);
   });
 });

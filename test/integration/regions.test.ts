@@ -1,6 +1,4 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { REPLIES } from "../../edge/core/commands.js";
-import { LIMITED_MODE_NOTE, TRY_LATER } from "../../edge/core/faq-match.js";
 import {
   pseudonym,
   sleep,
@@ -10,6 +8,9 @@ import {
   WHATSAPP,
   type Stack,
 } from "../../infra/local/edge-stack.js";
+import { say } from "../../edge/texts/index.js";
+import { COMMANDS } from "../../edge/commands/index.js";
+import { helpText } from "../../edge/commands/help.js";
 
 const FAQ = {
   entries: [
@@ -90,14 +91,14 @@ describe("residency and failover", () => {
     for (const e of stack.origins.eu) e.enqueue({ status: 503 }, { status: 503 });
     await stack.sendWhatsApp(whatsappPayload("4915200000003", "when are you open"));
     const [reply] = await repliesTo(stack, "4915200000003");
-    expect(reply).toBe(`We are open Monday to Saturday, 9:00 to 18:00.\n\n${LIMITED_MODE_NOTE.en}`);
+    expect(reply).toBe(`We are open Monday to Saturday, 9:00 to 18:00.\n\n${say("limitedMode")}`);
     expect([calls("us"), calls("apac")]).toEqual([0, 0]);
   });
 
   it("says honestly to try later when the FAQ holds nothing close", async () => {
     for (const e of stack.origins.eu) e.enqueue({ status: 503 }, { status: 503 });
     await stack.sendWhatsApp(whatsappPayload("4915200000004", "Can I pay with cryptocurrency?"));
-    expect(await repliesTo(stack, "4915200000004")).toEqual([TRY_LATER.en]);
+    expect(await repliesTo(stack, "4915200000004")).toEqual([say("model.unavailable")]);
     expect([calls("us"), calls("apac")]).toEqual([0, 0]);
   });
 
@@ -313,7 +314,7 @@ it("tells a WhatsApp user the region follows their number", async () => {
     expect((await repliesTo(stack, "4915200000099"))[0]).toMatch(
       /follows your phone number's country and cannot be changed/,
     );
-    expect(REPLIES.help).toContain("/forget");
+    expect(helpText(say, COMMANDS)).toContain("/forget");
   } finally {
     await stack.close();
   }

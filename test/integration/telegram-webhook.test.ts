@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { REPLIES } from "../../edge/core/commands.js";
 import photo from "../fixtures/telegram/photo-message.json" with { type: "json" };
 import edited from "../fixtures/telegram/edited-message.json" with { type: "json" };
 import groupCommand from "../fixtures/telegram/group-command.json" with { type: "json" };
 import { sleep, startStack, textUpdate, type Stack } from "../../infra/local/edge-stack.js";
+import { say } from "../../edge/texts/index.js";
+import { COMMANDS } from "../../edge/commands/index.js";
+import { helpText } from "../../edge/commands/help.js";
 
 /** Long enough for the queue consumer to have acted on anything it was going to act on. */
 const SETTLE_MS = 800;
@@ -65,7 +67,7 @@ describe("POST /webhooks/telegram: what is refused", () => {
     const res = await stack.sendUpdate(photo);
     expect(res.status).toBe(200);
     const [reply] = await stack.telegram.waitForMessages(1, { chatId: 1111111 });
-    expect(reply?.text.startsWith(REPLIES.attachmentNote)).toBe(true);
+    expect(reply?.text.startsWith(say("attachmentNote"))).toBe(true);
     expect(stack.emulator.requests.map((r) => r.body.messages?.at(-1)?.content)).toEqual(["what is this?"]);
   });
 
@@ -78,7 +80,7 @@ describe("POST /webhooks/telegram: what is refused", () => {
     });
     expect(res.status).toBe(200);
     const [reply] = await stack.telegram.waitForMessages(1, { chatId: 1111111 });
-    expect(reply?.text).toBe(REPLIES.textOnly);
+    expect(reply?.text).toBe(say("textOnly"));
     expect(stack.emulator.requests).toHaveLength(0);
   });
 });
@@ -140,7 +142,7 @@ describe("POST /webhooks/telegram: answering", () => {
     await stack.telegram.waitForMessages(1, { chatId: 605 });
     await stack.sendUpdate(textUpdate(605, "/reset"));
     const afterReset = await stack.telegram.waitForMessages(2, { chatId: 605 });
-    expect(afterReset[1]?.text).toBe(REPLIES.reset);
+    expect(afterReset[1]?.text).toBe(say("reset.done"));
     await stack.sendUpdate(textUpdate(605, "Which number?"));
     await stack.telegram.waitForMessages(3, { chatId: 605 });
     const last = stack.emulator.requests.at(-1)?.body.messages ?? [];
@@ -152,10 +154,10 @@ describe("POST /webhooks/telegram: answering", () => {
     await stack.sendUpdate(textUpdate(606, "/start"));
     await stack.sendUpdate(textUpdate(606, "/help"));
     const replies = await stack.telegram.waitForMessages(2, { chatId: 606 });
-    expect(replies.map((r) => r.text).sort()).toEqual([REPLIES.help, REPLIES.start].sort());
+    expect(replies.map((r) => r.text).sort()).toEqual([helpText(say, COMMANDS), say("start")].sort());
     await stack.sendUpdate(groupCommand);
     const [group] = await stack.telegram.waitForMessages(1, { chatId: -1001234567890 });
-    expect(group?.text).toBe(REPLIES.help);
+    expect(group?.text).toBe(helpText(say, COMMANDS));
     const call = stack.telegram.calls.find((c) => c.method === "sendmessage" && c.params.chat_id === "-1001234567890");
     expect(call?.params.reply_parameters).toMatchObject({ message_id: 77 });
     expect(stack.emulator.requests).toHaveLength(0);
@@ -202,7 +204,7 @@ describe("POST /webhooks/telegram: answering", () => {
     stack.emulator.enqueue({ hang: true });
     await stack.sendUpdate(textUpdate(610, "Are you there?"));
     const [reply] = await stack.telegram.waitForMessages(1, { chatId: 610, timeoutMs: 10_000 });
-    expect(reply?.text).toBe(REPLIES.modelTimeout);
+    expect(reply?.text).toBe(say("model.timeout"));
   });
 
   it("tells the user it took too long when the answer is still streaming at the deadline", async () => {
@@ -210,13 +212,13 @@ describe("POST /webhooks/telegram: answering", () => {
     stack.emulator.enqueue({ content: Array.from({ length: 30 }, (_, i) => `word${i}`).join(" "), tokenGapMs: 250 });
     await stack.sendUpdate(textUpdate(612, "Tell me everything"));
     const [reply] = await stack.telegram.waitForMessages(1, { chatId: 612, timeoutMs: 10_000 });
-    expect(reply?.text).toBe(REPLIES.modelTimeout);
+    expect(reply?.text).toBe(say("model.timeout"));
   });
 
   it("apologises when the origin fails with a 5xx", async () => {
     stack.emulator.enqueue({ status: 503 });
     await stack.sendUpdate(textUpdate(611, "Hello?"));
     const [reply] = await stack.telegram.waitForMessages(1, { chatId: 611 });
-    expect(reply?.text).toBe(REPLIES.modelUnavailable);
+    expect(reply?.text).toBe(say("model.unavailable"));
   });
 });

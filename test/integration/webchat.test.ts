@@ -2,9 +2,11 @@ import http from "node:http";
 import zlib from "node:zlib";
 import WebSocket from "ws";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { REPLIES } from "../../edge/core/commands.js";
-import { readChatToken, signChatToken } from "../../edge/channels/webchat/token.js";
+import { readWebChatToken, signWebChatToken } from "../../edge/channels/webchat/token.js";
 import { sleep, startStack, type Stack } from "../../infra/local/edge-stack.js";
+import { say } from "../../edge/texts/index.js";
+import { COMMANDS } from "../../edge/commands/index.js";
+import { helpText } from "../../edge/commands/help.js";
 
 const SECRET = "test-chat-token-secret-0123456789abcdef";
 let stack: Stack;
@@ -77,24 +79,24 @@ describe("the page and sessions", () => {
   it("issues a signed, expiring token and resumes its conversation when sent back", async () => {
     const first = await newSession(undefined, { "cf-ipcountry": "FR" });
     expect(first.expires_at).toBeGreaterThan(Date.now() / 1000 + 3600);
-    const claims = await readChatToken(SECRET, first.token);
+    const claims = await readWebChatToken(SECRET, first.token);
     expect(claims).toMatchObject({ r: "eu", exp: first.expires_at });
     const again = await newSession({ token: first.token }, { "cf-ipcountry": "US" });
     expect(again.resumed).toBe(true);
     // Same conversation, same region, even from another country.
-    expect(await readChatToken(SECRET, again.token)).toMatchObject({ c: claims!.c, r: "eu" });
+    expect(await readWebChatToken(SECRET, again.token)).toMatchObject({ c: claims!.c, r: "eu" });
   });
 
   it("starts a new conversation for a forged token", async () => {
-    const genuine = await readChatToken(SECRET, (await newSession()).token);
-    const forged = await signChatToken("another-secret-another-secret-0123", {
+    const genuine = await readWebChatToken(SECRET, (await newSession()).token);
+    const forged = await signWebChatToken("another-secret-another-secret-0123", {
       c: genuine!.c,
       r: "eu",
       exp: 9_999_999_999,
     });
     const res = await newSession({ token: forged });
     expect(res.resumed).toBe(false);
-    expect((await readChatToken(SECRET, res.token))!.c).not.toBe(genuine!.c);
+    expect((await readWebChatToken(SECRET, res.token))!.c).not.toBe(genuine!.c);
   });
 });
 
@@ -115,8 +117,12 @@ describe("GET /chat/ws", () => {
     });
 
   it("refuses a missing, forged or expired token with 401 before the upgrade", async () => {
-    const expired = await signChatToken(SECRET, { c: "abc", r: "eu", exp: Math.floor(Date.now() / 1000) - 10 });
-    const forged = await signChatToken("not-the-secret-not-the-secret-0000", { c: "abc", r: "eu", exp: 9_999_999_999 });
+    const expired = await signWebChatToken(SECRET, { c: "abc", r: "eu", exp: Math.floor(Date.now() / 1000) - 10 });
+    const forged = await signWebChatToken("not-the-secret-not-the-secret-0000", {
+      c: "abc",
+      r: "eu",
+      exp: 9_999_999_999,
+    });
     for (const query of [
       "",
       "?token=",
@@ -189,7 +195,7 @@ describe("the conversation over WebSocket", () => {
     }
     expect(client.ws.readyState).toBe(WebSocket.OPEN);
     client.send({ type: "message", text: "/help" });
-    expect(await client.next((f) => f.type === "done")).toEqual({ type: "done", text: REPLIES.help });
+    expect(await client.next((f) => f.type === "done")).toEqual({ type: "done", text: helpText(say, COMMANDS) });
     client.ws.close();
   });
 
@@ -199,7 +205,7 @@ describe("the conversation over WebSocket", () => {
     await client.next((f) => f.type === "history");
     // 4,500 characters of Chinese: about 3,600 tokens, over the default 2,048 input budget.
     client.send({ type: "message", text: "订单".repeat(2250) });
-    expect(await client.next((f) => f.type === "done")).toEqual({ type: "done", text: REPLIES.tooLong });
+    expect(await client.next((f) => f.type === "done")).toEqual({ type: "done", text: say("tooLong") });
     expect(stack.emulator.requests).toHaveLength(0);
     client.ws.close();
   });

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { REPLIES } from "../../edge/core/commands.js";
 import { pseudonym, sleep, startStack, WHATSAPP, type Stack } from "../../infra/local/edge-stack.js";
+import { say } from "../../edge/texts/index.js";
 
 /**
  * WhatsApp as Meta really sends it, from the corpus's payloads (test/fixtures/corpus/whatsapp): a
@@ -114,8 +114,8 @@ describe("WhatsApp: what is not a question", () => {
   it("answers a photo's caption, saying once that the photo itself is not seen", async () => {
     expect((await stack.sendWhatsApp(corpus("vercel-chat-image-message", { from: "4915112340004" }))).status).toBe(200);
     const [reply] = await stack.whatsapp.waitForMessages(1, { chatId: "4915112340004" });
-    expect(reply!.text.startsWith(REPLIES.attachmentNote)).toBe(true);
+    expect(reply!.text.startsWith(say("attachmentNote"))).toBe(true);
     expect(reply!.text).toContain("Check this out");
-    expect(reply!.text.split(REPLIES.attachmentNote)).toHaveLength(2);
+    expect(reply!.text.split(say("attachmentNote"))).toHaveLength(2);
   });
 });

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { REPLIES } from "../../edge/core/commands.js";
 import { pseudonym, sleep, startStack, whatsappPayload, WHATSAPP, type Stack } from "../../infra/local/edge-stack.js";
 import buttonReply from "../fixtures/whatsapp/button-reply.json" with { type: "json" };
 import listReply from "../fixtures/whatsapp/list-reply.json" with { type: "json" };
@@ -7,6 +6,7 @@ import image from "../fixtures/whatsapp/image.json" with { type: "json" };
 import reaction from "../fixtures/whatsapp/reaction.json" with { type: "json" };
 import statuses from "../fixtures/whatsapp/statuses.json" with { type: "json" };
 import errors from "../fixtures/whatsapp/errors.json" with { type: "json" };
+import { say } from "../../edge/texts/index.js";
 
 const SETTLE_MS = 800;
 const FIXTURE_USER = "4915112345678";
@@ -121,7 +121,7 @@ describe("POST /webhooks/whatsapp: answering", () => {
   it("answers an image's caption, saying the image itself was not read", async () => {
     await stack.sendWhatsApp(fresh(image));
     const [reply] = await stack.whatsapp.waitForMessages(1, { chatId: FIXTURE_USER });
-    expect(reply?.text.startsWith(REPLIES.attachmentNote)).toBe(true);
+    expect(reply?.text.startsWith(say("attachmentNote"))).toBe(true);
     expect(stack.emulator.requests.map((r) => r.body.messages?.at(-1)?.content)).toEqual(["Is this damaged?"]);
   });
 

@@ -1,5 +1,6 @@
 import contentFilterFile from "../../infra/content-filter.json" with { type: "json" };
 import { CHANNELS, channelNamed } from "../../edge/channels/registry.js";
+import { COMMAND_NAMES } from "../../edge/commands/index.js";
 import { parseConfig } from "../../edge/config.js";
 import { createPseudonyms } from "../../edge/crypto.js";
 import { compileContentFilter } from "../../edge/core/content-filter.js";
@@ -53,7 +54,8 @@ export function fakeEdge(parts: Partial<Edge> = {}, settings: Record<string, str
     keys: createPseudonyms(config.keySecret.current),
     channels: CHANNELS,
     channel: channelNamed,
-    accept: unexpected("accept"),
+    commands: COMMAND_NAMES,
+    enqueue: unexpected("enqueue"),
     pin: async (message) => message,
     respond: unexpected("respond"),
     region: unexpected("region"),

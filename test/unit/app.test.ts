@@ -38,7 +38,7 @@ function telegram(app: ReturnType<typeof createApp>, body: string, secret = FAKE
 describe("webhooks", () => {
   it("acknowledges a genuine update once its message is queued", async () => {
     const queued: InboundMessage[] = [];
-    const app = createApp(fakeEdge({ accept: async (m) => (queued.push(...m), { accepted: ["x"], ignored: [] }) }));
+    const app = createApp(fakeEdge({ enqueue: async (m) => (queued.push(...m), { accepted: ["x"], ignored: [] }) }));
     const res = await telegram(app, JSON.stringify(update()));
     expect([res.status, await res.json()]).toEqual([200, { ok: true }]);
     expect(queued.map((m) => [m.userKey, m.content])).toEqual([
@@ -67,7 +67,7 @@ describe("webhooks", () => {
   it("answers 503 when the message cannot be queued, so the platform delivers it again", async () => {
     const app = createApp(
       fakeEdge({
-        accept: async () => {
+        enqueue: async () => {
           throw new Error("queue down");
         },
       }),
@@ -86,7 +86,7 @@ describe("webhooks", () => {
   });
 
   it("answers Meta's subscription check only with the verify token, and checks the body's signature", async () => {
-    const app = createApp(fakeEdge({ accept: async () => ({ accepted: [], ignored: [] }) }));
+    const app = createApp(fakeEdge({ enqueue: async () => ({ accepted: [], ignored: [] }) }));
     const check = (token: string) =>
       app.request(`/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=${token}&hub.challenge=1158201444`);
     const ok = await check(FAKE_SETTINGS.WHATSAPP_VERIFY_TOKEN);
@@ -209,7 +209,7 @@ describe("errors", () => {
   it("answers 500 without details when a route fails unexpectedly", async () => {
     const app = createApp(
       fakeEdge({
-        accept: async () => {
+        enqueue: async () => {
           throw new TypeError("secret detail at /srv/edge/index.js:1:2");
         },
         pin: async () => {

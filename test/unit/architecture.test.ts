@@ -66,8 +66,8 @@ describe("edge/ layering", () => {
     expect(cycles).toEqual([]);
   });
 
-  it("keeps channels off the pipeline: they get a ChannelHost from the composition root", () => {
-    const offLimits = /^(pipeline|objects|routes)\/|^(app|create-edge|index)\.ts$/;
+  it("keeps channels off the pipeline and the commands: they get a ChannelHost from the composition root", () => {
+    const offLimits = /^(pipeline|objects|routes|commands)\/|^(app|create-edge|index)\.ts$/;
     const crossings = under("channels/").flatMap(([file, { local }]) =>
       local.filter((p) => offLimits.test(p)).map((p) => `${file} → ${p}`),
     );
@@ -79,6 +79,23 @@ describe("edge/ layering", () => {
       ...local.filter((p) => !p.startsWith("core/")).map((p) => `${file} → ${p}`),
       ...packages.filter((p) => p !== "zod").map((p) => `${file} → ${p}`),
     ]);
+    expect(crossings).toEqual([]);
+  });
+
+  it("keeps the text catalog free of everything else: it is data", () => {
+    const crossings = under("texts/").flatMap(([file, { local, packages }]) => [
+      ...local.filter((p) => !p.startsWith("texts/")).map((p) => `${file} → ${p}`),
+      ...packages.map((p) => `${file} → ${p}`),
+    ]);
+    expect(crossings).toEqual([]);
+  });
+
+  it("lets commands take the Edge, never build one, and never reach the objects or routes", () => {
+    const crossings = under("commands/").flatMap(([file, { local }]) =>
+      local
+        .filter((p) => /^(objects|routes|channels)\/|^(app|create-edge|index)\.ts$/.test(p))
+        .map((p) => `${file} → ${p}`),
+    );
     expect(crossings).toEqual([]);
   });
 

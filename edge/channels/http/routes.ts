@@ -1,11 +1,11 @@
 import { Hono } from "hono";
 import { HttpError } from "../../errors.js";
-import { decodeJson, limitBody, unauthorized } from "../../http.js";
+import { decodeJson, limitBody, unauthorized } from "../../requests.js";
 import { errorKind, log, ref } from "../../log.js";
 import type { InboundMessage, Responded } from "../../message.js";
 import { requestInfo } from "../request-info.js";
 import type { ChannelHost, Routes } from "../types.js";
-import { HTTP_MAX_BODY_BYTES, parseRequest, responseSender, verifyKey } from "./message.js";
+import { HTTP_MAX_BODY_BYTES, parseRequest, responseSender, verifyKey } from "./inbound.js";
 import openapi from "./openapi.json";
 import type { MessageReply } from "./schema.js";
 import type { HttpSettings } from "./settings.js";
@@ -31,7 +31,7 @@ export function httpRoutes(host: ChannelHost, settings: HttpSettings): Routes {
     const request = requestInfo(c.req.raw, body);
     if (!(await verifyKey(request, settings))) throw unauthorized("messages", "a valid API key is required");
     const waitUntil: WaitUntil = (p) => c.executionCtx.waitUntil(p);
-    const parsed = parseRequest(decodeJson(body), settings, { config: host.config, request });
+    const parsed = parseRequest(decodeJson(body), settings, { config: host.config, commands: host.commands, request });
     const message = await host.pin(parsed, waitUntil);
     const streamed = (c.req.header("accept") ?? "").includes("text/event-stream");
     return streamed ? streamReply(host, message, waitUntil) : jsonReply(host, message, waitUntil);

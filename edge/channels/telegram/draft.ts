@@ -1,7 +1,7 @@
 import { PlatformError } from "../../errors.js";
 import { errorKind, log } from "../../log.js";
 import type { Address, AnswerPreview } from "../../message.js";
-import type { BotApi } from "./bot-api.js";
+import type { BotApi } from "./api.js";
 import { entitiesOf, telegramChunks } from "./format.js";
 
 /**

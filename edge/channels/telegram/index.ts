@@ -6,7 +6,7 @@ import { errorKind, log } from "../../log.js";
 import { BaseUrl, settingsGroup } from "../../settings.js";
 import { defineChannel } from "../types.js";
 import { webhookRoutes, type Webhook } from "../webhook.js";
-import { createBotApi } from "./bot-api.js";
+import { botApi } from "./api.js";
 import {
   botIdOf,
   TELEGRAM_DRAFT_INTERVAL_MS,
@@ -17,7 +17,7 @@ import {
 } from "./constants.js";
 import { draftLag, draftPreview } from "./draft.js";
 import { entitiesOf, telegramChunks } from "./format.js";
-import { readUpdate, type BotIdentity } from "./read-update.js";
+import { readTelegramUpdate, type BotIdentity } from "./inbound.js";
 
 export interface TelegramSettings {
   botToken: string;
@@ -62,12 +62,12 @@ export const telegramWebhook: Webhook<TelegramSettings> = {
 
   verify: ({ headers }, s) => secretsEqual(headers.get("x-telegram-bot-api-secret-token"), s.webhookSecret),
 
-  async parse(payload, s) {
-    const bot: BotIdentity = { id: botIdOf(s.botToken), username: s.botUsername };
+  async parse(payload, s, { commands }) {
+    const bot: BotIdentity = { id: botIdOf(s.botToken), username: s.botUsername, commands };
     // Mentions name the bot by its @username: without TELEGRAM_BOT_USERNAME it is asked of Telegram,
     // once per isolate, and only when a group message could be mentioning it.
     if (!bot.username && mayMention(payload)) bot.username = await botUsername(s);
-    const delivered = readUpdate(payload, bot, s.region);
+    const delivered = readTelegramUpdate(payload, bot, s.region);
     if (!delivered) throw new MalformedPayload("not a Telegram Update");
     return delivered;
   },
@@ -94,7 +94,7 @@ async function botUsername(s: TelegramSettings): Promise<string | undefined> {
   if (known) return known;
   try {
     // On the webhook's path, before its acknowledgement: a Bot API that hangs is not waited on for long.
-    const api = createBotApi({ apiBase: s.apiBase, token: s.botToken, timeoutMs: GET_ME_TIMEOUT_MS });
+    const api = botApi({ apiBase: s.apiBase, token: s.botToken, timeoutMs: GET_ME_TIMEOUT_MS });
     const me = (await api.call("getMe", {})) as {
       username?: string;
     };
@@ -125,8 +125,8 @@ export const telegram = defineChannel<TelegramSettings>({
   userKey: (id, s) => (/^-?\d+$/.test(id) ? `telegram:${botIdOf(s.botToken)}:${id}` : undefined),
 
   sender(s, config) {
-    const api = createBotApi({ apiBase: s.apiBase, token: s.botToken, timeoutMs: config.timeouts.platformMs });
-    const drafts = createBotApi({
+    const api = botApi({ apiBase: s.apiBase, token: s.botToken, timeoutMs: config.timeouts.platformMs });
+    const drafts = botApi({
       apiBase: s.apiBase,
       token: s.botToken,
       timeoutMs: Math.min(config.timeouts.platformMs, TELEGRAM_DRAFT_TIMEOUT_MS),

@@ -1,5 +1,5 @@
 import { defineChannel } from "../types.js";
-import { webChatUserKey } from "./protocol.js";
+import { webChatUserKey } from "./inbound.js";
 import { webChatRoutes } from "./routes.js";
 import { webChatSettings, type WebChatSettings } from "./settings.js";
 

@@ -196,9 +196,9 @@ const PAGE_SCRIPT = /* js */ `
 `;
 
 /** The page's inline scripts, in order: the Markdown renderer, then the chat. */
-export const CHAT_SCRIPTS = [MARKDOWN_RENDERER, PAGE_SCRIPT] as const;
+export const WEBCHAT_SCRIPTS = [MARKDOWN_RENDERER, PAGE_SCRIPT] as const;
 
-export const CHAT_PAGE = /* html */ `<!doctype html>
+export const WEBCHAT_PAGE = /* html */ `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">

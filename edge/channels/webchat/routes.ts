@@ -7,14 +7,14 @@ import { HttpError } from "../../errors.js";
 import { requestInfo } from "../request-info.js";
 import type { ChannelHost, Routes } from "../types.js";
 import type { WebChatSettings } from "./settings.js";
-import { CHAT_PAGE, CHAT_SCRIPTS } from "./page.js";
-import { CLIENT_HEADER, CONVERSATION_HEADER, type NetworkLimit, REGION_HEADER } from "./protocol.js";
+import { WEBCHAT_PAGE, WEBCHAT_SCRIPTS } from "./page.js";
+import { CLIENT_HEADER, CONVERSATION_HEADER, type NetworkLimit, REGION_HEADER } from "./inbound.js";
 import {
-  CHAT_TOKEN_TTL_SECONDS,
+  WEBCHAT_TOKEN_TTL_SECONDS,
   newConversationId,
-  readChatToken,
+  readWebChatToken,
   RESUME_WINDOW_SECONDS,
-  signChatToken,
+  signWebChatToken,
 } from "./token.js";
 
 /**
@@ -35,7 +35,7 @@ const SessionBody = z.object({ token: z.string().max(2048).optional() }).optiona
  */
 const CSP = [
   "default-src 'none'",
-  `script-src ${CHAT_SCRIPTS.map((s) => `'sha256-${createHash("sha256").update(s).digest("base64")}'`).join(" ")}`,
+  `script-src ${WEBCHAT_SCRIPTS.map((s) => `'sha256-${createHash("sha256").update(s).digest("base64")}'`).join(" ")}`,
   "style-src 'unsafe-inline'",
   "connect-src 'self'",
   "img-src data:",
@@ -53,7 +53,7 @@ const CSP = [
  */
 export function webChatRoutes(host: ChannelHost, settings: WebChatSettings): Routes {
   const routes: Routes = new Hono();
-  routes.get("/", (c) => c.html(CHAT_PAGE, 200, { "cache-control": "no-cache", "content-security-policy": CSP }));
+  routes.get("/", (c) => c.html(WEBCHAT_PAGE, 200, { "cache-control": "no-cache", "content-security-policy": CSP }));
 
   routes.post("/session", async (c) => {
     // Sessions are free to make: each network (IP address) may make only so many a minute.
@@ -71,7 +71,7 @@ export function webChatRoutes(host: ChannelHost, settings: WebChatSettings): Rou
       throw new HttpError(400, "bad_request", 'body is empty or {"token":"…"}');
     }
     const now = Math.floor(Date.now() / 1000);
-    const previous = await readChatToken(settings.tokenSecret, body?.token);
+    const previous = await readWebChatToken(settings.tokenSecret, body?.token);
     const { config } = host;
     // A genuine token keeps its conversation and region (a traveller's history does not move);
     // anything else starts a new conversation in the region of the client's country.
@@ -81,14 +81,14 @@ export function webChatRoutes(host: ChannelHost, settings: WebChatSettings): Rou
     const claims = {
       c: resumed?.c ?? newConversationId(),
       r: resumed?.r ?? regionForCountry(config.regionFile, request.country, request.isEuCountry),
-      exp: now + CHAT_TOKEN_TTL_SECONDS,
+      exp: now + WEBCHAT_TOKEN_TTL_SECONDS,
     };
-    const token = await signChatToken(settings.tokenSecret, claims);
+    const token = await signWebChatToken(settings.tokenSecret, claims);
     return c.json({ token, expires_at: claims.exp, resumed: Boolean(resumed) });
   });
 
   routes.get("/ws", async (c) => {
-    const claims = await readChatToken(settings.tokenSecret, new URL(c.req.url).searchParams.get("token"));
+    const claims = await readWebChatToken(settings.tokenSecret, new URL(c.req.url).searchParams.get("token"));
     if (!claims || claims.exp <= Date.now() / 1000) {
       throw new HttpError(401, "unauthorized", "a valid, unexpired session token is required (POST /chat/session)");
     }

@@ -6,7 +6,7 @@ import { hmacKey } from "../../crypto.js";
  * a forged or altered token fails the signature check, an expired one opens no socket but can be
  * traded for a fresh token of the same conversation (within RESUME_WINDOW_SECONDS).
  */
-export interface ChatClaims {
+export interface WebChatClaims {
   /** Conversation id: 128 random bits. */
   c: string;
   /** Region of the conversation, fixed when it started. */
@@ -16,18 +16,21 @@ export interface ChatClaims {
 }
 
 /** How long a token opens sockets. */
-export const CHAT_TOKEN_TTL_SECONDS = 24 * 60 * 60;
+export const WEBCHAT_TOKEN_TTL_SECONDS = 24 * 60 * 60;
 /** How long after expiry a token can still be exchanged for a new one of the same conversation. */
 export const RESUME_WINDOW_SECONDS = 30 * 24 * 60 * 60;
 
-export async function signChatToken(secret: string, claims: ChatClaims): Promise<string> {
+export async function signWebChatToken(secret: string, claims: WebChatClaims): Promise<string> {
   const body = b64url(new TextEncoder().encode(JSON.stringify(claims)));
   const signature = await crypto.subtle.sign("HMAC", await hmacKey(secret), new TextEncoder().encode(`v1.${body}`));
   return `v1.${body}.${b64url(new Uint8Array(signature))}`;
 }
 
 /** The claims of a genuine token (expired or not), or undefined for anything forged or malformed. */
-export async function readChatToken(secret: string, token: string | null | undefined): Promise<ChatClaims | undefined> {
+export async function readWebChatToken(
+  secret: string,
+  token: string | null | undefined,
+): Promise<WebChatClaims | undefined> {
   const m = /^v1\.([A-Za-z0-9_-]{1,1024})\.([A-Za-z0-9_-]{43})$/.exec(token ?? "");
   if (!m) return undefined;
   const signature = fromB64url(m[2]!);
@@ -42,7 +45,7 @@ export async function readChatToken(secret: string, token: string | null | undef
   try {
     const payload = fromB64url(m[1]!);
     if (!payload) return undefined;
-    const claims = JSON.parse(new TextDecoder().decode(payload)) as Partial<ChatClaims>;
+    const claims = JSON.parse(new TextDecoder().decode(payload)) as Partial<WebChatClaims>;
     if (typeof claims.c !== "string" || typeof claims.r !== "string" || typeof claims.exp !== "number")
       return undefined;
     return { c: claims.c, r: claims.r, exp: claims.exp };

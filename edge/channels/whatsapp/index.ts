@@ -13,8 +13,8 @@ import {
   WHATSAPP_WINDOW_CLOSED_CODE,
 } from "./constants.js";
 import { whatsappChunks } from "./format.js";
-import { createGraphApi } from "./graph-api.js";
-import { readWebhook } from "./read-webhook.js";
+import { graphApi } from "./api.js";
+import { readWhatsAppWebhook } from "./inbound.js";
 
 export interface WhatsAppSettings {
   accessToken: string;
@@ -70,8 +70,12 @@ export const whatsappWebhook: Webhook<WhatsAppSettings> = {
 
   verify: ({ headers, body }, s) => hmacSha256Matches(s.appSecret, body, headers.get("x-hub-signature-256")),
 
-  parse(payload, s, { config }) {
-    const delivered = readWebhook(payload, s.phoneNumberId, config.regionFile);
+  parse(payload, s, { config, commands }) {
+    const delivered = readWhatsAppWebhook(payload, {
+      phoneNumberId: s.phoneNumberId,
+      regions: config.regionFile,
+      commands,
+    });
     if (!delivered) throw new MalformedPayload("not a WhatsApp Business Account webhook");
     return delivered;
   },
@@ -93,7 +97,7 @@ export const whatsapp = defineChannel<WhatsAppSettings>({
       : undefined,
 
   sender(s, config) {
-    const api = createGraphApi({
+    const api = graphApi({
       apiBase: s.apiBase,
       phoneNumberId: s.phoneNumberId,
       accessToken: s.accessToken,

@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
+import { COMMAND_NAMES } from "../../../edge/commands/index.js";
 import { describe, expect, it } from "vitest";
 import { CHANNELS } from "../../../edge/channels/registry.js";
 import { telegram, telegramWebhook } from "../../../edge/channels/telegram/index.js";
 import { channelSettings } from "../../../edge/channels/types.js";
-import type { Delivered } from "../../../edge/channels/webhook.js";
+import type { Received } from "../../../edge/channels/webhook.js";
 import { whatsapp, whatsappWebhook } from "../../../edge/channels/whatsapp/index.js";
 import { parseConfig } from "../../../edge/config.js";
 import { FAKE_SETTINGS } from "../../support/fake-edge.js";
@@ -23,7 +24,7 @@ const manifest = JSON.parse(readFileSync("test/fixtures/corpus/manifest.json", "
 const config = parseConfig({ ...FAKE_SETTINGS, TELEGRAM_BOT_USERNAME: "local_assistant_bot" }, CHANNELS);
 
 /** What the edge does with a delivery: group chatter is dropped at the webhook (no group asked for "all" here). */
-function outcome({ messages }: Delivered): Entry["expect"] {
+function outcome({ messages }: Received): Entry["expect"] {
   const kinds = messages.filter((m) => !m.chatter).map((m) => m.content.kind);
   if (kinds.some((k) => k === "text" || k === "command")) return "answered";
   if (kinds.includes("unsupported")) return "text_only";
@@ -47,7 +48,7 @@ describe("the corpus of real payloads", () => {
 
   it.each(manifest.files.map((e) => [e.file, e] as const))("%s", async (_file, entry) => {
     const payload = JSON.parse(readFileSync(`test/fixtures/corpus/${entry.file}`, "utf8")) as Record<string, never>;
-    const context = { config };
+    const context = { config, commands: COMMAND_NAMES };
     const delivered = entry.file.startsWith("telegram/")
       ? await telegramWebhook.parse(payload, channelSettings(config, telegram)!, context)
       : await whatsappWebhook.parse(

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { BotApi } from "../../../edge/channels/telegram/bot-api.js";
+import type { BotApi } from "../../../edge/channels/telegram/api.js";
 import { draftLag, draftPreview } from "../../../edge/channels/telegram/draft.js";
 
 const INTERVAL_MS = 300;

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../../edge/app.js";
 import { renderMarkdown, type Doc } from "../../../edge/channels/webchat/client/render-markdown.js";
-import { CHAT_PAGE } from "../../../edge/channels/webchat/page.js";
+import { WEBCHAT_PAGE } from "../../../edge/channels/webchat/page.js";
 import { CLIENT_FILE, clientText } from "../../../scripts/webchat-client.js";
 import { fakeEdge } from "../../support/fake-edge.js";
 
@@ -36,12 +36,12 @@ describe("the web chat page", () => {
   it("allows exactly its own scripts, by hash, and no HTML made from strings", async () => {
     const res = await createApp(fakeEdge()).request("/chat");
     const csp = res.headers.get("content-security-policy") ?? "";
-    const scripts = [...CHAT_PAGE.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1]!);
+    const scripts = [...WEBCHAT_PAGE.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1]!);
     expect(scripts).toHaveLength(2);
     const allowed = /script-src ([^;]*)/.exec(csp)![1]!.split(" ");
     expect(allowed).toEqual(scripts.map((s) => `'sha256-${createHash("sha256").update(s).digest("base64")}'`));
     expect(csp).toContain("require-trusted-types-for 'script'");
-    expect(CHAT_PAGE).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write/);
+    expect(WEBCHAT_PAGE).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write/);
   });
 
   it("renders an answer's Markdown as a fixed set of elements, its HTML as text, and only safe links", () => {

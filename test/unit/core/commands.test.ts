@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseCommand } from "../../../edge/core/commands.js";
 
 describe("parseCommand", () => {
+  const known = new Set(["start", "help", "reset"]);
   it.each([
     ["/start", undefined, { name: "start", args: "" }],
     ["/help", undefined, { name: "help", args: "" }],
@@ -15,6 +16,6 @@ describe("parseCommand", () => {
     ["what does /reset do?", undefined, undefined],
     ["/", undefined, undefined],
   ] as const)("%j (bot %s)", (text, bot, expected) => {
-    expect(parseCommand(text, bot)).toEqual(expected);
+    expect(parseCommand(text, known, bot)).toEqual(expected);
   });
 });

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { InboundMessage } from "../../../edge/message.js";
-import { REPLIES } from "../../../edge/core/commands.js";
 import { UpstreamModelError } from "../../../edge/errors.js";
 import { converse, type ConverseDeps } from "../../../edge/pipeline/converse.js";
-import type { ConversationStore, TurnStart } from "../../../edge/services/conversation-store.js";
+import type { TurnStart } from "../../../edge/services/conversation-store.js";
 import type { ChatMessage } from "../../../edge/core/prompt.js";
-import type { LlmClient } from "../../../edge/services/llm.js";
+import type { ModelClient } from "../../../edge/services/origin-client.js";
+import { say } from "../../../edge/texts/index.js";
 
 const message: InboundMessage = {
   id: "telegram:1:9",
@@ -17,10 +17,10 @@ const message: InboundMessage = {
   content: { kind: "text", text: "hello" },
 };
 
-function deps(start: Partial<TurnStart>, llm: LlmClient["complete"]) {
+function deps(start: Partial<TurnStart>, complete: ModelClient["complete"]) {
   const saved: unknown[] = [];
   const summaries: unknown[] = [];
-  const store: ConversationStore = {
+  const store: ConverseDeps["store"] = {
     begin: async () => ({
       allowed: true,
       history: [],
@@ -31,19 +31,13 @@ function deps(start: Partial<TurnStart>, llm: LlmClient["complete"]) {
       ...start,
     }),
     save: async (...args) => void saved.push(args),
-    clear: async () => {},
-    moveChat: async () => {},
     saveSummary: async (...args) => void summaries.push(args),
-    history: async () => [],
-    lastUserMessageAt: async () => undefined,
-    erase: async () => ({ messages: 0, savedReplies: 0, undeliveredReplies: 0, rateLimitKeys: 0, summaries: 0 }),
-    recordUndelivered: async () => {},
     claimSlowDownNotice: async () => true,
   };
   const d: ConverseDeps = {
     store,
-    llm: { complete: llm },
-    model: {
+    model: { complete },
+    modelSettings: {
       name: "m",
       reasoningEffort: "low",
       maxOutputTokens: 64,
@@ -58,6 +52,7 @@ function deps(start: Partial<TurnStart>, llm: LlmClient["complete"]) {
     },
     rateLimit: { messages: 5, window: "1 s", noticeCooldownSeconds: 60 },
     sessionTtlSeconds: 3600,
+    runCommand: async (command) => `ran /${command.name}`,
   };
   return { d, saved, summaries };
 }
@@ -100,7 +95,7 @@ describe("converse", () => {
   it("apologises instead of sending an empty answer, and saves nothing", async () => {
     const { d, saved } = deps({}, async () => ({ text: "", usage: undefined, firstTokenMs: 5 }));
     expect(await converse(message, d)).toEqual({
-      text: REPLIES.modelUnavailable,
+      text: say("model.unavailable"),
       outcome: "model_failed",
       failure: "bad_response",
     });
@@ -112,7 +107,7 @@ describe("converse", () => {
       throw new UpstreamModelError("timeout", "eu", "no first token in time");
     });
     expect(await converse(message, d)).toEqual({
-      text: REPLIES.modelTimeout,
+      text: say("model.timeout"),
       outcome: "model_failed",
       failure: "timeout",
     });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Config } from "../../../edge/config.js";
 import { completeWithTools } from "../../../edge/pipeline/tool-loop.js";
-import type { Completion, LlmClient } from "../../../edge/services/llm.js";
+import type { Completion, ModelClient } from "../../../edge/services/origin-client.js";
 import { toolOffer } from "../../../edge/tools/index.js";
 import type { ToolContext } from "../../../edge/tools/types.js";
 
@@ -27,7 +27,7 @@ describe("the tool loop", () => {
     });
     // A model that was told (in the customer's text, say) to look up a hundred orders, every round.
     const asked: unknown[][] = [];
-    const llm: LlmClient = {
+    const llm: ModelClient = {
       async complete(messages): Promise<Completion> {
         asked.push(messages);
         const toolCalls = Array.from({ length: 100 }, (_, i) => ({

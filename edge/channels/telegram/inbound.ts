@@ -1,13 +1,17 @@
 import { parseCommand } from "../../core/commands.js";
 import type { RegionId } from "../../core/region-policy.js";
 import type { InboundMessage } from "../../message.js";
-import type { Delivered } from "../webhook.js";
+import type { Received } from "../webhook.js";
 import { TelegramMessage, TelegramUpdate } from "./schema.js";
 
-/** The bot as its updates name it: its user id (from the token) and its @username, when known. */
+/**
+ * The bot as its updates name it: its user id (from the token), its @username when known, and the
+ * commands it understands (commands/index.ts, through the channel's host).
+ */
 export interface BotIdentity {
   id: string;
   username: string | undefined;
+  commands: ReadonlySet<string>;
 }
 
 /** Message fields that carry something a person sent, which the assistant cannot read. */
@@ -42,7 +46,7 @@ type Message = ReturnType<typeof TelegramMessage.parse>;
  * of its messages, one of its commands), and the rest as chatter that a group may ask to have answered
  * (/answer all). Service messages, bots, edits and other update kinds are acknowledged, not answered.
  */
-export function readUpdate(payload: unknown, bot: BotIdentity, region: RegionId): Delivered | undefined {
+export function readTelegramUpdate(payload: unknown, bot: BotIdentity, region: RegionId): Received | undefined {
   const update = TelegramUpdate.safeParse(payload);
   if (!update.success) return undefined;
   const raw = update.data as Record<string, unknown>;
@@ -53,7 +57,7 @@ export function readUpdate(payload: unknown, bot: BotIdentity, region: RegionId)
   const parsed = TelegramMessage.safeParse(raw.message);
   if (!parsed.success) return { messages: [], ignored: ["unreadable_message"] };
   const m = parsed.data;
-  const skip = (kind: string): Delivered => ({ messages: [], ignored: [kind] });
+  const skip = (kind: string): Received => ({ messages: [], ignored: [kind] });
   if (m.from?.is_bot) return skip("from_bot");
   // A linked channel's post copied into its discussion group: the channel's, not a member's.
   if ((m as Record<string, unknown>).is_automatic_forward === true) return skip("automatic_forward");
@@ -81,7 +85,7 @@ export function readUpdate(payload: unknown, bot: BotIdentity, region: RegionId)
   const entities = m.text !== undefined ? m.entities : m.caption_entities;
   const addressed = group ? addressing(m, text, entities, bot) : "direct";
   if (addressed === "other_bot") return skip("command_for_another_bot");
-  const command = parseCommand(text, bot.username);
+  const command = parseCommand(text, bot.commands, bot.username);
   if (command && addressed !== "chatter")
     return { messages: [{ ...base, content: { kind: "command", command } }], ignored: [] };
   const asked = group && bot.username ? withoutMention(text, bot.username) : text.trim();
@@ -137,7 +141,7 @@ function addressing(
   if (command) {
     const [, , to] = command;
     if (to) return bot.username && to.toLowerCase() === bot.username.toLowerCase() ? "command" : "other_bot";
-    return parseCommand(text) ? "command" : "other_bot";
+    return parseCommand(text, bot.commands) ? "command" : "other_bot";
   }
   const username = bot.username?.toLowerCase();
   const mentioned = (entities ?? []).some((e) =>

@@ -6,7 +6,7 @@ import { MalformedPayload } from "../../errors.js";
 import type { ChannelSender, InboundMessage } from "../../message.js";
 
 /**
- * The web chat's frames (JSON text over the WebSocket, DESIGN.md): `{"type":"message","text"}` in;
+ * The web chat's frames (JSON text over the WebSocket, docs/ARCHITECTURE.md): `{"type":"message","text"}` in;
  * `delta`, `done` and `error` out (plus `history` on connect and `typing` while the model works).
  */
 
@@ -69,7 +69,12 @@ const Frame = z.discriminatedUnion("type", [
 ]);
 
 /** The message a frame on a conversation's socket carries; MalformedPayload (with its frame code) otherwise. */
-export function parseFrame(frame: unknown, conversation: string, region: RegionId): InboundMessage {
+export function parseFrame(
+  frame: unknown,
+  conversation: string,
+  region: RegionId,
+  commands: ReadonlySet<string>,
+): InboundMessage {
   const parsed = Frame.safeParse(frame);
   if (!parsed.success) {
     const type = (frame as { type?: unknown } | null)?.type;
@@ -78,7 +83,7 @@ export function parseFrame(frame: unknown, conversation: string, region: RegionI
     throw new MalformedPayload(issueLines(parsed.error, "frame").join("; "), "bad_frame");
   }
   const { text, id } = parsed.data;
-  const command = parseCommand(text);
+  const command = parseCommand(text, commands);
   return {
     id: `webchat:${conversation}:${id ?? crypto.randomUUID()}`,
     address: { channel: "webchat", account: "web", chat: conversation },

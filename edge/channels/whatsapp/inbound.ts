@@ -3,7 +3,7 @@ import { parseCommand } from "../../core/commands.js";
 import { regionForCountry, type RegionFile, type RegionId } from "../../core/region-policy.js";
 import { log, ref } from "../../log.js";
 import type { InboundMessage } from "../../message.js";
-import type { Delivered } from "../webhook.js";
+import type { Received } from "../webhook.js";
 import { WHATSAPP_WINDOW_CLOSED_CODE } from "./constants.js";
 import {
   GraphErrorItem,
@@ -34,10 +34,17 @@ const BSUID = /^[A-Z]{2}\.[A-Za-z0-9.]{1,140}$/;
  * group messages, another number's messages), is counted under `ignored` by kind and never keeps the
  * others from being answered. Undefined when the body is not a WhatsApp Business Account webhook.
  */
-export function readWebhook(payload: unknown, phoneNumberId: string, file: RegionFile): Delivered | undefined {
+/** What reading a webhook needs beyond it: the business number that answers, the regions, the command names. */
+export interface WhatsAppReader {
+  phoneNumberId: string;
+  regions: RegionFile;
+  commands: ReadonlySet<string>;
+}
+
+export function readWhatsAppWebhook(payload: unknown, reader: WhatsAppReader): Received | undefined {
   const webhook = WhatsAppWebhook.safeParse(payload);
   if (!webhook.success) return undefined;
-  const delivered: Delivered = { messages: [], ignored: [] };
+  const delivered: Received = { messages: [], ignored: [] };
   for (const rawEntry of webhook.data.entry) {
     const entry = WhatsAppEntry.safeParse(rawEntry);
     if (!entry.success) {
@@ -48,13 +55,13 @@ export function readWebhook(payload: unknown, phoneNumberId: string, file: Regio
       const change = WhatsAppChange.safeParse(rawChange);
       if (!change.success) delivered.ignored.push("unreadable_change");
       else if (change.data.field !== "messages") delivered.ignored.push(`field_${change.data.field}`);
-      else readMessagesValue(change.data.value, phoneNumberId, file, delivered);
+      else readMessagesValue(change.data.value, reader, delivered);
     }
   }
   return delivered;
 }
 
-function readMessagesValue(raw: unknown, phoneNumberId: string, file: RegionFile, delivered: Delivered): void {
+function readMessagesValue(raw: unknown, reader: WhatsAppReader, delivered: Received): void {
   const value = MessagesValue.safeParse(raw);
   if (!value.success) {
     delivered.ignored.push("unreadable_change");
@@ -78,7 +85,7 @@ function readMessagesValue(raw: unknown, phoneNumberId: string, file: RegionFile
     const error = GraphErrorItem.safeParse(rawError);
     log.warn("whatsapp.error", error.success ? { errorCode: error.data.code, title: error.data.title } : {});
   }
-  if (metadata.phone_number_id !== phoneNumberId) {
+  if (metadata.phone_number_id !== reader.phoneNumberId) {
     if (messages.length)
       log.warn("whatsapp.other_number", { phoneNumberId: metadata.phone_number_id, messages: messages.length });
     delivered.ignored.push(...messages.map(() => "other_number"));
@@ -88,7 +95,7 @@ function readMessagesValue(raw: unknown, phoneNumberId: string, file: RegionFile
     const message = WhatsAppMessage.safeParse(rawMessage);
     if (!message.success) delivered.ignored.push("unreadable_message");
     else {
-      const read = readMessage(message.data, phoneNumberId, file);
+      const read = readMessage(message.data, reader);
       if (typeof read === "string") delivered.ignored.push(read);
       else delivered.messages.push(read);
     }
@@ -96,7 +103,10 @@ function readMessagesValue(raw: unknown, phoneNumberId: string, file: RegionFile
 }
 
 /** The message to answer, or the kind of message that is not answered. */
-function readMessage(m: WhatsAppMessage, phoneNumberId: string, file: RegionFile): InboundMessage | string {
+function readMessage(
+  m: WhatsAppMessage,
+  { phoneNumberId, regions, commands }: WhatsAppReader,
+): InboundMessage | string {
   if (SILENT_TYPES.has(m.type)) {
     if (m.type === "system") log.info("whatsapp.system", { type: m.system?.type ?? "unknown" });
     return `type_${m.type}`;
@@ -120,20 +130,20 @@ function readMessage(m: WhatsAppMessage, phoneNumberId: string, file: RegionFile
     },
     userKey,
     chatKey: userKey,
-    region: regionOf(m, user, file),
+    region: regionOf(m, user, regions),
     sentAt,
-    content: contentOf(m),
+    content: contentOf(m, commands),
   };
 }
 
-function contentOf(m: WhatsAppMessage): InboundMessage["content"] {
+function contentOf(m: WhatsAppMessage, commands: ReadonlySet<string>): InboundMessage["content"] {
   const media = (m as Record<string, unknown>)[m.type] as { caption?: unknown } | undefined;
   if (CAPTIONED.has(m.type) && typeof media?.caption === "string" && media.caption.trim()) {
     return { kind: "text", text: media.caption.trim(), attachment: m.type };
   }
   const text = textOf(m);
   if (text === undefined || !text.trim()) return { kind: "unsupported", what: m.type };
-  const command = parseCommand(text);
+  const command = parseCommand(text, commands);
   return command ? { kind: "command", command } : { kind: "text", text };
 }
 

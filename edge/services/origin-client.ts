@@ -43,7 +43,7 @@ export interface CompleteOptions {
 }
 
 /** A region's model, as the pipeline needs it. */
-export interface LlmClient {
+export interface ModelClient {
   /** Streams a completion. */
   complete(messages: ChatMessage[], options?: CompleteOptions): Promise<Completion>;
 }
@@ -90,7 +90,7 @@ interface ChatCompletionChunk {
  * its request building CPU on every message, for this one call); the event stream is read here.
  * Never retried here: a retry after tokens were shown would repeat them (the caller decides).
  */
-export function createOriginClient(options: LlmOptions): LlmClient {
+export function originClient(options: LlmOptions): ModelClient {
   const url = `${options.originUrl.replace(/\/+$/, "")}/v1/chat/completions`;
   const headers = {
     authorization: `Bearer ${options.apiKey}`,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createBotApi } from "../../../edge/channels/telegram/bot-api.js";
+import { botApi } from "../../../edge/channels/telegram/api.js";
 import { NetworkError, PlatformError } from "../../../edge/errors.js";
 
 function scripted(responses: Array<Response | Error>) {
@@ -19,7 +19,7 @@ const json = (status: number, body: unknown) =>
 describe("Telegram Bot API client", () => {
   it("returns the result of a successful call", async () => {
     const { fetch, calls } = scripted([json(200, { ok: true, result: { message_id: 5 } })]);
-    const api = createBotApi({ apiBase: "https://tg.test", token: "1:abc", timeoutMs: 1000, fetch });
+    const api = botApi({ apiBase: "https://tg.test", token: "1:abc", timeoutMs: 1000, fetch });
     expect(await api.call("sendMessage", { chat_id: 1, text: "x" })).toEqual({ message_id: 5 });
     expect(calls).toEqual(["https://tg.test/bot1:abc/sendMessage"]);
   });
@@ -35,7 +35,7 @@ describe("Telegram Bot API client", () => {
       }),
       json(200, { ok: true, result: true }),
     ]);
-    const api = createBotApi({
+    const api = botApi({
       apiBase: "https://tg.test",
       token: "1:abc",
       timeoutMs: 1000,
@@ -51,7 +51,7 @@ describe("Telegram Bot API client", () => {
     const { fetch } = scripted([
       json(429, { ok: false, error_code: 429, description: "Too Many Requests", parameters: { retry_after: 600 } }),
     ]);
-    const api = createBotApi({
+    const api = botApi({
       apiBase: "https://tg.test",
       token: "1:abc",
       timeoutMs: 1000,
@@ -67,14 +67,14 @@ describe("Telegram Bot API client", () => {
 
   it("does not repeat a call that failed on the network", async () => {
     const { fetch, calls } = scripted([new TypeError("fetch failed")]);
-    const api = createBotApi({ apiBase: "https://tg.test", token: "1:abc", timeoutMs: 1000, fetch });
+    const api = botApi({ apiBase: "https://tg.test", token: "1:abc", timeoutMs: 1000, fetch });
     await expect(api.call("sendMessage", {})).rejects.toBeInstanceOf(NetworkError);
     expect(calls).toHaveLength(1);
   });
 
   it("reports the platform's refusal with its code and description", async () => {
     const { fetch } = scripted([json(400, { ok: false, error_code: 400, description: "Bad Request: chat not found" })]);
-    const api = createBotApi({ apiBase: "https://tg.test", token: "1:abc", timeoutMs: 1000, fetch });
+    const api = botApi({ apiBase: "https://tg.test", token: "1:abc", timeoutMs: 1000, fetch });
     const err = await api.call("sendMessage", {}).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PlatformError);
     expect(err).toMatchObject({ method: "sendMessage", status: 400, description: "Bad Request: chat not found" });
@@ -86,7 +86,7 @@ describe("Telegram Bot API client", () => {
       new Promise<Response>((_, reject) =>
         init?.signal?.addEventListener("abort", () => reject(init.signal!.reason)),
       )) as typeof globalThis.fetch;
-    const api = createBotApi({ apiBase: "https://tg.test", token: "1:abc", timeoutMs: 50, fetch: hung });
+    const api = botApi({ apiBase: "https://tg.test", token: "1:abc", timeoutMs: 50, fetch: hung });
     const started = Date.now();
     const err = await api.call("sendMessage", { chat_id: 1, text: "x" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NetworkError);

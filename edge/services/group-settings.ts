@@ -7,7 +7,7 @@ import { isolateCache, miss } from "./isolate-cache.js";
  * the webhook's path for group messages not addressed to the bot, so it is cached per isolate for a
  * few seconds; a change reaches other isolates within that time.
  */
-export interface ChatSettingsStore {
+export interface GroupSettingsStore {
   /** Whether the bot answers every message of this chat, not only those addressed to it. */
   answersAll(chatKey: string): Promise<boolean>;
   setAnswersAll(chatKey: string, all: boolean): Promise<void>;
@@ -17,10 +17,10 @@ export interface ChatSettingsStore {
 
 const CACHE_MS = 10_000;
 
-export function createChatSettingsStore(
+export function groupSettingsStore(
   redis: Pick<Redis, "get" | "set" | "del" | "rename">,
   keys: Pseudonyms,
-): ChatSettingsStore {
+): GroupSettingsStore {
   const key = (chatKey: string) => `chat:${keys.of(chatKey)}:answer`;
   const cache = isolateCache<boolean>(CACHE_MS);
   return {

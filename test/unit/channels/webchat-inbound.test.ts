@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { closingCode } from "../../../edge/channels/webchat/protocol.js";
+import { closingCode } from "../../../edge/channels/webchat/inbound.js";
 
 describe("web chat close handshake", () => {
   it("answers a close with the client's own code where one may be sent, and with 1000 for the reserved ones", () => {

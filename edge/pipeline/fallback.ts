@@ -2,14 +2,14 @@ import type { Edge } from "../edge.js";
 import { answeringRegions, type RegionId } from "../core/region-policy.js";
 import { UpstreamModelError } from "../errors.js";
 import { log } from "../log.js";
-import type { LlmClient } from "../services/llm.js";
+import type { ModelClient } from "../services/origin-client.js";
 
 /**
  * The model for a user of `region`: the region's own origins, then, only when they all fail and only
  * where infra/regions.json lists fallbacks, those regions' origins in order. No other region is ever
  * asked. A call whose answer had started reaching the user is not moved elsewhere.
  */
-export function modelFor(edge: Edge, region: RegionId): LlmClient {
+export function withFallback(edge: Edge, region: RegionId): ModelClient {
   const chain = answeringRegions(edge.config.regionFile, region);
   return {
     async complete(messages, call) {

@@ -3,7 +3,7 @@ import { regionForCountry } from "../../core/region-policy.js";
 import { issueLines } from "../../core/zod-issues.js";
 import { secretsEqual } from "../../crypto.js";
 import { MalformedPayload } from "../../errors.js";
-import { bearerToken } from "../../http.js";
+import { bearerToken } from "../../requests.js";
 import type { ChannelSender, InboundMessage } from "../../message.js";
 import type { ParseContext, RequestInfo } from "../types.js";
 import { MessageRequest } from "./schema.js";
@@ -26,7 +26,7 @@ export async function verifyKey({ headers }: RequestInfo, s: HttpSettings): Prom
 export function parseRequest(
   payload: unknown,
   s: HttpSettings,
-  { config, request }: Required<ParseContext>,
+  { config, request, commands }: Required<ParseContext>,
 ): InboundMessage {
   const parsed = MessageRequest.safeParse(payload);
   if (!parsed.success) throw new MalformedPayload(issueLines(parsed.error, "body").join("; "));
@@ -34,7 +34,7 @@ export function parseRequest(
   const given = bearerToken(request.headers);
   const account = s.keys.find((k) => k.key === given)?.name ?? "unknown";
   const idempotencyKey = request.headers.get("idempotency-key");
-  const command = parseCommand(text);
+  const command = parseCommand(text, commands);
   return {
     id: `http:${account}:${idempotencyKey ? `idem:${idempotencyKey.slice(0, 128)}` : crypto.randomUUID()}`,
     address: { channel: "http", account, chat: userId },

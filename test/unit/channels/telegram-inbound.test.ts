@@ -1,13 +1,14 @@
+import { COMMAND_NAMES } from "../../../edge/commands/index.js";
 import { describe, expect, it } from "vitest";
-import { readUpdate } from "../../../edge/channels/telegram/read-update.js";
+import { readTelegramUpdate } from "../../../edge/channels/telegram/inbound.js";
 
 /** How a group message concerns the bot, case by case (shapes as in the corpus's real updates). */
-const bot = { id: "7000000001", username: "ShopBot" };
+const bot = { id: "7000000001", username: "ShopBot", commands: COMMAND_NAMES };
 const group = { id: -1001234567890, type: "supergroup", title: "Shop" };
 const from = { id: 42, is_bot: false, first_name: "Ada" };
 
 function read(message: Record<string, unknown>) {
-  const delivered = readUpdate(
+  const delivered = readTelegramUpdate(
     { update_id: 1, message: { message_id: 5, date: 1767225600, chat: group, from, ...message } },
     bot,
     "eu",
@@ -88,7 +89,7 @@ describe("a group message is not for the bot when", () => {
 
 describe("conversations", () => {
   const keys = (chat: Record<string, unknown>, extra: Record<string, unknown> = {}) => {
-    const m = readUpdate(
+    const m = readTelegramUpdate(
       { update_id: 2, message: { message_id: 6, date: 1, chat, from, text: "/help", ...extra } },
       bot,
       "eu",
@@ -115,7 +116,7 @@ describe("conversations", () => {
   });
 
   it("follow a group that became a supergroup", () => {
-    const delivered = readUpdate(
+    const delivered = readTelegramUpdate(
       {
         update_id: 3,
         message: { message_id: 7, date: 1, chat: { id: -4001, type: "group" }, from, migrate_to_chat_id: -1004001 },

@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from "vitest";
-import { UpstreamModelError } from "../../edge/errors.js";
-import type { BreakerSnapshot, BreakerStore } from "../../edge/services/breaker.js";
-import type { LlmClient } from "../../edge/services/llm.js";
-import { createRegionModel, type Origin } from "../../edge/services/region-model.js";
+import { UpstreamModelError } from "../../../edge/errors.js";
+import type { BreakerSnapshot, BreakerStore } from "../../../edge/services/breaker.js";
+import type { ModelClient } from "../../../edge/services/origin-client.js";
+import { regionModel, type Origin } from "../../../edge/services/region-model.js";
 
 function memoryBreaker(threshold: number, initial: Record<string, BreakerSnapshot> = {}) {
   const states = new Map(Object.entries(initial));
@@ -22,13 +22,13 @@ function memoryBreaker(threshold: number, initial: Record<string, BreakerSnapsho
   return store;
 }
 
-const ok = (text: string): LlmClient => ({
+const ok = (text: string): ModelClient => ({
   complete: async (_m, call) => (call?.onText?.(text), { text, usage: undefined, firstTokenMs: 1 }),
 });
 const failing = (
   failure: "unavailable" | "timeout" | "rejected",
   opts: { streamed?: boolean } = {},
-): LlmClient & { calls: number } => {
+): ModelClient & { calls: number } => {
   const c = {
     calls: 0,
     complete: async () => {
@@ -38,7 +38,7 @@ const failing = (
   };
   return c;
 };
-const origin = (id: string, client: LlmClient): Origin => ({ id, client });
+const origin = (id: string, client: ModelClient): Origin => ({ id, client });
 
 describe("a region's model", () => {
   it("retries a failed call once on another origin and records the failure", async () => {
@@ -46,7 +46,7 @@ describe("a region's model", () => {
     const bad = failing("unavailable");
     // The failing origin has fewer failures, so it is tried first.
     breaker.states.set("eu2", { failures: 1, state: "closed" });
-    const model = createRegionModel({
+    const model = regionModel({
       region: "eu",
       origins: [origin("eu1", bad), origin("eu2", ok("from eu2"))],
       breaker,
@@ -58,7 +58,7 @@ describe("a region's model", () => {
   });
 
   it("sends a conversation to the same healthy origin every time (its prefix cache), and conversations to all", async () => {
-    const model = createRegionModel({
+    const model = regionModel({
       region: "eu",
       origins: [origin("eu1", ok("eu1")), origin("eu2", ok("eu2")), origin("eu3", ok("eu3"))],
       breaker: memoryBreaker(3),
@@ -77,7 +77,7 @@ describe("a region's model", () => {
     const a = failing("unavailable"),
       b = failing("unavailable"),
       c = failing("unavailable");
-    const model = createRegionModel({
+    const model = regionModel({
       region: "eu",
       origins: [origin("eu1", a), origin("eu2", b), origin("eu3", c)],
       breaker: memoryBreaker(10),
@@ -90,7 +90,7 @@ describe("a region's model", () => {
   it("never repeats a call whose answer had started reaching the user", async () => {
     const cut = failing("bad_response" as "unavailable", { streamed: true });
     const other = failing("unavailable");
-    const model = createRegionModel({
+    const model = regionModel({
       region: "eu",
       origins: [origin("eu1", cut), origin("eu2", other)],
       breaker: memoryBreaker(10, { eu2: { failures: 5, state: "closed" } }),
@@ -105,7 +105,7 @@ describe("a region's model", () => {
     const rejecting = failing("rejected");
     const other = failing("unavailable");
     breaker.states.set("eu2", { failures: 1, state: "closed" }); // so eu1 goes first
-    const model = createRegionModel({
+    const model = regionModel({
       region: "eu",
       origins: [origin("eu1", rejecting), origin("eu2", other)],
       breaker,
@@ -118,7 +118,7 @@ describe("a region's model", () => {
 
   it("skips an open origin and lets one caller probe a half-open one", async () => {
     const open = failing("unavailable");
-    const model = createRegionModel({
+    const model = regionModel({
       region: "eu",
       origins: [origin("eu1", open), origin("eu2", ok("probe answered"))],
       breaker: memoryBreaker(3, { eu1: { failures: 3, state: "open" }, eu2: { failures: 3, state: "half_open" } }),
@@ -130,7 +130,7 @@ describe("a region's model", () => {
 
   it("fails without calling anything when every circuit is open", async () => {
     const a = failing("unavailable");
-    const model = createRegionModel({
+    const model = regionModel({
       region: "eu",
       origins: [origin("eu1", a)],
       breaker: memoryBreaker(1, { eu1: { failures: 1, state: "open" } }),
@@ -151,7 +151,7 @@ describe("a region's model", () => {
         ...breaker,
         read: (ids) => new Promise((resolve) => reads.push(() => void breaker.read(ids).then(resolve))),
       };
-      const model = createRegionModel({
+      const model = regionModel({
         region: "eu",
         origins: [origin("eu1", ok("hi"))],
         breaker: slow,

@@ -15,7 +15,7 @@ export interface GraphApi {
  * waited out with backoff, up to half a minute in all; a network failure is never repeated, as the
  * message may already be on the user's phone.
  */
-export function createGraphApi(options: {
+export function graphApi(options: {
   apiBase: string;
   phoneNumberId: string;
   accessToken: string;

@@ -18,7 +18,7 @@ export interface BotApi {
  * early retry extends the ban). A request that fails on the network is not repeated: Telegram may
  * already have delivered it, and there is no idempotency key to make a repeat safe.
  */
-export function createBotApi(options: {
+export function botApi(options: {
   apiBase: string;
   token: string;
   fetch?: typeof fetch;

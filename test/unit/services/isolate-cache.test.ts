@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { isolateCache, miss } from "../../edge/services/isolate-cache.js";
+import { isolateCache, miss } from "../../../edge/services/isolate-cache.js";
 
 afterEach(() => vi.useRealTimers());
 
