@@ -1,4 +1,11 @@
-import { defineConfig } from "vitest/config";
+import { readFileSync } from "node:fs";
+import { defineConfig, type Plugin } from "vitest/config";
+
+/** Lua scripts are imported as their text, as wrangler bundles them (wrangler.jsonc, "rules"). */
+const textModules: Plugin = {
+  name: "text-modules",
+  load: (id) => (id.endsWith(".lua") ? `export default ${JSON.stringify(readFileSync(id, "utf8"))};` : undefined),
+};
 
 /**
  * Builds the Worker (as `wrangler deploy` would) and checks redis-server: what the suites that run the
@@ -7,6 +14,7 @@ import { defineConfig } from "vitest/config";
 const globalSetup = ["test/support/global-setup.ts"];
 
 export default defineConfig({
+  plugins: [textModules],
   test: {
     // Worker logs show only for failing tests.
     silent: "passed-only",

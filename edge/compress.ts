@@ -1,8 +1,7 @@
 import type { MiddlewareHandler } from "hono";
+import { COMPRESS_MIN_BYTES } from "./limits.js";
 
 const COMPRESSIBLE = /^(application\/json|text\/html|text\/plain|text\/css|application\/javascript)\b/;
-/** Below this, compression costs more than it saves (a webhook's `{"ok":true}`). */
-const MIN_BYTES = 1024;
 
 /**
  * Brotli for clients that accept it, gzip otherwise, for JSON and HTML. The Workers runtime does the
@@ -19,7 +18,7 @@ export function compress(): MiddlewareHandler {
     const res = c.res;
     if (res.status === 101 || res.status === 204 || !res.body || res.headers.has("content-encoding")) return;
     const length = res.headers.get("content-length");
-    if (length !== null && Number(length) < MIN_BYTES) return;
+    if (length !== null && Number(length) < COMPRESS_MIN_BYTES) return;
     if (!COMPRESSIBLE.test(res.headers.get("content-type") ?? "")) return;
     const accepted = acceptedEncodings(c.req.header("accept-encoding") ?? "");
     const encoding = accepted.has("br") ? "br" : accepted.has("gzip") ? "gzip" : undefined;

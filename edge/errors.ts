@@ -131,3 +131,18 @@ export class RetryDelivery extends EdgeError {
     super(`delivery to retry in ${delaySeconds} s`, options);
   }
 }
+
+/** A reply was cancelled while the model wrote it: more of its burst arrived, and the burst is asked again. */
+export class Superseded extends EdgeError {
+  override readonly name = "Superseded";
+  readonly code = "superseded";
+}
+
+/**
+ * A reply ran past its deadline (TIMEOUT_REPLY_MS) and was abandoned: whatever it would still send is
+ * refused, so it cannot overtake or repeat the try that answers instead.
+ */
+export class ReplyAbandoned extends EdgeError {
+  override readonly name = "ReplyAbandoned";
+  readonly code = "reply_abandoned";
+}

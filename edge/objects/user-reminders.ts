@@ -5,13 +5,9 @@ import type { Edge } from "../edge.js";
 import { errorKind, log } from "../log.js";
 import type { Address } from "../message.js";
 import { deliver } from "../pipeline/deliver.js";
+import { say } from "../texts/index.js";
 import type { CreateResult, NewReminder, Reminder, ReminderBook, StoredReminder } from "../services/reminder-book.js";
-
-/** The most reminders one user may have pending. */
-const MAX_REMINDERS = 20;
-/** A delivery that failed is tried again after this long, this many times. */
-const RETRY_MS = 60_000;
-const MAX_ATTEMPTS = 5;
+import { REMINDERS_MAX, REMINDER_MAX_ATTEMPTS, REMINDER_RETRY_MS } from "../limits.js";
 
 /**
  * One user's reminders, in a Durable Object of the user's region (created in the EU jurisdiction for
@@ -48,8 +44,8 @@ export class UserReminders extends DurableObject<Env> implements ReminderBook {
         error: `${describeInstant(dueAt, timeZone)} has already passed. Ask the user for a later time.`,
       };
     const pending = await this.ctx.storage.list({ prefix: "r:" });
-    if (pending.size >= MAX_REMINDERS)
-      return { ok: false, error: `The user already has ${MAX_REMINDERS} reminders; one must be cancelled first.` };
+    if (pending.size >= REMINDERS_MAX)
+      return { ok: false, error: `The user already has ${REMINDERS_MAX} reminders; one must be cancelled first.` };
     const reminder: StoredReminder = { id: crypto.randomUUID().slice(0, 8), text, dueAt, timeZone, address, owner };
     await this.ctx.storage.put({ [`r:${reminder.id}`]: reminder, timeZone });
     const alarm = await this.ctx.storage.getAlarm();
@@ -87,7 +83,11 @@ export class UserReminders extends DurableObject<Env> implements ReminderBook {
         continue;
       }
       try {
-        const result = await deliver(sender, await currentAddress(edge, reminder), `⏰ Reminder: ${reminder.text}`);
+        const result = await deliver(
+          sender,
+          await currentAddress(edge, reminder),
+          say("reminders.due", { text: reminder.text }),
+        );
         log.info("reminder.delivered", {
           channel: reminder.address.channel,
           delivery: result.outcome,
@@ -98,8 +98,13 @@ export class UserReminders extends DurableObject<Env> implements ReminderBook {
         // The platform asked to wait, or failed: the reminder stays, due again a little later.
         const attempts = (reminder.attempts ?? 0) + 1;
         log.warn("reminder.retry", { channel: reminder.address.channel, error: errorKind(err), attempts });
-        if (attempts >= MAX_ATTEMPTS) await this.ctx.storage.delete(`r:${reminder.id}`);
-        else await this.ctx.storage.put(`r:${reminder.id}`, { ...reminder, attempts, dueAt: Date.now() + RETRY_MS });
+        if (attempts >= REMINDER_MAX_ATTEMPTS) await this.ctx.storage.delete(`r:${reminder.id}`);
+        else
+          await this.ctx.storage.put(`r:${reminder.id}`, {
+            ...reminder,
+            attempts,
+            dueAt: Date.now() + REMINDER_RETRY_MS,
+          });
       }
     }
     await this.schedule();

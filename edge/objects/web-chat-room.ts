@@ -1,27 +1,28 @@
 import { DurableObject } from "cloudflare:workers";
 import {
   CLIENT_HEADER,
-  closingCode,
   CONVERSATION_HEADER,
   type NetworkLimit,
-  parseFrame,
   REGION_HEADER,
-  socketSender,
+  WEBCHAT_PING,
+  WEBCHAT_PONG,
+} from "../channels/webchat/constants.js";
+import { closingCode, parseFrame, webChatUserKey } from "../channels/webchat/inbound.js";
+import { socketSender } from "../channels/webchat/outbound.js";
+import type { RegionId } from "../core/region-policy.js";
+import { edgeFor } from "../create-edge.js";
+import { MalformedPayload } from "../errors.js";
+import { errorKind, log, ref } from "../log.js";
+import {
   WEBCHAT_FLOOD_CLOSE_AFTER,
   WEBCHAT_FRAME_WINDOW_MS,
   WEBCHAT_MAX_FRAME_BYTES,
   WEBCHAT_MAX_FRAMES,
   WEBCHAT_MAX_SOCKETS,
   WEBCHAT_MAX_WAITING,
-  WEBCHAT_PING,
-  WEBCHAT_PONG,
-  webChatUserKey,
-} from "../channels/webchat/inbound.js";
-import type { RegionId } from "../core/region-policy.js";
-import { edgeFor } from "../create-edge.js";
-import { MalformedPayload } from "../errors.js";
-import { errorKind, log, ref } from "../log.js";
+} from "../limits.js";
 import type { InboundMessage } from "../message.js";
+import { say } from "../texts/index.js";
 
 interface SocketAttachment {
   conversation: string;
@@ -84,7 +85,7 @@ export class WebChatRoom extends DurableObject<Env> {
   }
 
   override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
-    const fail = (code: string, message: string) => ws.send(JSON.stringify({ type: "error", code, message }));
+    const fail = (code: string, message: string) => ws.send(errorFrame(code, message));
     // A socket may send only so many frames a window; one that keeps flooding is closed.
     const now = Date.now();
     const window = this.frames.get(ws);
@@ -92,15 +93,15 @@ export class WebChatRoom extends DurableObject<Env> {
     sent.count += 1;
     this.frames.set(ws, sent);
     if (sent.count > WEBCHAT_FLOOD_CLOSE_AFTER) return ws.close(1008, "too many frames");
-    if (sent.count > WEBCHAT_MAX_FRAMES) return fail("too_many_frames", "too many frames; wait a moment");
-    if (typeof data !== "string") return fail("bad_frame", "frames are JSON text");
+    if (sent.count > WEBCHAT_MAX_FRAMES) return fail("too_many_frames", say("webchat.tooManyFrames"));
+    if (typeof data !== "string") return fail("bad_frame", say("webchat.notText"));
     if (data.length > WEBCHAT_MAX_FRAME_BYTES)
-      return fail("too_large", `frames are at most ${WEBCHAT_MAX_FRAME_BYTES} bytes`);
+      return fail("too_large", say("webchat.tooLarge", { bytes: WEBCHAT_MAX_FRAME_BYTES }));
     let frame: unknown;
     try {
       frame = JSON.parse(data);
     } catch {
-      return fail("bad_json", "frames are JSON text");
+      return fail("bad_json", say("webchat.notText"));
     }
     const { conversation, region, client } = ws.deserializeAttachment() as SocketAttachment;
     let message: InboundMessage;
@@ -111,14 +112,13 @@ export class WebChatRoom extends DurableObject<Env> {
       throw err;
     }
     // Only a few messages wait their turn; more are refused at once, not queued.
-    if (this.waiting >= WEBCHAT_MAX_WAITING)
-      return fail("busy", "still answering your earlier messages; wait a moment");
+    if (this.waiting >= WEBCHAT_MAX_WAITING) return fail("busy", say("webchat.busy"));
     this.waiting += 1;
     try {
       // Sessions are free: each network may send only so many messages a minute, over all its chats.
       const perNetwork = (this.env as RoomBindings).WEBCHAT_MESSAGES;
       if (perNetwork && !(await perNetwork.limit({ key: client || "local" })).success) {
-        return fail("rate_limited", "too many messages from this network; wait a minute");
+        return fail("rate_limited", say("webchat.networkLimited"));
       }
       // One reply at a time, in order: a second message waits for the first answer to finish.
       const run = this.turn.then(() => this.answer(ws, message));
@@ -163,17 +163,16 @@ export class WebChatRoom extends DurableObject<Env> {
         waitUntil: (p) => this.ctx.waitUntil(p),
       });
       if (reply.text === null) {
-        ws.send(JSON.stringify({ type: "error", code: "rate_limited", message: "too many messages; wait a moment" }));
+        ws.send(errorFrame("rate_limited", say("webchat.rateLimited")));
       }
     } catch (err) {
       log.error("webchat.failed", { ref: ref(message.id), region: message.region, error: errorKind(err) });
-      ws.send(
-        JSON.stringify({
-          type: "error",
-          code: "unavailable",
-          message: "the assistant is unavailable; try again shortly",
-        }),
-      );
+      ws.send(errorFrame("unavailable", say("webchat.unavailable")));
     }
   }
+}
+
+/** An error frame: the socket stays open, and the page shows the message. */
+function errorFrame(code: string, message: string): string {
+  return JSON.stringify({ type: "error", code, message });
 }

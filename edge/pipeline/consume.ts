@@ -2,7 +2,8 @@ import type { Edge } from "../edge.js";
 import { errorKind, log, ref } from "../log.js";
 import type { QueueJob } from "../message.js";
 import { takeKvUsage } from "../services/kv-usage.js";
-import { countDeadLetter, retryDelaySeconds } from "./dead-letters.js";
+import { retryDelaySeconds } from "../core/inbox-policy.js";
+import { countDeadLetter } from "./dead-letters.js";
 import { pinRegion } from "./region.js";
 
 /** Dead-letter queues are named after their queue plus this suffix (wrangler.jsonc, every environment). */

@@ -7,7 +7,7 @@ import { fitsBudget } from "../core/token-budget.js";
 import { OutputBlocked, UpstreamModelError, type ModelFailure } from "../errors.js";
 import { log, ref } from "../log.js";
 import type { InboundMessage, Reply } from "../message.js";
-import type { ConversationStore, StoredTurn, TurnStart } from "../services/conversation-store.js";
+import type { ConversationStore, StoredTurn, TurnStart } from "../services/conversation/index.js";
 import type { Completion, ModelClient } from "../services/origin-client.js";
 import { say, textsFor } from "../texts/index.js";
 import { completeWithTools, type ToolLoopOptions } from "./tool-loop.js";

@@ -2,11 +2,6 @@ import type { Edge } from "../edge.js";
 import { log, ref } from "../log.js";
 import type { InboundMessage } from "../message.js";
 
-/** 1 s, 2 s, 4 s… capped at a minute: a transient outage clears without hammering the origin. */
-export function retryDelaySeconds(attempts: number): number {
-  return Math.min(60, 2 ** Math.max(0, attempts - 1));
-}
-
 /**
  * Messages that failed every try: counted in their region (`metrics:dead_letters:<channel>`) and logged
  * by reference, never dropped unseen. Throws when the count cannot be written, so the caller tries again.

@@ -1,6 +1,7 @@
 import { splitMessage } from "../core/split-message.js";
 import { NetworkError, PlatformError, RetryDelivery, WindowClosedError } from "../errors.js";
 import type { Address, AnswerPreview, ChannelSender, Delivery } from "../message.js";
+import { TYPING_DELAY_MS } from "../limits.js";
 
 /**
  * Sends a reply in as many messages as the channel's limit needs, in order. Never sends a chunk
@@ -42,9 +43,6 @@ export async function deliver(sender: ChannelSender, to: Address, text: string):
   }
   return { outcome: "delivered", chunks: chunks.length, delivered };
 }
-
-/** A reply faster than this needs no "typing…": it would only flash, and it costs a platform call. */
-const TYPING_DELAY_MS = 700;
 
 /**
  * Shows "typing…" once the model has taken a moment, and refreshes it until the returned function is

@@ -4,7 +4,7 @@ import type { RegionId } from "../core/region-policy.js";
 import type { Edge } from "../edge.js";
 import { log } from "../log.js";
 import type { ChannelName } from "../message.js";
-import type { ErasedCounts } from "../services/conversation-store.js";
+import type { ErasedCounts } from "../services/conversation/index.js";
 
 export interface EraseReport {
   channel: string;

@@ -8,10 +8,7 @@ import { HttpError } from "../errors.js";
 import { bearerToken, decodeJson, limitBody, notConfigured, unauthorized } from "../requests.js";
 import { log } from "../log.js";
 import { eraseUser } from "../pipeline/erase.js";
-
-/** FAQ uploads are a few hundred entries; 2 MiB leaves room without inviting abuse. */
-const MAX_FAQ_BYTES = 2 * 1024 * 1024;
-const MAX_ERASURE_BYTES = 4096;
+import { ADMIN_ERASURE_MAX_BYTES, ADMIN_FAQ_MAX_BYTES } from "../limits.js";
 
 const ErasureRequest = z.strictObject({
   channel: z.string().min(1).max(32),
@@ -45,7 +42,7 @@ export function adminRoutes(edge: Edge) {
     return region;
   };
 
-  admin.put("/faq/:region", limitBody(MAX_FAQ_BYTES), async (c) => {
+  admin.put("/faq/:region", limitBody(ADMIN_FAQ_MAX_BYTES), async (c) => {
     const region = regionParam(c.req.param("region"));
     const languages = config.regionFile.regions[region]!.faqLanguages;
     const parsed = FaqUpload.safeParse(decodeJson(await c.req.arrayBuffer()));
@@ -75,7 +72,7 @@ export function adminRoutes(edge: Edge) {
     return c.json({ region, entries: await faq.load(region) });
   });
 
-  admin.post("/erasures", limitBody(MAX_ERASURE_BYTES), async (c) => {
+  admin.post("/erasures", limitBody(ADMIN_ERASURE_MAX_BYTES), async (c) => {
     const parsed = ErasureRequest.safeParse(decodeJson(await c.req.arrayBuffer()));
     if (!parsed.success) throw new HttpError(400, "bad_request", issueLines(parsed.error, "body").join("; "));
     const { channel, user_id: userId } = parsed.data;

@@ -1,7 +1,6 @@
 import { Hono } from "hono";
 import type { Edge } from "../edge.js";
-
-const PROBE_TIMEOUT_MS = 1500;
+import { HEALTH_PROBE_TIMEOUT_MS } from "../limits.js";
 
 /**
  * `GET /healthz`: the Worker is alive (always 200), and per region whether its database answers and,
@@ -50,7 +49,7 @@ export function healthRoutes(edge: Edge) {
 
 async function probe(check: (signal: AbortSignal) => Promise<unknown>): Promise<"up" | "down"> {
   const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), PROBE_TIMEOUT_MS);
+  const timer = setTimeout(() => abort.abort(), HEALTH_PROBE_TIMEOUT_MS);
   try {
     await Promise.race([
       check(abort.signal),

@@ -1,4 +1,5 @@
 import type { Redis } from "@upstash/redis/cloudflare";
+import { BREAKER_FAILURE_WINDOW_SECONDS } from "../limits.js";
 
 /**
  * Circuit breakers of a region's origins, kept in the region's Redis so every isolate sees the same
@@ -21,9 +22,6 @@ export interface BreakerStore {
   claimProbe(id: string, ttlMs: number): Promise<boolean>;
 }
 
-/** Failures are counted over this window. */
-const FAILURE_WINDOW_SECONDS = 60;
-
 export function createBreakerStore(redis: Redis, options: { failures: number; cooldownSeconds: number }): BreakerStore {
   const key = (id: string, part: "fails" | "open" | "probe") => `breaker:${id}:${part}`;
   const stateOf = (failures: number, open: boolean): BreakerState =>
@@ -44,7 +42,7 @@ export function createBreakerStore(redis: Redis, options: { failures: number; co
     async failure(id) {
       const tx = redis.multi();
       tx.incr(key(id, "fails"));
-      tx.expire(key(id, "fails"), FAILURE_WINDOW_SECONDS);
+      tx.expire(key(id, "fails"), BREAKER_FAILURE_WINDOW_SECONDS);
       tx.del(key(id, "probe"));
       const [failures] = (await tx.exec()) as [number, number, number];
       if (failures >= options.failures) {

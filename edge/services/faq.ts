@@ -1,6 +1,7 @@
 import type { FaqEntry } from "../core/faq-match.js";
 import type { RegionId } from "../core/region-policy.js";
 import { isolateCache, miss } from "./isolate-cache.js";
+import { FAQ_CACHE_MS } from "../limits.js";
 
 /** The part of a KV namespace the FAQ uses. */
 interface FaqKv {
@@ -14,16 +15,13 @@ interface StoredFaq {
   updatedAt: number;
 }
 
-/** A region's FAQ is re-read from KV at most this often per isolate. */
-const CACHE_MS = 60_000;
-
 export interface FaqStore {
   load(region: RegionId): Promise<FaqEntry[]>;
   replace(region: RegionId, entries: FaqEntry[]): Promise<void>;
 }
 
 export function createFaqStore(kv: FaqKv): FaqStore {
-  const cache = isolateCache<FaqEntry[]>(CACHE_MS);
+  const cache = isolateCache<FaqEntry[]>(FAQ_CACHE_MS);
   return {
     async load(region) {
       const hit = cache.get(region);

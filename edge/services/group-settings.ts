@@ -1,6 +1,7 @@
 import type { Redis } from "@upstash/redis/cloudflare";
 import type { Pseudonyms } from "../crypto.js";
 import { isolateCache, miss } from "./isolate-cache.js";
+import { GROUP_SETTINGS_CACHE_MS } from "../limits.js";
 
 /**
  * What a group chose for itself (`/answer all` or `/answer mentions`), in the region's Redis. Read on
@@ -15,14 +16,12 @@ export interface GroupSettingsStore {
   move(from: string, to: string): Promise<void>;
 }
 
-const CACHE_MS = 10_000;
-
 export function groupSettingsStore(
   redis: Pick<Redis, "get" | "set" | "del" | "rename">,
   keys: Pseudonyms,
 ): GroupSettingsStore {
   const key = (chatKey: string) => `chat:${keys.of(chatKey)}:answer`;
-  const cache = isolateCache<boolean>(CACHE_MS);
+  const cache = isolateCache<boolean>(GROUP_SETTINGS_CACHE_MS);
   return {
     async answersAll(chatKey) {
       const hit = cache.get(chatKey);

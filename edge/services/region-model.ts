@@ -3,13 +3,7 @@ import { errorKind, log } from "../log.js";
 import type { BreakerSnapshot, BreakerState, BreakerStore } from "./breaker.js";
 import type { Completion, ModelClient } from "./origin-client.js";
 import type { RegionId } from "../core/region-policy.js";
-
-/** Breaker states are re-read from Redis at most this often per isolate; failures update them at once. */
-const BREAKER_CACHE_MS = 2000;
-/** How long others go on with the last states while one caller re-reads them (a read that hangs is not waited on forever). */
-const BREAKER_READ_PATIENCE_MS = 5000;
-/** A failed call is retried once, on another origin. */
-const MAX_ATTEMPTS = 2;
+import { BREAKER_CACHE_MS, BREAKER_READ_PATIENCE_MS, ORIGIN_MAX_ATTEMPTS } from "../limits.js";
 
 export interface Origin {
   /** Short, stable name (eu1, eu2…): breaker keys, logs, /healthz. */
@@ -85,7 +79,7 @@ export function regionModel(options: {
       let last: unknown;
       let attempts = 0;
       for (const origin of [...closed, ...halfOpen]) {
-        if (attempts >= MAX_ATTEMPTS) break;
+        if (attempts >= ORIGIN_MAX_ATTEMPTS) break;
         if (
           stateOf(origin).state === "half_open" &&
           !(await breaker.claimProbe(origin.id, options.probeTtlMs).catch(() => false))

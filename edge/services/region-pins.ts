@@ -1,6 +1,7 @@
 import type { RegionId } from "../core/region-policy.js";
 import type { Pseudonyms } from "../crypto.js";
 import { isolateCache, miss } from "./isolate-cache.js";
+import { REGION_PIN_CACHE_MS } from "../limits.js";
 
 /**
  * Each chat's region, once resolved, so a traveller's history does not move or split. Kept in a
@@ -16,8 +17,6 @@ export interface RegionPins {
   delete(chatKey: string): Promise<boolean>;
 }
 
-const CACHE_MS = 60_000;
-
 /** The part of a KV namespace the pins use. */
 interface PinsKv {
   get(key: string): Promise<string | null>;
@@ -26,7 +25,7 @@ interface PinsKv {
 }
 
 export function createRegionPins(kv: PinsKv, keys: Pseudonyms): RegionPins {
-  const cache = isolateCache<RegionId | undefined>(CACHE_MS);
+  const cache = isolateCache<RegionId | undefined>(REGION_PIN_CACHE_MS);
   const keyOf = (name: string) => `pin:${name}`;
   return {
     async get(chatKey) {

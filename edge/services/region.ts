@@ -4,7 +4,7 @@ import type { Pseudonyms } from "../crypto.js";
 import type { RegionId } from "../core/region-policy.js";
 import { createBreakerStore } from "./breaker.js";
 import { groupSettingsStore, type GroupSettingsStore } from "./group-settings.js";
-import { createConversationStore, type ConversationStore } from "./conversation-store.js";
+import { createConversationStore, type ConversationStore } from "./conversation/index.js";
 import { originClient } from "./origin-client.js";
 import { redisFor } from "./redis.js";
 import { regionModel, type RegionModel } from "./region-model.js";

@@ -1,3 +1,4 @@
+import { readdirSync } from "node:fs";
 import { createPseudonyms } from "../../edge/crypto.js";
 import { convertV4MiniflareOptions, Miniflare, type V4MiniflareOptions } from "miniflare";
 import { startEmulator, type Emulator, type EmulatorOptions } from "../../gpu-origin/emulator/server.js";
@@ -315,8 +316,14 @@ export async function startEdge(options: EdgeOptions): Promise<{ mf: Miniflare; 
           Object.entries(bindings.queueConsumers).map(([q, c]) => [q, { ...c, ...options.consumers?.[q] }]),
         );
   const mfOptions = {
-    modules: true,
-    scriptPath: "dist/index.js",
+    // The bundle and the modules wrangler writes beside it (the conversation store's Lua scripts, as text).
+    modules: [
+      { type: "ESModule" as const, path: "dist/index.js" },
+      ...readdirSync("dist")
+        .filter((f) => f.endsWith(".lua"))
+        .map((f) => ({ type: "Text" as const, path: `dist/${f}` })),
+    ],
+    modulesRoot: "dist",
     compatibilityDate: bindings.compatibilityDate,
     compatibilityFlags: bindings.compatibilityFlags,
     bindings: settings,

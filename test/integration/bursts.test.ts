@@ -176,49 +176,7 @@ describe("bursts of messages", () => {
     // At most three restarts per burst.
     expect(stack.emulator.requests.filter((r) => r.cancelled).length).toBeLessThanOrEqual(3 * answered.length);
   });
-
-  it("takes in a message the queue delivers again (its acknowledgement was lost) once, and answers it once", async () => {
-    const chat = 9106;
-    // A private chat: its chat key is its user's key.
-    const userKey = `telegram:7000000001:${chat}`;
-    const now = Date.now();
-    const job = {
-      v: 1,
-      acceptedAt: now,
-      ackMs: 1,
-      message: {
-        id: "telegram:7000000001:555001",
-        address: {
-          channel: "telegram",
-          account: "7000000001",
-          chat: String(chat),
-          messageId: "555001",
-          lastUserMessageAt: now,
-        },
-        userKey,
-        chatKey: userKey,
-        region: "eu",
-        sentAt: now,
-        content: { kind: "text", text: "only once, please" },
-      },
-    };
-    // What the queue consumer does for each delivery: hand the job to the user's inbox.
-    // (Typed here by what is used: Miniflare's own types of the binding need @cloudflare/workers-types.)
-    const namespace = (await stack.mf.getDurableObjectNamespace("INBOX")) as unknown as InboxNamespace;
-    const inbox = namespace.get(namespace.idFromName(pseudonym(userKey)));
-    await inbox.take(job);
-    await inbox.take(job);
-    await stack.telegram.waitForMessages(1, { chatId: chat, timeoutMs: 8000 });
-    await sleep(1000);
-    expect(stack.telegram.sent(chat)).toHaveLength(1);
-    expect(asked()).toEqual(["only once, please"]);
-  });
 });
-
-interface InboxNamespace {
-  idFromName(name: string): unknown;
-  get(id: unknown): { take(job: unknown): Promise<void> };
-}
 
 describe("with a minimum wait (BURST_WINDOW_MS)", () => {
   const WINDOW_MS = 1500;

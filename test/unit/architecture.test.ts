@@ -74,12 +74,16 @@ describe("edge/ layering", () => {
     expect(crossings).toEqual([]);
   });
 
-  it("keeps core/ pure: it imports only core/ and zod", () => {
+  it("keeps core/ pure: it imports only core/, the tuning constants (limits.ts) and zod", () => {
     const crossings = under("core/").flatMap(([file, { local, packages }]) => [
-      ...local.filter((p) => !p.startsWith("core/")).map((p) => `${file} → ${p}`),
+      ...local.filter((p) => !p.startsWith("core/") && p !== "limits.ts").map((p) => `${file} → ${p}`),
       ...packages.filter((p) => p !== "zod").map((p) => `${file} → ${p}`),
     ]);
     expect(crossings).toEqual([]);
+  });
+
+  it("keeps the tuning constants free of everything else: they are data", () => {
+    expect(imports.get("limits.ts")).toEqual({ local: [], packages: [] });
   });
 
   it("keeps the text catalog free of everything else: it is data", () => {

@@ -9,9 +9,6 @@ import type { ParseContext, RequestInfo } from "../types.js";
 import { MessageRequest } from "./schema.js";
 import type { HttpSettings } from "./settings.js";
 
-/** A request holds one message: a few kilobytes; anything bigger is not a chat message. */
-export const HTTP_MAX_BODY_BYTES = 64 * 1024;
-
 /** Whether the request carries one of the keys; every key is compared, so the time taken tells none. */
 export async function verifyKey({ headers }: RequestInfo, s: HttpSettings): Promise<boolean> {
   const given = bearerToken(headers);

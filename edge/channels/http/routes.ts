@@ -5,10 +5,11 @@ import { errorKind, log, ref } from "../../log.js";
 import type { InboundMessage, Responded } from "../../message.js";
 import { requestInfo } from "../request-info.js";
 import type { ChannelHost, Routes } from "../types.js";
-import { HTTP_MAX_BODY_BYTES, parseRequest, responseSender, verifyKey } from "./inbound.js";
+import { parseRequest, responseSender, verifyKey } from "./inbound.js";
 import openapi from "./openapi.json";
 import type { MessageReply } from "./schema.js";
 import type { HttpSettings } from "./settings.js";
+import { HTTP_MAX_BODY_BYTES } from "../../limits.js";
 
 type WaitUntil = (work: Promise<unknown>) => void;
 

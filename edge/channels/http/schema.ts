@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { MESSAGE_TEXT_MAX_CHARS } from "../../limits.js";
 
 /**
  * The HTTP API's bodies, declared once: the request is checked against them, the OpenAPI description
@@ -10,7 +11,6 @@ import * as z from "zod";
  * message is the one rule every channel shares (INPUT_TOKEN_BUDGET): a longer one is answered with a
  * request to shorten it, as on Telegram, WhatsApp and the web chat.
  */
-const HTTP_TEXT_LIMIT = 16_000;
 
 export const MessageRequest = z.object({
   user_id: z
@@ -23,7 +23,7 @@ export const MessageRequest = z.object({
     .string()
     .trim()
     .min(1, "must not be empty")
-    .max(HTTP_TEXT_LIMIT, `at most ${HTTP_TEXT_LIMIT} characters`)
+    .max(MESSAGE_TEXT_MAX_CHARS, `at most ${MESSAGE_TEXT_MAX_CHARS} characters`)
     .describe("What the customer wrote. A leading /reset, /forget or /help is a command."),
 });
 

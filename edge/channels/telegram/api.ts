@@ -1,9 +1,6 @@
 import { NetworkError, PlatformError } from "../../errors.js";
 import { BotApiResponse } from "./schema.js";
-
-/** Longest retry_after honoured by waiting in place; longer ones go back to the queue. */
-const TELEGRAM_MAX_INLINE_WAIT_SECONDS = 30;
-const MAX_ATTEMPTS = 4;
+import { PLATFORM_MAX_INLINE_WAIT_SECONDS, TELEGRAM_API_MAX_ATTEMPTS } from "../../limits.js";
 
 export interface BotApi {
   /**
@@ -62,8 +59,8 @@ export function botApi(options: {
           waitOnRateLimit &&
           error.status === 429 &&
           retryAfter !== undefined &&
-          retryAfter <= TELEGRAM_MAX_INLINE_WAIT_SECONDS &&
-          attempt < MAX_ATTEMPTS
+          retryAfter <= PLATFORM_MAX_INLINE_WAIT_SECONDS &&
+          attempt < TELEGRAM_API_MAX_ATTEMPTS
         ) {
           await sleep(retryAfter * 1000);
           continue;

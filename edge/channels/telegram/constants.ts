@@ -2,13 +2,6 @@
 export const TELEGRAM_TEXT_LIMIT = 4096;
 /** A chat action shows for 5 seconds; refreshing a little earlier keeps "typing…" on screen. */
 export const TELEGRAM_TYPING_REFRESH_MS = 4000;
-/**
- * Drafts (sendMessageDraft) go at most this often per reply, one at a time, the latest text winning;
- * the first goes with the answer's first piece.
- */
-export const TELEGRAM_DRAFT_INTERVAL_MS = 300;
-/** A draft not answered within this is given up on (the reply itself is what matters). */
-export const TELEGRAM_DRAFT_TIMEOUT_MS = 3000;
 /** Updates are small (a message is at most 4096 characters); anything this big is not Telegram. */
 export const TELEGRAM_MAX_BODY_BYTES = 256 * 1024;
 /** The update kinds the webhook subscribes to (setWebhook allowed_updates). */

@@ -3,15 +3,7 @@ import { errorKind, log } from "../../log.js";
 import type { Address, AnswerPreview } from "../../message.js";
 import type { BotApi } from "./api.js";
 import { entitiesOf, telegramChunks } from "./format.js";
-
-/**
- * Telegram keeps a draft on screen about 30 s after its last change; a draft older than this no longer
- * counts as shown, so "typing…" takes over before it fades.
- */
-const DRAFT_VISIBLE_MS = 25_000;
-
-/** How long every answer of an isolate goes without drafts after one of them found the isolate behind. */
-const LAG_HOLD_MS = 5_000;
+import { TELEGRAM_DRAFT_LAG_HOLD_MS, TELEGRAM_DRAFT_VISIBLE_MS } from "../../limits.js";
 
 /**
  * Whether the isolate is behind its work, as its answers' drafts find it (a draft's timer firing
@@ -24,7 +16,7 @@ export interface DraftLag {
   report(): void;
 }
 
-export function draftLag(holdMs = LAG_HOLD_MS): DraftLag {
+export function draftLag(holdMs = TELEGRAM_DRAFT_LAG_HOLD_MS): DraftLag {
   let until = 0;
   return {
     behind: () => Date.now() < until,
@@ -131,7 +123,7 @@ export function draftPreview(
       if (timer === undefined) pump();
     },
     finish: stop,
-    showing: () => shownAt > 0 && Date.now() - shownAt < DRAFT_VISIBLE_MS,
+    showing: () => shownAt > 0 && Date.now() - shownAt < TELEGRAM_DRAFT_VISIBLE_MS,
     async discard() {
       const wasShown = shownAt > 0 || inFlight !== undefined;
       await stop();

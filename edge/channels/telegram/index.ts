@@ -7,17 +7,11 @@ import { BaseUrl, settingsGroup } from "../../settings.js";
 import { defineChannel } from "../types.js";
 import { webhookRoutes, type Webhook } from "../webhook.js";
 import { botApi } from "./api.js";
-import {
-  botIdOf,
-  TELEGRAM_DRAFT_INTERVAL_MS,
-  TELEGRAM_DRAFT_TIMEOUT_MS,
-  TELEGRAM_MAX_BODY_BYTES,
-  TELEGRAM_TEXT_LIMIT,
-  TELEGRAM_TYPING_REFRESH_MS,
-} from "./constants.js";
+import { botIdOf, TELEGRAM_MAX_BODY_BYTES, TELEGRAM_TEXT_LIMIT, TELEGRAM_TYPING_REFRESH_MS } from "./constants.js";
 import { draftLag, draftPreview } from "./draft.js";
 import { entitiesOf, telegramChunks } from "./format.js";
 import { readTelegramUpdate, type BotIdentity } from "./inbound.js";
+import { TELEGRAM_DRAFT_INTERVAL_MS, TELEGRAM_DRAFT_TIMEOUT_MS, TELEGRAM_GET_ME_TIMEOUT_MS } from "../../limits.js";
 
 export interface TelegramSettings {
   botToken: string;
@@ -82,8 +76,6 @@ function mayMention(payload: unknown): boolean {
 }
 
 const usernames = new Map<string, string>();
-/** getMe runs before a webhook is acknowledged: past this, the message is read without the bot's username. */
-const GET_ME_TIMEOUT_MS = 3000;
 
 /**
  * The bot's @username, from getMe, kept per isolate once known (a failed lookup is tried again next
@@ -94,7 +86,7 @@ async function botUsername(s: TelegramSettings): Promise<string | undefined> {
   if (known) return known;
   try {
     // On the webhook's path, before its acknowledgement: a Bot API that hangs is not waited on for long.
-    const api = botApi({ apiBase: s.apiBase, token: s.botToken, timeoutMs: GET_ME_TIMEOUT_MS });
+    const api = botApi({ apiBase: s.apiBase, token: s.botToken, timeoutMs: TELEGRAM_GET_ME_TIMEOUT_MS });
     const me = (await api.call("getMe", {})) as {
       username?: string;
     };

@@ -8,14 +8,9 @@ import { requestInfo } from "../request-info.js";
 import type { ChannelHost, Routes } from "../types.js";
 import type { WebChatSettings } from "./settings.js";
 import { WEBCHAT_PAGE, WEBCHAT_SCRIPTS } from "./page.js";
-import { CLIENT_HEADER, CONVERSATION_HEADER, type NetworkLimit, REGION_HEADER } from "./inbound.js";
-import {
-  WEBCHAT_TOKEN_TTL_SECONDS,
-  newConversationId,
-  readWebChatToken,
-  RESUME_WINDOW_SECONDS,
-  signWebChatToken,
-} from "./token.js";
+import { CLIENT_HEADER, CONVERSATION_HEADER, type NetworkLimit, REGION_HEADER } from "./constants.js";
+import { newConversationId, readWebChatToken, signWebChatToken } from "./token.js";
+import { WEBCHAT_RESUME_WINDOW_SECONDS, WEBCHAT_TOKEN_TTL_SECONDS } from "../../limits.js";
 
 /**
  * The bindings the routes read (wrangler.jsonc): WEBCHAT (class WebChatRoom), and the per-network
@@ -76,7 +71,9 @@ export function webChatRoutes(host: ChannelHost, settings: WebChatSettings): Rou
     // A genuine token keeps its conversation and region (a traveller's history does not move);
     // anything else starts a new conversation in the region of the client's country.
     const resumed =
-      previous && previous.exp + RESUME_WINDOW_SECONDS > now && config.regions[previous.r] ? previous : undefined;
+      previous && previous.exp + WEBCHAT_RESUME_WINDOW_SECONDS > now && config.regions[previous.r]
+        ? previous
+        : undefined;
     const request = requestInfo(c.req.raw);
     const claims = {
       c: resumed?.c ?? newConversationId(),

@@ -4,7 +4,7 @@ import { hmacKey } from "../../crypto.js";
  * Web chat session tokens: `v1.<claims, base64url JSON>.<HMAC-SHA256, base64url>`, signed with
  * CHAT_TOKEN_SECRET. The claims say which conversation the browser holds and which region it lives in;
  * a forged or altered token fails the signature check, an expired one opens no socket but can be
- * traded for a fresh token of the same conversation (within RESUME_WINDOW_SECONDS).
+ * traded for a fresh token of the same conversation (within WEBCHAT_RESUME_WINDOW_SECONDS).
  */
 export interface WebChatClaims {
   /** Conversation id: 128 random bits. */
@@ -14,11 +14,6 @@ export interface WebChatClaims {
   /** Expiry, epoch seconds. */
   exp: number;
 }
-
-/** How long a token opens sockets. */
-export const WEBCHAT_TOKEN_TTL_SECONDS = 24 * 60 * 60;
-/** How long after expiry a token can still be exchanged for a new one of the same conversation. */
-export const RESUME_WINDOW_SECONDS = 30 * 24 * 60 * 60;
 
 export async function signWebChatToken(secret: string, claims: WebChatClaims): Promise<string> {
   const body = b64url(new TextEncoder().encode(JSON.stringify(claims)));

@@ -1,9 +1,7 @@
 import { NetworkError, PlatformError } from "../../errors.js";
 import { WHATSAPP_RATE_LIMIT_CODES } from "./constants.js";
 import { GraphErrorBody } from "./schema.js";
-
-/** Longest total wait spent in place on rate limits; beyond it the message goes back to the queue. */
-const MAX_INLINE_WAIT_SECONDS = 30;
+import { PLATFORM_MAX_INLINE_WAIT_SECONDS } from "../../limits.js";
 
 export interface GraphApi {
   /** POST {base}/{phone number id}/messages. */
@@ -60,7 +58,7 @@ export function graphApi(options: {
         if (base === undefined)
           throw new PlatformError("whatsapp", "messages", response.status, description, undefined, code);
         const wait = base * 2 ** (attempt - 1);
-        if (waited + wait > MAX_INLINE_WAIT_SECONDS) {
+        if (waited + wait > PLATFORM_MAX_INLINE_WAIT_SECONDS) {
           throw new PlatformError("whatsapp", "messages", response.status, description, wait, code);
         }
         waited += wait;

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { InboundMessage } from "../../../edge/message.js";
 import { UpstreamModelError } from "../../../edge/errors.js";
 import { converse, type ConverseDeps } from "../../../edge/pipeline/converse.js";
-import type { TurnStart } from "../../../edge/services/conversation-store.js";
+import type { TurnStart } from "../../../edge/services/conversation/index.js";
 import type { ChatMessage } from "../../../edge/core/prompt.js";
 import type { ModelClient } from "../../../edge/services/origin-client.js";
 import { say } from "../../../edge/texts/index.js";

@@ -1,0 +1,363 @@
+import {
+  afterFailure,
+  dueAt,
+  forgotten,
+  mergeBurst,
+  nextReply,
+  pruneDue,
+  supersedes,
+  type Waiting,
+  type Writing,
+} from "../core/inbox-policy.js";
+import { withDeadline } from "../deadline.js";
+import type { Edge, Inbox } from "../edge.js";
+import { ConfigError, ReplyAbandoned, RetryDelivery, Superseded } from "../errors.js";
+import { INBOX_ALARM_RETRY_MS } from "../limits.js";
+import { errorKind, log, ref } from "../log.js";
+import type { ChannelSender, QueueJob } from "../message.js";
+import { addKvUsage } from "../services/kv-usage.js";
+import { countDeadLetter, countOverdue } from "./dead-letters.js";
+
+/**
+ * What the inbox keeps, and how its alarm is set: a Durable Object's synchronous storage
+ * (`ctx.storage.kv` and the alarm) in production, a Map in the unit tests. Writes made without
+ * awaiting in between are committed together (with the alarm), once.
+ */
+export interface InboxStorage {
+  get<T>(key: string): T | undefined;
+  put(key: string, value: unknown): void;
+  delete(key: string): void;
+  list<T>(prefix: string): Iterable<[string, T]>;
+  setAlarm(at: number): Promise<void>;
+  deleteAlarm(): Promise<void>;
+  deleteAll(): Promise<void>;
+}
+
+/** A message waiting in storage: only what cannot be derived from it. */
+interface Stored {
+  seq: number;
+  job: QueueJob;
+  attempts?: number;
+  /** The id of the reply this message was tried in (see HeldMessage.group). */
+  group?: string;
+  /** Already logged and counted as overdue (acknowledged long ago, still not answered). */
+  overdue?: boolean;
+}
+
+type Held = Stored & Waiting;
+
+/** What the policy needs to know of a stored message. */
+function held(stored: Stored): Held {
+  const { sentAt, content, userKey } = stored.job.message;
+  return {
+    ...stored,
+    sentAt,
+    acceptedAt: stored.job.acceptedAt,
+    sender: userKey,
+    plainText: content.kind === "text",
+    chars: content.kind === "text" ? content.text.length : 0,
+  };
+}
+
+/** Storage keys of waiting messages sort in arrival order. */
+function heldKey(seq: number): string {
+  return `m:${seq.toString().padStart(12, "0")}`;
+}
+
+/**
+ * One messenger chat's inbox (Telegram, WhatsApp): the queue consumer hands it each message and acks
+ * once it is stored; its alarm answers what waits, one reply after another, so a chat's replies never
+ * overtake each other. It drops redeliveries (it remembers the ids it took in, keyed by pseudonym), a
+ * burst is answered once (core/inbox-policy.ts says when a new message cancels the reply being
+ * written), a failed reply is tried again with backoff and dead-lettered after its last try, a reply
+ * past TIMEOUT_REPLY_MS is abandoned and tried again, and a message waiting past OVERDUE_AFTER_MS is
+ * counted. objects/chat-inbox.ts is the Durable Object around it.
+ */
+export class InboxEngine implements Inbox {
+  /**
+   * Storage holds the truth; this is a copy of the small part every message reads, kept while the
+   * object is in memory and read from storage again after it was evicted.
+   */
+  private memory:
+    { seq: number; retryAt: number | undefined; prunedAt: number; waiting: Map<string, Stored> } | undefined;
+  /** The reply the model is writing now, if any (in memory only: an evicted object is writing nothing). */
+  private writing: (Writing<Held> & { abort: AbortController }) | undefined;
+  /** How often the burst starting with message `firstSeq` was asked again. */
+  private burst: { firstSeq: number; restarts: number } | undefined;
+
+  constructor(
+    private readonly edge: () => Edge,
+    private readonly storage: InboxStorage,
+    private readonly waitUntil: (work: Promise<unknown>) => void,
+  ) {}
+
+  private get state() {
+    if (!this.memory) {
+      this.memory = {
+        seq: this.storage.get<number>("seq") ?? 0,
+        retryAt: this.storage.get<number>("retryAt"),
+        prunedAt: this.storage.get<number>("prunedAt") ?? 0,
+        waiting: new Map(this.storage.list<Stored>("m:")),
+      };
+    }
+    return this.memory;
+  }
+
+  /**
+   * Keys under which a message id is remembered: its pseudonym (and, while a key rotation is under way,
+   * its pseudonym under the previous key), and its log reference, under which ids taken in before the
+   * pseudonym was used stay remembered until they are forgotten (INBOX_REMEMBER_MS).
+   */
+  private seenKeys(id: string): string[] {
+    const { keys } = this.edge();
+    return [`seen:${keys.of(id)}`, ...(keys.previous ? [`seen:${keys.previous(id)}`] : []), `seen:${ref(id)}`];
+  }
+
+  async take(job: QueueJob): Promise<void> {
+    const state = this.state;
+    const now = Date.now();
+    const [seen, ...older] = this.seenKeys(job.message.id);
+    if ([seen!, ...older].some((key) => this.storage.get(key) !== undefined)) {
+      // A redelivery of a message already taken in: answered (or to be) once, as the first.
+      log.info("message.dropped", { ref: ref(job.message.id), reason: "duplicate_delivery" });
+      return;
+    }
+    const seq = state.seq + 1;
+    state.seq = seq;
+    this.storage.put("seq", seq);
+    this.storage.put(seen!, now);
+    const stored = { seq, job };
+    this.keep(stored);
+    const restarts = this.burst?.firstSeq === this.writing?.group[0]?.seq ? (this.burst?.restarts ?? 0) : 0;
+    if (supersedes(this.writing, held(stored), restarts, now)) {
+      this.writing!.cancelled = true;
+      this.writing!.abort.abort(new Superseded("more of the burst arrived"));
+    }
+    // A reply waiting out a retry is not hurried by a new message.
+    await this.storage.setAlarm(Math.max(this.dueAt(now), state.retryAt ?? 0));
+  }
+
+  private dueAt(now: number): number {
+    return dueAt(
+      [...this.state.waiting.values()].map((s) => s.job),
+      this.edge().config.burstWindowMs,
+      now,
+    );
+  }
+
+  async erase(): Promise<number> {
+    const count = this.state.waiting.size;
+    for (const { job } of this.state.waiting.values())
+      log.info("message.dropped", { ref: ref(job.message.id), reason: "user_erased" });
+    this.memory = undefined;
+    // What was taken in is still recognised afterwards (keyed digests of message ids, nothing of the
+    // person): a redelivery of an erased message does not start the conversation again.
+    const seen = [...this.storage.list<number>("seen:")];
+    await this.storage.deleteAll();
+    await this.storage.deleteAlarm();
+    for (const [key, at] of seen) this.storage.put(key, at);
+    return count;
+  }
+
+  async alarm(): Promise<void> {
+    try {
+      await this.reportOverdue();
+      // One reply after another, in order, until nothing waits. What arrives meanwhile is stored and
+      // taken by a later turn of this loop; an erasure meanwhile has removed what it dropped.
+      for (;;) {
+        const group = nextReply([...this.state.waiting.values()].map(held));
+        if (!group) break;
+        // A reply being retried is due at its retry time, which set this alarm.
+        const due = group[0]!.group === undefined ? this.dueAt(Date.now()) : 0;
+        if (due > Date.now()) {
+          await this.storage.setAlarm(due);
+          return;
+        }
+        const outcome = await this.answer(group);
+        if (outcome === "later") return;
+      }
+      this.tidy();
+    } catch (err) {
+      // Only a dead letter that could not be counted gets here (its region's Redis is down). The
+      // runtime would retry a few times and then give up, leaving the messages without an alarm:
+      // this inbox keeps trying instead.
+      log.error("inbox.alarm_failed", { error: errorKind(err) });
+      await this.storage.setAlarm(Date.now() + INBOX_ALARM_RETRY_MS);
+    }
+  }
+
+  /**
+   * The watchdog's account: a message acknowledged longer ago than OVERDUE_AFTER_MS and still waiting
+   * (its replies kept failing, or its region's services hang) is logged by reference and counted in
+   * its region (`metrics:overdue:<channel>`, what an alert reads), once.
+   */
+  private async reportOverdue(): Promise<void> {
+    const edge = this.edge();
+    const now = Date.now();
+    for (const stored of this.state.waiting.values()) {
+      const waitedMs = now - stored.job.acceptedAt;
+      if (stored.overdue || waitedMs <= edge.config.overdueAfterMs) continue;
+      const { message } = stored.job;
+      log.error("message.overdue", {
+        ref: ref(message.id),
+        channel: message.address.channel,
+        region: message.region,
+        waitedMs,
+        attempts: stored.attempts ?? 0,
+      });
+      this.keep({ ...stored, overdue: true });
+      await countOverdue(edge, message).catch((err: unknown) =>
+        log.warn("overdue.count_failed", { ref: ref(message.id), error: errorKind(err) }),
+      );
+    }
+  }
+
+  /** Once nothing waits (what arrived while answering has its own alarm): forgotten ids are swept, hourly. */
+  private tidy(): void {
+    const state = this.state;
+    if (state.waiting.size > 0) return;
+    const now = Date.now();
+    if (pruneDue(state.prunedAt, now)) {
+      const stale: string[] = [];
+      for (const [key, at] of this.storage.list<number>("seen:")) if (forgotten(at, now)) stale.push(key);
+      for (const key of stale) this.storage.delete(key);
+      state.prunedAt = now;
+      this.storage.put("prunedAt", now);
+    }
+    if (state.retryAt !== undefined) {
+      state.retryAt = undefined;
+      this.storage.delete("retryAt");
+    }
+  }
+
+  /** Stores a waiting message (new, or tried once more). */
+  private keep(stored: Stored): void {
+    const key = heldKey(stored.seq);
+    this.storage.put(key, stored);
+    this.state.waiting.set(key, stored);
+  }
+
+  /** A group's messages are answered (or given up on): they leave storage. */
+  private settle(group: readonly Held[]): void {
+    for (const h of group) {
+      const key = heldKey(h.seq);
+      this.storage.delete(key);
+      this.state.waiting.delete(key);
+    }
+  }
+
+  /**
+   * One reply to a group of messages: "done" (answered, or given up on), "superseded" (more of the
+   * burst arrived while the model wrote it: asked again, with it) or "later" (to be tried again;
+   * nothing after it may go first).
+   */
+  private async answer(group: Held[]): Promise<"done" | "superseded" | "later"> {
+    const edge = this.edge();
+    const message = mergeBurst(group.map((h) => h.job.message));
+    const first = group[0]!;
+    const attempt = Math.max(...group.map((h) => h.attempts ?? 0)) + 1;
+    const restarts = this.burst?.firstSeq === first.seq ? this.burst.restarts : undefined;
+    const fields = {
+      ref: ref(message.id),
+      channel: message.address.channel,
+      region: message.region,
+      messages: group.length,
+      attempt,
+    };
+    const started = Date.now();
+    // The watchdog: a reply still running after TIMEOUT_REPLY_MS has failed, and is tried again;
+    // whatever the abandoned one would still send is refused, so it cannot overtake or repeat the next.
+    let abandoned = false;
+    const writing = { group, abort: new AbortController(), delivering: false, cancelled: false };
+    this.writing = writing;
+    try {
+      const platform = edge.sender(message.address.channel);
+      if (!platform) throw new ConfigError(`the ${message.address.channel} channel is not configured`);
+      const sender = unlessAbandoned(
+        platform,
+        () => abandoned,
+        () => (writing.delivering = true),
+      );
+      const { reply, delivery } = await withDeadline(
+        edge.respond(message, sender, {
+          ...(first.job.ackMs !== undefined ? { ackMs: first.job.ackMs } : {}),
+          waitUntil: this.waitUntil,
+          kvUsage: group.reduce((sum, h) => addKvUsage(sum, h.job.kvUsage), { kvReads: 0, kvWrites: 0 }),
+          signal: writing.abort.signal,
+          // The burst's first message names its preview: asked again, the same draft is rewritten.
+          previewId: first.seq,
+        }),
+        edge.config.timeouts.replyMs,
+        "reply",
+      ).finally(() => (abandoned = true));
+      this.settle(group);
+      log.info("message.handled", {
+        ...fields,
+        outcome: reply.outcome,
+        delivery: delivery?.outcome ?? "none",
+        chunks: delivery?.chunks,
+        queueMs: started - first.acceptedAt,
+        firstTokenMs: reply.firstTokenMs,
+        totalMs: Date.now() - started,
+        tokensIn: reply.tokensIn,
+        tokensOut: reply.tokensOut,
+        ...(restarts !== undefined ? { restarts } : {}),
+      });
+      return "done";
+    } catch (err) {
+      if (err instanceof Superseded) {
+        // Nothing was saved or sent: the next turn of the alarm's loop asks again with the whole burst.
+        this.burst = { firstSeq: first.seq, restarts: (restarts ?? 0) + 1 };
+        log.info("message.superseded", { ...fields, restarts: this.burst.restarts });
+        return "superseded";
+      }
+      const next = afterFailure(
+        attempt,
+        edge.config.replyMaxAttempts,
+        err instanceof RetryDelivery ? err.delaySeconds : undefined,
+      );
+      if (next.giveUp) {
+        await countDeadLetter(edge, message, group.length);
+        this.settle(group);
+        return "done";
+      }
+      log.warn("message.retry", { ...fields, error: errorKind(err), delaySeconds: next.delaySeconds });
+      const retryAt = Date.now() + next.delaySeconds * 1000;
+      // Only what an erasure has not dropped meanwhile is kept for the next try, with its watchdog
+      // mark (an overdue message is counted once).
+      for (const h of group) {
+        const current = this.state.waiting.get(heldKey(h.seq));
+        if (current)
+          this.keep({
+            seq: h.seq,
+            job: h.job,
+            attempts: attempt,
+            group: message.id,
+            ...(current.overdue ? { overdue: true } : {}),
+          });
+      }
+      this.state.retryAt = retryAt;
+      this.storage.put("retryAt", retryAt);
+      await this.storage.setAlarm(retryAt);
+      return "later";
+    } finally {
+      if (this.writing === writing) this.writing = undefined;
+    }
+  }
+}
+
+/**
+ * A sender that refuses to send once its reply was abandoned by the watchdog, and tells when the
+ * reply's first message goes out.
+ */
+function unlessAbandoned(sender: ChannelSender, abandoned: () => boolean, sending: () => void): ChannelSender {
+  return {
+    ...sender,
+    send: (to, chunk) => {
+      if (abandoned()) throw new ReplyAbandoned("the reply was abandoned (TIMEOUT_REPLY_MS); the next try answers");
+      sending();
+      return sender.send(to, chunk);
+    },
+    typing: (to) => (abandoned() ? Promise.resolve() : sender.typing(to)),
+  };
+}

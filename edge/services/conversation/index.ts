@@ -1,0 +1,166 @@
+import type { Redis } from "@upstash/redis/cloudflare";
+import type { Turn } from "../../core/token-budget.js";
+import type { Pseudonyms } from "../../crypto.js";
+import { CommandBatch } from "./command-batch.js";
+import { eraseUnder, sumErased, type ErasedCounts } from "./erasure.js";
+import { conversationHistory, type ConversationSummary, type SavedReply, type StoredTurn } from "./history.js";
+import { conversationKeys } from "./keys.js";
+import { checkRateLimit, claimSlowDownNotice, type RateLimitOptions } from "./rate-limit.js";
+
+export type { ErasedCounts } from "./erasure.js";
+export type { ConversationSummary, StoredTurn } from "./history.js";
+
+export interface TurnStart {
+  allowed: boolean;
+  history: StoredTurn[];
+  summary: ConversationSummary | null;
+  /** A reply already computed for this message by an earlier attempt. */
+  savedReply: string | null;
+  /** The message id was answered before with other content (an API client reusing an idempotency key). */
+  conflict: boolean;
+  /** When the turn began (epoch ms): an erasure after it keeps this turn from being saved. */
+  startedAt: number;
+}
+
+/** A question and its answer, to be saved. */
+export interface SavedTurn {
+  chatKey: string;
+  userKey: string;
+  messageId: string;
+  /** begin's `content`. */
+  content?: string;
+  question: { content: string; sentAt: number };
+  answer: string;
+  /** TurnStart.startedAt. */
+  startedAt: number;
+}
+
+/**
+ * A conversation's state in its region's database. A conversation belongs to a chat (`chatKey`: a
+ * private chat, a group, a forum topic); the rate limit, saved replies and an erasure go by the
+ * person (`userKey`). In a private chat the two are the same key. Its parts: history.ts (turns,
+ * summary, saved replies), rate-limit.ts, erasure.ts, each with its Lua scripts beside it, and
+ * command-batch.ts, which puts one message's reads in one round trip.
+ */
+export interface ConversationStore {
+  /**
+   * The user's rate-limit check, the chat's history and summary, and any saved reply, in one round
+   * trip. `content`, for a message whose id its client chose, is what it says: a reply saved for
+   * other content under that id is a conflict, not this message's reply.
+   */
+  begin(chatKey: string, userKey: string, messageId: string, content?: string): Promise<TurnStart>;
+  /**
+   * Appends the turns to the chat's conversation and keeps the reply for a retried message to deliver
+   * instead of asking the model again; both expire with the region's retention. In a shared chat the
+   * user's turns carry their key, and the chat is listed under the user for their erasure. Atomic,
+   * in one round trip; nothing is written when the user was erased after the turn began.
+   */
+  save(turn: SavedTurn, ttlSeconds: number): Promise<void>;
+  /** Forgets a chat's conversation (/reset): its turns and its summary. */
+  clear(chatKey: string): Promise<void>;
+  /** Nothing is written when the chat (or its user) was erased after `startedAt`. */
+  saveSummary(chatKey: string, summary: ConversationSummary, ttlSeconds: number, startedAt: number): Promise<void>;
+  /** The chat's stored turns, oldest first (for a page reload). */
+  history(chatKey: string): Promise<Array<Turn & { at: number }>>;
+  /** When the user last sent a message in this chat that was answered (the platform's time), if still kept. */
+  lastUserMessageAt(chatKey: string): Promise<number | undefined>;
+  /** Keeps a reply the channel could not deliver (no free-text window, no template), for the retention period. */
+  recordUndelivered(
+    userKey: string,
+    messageId: string,
+    reply: string,
+    ttlSeconds: number,
+    startedAt: number,
+  ): Promise<void>;
+  /** The chat became another (a group upgraded to a supergroup): its conversation goes with it. */
+  moveChat(from: string, to: string): Promise<void>;
+  /**
+   * Deletes every key of this user in this database, and their turns (with the replies to them) in
+   * the shared chats they wrote in, and counts what was there.
+   */
+  erase(userKey: string): Promise<ErasedCounts>;
+  /** True the first time in `cooldownSeconds` that this user is told to slow down. */
+  claimSlowDownNotice(userKey: string, cooldownSeconds: number): Promise<boolean>;
+}
+
+/** The conversation store of one region's database; ids become keyed pseudonyms here, and only here. */
+export function createConversationStore(redis: Redis, limit: RateLimitOptions, keys: Pseudonyms): ConversationStore {
+  const names = conversationKeys(keys);
+  const history = conversationHistory(redis, names);
+  const withoutAuthor = ({ role, content, at }: StoredTurn) => ({ role, content, at });
+
+  return {
+    async begin(chatKey, userKey, messageId, content) {
+      const startedAt = Date.now();
+      const user = keys.of(userKey);
+      const batch = new CommandBatch(redis);
+      const read = history.read(batch, keys.of(chatKey), user, messageId);
+      const rateLimit = checkRateLimit(batch, user, limit);
+      // Flush once the limiter has queued its script, or answered from its cache without one.
+      await rateLimit.queued;
+      batch.flush();
+      const [allowed, turns, saved, summary] = await Promise.all([
+        rateLimit.allowed,
+        read.turns,
+        read.savedReply,
+        read.summary,
+      ]);
+      const conflict = content !== undefined && saved?.about !== undefined && saved.about !== names.about(content);
+      return {
+        allowed,
+        history: (turns ?? []).map(withoutAuthor),
+        summary: summary ?? null,
+        savedReply: conflict ? null : (saved?.text ?? null),
+        conflict,
+        startedAt,
+      };
+    },
+
+    save({ chatKey, userKey, messageId, content, question, answer, startedAt }, ttlSeconds) {
+      const reply: SavedReply =
+        content === undefined ? { text: answer } : { text: answer, about: names.about(content) };
+      return history.save(
+        {
+          chat: keys.of(chatKey),
+          user: keys.of(userKey),
+          shared: chatKey !== userKey,
+          messageId,
+          question,
+          answer,
+          reply,
+          startedAt,
+        },
+        ttlSeconds,
+      );
+    },
+
+    clear: (chatKey) => history.clear(keys.of(chatKey)),
+
+    // A private chat is its user's: their erasure counts as the chat's.
+    saveSummary: (chatKey, summary, ttlSeconds, startedAt) =>
+      history.saveSummary(keys.of(chatKey), summary, ttlSeconds, startedAt),
+
+    history: async (chatKey) => (await history.turns(keys.of(chatKey))).map(withoutAuthor),
+
+    lastUserMessageAt: (chatKey) => history.lastUserMessageAt(keys.of(chatKey)),
+
+    recordUndelivered: (userKey, messageId, reply, ttlSeconds, startedAt) =>
+      history.recordUndelivered(
+        keys.of(userKey),
+        { messageId: keys.of(messageId), text: reply, at: Date.now() },
+        ttlSeconds,
+        startedAt,
+      ),
+
+    moveChat: (from, to) => history.move(keys.of(from), keys.of(to)),
+
+    async erase(userKey) {
+      // While a key rotation is under way, what was written under the previous key goes too.
+      const users = [keys.of(userKey), ...(keys.previous ? [keys.previous(userKey)] : [])];
+      return sumErased(await Promise.all(users.map((user) => eraseUnder(redis, names, user))));
+    },
+
+    claimSlowDownNotice: (userKey, cooldownSeconds) =>
+      claimSlowDownNotice(redis, names.notice(keys.of(userKey)), cooldownSeconds),
+  };
+}

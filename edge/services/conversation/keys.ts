@@ -1,0 +1,29 @@
+import type { Pseudonyms } from "../../crypto.js";
+
+/**
+ * The names of a conversation's keys in its region's Redis. Every one is made of keyed pseudonyms of
+ * the user, chat and message ids (crypto.ts), never of the ids: no phone number is a key, and no
+ * user's keys are a prefix of another's. `chat` and `user` here are already pseudonyms.
+ */
+export function conversationKeys(keys: Pseudonyms) {
+  return {
+    /** The chat's turns, oldest first. */
+    session: (chat: string) => `session:${chat}`,
+    /** What older turns said (written by the model). */
+    summary: (chat: string) => `summary:${chat}`,
+    /** The reply to a message, kept for a retried delivery: under the sender, so an erasure finds it. */
+    reply: (user: string, messageId: string) => `reply:${user}:${keys.of(messageId)}`,
+    /** The shared chats (groups) a user wrote in; their private chat is their own. */
+    chats: (user: string) => `chats:${user}`,
+    /** Replies the channel could not deliver (no free-text window, no template). */
+    undelivered: (user: string) => `undelivered:${user}`,
+    /** The user was told to slow down (held for the notice's cooldown). */
+    notice: (user: string) => `ratelimit:notice:${user}`,
+    /** When a user (or, for a shared chat, the chat) was last erased. */
+    erased: (who: string) => `erased:${who}`,
+    /** A keyed hash of what a message said: a reused id with other content is told apart. */
+    about: (content: string) => keys.of(`content:${content}`),
+  };
+}
+
+export type ConversationKeys = ReturnType<typeof conversationKeys>;

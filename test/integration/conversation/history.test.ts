@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { STORED_TURNS_MAX } from "../../../edge/limits.js";
+import { createConversationStore, type ConversationStore } from "../../../edge/services/conversation/index.js";
+import { startStoreRedis, type StoreRedis } from "../../support/store-redis.js";
+
+/** The conversation's history part (services/conversation/history.ts), on the real database. */
+let db: StoreRedis;
+let store: ConversationStore;
+beforeAll(async () => {
+  db = await startStoreRedis();
+  store = createConversationStore(db.redis, { messages: 1000, window: "1 s" }, db.keys);
+});
+afterAll(() => db?.close());
+
+let n = 0;
+const user = () => `telegram:1:${++n}`;
+const TTL = 3600;
+
+async function exchange(chatKey: string, userKey: string, question: string, answer: string) {
+  const messageId = `m${++n}`;
+  const start = await store.begin(chatKey, userKey, messageId);
+  await store.save(
+    {
+      chatKey,
+      userKey,
+      messageId,
+      question: { content: question, sentAt: 1000 + n },
+      answer,
+      startedAt: start.startedAt,
+    },
+    TTL,
+  );
+  return messageId;
+}
+
+describe("the conversation's history", () => {
+  it("keeps the most recent turns, question then answer, and hands them back oldest first", async () => {
+    const ada = user();
+    for (let i = 1; i <= 30; i++) await exchange(ada, ada, `q${i}`, `a${i}`);
+    const { history } = await store.begin(ada, ada, "next");
+    expect(history).toHaveLength(STORED_TURNS_MAX);
+    expect(history.slice(-2).map((t) => [t.role, t.content])).toEqual([
+      ["user", "q30"],
+      ["assistant", "a30"],
+    ]);
+    expect(history[0]!.content).toBe(`q${30 - STORED_TURNS_MAX / 2 + 1}`);
+    expect(await db.redis.ttl(`session:${db.keys.of(ada)}`)).toBeGreaterThan(TTL - 5);
+  });
+
+  it("hands a retried message the reply saved for it, and a reused id with other content a conflict", async () => {
+    const ada = user();
+    const start = await store.begin(ada, ada, "idem-1", "where is my order?");
+    await store.save(
+      {
+        chatKey: ada,
+        userKey: ada,
+        messageId: "idem-1",
+        content: "where is my order?",
+        question: { content: "where is my order?", sentAt: 1 },
+        answer: "On its way.",
+        startedAt: start.startedAt,
+      },
+      TTL,
+    );
+    expect((await store.begin(ada, ada, "idem-1", "where is my order?")).savedReply).toBe("On its way.");
+    const reused = await store.begin(ada, ada, "idem-1", "cancel it");
+    expect(reused).toMatchObject({ conflict: true, savedReply: null });
+  });
+
+  it("saves nothing of a turn begun before the user's erasure", async () => {
+    const ada = user();
+    const start = await store.begin(ada, ada, "late");
+    await store.erase(ada);
+    await store.save(
+      {
+        chatKey: ada,
+        userKey: ada,
+        messageId: "late",
+        question: { content: "hi", sentAt: 1 },
+        answer: "hello",
+        startedAt: start.startedAt,
+      },
+      TTL,
+    );
+    expect(await store.history(ada)).toEqual([]);
+    // A summary being written then is not kept either.
+    await store.saveSummary(ada, { text: "they said hi", coversUntil: 1 }, TTL, start.startedAt);
+    expect((await store.begin(ada, ada, "next")).summary).toBeNull();
+  });
+
+  it("keeps the summary and hands it back with the next message", async () => {
+    const ada = user();
+    await store.saveSummary(ada, { text: "Ada ordered A-100.", coversUntil: 5 }, TTL, Date.now());
+    expect((await store.begin(ada, ada, "next")).summary).toEqual({ text: "Ada ordered A-100.", coversUntil: 5 });
+  });
+
+  it("in a group, marks each member's turn with their pseudonym and lists the group under them", async () => {
+    const group = "telegram:1:-100500";
+    const bob = user();
+    await exchange(group, bob, "Bob: hi all", "Hello Bob.");
+    const [asked] = await db.redis.lrange<{ by?: string }>(`session:${db.keys.of(group)}`, 0, 0);
+    expect(asked!.by).toBe(db.keys.of(bob));
+    expect(await db.redis.smembers(`chats:${db.keys.of(bob)}`)).toEqual([db.keys.of(group)]);
+    // The history handed to the prompt never carries who wrote what by key.
+    expect((await store.history(group))[0]).not.toHaveProperty("by");
+  });
+
+  it("forgets a chat on /reset, moves it when a group becomes a supergroup, and knows the last question's time", async () => {
+    const from = "telegram:1:-4001";
+    const to = "telegram:1:-1004001";
+    const eve = user();
+    await exchange(from, eve, "q", "a");
+    expect(await store.lastUserMessageAt(from)).toBe(1000 + n);
+    await store.moveChat(from, to);
+    expect(await store.history(from)).toEqual([]);
+    expect((await store.history(to)).map((t) => t.content)).toEqual(["q", "a"]);
+    await store.clear(to);
+    expect(await store.history(to)).toEqual([]);
+  });
+
+  it("names every key by keyed pseudonyms, never by a user, chat or message id", async () => {
+    const keys = await db.allKeys();
+    expect(keys.length).toBeGreaterThan(5);
+    // (The rate limiter adds its window's number to its keys.)
+    for (const key of keys) expect(key).toMatch(/^[a-z:]+:[0-9a-f]{32}(:[0-9a-f]{32}|:\d+)?$/);
+    expect(keys.join(" ")).not.toMatch(/telegram|idem|-100/);
+  });
+});

@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RATE_LIMIT_TIMEOUT_MS } from "../../../edge/limits.js";
+import { createConversationStore, type ConversationStore } from "../../../edge/services/conversation/index.js";
+import { startStoreRedis, type StoreRedis } from "../../support/store-redis.js";
+
+/** The rate limit part (services/conversation/rate-limit.ts): Upstash's limiter, in the history's round trip. */
+let db: StoreRedis;
+let store: ConversationStore;
+beforeAll(async () => {
+  db = await startStoreRedis();
+  store = createConversationStore(db.redis, { messages: 3, window: "10 s" }, db.keys);
+});
+afterAll(() => db?.close());
+
+let n = 0;
+const user = () => `whatsapp:1:4915100000${++n}`;
+
+describe("the rate limit", () => {
+  it("lets a user's messages through up to the limit per window, then refuses them", async () => {
+    const ada = user();
+    const allowed = [];
+    for (let i = 0; i < 5; i++) allowed.push((await store.begin(ada, ada, `m${i}`)).allowed);
+    expect(allowed).toEqual([true, true, true, false, false]);
+    // Another user is not held back by Ada.
+    const bob = user();
+    expect((await store.begin(bob, bob, "m0")).allowed).toBe(true);
+  });
+
+  it("costs no round trip of its own: the check and the history are one request", async () => {
+    const ada = user();
+    await store.begin(ada, ada, "warm-up");
+    db.shim.resetStats();
+    await store.begin(ada, ada, "m1");
+    expect(db.shim.stats().eu).toMatchObject({ requests: 1 });
+  });
+
+  it("lets the message through when the database is slower than RATE_LIMIT_TIMEOUT_MS", async () => {
+    const ada = user();
+    db.shim.stall(RATE_LIMIT_TIMEOUT_MS + 500);
+    try {
+      expect((await store.begin(ada, ada, "m1")).allowed).toBe(true);
+    } finally {
+      db.shim.stall(0);
+    }
+  });
+
+  it("tells a user to slow down once per cooldown", async () => {
+    const ada = user();
+    expect(await store.claimSlowDownNotice(ada, 60)).toBe(true);
+    expect(await store.claimSlowDownNotice(ada, 60)).toBe(false);
+    expect(await store.claimSlowDownNotice(user(), 60)).toBe(true);
+  });
+});

@@ -1,0 +1,331 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { ReplyAbandoned, RetryDelivery } from "../../../edge/errors.js";
+import type { Edge } from "../../../edge/edge.js";
+import type { ChannelSender, QueueJob, Responded, RespondOptions, InboundMessage } from "../../../edge/message.js";
+import { InboxEngine, type InboxStorage } from "../../../edge/pipeline/inbox.js";
+import type { RegionServices } from "../../../edge/services/region.js";
+import { fakeEdge } from "../../support/fake-edge.js";
+
+/** The inbox's storage as a Map, with the alarm it was last given. */
+function memoryStorage() {
+  const data = new Map<string, unknown>();
+  const storage: InboxStorage & { data: Map<string, unknown>; alarm: number | undefined } = {
+    data,
+    alarm: undefined,
+    get: <T>(key: string) => structuredClone(data.get(key)) as T | undefined,
+    put: (key, value) => void data.set(key, structuredClone(value)),
+    delete: (key) => void data.delete(key),
+    list: <T>(prefix: string) =>
+      [...data].filter(([k]) => k.startsWith(prefix)).sort(([a], [b]) => (a < b ? -1 : 1)) as Array<[string, T]>,
+    setAlarm: async (at) => void (storage.alarm = at),
+    deleteAlarm: async () => void (storage.alarm = undefined),
+    deleteAll: async () => data.clear(),
+  };
+  return storage;
+}
+
+/** A reply the test decides the fate of: what it was asked, and its signal. */
+interface Call {
+  text: string;
+  options: RespondOptions;
+  sender: ChannelSender;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+const sent: string[] = [];
+const platform: ChannelSender = {
+  textLimit: 4096,
+  typingRefreshMs: 4000,
+  send: async (_to, chunk) => (sent.push(chunk.text), "sent"),
+  typing: async () => {},
+};
+
+function setUp(settings: Record<string, string> = {}) {
+  const calls: Call[] = [];
+  const deadLetters: number[] = [];
+  const overdue: string[] = [];
+  const edge: Edge = fakeEdge(
+    {
+      sender: () => platform,
+      respond: (message: InboundMessage, sender: ChannelSender, options: RespondOptions = {}) =>
+        new Promise<Responded>((resolve, reject) => {
+          const text = message.content.kind === "text" ? message.content.text : message.content.kind;
+          const call: Call = {
+            text,
+            options,
+            sender,
+            resolve: () => resolve({ reply: { text: `re: ${text}`, outcome: "answered" }, delivery: undefined }),
+            reject,
+          };
+          options.signal?.addEventListener("abort", () => reject(options.signal!.reason));
+          calls.push(call);
+        }),
+      region: () =>
+        ({
+          redis: {
+            incrby: async (_key: string, n: number) => (deadLetters.push(n), n),
+            incr: async (key: string) => (overdue.push(key), 1),
+          },
+        }) as unknown as RegionServices,
+    },
+    settings,
+  );
+  const storage = memoryStorage();
+  const inbox = new InboxEngine(
+    () => edge,
+    storage,
+    () => {},
+  );
+  return { edge, storage, inbox, calls, deadLetters, overdue };
+}
+
+let seq = 0;
+function job(text: string, sentAt = Date.now(), chat = "42"): QueueJob {
+  seq += 1;
+  return {
+    v: 1,
+    acceptedAt: Date.now(),
+    message: {
+      id: `telegram:7000000001:${seq}`,
+      address: { channel: "telegram", account: "7000000001", chat },
+      userKey: `telegram:7000000001:${chat}`,
+      chatKey: `telegram:7000000001:${chat}`,
+      region: "eu",
+      sentAt,
+      content: text.startsWith("/")
+        ? { kind: "command", command: { name: text.slice(1), args: "" } }
+        : { kind: "text", text },
+    },
+  };
+}
+
+/** Lets pending promise callbacks run (the alarm's loop, a rejected call). */
+const settle = () => vi.advanceTimersByTimeAsync(0);
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: 1_767_225_600_000 });
+  sent.length = 0;
+});
+afterEach(() => vi.useRealTimers());
+
+describe("the chat's inbox", () => {
+  it("takes a message in once: a redelivery is dropped, before and after it was answered", async () => {
+    const { inbox, storage, calls } = setUp();
+    const hello = job("hello");
+    await inbox.take(hello);
+    await inbox.take(hello);
+    expect(storage.alarm).toBe(Date.now());
+    const alarm = inbox.alarm();
+    await settle();
+    expect(calls.map((c) => c.text)).toEqual(["hello"]);
+    calls[0]!.resolve();
+    await alarm;
+    await inbox.take(hello);
+    await inbox.alarm();
+    expect(calls).toHaveLength(1);
+    expect([...storage.data.keys()].filter((k) => k.startsWith("m:"))).toEqual([]);
+  });
+
+  it("remembers what it took in by the id's keyed pseudonym, never by the id", async () => {
+    const { inbox, storage, edge } = setUp();
+    const hello = job("hello");
+    await inbox.take(hello);
+    const seen = [...storage.data.keys()].filter((k) => k.startsWith("seen:"));
+    expect(seen).toEqual([`seen:${edge.keys.of(hello.message.id)}`]);
+    expect(JSON.stringify([...storage.data.keys()])).not.toContain("7000000001");
+  });
+
+  it("answers a burst once: more of it, while the model writes, cancels that answer and asks again with all", async () => {
+    const { inbox, calls, storage } = setUp();
+    await inbox.take(job("hi"));
+    const alarm = inbox.alarm();
+    await settle();
+    vi.advanceTimersByTime(300);
+    await inbox.take(job("my parcel has not arrived"));
+    await settle();
+    expect(calls[0]!.options.signal!.aborted).toBe(true);
+    expect(calls.map((c) => c.text)).toEqual(["hi", "hi\nmy parcel has not arrived"]);
+    // Asked again, the burst's preview is the same one (its first message names it).
+    expect(calls[1]!.options.previewId).toBe(calls[0]!.options.previewId);
+    calls[1]!.resolve();
+    await alarm;
+    expect([...storage.data.keys()].filter((k) => k.startsWith("m:"))).toEqual([]);
+  });
+
+  it("never cancels a reply that has started going out: what arrives gets the next reply", async () => {
+    const { inbox, calls } = setUp();
+    await inbox.take(job("first question"));
+    const alarm = inbox.alarm();
+    await settle();
+    await calls[0]!.sender.send({ channel: "telegram", account: "1", chat: "42" }, { text: "First answer." });
+    await inbox.take(job("second question"));
+    await settle();
+    expect(calls[0]!.options.signal!.aborted).toBe(false);
+    calls[0]!.resolve();
+    await settle();
+    expect(calls.map((c) => c.text)).toEqual(["first question", "second question"]);
+    calls[1]!.resolve();
+    await alarm;
+  });
+
+  it("stops cancelling after BURST_MAX_RESTARTS, so a user who keeps typing is answered", async () => {
+    const { inbox, calls } = setUp();
+    await inbox.take(job("a"));
+    const alarm = inbox.alarm();
+    await settle();
+    for (const more of ["b", "c", "d", "e"]) {
+      vi.advanceTimersByTime(200);
+      await inbox.take(job(more));
+      await settle();
+    }
+    // Three restarts (a+b, a+b+c, a+b+c+d); "e" waits for the next reply.
+    expect(calls.map((c) => c.text)).toEqual(["a", "a\nb", "a\nb\nc", "a\nb\nc\nd"]);
+    expect(calls[3]!.options.signal!.aborted).toBe(false);
+    calls[3]!.resolve();
+    await settle();
+    expect(calls.at(-1)!.text).toBe("e");
+    calls.at(-1)!.resolve();
+    await alarm;
+  });
+
+  it("answers a command in its place, on its own", async () => {
+    const { inbox, calls } = setUp();
+    await inbox.take(job("hi"));
+    await inbox.take(job("/help"));
+    await inbox.take(job("and another thing"));
+    const alarm = inbox.alarm();
+    for (let i = 0; i < 3; i++) {
+      await settle();
+      calls.at(-1)!.resolve();
+    }
+    await alarm;
+    expect(calls.map((c) => c.text)).toEqual(["hi", "command", "and another thing"]);
+  });
+
+  it("tries a failed reply again with backoff, and dead-letters it after the last try", async () => {
+    const { inbox, storage, calls, deadLetters } = setUp({ REPLY_MAX_ATTEMPTS: "3" });
+    await inbox.take(job("hello"));
+    const delays: number[] = [];
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const before = Date.now();
+      const alarm = inbox.alarm();
+      await settle();
+      calls.at(-1)!.reject(new Error("origin down"));
+      await alarm;
+      if (attempt < 3) {
+        delays.push(storage.alarm! - before);
+        vi.setSystemTime(storage.alarm!);
+      }
+    }
+    expect(delays).toEqual([1000, 2000]);
+    expect(calls).toHaveLength(3);
+    expect(deadLetters).toEqual([1]);
+    expect([...storage.data.keys()].filter((k) => k.startsWith("m:"))).toEqual([]);
+  });
+
+  it("waits as long as the platform asked before trying again", async () => {
+    const { inbox, storage, calls } = setUp();
+    await inbox.take(job("hello"));
+    const alarm = inbox.alarm();
+    await settle();
+    calls[0]!.reject(new RetryDelivery(7.5));
+    await alarm;
+    expect(storage.alarm! - Date.now()).toBe(8000);
+  });
+
+  it("retries a failed burst as it was: a message that arrived meanwhile gets the next reply", async () => {
+    const { inbox, storage, calls } = setUp();
+    await inbox.take(job("hi"));
+    await inbox.take(job("order A-100"));
+    let alarm = inbox.alarm();
+    await settle();
+    calls[0]!.reject(new Error("origin down"));
+    await alarm;
+    vi.advanceTimersByTime(100);
+    await inbox.take(job("hello?"));
+    // The new message does not hurry the retry.
+    expect(storage.alarm! - Date.now()).toBe(900);
+    vi.setSystemTime(storage.alarm!);
+    alarm = inbox.alarm();
+    await settle();
+    calls.at(-1)!.resolve();
+    await settle();
+    calls.at(-1)!.resolve();
+    await alarm;
+    expect(calls.map((c) => c.text)).toEqual(["hi\norder A-100", "hi\norder A-100", "hello?"]);
+  });
+
+  it("abandons a reply past TIMEOUT_REPLY_MS: it can send nothing more, and the next try answers", async () => {
+    const { inbox, edge, storage, calls } = setUp();
+    await inbox.take(job("hello"));
+    const alarm = inbox.alarm();
+    await settle();
+    await vi.advanceTimersByTimeAsync(edge.config.timeouts.replyMs);
+    await alarm;
+    expect(storage.alarm).toBeGreaterThan(Date.now());
+    const late = calls[0]!.sender;
+    expect(() => late.send({ channel: "telegram", account: "1", chat: "42" }, { text: "late" })).toThrow(
+      ReplyAbandoned,
+    );
+    expect(sent).toEqual([]);
+  });
+
+  it("counts a message still waiting past OVERDUE_AFTER_MS once", async () => {
+    const { inbox, storage, calls, overdue } = setUp({ OVERDUE_AFTER_MS: "5000" });
+    await inbox.take(job("hello"));
+    for (let i = 0; i < 3; i++) {
+      vi.advanceTimersByTime(3000);
+      const alarm = inbox.alarm();
+      await settle();
+      calls.at(-1)!.reject(new Error("origin down"));
+      await alarm;
+      vi.setSystemTime(storage.alarm!);
+    }
+    expect(overdue).toEqual(["metrics:overdue:telegram"]);
+  });
+
+  it("an erasure drops what waits and still recognises what was taken in", async () => {
+    const { inbox, storage, calls } = setUp();
+    const hello = job("please delete me before you answer");
+    await inbox.take(hello);
+    expect(await inbox.erase()).toBe(1);
+    expect(storage.alarm).toBeUndefined();
+    // Its redelivery (the queue's, or the platform's) does not start the conversation again.
+    await inbox.take(hello);
+    expect(storage.alarm).toBeUndefined();
+    await inbox.alarm();
+    expect(calls).toHaveLength(0);
+  });
+
+  it("with BURST_WINDOW_MS, answers a window after the last message", async () => {
+    const { inbox, storage, calls } = setUp({ BURST_WINDOW_MS: "1000" });
+    const start = Date.now();
+    await inbox.take(job("hi"));
+    vi.advanceTimersByTime(600);
+    await inbox.take(job("order A-100"));
+    expect(storage.alarm).toBe(start + 1600);
+    // Fired early (a runtime may), it sets itself again.
+    await inbox.alarm();
+    expect(calls).toHaveLength(0);
+    vi.setSystemTime(storage.alarm!);
+    const alarm = inbox.alarm();
+    await settle();
+    calls[0]!.resolve();
+    await alarm;
+    expect(calls.map((c) => c.text)).toEqual(["hi\norder A-100"]);
+  });
+
+  it("forgets remembered ids after INBOX_REMEMBER_MS", async () => {
+    const { inbox, storage, calls } = setUp();
+    const hello = job("hello");
+    await inbox.take(hello);
+    const alarm = inbox.alarm();
+    await settle();
+    calls[0]!.resolve();
+    await alarm;
+    vi.advanceTimersByTime(9 * 24 * 3600_000);
+    await inbox.alarm();
+    expect([...storage.data.keys()].filter((k) => k.startsWith("seen:"))).toEqual([]);
+  });
+});
