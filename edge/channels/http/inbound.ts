@@ -4,7 +4,7 @@ import { issueLines } from "../../core/zod-issues.js";
 import { secretsEqual } from "../../crypto.js";
 import { MalformedPayload } from "../../errors.js";
 import { bearerToken } from "../../requests.js";
-import type { ChannelSender, InboundMessage } from "../../message.js";
+import type { InboundMessage } from "../../message.js";
 import type { ParseContext, RequestInfo } from "../types.js";
 import { MessageRequest } from "./schema.js";
 import type { HttpSettings } from "./settings.js";
@@ -41,23 +41,5 @@ export function parseRequest(
     sentAt: Date.now(),
     content: command ? { kind: "command", command } : { kind: "text", text },
     ...(idempotencyKey ? { idempotent: true } : {}),
-  };
-}
-
-/** A sender that keeps the reply for the HTTP response instead of sending it anywhere. */
-export function responseSender(): ChannelSender & { readonly text: string } {
-  const chunks: string[] = [];
-  return {
-    // One response carries the whole reply: no splitting.
-    textLimit: Number.MAX_SAFE_INTEGER,
-    typingRefreshMs: 60_000,
-    get text() {
-      return chunks.join("\n\n");
-    },
-    async send(_to, { text }) {
-      chunks.push(text);
-      return "sent";
-    },
-    async typing() {},
   };
 }

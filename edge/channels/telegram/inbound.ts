@@ -2,6 +2,14 @@ import { parseCommand } from "../../core/commands.js";
 import type { RegionId } from "../../core/region-policy.js";
 import type { InboundMessage } from "../../message.js";
 import type { Received } from "../webhook.js";
+import { secretsEqual } from "../../crypto.js";
+import { MalformedPayload } from "../../errors.js";
+import { TELEGRAM_GET_ME_TIMEOUT_MS } from "../../limits.js";
+import { errorKind, log } from "../../log.js";
+import type { Webhook } from "../webhook.js";
+import { botApi } from "./api.js";
+import { botIdOf, TELEGRAM_MAX_BODY_BYTES } from "./constants.js";
+import type { TelegramSettings } from "./settings.js";
 import { TelegramMessage, TelegramUpdate } from "./schema.js";
 
 /**
@@ -183,4 +191,52 @@ function serviceKind(m: Message): string {
     "caption",
   ]);
   return `service_${Object.keys(m).find((k) => !envelopeFields.has(k)) ?? "other"}`;
+}
+
+/** The webhook: the secret token in constant time, then the update read. */
+export const telegramWebhook: Webhook<TelegramSettings> = {
+  maxBodyBytes: TELEGRAM_MAX_BODY_BYTES,
+
+  verify: ({ headers }, s) => secretsEqual(headers.get("x-telegram-bot-api-secret-token"), s.webhookSecret),
+
+  async parse(payload, s, { commands }) {
+    const bot: BotIdentity = { id: botIdOf(s.botToken), username: s.botUsername, commands };
+    // Mentions name the bot by its @username: without TELEGRAM_BOT_USERNAME it is asked of Telegram,
+    // once per isolate, and only when a group message could be mentioning it.
+    if (!bot.username && mayMention(payload)) bot.username = await botUsername(s);
+    const delivered = readTelegramUpdate(payload, bot, s.region);
+    if (!delivered) throw new MalformedPayload("not a Telegram Update");
+    return delivered;
+  },
+};
+
+/** A group message with an @ in it: the only kind whose reading needs the bot's username. */
+function mayMention(payload: unknown): boolean {
+  const message = (payload as { message?: { chat?: { type?: unknown }; text?: unknown; caption?: unknown } } | null)
+    ?.message;
+  const type = message?.chat?.type;
+  return (type === "group" || type === "supergroup") && /@/.test(String(message?.text ?? message?.caption ?? ""));
+}
+
+const usernames = new Map<string, string>();
+
+/**
+ * The bot's @username, from getMe, kept per isolate once known (a failed lookup is tried again next
+ * time). The name is kept, not the promise of it: requests of one isolate never share a promise.
+ */
+async function botUsername(s: TelegramSettings): Promise<string | undefined> {
+  const known = usernames.get(s.botToken);
+  if (known) return known;
+  try {
+    // On the webhook's path, before its acknowledgement: a Bot API that hangs is not waited on for long.
+    const api = botApi({ apiBase: s.apiBase, token: s.botToken, timeoutMs: TELEGRAM_GET_ME_TIMEOUT_MS });
+    const me = (await api.call("getMe", {})) as {
+      username?: string;
+    };
+    if (me.username) usernames.set(s.botToken, me.username);
+    return me.username;
+  } catch (err) {
+    log.warn("telegram.get_me_failed", { error: errorKind(err) });
+    return undefined;
+  }
 }

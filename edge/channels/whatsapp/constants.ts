@@ -10,3 +10,5 @@ export const WHATSAPP_SERVICE_WINDOW_MS = 24 * 60 * 60 * 1000;
 export const WHATSAPP_WINDOW_CLOSED_CODE = 131047;
 /** Throughput (130429), pair rate (131056: one message every ~6 s to one user) and account rate limits. */
 export const WHATSAPP_RATE_LIMIT_CODES: Readonly<Record<number, number>> = { 130429: 1, 131056: 6, 80007: 2 };
+/** A business-scoped user id: a country code, a period, letters and digits (US.13491208655302741918). */
+export const BSUID = /^[A-Z]{2}\.[A-Za-z0-9.]{1,140}$/;

@@ -3,8 +3,11 @@ import { parseCommand } from "../../core/commands.js";
 import { regionForCountry, type RegionFile, type RegionId } from "../../core/region-policy.js";
 import { log, ref } from "../../log.js";
 import type { InboundMessage } from "../../message.js";
-import type { Received } from "../webhook.js";
-import { WHATSAPP_WINDOW_CLOSED_CODE } from "./constants.js";
+import { hmacSha256Matches, secretsEqual } from "../../crypto.js";
+import { MalformedPayload } from "../../errors.js";
+import type { Received, Webhook } from "../webhook.js";
+import { BSUID, WHATSAPP_MAX_BODY_BYTES, WHATSAPP_WINDOW_CLOSED_CODE } from "./constants.js";
+import type { WhatsAppSettings } from "./settings.js";
 import {
   GraphErrorItem,
   MessagesValue,
@@ -25,9 +28,6 @@ const SILENT_TYPES = new Set(["reaction", "edit", "revoke", "system", "ephemeral
 /** Media that may carry a caption: the caption is answered, the media itself cannot be seen. */
 const CAPTIONED = new Set(["image", "video", "document"]);
 
-/** A business-scoped user id: a country code, a period, letters and digits (US.13491208655302741918). */
-const BSUID = /^[A-Z]{2}\.[A-Za-z0-9.]{1,140}$/;
-
 /**
  * The messages of a Cloud API webhook for the business number `phoneNumberId`, read one by one: an
  * item that cannot be read, or that asks for no answer (statuses, reactions, edits, system notices,
@@ -41,7 +41,7 @@ export interface WhatsAppReader {
   commands: ReadonlySet<string>;
 }
 
-export function readWhatsAppWebhook(payload: unknown, reader: WhatsAppReader): Received | undefined {
+function readWhatsAppWebhook(payload: unknown, reader: WhatsAppReader): Received | undefined {
   const webhook = WhatsAppWebhook.safeParse(payload);
   if (!webhook.success) return undefined;
   const delivered: Received = { messages: [], ignored: [] };
@@ -163,3 +163,27 @@ function regionOf(m: WhatsAppMessage, user: string, file: RegionFile): RegionId 
   const country = m.from ? countryOfPhoneNumber(m.from) : BSUID.test(user) ? user.slice(0, 2) : undefined;
   return regionForCountry(file, country);
 }
+
+/** The webhook: Meta's subscription check, the signature on the raw body, then the changes read. */
+export const whatsappWebhook: Webhook<WhatsAppSettings> = {
+  maxBodyBytes: WHATSAPP_MAX_BODY_BYTES,
+
+  async handshake(query, s) {
+    // Meta's subscription check: echo hub.challenge when the verify token is ours.
+    if (query.get("hub.mode") !== "subscribe") return null;
+    if (!(await secretsEqual(query.get("hub.verify_token"), s.verifyToken))) return null;
+    return query.get("hub.challenge");
+  },
+
+  verify: ({ headers, body }, s) => hmacSha256Matches(s.appSecret, body, headers.get("x-hub-signature-256")),
+
+  parse(payload, s, { config, commands }) {
+    const delivered = readWhatsAppWebhook(payload, {
+      phoneNumberId: s.phoneNumberId,
+      regions: config.regionFile,
+      commands,
+    });
+    if (!delivered) throw new MalformedPayload("not a WhatsApp Business Account webhook");
+    return delivered;
+  },
+};

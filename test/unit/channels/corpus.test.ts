@@ -2,10 +2,12 @@ import { readFileSync } from "node:fs";
 import { COMMAND_NAMES } from "../../../edge/commands/index.js";
 import { describe, expect, it } from "vitest";
 import { CHANNELS } from "../../../edge/channels/registry.js";
-import { telegram, telegramWebhook } from "../../../edge/channels/telegram/index.js";
+import { telegram } from "../../../edge/channels/telegram/index.js";
+import { telegramWebhook } from "../../../edge/channels/telegram/inbound.js";
 import { channelSettings } from "../../../edge/channels/types.js";
 import type { Received } from "../../../edge/channels/webhook.js";
-import { whatsapp, whatsappWebhook } from "../../../edge/channels/whatsapp/index.js";
+import { whatsapp } from "../../../edge/channels/whatsapp/index.js";
+import { whatsappWebhook } from "../../../edge/channels/whatsapp/inbound.js";
 import { parseConfig } from "../../../edge/config.js";
 import { FAKE_SETTINGS } from "../../support/fake-edge.js";
 
