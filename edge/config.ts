@@ -4,7 +4,8 @@ import { parseRegionFile, type RegionFile, type RegionId } from "./core/region-p
 import { issueLines } from "./core/zod-issues.js";
 import { ConfigError } from "./errors.js";
 import type { ChannelName } from "./message.js";
-import { Duration, Int, Url, type SettingsGroup } from "./settings.js";
+import { log } from "./log.js";
+import { Duration, Int, setting, settingDoc, Url, type SettingDoc, type SettingsGroup } from "./settings.js";
 
 /**
  * Settings, parsed once per isolate from the Worker's vars and secrets. A missing or malformed setting
@@ -17,47 +18,126 @@ export const DEFAULT_SYSTEM_PROMPT =
   "formatting (bold, lists, links, code blocks); keep tables narrow, a phone shows them. If you do not " +
   "know something, say so instead of guessing.";
 
-const CoreSettings = z.object({
-  ORDERS_API_URL: Url.optional(),
-  ORDERS_API_KEY: z.string().min(8).optional(),
-  MODEL_MAX_TOOL_ROUNDS: Int(0, 10).default(4),
-  MODEL_MAX_TOOL_CALLS_PER_ROUND: Int(1, 20).default(3),
-  MODEL_MAX_TOOL_CALLS: Int(1, 50).default(6),
-  ADMIN_TOKEN: z.string().min(16, "at least 16 random characters").optional(),
-  KEY_SECRET: z.string().min(32, "at least 32 random characters").optional(),
-  KEY_SECRET_PREVIOUS: z.string().min(32, "at least 32 random characters").optional(),
-  DURABLE_OBJECT_JURISDICTIONS: z.enum(["on", "off"]).default("on"),
-
-  MODEL_NAME: z.string().min(1).default("openai/gpt-oss-20b"),
-  MODEL_REASONING_EFFORT: z.enum(["low", "medium", "high"]).default("low"),
-  MODEL_MAX_OUTPUT_TOKENS: Int(16, 32_768).default(1024),
-  MODEL_FIRST_TOKEN_TIMEOUT_MS: Int(100, 300_000).default(20_000),
-  MODEL_TIMEOUT_MS: Int(100, 600_000).default(60_000),
-  SYSTEM_PROMPT: z.string().min(1).default(DEFAULT_SYSTEM_PROMPT),
-  INPUT_TOKEN_BUDGET: Int(256, 131_072).default(2048),
-  CONTEXT_MAX_MESSAGES: Int(0, 200).default(10),
-
-  BURST_WINDOW_MS: Int(0, 10_000).default(0),
-  REPLY_MAX_ATTEMPTS: Int(1, 20).default(6),
-
-  RATE_LIMIT_MESSAGES: Int(1, 10_000).default(5),
-  RATE_LIMIT_WINDOW: Duration.default("1 s"),
-  RATE_LIMIT_NOTICE_COOLDOWN_SECONDS: Int(1, 86_400).default(60),
-
-  FAQ_DIRECT: z.enum(["on", "off"]).default("on"),
-  FAQ_DIRECT_MIN_SCORE: z.coerce.number().min(0.5).max(1).default(0.9),
-  FAQ_OFFLINE_MIN_SCORE: z.coerce.number().min(0.3).max(1).default(0.6),
-
-  TIMEOUT_REDIS_MS: Int(50, 60_000).default(2000),
-  TIMEOUT_KV_MS: Int(50, 60_000).default(2000),
-  TIMEOUT_INBOX_MS: Int(100, 60_000).default(10_000),
-  TIMEOUT_PLATFORM_MS: Int(100, 120_000).default(10_000),
-  TIMEOUT_ORDERS_MS: Int(100, 60_000).default(5000),
-  TIMEOUT_REPLY_MS: Int(1000, 900_000).default(150_000),
-  OVERDUE_AFTER_MS: Int(1000, 86_400_000).default(900_000),
-
-  ORIGIN_BREAKER_FAILURES: Int(1, 100).default(3),
-  ORIGIN_BREAKER_COOLDOWN_SECONDS: Int(1, 3600).default(30),
+/**
+ * The settings every deployment shares; each channel declares its own (its settings.ts), and each
+ * region has the four of REGION_SETTINGS. README's settings table is made from these (`npm run docs`).
+ */
+export const CoreSettings = z.object({
+  KEY_SECRET: setting(z.string().min(32, "at least 32 random characters").optional(), {
+    description:
+      "32+ random characters: the key of every keyed pseudonym of a user, chat or message id (storage keys, object names, log references; Terraform makes it). Rotation: docs/SECURITY.md",
+    unset: "required",
+    secret: true,
+  }),
+  KEY_SECRET_PREVIOUS: setting(z.string().min(32, "at least 32 random characters").optional(), {
+    description: "the previous `KEY_SECRET`, only while a rotation is under way",
+    unset: "none",
+    secret: true,
+  }),
+  ADMIN_TOKEN: setting(z.string().min(16, "at least 16 random characters").optional(), {
+    description: "16+ random characters: bearer token of `/admin`",
+    unset: "none (admin API off)",
+    secret: true,
+  }),
+  DURABLE_OBJECT_JURISDICTIONS: setting(z.enum(["on", "off"]).default("on"), {
+    description:
+      "EU users' Durable Objects (web chat conversations, reminders, messenger inboxes) are created in the EU jurisdiction (`off` locally: workerd has none)",
+  }),
+  MODEL_NAME: setting(z.string().min(1).default("openai/gpt-oss-20b"), {
+    description: "model name sent to the origins",
+  }),
+  MODEL_REASONING_EFFORT: setting(z.enum(["low", "medium", "high"]).default("low"), {
+    description: "gpt-oss reasoning effort: `low`, `medium`, `high`",
+  }),
+  MODEL_MAX_OUTPUT_TOKENS: setting(Int(16, 32_768).default(1024), {
+    description: "cap on reasoning plus answer tokens",
+  }),
+  MODEL_FIRST_TOKEN_TIMEOUT_MS: setting(Int(100, 300_000).default(20_000), {
+    description: "the origin must start answering within this time",
+  }),
+  MODEL_TIMEOUT_MS: setting(Int(100, 600_000).default(60_000), {
+    description: "the whole answer must arrive within this time; otherwise the user gets an apology",
+  }),
+  SYSTEM_PROMPT: setting(z.string().min(1).default(DEFAULT_SYSTEM_PROMPT), {
+    description: "the operator's instructions to the model",
+    shownDefault: "a short customer-service persona",
+  }),
+  INPUT_TOKEN_BUDGET: setting(Int(256, 131_072).default(2048), {
+    description: "prompt size (system, recent turns, new message), counted o200k-style",
+  }),
+  CONTEXT_MAX_MESSAGES: setting(Int(0, 200).default(10), {
+    description: "at most this many earlier messages in a prompt; older ones are folded into a summary (below)",
+  }),
+  ORIGIN_BREAKER_FAILURES: setting(Int(1, 100).default(3), {
+    description: "failures of an origin within a minute that open its circuit",
+  }),
+  ORIGIN_BREAKER_COOLDOWN_SECONDS: setting(Int(1, 3600).default(30), {
+    description: "how long an open circuit keeps the origin out before one trial call",
+  }),
+  FAQ_DIRECT: setting(z.enum(["on", "off"]).default("on"), {
+    description: "answer near-exact FAQ questions without the model (never ones that point back at the conversation)",
+  }),
+  FAQ_DIRECT_MIN_SCORE: setting(z.coerce.number().min(0.5).max(1).default(0.9), {
+    description: "how close (0–1) a question must be to an FAQ question to skip the model",
+  }),
+  FAQ_OFFLINE_MIN_SCORE: setting(z.coerce.number().min(0.3).max(1).default(0.6), {
+    description: "how close it must be for the FAQ to answer when no model can",
+  }),
+  ORDERS_API_URL: setting(Url.optional(), {
+    description:
+      "the business order API behind the `lookup_order` tool (`GET <url>/customers/<user key>/orders/<order id>`)",
+    unset: "none (tool off)",
+  }),
+  ORDERS_API_KEY: setting(z.string().min(8).optional(), {
+    description: "its bearer key",
+    unset: "required with the URL",
+    secret: true,
+  }),
+  MODEL_MAX_TOOL_ROUNDS: setting(Int(0, 10).default(4), {
+    description: "model calls that may ask for tools before the answer must come without them",
+  }),
+  MODEL_MAX_TOOL_CALLS_PER_ROUND: setting(Int(1, 20).default(3), {
+    description: 'tool calls run per model call; more are refused back to the model ("answer with what you have")',
+  }),
+  MODEL_MAX_TOOL_CALLS: setting(Int(1, 50).default(6), {
+    description:
+      "tool calls run per message in all: one injected instruction cannot make hundreds of order-API requests",
+  }),
+  BURST_WINDOW_MS: setting(Int(0, 10_000).default(0), {
+    description:
+      "A minimum wait before a Telegram or WhatsApp message is answered: messages sent within this many ms of each other always share one reply (bursts are answered once without it; see Channels)",
+  }),
+  REPLY_MAX_ATTEMPTS: setting(Int(1, 20).default(6), {
+    description:
+      "tries of a Telegram or WhatsApp reply (backoff 1 s, 2 s, 4 s… or the platform's retry_after) before its messages are counted as dead-lettered",
+  }),
+  RATE_LIMIT_MESSAGES: setting(Int(1, 10_000).default(5), {
+    description:
+      "replies a user may get per window (a burst answered together counts once); the excess is not sent to the model",
+  }),
+  RATE_LIMIT_WINDOW: setting(Duration.default("1 s"), { description: "the window (`500 ms`, `10 s`, `1 m`, …)" }),
+  RATE_LIMIT_NOTICE_COOLDOWN_SECONDS: setting(Int(1, 86_400).default(60), {
+    description: "a user over the limit is told to slow down once per this many seconds",
+  }),
+  TIMEOUT_REDIS_MS: setting(Int(50, 60_000).default(2000), {
+    description: 'deadline of one Upstash request or pipeline (see "Reliability")',
+  }),
+  TIMEOUT_KV_MS: setting(Int(50, 60_000).default(2000), { description: "deadline of one KV read or write" }),
+  TIMEOUT_INBOX_MS: setting(Int(100, 60_000).default(10_000), {
+    description: "deadline of a Durable Object call (a chat's inbox, reminders) and of queueing a webhook's messages",
+  }),
+  TIMEOUT_PLATFORM_MS: setting(Int(100, 120_000).default(10_000), {
+    description: "deadline of one Bot API or Graph API request",
+  }),
+  TIMEOUT_ORDERS_MS: setting(Int(100, 60_000).default(5000), { description: "deadline of one order API request" }),
+  TIMEOUT_REPLY_MS: setting(Int(1000, 900_000).default(150_000), {
+    description:
+      "a whole Telegram or WhatsApp reply (model and tools included; longer than `MODEL_TIMEOUT_MS`): past it the reply is abandoned and tried again",
+  }),
+  OVERDUE_AFTER_MS: setting(Int(1000, 86_400_000).default(900_000), {
+    description:
+      "a message acknowledged this long ago and neither answered nor dead-lettered is logged (`message.overdue`) and counted (`metrics:overdue:<channel>`)",
+  }),
 });
 
 export interface RegionSettings {
@@ -160,6 +240,7 @@ export interface ChannelSettingsSpec {
  */
 export function parseConfig(env: Record<string, unknown>, channels: readonly ChannelSettingsSpec[]): Config {
   const present = presentSettings(env);
+  readFormerNames(present, [CoreSettings, ...channels.map((c) => c.settings.schema)]);
   const problems = new Problems(present);
   const core = problems.parse(CoreSettings, present);
   const file = parseRegionFile(regionFile);
@@ -189,6 +270,22 @@ function presentSettings(env: Record<string, unknown>): Record<string, string> {
   const present: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (typeof v === "string" && v !== "") present[k] = v;
   return present;
+}
+
+/**
+ * A renamed setting is still read under its former name (SettingDoc.formerly) when its new name is not
+ * given, so a deployment's secrets keep working across the rename; the log says which to rename.
+ */
+function readFormerNames(present: Record<string, string>, schemas: readonly z.ZodType[]): void {
+  for (const schema of schemas) {
+    if (!(schema instanceof z.ZodObject)) continue;
+    for (const [name, field] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
+      const formerly = settingDoc(field)?.formerly;
+      if (!formerly || present[formerly] === undefined || present[name] !== undefined) continue;
+      present[name] = present[formerly];
+      log.warn("config.former_name", { setting: formerly, renamedTo: name });
+    }
+  }
 }
 
 /** Malformed and missing settings, gathered across groups and thrown together. */
@@ -228,7 +325,21 @@ class Problems {
   }
 }
 
-/** Each region's origins and database (ORIGIN_URL_<R>, ORIGIN_API_KEY_<R>, UPSTASH_REDIS_REST_*_<R>). */
+/**
+ * The settings of each region R of infra/regions.json: their names end in `_<R>`, R's id in upper case
+ * (ORIGIN_URL_EU). Every one is required for every region.
+ */
+export const REGION_SETTINGS = {
+  ORIGIN_URL: {
+    description: "base URL of region R's vLLM server (the SDK calls `<url>/v1`); several origins comma-separated",
+    unset: "required",
+  },
+  ORIGIN_API_KEY: { description: "the key that server expects (vLLM `--api-key`)", unset: "required", secret: true },
+  UPSTASH_REDIS_REST_URL: { description: "REST URL of region R's Upstash database", unset: "required" },
+  UPSTASH_REDIS_REST_TOKEN: { description: "its token", unset: "required", secret: true },
+} as const satisfies Record<string, SettingDoc>;
+
+/** Each region's origins and database (REGION_SETTINGS). */
 function regionSettings(file: RegionFile, problems: Problems): Record<RegionId, RegionSettings> {
   const regions: Record<RegionId, RegionSettings> = {};
   for (const [id, region] of Object.entries(file.regions)) {

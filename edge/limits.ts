@@ -3,8 +3,8 @@
  * why it has this value. What an operator sets per deployment is a setting (config.ts and the
  * channels' settings); what a platform imposes (Telegram's 4,096 characters, WhatsApp's 24-hour
  * window) is in that channel's constants.ts. README's "Limits" table is made from this file
- * (`npm run docs`; `npm run lint` fails when it is stale), so each comment's first sentence is its
- * line there.
+ * (`npm run docs`; `npm run lint` fails when it is stale): each doc comment is its line there, and
+ * each `//` heading a section.
  *
  * @module
  */

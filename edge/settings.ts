@@ -14,6 +14,34 @@ export const Int = (min: number, max: number) => z.coerce.number().int().min(min
 /** An http(s) base URL without its trailing slashes. */
 export const BaseUrl = Url.transform((u) => u.replace(/\/+$/, ""));
 
+/**
+ * What the README's settings table says of a setting (`npm run docs` writes the table from these).
+ *
+ * @example
+ * BURST_WINDOW_MS: setting(Int(0, 10_000).default(0), { description: "a minimum wait before a reply" })
+ */
+export interface SettingDoc {
+  /** What it does: the table's "meaning" column. */
+  description: string;
+  /** What applies when it is not given, where the schema has no default ("required", "none (channel off)"). */
+  unset?: string;
+  /** Its value is a credential: `wrangler secret put` in production, never a plain var. */
+  secret?: boolean;
+  /** Its former name, still read when the new one is not given. */
+  formerly?: string;
+  /** How the table shows a default too long to print (SYSTEM_PROMPT's). */
+  shownDefault?: string;
+}
+
+/** A setting's schema with its documentation attached (read back by settingDoc). */
+export function setting<T extends z.ZodType>(schema: T, doc: SettingDoc): T {
+  return schema.meta({ ...doc }) as T;
+}
+
+export function settingDoc(schema: z.ZodType): SettingDoc | undefined {
+  return schema.meta() as SettingDoc | undefined;
+}
+
 /** A settings group as the config parser sees it (settingsGroup declares one with its types). */
 export interface SettingsGroup<S> {
   /** Every variable of the group; none of them required by the schema itself. */
@@ -28,8 +56,8 @@ export interface SettingsGroup<S> {
  * Declares a settings group: `build` sees the variables as the schema parsed them.
  *
  * @example
- * settingsGroup({ schema: z.object({ CHAT_TOKEN_SECRET: z.string().min(32).optional() }),
- *   required: ["CHAT_TOKEN_SECRET"], build: (s) => ({ tokenSecret: s.CHAT_TOKEN_SECRET! }) })
+ * settingsGroup({ schema: z.object({ WEBCHAT_TOKEN_SECRET: z.string().min(32).optional() }),
+ *   required: ["WEBCHAT_TOKEN_SECRET"], build: (s) => ({ tokenSecret: s.WEBCHAT_TOKEN_SECRET! }) })
  */
 export function settingsGroup<S, Shape extends z.ZodRawShape>(group: {
   schema: z.ZodObject<Shape>;

@@ -1,6 +1,6 @@
 import * as z from "zod";
 
-/** The FAQ upload body (DESIGN.md): `{"entries":[{"questions":["…"],"answer":"…","lang":"en"}]}`. */
+/** The FAQ upload body (docs/ARCHITECTURE.md, "The contract"): `{"entries":[{"questions":["…"],"answer":"…","lang":"en"}]}`. */
 export const FaqUpload = z.object({
   entries: z
     .array(

@@ -23,7 +23,7 @@ export function redisFor(region: RegionSettings, timeoutMs: number): Redis {
       enableTelemetry: false,
       // Each call carries the keys it needs; no read-your-writes token is threaded between isolates.
       readYourWrites: false,
-      // Commands that belong together are batched explicitly (see conversation-store.ts); implicit
+      // Commands that belong together are batched explicitly (see services/conversation/command-batch.ts); implicit
       // batching would only delay a lone command by a tick.
       enableAutoPipelining: false,
     });

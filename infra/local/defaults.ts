@@ -10,7 +10,7 @@ export const LOCAL_DEFAULTS = {
   WHATSAPP_VERIFY_TOKEN: "local-dev-verify-token",
   WHATSAPP_PHONE_NUMBER_ID: "100000000000001",
   HTTP_API_KEYS: "local-dev-api-key",
-  CHAT_TOKEN_SECRET: "local-dev-chat-token-secret-0123456789",
+  WEBCHAT_TOKEN_SECRET: "local-dev-chat-token-secret-0123456789",
   ADMIN_TOKEN: "local-dev-admin-token",
   KEY_SECRET: "local-dev-key-secret-0123456789abcdef",
 } as const;

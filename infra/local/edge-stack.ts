@@ -282,7 +282,7 @@ export async function startEdge(options: EdgeOptions): Promise<{ mf: Miniflare; 
         }
       : {}),
     HTTP_API_KEYS: `crm:${HTTP_API_KEY}`,
-    CHAT_TOKEN_SECRET: "test-chat-token-secret-0123456789abcdef",
+    WEBCHAT_TOKEN_SECRET: "test-chat-token-secret-0123456789abcdef",
     ADMIN_TOKEN,
     KEY_SECRET: KEY_SECRET,
     // workerd implements no Durable Object jurisdictions.

@@ -40,7 +40,7 @@ const config = parseConfig(
     WHATSAPP_VERIFY_TOKEN: "fuzz-verify",
     WHATSAPP_PHONE_NUMBER_ID: "106540352242922",
     HTTP_API_KEYS: "crm:fuzz-api-key-0123456789",
-    CHAT_TOKEN_SECRET: "fuzz-chat-token-secret-0123456789abcdef",
+    WEBCHAT_TOKEN_SECRET: "fuzz-chat-token-secret-0123456789abcdef",
   },
   CHANNELS,
 );

@@ -12,7 +12,7 @@ const SECRET = "test-chat-token-secret-0123456789abcdef";
 let stack: Stack;
 const logs: string[] = [];
 beforeAll(async () => {
-  stack = await startStack({ port: 0, logs, settings: { CHAT_ALLOWED_ORIGINS: "https://shop.example.com" } });
+  stack = await startStack({ port: 0, logs, settings: { WEBCHAT_ALLOWED_ORIGINS: "https://shop.example.com" } });
 });
 afterAll(() => stack?.close());
 beforeEach(() => stack.emulator.reset());
@@ -133,7 +133,7 @@ describe("GET /chat/ws", () => {
     }
   });
 
-  it("opens for the edge's own page and CHAT_ALLOWED_ORIGINS, and refuses any other page with 403", async () => {
+  it("opens for the edge's own page and WEBCHAT_ALLOWED_ORIGINS, and refuses any other page with 403", async () => {
     const { token } = await newSession();
     const query = `?token=${encodeURIComponent(token)}`;
     expect(await upgrade(query, { origin: "https://evil.example" })).toBe(403);

@@ -33,7 +33,7 @@ export const FAKE_SETTINGS = {
   WHATSAPP_VERIFY_TOKEN: "fake-verify-token",
   WHATSAPP_PHONE_NUMBER_ID: "106540352242922",
   HTTP_API_KEYS: "crm:fake-api-key-0123456789",
-  CHAT_TOKEN_SECRET: "fake-chat-token-secret-0123456789abcdef",
+  WEBCHAT_TOKEN_SECRET: "fake-chat-token-secret-0123456789abcdef",
   ADMIN_TOKEN: "fake-admin-token-0123456789",
 };
 

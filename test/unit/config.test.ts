@@ -16,6 +16,22 @@ describe("parseConfig", () => {
     expect(config.channels.has("telegram")).toBe(false);
   });
 
+  it("still reads a renamed setting under its former name, the new name winning where both are given", () => {
+    const secret = "former-web-chat-token-secret-0123456789";
+    const formerly = parseConfig({
+      ...regionSettings,
+      CHAT_TOKEN_SECRET: secret,
+      CHAT_ALLOWED_ORIGINS: "https://a.example",
+    });
+    expect(formerly.channels.get("webchat")).toEqual({ tokenSecret: secret, allowedOrigins: ["https://a.example"] });
+    const both = parseConfig({
+      ...regionSettings,
+      CHAT_TOKEN_SECRET: secret,
+      WEBCHAT_TOKEN_SECRET: "the-new-web-chat-token-secret-0123456789",
+    });
+    expect(both.channels.get("webchat")).toMatchObject({ tokenSecret: "the-new-web-chat-token-secret-0123456789" });
+  });
+
   it("refuses to run without KEY_SECRET, or with a short one, naming it and not its value", () => {
     const { KEY_SECRET: _k, ...rest } = regionSettings;
     expect(() => parseConfig(rest)).toThrow("missing setting: KEY_SECRET");

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { settingsGroup } from "../../settings.js";
+import { setting, settingsGroup } from "../../settings.js";
 
 export interface HttpSettings {
   /** Named keys; a key given without a name is called key1, key2… by its position. */
@@ -8,13 +8,21 @@ export interface HttpSettings {
 
 export const httpSettings = settingsGroup({
   schema: z.object({
-    HTTP_API_KEYS: z
-      .string()
-      .regex(
-        /^\s*([\w-]+:)?[\w.~+/=-]{16,}\s*(,\s*([\w-]+:)?[\w.~+/=-]{16,}\s*)*$/,
-        'comma-separated keys of 16+ characters, each optionally named: "crm:KEY,shop:KEY"',
-      )
-      .optional(),
+    HTTP_API_KEYS: setting(
+      z
+        .string()
+        .regex(
+          /^\s*([\w-]+:)?[\w.~+/=-]{16,}\s*(,\s*([\w-]+:)?[\w.~+/=-]{16,}\s*)*$/,
+          'comma-separated keys of 16+ characters, each optionally named: "crm:KEY,shop:KEY"',
+        )
+        .optional(),
+      {
+        description:
+          "comma-separated bearer keys for `POST /v1/messages`, each best named: `crm:KEY,shop:KEY` (an unnamed key is `key1`, `key2`… by position); conversations are kept per key name and `user_id`",
+        unset: "none (API off)",
+        secret: true,
+      },
+    ),
   }),
   required: ["HTTP_API_KEYS"],
   build: (s): HttpSettings => ({

@@ -1,7 +1,7 @@
 import * as z from "zod";
 import type { RegionId } from "../../core/region-policy.js";
 import { ConfigError } from "../../errors.js";
-import { BaseUrl, settingsGroup } from "../../settings.js";
+import { BaseUrl, setting, settingsGroup } from "../../settings.js";
 
 export interface TelegramSettings {
   botToken: string;
@@ -14,17 +14,38 @@ export interface TelegramSettings {
 
 export const telegramSettings = settingsGroup({
   schema: z.object({
-    TELEGRAM_BOT_TOKEN: z
-      .string()
-      .regex(/^\d+:[\w-]{20,}$/, "a bot token as BotFather gives it (123456:ABC…)")
-      .optional(),
-    TELEGRAM_WEBHOOK_SECRET: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{16,256}$/, "16–256 characters of A–Z, a–z, 0–9, _ and -")
-      .optional(),
-    TELEGRAM_API_BASE: BaseUrl.default("https://api.telegram.org"),
-    TELEGRAM_REGION: z.string().optional(),
-    TELEGRAM_BOT_USERNAME: z.string().optional(),
+    TELEGRAM_BOT_TOKEN: setting(
+      z
+        .string()
+        .regex(/^\d+:[\w-]{20,}$/, "a bot token as BotFather gives it (123456:ABC…)")
+        .optional(),
+      {
+        description: "the bot's token from BotFather; the Telegram channel is on once any of its settings is given",
+        unset: "none (channel off)",
+        secret: true,
+      },
+    ),
+    TELEGRAM_WEBHOOK_SECRET: setting(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{16,256}$/, "16–256 characters of A–Z, a–z, 0–9, _ and -")
+        .optional(),
+      {
+        description: "the secret Telegram sends in `X-Telegram-Bot-Api-Secret-Token` (16–256 of `A-Za-z0-9_-`)",
+        unset: "required with the bot token",
+        secret: true,
+      },
+    ),
+    TELEGRAM_API_BASE: setting(BaseUrl.default("https://api.telegram.org"), { description: "Bot API server" }),
+    TELEGRAM_REGION: setting(z.string().optional(), {
+      description: "region whose model and database serve the Telegram bot's users",
+      unset: "`defaultRegion` of regions.json",
+    }),
+    TELEGRAM_BOT_USERNAME: setting(z.string().optional(), {
+      description:
+        "the bot's @username, by which group messages mention it and address commands to it (`/help@YourBot`)",
+      unset: "asked of Telegram (`getMe`)",
+    }),
   }),
   required: ["TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET"],
   build(s, file): TelegramSettings {

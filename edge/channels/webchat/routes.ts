@@ -95,7 +95,7 @@ export function webChatRoutes(host: ChannelHost, settings: WebChatSettings): Rou
     // A browser says which page opens the socket; only the edge's own page and the allowed ones may.
     const origin = c.req.header("origin");
     if (origin !== undefined && origin !== new URL(c.req.url).origin && !settings.allowedOrigins.includes(origin)) {
-      throw new HttpError(403, "forbidden_origin", "this page may not open the chat (CHAT_ALLOWED_ORIGINS)");
+      throw new HttpError(403, "forbidden_origin", "this page may not open the chat (WEBCHAT_ALLOWED_ORIGINS)");
     }
     const headers = new Headers(c.req.raw.headers);
     headers.set(CONVERSATION_HEADER, claims.c);

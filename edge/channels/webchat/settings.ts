@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { settingsGroup } from "../../settings.js";
+import { setting, settingsGroup } from "../../settings.js";
 
 export interface WebChatSettings {
   /** Signs the web chat's session tokens. */
@@ -23,12 +23,22 @@ const Origins = z
 
 export const webChatSettings = settingsGroup({
   schema: z.object({
-    CHAT_TOKEN_SECRET: z.string().min(32, "at least 32 random characters").optional(),
-    CHAT_ALLOWED_ORIGINS: Origins.optional(),
+    WEBCHAT_TOKEN_SECRET: setting(z.string().min(32, "at least 32 random characters").optional(), {
+      description: "32+ random characters that sign the web chat's session tokens",
+      unset: "none (web chat off)",
+      secret: true,
+      formerly: "CHAT_TOKEN_SECRET",
+    }),
+    WEBCHAT_ALLOWED_ORIGINS: setting(Origins.optional(), {
+      description:
+        "comma-separated origins of other pages allowed to open the web chat's socket (`https://shop.example.com`)",
+      unset: "none (the edge's own page only)",
+      formerly: "CHAT_ALLOWED_ORIGINS",
+    }),
   }),
-  required: ["CHAT_TOKEN_SECRET"],
+  required: ["WEBCHAT_TOKEN_SECRET"],
   build: (s): WebChatSettings => ({
-    tokenSecret: s.CHAT_TOKEN_SECRET!,
-    allowedOrigins: s.CHAT_ALLOWED_ORIGINS ?? [],
+    tokenSecret: s.WEBCHAT_TOKEN_SECRET!,
+    allowedOrigins: s.WEBCHAT_ALLOWED_ORIGINS ?? [],
   }),
 });

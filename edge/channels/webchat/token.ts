@@ -2,7 +2,7 @@ import { hmacKey } from "../../crypto.js";
 
 /**
  * Web chat session tokens: `v1.<claims, base64url JSON>.<HMAC-SHA256, base64url>`, signed with
- * CHAT_TOKEN_SECRET. The claims say which conversation the browser holds and which region it lives in;
+ * WEBCHAT_TOKEN_SECRET. The claims say which conversation the browser holds and which region it lives in;
  * a forged or altered token fails the signature check, an expired one opens no socket but can be
  * traded for a fresh token of the same conversation (within WEBCHAT_RESUME_WINDOW_SECONDS).
  */
