@@ -76,7 +76,7 @@ export interface Channel<S = unknown> {
   /** Its routes, for a deployment that configures it. */
   routes(host: ChannelHost, settings: S): Routes;
   /**
-   * The user key of the id an operator knows a user by (DELETE /admin/users/<channel>/<id>), or
+   * The user key of the id an operator knows a user by (`POST /admin/erasures` `{"channel","user_id"}`), or
    * undefined when the id cannot be one of this channel's users.
    */
   userKey(operatorId: string, settings: S): string | undefined;

@@ -6,12 +6,6 @@ import { MESSAGE_TEXT_MAX_CHARS } from "../../limits.js";
  * (`GET /v1/openapi.json`, generated at build time by `npm run openapi`) is made from them.
  */
 
-/**
- * Longest text taken in, in characters: a guard on the transport only. Whether the model can read a
- * message is the one rule every channel shares (INPUT_TOKEN_BUDGET): a longer one is answered with a
- * request to shorten it, as on Telegram, WhatsApp and the web chat.
- */
-
 export const MessageRequest = z.object({
   user_id: z
     .string()
@@ -24,7 +18,9 @@ export const MessageRequest = z.object({
     .trim()
     .min(1, "must not be empty")
     .max(MESSAGE_TEXT_MAX_CHARS, `at most ${MESSAGE_TEXT_MAX_CHARS} characters`)
-    .describe("What the customer wrote. A leading /reset, /forget or /help is a command."),
+    .describe(
+      "What the customer wrote, at most MESSAGE_TEXT_MAX_CHARS characters (whether the model can read it all is the token budget's rule: a longer message is answered with a request to shorten it). A leading /start, /help, /reset, /forget, /region or /reminders is a command.",
+    ),
 });
 
 export const MessageReply = z.object({

@@ -5,7 +5,7 @@ import { webChatSettings, type WebChatSettings } from "./settings.js";
 
 /**
  * The web chat: a page, a signed session token, and a WebSocket per browser tab to the conversation's
- * Durable Object (objects/web-chat-room.ts), which answers frames as protocol.ts says.
+ * Durable Object (objects/web-chat-room.ts), which answers frames as inbound.ts and outbound.ts say (constants.ts: the protocol's fixed strings).
  */
 export const webchat = defineChannel<WebChatSettings>({
   name: "webchat",

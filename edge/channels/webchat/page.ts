@@ -1,4 +1,6 @@
+import { MESSAGE_TEXT_MAX_CHARS } from "../../limits.js";
 import { MARKDOWN_RENDERER } from "./client.generated.js";
+import { WEBCHAT_PING } from "./constants.js";
 
 /**
  * The web chat page: one self-contained document (no framework, nothing loaded from elsewhere) that
@@ -21,7 +23,7 @@ const PAGE_SCRIPT = /* js */ `
   var TOKEN_KEY = "chat.token", EXPIRY_KEY = "chat.expires_at", PENDING_KEY = "chat.pending";
   var socket = null, attempt = 0, heartbeat = null, pongTimer = null, reconnectTimer = null;
   var streaming = null, streamingText = "", renderQueued = false, typingEl = null;
-  var TEXT_LIMIT = 16000;
+  var TEXT_LIMIT = ${MESSAGE_TEXT_MAX_CHARS};
   var clock = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
   var pending = JSON.parse(sessionStorage.getItem(PENDING_KEY) || "[]");
 
@@ -99,7 +101,7 @@ const PAGE_SCRIPT = /* js */ `
       setStatus("online", "Online");
       heartbeat = setInterval(function () {
         if (ws.readyState !== 1) return;
-        ws.send('{"type":"ping"}');
+        ws.send('${WEBCHAT_PING}');
         clearTimeout(pongTimer);
         pongTimer = setTimeout(function () { ws.close(); }, 10000);
       }, 30000);

@@ -28,18 +28,19 @@ const SILENT_TYPES = new Set(["reaction", "edit", "revoke", "system", "ephemeral
 /** Media that may carry a caption: the caption is answered, the media itself cannot be seen. */
 const CAPTIONED = new Set(["image", "video", "document"]);
 
-/**
- * The messages of a Cloud API webhook for the business number `phoneNumberId`, read one by one: an
- * item that cannot be read, or that asks for no answer (statuses, reactions, edits, system notices,
- * group messages, another number's messages), is counted under `ignored` by kind and never keeps the
- * others from being answered. Undefined when the body is not a WhatsApp Business Account webhook.
- */
 /** What reading a webhook needs beyond it: the business number that answers, the regions, the command names. */
 export interface WhatsAppReader {
   phoneNumberId: string;
   regions: RegionFile;
   commands: ReadonlySet<string>;
 }
+
+/**
+ * The messages of a Cloud API webhook for the business number `reader.phoneNumberId`, read one by one:
+ * an item that cannot be read, or that asks for no answer (statuses, reactions, edits, system notices,
+ * group messages, another number's messages), is counted under `ignored` by kind and never keeps the
+ * others from being answered. Undefined when the body is not a WhatsApp Business Account webhook.
+ */
 
 function readWhatsAppWebhook(payload: unknown, reader: WhatsAppReader): Received | undefined {
   const webhook = WhatsAppWebhook.safeParse(payload);
