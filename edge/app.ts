@@ -3,7 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import { channelSettings, type Channel } from "./channels/types.js";
 import { compress } from "./compress.js";
 import type { Edge } from "./edge.js";
-import { ConfigError, EdgeError, HttpError, MalformedPayload } from "./errors.js";
+import { CapacityShort, ConfigError, EdgeError, HttpError, MalformedPayload } from "./errors.js";
 import { notConfigured } from "./requests.js";
 import { errorKind, log } from "./log.js";
 import { adminRoutes } from "./routes/admin.js";
@@ -69,6 +69,11 @@ export function errorResponse(err: unknown, route?: string): Response {
     Response.json({ error: { code, message } }, { status, headers });
   if (err instanceof HttpError) return json(err.status, err.code, err.message, err.headers);
   if (err instanceof MalformedPayload) return json(400, err.code, err.message);
+  // Every server that may answer is saturated: come back shortly (a scale-out is under way).
+  if (err instanceof CapacityShort)
+    return json(503, "capacity", "every server is busy; retry shortly", {
+      "retry-after": String(Math.max(1, Math.ceil(err.retryAfterSeconds))),
+    });
   if (err instanceof HTTPException) return json(err.status, STATUS_CODES[err.status] ?? "error", err.message);
   if (err instanceof ConfigError) {
     // The message names the setting, never its value; it is for the operator's logs only.

@@ -103,6 +103,14 @@ export const CoreSettings = z.object({
     description:
       "tool calls run per message in all: one injected instruction cannot make hundreds of order-API requests",
   }),
+  CAPACITY_HOLD_MS: setting(Int(0, 300_000).default(20_000), {
+    description:
+      'when every server that may answer is saturated, a Telegram or WhatsApp message is held this long ("typing…" shown) before the user gets a short "busy" note or a near FAQ answer; the full answer follows',
+  }),
+  CAPACITY_MAX_WAIT_MS: setting(Int(10_000, 3_600_000).default(600_000), {
+    description:
+      'how long after it was first held a message waits for a free server at most; then it is answered as for a model that is down (the FAQ in limited mode, or "try later")',
+  }),
   BURST_WINDOW_MS: setting(Int(0, 10_000).default(0), {
     description:
       "A minimum wait before a Telegram or WhatsApp message is answered: messages sent within this many ms of each other always share one reply (bursts are answered once without it; see Channels)",
@@ -148,6 +156,8 @@ export interface RegionSettings {
   redisUrl: string;
   redisToken: string;
   sessionTtlSeconds: number;
+  /** The hosted endpoint asked while the region's pool is saturated, where regions.json declares one. */
+  overflow: { url: string; apiKey: string; model: string | undefined } | undefined;
 }
 
 export interface Config {
@@ -188,6 +198,8 @@ export interface Config {
   burstWindowMs: number;
   /** Tries of a messenger reply (backoff 1 s, 2 s, 4 s… up to a minute) before it is counted as dead-lettered. */
   replyMaxAttempts: number;
+  /** While every server is saturated: how long a messenger message is held before a note, and waits at most. */
+  capacity: { holdMs: number; maxWaitMs: number };
   rateLimit: {
     messages: number;
     window: `${number} ${"ms" | "s" | "m" | "h" | "d"}`;
@@ -310,6 +322,11 @@ class Problems {
     this.invalid.push(`${name}: ${why}`);
   }
 
+  /** The value of an optional setting, if given. */
+  value(name: string): string | undefined {
+    return this.present[name];
+  }
+
   /** The value of a required setting; a missing one is noted ("" stands in until the throw). */
   need(name: string): string {
     const value = this.present[name];
@@ -337,6 +354,13 @@ export const REGION_SETTINGS = {
   ORIGIN_API_KEY: { description: "the key that server expects (vLLM `--api-key`)", unset: "required", secret: true },
   UPSTASH_REDIS_REST_URL: { description: "REST URL of region R's Upstash database", unset: "required" },
   UPSTASH_REDIS_REST_TOKEN: { description: "its token", unset: "required", secret: true },
+  OVERFLOW_URL: {
+    description:
+      "base URL of region R's overflow endpoint (OpenAI-compatible, gpt-oss-20b, in R's jurisdiction), asked only while R's own pool is saturated",
+    unset: "none; required where regions.json declares origins.overflow",
+  },
+  OVERFLOW_API_KEY: { description: "its bearer key", unset: "required with the URL", secret: true },
+  OVERFLOW_MODEL: { description: "the model's name at that endpoint", unset: "`MODEL_NAME`" },
 } as const satisfies Record<string, SettingDoc>;
 
 /** Each region's origins and database (REGION_SETTINGS). */
@@ -351,6 +375,13 @@ function regionSettings(file: RegionFile, problems: Problems): Record<RegionId, 
       redisUrl: problems.need(`UPSTASH_REDIS_REST_URL_${R}`),
       redisToken: problems.need(`UPSTASH_REDIS_REST_TOKEN_${R}`),
       sessionTtlSeconds: region.retention.sessionTtlSeconds,
+      overflow: region.origins.overflow
+        ? {
+            url: originUrls(problems.need(`OVERFLOW_URL_${R}`), `OVERFLOW_URL_${R}`)[0] ?? "",
+            apiKey: problems.need(`OVERFLOW_API_KEY_${R}`),
+            model: problems.value(`OVERFLOW_MODEL_${R}`),
+          }
+        : undefined,
     };
   }
   return regions;
@@ -399,6 +430,7 @@ function coreConfig(
     },
     burstWindowMs: s.BURST_WINDOW_MS,
     replyMaxAttempts: s.REPLY_MAX_ATTEMPTS,
+    capacity: { holdMs: s.CAPACITY_HOLD_MS, maxWaitMs: s.CAPACITY_MAX_WAIT_MS },
     rateLimit: {
       messages: s.RATE_LIMIT_MESSAGES,
       window: s.RATE_LIMIT_WINDOW.replace(/^(\d+)\s?/, "$1 ") as Config["rateLimit"]["window"],

@@ -87,7 +87,11 @@ export class NetworkError extends EdgeError {
   }
 }
 
-export type ModelFailure = "timeout" | "unavailable" | "bad_response" | "rejected";
+/**
+ * Why no model answered: `busy` is an origin (or every origin of a pool) saturated: it answered 429,
+ * asking to be called again later; it is not broken, so no breaker counts it.
+ */
+export type ModelFailure = "timeout" | "unavailable" | "bad_response" | "rejected" | "busy";
 
 /** A model origin failed or timed out: the user gets an apology or the FAQ's answer. */
 export class UpstreamModelError extends EdgeError {
@@ -95,15 +99,36 @@ export class UpstreamModelError extends EdgeError {
   readonly code: `model_${ModelFailure}`;
   /** Part of the answer had already been handed on: the call must not be repeated elsewhere. */
   readonly streamed: boolean;
+  /** For `busy`: how long the origin asked the caller to wait (its Retry-After), in seconds. */
+  readonly retryAfterSeconds: number | undefined;
   constructor(
     readonly failure: ModelFailure,
     readonly region: RegionId,
     detail: string,
-    options?: { cause?: unknown; streamed?: boolean },
+    options?: { cause?: unknown; streamed?: boolean; retryAfterSeconds?: number },
   ) {
     super(`model origin of region ${region}: ${failure} (${detail})`, options);
     this.code = `model_${failure}`;
     this.streamed = options?.streamed ?? false;
+    this.retryAfterSeconds = options?.retryAfterSeconds;
+  }
+}
+
+/**
+ * Every server that may answer this user (their region's pool, its overflow, the fallbacks of the same
+ * jurisdiction) is saturated or still booting: the message is to be held and asked again, not
+ * answered with an apology. The inbox holds it (messengers), the web chat shows it queued, the HTTP
+ * API answers 503 with Retry-After.
+ */
+export class CapacityShort extends EdgeError {
+  override readonly name = "CapacityShort";
+  readonly code = "capacity_short";
+  constructor(
+    readonly region: RegionId,
+    /** When to ask again, at the soonest (the origin's Retry-After, or the edge's own wait). */
+    readonly retryAfterSeconds: number,
+  ) {
+    super(`every server for region ${region} is saturated; retry in ${retryAfterSeconds} s`);
   }
 }
 

@@ -32,6 +32,15 @@ export const INBOX_ALARM_RETRY_MS = 60_000;
 /** Retries of a reply (or of a queued message) wait 1 s, 2 s, 4 s… and never longer than this: a transient outage clears without hammering the origin. */
 export const RETRY_MAX_DELAY_SECONDS = 60;
 
+// Capacity: every server that may answer is saturated (pipeline/inbox.ts, objects/web-chat-room.ts)
+
+/** A message held for capacity is asked again this often (unless the origin's Retry-After says later), with "typing…" refreshed meanwhile. */
+export const CAPACITY_RETRY_SECONDS = 3;
+/** After the "busy" note (CAPACITY_HOLD_MS), the full answer is asked for this often, up to CAPACITY_MAX_WAIT_MS. */
+export const CAPACITY_RETRY_AFTER_NOTE_SECONDS = 10;
+/** A web chat message shows "queued" this long at most before the answer for a model that is down. */
+export const WEBCHAT_CAPACITY_MAX_WAIT_MS = 60_000;
+
 // The conversation in the region's Redis (services/conversation/)
 
 /** Turns kept per conversation; the prompt takes a window of the most recent ones (CONTEXT_MAX_MESSAGES). */

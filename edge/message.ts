@@ -167,7 +167,13 @@ export type Outcome =
   /** The message is longer than the model's input budget (INPUT_TOKEN_BUDGET): the user is asked to shorten it. */
   | "too_long"
   /** The message's id was answered before with other content (an API client reusing an Idempotency-Key). */
-  | "conflict";
+  | "conflict"
+  /**
+   * Every server was saturated for CAPACITY_HOLD_MS: the user got a short "busy" note (busy_note) or
+   * a near FAQ answer (faq_busy) while the message waits on for the full answer.
+   */
+  | "busy_note"
+  | "faq_busy";
 
 /** The reply to one message, before delivery. */
 export interface Reply {
@@ -184,6 +190,8 @@ export interface Reply {
   firstTokenMs?: number;
   tokensIn?: number;
   tokensOut?: number;
+  /** Time spent in model calls (tool rounds included), ms: summed per window, the calls in flight. */
+  modelMs?: number;
 }
 
 /**
@@ -220,4 +228,14 @@ export interface RespondOptions {
   signal?: AbortSignal;
   /** Names this reply's preview (see ChannelSender.preview); without it, none is shown. */
   previewId?: number;
+  /**
+   * What to do when every server that may answer is saturated: `hold` (the default) throws
+   * CapacityShort, for the caller to ask again later; `interim` answers with a short "busy" note (or a
+   * near FAQ answer) that says the full answer follows; `final` answers as for a model that is down.
+   */
+  capacity?: "hold" | "interim" | "final";
+  /** The message already passed the rate limit on an earlier try (it was held for capacity). */
+  admitted?: boolean;
+  /** How long the message has been held for capacity, ms (for its metrics record). */
+  heldMs?: number;
 }

@@ -1,5 +1,7 @@
 import {
   BURST_GAP_MS,
+  CAPACITY_RETRY_AFTER_NOTE_SECONDS,
+  CAPACITY_RETRY_SECONDS,
   BURST_MAX_CHARS,
   BURST_MAX_HOLD_WINDOWS,
   BURST_MAX_MESSAGES,
@@ -100,6 +102,34 @@ export function afterFailure(
   if (attempt >= maxAttempts) return { giveUp: true };
   const delaySeconds = retryAfterSeconds !== undefined ? Math.ceil(retryAfterSeconds) : retryDelaySeconds(attempt);
   return { giveUp: false, delaySeconds };
+}
+
+/**
+ * How a reply is to be asked for when every server that may answer is saturated, for messages held
+ * since `heldSince` (undefined: not held): hold them (ask again later, "typing…" meanwhile) for
+ * `budget.holdMs` (CAPACITY_HOLD_MS); then answer with a short note (or a near FAQ answer) once, the
+ * full answer still to follow; past `budget.maxWaitMs`, answer as for a model that is down, and be done.
+ */
+export function capacityMode(
+  heldSince: number | undefined,
+  noteSent: boolean,
+  now: number,
+  budget: { holdMs: number; maxWaitMs: number },
+): "hold" | "interim" | "final" {
+  if (heldSince === undefined) return "hold";
+  if (now - heldSince >= budget.maxWaitMs) return "final";
+  if (!noteSent && now - heldSince >= budget.holdMs) return "interim";
+  return "hold";
+}
+
+/**
+ * When to ask again for held messages, in seconds: the origin's Retry-After when it says later, else
+ * CAPACITY_RETRY_SECONDS while holding and CAPACITY_RETRY_AFTER_NOTE_SECONDS once the note went out;
+ * never more than a minute.
+ */
+export function capacityRetrySeconds(retryAfterSeconds: number | undefined, noteSent: boolean): number {
+  const own = noteSent ? CAPACITY_RETRY_AFTER_NOTE_SECONDS : CAPACITY_RETRY_SECONDS;
+  return Math.min(60, Math.max(own, Math.ceil(retryAfterSeconds ?? 0)));
 }
 
 /** Whether remembered ids are due to be swept again (the last sweep was at `prunedAt`). */

@@ -23,9 +23,15 @@ export interface MessageMetrics {
   /** KV reads and writes (region pins, FAQ) made for it; exact in sum over all records. */
   kvReads: number;
   kvWrites: number;
+  /** How long the message was held because every server was saturated, ms. */
+  heldMs: number;
+  /** Time in model calls, ms: their sum over a window, divided by it, is the model calls in flight. */
+  modelMs: number;
+  /** 1 when the region's overflow endpoint answered (its own pool was saturated), else 0. */
+  overflow: number;
 }
 
-/** The order of the numbers in an Analytics Engine data point (`double1`…`double7`); new ones go last. */
+/** The order of the numbers in an Analytics Engine data point (`double1`…`double10`); new ones go last. */
 export const METRIC_DOUBLES = [
   "ackMs",
   "firstTokenMs",
@@ -34,6 +40,9 @@ export const METRIC_DOUBLES = [
   "tokensOut",
   "kvReads",
   "kvWrites",
+  "heldMs",
+  "modelMs",
+  "overflow",
 ] as const;
 /** The order of the strings (`blob1`…`blob4`). */
 export const METRIC_BLOBS = ["channel", "region", "outcome", "delivery"] as const;

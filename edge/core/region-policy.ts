@@ -32,6 +32,21 @@ const RegionSchema = z
           .min(1)
           .max(16)
           .describe("How many origins Terraform provisions; their URLs are ORIGIN_URL_<R>, comma-separated"),
+        overflow: z
+          .object({
+            name: z.string().min(1).describe("Who runs it, e.g. OVHcloud AI Endpoints"),
+            location: z.string().min(1).describe("Where it runs, e.g. Gravelines (FR)"),
+            jurisdiction: z
+              .enum(["eu"])
+              .nullable()
+              .describe("Its jurisdiction: it must be the region's own (an EU region's overflow stays in the EU)"),
+          })
+          .strict()
+          .nullable()
+          .optional()
+          .describe(
+            "A hosted OpenAI-compatible gpt-oss-20b endpoint asked only while the region's own pool is saturated (OVERFLOW_URL_<R>, OVERFLOW_API_KEY_<R>, OVERFLOW_MODEL_<R>); null: none",
+          ),
       })
       .describe("The region's vLLM origins serving openai/gpt-oss-20b"),
     database: z
@@ -88,6 +103,14 @@ export const RegionFileSchema = z
       });
     }
     for (const [id, region] of Object.entries(file.regions)) {
+      const overflow = region.origins.overflow;
+      if (overflow && overflow.jurisdiction !== region.jurisdiction) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["regions", id, "origins", "overflow", "jurisdiction"],
+          message: `an overflow must share the region's jurisdiction (${String(region.jurisdiction)})`,
+        });
+      }
       for (const fb of region.fallbacks) {
         if (!ids.includes(fb))
           ctx.addIssue({ code: "custom", path: ["regions", id, "fallbacks"], message: `unknown region "${fb}"` });
@@ -134,6 +157,42 @@ export function regionForCountry(file: RegionFile, country: string | undefined |
  */
 export function answeringRegions(file: RegionFile, region: RegionId): RegionId[] {
   return [region, ...(file.regions[region]?.fallbacks ?? [])];
+}
+
+/** One model that may answer a user of a region, in the order modelCandidates gives. */
+export interface ModelCandidate {
+  region: RegionId;
+  /** The region's own pool of servers, or the hosted endpoint it overflows to (origins.overflow). */
+  kind: "pool" | "overflow";
+  /**
+   * When it is asked: `always` (the user's own pool, first); `saturated`, only while every candidate
+   * before it was saturated (the overflow: never for an outage); `afterFailure`, when the candidates
+   * before it failed (a fallback region), and for a saturated pool only if it shares the jurisdiction.
+   */
+  when: "always" | "saturated" | "afterFailure";
+  /** It is in the jurisdiction of the user's region (an overflow always is: the schema requires it). */
+  sameJurisdiction: boolean;
+}
+
+/**
+ * The models that may answer a user of `region`, in order: the region's own pool, its overflow
+ * endpoint while the pool is saturated, then the fallback regions the file allows. Nothing else, ever.
+ */
+export function modelCandidates(file: RegionFile, region: RegionId): ModelCandidate[] {
+  const own = file.regions[region];
+  if (!own) return [];
+  return [
+    { region, kind: "pool", when: "always", sameJurisdiction: true },
+    ...(own.origins.overflow
+      ? [{ region, kind: "overflow" as const, when: "saturated" as const, sameJurisdiction: true }]
+      : []),
+    ...own.fallbacks.map((f) => ({
+      region: f,
+      kind: "pool" as const,
+      when: "afterFailure" as const,
+      sameJurisdiction: file.regions[f]?.jurisdiction === own.jurisdiction,
+    })),
+  ];
 }
 
 /** What a compliance officer should look at: promises of the file that a change would break. */

@@ -11,7 +11,8 @@ import { closingCode, parseFrame, webChatUserKey } from "../channels/webchat/inb
 import { socketSender } from "../channels/webchat/outbound.js";
 import type { RegionId } from "../core/region-policy.js";
 import { edgeFor } from "../create-edge.js";
-import { MalformedPayload } from "../errors.js";
+import { CapacityShort, MalformedPayload } from "../errors.js";
+import { capacityRetrySeconds } from "../core/inbox-policy.js";
 import { errorKind, log, ref } from "../log.js";
 import {
   WEBCHAT_FLOOD_CLOSE_AFTER,
@@ -19,6 +20,7 @@ import {
   WEBCHAT_MAX_FRAME_BYTES,
   WEBCHAT_MAX_FRAMES,
   WEBCHAT_MAX_SOCKETS,
+  WEBCHAT_CAPACITY_MAX_WAIT_MS,
   WEBCHAT_MAX_WAITING,
 } from "../limits.js";
 import type { InboundMessage } from "../message.js";
@@ -158,12 +160,25 @@ export class WebChatRoom extends DurableObject<Env> {
     );
     try {
       const onText = (piece: string) => broadcast({ type: "delta", text: piece });
-      const { reply } = await edgeFor(this.env).respond(message, sender, {
-        onText,
-        waitUntil: (p) => this.ctx.waitUntil(p),
-      });
-      if (reply.text === null) {
-        ws.send(errorFrame("rate_limited", say("webchat.rateLimited")));
+      const heldSince = Date.now();
+      for (;;) {
+        // Every server saturated: the page shows the message queued, and it is asked again shortly;
+        // past WEBCHAT_CAPACITY_MAX_WAIT_MS it is answered as for a model that is down.
+        const waited = Date.now() - heldSince;
+        try {
+          const { reply } = await edgeFor(this.env).respond(message, sender, {
+            onText,
+            waitUntil: (p) => this.ctx.waitUntil(p),
+            capacity: waited >= WEBCHAT_CAPACITY_MAX_WAIT_MS ? "final" : "hold",
+            ...(waited > 0 ? { admitted: true, heldMs: waited } : {}),
+          });
+          if (reply.text === null) ws.send(errorFrame("rate_limited", say("webchat.rateLimited")));
+          return;
+        } catch (err) {
+          if (!(err instanceof CapacityShort)) throw err;
+          if (waited === 0) broadcast({ type: "queued", message: say("webchat.queued") });
+          await new Promise((r) => setTimeout(r, capacityRetrySeconds(err.retryAfterSeconds, false) * 1000));
+        }
       }
     } catch (err) {
       log.error("webchat.failed", { ref: ref(message.id), region: message.region, error: errorKind(err) });

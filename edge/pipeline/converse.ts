@@ -4,7 +4,8 @@ import { streamGuard, type ContentFilter } from "../core/content-filter.js";
 import { bestFaqMatch, dependsOnContext, guessLanguage, type FaqEntry } from "../core/faq-match.js";
 import { buildPrompt, summaryRequest } from "../core/prompt.js";
 import { fitsBudget } from "../core/token-budget.js";
-import { OutputBlocked, UpstreamModelError, type ModelFailure } from "../errors.js";
+import { CapacityShort, OutputBlocked, UpstreamModelError, type ModelFailure } from "../errors.js";
+import { CAPACITY_RETRY_SECONDS } from "../limits.js";
 import { log, ref } from "../log.js";
 import type { InboundMessage, Reply } from "../message.js";
 import type { ConversationStore, StoredTurn, TurnStart } from "../services/conversation/index.js";
@@ -30,6 +31,15 @@ export interface ConverseDeps {
   signal?: AbortSignal;
   /** Runs a command (commands/index.ts) and returns its reply. */
   runCommand: (command: ParsedCommand) => Promise<string>;
+  /**
+   * A keyed pseudonym of the chat, sent to the origins so a conversation stays on one server (its
+   * prefix cache): never the chat key itself.
+   */
+  affinity: string;
+  /** When every server is saturated (RespondOptions.capacity): hold (throw CapacityShort), a note, or give up. */
+  capacity?: "hold" | "interim" | "final";
+  /** The message passed the rate limit on an earlier try: it is not counted again. */
+  admitted?: boolean;
   /** The chat became another (a Telegram group upgraded to a supergroup): what it kept goes with it. */
   moveChat?: (to: string) => Promise<void>;
   /** The operator's content filter, on the message and on the answer as it streams. */
@@ -58,7 +68,9 @@ export async function converse(message: InboundMessage, deps: ConverseDeps): Pro
     await deps.moveChat?.(content.to);
     return { text: null, outcome: "chat_moved" };
   }
-  const start = await store.begin(message.chatKey, message.userKey, message.id, idempotencyContent(message));
+  const start = await store.begin(message.chatKey, message.userKey, message.id, idempotencyContent(message), {
+    rateLimit: !deps.admitted,
+  });
   if (start.conflict) return { text: null, outcome: "conflict" };
   if (start.savedReply !== null) {
     // An earlier attempt computed this reply and failed to deliver it: deliver, do not ask again.
@@ -130,6 +142,21 @@ async function answer(
     summary: start.summary,
   });
 
+  /**
+   * Every server was saturated for a while: a near FAQ answer, else a short note, each saying that
+   * the full answer follows (the message stays waiting for it); nothing is saved.
+   */
+  const busyNote = async (): Promise<Reply> => {
+    const say = textsFor(lang);
+    if (deps.faq) {
+      const match = bestFaqMatch(await faqEntries(), text, lang);
+      if (match && match.score >= deps.faq.offlineMinScore) {
+        return { text: `${match.entry.answer}\n\n${say("capacity.faqNote")}`, outcome: "faq_busy", failure: "busy" };
+      }
+    }
+    return { text: say("capacity.busyNote"), outcome: "busy_note", failure: "busy" };
+  };
+
   /** No model answered: the FAQ's answer when one is close enough, else an honest "try later". */
   const offline = async (failure: ModelFailure): Promise<Reply> => {
     if (failure !== "rejected" && deps.faq) {
@@ -146,10 +173,10 @@ async function answer(
   const call = {
     ...(stream.onText ? { onText: stream.onText } : {}),
     ...(deps.signal ? { signal: deps.signal } : {}),
-    // Only hashed in memory to pick among the region's origins: never sent or logged.
-    affinity: message.chatKey,
+    affinity: deps.affinity,
   };
   const stopThinking = deps.whileThinking?.() ?? (() => {});
+  const modelStarted = Date.now();
   let completion: Completion;
   try {
     completion = deps.tools
@@ -161,6 +188,10 @@ async function answer(
       return { text: err.reply, outcome: "refused" };
     }
     if (!(err instanceof UpstreamModelError)) throw err;
+    if (err.failure === "busy" && deps.capacity !== "final") {
+      if (deps.capacity === "interim") return busyNote();
+      throw new CapacityShort(message.region, err.retryAfterSeconds ?? CAPACITY_RETRY_SECONDS);
+    }
     log.warn("model.failed", { ref: ref(message.id), region: message.region, failure: err.failure });
     return offline(err.failure);
   } finally {
@@ -183,6 +214,7 @@ async function answer(
     ...(completion.firstTokenMs !== undefined ? { firstTokenMs: completion.firstTokenMs } : {}),
     tokensIn: completion.usage?.promptTokens ?? prompt.inputTokens,
     ...(completion.usage ? { tokensOut: completion.usage.completionTokens } : {}),
+    modelMs: Date.now() - modelStarted,
   };
 }
 

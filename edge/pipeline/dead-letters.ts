@@ -44,6 +44,9 @@ function recordEvent(edge: Edge, message: InboundMessage, outcome: "dead_lettere
       tokensOut: 0,
       kvReads: 0,
       kvWrites: 0,
+      heldMs: 0,
+      modelMs: 0,
+      overflow: 0,
     })
     .catch(() => {}); // metrics never fail the count
 }

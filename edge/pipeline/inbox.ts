@@ -1,5 +1,7 @@
 import {
   afterFailure,
+  capacityMode,
+  capacityRetrySeconds,
   dueAt,
   forgotten,
   mergeBurst,
@@ -11,7 +13,7 @@ import {
 } from "../core/inbox-policy.js";
 import { withDeadline } from "../deadline.js";
 import type { Edge, Inbox } from "../edge.js";
-import { ConfigError, ReplyAbandoned, RetryDelivery, Superseded } from "../errors.js";
+import { CapacityShort, ConfigError, ReplyAbandoned, RetryDelivery, Superseded } from "../errors.js";
 import { INBOX_ALARM_RETRY_MS } from "../limits.js";
 import { errorKind, log, ref } from "../log.js";
 import type { ChannelSender, QueueJob } from "../message.js";
@@ -42,6 +44,10 @@ interface Stored {
   group?: string;
   /** Already logged and counted as overdue (acknowledged long ago, still not answered). */
   overdue?: boolean;
+  /** When it was first held because every server was saturated (epoch ms). */
+  heldSince?: number;
+  /** The user was told the answer follows (a "busy" note or a near FAQ answer). */
+  noteSent?: boolean;
 }
 
 type Held = Stored & Waiting;
@@ -237,6 +243,27 @@ export class InboxEngine implements Inbox {
     this.state.waiting.set(key, stored);
   }
 
+  /**
+   * Keeps a group's messages waiting for capacity (not as a failed try: no attempt is counted, and
+   * messages that arrive meanwhile may join them), and asks again later; nothing after them goes first.
+   */
+  private async holdForCapacity(
+    group: readonly Held[],
+    heldSince: number,
+    noteSent: boolean,
+    retryAfterSeconds: number | undefined,
+  ): Promise<"later"> {
+    for (const h of group) {
+      const current = this.state.waiting.get(heldKey(h.seq));
+      if (current) this.keep({ ...current, heldSince, ...(noteSent ? { noteSent } : {}) });
+    }
+    const retryAt = Date.now() + capacityRetrySeconds(retryAfterSeconds, noteSent) * 1000;
+    this.state.retryAt = retryAt;
+    this.storage.put("retryAt", retryAt);
+    await this.storage.setAlarm(retryAt);
+    return "later";
+  }
+
   /** A group's messages are answered (or given up on): they leave storage. */
   private settle(group: readonly Held[]): void {
     for (const h of group) {
@@ -265,6 +292,10 @@ export class InboxEngine implements Inbox {
       attempt,
     };
     const started = Date.now();
+    // Held for capacity: how long, whether the user was told, and so what this try may do.
+    const heldSince = minOf(group.map((h) => h.heldSince));
+    const noteSent = group.some((h) => h.noteSent);
+    const capacity = capacityMode(heldSince, noteSent, started, edge.config.capacity);
     // The watchdog: a reply still running after TIMEOUT_REPLY_MS has failed, and is tried again;
     // whatever the abandoned one would still send is refused, so it cannot overtake or repeat the next.
     let abandoned = false;
@@ -286,10 +317,17 @@ export class InboxEngine implements Inbox {
           signal: writing.abort.signal,
           // The burst's first message names its preview: asked again, the same draft is rewritten.
           previewId: first.seq,
+          capacity,
+          ...(heldSince !== undefined ? { admitted: true, heldMs: started - heldSince } : {}),
         }),
         edge.config.timeouts.replyMs,
         "reply",
       ).finally(() => (abandoned = true));
+      if (reply.outcome === "busy_note" || reply.outcome === "faq_busy") {
+        // The user knows the answer follows: the messages wait on for it, without another note.
+        log.info("message.busy_note", { ...fields, heldMs: started - (heldSince ?? started) });
+        return this.holdForCapacity(group, heldSince ?? started, true, undefined);
+      }
       this.settle(group);
       log.info("message.handled", {
         ...fields,
@@ -310,6 +348,16 @@ export class InboxEngine implements Inbox {
         this.burst = { firstSeq: first.seq, restarts: (restarts ?? 0) + 1 };
         log.info("message.superseded", { ...fields, restarts: this.burst.restarts });
         return "superseded";
+      }
+      if (err instanceof CapacityShort) {
+        // Every server is saturated: nothing was saved or sent. "typing…" says the answer is coming.
+        if (!noteSent)
+          void edge
+            .sender(message.address.channel)
+            ?.typing(message.address)
+            .catch(() => {});
+        log.info("message.held", { ...fields, heldMs: started - (heldSince ?? started) });
+        return this.holdForCapacity(group, heldSince ?? started, noteSent, err.retryAfterSeconds);
       }
       const next = afterFailure(
         attempt,
@@ -344,6 +392,11 @@ export class InboxEngine implements Inbox {
       if (this.writing === writing) this.writing = undefined;
     }
   }
+}
+
+function minOf(values: Array<number | undefined>): number | undefined {
+  const known = values.filter((v): v is number => v !== undefined);
+  return known.length ? Math.min(...known) : undefined;
 }
 
 /**

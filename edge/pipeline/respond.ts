@@ -7,7 +7,7 @@ import { toolOffer } from "../tools/index.js";
 import type { ToolContext } from "../tools/types.js";
 import { converse, type ConverseDeps } from "./converse.js";
 import { deliver, keepTyping } from "./deliver.js";
-import { withFallback } from "./fallback.js";
+import { withFallback, type Answered } from "./fallback.js";
 
 /**
  * One message, whatever its channel: the conversation step in the user's region, then delivery on
@@ -26,10 +26,13 @@ export async function respond(
   const preview = options.previewId !== undefined ? sender.preview?.(message.address, options.previewId) : undefined;
   const onText = withPreview(options.onText, preview);
   let reply: Reply;
+  let answered: Answered | undefined;
   try {
     reply = await converse(message, {
-      ...conversationDeps(edge, message, sender, onText, preview),
+      ...conversationDeps(edge, message, sender, onText, preview, (who) => (answered = who)),
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.capacity ? { capacity: options.capacity } : {}),
+      ...(options.admitted ? { admitted: true } : {}),
     });
   } catch (err) {
     // Asked again (a burst grew) or failed: the preview shown so far is taken back.
@@ -60,6 +63,9 @@ export async function respond(
       tokensIn: reply.tokensIn ?? 0,
       tokensOut: reply.tokensOut ?? 0,
       ...addKvUsage(takeKvUsage(), options.kvUsage),
+      heldMs: options.heldMs ?? 0,
+      modelMs: reply.modelMs ?? 0,
+      overflow: answered?.overflow ? 1 : 0,
     })
     .catch(() => {}); // metrics never fail a reply
   if (reply.later) {
@@ -91,6 +97,7 @@ function conversationDeps(
   sender: ChannelSender,
   onText: ((piece: string) => void) | undefined,
   preview: AnswerPreview | undefined,
+  answered: (who: Answered) => void,
 ): ConverseDeps {
   const { config, faq } = edge;
   const services = edge.region(message.region);
@@ -99,7 +106,9 @@ function conversationDeps(
   const reminders = channel?.capabilities.push ? edge.reminders?.(message.userKey, message.region) : undefined;
   return {
     store: services.conversations,
-    model: withFallback(edge, message.region),
+    model: withFallback(edge, message.region, answered),
+    // A pseudonym of its own (not the storage keys'): what an origin's logs may keep joins nothing.
+    affinity: edge.keys.of(`affinity:${message.chatKey}`).slice(0, 16),
     modelSettings: config.model,
     rateLimit: config.rateLimit,
     sessionTtlSeconds: services.settings.sessionTtlSeconds,
@@ -148,5 +157,6 @@ function toolsFor(
     maxToolCallsPerRound: maxCallsPerRound,
     maxToolCalls: maxCalls,
   } = edge.config.model;
-  return { tools: { offer, context, maxRounds, maxCallsPerRound, maxCalls } };
+  const capacityHoldMs = edge.config.capacity.holdMs;
+  return { tools: { offer, context, maxRounds, maxCallsPerRound, maxCalls, capacityHoldMs } };
 }

@@ -1,5 +1,7 @@
 import type { ChatMessage, ToolCall } from "../core/prompt.js";
 import { issueLines } from "../core/zod-issues.js";
+import { capacityRetrySeconds } from "../core/inbox-policy.js";
+import { UpstreamModelError } from "../errors.js";
 import { errorKind, log } from "../log.js";
 import type { CompleteOptions, Completion, ModelClient, ToolOffer } from "../services/origin-client.js";
 import { toolNamed } from "../tools/index.js";
@@ -13,6 +15,8 @@ export interface ToolLoopOptions {
   /** Tool calls run per model call, and per message in all; the rest are refused back to the model. */
   maxCallsPerRound: number;
   maxCalls: number;
+  /** Once a tool ran, how long a saturated pool is waited out in place (CAPACITY_HOLD_MS). */
+  capacityHoldMs: number;
 }
 
 /**
@@ -59,9 +63,29 @@ export async function completeWithTools(
     }
   };
 
+  /**
+   * One model call. Once a tool has run, a saturated pool is waited out here (up to
+   * `options.capacityHoldMs`, CAPACITY_HOLD_MS): asking the whole message again later would run its tools again (a second
+   * reminder). Past that wait, the call fails as an unavailable model would.
+   */
+  const complete = async (request: CompleteOptions): Promise<Completion> => {
+    const since = Date.now();
+    for (;;) {
+      try {
+        return await llm.complete(conversation, request);
+      } catch (err) {
+        const busy = err instanceof UpstreamModelError && err.failure === "busy";
+        if (!busy || ran === 0) throw err;
+        if (Date.now() - since >= options.capacityHoldMs)
+          throw new UpstreamModelError("unavailable", err.region, "saturated after a tool ran", { cause: err });
+        await sleep(capacityRetrySeconds(err.retryAfterSeconds, false) * 1000, call.signal);
+      }
+    }
+  };
+
   for (let round = 0; ; round++) {
     const last = round >= options.maxRounds;
-    const completion = await llm.complete(conversation, {
+    const completion = await complete({
       ...call,
       tools: last ? { ...options.offer, choice: "none" } : options.offer,
     });
@@ -100,4 +124,13 @@ export async function completeWithTools(
       conversation.push({ role: "tool", tool_call_id: call.id, content: JSON.stringify(result) });
     }
   }
+}
+
+/** Waits `ms`, or rejects with the signal's reason once it aborts (a burst that grew meanwhile). */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    signal?.throwIfAborted();
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => (clearTimeout(timer), reject(signal.reason)), { once: true });
+  });
 }

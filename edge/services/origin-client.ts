@@ -36,8 +36,10 @@ export interface CompleteOptions {
    */
   signal?: AbortSignal;
   /**
-   * Which conversation asks: among equally healthy origins, a conversation keeps going to the same
-   * one, whose prefix cache holds its earlier prompts (vLLM reuses the KV cache of a seen prefix).
+   * Which conversation asks (a keyed pseudonym of the chat, never its key): among equally healthy
+   * origins, a conversation keeps going to the same one, whose prefix cache holds its earlier prompts
+   * (vLLM reuses the KV cache of a seen prefix). It is also sent as the `x-chat-affinity` header, on
+   * which a pool's load balancer hashes to keep the chat on one server.
    */
   affinity?: string;
 }
@@ -98,7 +100,7 @@ export function originClient(options: LlmOptions): ModelClient {
     accept: "text/event-stream",
   };
   return {
-    async complete(messages, { onText, tools, signal } = {}) {
+    async complete(messages, { onText, tools, signal, affinity } = {}) {
       signal?.throwIfAborted();
       const deadlines = new Deadlines(options.firstTokenTimeoutMs, options.timeoutMs, signal);
       const answer = new Answer(options.region, onText, () => deadlines.firstTokenArrived());
@@ -107,13 +109,18 @@ export function originClient(options: LlmOptions): ModelClient {
       try {
         const response = await fetch(url, {
           method: "POST",
-          headers,
+          headers: affinity ? { ...headers, [AFFINITY_HEADER]: affinity } : headers,
           body: JSON.stringify(requestBody(options, messages, tools)),
           signal: deadlines.signal,
         });
         responded = true;
         if (!response.ok) {
           void response.body?.cancel().catch(() => undefined);
+          // 429: the origin (its admission in front of vLLM) is saturated and says when to come back.
+          if (response.status === 429) {
+            const retryAfterSeconds = retryAfter(response.headers.get("retry-after"));
+            throw new UpstreamModelError("busy", options.region, "HTTP 429", { retryAfterSeconds });
+          }
           // 400/422: this request is at fault (too long a prompt…), not the origin. Anything else: the origin is.
           const failure = response.status === 400 || response.status === 422 ? "rejected" : "unavailable";
           throw new UpstreamModelError(failure, options.region, `HTTP ${response.status}`);
@@ -143,6 +150,16 @@ export function originClient(options: LlmOptions): ModelClient {
       return answer.completion(deadlines.expired);
     },
   };
+}
+
+/** The header a pool's load balancer hashes on (consistent hashing: terraform/modules/gpu-origin). */
+export const AFFINITY_HEADER = "x-chat-affinity";
+
+/** Retry-After in seconds (RFC 9110: a number of seconds, or a date); undefined when absent or unreadable. */
+function retryAfter(value: string | null): number | undefined {
+  if (!value) return undefined;
+  const seconds = /^\d+$/.test(value.trim()) ? Number(value) : (Date.parse(value) - Date.now()) / 1000;
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
 }
 
 function requestBody(options: LlmOptions, messages: ChatMessage[], tools: ToolOffer | undefined): object {

@@ -23,9 +23,10 @@ export interface RegionModel extends ModelClient {
 
 /**
  * A region's model: its origins behind circuit breakers. A call goes to a healthy origin (closed
- * circuits first, fewest recent failures first, ties broken at random to spread load), and a failure
- * is retried once on another origin, unless part of the answer has already been handed on. An open
- * origin is skipped; a half-open one is tried by one caller at a time.
+ * circuits first, fewest recent failures first, ties broken by the chat's affinity, else at random),
+ * and a failure is retried once on another origin, unless part of the answer has already been handed
+ * on. An open origin is skipped; a half-open one is tried by one caller at a time. A saturated origin
+ * (429) is not a failure: the next one is asked, and when all are saturated the call fails `busy`.
  */
 export function regionModel(options: {
   region: RegionId;
@@ -78,6 +79,8 @@ export function regionModel(options: {
 
       let last: unknown;
       let attempts = 0;
+      // Saturated origins answer at once and are not broken: each is asked, and none uses up an attempt.
+      let busy: UpstreamModelError | undefined;
       for (const origin of [...closed, ...halfOpen]) {
         if (attempts >= ORIGIN_MAX_ATTEMPTS) break;
         if (
@@ -94,8 +97,14 @@ export function regionModel(options: {
           }
           return completion;
         } catch (err) {
-          last = err;
           const modelError = err instanceof UpstreamModelError ? err : undefined;
+          if (modelError?.failure === "busy") {
+            attempts -= 1;
+            if (!busy || (modelError.retryAfterSeconds ?? 0) < (busy.retryAfterSeconds ?? 0)) busy = modelError;
+            log.info("origin.busy", { region, origin: origin.id });
+            continue;
+          }
+          last = err;
           // Only the origin's own failures count against it (not a rejected request, nor our filter).
           if (modelError && modelError.failure !== "rejected") {
             const snapshot = await breaker
@@ -113,7 +122,8 @@ export function regionModel(options: {
           if (!modelError || modelError.streamed || modelError.failure === "rejected") throw err;
         }
       }
-      throw last ?? new UpstreamModelError("unavailable", region, "every origin's circuit is open");
+      // Some capacity exists but is full: the caller holds the message rather than apologising.
+      throw busy ?? last ?? new UpstreamModelError("unavailable", region, "every origin's circuit is open");
     },
 
     async health() {

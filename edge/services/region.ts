@@ -5,7 +5,7 @@ import type { RegionId } from "../core/region-policy.js";
 import { createBreakerStore } from "./breaker.js";
 import { groupSettingsStore, type GroupSettingsStore } from "./group-settings.js";
 import { createConversationStore, type ConversationStore } from "./conversation/index.js";
-import { originClient } from "./origin-client.js";
+import { originClient, type ModelClient } from "./origin-client.js";
 import { redisFor } from "./redis.js";
 import { regionModel, type RegionModel } from "./region-model.js";
 
@@ -18,6 +18,8 @@ export interface RegionServices {
   groupSettings: GroupSettingsStore;
   /** This region's origins, behind their breakers (no fallback: see pipeline/fallback.ts). */
   model: RegionModel;
+  /** The hosted endpoint asked while the region's pool is saturated, where regions.json declares one. */
+  overflow: ModelClient | undefined;
 }
 
 /** The services of `region` (the composition root keeps one per region and isolate). */
@@ -49,5 +51,18 @@ export function createRegionServices(config: Config, region: RegionId, keys: Pse
         }),
       })),
     }),
+    overflow: settings.overflow
+      ? originClient({
+          region,
+          origin: `${region}-overflow`,
+          originUrl: settings.overflow.url,
+          apiKey: settings.overflow.apiKey,
+          model: settings.overflow.model ?? config.model.name,
+          reasoningEffort: config.model.reasoningEffort,
+          maxOutputTokens: config.model.maxOutputTokens,
+          firstTokenTimeoutMs: config.model.firstTokenTimeoutMs,
+          timeoutMs: config.model.timeoutMs,
+        })
+      : undefined,
   };
 }

@@ -72,6 +72,9 @@ export const en = {
   "model.unavailable": "Sorry, I cannot answer that right now. Please try again later.",
   "model.timeout": "Sorry, that took me too long. Please try again, perhaps with a shorter question.",
   limitedMode: "(The assistant is in limited mode right now: this answer comes from our FAQ.)",
+  "capacity.busyNote":
+    "I'm answering a lot of questions right now. Your answer is on its way: I'll send it as soon as I can.",
+  "capacity.faqNote": "(A quick answer from our FAQ while I'm busy; a fuller answer follows shortly.)",
 
   "webchat.tooManyFrames": "too many frames; wait a moment",
   "webchat.notText": "frames are JSON text",
@@ -80,6 +83,7 @@ export const en = {
   "webchat.networkLimited": "too many messages from this network; wait a minute",
   "webchat.rateLimited": "too many messages; wait a moment",
   "webchat.unavailable": "the assistant is unavailable; try again shortly",
+  "webchat.queued": "every assistant is busy; your message is queued and will be answered shortly",
 } as const satisfies Record<string, Text>;
 
 /** One text: plain, or one form per plural category (`other` always; `one`, `few`… as the language has them). */

@@ -12,8 +12,41 @@ import { listen, readBody, sendJson } from "../../infra/local/http.js";
  *
  * Behaviour can be scripted per request (`enqueue`) for tests: a given reply, an HTTP error, a delay
  * before the first token, a connection that hangs, or a stream cut in the middle.
+ *
+ * With `capacity`, it is also a server of a pool, as the edge meets one: at most `maxNumSeqs`
+ * answers are written at once (vLLM's --max-num-seqs) and the rest wait their turn, up to
+ * `maxWaiting`; past that, the admission in front of vLLM (gpu-origin/agent) answers 429 with
+ * Retry-After. It serves vLLM's `/metrics` (num_requests_running, num_requests_waiting,
+ * kv_cache_usage_perc) and the agent's `/ready` (false while booting and once draining); it can boot
+ * slowly, and drain: no new request is taken, the ones in flight finish.
  */
 export const EMULATED_MODEL = "openai/gpt-oss-20b";
+
+/** A server of a pool: its concurrency, its queue, its boot. */
+export interface CapacityOptions {
+  /** Answers written at once (vLLM's --max-num-seqs). */
+  maxNumSeqs: number;
+  /** Requests waiting for a sequence before the admission refuses more (429). */
+  maxWaiting: number;
+  /** The Retry-After of a refusal, seconds. */
+  retryAfterSeconds?: number;
+  /** Until this long after start, the server is loading: /ready is 503 and requests get 503. */
+  bootMs?: number;
+  /** KV-cache blocks one running sequence takes, as a share of the cache (for kv_cache_usage_perc). */
+  kvPerSequence?: number;
+}
+
+/** The pool-server side of an emulator started with `capacity`. */
+export interface EmulatorCapacity {
+  readonly running: number;
+  readonly waiting: number;
+  /** Requests refused by the admission (429) so far. */
+  readonly refused: number;
+  /** Changes the concurrency and queue (a test making a saturated server free, or the reverse). */
+  set(options: Partial<Pick<CapacityOptions, "maxNumSeqs" | "maxWaiting">>): void;
+  /** Stops taking requests (/ready turns 503 at once); resolves when the ones in flight have finished. */
+  drain(): Promise<void>;
+}
 
 export interface EmulatorOptions {
   /** Bearer key the server requires on /v1 (vLLM's --api-key); none when empty. */
@@ -24,6 +57,8 @@ export interface EmulatorOptions {
   tokensPerSecond?: number;
   /** Name of the reasoning field in deltas and messages. */
   reasoningField?: "reasoning" | "reasoning_content";
+  /** Run as a server of a pool, with a concurrency cap, a queue and an admission (see above). */
+  capacity?: CapacityOptions;
   port?: number;
   host?: string;
 }
@@ -62,6 +97,8 @@ export interface RecordedRequest {
   tokens: number;
   /** The client closed the stream before the answer was complete (vLLM then stops generating). */
   cancelled?: boolean;
+  /** Its headers but authorization (the pool's load balancer hashes on the chat's affinity header). */
+  headers: Record<string, string>;
 }
 
 interface ChatRequest {
@@ -77,6 +114,8 @@ interface ChatRequest {
 export interface Emulator {
   url: string;
   requests: RecordedRequest[];
+  /** Present when started with `capacity`. */
+  capacity: EmulatorCapacity | undefined;
   /** Script the next completions, in order; unscripted requests get the default reply. */
   enqueue(...turns: ScriptedTurn[]): void;
   reset(): void;
@@ -88,10 +127,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const script: ScriptedTurn[] = [];
   const hanging = new Set<http.ServerResponse>();
   const reasoningField = options.reasoningField ?? "reasoning";
+  const pool = options.capacity ? new PoolServer(options.capacity) : undefined;
 
   const server = http.createServer(async (req, res) => {
     const path = new URL(req.url ?? "/", "http://emulator").pathname;
     if (req.method === "GET" && path === "/health") return void res.writeHead(200).end();
+    if (pool && req.method === "GET" && path === "/metrics") {
+      return void res.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end(pool.metrics());
+    }
+    if (pool && req.method === "GET" && path === "/ready") return void res.writeHead(pool.ready ? 200 : 503).end();
     const authorized = checkKey(req, options.apiKey);
     if (path.startsWith("/v1/") && !authorized) return sendJson(res, 401, { error: "Unauthorized" });
     if (req.method === "GET" && path === "/v1/models") {
@@ -119,7 +163,25 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     } catch {
       return sendJson(res, 400, vllmError("Invalid JSON body", "BadRequestError", 400));
     }
-    const recorded: RecordedRequest = { path, authorized, body, tokens: 0, receivedAt: preciseNow() };
+    const receivedAt = preciseNow();
+    // A pool's server: loading or draining, it takes nothing (503, as a load balancer without a ready
+    // backend answers); saturated, the admission refuses with 429 and Retry-After; else the request
+    // waits for a free sequence.
+    if (pool) {
+      const admitted = await pool.admit(res);
+      if (admitted === "not_ready")
+        return sendJson(res, 503, vllmError("The server is not ready", "ServiceUnavailableError", 503));
+      if (admitted === "saturated") {
+        res.setHeader("retry-after", String(pool.retryAfterSeconds));
+        return sendJson(res, 429, vllmError("Every sequence is busy; retry later", "RateLimitError", 429));
+      }
+      if (admitted === "gone") return;
+      res.on("close", admitted.release);
+    }
+    const headers = Object.fromEntries(
+      Object.entries(req.headers).flatMap(([k, v]) => (k === "authorization" || typeof v !== "string" ? [] : [[k, v]])),
+    );
+    const recorded: RecordedRequest = { path, authorized, body, tokens: 0, receivedAt, headers };
     requests.push(recorded);
     if (body.model !== EMULATED_MODEL) {
       return sendJson(res, 404, vllmError(`The model \`${String(body.model)}\` does not exist.`, "NotFoundError", 404));
@@ -264,6 +326,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   return {
     url: await listen(server, options),
     requests,
+    capacity: pool,
     enqueue: (...turns) => void script.push(...turns),
     reset: () => {
       requests.length = 0;
@@ -275,6 +338,114 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
+}
+
+/**
+ * One server of a pool: a concurrency cap (running), a FIFO of requests waiting for a sequence, an
+ * admission that refuses past `maxWaiting`, a boot, and a drain.
+ */
+class PoolServer implements EmulatorCapacity {
+  running = 0;
+  refused = 0;
+  private readonly queue: Array<{ start: () => void; res: http.ServerResponse }> = [];
+  private draining = false;
+  private drained: (() => void) | undefined;
+  private readonly readyAt: number;
+  /** Its own copy: servers started with the same options change on their own. */
+  private readonly options: CapacityOptions;
+
+  constructor(options: CapacityOptions) {
+    this.options = { ...options };
+    this.readyAt = Date.now() + (options.bootMs ?? 0);
+  }
+
+  get waiting(): number {
+    return this.queue.length;
+  }
+
+  get ready(): boolean {
+    return !this.draining && Date.now() >= this.readyAt;
+  }
+
+  get retryAfterSeconds(): number {
+    return this.options.retryAfterSeconds ?? 1;
+  }
+
+  /** A sequence for `res` (its release, once the answer is done), or why none is given. */
+  async admit(res: http.ServerResponse): Promise<{ release: () => void } | "not_ready" | "saturated" | "gone"> {
+    if (!this.ready) return "not_ready";
+    const slot = () => {
+      this.running += 1;
+      let released = false;
+      return {
+        release: () => {
+          if (released) return;
+          released = true;
+          this.running -= 1;
+          this.startWaiting();
+        },
+      };
+    };
+    if (this.running < this.options.maxNumSeqs && this.queue.length === 0) return slot();
+    if (this.queue.length >= this.options.maxWaiting) {
+      this.refused += 1;
+      return "saturated";
+    }
+    const started = await new Promise<boolean>((resolve) => {
+      const entry = { start: () => resolve(true), res };
+      this.queue.push(entry);
+      // A client that gives up while waiting leaves the queue.
+      res.on("close", () => {
+        const i = this.queue.indexOf(entry);
+        if (i >= 0) {
+          this.queue.splice(i, 1);
+          resolve(false);
+          this.checkDrained();
+        }
+      });
+    });
+    return started ? slot() : "gone";
+  }
+
+  private startWaiting(): void {
+    while (this.running < this.options.maxNumSeqs && this.queue.length) this.queue.shift()!.start();
+    this.checkDrained();
+  }
+
+  private checkDrained(): void {
+    if (this.draining && this.running === 0 && this.queue.length === 0) this.drained?.();
+  }
+
+  set(options: Partial<Pick<CapacityOptions, "maxNumSeqs" | "maxWaiting">>): void {
+    Object.assign(this.options, options);
+    this.startWaiting();
+  }
+
+  drain(): Promise<void> {
+    this.draining = true;
+    return new Promise((resolve) => {
+      this.drained = resolve;
+      this.checkDrained();
+    });
+  }
+
+  /** vLLM's gauges, in its Prometheus text format (names: test/fixtures/vllm/metrics.json). */
+  metrics(): string {
+    const labels = `{engine="0",model_name="${EMULATED_MODEL}"}`;
+    const kv = Math.min(1, this.running * (this.options.kvPerSequence ?? 0.01));
+    return [
+      "# HELP vllm:num_requests_running Number of requests in model execution batches.",
+      "# TYPE vllm:num_requests_running gauge",
+      `vllm:num_requests_running${labels} ${this.running.toFixed(1)}`,
+      "# HELP vllm:num_requests_waiting Number of requests waiting to be processed.",
+      "# TYPE vllm:num_requests_waiting gauge",
+      `vllm:num_requests_waiting${labels} ${this.queue.length.toFixed(1)}`,
+      "# HELP vllm:kv_cache_usage_perc KV-cache usage. 1 means 100 percent usage.",
+      "# TYPE vllm:kv_cache_usage_perc gauge",
+      `vllm:kv_cache_usage_perc${labels} ${kv}`,
+      "",
+    ].join("\n");
+  }
 }
 
 /**

@@ -66,6 +66,9 @@ const record = (over: Partial<MessageMetrics>): MessageMetrics => ({
   tokensOut: 40,
   kvReads: 1,
   kvWrites: 0,
+  heldMs: 0,
+  modelMs: 250,
+  overflow: 0,
   ...over,
 });
 

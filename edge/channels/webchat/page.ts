@@ -120,6 +120,8 @@ const PAGE_SCRIPT = /* js */ `
         return;
       }
       if (frame.type === "typing") { if (!streaming) showTyping(true); return; }
+      // Every assistant is busy: the message waits its turn, and the answer follows.
+      if (frame.type === "queued") { note(frame.message || "Your message is queued.", false); showTyping(true); return; }
       if (frame.type === "delta") {
         showTyping(false);
         if (!streaming) { streaming = bubble("assistant", ""); streamingText = ""; }

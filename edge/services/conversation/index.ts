@@ -48,7 +48,13 @@ export interface ConversationStore {
    * trip. `content`, for a message whose id its client chose, is what it says: a reply saved for
    * other content under that id is a conflict, not this message's reply.
    */
-  begin(chatKey: string, userKey: string, messageId: string, content?: string): Promise<TurnStart>;
+  begin(
+    chatKey: string,
+    userKey: string,
+    messageId: string,
+    content?: string,
+    options?: { rateLimit?: boolean },
+  ): Promise<TurnStart>;
   /**
    * Appends the turns to the chat's conversation and keeps the reply for a retried message to deliver
    * instead of asking the model again; both expire with the region's retention. In a shared chat the
@@ -90,12 +96,13 @@ export function createConversationStore(redis: Redis, limit: RateLimitOptions, k
   const withoutAuthor = ({ role, content, at }: StoredTurn) => ({ role, content, at });
 
   return {
-    async begin(chatKey, userKey, messageId, content) {
+    async begin(chatKey, userKey, messageId, content, { rateLimit: counted = true } = {}) {
       const startedAt = Date.now();
       const user = keys.of(userKey);
       const batch = new CommandBatch(redis);
       const read = history.read(batch, keys.of(chatKey), user, messageId);
-      const rateLimit = checkRateLimit(batch, user, limit);
+      // A message held for capacity passed the limiter on its first try: it is not counted again.
+      const rateLimit = counted ? checkRateLimit(batch, user, limit) : { allowed: Promise.resolve(true), queued: null };
       // Flush once the limiter has queued its script, or answered from its cache without one.
       await rateLimit.queued;
       batch.flush();

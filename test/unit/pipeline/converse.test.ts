@@ -53,6 +53,7 @@ function deps(start: Partial<TurnStart>, complete: ModelClient["complete"]) {
     rateLimit: { messages: 5, window: "1 s", noticeCooldownSeconds: 60 },
     sessionTtlSeconds: 3600,
     runCommand: async (command) => `ran /${command.name}`,
+    affinity: "0123456789abcdef",
   };
   return { d, saved, summaries };
 }

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { ReplyAbandoned, RetryDelivery } from "../../../edge/errors.js";
+import { CapacityShort, ReplyAbandoned, RetryDelivery } from "../../../edge/errors.js";
 import type { Edge } from "../../../edge/edge.js";
 import type { ChannelSender, QueueJob, Responded, RespondOptions, InboundMessage } from "../../../edge/message.js";
 import { InboxEngine, type InboxStorage } from "../../../edge/pipeline/inbox.js";
@@ -29,16 +29,17 @@ interface Call {
   text: string;
   options: RespondOptions;
   sender: ChannelSender;
-  resolve(): void;
+  resolve(outcome?: Responded["reply"]["outcome"]): void;
   reject(err: unknown): void;
 }
 
 const sent: string[] = [];
+let typings = 0;
 const platform: ChannelSender = {
   textLimit: 4096,
   typingRefreshMs: 4000,
   send: async (_to, chunk) => (sent.push(chunk.text), "sent"),
-  typing: async () => {},
+  typing: async () => void (typings += 1),
 };
 
 function setUp(settings: Record<string, string> = {}) {
@@ -55,7 +56,8 @@ function setUp(settings: Record<string, string> = {}) {
             text,
             options,
             sender,
-            resolve: () => resolve({ reply: { text: `re: ${text}`, outcome: "answered" }, delivery: undefined }),
+            resolve: (outcome = "answered") =>
+              resolve({ reply: { text: `re: ${text}`, outcome }, delivery: undefined }),
             reject,
           };
           options.signal?.addEventListener("abort", () => reject(options.signal!.reason));
@@ -106,6 +108,7 @@ const settle = () => vi.advanceTimersByTimeAsync(0);
 beforeEach(() => {
   vi.useFakeTimers({ now: 1_767_225_600_000 });
   sent.length = 0;
+  typings = 0;
 });
 afterEach(() => vi.useRealTimers());
 
@@ -327,5 +330,91 @@ describe("the chat's inbox", () => {
     vi.advanceTimersByTime(9 * 24 * 3600_000);
     await inbox.alarm();
     expect([...storage.data.keys()].filter((k) => k.startsWith("seen:"))).toEqual([]);
+  });
+});
+
+describe("the chat's inbox while capacity is short", () => {
+  /** One try of the held messages: the alarm fires at its time, and the reply is asked for. */
+  async function nextTry(inbox: InboxEngine, storage: ReturnType<typeof memoryStorage>) {
+    vi.setSystemTime(storage.alarm!);
+    const alarm = inbox.alarm();
+    await settle();
+    // (In a box: an async function's returned promise would wait for the alarm's.)
+    return { done: alarm };
+  }
+
+  it("holds without using up tries, tells the user once past the hold budget, then answers once", async () => {
+    const { inbox, storage, calls } = setUp({
+      REPLY_MAX_ATTEMPTS: "2",
+      CAPACITY_HOLD_MS: "20000",
+      CAPACITY_MAX_WAIT_MS: "600000",
+    });
+    const acceptedAt = Date.now();
+    await inbox.take(job("where is my order?"));
+    let alarm = (await nextTry(inbox, storage)).done;
+    // Held: many more tries than REPLY_MAX_ATTEMPTS, each asked again a few seconds later, typing shown.
+    while (Date.now() - acceptedAt < 20_000) {
+      const call = calls.at(-1)!;
+      expect(call.options.capacity).toBe("hold");
+      call.reject(new CapacityShort("eu", 3));
+      await alarm;
+      expect(storage.alarm! - Date.now()).toBe(3000);
+      alarm = (await nextTry(inbox, storage)).done;
+    }
+    expect(calls.length).toBeGreaterThan(5);
+    expect(typings).toBeGreaterThan(5);
+    expect(calls.slice(1).every((c) => c.options.admitted === true)).toBe(true);
+    // Past the hold budget: this try may send the note (and does), and the message waits on.
+    expect(calls.at(-1)!.options.capacity).toBe("interim");
+    calls.at(-1)!.resolve("busy_note");
+    await alarm;
+    expect(storage.alarm! - Date.now()).toBe(10_000);
+    expect([...storage.data.keys()].filter((k) => k.startsWith("m:"))).toHaveLength(1);
+    // Later tries hold again, without another note.
+    alarm = (await nextTry(inbox, storage)).done;
+    expect(calls.at(-1)!.options.capacity).toBe("hold");
+    calls.at(-1)!.reject(new CapacityShort("eu", 25));
+    await alarm;
+    expect(storage.alarm! - Date.now()).toBe(25_000);
+    alarm = (await nextTry(inbox, storage)).done;
+    calls.at(-1)!.resolve();
+    await alarm;
+    expect([...storage.data.keys()].filter((k) => k.startsWith("m:"))).toEqual([]);
+    expect(calls.filter((c) => c.options.capacity === "interim")).toHaveLength(1);
+  });
+
+  it("past CAPACITY_MAX_WAIT_MS, the last try answers as for a model that is down, and the message leaves", async () => {
+    const { inbox, storage, calls } = setUp({ CAPACITY_HOLD_MS: "1000", CAPACITY_MAX_WAIT_MS: "60000" });
+    const acceptedAt = Date.now();
+    await inbox.take(job("hello?"));
+    let alarm = (await nextTry(inbox, storage)).done;
+    while (calls.at(-1)!.options.capacity !== "final") {
+      const call = calls.at(-1)!;
+      if (call.options.capacity === "interim") call.resolve("busy_note");
+      else call.reject(new CapacityShort("eu", 3));
+      await alarm;
+      alarm = (await nextTry(inbox, storage)).done;
+    }
+    expect(Date.now() - acceptedAt).toBeGreaterThanOrEqual(60_000);
+    expect(calls.filter((c) => c.options.capacity === "interim")).toHaveLength(1);
+    calls.at(-1)!.resolve("model_failed");
+    await alarm;
+    expect([...storage.data.keys()].filter((k) => k.startsWith("m:"))).toEqual([]);
+  });
+
+  it("keeps the chat's order: a message that arrives while one is held waits behind it", async () => {
+    const { inbox, storage, calls } = setUp();
+    await inbox.take(job("first"));
+    let alarm = (await nextTry(inbox, storage)).done;
+    calls[0]!.reject(new CapacityShort("eu", 3));
+    await alarm;
+    vi.advanceTimersByTime(5000);
+    await inbox.take(job("second"));
+    alarm = (await nextTry(inbox, storage)).done;
+    // Held messages may be joined by what came after them: one answer, in the order sent.
+    expect(calls.at(-1)!.text).toBe("first\nsecond");
+    calls.at(-1)!.resolve();
+    await alarm;
+    expect(calls.map((c) => c.text)).toEqual(["first", "first\nsecond"]);
   });
 });

@@ -47,6 +47,7 @@ describe("the tool loop", () => {
       {
         offer: toolOffer(context)!,
         context,
+        capacityHoldMs: 20_000,
         maxRounds: 4,
         maxCallsPerRound: 3,
         maxCalls: 6,
