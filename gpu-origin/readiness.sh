@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Ready = the model answers a real chat completion through the local server. vLLM's /health only
-# says the process is up (it answers before the weights are loaded and after the engine dies).
+# By hand, on a server: the readiness probe the agent runs every 60 s (gpu-origin/agent/probe.ts),
+# straight to vLLM, past the agent's admission: a real chat completion. vLLM's /health only says the
+# process is up. The agent's own verdict, which the load balancer reads: curl 127.0.0.1:8002/ready.
 # Usage: ORIGIN_API_KEY=… ./readiness.sh [base URL, default http://127.0.0.1:8000] [model]
 set -euo pipefail
 BASE="${1:-http://127.0.0.1:8000}"

@@ -1,0 +1,120 @@
+import http from "node:http";
+import type { AdmissionGate, Refusal } from "#agent/admission";
+import { sendError } from "#agent/http";
+
+export interface ProxyOptions {
+  /** vLLM's base URL (http, localhost). */
+  upstream: URL;
+  gate: AdmissionGate;
+  /** Whether the readiness probe currently passes. */
+  isReady: () => boolean;
+  retryAfterSeconds: number;
+}
+
+// Headers that describe one connection, not the message (RFC 9110 §7.6.1): never forwarded.
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+]);
+
+function endToEnd(headers: http.IncomingHttpHeaders): http.OutgoingHttpHeaders {
+  const listed = new Set(
+    String(headers.connection ?? "")
+      .split(",")
+      .map((h) => h.trim().toLowerCase()),
+  );
+  const out: http.OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined && !HOP_BY_HOP.has(name) && !listed.has(name)) out[name] = value;
+  }
+  return out;
+}
+
+/**
+ * The admission proxy: every POST (a generation) is admitted or refused at once (429 with
+ * Retry-After when full, 503 while not ready or draining) and, once in, counted until its response
+ * ends; other methods (GET /v1/models) are not counted, but get 503 too while not ready or draining.
+ * Responses stream through as vLLM writes them (no buffering: each server-sent event is written on
+ * as it arrives). A client that goes away (the edge cancelled the reply) closes the connection to
+ * vLLM, which then aborts the request and frees its sequence and KV blocks.
+ */
+export function createProxyHandler(options: ProxyOptions): http.RequestListener {
+  const { upstream, gate } = options;
+  const refuse = (res: http.ServerResponse, reason: Refusal) => {
+    if (reason === "full") {
+      return sendError(
+        res,
+        429,
+        "RateLimitError",
+        `Every sequence of this server is taken (${gate.capacity} requests in flight); retry after ${options.retryAfterSeconds} s.`,
+        { "retry-after": String(options.retryAfterSeconds) },
+      );
+    }
+    sendError(
+      res,
+      503,
+      "ServiceUnavailableError",
+      reason === "draining" ? "This server is shutting down." : "This server is not ready.",
+    );
+  };
+
+  const forward = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    // A connection of its own per request (agent: false): no idle socket that vLLM's server may close
+    // under a reused request, and closing it is how a cancellation reaches vLLM.
+    const upstreamReq = http.request({
+      hostname: upstream.hostname,
+      port: upstream.port,
+      method: req.method,
+      path: req.url,
+      headers: { ...endToEnd(req.headers), host: upstream.host },
+      agent: false,
+    });
+    upstreamReq.on("response", (upstreamRes) => {
+      res.writeHead(upstreamRes.statusCode ?? 502, endToEnd(upstreamRes.headers));
+      res.flushHeaders();
+      upstreamRes.pipe(res);
+      // vLLM went away mid-answer: the client must see the stream cut, not a clean end.
+      upstreamRes.on("close", () => {
+        if (!upstreamRes.complete) res.destroy();
+      });
+    });
+    upstreamReq.on("error", () => {
+      if (!res.headersSent) sendError(res, 502, "BadGatewayError", "The model server did not answer.");
+      else res.destroy();
+    });
+    res.once("close", () => {
+      if (!res.writableFinished) upstreamReq.destroy();
+    });
+    req.pipe(upstreamReq);
+  };
+
+  return (req, res) => {
+    if (req.method === "POST") {
+      const admission = gate.tryAdmit(options.isReady());
+      if (!admission.admitted) {
+        req.resume();
+        return refuse(res, admission.reason);
+      }
+      // 'close' comes once per response, whether it finished or the client went away.
+      res.once("close", admission.release);
+    } else if (gate.draining || !options.isReady()) {
+      req.resume();
+      return refuse(res, gate.draining ? "draining" : "not_ready");
+    }
+    try {
+      forward(req, res);
+    } catch {
+      // A request Node's client will not send as it came (a malformed header): refused, and the
+      // agent, which every request of this server goes through, keeps running.
+      if (!res.headersSent) sendError(res, 400, "BadRequestError", "The request could not be forwarded.");
+      else res.destroy();
+    }
+  };
+}
