@@ -348,7 +348,8 @@ class Problems {
  */
 export const REGION_SETTINGS = {
   ORIGIN_URL: {
-    description: "base URL of region R's vLLM server (the SDK calls `<url>/v1`); several origins comma-separated",
+    description:
+      "base URL of region R's GPU pool (its load balancer: terraform's `pool-<r>` name; the edge calls `<url>/v1`); several comma-separated are tried in turn, each behind its own breaker",
     unset: "required",
   },
   ORIGIN_API_KEY: { description: "the key that server expects (vLLM `--api-key`)", unset: "required", secret: true },

@@ -66,6 +66,8 @@ export const BREAKER_READ_PATIENCE_MS = 5000;
 export const BREAKER_FAILURE_WINDOW_SECONDS = 60;
 /** A failed model call is tried this many times in all, each on another origin of the region (never once the answer started streaming). */
 export const ORIGIN_MAX_ATTEMPTS = 2;
+/** A pool's server that is full (429) for a chat: the pool is asked again this many times, the chat's affinity key salted (services/region-model.ts). */
+export const POOL_SPILL_TRIES = 2;
 
 // Delivery on the platforms
 

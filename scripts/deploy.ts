@@ -9,7 +9,9 @@
  *     KEY_SECRET, which are never in the state; KEY_SECRET's previous version as KEY_SECRET_PREVIOUS
  *     while it is enabled) and the operator's file (ADMIN_TOKEN, channel secrets);
  *  5. `wrangler deploy --env <env> --secrets-file …`: code, bindings, secrets and hostname at once;
- *  6. write the Prometheus targets of every origin (infra/observability/targets/<env>.json).
+ *  6. write the Prometheus scrape configuration of every region's GPU pool
+ *     (infra/observability/targets/<env>.json: the servers come and go, so it says where to discover
+ *     them, not who they are).
  *
  * --dry-run runs the same sequence here without a cloud: the checks, the bundle and `wrangler deploy
  * --dry-run` for real, Terraform and Secret Manager replaced by stand-in outputs made from
@@ -30,17 +32,73 @@ import { CLIENT_FILE, clientText } from "./webchat-client.js";
 const ENVIRONMENTS = ["staging", "production"] as const;
 type Environment = (typeof ENVIRONMENTS)[number];
 
+/** One region's GPU pool, as the shared configuration's `origin_pools` output gives it. */
+export interface OriginPool {
+  /** The pool's one URL (ORIGIN_URL_<R>). */
+  url: string;
+  project: string;
+  location: string;
+  zones: string[];
+  /** The regional managed instance group (gcloud compute instance-groups managed … --region <location>). */
+  instance_group: string;
+  /** The labels every server of the pool carries (environment, region, component). */
+  labels: Record<string, string>;
+  /** Where each server serves /metrics (vLLM's) and /agent-metrics (the admission agent's). */
+  metrics_port: number;
+}
+
 /** What `terraform output -json` gives this deploy (the shared configuration's outputs). */
 export interface TerraformOutputs {
   edge: { value: Record<string, Record<string, string>> };
   worker_secrets: { value: Record<string, string> };
   worker_secret_refs: { value: Record<string, string> };
-  origin_metrics_targets: { value: Array<{ targets: string[]; labels: Record<string, string> }> };
+  origin_pools: { value: Record<string, OriginPool> };
 }
 
-/** Where the deploy writes an environment's Prometheus targets (infra/observability/prometheus.yml reads them). */
+/** Where the deploy writes an environment's Prometheus scrape configuration (infra/observability/prometheus.yml reads it). */
 export function targetsFile(env: Environment): string {
   return join("infra", "observability", "targets", `${env}.json`);
+}
+
+/** The jobs that scrape each GPU server's monitoring port: vLLM's metrics and the admission agent's. */
+const SERVER_JOBS = [
+  { job: "vllm-origins", path: "/metrics" },
+  { job: "gpu-agents", path: "/agent-metrics" },
+] as const;
+
+/**
+ * An environment's scrape configuration of its GPU servers, in Prometheus's own schema (a file
+ * `scrape_config_files` loads; JSON is YAML). The autoscaler adds and removes servers, so Prometheus
+ * discovers them itself (gce_sd_configs: one per zone of each pool, the pool's labels as the filter;
+ * it needs compute.instances.list on the project) and scrapes their internal addresses. Each job is
+ * named per environment (job names are unique across files) and its `job` label set back to the
+ * plain name, so alerts and dashboards read `job="vllm-origins"` whatever the environment.
+ */
+export function serverScrapeConfig(env: Environment, pools: Record<string, OriginPool>) {
+  const discovery = Object.values(pools).flatMap((pool) => {
+    // The pool's servers, booting or running (not those being created, stopped or deleted).
+    const labels = Object.entries(pool.labels).map(([k, v]) => `(labels.${k} = "${v}")`);
+    const filter = [...labels, '(status = "RUNNING")'].join(" AND ");
+    return pool.zones.map((zone) => ({ project: pool.project, zone, port: pool.metrics_port, filter }));
+  });
+  return {
+    scrape_configs: SERVER_JOBS.map(({ job, path }) => ({
+      job_name: `${job}-${env}`,
+      scheme: "https",
+      // Caddy serves the pool's Origin CA certificate there (issued for its name, not the servers'
+      // addresses); the monitoring port is reachable from the monitoring networks alone.
+      tls_config: { insecure_skip_verify: true },
+      metrics_path: path,
+      gce_sd_configs: discovery,
+      relabel_configs: [
+        { target_label: "job", replacement: job },
+        { source_labels: ["__meta_gce_label_environment"], target_label: "environment" },
+        { source_labels: ["__meta_gce_label_region"], target_label: "region" },
+        { source_labels: ["__meta_gce_instance_name"], target_label: "origin" },
+        { source_labels: ["__meta_gce_zone"], regex: ".*/([^/]+)", target_label: "zone" },
+      ],
+    })),
+  };
 }
 
 export interface DeployOptions {
@@ -60,7 +118,7 @@ export function standInOutputs(env: Environment): TerraformOutputs {
         ids.flatMap((id) => {
           const R = id.toUpperCase();
           return [
-            [`ORIGIN_URL_${R}`, `https://origin-${id}1.origins.example.com`],
+            [`ORIGIN_URL_${R}`, `https://pool-${id}.origins.example.com`],
             [`UPSTASH_REDIS_REST_URL_${R}`, `https://dry-run-${id}.upstash.io`],
             [`UPSTASH_REDIS_REST_TOKEN_${R}`, "dry-run-token"],
           ];
@@ -75,12 +133,20 @@ export function standInOutputs(env: Environment): TerraformOutputs {
         KEY_SECRET: `projects/p/secrets/${env}-edge-key-secret`,
       },
     },
-    origin_metrics_targets: {
-      value: Object.entries(regionFile.regions).flatMap(([id, r], i) =>
-        Array.from({ length: r.origins.count }, (_, n) => ({
-          targets: [`203.0.${113 + i}.${n + 1}:9443`],
-          labels: { region: id, origin: `${env}-origin-${id}${n + 1}`, environment: env },
-        })),
+    origin_pools: {
+      value: Object.fromEntries(
+        Object.entries(regionFile.regions).map(([id, r]) => [
+          id,
+          {
+            url: `https://pool-${id}.origins.example.com`,
+            project: "dry-run-project",
+            location: r.origins.location,
+            zones: r.origins.zones,
+            instance_group: `${env}-gpu-${id}`,
+            labels: { environment: env, region: id, component: "gpu-origin" },
+            metrics_port: 9443,
+          },
+        ]),
       ),
     },
   };
@@ -238,11 +304,13 @@ export async function deploy(options: DeployOptions): Promise<void> {
       run("npx", ["wrangler", "deploy", "--env", env, "-c", deployConfig, "--secrets-file", secretsPath]);
     }
 
-    step("Prometheus targets of the origins");
-    const targets = `${JSON.stringify(outputs.origin_metrics_targets.value, null, 2)}\n`;
+    step("Prometheus discovery of the GPU servers");
+    const pools = outputs.origin_pools.value;
+    const targets = `${JSON.stringify(serverScrapeConfig(env, pools), null, 2)}\n`;
     const file = targetsFile(env);
     if (dryRun) {
-      console.log(`would write ${file}: ${outputs.origin_metrics_targets.value.length} origin(s)`);
+      const zones = Object.values(pools).reduce((n, p) => n + p.zones.length, 0);
+      console.log(`would write ${file}: ${Object.keys(pools).length} pool(s) in ${zones} zone(s)`);
     } else {
       mkdirSync(dirname(file), { recursive: true });
       writeFileSync(file, targets);

@@ -18,9 +18,14 @@ export function regionReport(file: RegionFile): { text: string; warnings: string
     const R = id.toUpperCase();
     lines.push(`${id} — ${r.name}${r.jurisdiction === "eu" ? " (EU jurisdiction: GDPR)" : ""}`);
     lines.push(`  countries:   ${r.countries.join(", ")}`);
+    const { pool } = r.origins;
     lines.push(
-      `  model:       ${r.origins.count} origin(s) on ${r.origins.cloud} ${r.origins.location} (ORIGIN_URL_${R})`,
+      `  model:       ${pool.minServers}–${pool.maxServers} servers, autoscaled, on ${r.origins.cloud} ${r.origins.zones.join(", ")} (ORIGIN_URL_${R})`,
     );
+    if (r.origins.overflow)
+      lines.push(
+        `  overflow:    ${r.origins.overflow.name}, ${r.origins.overflow.location}, only while the pool is saturated (OVERFLOW_URL_${R})`,
+      );
     lines.push(`  data:        ${r.database.provider} ${r.database.location} (UPSTASH_REDIS_REST_URL_${R})`);
     lines.push(
       `  retention:   conversations kept ${formatDuration(r.retention.sessionTtlSeconds)} after the last message`,

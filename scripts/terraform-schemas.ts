@@ -54,7 +54,7 @@ interface JsiiType {
   properties?: Array<{
     name: string;
     optional?: boolean;
-    docs?: { summary?: string; remarks?: string };
+    docs?: { summary?: string; remarks?: string; custom?: Record<string, string> };
     type: JsiiRef;
   }>;
   interfaces?: string[];
@@ -94,8 +94,11 @@ function fromJsii(pkg: string, dir: string, wanted: Partial<Record<Kind, Set<str
   const schemaOf = (t: JsiiType): TypeSchema => {
     const out: TypeSchema = {};
     for (const p of t.properties ?? []) {
-      // The registry link beside each property names its argument (in the summary when the provider has no description).
-      const snake = /#([a-z0-9_]+) [A-Za-z0-9]+#/.exec(`${p.docs?.summary ?? ""} ${p.docs?.remarks ?? ""}`)?.[1];
+      // The registry link beside each property names its argument: in the remarks, in the summary when the
+      // provider has no description, or in a custom tag when the description ends in one (e.g. port_range's
+      // "@pattern" swallows the link).
+      const docs = [p.docs?.summary, p.docs?.remarks, ...Object.values(p.docs?.custom ?? {})].join(" ");
+      const snake = /#([a-z0-9_]+) [A-Za-z0-9]+#/.exec(docs)?.[1];
       if (!snake) continue;
       const nested = struct(p.type);
       out[snake] = {

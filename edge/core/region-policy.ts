@@ -26,12 +26,48 @@ const RegionSchema = z
       .object({
         cloud: z.enum(["gcp"]).describe("Where the GPU origins run"),
         location: z.string().min(1).describe("Cloud region of the origins, e.g. europe-west4"),
-        count: z
-          .number()
-          .int()
+        zones: z
+          .array(z.string().regex(/^[a-z]+-[a-z]+\d+-[a-z]$/, "zones are GCP zone names, e.g. europe-west4-a"))
           .min(1)
-          .max(16)
-          .describe("How many origins Terraform provisions; their URLs are ORIGIN_URL_<R>, comma-separated"),
+          .max(4)
+          .describe(
+            "Zones of the location the pool's servers are spread over (each must offer A100s); two or more survive a zone's loss",
+          ),
+        pool: z
+          .object({
+            minServers: z
+              .number()
+              .int()
+              .min(0)
+              .max(64)
+              .describe(
+                "Servers always running, whatever the traffic (at least 1: the servers' load is the autoscaler's signal)",
+              ),
+            maxServers: z
+              .number()
+              .int()
+              .min(1)
+              .max(64)
+              .describe("The most servers the autoscaler may run (the spend cap)"),
+            target: z
+              .object({
+                queueLoad: z
+                  .number()
+                  .min(0.05)
+                  .max(1)
+                  .describe(
+                    "Per server, (requests running + waiting) / --max-num-seqs the autoscaler keeps on average (docs/CAPACITY.md derives it)",
+                  ),
+                kvCacheUsage: z
+                  .number()
+                  .min(0.3)
+                  .max(0.95)
+                  .describe("Per server, vLLM's KV-cache usage (0–1) above which the autoscaler adds servers"),
+              })
+              .strict(),
+          })
+          .strict()
+          .describe("The region's autoscaled pool of GPU servers (one A100 each), behind one URL (ORIGIN_URL_<R>)"),
         overflow: z
           .object({
             name: z.string().min(1).describe("Who runs it, e.g. OVHcloud AI Endpoints"),
@@ -103,6 +139,38 @@ export const RegionFileSchema = z
       });
     }
     for (const [id, region] of Object.entries(file.regions)) {
+      const { pool, zones, location } = region.origins;
+      if (pool.minServers > pool.maxServers)
+        ctx.addIssue({
+          code: "custom",
+          path: ["regions", id, "origins", "pool", "minServers"],
+          message: `minServers (${pool.minServers}) is above maxServers (${pool.maxServers})`,
+        });
+      // With no server running, the first message would wait for one to boot (minutes) with no other
+      // region to answer: never for an EU region or one without fallbacks. And elsewhere, a pool of no
+      // server publishes no load (the autoscaler's signal comes from the servers), so nothing would
+      // ever start one.
+      if (pool.minServers === 0)
+        ctx.addIssue({
+          code: "custom",
+          path: ["regions", id, "origins", "pool", "minServers"],
+          message:
+            region.jurisdiction === "eu"
+              ? "an EU region needs at least one server always running (its users cannot be answered elsewhere)"
+              : region.fallbacks.length === 0
+                ? "a region without fallbacks needs at least one server always running"
+                : "a pool needs at least one server: its servers' load is what the autoscaler grows it on",
+        });
+      for (const [i, zone] of zones.entries()) {
+        if (!zone.startsWith(`${location}-`))
+          ctx.addIssue({
+            code: "custom",
+            path: ["regions", id, "origins", "zones", i],
+            message: `${zone} is not a zone of ${location}`,
+          });
+      }
+      if (new Set(zones).size !== zones.length)
+        ctx.addIssue({ code: "custom", path: ["regions", id, "origins", "zones"], message: "a zone is listed twice" });
       const overflow = region.origins.overflow;
       if (overflow && overflow.jurisdiction !== region.jurisdiction) {
         ctx.addIssue({
@@ -127,12 +195,27 @@ export type RegionFile = z.infer<typeof RegionFileSchema>;
 
 /** Parses the region file, with an error message that names each bad field. */
 export function parseRegionFile(raw: unknown): RegionFile {
+  const moved = replacedFields(raw);
+  if (moved.length) throw new Error(`infra/regions.json is invalid:\n${moved.map((line) => `  ${line}`).join("\n")}`);
   const parsed = RegionFileSchema.safeParse(raw);
   if (!parsed.success) {
     const lines = issueLines(parsed.error).map((line) => `  ${line}`);
     throw new Error(`infra/regions.json is invalid:\n${lines.join("\n")}`);
   }
   return parsed.data;
+}
+
+/** Fields a former version of the file had, with what replaced them (a clearer error than "unrecognized key"). */
+function replacedFields(raw: unknown): string[] {
+  const regions = (raw as { regions?: Record<string, { origins?: Record<string, unknown> }> } | null)?.regions;
+  if (!regions || typeof regions !== "object") return [];
+  return Object.entries(regions).flatMap(([id, r]) =>
+    r?.origins && "count" in r.origins
+      ? [
+          `regions.${id}.origins.count: replaced by origins.pool ({ minServers, maxServers, target }) and origins.zones: the region's servers are an autoscaled pool now`,
+        ]
+      : [],
+  );
 }
 
 /**
@@ -223,6 +306,12 @@ export function complianceWarnings(file: RegionFile): string[] {
       if (!isEuLocation(region.origins.location))
         warnings.push(`${id}'s origins location ${region.origins.location} is outside the EU`);
     }
+    // A zone's loss (or its A100s sold out) must leave a server running where no other region may answer.
+    const { pool, zones } = region.origins;
+    if (region.fallbacks.length === 0 && (zones.length < 2 || pool.minServers < 2))
+      warnings.push(
+        `${id} has no fallback and ${zones.length < 2 ? "one zone" : "a minimum of one server"}: a zone's loss leaves its users with the offline FAQ until a server boots elsewhere`,
+      );
   }
   const euRegions = Object.entries(file.regions).filter(([, r]) => r.jurisdiction === "eu");
   if (euRegions.length && !isEuLocation(file.logs.location))

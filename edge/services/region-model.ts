@@ -3,7 +3,7 @@ import { errorKind, log } from "../log.js";
 import type { BreakerSnapshot, BreakerState, BreakerStore } from "./breaker.js";
 import type { Completion, ModelClient } from "./origin-client.js";
 import type { RegionId } from "../core/region-policy.js";
-import { BREAKER_CACHE_MS, BREAKER_READ_PATIENCE_MS, ORIGIN_MAX_ATTEMPTS } from "../limits.js";
+import { BREAKER_CACHE_MS, BREAKER_READ_PATIENCE_MS, ORIGIN_MAX_ATTEMPTS, POOL_SPILL_TRIES } from "../limits.js";
 
 export interface Origin {
   /** Short, stable name (eu1, eu2…): breaker keys, logs, /healthz. */
@@ -16,6 +16,27 @@ export interface OriginHealth {
   state: BreakerState;
   failures: number;
 }
+
+/**
+ * One call to an origin. An origin that is a pool (one URL before many servers, which its load balancer
+ * picks by the hash of the chat's affinity key) answers 429 when that server is full: the call is made
+ * again at once with the key salted (another point of the hash ring: most likely another server), up
+ * to POOL_SPILL_TRIES times, before the pool counts as saturated. The chat moves off its server (and
+ * its prefix cache) only while that server is full.
+ */
+async function spill(origin: Origin, messages: Parameters<ModelClient["complete"]>[0], call: CallOptions | undefined) {
+  for (let salt = 0; ; salt++) {
+    try {
+      const affinity = call?.affinity && salt > 0 ? `${call.affinity}.${salt}` : call?.affinity;
+      return await origin.client.complete(messages, call && affinity ? { ...call, affinity } : call);
+    } catch (err) {
+      const busy = err instanceof UpstreamModelError && err.failure === "busy";
+      if (!busy || !call?.affinity || salt >= POOL_SPILL_TRIES) throw err;
+    }
+  }
+}
+
+type CallOptions = Parameters<ModelClient["complete"]>[1];
 
 export interface RegionModel extends ModelClient {
   health(): Promise<OriginHealth[]>;
@@ -90,7 +111,7 @@ export function regionModel(options: {
           continue;
         attempts += 1;
         try {
-          const completion: Completion = await origin.client.complete(messages, call);
+          const completion: Completion = await spill(origin, messages, call);
           if (stateOf(origin).failures > 0) {
             remember(origin.id, { failures: 0, state: "closed" });
             void breaker.success(origin.id).catch(() => {});

@@ -83,14 +83,21 @@ async function startRegionStandIns({ settings, shown }: Stack): Promise<void> {
       shown.push(`upstash shim (${r}, redis db ${i + 1})`.padEnd(34) + shim.urls[r]);
     }
     if (env[`ORIGIN_URL_${R}`]) continue;
-    // As many origins as the region file gives the region, so failover works locally too.
+    // As many servers as the region's pool keeps at least (one if none), so failover works locally
+    // too; each a pool server as gpu-origin/agent runs it (a sequence cap, a queue, 429 when full).
     const urls: string[] = [];
-    for (let n = 0; n < regionFile.regions[r as keyof typeof regionFile.regions].origins.count; n++) {
+    const servers = Math.max(1, regionFile.regions[r as keyof typeof regionFile.regions].origins.pool.minServers);
+    for (let n = 0; n < servers; n++) {
       const emulator = await startEmulator({
         apiKey: `local-${r}-origin-key`,
         port: nextEmulatorPort++,
         firstTokenMs: Number(env.EMULATOR_FIRST_TOKEN_MS ?? 300),
         tokensPerSecond: Number(env.EMULATOR_TOKENS_PER_SECOND ?? 60),
+        capacity: {
+          maxNumSeqs: Number(env.EMULATOR_MAX_NUM_SEQS ?? 64),
+          maxWaiting: Number(env.EMULATOR_MAX_WAITING ?? 32),
+          retryAfterSeconds: 2,
+        },
       });
       closers.push(() => emulator.close());
       urls.push(emulator.url);

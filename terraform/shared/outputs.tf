@@ -9,11 +9,11 @@ output "edge" {
 }
 
 output "worker_secrets" {
-  description = "The Worker's per-region settings (ORIGIN_URL_<R>, UPSTASH_REDIS_REST_URL_<R>, UPSTASH_REDIS_REST_TOKEN_<R>) for every region of regions.json; `npm run deploy` uploads them as secrets."
+  description = "The Worker's per-region settings (ORIGIN_URL_<R>: the region's pool, one URL; UPSTASH_REDIS_REST_URL_<R>, UPSTASH_REDIS_REST_TOKEN_<R>) for every region of regions.json; `npm run deploy` uploads them as secrets."
   sensitive   = true
   value = merge([
     for id, _ in local.regions : {
-      "ORIGIN_URL_${upper(id)}"               = join(",", module.gpu_origin[id].urls)
+      "ORIGIN_URL_${upper(id)}"               = module.gpu_origin[id].url
       "UPSTASH_REDIS_REST_URL_${upper(id)}"   = module.upstash[id].rest_url
       "UPSTASH_REDIS_REST_TOKEN_${upper(id)}" = module.upstash[id].rest_token
     }
@@ -28,26 +28,15 @@ output "worker_secret_refs" {
   )
 }
 
-output "origin_metrics_targets" {
-  description = "Prometheus file_sd targets of every origin's metrics port (infra/observability: `npm run deploy` writes them to targets/<env>.json)."
-  value = flatten([
-    for id, m in module.gpu_origin : [
-      for inst in m.instances : {
-        targets = ["${inst.address}:9443"]
-        labels  = { region = id, origin = inst.name, environment = var.environment }
-      }
-    ]
-  ])
-}
-
-output "origins" {
-  description = "Each region's origin URLs."
-  value       = { for id, m in module.gpu_origin : id => m.urls }
-}
-
-output "origin_instances" {
-  description = "GPU VMs per region: name, zone and address, for rolling a vLLM release."
-  value       = { for id, m in module.gpu_origin : id => m.instances }
+output "origin_pools" {
+  description = "Each region's GPU pool: its URL, where it runs, its managed instance group, and what Prometheus needs to discover its servers (project, zones, the labels each server carries, the metrics port). `npm run deploy` writes the Prometheus scrape configuration from it to infra/observability/targets/<env>.json."
+  value = {
+    for id, m in module.gpu_origin : id => merge(m.servers, {
+      url            = m.url
+      location       = local.regions[id].origins.location
+      instance_group = m.instance_group
+    })
+  }
 }
 
 output "databases" {

@@ -8,42 +8,70 @@ variable "environment" {
 }
 
 variable "gcp_project" {
-  description = "GCP project that runs the GPU origins."
+  description = "GCP project that runs the GPU pools (and holds their boot image)."
   type        = string
 }
 
-variable "gpu_zone_suffixes" {
-  description = "Zones tried for A2 capacity within each region's location, in order (europe-west4-a, -b, …). Origins of a region are spread over them."
-  type        = list(string)
-  default     = ["a", "b", "c"]
+variable "gpu_image_family" {
+  description = "Image family of the GPU servers' boot image, built in gcp_project by gpu-origin/image/build.sh (a Deep Learning VM image with vLLM, the weights, Caddy, Node and the agent baked in). A new build reaches the servers at the next apply, rolled over each pool."
+  type        = string
+  default     = "gpu-origin-vllm"
 }
 
 variable "gpu_image" {
-  description = "Boot image of the GPU VMs: a Deep Learning VM image with the NVIDIA driver and Docker (family, or a pinned image for reproducible rollouts)."
+  description = "One image of gpu_image_family to boot instead of its newest (e.g. to roll back, or to hold a pool while a new build is tried in staging); null boots the newest."
   type        = string
-  default     = "projects/deeplearning-platform-release/global/images/family/common-cu128-ubuntu-2204-nvidia-570"
+  default     = null
 }
 
 variable "vllm_image" {
-  description = "Pinned vLLM server image. Roll a new release region by region (README: Rolling a vLLM release)."
+  description = "Pinned vLLM server image. The boot image must carry it (the servers cannot reach a registry): build the image for it first (gpu-origin/image/build.sh), then apply."
   type        = string
-  default     = "vllm/vllm-openai:v0.17.0"
+  default     = "vllm/vllm-openai:v0.33.0"
 }
 
 variable "model" {
-  description = "Model every origin serves."
+  description = "Model every server serves."
   type        = string
   default     = "openai/gpt-oss-20b"
 }
 
-variable "origins_per_region_override" {
-  description = "Origins per region instead of regions.json's origins.count (e.g. 1 in staging to save GPU hours); null keeps the file's counts."
+variable "max_servers_override" {
+  description = "At most this many servers per region instead of regions.json's origins.pool.maxServers (minServers lowered to it when above), e.g. 1 in staging to save GPU hours, 2 to watch the autoscaler work; null keeps the file's pools."
   type        = number
   default     = null
+  validation {
+    condition     = var.max_servers_override == null || try(var.max_servers_override >= 1, false)
+    error_message = "max_servers_override is null or at least 1."
+  }
+}
+
+variable "gpu_boot_seconds" {
+  description = "Seconds from a GPU server's creation to its first ready answer, at least 300; measure it (startup.sh logs each boot step and the total) and set it here (docs/CAPACITY.md estimates 110–240 s with the image's baked weights and compile cache). The autoscaler ignores a new server's metrics this long (a loading server reports an empty queue), and auto-healing recreates a server not ready after twice this."
+  type        = number
+  default     = 300
+  validation {
+    condition     = var.gpu_boot_seconds >= 300 && var.gpu_boot_seconds <= 1800
+    error_message = "gpu_boot_seconds is between 300 and 1800."
+  }
+}
+
+variable "origin_network_ranges" {
+  description = "Per region of regions.json, its address ranges in the environment's GPU network: servers (its servers' subnet) and proxy_only (its load balancer's proxies; Google advises a /23). Ranges must not overlap, nor those of networks connected to it (the monitoring network)."
+  type        = map(object({ servers = string, proxy_only = string }))
+  default = {
+    eu   = { servers = "10.64.0.0/22", proxy_only = "10.64.4.0/23" }
+    us   = { servers = "10.65.0.0/22", proxy_only = "10.65.4.0/23" }
+    apac = { servers = "10.66.0.0/22", proxy_only = "10.66.4.0/23" }
+  }
+  validation {
+    condition     = alltrue([for id in keys(local.regions) : contains(keys(var.origin_network_ranges), id)])
+    error_message = "origin_network_ranges needs ranges for every region of infra/regions.json."
+  }
 }
 
 variable "monitoring_cidrs" {
-  description = "Networks allowed to scrape the origins' metrics port (Prometheus). Never the public internet."
+  description = "Networks allowed to scrape the GPU servers' metrics port (9443) at their internal addresses: a Prometheus in the environment's GPU network, or in a network peered or connected to it. Never the public internet."
   type        = list(string)
   default     = []
 }
@@ -76,12 +104,12 @@ variable "cloudflare_zone_id" {
 }
 
 variable "origin_domain" {
-  description = "Domain under which origins get proxied names: origin-<region><n>.<origin_domain>."
+  description = "Domain under which each region's GPU pool gets its proxied name: pool-<region>.<origin_domain>."
   type        = string
 }
 
 variable "origin_api_key_version" {
-  description = "Version of the origins' bearer key. The key is made ephemerally and written to Secret Manager write-only (never to the state); raise this number to rotate it, then `npm run deploy` gives the Worker the new one."
+  description = "Version of the GPU servers' bearer key. The key is made ephemerally and written to Secret Manager write-only (never to the state); raise this number to rotate it, then `npm run deploy` gives the Worker the new one."
   type        = number
   default     = 1
 }

@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { parse } from "@cdktf/hcl2json";
 import { describe, expect, it } from "vitest";
 import { wranglerConfig } from "../../infra/local/worker-bindings.js";
-import { parseArgs, readSecretsFile, standInOutputs } from "../../scripts/deploy.js";
+import regions from "../../infra/regions.json" with { type: "json" };
+import { parseArgs, readSecretsFile, serverScrapeConfig, standInOutputs } from "../../scripts/deploy.js";
 
 describe("npm run deploy", () => {
   it("takes an environment and its flags, and refuses anything else", () => {
@@ -45,6 +46,70 @@ describe("npm run deploy", () => {
     expect(secrets).toEqual([...(wranglerConfig("production").secrets?.required ?? [])].sort());
   });
 
+  it("stands in for the pools as Terraform describes them: the servers' labels and metrics port", async () => {
+    const hcl = (await parse("network.tf", readFileSync("terraform/modules/gpu-origin/network.tf", "utf8"))) as {
+      locals: Array<Record<string, unknown>>;
+    };
+    const main = (await parse("main.tf", readFileSync("terraform/modules/gpu-origin/main.tf", "utf8"))) as {
+      locals: Array<Record<string, unknown>>;
+    };
+    // The module's labels, with each pool's values.
+    expect(main.locals[0]!.labels).toEqual({
+      environment: "${var.environment}",
+      region: "${var.region_id}",
+      component: "gpu-origin",
+    });
+    const pools = standInOutputs("staging").origin_pools.value;
+    expect(Object.keys(pools).sort()).toEqual(Object.keys(regions.regions).sort());
+    for (const [id, pool] of Object.entries(pools)) {
+      expect(pool.metrics_port).toBe(hcl.locals[0]!.metrics_port);
+      expect(pool.labels).toEqual({ environment: "staging", region: id, component: "gpu-origin" });
+      expect(pool.zones).toEqual(regions.regions[id as keyof typeof regions.regions].origins.zones);
+    }
+  });
+
+  it("has Prometheus discover each pool's servers in every zone, by the pool's labels, at their monitoring port", () => {
+    const pools = standInOutputs("production").origin_pools.value;
+    const { scrape_configs: jobs } = serverScrapeConfig("production", pools);
+    expect(jobs.map((j) => [j.job_name, j.metrics_path])).toEqual([
+      ["vllm-origins-production", "/metrics"],
+      ["gpu-agents-production", "/agent-metrics"],
+    ]);
+    for (const job of jobs) {
+      expect(job.scheme).toBe("https");
+      // One discovery per zone of each pool: Prometheus's GCE discovery lists one zone at a time.
+      expect(job.gce_sd_configs.map((d) => d.zone).sort()).toEqual(
+        Object.values(regions.regions)
+          .flatMap((r) => r.origins.zones)
+          .sort(),
+      );
+      const eu = job.gce_sd_configs.find((d) => d.zone === "europe-west4-a")!;
+      expect(eu).toEqual({
+        project: "dry-run-project",
+        zone: "europe-west4-a",
+        port: 9443,
+        filter:
+          '(labels.environment = "production") AND (labels.region = "eu") AND (labels.component = "gpu-origin") AND (status = "RUNNING")',
+      });
+      // Alerts and dashboards read job="vllm-origins" (or "gpu-agents") and the region, environment
+      // and server of each series, whatever the environment.
+      expect(job.relabel_configs[0]).toEqual({
+        target_label: "job",
+        replacement: job.job_name.replace(/-production$/, ""),
+      });
+      expect(job.relabel_configs.map((r) => r.target_label)).toEqual([
+        "job",
+        "environment",
+        "region",
+        "origin",
+        "zone",
+      ]);
+    }
+    // Each environment's file names its own jobs: Prometheus loads both files side by side.
+    const staging = serverScrapeConfig("staging", standInOutputs("staging").origin_pools.value);
+    expect(staging.scrape_configs.map((j) => j.job_name)).toEqual(["vllm-origins-staging", "gpu-agents-staging"]);
+  });
+
   it("runs end to end as a dry run from a checkout, changing nothing and printing no secret", () => {
     const before = execFileSync("git", ["status", "--porcelain"], { encoding: "utf8" });
     const result = spawnSync("npx", ["tsx", "scripts/deploy.ts", "production", "--dry-run"], { encoding: "utf8" });
@@ -59,7 +124,7 @@ describe("npm run deploy", () => {
       "KEY_SECRET                       from Secret Manager",
       "wrangler deploy --env production -c wrangler.deploy.production.jsonc --secrets-file <secrets>",
       "env.FAQ (dry-run-production-faq)",
-      "would write infra/observability/targets/production.json: 5 origin(s)",
+      "would write infra/observability/targets/production.json: 3 pool(s) in 7 zone(s)",
       "Dry run of the production deploy complete: nothing was changed",
     ])
       expect(out).toContain(step);

@@ -1,17 +1,29 @@
-# A region's vLLM origins: a2-highgpu-1g VMs (one NVIDIA A100 40 GB each) running gpt-oss-20b behind
-# Caddy, reachable on 443 only from Cloudflare's addresses, each under a proxied DNS name with a
-# Cloudflare Origin CA certificate. Everything is placed in var.location, which comes from
-# regions.json's origins.location for this region.
+# A region's GPU pool: a2-highgpu-1g servers (one NVIDIA A100 40 GB each) running gpt-oss-20b behind
+# Caddy and the agent's admission proxy (gpu-origin/), in a regional managed instance group that
+# Google's autoscaler sizes from the servers' own queue and KV-cache metrics, behind a regional
+# external Application Load Balancer that keeps a chat on one server, under one proxied Cloudflare
+# name: pool-<region>.<origin_domain>. The edge calls that one URL (ORIGIN_URL_<R>).
+#
+#   template.tf       what one server is (machine, image, metadata, identity)
+#   pool.tf           the group, its health checks, its autoscaler
+#   load-balancer.tf  the load balancer, its certificate, the DNS name
+#   network.tf        the region's subnets and firewall rules
+#
+# Everything is placed in var.location and var.zones, which come from regions.json's origins: an EU
+# region's servers, load balancer, secrets, template and subnets all stay in the EU.
 
 locals {
-  names = [for i in range(var.origin_count) : "${var.environment}-origin-${var.region_id}${i + 1}"]
-  hosts = [for i in range(var.origin_count) : "origin-${var.region_id}${i + 1}.${var.origin_domain}"]
-  zones = [for i in range(var.origin_count) : "${var.location}-${var.zone_suffixes[i % length(var.zone_suffixes)]}"]
+  # Names, tags and labels carry the environment and the region: staging and production, and every
+  # region, can share a project without touching each other's servers.
+  name   = "${var.environment}-gpu-${var.region_id}"
+  tag    = "gpu-origin-${var.environment}-${var.region_id}"
+  host   = "pool-${var.region_id}.${var.origin_domain}"
+  labels = { environment = var.environment, region = var.region_id, component = "gpu-origin" }
 }
 
-# The bearer key the origins' proxy requires on /v1: made ephemerally and written to Secret Manager
-# write-only, so it is never in the state. The VMs read it at boot; `npm run deploy` reads it for the
-# Worker (ORIGIN_API_KEY_<R>). Raising api_key_version writes a new one.
+# The bearer key the servers require on /v1: made ephemerally and written to Secret Manager
+# write-only, so it is never in the state. The servers read it at boot; `npm run deploy` reads it for
+# the Worker (ORIGIN_API_KEY_<R>). Raising api_key_version writes a new one.
 ephemeral "random_password" "api_key" {
   length  = 48
   special = false
@@ -21,34 +33,36 @@ module "api_key" {
   source        = "../secret"
   secret_id     = "${var.environment}-origin-${var.region_id}-api-key"
   location      = var.location # kept in the region, as everything of the region
-  labels        = { environment = var.environment, region = var.region_id, component = "gpu-origin" }
+  labels        = local.labels
   value         = ephemeral.random_password.api_key.result
   value_version = var.api_key_version
   readers       = ["serviceAccount:${google_service_account.origin.email}"]
 }
 
-# The Origin CA certificate's private key, for Caddy. (tls 4.1 has no write-only form for a
-# certificate request's key, so the key itself is in the state; it is not in the VMs' metadata.)
+# The Origin CA certificate's private key, for Caddy on each server. (tls 4.1 has no write-only form
+# for a certificate request's key, so the key itself is in the state; it is not in the metadata.)
 module "tls_key" {
   source        = "../secret"
   secret_id     = "${var.environment}-origin-${var.region_id}-tls-key"
   location      = var.location
-  labels        = { environment = var.environment, region = var.region_id, component = "gpu-origin" }
+  labels        = local.labels
   value         = tls_private_key.origin.private_key_pem
   value_version = 1
   readers       = ["serviceAccount:${google_service_account.origin.email}"]
 }
 
-# The VMs' identity: it may read the region's two secrets and write logs and metrics, nothing else.
+# The servers' identity: it reads the region's two secrets and writes the metrics the autoscaler
+# scales on (custom.googleapis.com/gpu_origin/*) and the servers' logs; nothing else.
 resource "google_service_account" "origin" {
   account_id   = "${var.environment}-origin-${var.region_id}"
-  display_name = "GPU origins of ${var.region_id} (${var.environment})"
+  display_name = "GPU servers of ${var.region_id} (${var.environment})"
 }
 
-resource "google_compute_address" "origin" {
-  count  = var.origin_count
-  name   = local.names[count.index]
-  region = var.location
+resource "google_project_iam_member" "origin" {
+  for_each = toset(["roles/monitoring.metricWriter", "roles/logging.logWriter"])
+  project  = google_service_account.origin.project
+  role     = each.value
+  member   = "serviceAccount:${google_service_account.origin.email}"
 }
 
 resource "tls_private_key" "origin" {
@@ -59,106 +73,16 @@ resource "tls_private_key" "origin" {
 resource "tls_cert_request" "origin" {
   private_key_pem = tls_private_key.origin.private_key_pem
   subject {
-    common_name = "origin-${var.region_id}.${var.origin_domain}"
+    common_name = local.host
   }
-  dns_names = local.hosts
+  dns_names = [local.host]
 }
 
-# Cloudflare's Origin CA: trusted by Cloudflare's proxy only, which is the only client allowed in.
+# Cloudflare's Origin CA: trusted by Cloudflare's proxy only. The load balancer presents it to
+# Cloudflare, and every server presents it to the load balancer (Caddy keeps its TLS as before).
 resource "cloudflare_origin_ca_certificate" "origin" {
   csr                = tls_cert_request.origin.cert_request_pem
-  hostnames          = local.hosts
+  hostnames          = [local.host]
   request_type       = "origin-rsa"
   requested_validity = 5475
-}
-
-resource "google_compute_instance" "origin" {
-  count        = var.origin_count
-  name         = local.names[count.index]
-  machine_type = "a2-highgpu-1g" # 12 vCPU, 85 GB, 1 × A100 40 GB (attached with the machine type)
-  zone         = local.zones[count.index]
-  tags         = ["gpu-origin-${var.environment}"]
-
-  boot_disk {
-    initialize_params {
-      image = var.image
-      size  = 200 # image + model weights (~14 GB) + Docker layers (~20 GB), with room for a second release
-      type  = "pd-ssd"
-    }
-  }
-
-  network_interface {
-    network = "default"
-    access_config {
-      nat_ip = google_compute_address.origin[count.index].address
-    }
-  }
-
-  # GPU VMs cannot live-migrate: GCP stops them for host maintenance, and they come back on their own.
-  scheduling {
-    on_host_maintenance = "TERMINATE"
-    automatic_restart   = true
-  }
-
-  # Secrets go by name, never by value: the VM reads them from Secret Manager with its own identity.
-  metadata = {
-    startup-script        = file("${path.module}/../../../gpu-origin/startup.sh")
-    vllm-image            = var.vllm_image
-    vllm-model            = var.model
-    vllm-serve-flags      = file("${path.module}/../../../gpu-origin/serve-flags.txt")
-    origin-api-key-secret = module.api_key.secret_id
-    origin-hostname       = local.hosts[count.index]
-    origin-tls-cert       = cloudflare_origin_ca_certificate.origin.certificate
-    origin-tls-key-secret = module.tls_key.secret_id
-    caddyfile             = file("${path.module}/../../../gpu-origin/Caddyfile")
-  }
-
-  service_account {
-    email  = google_service_account.origin.email
-    scopes = ["cloud-platform"]
-  }
-
-  # A VM reads its secrets at boot: they must exist (with a version, readable by it) first.
-  depends_on = [module.api_key, module.tls_key]
-
-  labels = {
-    environment = var.environment
-    region      = var.region_id
-    component   = "gpu-origin"
-  }
-}
-
-resource "google_compute_firewall" "https_from_cloudflare" {
-  name          = "${var.environment}-gpu-origin-${var.region_id}-https"
-  network       = "default"
-  direction     = "INGRESS"
-  source_ranges = var.allowed_cidrs
-  target_tags   = ["gpu-origin-${var.environment}"]
-  allow {
-    protocol = "tcp"
-    ports    = ["443"]
-  }
-}
-
-resource "google_compute_firewall" "metrics_from_monitoring" {
-  count         = length(var.monitoring_cidrs) > 0 ? 1 : 0
-  name          = "${var.environment}-gpu-origin-${var.region_id}-metrics"
-  network       = "default"
-  direction     = "INGRESS"
-  source_ranges = var.monitoring_cidrs
-  target_tags   = ["gpu-origin-${var.environment}"]
-  allow {
-    protocol = "tcp"
-    ports    = ["9443"]
-  }
-}
-
-resource "cloudflare_dns_record" "origin" {
-  count   = var.origin_count
-  zone_id = var.cloudflare_zone_id
-  name    = local.hosts[count.index]
-  type    = "A"
-  content = google_compute_address.origin[count.index].address
-  proxied = true
-  ttl     = 1
 }

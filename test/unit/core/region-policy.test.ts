@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import regions from "../../../infra/regions.json" with { type: "json" };
-import { parseRegionFile, regionForCountry } from "../../../edge/core/region-policy.js";
+import { complianceWarnings, parseRegionFile, regionForCountry } from "../../../edge/core/region-policy.js";
 
 describe("region policy", () => {
   const file = parseRegionFile(regions);
@@ -38,5 +38,46 @@ describe("region policy", () => {
     expect(() => parseRegionFile(bad)).toThrow(
       /defaultRegion: "mars" is not a region[\s\S]*regions\.eu\.fallbacks: unknown region "atlantis"/,
     );
+  });
+
+  describe("the GPU pools", () => {
+    type Raw = { regions: Record<string, { origins: Record<string, unknown> & { pool: Record<string, unknown> } }> };
+    const edit = (change: (raw: Raw) => void) => {
+      const raw = structuredClone(regions) as unknown as Raw;
+      change(raw);
+      return raw;
+    };
+
+    it("keeps a server always running where no other region may answer, and in every pool", () => {
+      expect(() => parseRegionFile(edit((r) => (r.regions.eu!.origins.pool.minServers = 0)))).toThrow(
+        /regions\.eu\.origins\.pool\.minServers: an EU region needs at least one server/,
+      );
+      // us has a fallback, but a pool of none would publish no load to grow on.
+      expect(() => parseRegionFile(edit((r) => (r.regions.us!.origins.pool.minServers = 0)))).toThrow(
+        /regions\.us\.origins\.pool\.minServers: a pool needs at least one server/,
+      );
+    });
+
+    it("refuses a minimum above the maximum, and zones outside the location", () => {
+      expect(() => parseRegionFile(edit((r) => (r.regions.us!.origins.pool.minServers = 9)))).toThrow(
+        /minServers \(9\) is above maxServers \(8\)/,
+      );
+      expect(() =>
+        parseRegionFile(edit((r) => (r.regions.eu!.origins.zones = ["europe-west4-a", "us-central1-a"]))),
+      ).toThrow(/regions\.eu\.origins\.zones\.1: us-central1-a is not a zone of europe-west4/);
+    });
+
+    it("tells a file of the former shape what replaced origins.count", () => {
+      const old = edit((r) => {
+        r.regions.eu!.origins = { cloud: "gcp", location: "europe-west4", count: 2 } as never;
+      });
+      expect(() => parseRegionFile(old)).toThrow(/regions\.eu\.origins\.count: replaced by origins\.pool/);
+    });
+
+    it("warns when a region without a fallback could lose every server with one zone", () => {
+      expect(complianceWarnings(file)).toEqual([]);
+      const oneZone = parseRegionFile(edit((r) => (r.regions.eu!.origins.zones = ["europe-west4-a"])));
+      expect(complianceWarnings(oneZone)).toEqual([expect.stringMatching(/^eu has no fallback and one zone/)]);
+    });
   });
 });

@@ -171,4 +171,32 @@ describe("a region's model", () => {
       vi.useRealTimers();
     }
   });
+  it("asks a pool again with the chat's key salted while its server is full, then calls it saturated", async () => {
+    const breaker = memoryBreaker(1);
+    // A pool of three servers behind one URL: the key picks the server; only "c"'s server is free.
+    const keys: string[] = [];
+    const pool: ModelClient = {
+      complete: async (_m, call) => {
+        keys.push(call?.affinity ?? "");
+        if (!call?.affinity?.endsWith(".2"))
+          throw new UpstreamModelError("busy", "eu", "HTTP 429", { retryAfterSeconds: 3 });
+        return { text: "from a free server", usage: undefined, firstTokenMs: 1 };
+      },
+    };
+    const model = regionModel({ region: "eu", origins: [origin("eu", pool)], breaker, probeTtlMs: 1000 });
+    expect((await model.complete([], { affinity: "k1" })).text).toBe("from a free server");
+    expect(keys).toEqual(["k1", "k1.1", "k1.2"]);
+    // Every server full: the call fails busy, and the pool is not blamed for it.
+    const full: ModelClient = {
+      complete: async () => {
+        throw new UpstreamModelError("busy", "eu", "HTTP 429", { retryAfterSeconds: 3 });
+      },
+    };
+    const saturated = regionModel({ region: "eu", origins: [origin("eu", full)], breaker, probeTtlMs: 1000 });
+    await expect(saturated.complete([], { affinity: "k2" })).rejects.toMatchObject({
+      failure: "busy",
+      retryAfterSeconds: 3,
+    });
+    expect(breaker.states.get("eu")).toBeUndefined();
+  });
 });
