@@ -16,6 +16,9 @@ export const GATEWAY_METRICS = {
   reply: "gateway_reply_seconds_5m",
   firstToken: "gateway_first_token_seconds_5m",
   ack: "gateway_ack_seconds_5m",
+  held: "gateway_held_seconds_5m",
+  inflight: "gateway_model_inflight_5m",
+  overflow: "gateway_overflow_5m",
   up: "gateway_analytics_up",
 } as const;
 
@@ -27,12 +30,18 @@ export interface CountRow {
   messages: number;
 }
 
-/** Per region, seconds at each of QUANTILES (NaN where there was nothing to measure). */
+/** Per region, seconds at each of QUANTILES (NaN where there was nothing to measure), and the model's load. */
 export interface LatencyRow {
   region: string;
   reply: number[];
   firstToken: number[];
   ack: number[];
+  /** How long messages that found every server saturated waited for one (held at the edge). */
+  held: number[];
+  /** Model calls in flight, on average over the window (model time / window: Little's law). */
+  inflight: number;
+  /** Messages the region's overflow endpoint answered, its own pool being saturated. */
+  overflowed: number;
 }
 
 /** The Analytics Engine column of a record's field: the order edge/core/message-metrics.ts writes. */
@@ -54,9 +63,12 @@ export function countsSql(dataset: string): string {
   ].join("\n");
 }
 
-/** Reply, first-token (model calls only) and acknowledgement times per region, in seconds. */
+/**
+ * Per region: reply, first-token (model calls only), acknowledgement and held-for-capacity times in
+ * seconds, the model calls in flight on average, and the messages the overflow answered.
+ */
 export function latencySql(dataset: string): string {
-  const q = (field: "totalMs" | "firstTokenMs" | "ackMs", name: string, where = "") =>
+  const q = (field: "totalMs" | "firstTokenMs" | "ackMs" | "heldMs", name: string, where = "") =>
     QUANTILES.map(
       (level) =>
         `quantileExactWeighted(${level})(${column(field)} / 1000, ${where ? `if(${where}, _sample_interval, 0)` : "_sample_interval"}) AS ${name}_${String(level).replace(".", "")}`,
@@ -65,7 +77,10 @@ export function latencySql(dataset: string): string {
     `SELECT ${column("region")} AS region,`,
     `  ${q("totalMs", "reply", `${column("outcome")} NOT IN ('dead_lettered', 'overdue')`)},`,
     `  ${q("firstTokenMs", "first_token", `${column("firstTokenMs")} > 0`)},`,
-    `  ${q("ackMs", "ack", `${column("ackMs")} > 0`)}`,
+    `  ${q("ackMs", "ack", `${column("ackMs")} > 0`)},`,
+    `  ${q("heldMs", "held", `${column("heldMs")} > 0`)},`,
+    `  SUM(${column("modelMs")} * _sample_interval) / ${WINDOW_MINUTES * 60_000} AS inflight,`,
+    `  SUM(if(${column("overflow")} > 0, _sample_interval, 0)) AS overflowed`,
     `FROM ${dataset} WHERE ${since}`,
     "GROUP BY region FORMAT JSON",
   ].join("\n");
@@ -92,6 +107,9 @@ export function rowsFromSql(
       reply: levels(r, "reply"),
       firstToken: levels(r, "first_token"),
       ack: levels(r, "ack"),
+      held: levels(r, "held"),
+      inflight: num(r.inflight),
+      overflowed: num(r.overflowed),
     })),
   };
 }
@@ -122,6 +140,9 @@ export function rowsFromRecords(
       reply: quantiles(mine.filter((r) => !["dead_lettered", "overdue"].includes(r.outcome)).map((r) => r.totalMs)),
       firstToken: quantiles(mine.filter((r) => r.firstTokenMs > 0).map((r) => r.firstTokenMs)),
       ack: quantiles(mine.filter((r) => r.ackMs > 0).map((r) => r.ackMs)),
+      held: quantiles(mine.filter((r) => r.heldMs > 0).map((r) => r.heldMs)),
+      inflight: mine.reduce((sum, r) => sum + r.modelMs, 0) / (WINDOW_MINUTES * 60_000),
+      overflowed: mine.filter((r) => r.overflow > 0).length,
     };
   });
   return { counts: [...counts.values()], latencies };
@@ -150,6 +171,7 @@ export function renderGatewayMetrics(rows: { counts: CountRow[]; latencies: Late
     [GATEWAY_METRICS.reply, "reply", "From the start of handling to the reply delivered"],
     [GATEWAY_METRICS.firstToken, "firstToken", "From the model request to its first token"],
     [GATEWAY_METRICS.ack, "ack", "Time the webhook took to acknowledge the platform"],
+    [GATEWAY_METRICS.held, "held", "Time a message waited at the edge for a free GPU server"],
   ] as const) {
     lines.push(`# HELP ${name} ${help}, seconds, last ${WINDOW_MINUTES} minutes.`, `# TYPE ${name} gauge`);
     for (const l of rows.latencies)
@@ -157,6 +179,14 @@ export function renderGatewayMetrics(rows: { counts: CountRow[]; latencies: Late
         const v = l[field][i]!;
         if (Number.isFinite(v)) lines.push(`${name}{region="${escape(l.region)}",quantile="${level}"} ${v}`);
       });
+  }
+  for (const [name, field, help] of [
+    [GATEWAY_METRICS.inflight, "inflight", "Model calls in flight, on average (the region's demand on its GPU pool)"],
+    [GATEWAY_METRICS.overflow, "overflowed", "Messages answered by the region's overflow endpoint"],
+  ] as const) {
+    lines.push(`# HELP ${name} ${help}, last ${WINDOW_MINUTES} minutes.`, `# TYPE ${name} gauge`);
+    for (const l of rows.latencies)
+      if (Number.isFinite(l[field])) lines.push(`${name}{region="${escape(l.region)}"} ${l[field]}`);
   }
   return `${lines.join("\n")}\n`;
 }

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { MessageMetrics } from "../../edge/core/message-metrics.js";
 import { createMetricsSink } from "../../edge/services/metrics.js";
+import { AGENT_METRICS } from "../../gpu-origin/agent/agent-metrics.js";
 import { scrape } from "../../infra/observability/analytics-exporter.js";
 import {
   column,
@@ -12,7 +13,8 @@ import {
   renderGatewayMetrics,
   rowsFromRecords,
 } from "../../infra/observability/gateway-metrics.js";
-import { targetsFile } from "../../scripts/deploy.js";
+import { serverScrapeConfig, standInOutputs, targetsFile } from "../../scripts/deploy.js";
+import regionFile from "../../infra/regions.json" with { type: "json" };
 import vllm from "../fixtures/vllm/metrics.json" with { type: "json" };
 
 const dashboard = JSON.parse(readFileSync("infra/observability/grafana-dashboard.json", "utf8")) as {
@@ -23,6 +25,7 @@ const alerts = parse(readFileSync("infra/observability/alerts.yml", "utf8")) as 
 };
 const prometheus = parse(readFileSync("infra/observability/prometheus.yml", "utf8")) as {
   rule_files: string[];
+  scrape_config_files?: string[];
   scrape_configs: Array<{ job_name: string; file_sd_configs?: Array<{ files: string[] }> }>;
 };
 const exprs = [
@@ -31,12 +34,13 @@ const exprs = [
 ];
 const rule = (name: string) => alerts.groups.flatMap((g) => g.rules).find((r) => r.alert === name);
 
-/** What really emits a metric: the edge (its records, through the exporter), vLLM, Prometheus itself. */
+/** What really emits a metric: the edge (its records, through the exporter), vLLM, the GPU servers' agent, Prometheus itself. */
 const EMITTED = new Set<string>([
   ...Object.values(GATEWAY_METRICS),
   ...vllm.gauges,
   ...vllm.counters.map((c) => `${c}_total`),
   ...vllm.histograms.flatMap((h) => [`${h}_bucket`, `${h}_sum`, `${h}_count`]),
+  ...Object.values(AGENT_METRICS),
   "up",
 ]);
 const PROMQL_WORDS = new Set(["by", "without", "on", "ignoring", "group_left", "group_right", "or", "and", "unless"]);
@@ -92,14 +96,41 @@ describe("alerts and dashboards", () => {
     expect(rule("EdgeMetricsUnreadable")?.expr).toContain("absent(gateway_analytics_up)");
   });
 
-  it("scrape the origins from the targets the deploy writes out of Terraform's outputs", () => {
-    const origins = prometheus.scrape_configs.find((s) => s.job_name === "vllm-origins");
-    expect(origins?.file_sd_configs).toEqual([{ files: ["targets/*.json"] }]);
+  it("alert per region when capacity is short: messages held, busy notes sent, overflow carrying traffic", () => {
+    expect(rule("MessagesHeldForCapacity")?.expr).toContain('gateway_held_seconds_5m{quantile="0.9"}');
+    expect(rule("BusyNotesSent")?.expr).toContain('outcome=~"busy_note|faq_busy"');
+    expect(rule("AutoscalerSignalNotPublished")?.expr).toContain(AGENT_METRICS.publishFailures);
+    expect(rule("PoolAboveItsTarget")?.expr).toContain(AGENT_METRICS.queueLoad);
+    expect(rule("OverflowCarryingTraffic")?.expr).toMatch(/sum by \(region\) \(gateway_overflow_5m\)/);
+    // And a panel shows each.
+    const panels = dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr));
+    for (const metric of ["gateway_model_inflight_5m", "gateway_held_seconds_5m", "gateway_overflow_5m", "busy_note"])
+      expect(
+        panels.some((e) => e.includes(metric)),
+        metric,
+      ).toBe(true);
+  });
+
+  it("scrape the pools' servers as the deploy configures it from Terraform's outputs, under the jobs alerts read", () => {
+    expect(prometheus.scrape_config_files).toEqual(["targets/*.json"]);
     // The files the deploy writes are the ones that glob reads.
-    const glob = origins!.file_sd_configs![0]!.files[0]!;
+    const glob = prometheus.scrape_config_files![0]!;
     for (const env of ["staging", "production"] as const)
       expect(path.matchesGlob(path.relative("infra/observability", targetsFile(env)), glob), env).toBe(true);
-    expect(readFileSync("terraform/shared/outputs.tf", "utf8")).toMatch(/targets = \["\$\{inst\.address\}:9443"\]/);
+    const pools = JSON.parse(JSON.stringify(standInOutputs("production").origin_pools.value));
+    const { scrape_configs: jobs } = serverScrapeConfig("production", pools);
+    // Every job alerts and panels name by `job=` is one the servers are scraped under.
+    const named = [...new Set(exprs.flatMap((e) => [...e.matchAll(/job="([^"]+)"/g)].map((m) => m[1]!)))];
+    const scraped = jobs.map((j) => j.relabel_configs.find((r) => r.target_label === "job")!.replacement);
+    expect(named.length).toBeGreaterThan(0);
+    for (const job of named) expect(scraped, job).toContain(job);
+    // And every region's servers are discovered, in each of its zones.
+    for (const [id, r] of Object.entries(regionFile.regions))
+      for (const zone of r.origins.zones)
+        expect(
+          jobs[0]!.gce_sd_configs.some((d) => d.zone === zone && d.filter.includes(`labels.region = "${id}"`)),
+          zone,
+        ).toBe(true);
     expect(prometheus.rule_files).toEqual(["alerts.yml"]);
   });
 });
@@ -144,6 +175,11 @@ describe("the edge's metrics from Analytics Engine", () => {
                 ack_05: 0.002,
                 ack_09: 0.003,
                 ack_099: 0.01,
+                held_05: 4,
+                held_09: 12.5,
+                held_099: 30,
+                inflight: "41.7",
+                overflowed: "3",
               },
             ];
         res
@@ -170,6 +206,9 @@ describe("the edge's metrics from Analytics Engine", () => {
       'gateway_messages_5m{channel="telegram",region="eu",outcome="answered",delivery="delivered"} 120',
     );
     expect(text).toContain('gateway_reply_seconds_5m{region="eu",quantile="0.9"} 2.4');
+    expect(text).toContain('gateway_held_seconds_5m{region="eu",quantile="0.9"} 12.5');
+    expect(text).toContain('gateway_model_inflight_5m{region="eu"} 41.7');
+    expect(text).toContain('gateway_overflow_5m{region="eu"} 3');
     expect(queries.every((q) => q.includes("FROM gateway_messages_production") && q.includes("_sample_interval"))).toBe(
       true,
     );
@@ -191,19 +230,25 @@ describe("the edge's metrics from Analytics Engine", () => {
         [
           { at: now - 1000, record: record({ totalMs: 800 }) },
           { at: now - 2000, record: record({ totalMs: 2600 }) },
-          { at: now - 3000, record: record({ outcome: "dead_lettered", delivery: "none", totalMs: 0 }) },
-          { at: now - 10 * 60_000, record: record({ totalMs: 99_000 }) }, // outside the window
+          { at: now - 3000, record: record({ outcome: "dead_lettered", delivery: "none", totalMs: 0, modelMs: 0 }) },
+          // Held 20 s for a free server, then answered by the region's overflow after 60 s of model time.
+          { at: now - 4000, record: record({ totalMs: 81_000, heldMs: 20_000, modelMs: 59_750, overflow: 1 }) },
+          { at: now - 10 * 60_000, record: record({ totalMs: 99_000, modelMs: 300_000 }) }, // outside the window
         ],
         now,
       ),
       true,
     );
     expect(text).toContain(
-      'gateway_messages_5m{channel="telegram",region="eu",outcome="answered",delivery="delivered"} 2',
-    );
-    expect(text).toContain(
       'gateway_messages_5m{channel="telegram",region="eu",outcome="dead_lettered",delivery="none"} 1',
     );
-    expect(text).toContain('gateway_reply_seconds_5m{region="eu",quantile="0.9"} 2.6');
+    expect(text).toContain(
+      'gateway_messages_5m{channel="telegram",region="eu",outcome="answered",delivery="delivered"} 3',
+    );
+    expect(text).toContain('gateway_reply_seconds_5m{region="eu",quantile="0.9"} 81');
+    expect(text).toContain('gateway_held_seconds_5m{region="eu",quantile="0.5"} 20');
+    // 250 + 250 + 59,750 ms of model time over 5 minutes: 0.2 calls in flight on average.
+    expect(text).toContain('gateway_model_inflight_5m{region="eu"} 0.2');
+    expect(text).toContain('gateway_overflow_5m{region="eu"} 1');
   });
 });
