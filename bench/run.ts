@@ -10,6 +10,8 @@
  *                                      bundle, prompt-cache)
  *   npm run bench -- peers             the gateway beside a grammY bot, a Chat SDK bot and Portkey
  *                                      (bench/peers/; not part of the default run)
+ *   npm run bench -- capacity          one region's GPU pool (fixed, autoscaled, oracle) replaying public
+ *                                      request traces from ../shared/traces (bench/capacity/)
  *   BENCH_PROFILE=out.cpuprofile npm run bench -- throughput
  *                                      also takes a CPU profile of workerd during the measured load
  *                                      (open it in Chrome DevTools) and prints its heaviest functions
@@ -18,6 +20,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import os from "node:os";
 import { ackLatency } from "./sections/ack.js";
+import { capacity } from "./sections/capacity.js";
 import { bundleAndColdStart } from "./sections/bundle.js";
 import { replyLatency } from "./sections/latency.js";
 import { gatewayOverhead } from "./sections/overhead.js";
@@ -43,7 +46,14 @@ const run = (section: string) => wanted.size === 0 || wanted.has(section);
 const DO_STORAGE = process.env.BENCH_DO_STORAGE === "disk" || !existsSync("/dev/shm") ? "disk" : "tmpfs";
 const defaultTmpDir = process.env.TMPDIR;
 
+/** Sections that run no Worker: a model of the GPU pool. */
+const MODEL_ONLY = new Set(["capacity"]);
+
 async function main(): Promise<void> {
+  if (wanted.size > 0 && [...wanted].every((s) => MODEL_ONLY.has(s))) {
+    rows.push(...(await capacity()));
+    return print();
+  }
   execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", "dist", "--env", ""], {
     stdio: ["ignore", "ignore", "inherit"],
   });
@@ -71,6 +81,7 @@ async function main(): Promise<void> {
     if (run("scale")) rows.push(...(await webchatScale()));
     if (run("bundle")) rows.push(...(await bundleAndColdStart()));
     if (run("prompt-cache")) rows.push(...(await promptCaching()));
+    if (run("capacity")) rows.push(...(await capacity()));
   } finally {
     print();
   }
