@@ -10,6 +10,10 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import net from "node:net";
+import * as z from "zod";
+import { CHANNELS } from "../../edge/channels/registry.js";
+import { CoreSettings, REGION_SETTINGS } from "../../edge/config.js";
+import { settingDoc } from "../../edge/settings.js";
 import regionFile from "../regions.json" with { type: "json" };
 import { startEmulator } from "../../gpu-origin/emulator/server.js";
 import { LOCAL_DEFAULTS, localSetting } from "./defaults.js";
@@ -204,10 +208,24 @@ function printBanner({ shown }: Stack): void {
   );
 }
 
+/**
+ * Every setting the Worker reads, under its name or the one it was formerly read under: the
+ * settings' own schemas (what README's table is generated from), so a new setting passes through
+ * without a list here to update.
+ */
+const SETTING_NAMES = new Set(
+  [...CHANNELS.map((c) => c.settings.schema), CoreSettings].flatMap((schema) =>
+    Object.entries((schema as z.ZodObject).shape as Record<string, z.ZodType>).flatMap(([name, field]) => {
+      const formerly = settingDoc(field)?.formerly;
+      return formerly ? [name, formerly] : [name];
+    }),
+  ),
+);
+
 function isSetting(name: string): boolean {
-  return /^(TELEGRAM_|WHATSAPP_|ORIGIN_|UPSTASH_|MODEL_|RATE_LIMIT_|FAQ_|CHAT_|WEBCHAT_|ORDERS_|SYSTEM_PROMPT$|INPUT_TOKEN_BUDGET$|CONTEXT_MAX_MESSAGES$|BURST_WINDOW_MS$|REPLY_MAX_ATTEMPTS$|ADMIN_TOKEN$|HTTP_API_KEYS$|KEY_SECRET$|KEY_SECRET_PREVIOUS$)/.test(
-    name,
-  );
+  if (SETTING_NAMES.has(name)) return true;
+  // A region's: ORIGIN_URL_EU, OVERFLOW_MODEL_APAC…
+  return Object.keys(REGION_SETTINGS).some((prefix) => new RegExp(`^${prefix}_[A-Z0-9]+$`).test(name));
 }
 
 async function ensureRedis(): Promise<void> {
