@@ -68,6 +68,8 @@ export const BREAKER_FAILURE_WINDOW_SECONDS = 60;
 export const ORIGIN_MAX_ATTEMPTS = 2;
 /** A pool's server that is full (429) for a chat: the pool is asked again this many times, the chat's affinity key salted (services/region-model.ts). */
 export const POOL_SPILL_TRIES = 2;
+/** After a tool ran, a saturated pool is waited out for TIMEOUT_REPLY_MS less a model call (MODEL_TIMEOUT_MS) and this much room to deliver. */
+export const TOOL_LOOP_DELIVERY_MARGIN_MS = 10_000;
 
 // Delivery on the platforms
 

@@ -138,6 +138,18 @@ export const RegionFileSchema = z
         message: `"${file.defaultRegion}" is not a region of this file`,
       });
     }
+    // One pool per cloud location (its load balancer's proxy-only subnet is one per network and location).
+    const byLocation = new Map<string, string>();
+    for (const [id, region] of Object.entries(file.regions)) {
+      const other = byLocation.get(region.origins.location);
+      if (other)
+        ctx.addIssue({
+          code: "custom",
+          path: ["regions", id, "origins", "location"],
+          message: `${region.origins.location} already holds ${other}'s pool: one region per location`,
+        });
+      else byLocation.set(region.origins.location, id);
+    }
     for (const [id, region] of Object.entries(file.regions)) {
       const { pool, zones, location } = region.origins;
       if (pool.minServers > pool.maxServers)

@@ -372,7 +372,8 @@ export class InboxEngine implements Inbox {
       log.warn("message.retry", { ...fields, error: errorKind(err), delaySeconds: next.delaySeconds });
       const retryAt = Date.now() + next.delaySeconds * 1000;
       // Only what an erasure has not dropped meanwhile is kept for the next try, with its watchdog
-      // mark (an overdue message is counted once).
+      // mark (an overdue message is counted once) and its hold for capacity (when it began, whether
+      // the user was told: the next try neither takes the rate limit again nor sends a second note).
       for (const h of group) {
         const current = this.state.waiting.get(heldKey(h.seq));
         if (current)
@@ -382,6 +383,8 @@ export class InboxEngine implements Inbox {
             attempts: attempt,
             group: message.id,
             ...(current.overdue ? { overdue: true } : {}),
+            ...(current.heldSince !== undefined ? { heldSince: current.heldSince } : {}),
+            ...(current.noteSent ? { noteSent: true } : {}),
           });
       }
       this.state.retryAt = retryAt;

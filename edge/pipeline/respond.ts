@@ -8,6 +8,7 @@ import type { ToolContext } from "../tools/types.js";
 import { converse, type ConverseDeps } from "./converse.js";
 import { deliver, keepTyping } from "./deliver.js";
 import { withFallback, type Answered } from "./fallback.js";
+import { TOOL_LOOP_DELIVERY_MARGIN_MS } from "../limits.js";
 
 /**
  * One message, whatever its channel: the conversation step in the user's region, then delivery on
@@ -157,6 +158,11 @@ function toolsFor(
     maxToolCallsPerRound: maxCallsPerRound,
     maxToolCalls: maxCalls,
   } = edge.config.model;
-  const capacityHoldMs = edge.config.capacity.holdMs;
-  return { tools: { offer, context, maxRounds, maxCallsPerRound, maxCalls, capacityHoldMs } };
+  // After a tool ran, a saturated pool is waited out within the reply's watchdog, leaving it a whole
+  // model call (and some room for delivery) to finish in.
+  const capacityWaitMs = Math.max(
+    0,
+    edge.config.timeouts.replyMs - edge.config.model.timeoutMs - TOOL_LOOP_DELIVERY_MARGIN_MS,
+  );
+  return { tools: { offer, context, maxRounds, maxCallsPerRound, maxCalls, capacityWaitMs } };
 }

@@ -15,8 +15,12 @@ export interface ToolLoopOptions {
   /** Tool calls run per model call, and per message in all; the rest are refused back to the model. */
   maxCallsPerRound: number;
   maxCalls: number;
-  /** Once a tool ran, how long a saturated pool is waited out in place (CAPACITY_HOLD_MS). */
-  capacityHoldMs: number;
+  /**
+   * Once a tool ran, how long in all a saturated pool is waited out in place: what TIMEOUT_REPLY_MS
+   * leaves after the model call that follows (pipeline/respond.ts), so the watchdog never retries the
+   * message, and with it the tools, meanwhile.
+   */
+  capacityWaitMs: number;
 }
 
 /**
@@ -64,21 +68,23 @@ export async function completeWithTools(
   };
 
   /**
-   * One model call. Once a tool has run, a saturated pool is waited out here (up to
-   * `options.capacityHoldMs`, CAPACITY_HOLD_MS): asking the whole message again later would run its tools again (a second
-   * reminder). Past that wait, the call fails as an unavailable model would.
+   * One model call. Once a tool has run, a saturated pool is waited out here, for at most
+   * `options.capacityWaitMs` over the whole reply: asking the whole message again later would run its
+   * tools again (a second reminder). Past that, the call fails as an unavailable model would.
    */
+  let waitedMs = 0;
   const complete = async (request: CompleteOptions): Promise<Completion> => {
-    const since = Date.now();
     for (;;) {
       try {
         return await llm.complete(conversation, request);
       } catch (err) {
         const busy = err instanceof UpstreamModelError && err.failure === "busy";
         if (!busy || ran === 0) throw err;
-        if (Date.now() - since >= options.capacityHoldMs)
+        const waitMs = capacityRetrySeconds(err.retryAfterSeconds, false) * 1000;
+        if (waitedMs + waitMs > options.capacityWaitMs)
           throw new UpstreamModelError("unavailable", err.region, "saturated after a tool ran", { cause: err });
-        await sleep(capacityRetrySeconds(err.retryAfterSeconds, false) * 1000, call.signal);
+        await sleep(waitMs, call.signal);
+        waitedMs += waitMs;
       }
     }
   };

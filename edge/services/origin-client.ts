@@ -116,10 +116,14 @@ export function originClient(options: LlmOptions): ModelClient {
         responded = true;
         if (!response.ok) {
           void response.body?.cancel().catch(() => undefined);
-          // 429: the origin (its admission in front of vLLM) is saturated and says when to come back.
-          if (response.status === 429) {
-            const retryAfterSeconds = retryAfter(response.headers.get("retry-after"));
-            throw new UpstreamModelError("busy", options.region, "HTTP 429", { retryAfterSeconds });
+          // 429: the server (its admission in front of vLLM) is saturated and says when to come back.
+          // 503 with Retry-After: the server is not ready yet, or is leaving (its agent says so, the
+          // load balancer not having noticed): this server cannot, another of the pool can. Both are
+          // capacity, not an outage. (A 503 without Retry-After, such as a load balancer's with no
+          // server left, is an outage.)
+          const retryAfterSeconds = retryAfter(response.headers.get("retry-after"));
+          if (response.status === 429 || (response.status === 503 && retryAfterSeconds !== undefined)) {
+            throw new UpstreamModelError("busy", options.region, `HTTP ${response.status}`, { retryAfterSeconds });
           }
           // 400/422: this request is at fault (too long a prompt…), not the origin. Anything else: the origin is.
           const failure = response.status === 400 || response.status === 422 ? "rejected" : "unavailable";

@@ -19,21 +19,26 @@ export interface OriginHealth {
 
 /**
  * One call to an origin. An origin that is a pool (one URL before many servers, which its load balancer
- * picks by the hash of the chat's affinity key) answers 429 when that server is full: the call is made
- * again at once with the key salted (another point of the hash ring: most likely another server), up
- * to POOL_SPILL_TRIES times, before the pool counts as saturated. The chat moves off its server (and
- * its prefix cache) only while that server is full.
+ * picks by the hash of the chat's affinity key) answers `busy` when that server is full or leaving:
+ * the call is made again at once with the key salted at random (another point of the hash ring: most
+ * likely another server, and a different one each try), up to POOL_SPILL_TRIES times, before the pool
+ * counts as saturated. The chat moves off its server (and its prefix cache) only for this call.
  */
 async function spill(origin: Origin, messages: Parameters<ModelClient["complete"]>[0], call: CallOptions | undefined) {
-  for (let salt = 0; ; salt++) {
+  for (let tries = 0; ; tries++) {
     try {
-      const affinity = call?.affinity && salt > 0 ? `${call.affinity}.${salt}` : call?.affinity;
+      const affinity = call?.affinity && tries > 0 ? `${call.affinity}.${salt()}` : call?.affinity;
       return await origin.client.complete(messages, call && affinity ? { ...call, affinity } : call);
     } catch (err) {
       const busy = err instanceof UpstreamModelError && err.failure === "busy";
-      if (!busy || !call?.affinity || salt >= POOL_SPILL_TRIES) throw err;
+      if (!busy || !call?.affinity || tries >= POOL_SPILL_TRIES) throw err;
     }
   }
+}
+
+/** Four random hex digits: a salt says nothing about the chat, and no two tries share one by design. */
+function salt(): string {
+  return crypto.getRandomValues(new Uint16Array(1))[0]!.toString(16).padStart(4, "0");
 }
 
 type CallOptions = Parameters<ModelClient["complete"]>[1];

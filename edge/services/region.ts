@@ -2,7 +2,7 @@ import type { Redis } from "@upstash/redis/cloudflare";
 import type { Config, RegionSettings } from "../config.js";
 import type { Pseudonyms } from "../crypto.js";
 import type { RegionId } from "../core/region-policy.js";
-import { createBreakerStore } from "./breaker.js";
+import { createBreakerStore, type BreakerStore } from "./breaker.js";
 import { groupSettingsStore, type GroupSettingsStore } from "./group-settings.js";
 import { createConversationStore, type ConversationStore } from "./conversation/index.js";
 import { originClient, type ModelClient } from "./origin-client.js";
@@ -52,17 +52,44 @@ export function createRegionServices(config: Config, region: RegionId, keys: Pse
       })),
     }),
     overflow: settings.overflow
-      ? originClient({
-          region,
-          origin: `${region}-overflow`,
-          originUrl: settings.overflow.url,
-          apiKey: settings.overflow.apiKey,
-          model: settings.overflow.model ?? config.model.name,
-          reasoningEffort: config.model.reasoningEffort,
-          maxOutputTokens: config.model.maxOutputTokens,
-          firstTokenTimeoutMs: config.model.firstTokenTimeoutMs,
-          timeoutMs: config.model.timeoutMs,
-        })
+      ? overflowClient(config, region, settings.overflow, createBreakerStore(redis, config.breaker))
       : undefined,
+  };
+}
+
+/**
+ * The region's hosted overflow endpoint: behind a breaker of its own (a hung or failing host is then
+ * skipped at once, rather than making every saturated try wait for its first token), and told nothing
+ * of the chat: no affinity key, which a third party could use to link a conversation's requests.
+ */
+export function overflowClient(
+  config: Config,
+  region: RegionId,
+  overflow: NonNullable<RegionSettings["overflow"]>,
+  breaker: BreakerStore,
+): ModelClient {
+  const client = originClient({
+    region,
+    origin: `${region}-overflow`,
+    originUrl: overflow.url,
+    apiKey: overflow.apiKey,
+    model: overflow.model ?? config.model.name,
+    reasoningEffort: config.model.reasoningEffort,
+    maxOutputTokens: config.model.maxOutputTokens,
+    firstTokenTimeoutMs: config.model.firstTokenTimeoutMs,
+    timeoutMs: config.model.timeoutMs,
+  });
+  const guarded = regionModel({
+    region,
+    breaker,
+    probeTtlMs: config.model.timeoutMs,
+    origins: [{ id: `${region}-overflow`, client }],
+  });
+  return {
+    complete: (messages, call) => {
+      if (!call?.affinity) return guarded.complete(messages, call);
+      const { affinity: _unsaid, ...anonymous } = call;
+      return guarded.complete(messages, anonymous);
+    },
   };
 }

@@ -1,4 +1,4 @@
-import type { RefusalWindow } from "#agent/capacity";
+import type { HeldAtEdge } from "#agent/capacity";
 
 /** Why a request was not let through. */
 export type Refusal = "full" | "not_ready" | "draining";
@@ -10,8 +10,8 @@ export interface AdmissionOptions {
   maxNumSeqs: number;
   /** Requests let through beyond a full batch, to wait in vLLM's own queue. */
   maxWaiting: number;
-  /** Where "full" refusals are counted for the queue-load estimate. */
-  refusals: RefusalWindow;
+  /** Where "full" refusals are counted, by chat, for the queue-load estimate. */
+  held: HeldAtEdge;
   now?: () => number;
 }
 
@@ -27,13 +27,13 @@ export class AdmissionGate {
   admittedTotal = 0;
   readonly refusedTotal: Record<Refusal, number> = { full: 0, not_ready: 0, draining: 0 };
   private drainingSince: number | undefined;
-  private readonly refusals: RefusalWindow;
+  private readonly held: HeldAtEdge;
   private readonly now: () => number;
   private idleWaiters: Array<() => void> = [];
 
   constructor(options: AdmissionOptions) {
     this.capacity = options.maxNumSeqs + options.maxWaiting;
-    this.refusals = options.refusals;
+    this.held = options.held;
     this.now = options.now ?? Date.now;
   }
 
@@ -41,11 +41,14 @@ export class AdmissionGate {
     return this.drainingSince !== undefined;
   }
 
-  /** Lets one request in (its `release` ends it, once; later calls do nothing), or says why not. */
-  tryAdmit(ready: boolean): AdmitResult {
+  /**
+   * Lets one request in (its `release` ends it, once; later calls do nothing), or says why not.
+   * `affinity` is the request's x-chat-affinity (the chat's key in the pool's hash, if it sent one).
+   */
+  tryAdmit(ready: boolean, affinity?: string): AdmitResult {
     const refuse = (reason: Refusal): AdmitResult => {
       this.refusedTotal[reason]++;
-      if (reason === "full") this.refusals.record(this.now());
+      if (reason === "full") this.held.record(this.now(), affinity);
       return { admitted: false, reason };
     };
     if (this.draining) return refuse("draining");

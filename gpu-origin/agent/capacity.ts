@@ -12,57 +12,66 @@ export interface QueueLoadInput {
   running: number;
   /** vLLM's waiting requests (mean over the period). */
   waiting: number;
-  /** Requests the admission refused (429) within the window. */
-  refusedInWindow: number;
-  retryAfterSeconds: number;
-  windowSeconds: number;
+  /** Requests the edge holds for this server (HeldAtEdge.estimate). */
+  heldAtEdge: number;
   maxNumSeqs: number;
 }
 
 /**
- * The demand held at the edge for this server: each held message comes back once per Retry-After, so
- * a window of W seconds sees each one W / Retry-After times; refused × Retry-After / W counts them.
- */
-export function refusedEstimate(
-  input: Pick<QueueLoadInput, "refusedInWindow" | "retryAfterSeconds" | "windowSeconds">,
-) {
-  return (input.refusedInWindow * input.retryAfterSeconds) / input.windowSeconds;
-}
-
-/**
- * Queue load = (running + waiting + refused estimate) / max-num-seqs. 1 is a full batch; above 1 is
+ * Queue load = (running + waiting + held at the edge) / max-num-seqs. 1 is a full batch; above 1 is
  * a queue. Unbounded above on purpose: a burst then asks for enough servers in one autoscaler
  * decision, where a value capped at the admission's limit would ask for them one period at a time.
  */
 export function queueLoad(input: QueueLoadInput): number {
-  return (input.running + input.waiting + refusedEstimate(input)) / input.maxNumSeqs;
+  return (input.running + input.waiting + input.heldAtEdge) / input.maxNumSeqs;
 }
 
-/** Refusals within the last `windowMs` (exact: their times, dropped as they age out). */
-export class RefusalWindow {
+/**
+ * What the edge holds for this server, from the requests its admission refused as full: each held
+ * chat asks again every few seconds (3, or 10 once told, or the Retry-After), first here, at its own
+ * key of the pool's hash (x-chat-affinity), then at salted keys (`<key>.<salt>`) on other servers.
+ * So the chats refused at their own key within the window, counted once each, are this server's held
+ * chats, however often and wherever else they asked. A refusal without a key (a client that sends
+ * none) is counted as a request coming back once per Retry-After. The keys are the edge's keyed
+ * digests, kept in memory for the window only.
+ */
+export class HeldAtEdge {
   readonly windowMs: number;
-  private readonly times: number[] = [];
+  private readonly chats = new Map<string, number>();
+  private readonly anonymous: number[] = [];
   private head = 0;
 
   constructor(windowMs: number) {
     this.windowMs = windowMs;
   }
 
-  record(now: number): void {
-    this.times.push(now);
+  record(now: number, affinity: string | undefined): void {
+    if (affinity === undefined || affinity === "") this.anonymous.push(now);
+    // A salted key is a chat asking away from its own server: that server counts it.
+    else if (!affinity.includes(".")) {
+      this.chats.delete(affinity);
+      this.chats.set(affinity, now);
+    }
     this.prune(now);
   }
 
-  count(now: number): number {
+  estimate(now: number, retryAfterSeconds: number): number {
     this.prune(now);
-    return this.times.length - this.head;
+    const anonymous = this.anonymous.length - this.head;
+    return this.chats.size + (anonymous * retryAfterSeconds * 1000) / this.windowMs;
   }
 
   private prune(now: number): void {
-    while (this.head < this.times.length && this.times[this.head]! <= now - this.windowMs) this.head++;
+    const since = now - this.windowMs;
+    // The map keeps insertion order, and a chat's refusal moves it to the end: the oldest come first.
+    for (const [key, at] of this.chats) {
+      if (at > since) break;
+      this.chats.delete(key);
+    }
+    while (this.head < this.anonymous.length && this.anonymous[this.head]! <= since) this.head++;
     // Compact now and then, so the array does not grow with every refusal ever made.
-    if (this.head > 1024 && this.head * 2 > this.times.length) {
-      this.times.splice(0, this.head);
+    if (this.head > 1024 && this.head * 2 > this.anonymous.length) {
+      this.anonymous.splice(0, this.head);
       this.head = 0;
     }
   }

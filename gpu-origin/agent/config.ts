@@ -109,8 +109,9 @@ export const SETTINGS = {
   },
   refusalWindowSeconds: {
     env: "AGENT_REFUSAL_WINDOW_SECONDS",
-    default: "15",
-    description: "The window over which 429s are counted for the queue-load estimate, seconds (at least Retry-After).",
+    default: "30",
+    description:
+      "A chat refused as full within this many seconds counts as held at the edge for this server (queue load); longer than the edge's slowest retry (10 s once the user was told).",
   },
   drainTimeoutSeconds: {
     env: "AGENT_DRAIN_TIMEOUT_SECONDS",

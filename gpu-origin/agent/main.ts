@@ -15,7 +15,7 @@ import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { AdmissionGate } from "#agent/admission";
 import { renderAgentMetrics } from "#agent/agent-metrics";
-import { KV_CACHE_USAGE_METRIC, LoadAverager, QUEUE_LOAD_METRIC, queueLoad, RefusalWindow } from "#agent/capacity";
+import { HeldAtEdge, KV_CACHE_USAGE_METRIC, LoadAverager, QUEUE_LOAD_METRIC, queueLoad } from "#agent/capacity";
 import { ConfigError, readConfig, SETTINGS, type AgentConfig } from "#agent/config";
 import { createControlHandler } from "#agent/control";
 import { log } from "#agent/http";
@@ -47,8 +47,8 @@ const config = loadConfig();
 const started = Date.now();
 let stopping = false;
 
-const refusals = new RefusalWindow(config.refusalWindowMs);
-const gate = new AdmissionGate({ maxNumSeqs: config.maxNumSeqs, maxWaiting: config.maxWaiting, refusals });
+const held = new HeldAtEdge(config.refusalWindowMs);
+const gate = new AdmissionGate({ maxNumSeqs: config.maxNumSeqs, maxWaiting: config.maxWaiting, held });
 const readiness = new Readiness(config.probeIntervalMs + config.probeTimeoutMs);
 const averager = new LoadAverager();
 let lastQueueLoad: number | undefined;
@@ -56,7 +56,17 @@ let publishFailures = 0;
 
 const isReady = () => readiness.isReady(Date.now());
 const proxy = http.createServer(
-  createProxyHandler({ upstream: config.vllmUrl, gate, isReady, retryAfterSeconds: config.retryAfterSeconds }),
+  createProxyHandler({
+    upstream: config.vllmUrl,
+    gate,
+    isReady,
+    retryAfterSeconds: config.retryAfterSeconds,
+    upstreamDown: () => {
+      if (readiness.state(Date.now()) === "ready") log("not_ready", { state: "upstream_down" });
+      readiness.record(false, Date.now());
+      wakeProbe();
+    },
+  }),
 );
 const control = http.createServer(
   createControlHandler({
@@ -92,7 +102,12 @@ async function listen(server: http.Server, port: number): Promise<number> {
 }
 
 /** Runs `step` until the agent stops, waiting what it returns (ms) between runs; never overlapping. */
-async function loop(name: string, step: () => Promise<number>, fallbackMs: number): Promise<void> {
+async function loop(
+  name: string,
+  step: () => Promise<number>,
+  fallbackMs: number,
+  wake?: () => AbortSignal,
+): Promise<void> {
   while (!stopping) {
     let wait = fallbackMs;
     try {
@@ -101,9 +116,17 @@ async function loop(name: string, step: () => Promise<number>, fallbackMs: numbe
       // A bug in one loop must not stop the agent, which every request of the server goes through.
       log("loop_error", { loop: name, error: (error as Error).name });
     }
-    await sleep(wait, undefined, { ref: false });
+    // (Woken early, it steps again at once.)
+    await sleep(wait, undefined, { ref: false, ...(wake ? { signal: wake() } : {}) }).catch(() => undefined);
   }
 }
+
+/** Aborted when vLLM is found down: the probe runs again at once rather than at its next minute. */
+let probeWake = new AbortController();
+const wakeProbe = () => {
+  probeWake.abort();
+  probeWake = new AbortController();
+};
 
 async function probeStep(): Promise<number> {
   const result = await probeVllm({
@@ -157,9 +180,7 @@ async function publishStep(): Promise<number> {
   const value = queueLoad({
     running: load ? load.running : gate.inFlight,
     waiting: load ? load.waiting : 0,
-    refusedInWindow: refusals.count(Date.now()),
-    retryAfterSeconds: config.retryAfterSeconds,
-    windowSeconds: config.refusalWindowMs / 1000,
+    heldAtEdge: held.estimate(Date.now(), config.retryAfterSeconds),
     maxNumSeqs: config.maxNumSeqs,
   });
   lastQueueLoad = value;
@@ -192,7 +213,7 @@ log("listening", {
   max_num_seqs: config.maxNumSeqs,
   capacity: gate.capacity,
 });
-void loop("probe", probeStep, config.bootProbeIntervalMs);
+void loop("probe", probeStep, config.bootProbeIntervalMs, () => probeWake.signal);
 void loop("metrics", pollStep, config.metricsPollMs);
 if (config.publishMs > 0) {
   // The first write after one period, so that it carries a period's reads.

@@ -9,6 +9,8 @@ export interface ProxyOptions {
   /** Whether the readiness probe currently passes. */
   isReady: () => boolean;
   retryAfterSeconds: number;
+  /** vLLM refused the connection (it restarted, or died): the server is not ready until a probe says so. */
+  upstreamDown?: () => void;
 }
 
 // Headers that describe one connection, not the message (RFC 9110 §7.6.1): never forwarded.
@@ -57,11 +59,14 @@ export function createProxyHandler(options: ProxyOptions): http.RequestListener 
         { "retry-after": String(options.retryAfterSeconds) },
       );
     }
+    // With Retry-After: this server cannot, another of the pool can (the edge tries one, as for a 429,
+    // and does not count it as the pool failing).
     sendError(
       res,
       503,
       "ServiceUnavailableError",
       reason === "draining" ? "This server is shutting down." : "This server is not ready.",
+      { "retry-after": String(options.retryAfterSeconds) },
     );
   };
 
@@ -85,9 +90,15 @@ export function createProxyHandler(options: ProxyOptions): http.RequestListener 
         if (!upstreamRes.complete) res.destroy();
       });
     });
-    upstreamReq.on("error", () => {
-      if (!res.headersSent) sendError(res, 502, "BadGatewayError", "The model server did not answer.");
-      else res.destroy();
+    upstreamReq.on("error", (error: NodeJS.ErrnoException) => {
+      if (res.headersSent) return void res.destroy();
+      // Nothing listens (vLLM restarting, or gone): not ready until a probe completes again, and this
+      // request goes to another server of the pool.
+      if (error.code === "ECONNREFUSED" || error.code === "ECONNRESET") {
+        options.upstreamDown?.();
+        return refuse(res, "not_ready");
+      }
+      sendError(res, 502, "BadGatewayError", "The model server did not answer.");
     });
     res.once("close", () => {
       if (!res.writableFinished) upstreamReq.destroy();
@@ -97,7 +108,8 @@ export function createProxyHandler(options: ProxyOptions): http.RequestListener 
 
   return (req, res) => {
     if (req.method === "POST") {
-      const admission = gate.tryAdmit(options.isReady());
+      const affinity = req.headers["x-chat-affinity"];
+      const admission = gate.tryAdmit(options.isReady(), typeof affinity === "string" ? affinity : undefined);
       if (!admission.admitted) {
         req.resume();
         return refuse(res, admission.reason);

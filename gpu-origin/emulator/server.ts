@@ -169,8 +169,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     // waits for a free sequence.
     if (pool) {
       const admitted = await pool.admit(res);
-      if (admitted === "not_ready")
+      if (admitted === "not_ready") {
+        // As gpu-origin/agent answers: this server cannot, another of the pool can.
+        res.setHeader("retry-after", String(pool.retryAfterSeconds));
         return sendJson(res, 503, vllmError("The server is not ready", "ServiceUnavailableError", 503));
+      }
       if (admitted === "saturated") {
         res.setHeader("retry-after", String(pool.retryAfterSeconds));
         return sendJson(res, 429, vllmError("Every sequence is busy; retry later", "RateLimitError", 429));

@@ -52,7 +52,7 @@ describe("capacity", () => {
     // names no one: a keyed digest, not the chat's id.
     // (Salted, `<key>.<n>`, where a full server sent the call back to the pool for another.)
     const keys = free.requests.map((r) => r.headers[AFFINITY_HEADER]!);
-    for (const key of keys) expect(key).toMatch(/^[A-Za-z0-9_-]{16}(\.[12])?$/);
+    for (const key of keys) expect(key).toMatch(/^[A-Za-z0-9_-]{16}(\.[0-9a-f]{4})?$/);
     expect(new Set(keys.map((k) => k.slice(0, 16))).size).toBe(chats.length);
     for (const chat of chats) expect(keys.join(" ")).not.toContain(String(chat));
     // Several of those chats were the saturated server's, asked first and refused (the chats hash apart):
@@ -80,6 +80,12 @@ describe("capacity", () => {
     await stack.telegram.waitForMessages(2, { chatId: chat, timeoutMs: 8000 });
     expect(server.requests).toHaveLength(1);
     expect(other.requests).toHaveLength(1);
+    // A server that is leaving says so (503 with Retry-After): capacity, not a failure of the region.
+    const health = (await (await fetch(new URL("/healthz", stack.url))).json()) as {
+      regions: Record<string, { origins: Array<{ breaker: string; failures?: number }> }>;
+    };
+    expect(health.regions.eu!.origins.map((o) => o.breaker)).toEqual(["closed", "closed"]);
+    expect(health.regions.eu!.origins.every((o) => !o.failures)).toBe(true);
   });
 
   it("holds a Telegram message while every server is busy, with typing, and answers it once one frees", async () => {

@@ -219,6 +219,8 @@ describe("gpu-origin agent in front of vLLM", () => {
     expect(await ready.json()).toEqual({ ready: false, state: "booting" });
     const early = await chat("too early");
     expect(early.status).toBe(503);
+    // With Retry-After: this server cannot, another of the pool can (the edge spills, blaming no one).
+    expect(early.headers.get("retry-after")).toBe("3");
     expect(((await early.json()) as { error: { type: string } }).error.type).toBe("ServiceUnavailableError");
     expect(emulator.requests.filter((r) => r.body.messages?.[0]?.content === "too early")).toEqual([]);
 
@@ -262,7 +264,14 @@ describe("gpu-origin agent in front of vLLM", () => {
     expect(await agentMetric("gpu_origin_agent_in_flight")).toBe(3);
 
     const started = performance.now();
-    const refused = await chat("one too many");
+    // As the edge asks: with the chat's key in the pool's hash.
+    const refused = await chat("one too many", {
+      headers: {
+        authorization: `Bearer ${KEY}`,
+        "content-type": "application/json",
+        "x-chat-affinity": "q2Vx1dK0b9TzWm4A",
+      },
+    });
     expect(performance.now() - started).toBeLessThan(500);
     expect(refused.status).toBe(429);
     expect(refused.headers.get("retry-after")).toBe("3");
@@ -289,9 +298,9 @@ describe("gpu-origin agent in front of vLLM", () => {
   });
 
   it("writes queue load and KV-cache usage to Cloud Monitoring on the instance, after a failed write", async () => {
-    // (5 running + 2 waiting + 1 refusal × 3 s / 15 s) / 2 sequences.
+    // (5 running + 2 waiting + 1 chat refused, so held at the edge) / 2 sequences.
     const write = await until("a write counting the refusal", () =>
-      writes.find((w) => Math.abs((w.body.timeSeries[0]?.points[0]?.value.doubleValue ?? 0) - 3.6) < 1e-9),
+      writes.find((w) => Math.abs((w.body.timeSeries[0]?.points[0]?.value.doubleValue ?? 0) - 4) < 1e-9),
     );
     expect(write.path).toBe("/v3/projects/acme-staging/timeSeries");
     expect(write.authorization).toBe("Bearer ya29.stand-in");
@@ -305,7 +314,7 @@ describe("gpu-origin agent in front of vLLM", () => {
         resource,
         metricKind: "GAUGE",
         valueType: "DOUBLE",
-        points: [{ interval: { endTime: expect.any(String) }, value: { doubleValue: expect.closeTo(3.6, 9) } }],
+        points: [{ interval: { endTime: expect.any(String) }, value: { doubleValue: expect.closeTo(4, 9) } }],
       },
       {
         metric: { type: "custom.googleapis.com/gpu_origin/kv_cache_usage" },
@@ -324,6 +333,18 @@ describe("gpu-origin agent in front of vLLM", () => {
     expect(failNextWrite).toBe(false);
     expect(output).toContain("publish_failed stage=write status=http_503");
     expect(await agentMetric("gpu_origin_agent_publish_failures_total")).toBe(1);
+  });
+
+  it("when vLLM goes away, refuses with 503 and Retry-After and is not ready until a probe completes again", async () => {
+    const { port } = new URL(emulator.url);
+    await emulator.close();
+    const refused = await chat("while vLLM restarts");
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get("retry-after")).toBe("3");
+    expect((await fetch(`${controlUrl}/ready`)).status).toBe(503);
+    emulator = await startEmulator({ apiKey: KEY, tokensPerSecond: 0, port: Number(port) });
+    await until("/ready to answer 200 again", async () => (await fetch(`${controlUrl}/ready`)).status === 200);
+    expect((await chat("and now?")).status).toBe(200);
   });
 
   it("drains: /ready and new requests 503 at once, answering when the streams in flight have finished", async () => {

@@ -67,6 +67,16 @@ describe("region policy", () => {
       ).toThrow(/regions\.eu\.origins\.zones\.1: us-central1-a is not a zone of europe-west4/);
     });
 
+    it("gives each cloud location one region's pool", () => {
+      const shared = edit((r) => {
+        r.regions.apac!.origins.location = "us-central1";
+        r.regions.apac!.origins.zones = ["us-central1-a"];
+      });
+      expect(() => parseRegionFile(shared)).toThrow(
+        /regions\.apac\.origins\.location: us-central1 already holds us's pool/,
+      );
+    });
+
     it("tells a file of the former shape what replaced origins.count", () => {
       const old = edit((r) => {
         r.regions.eu!.origins = { cloud: "gcp", location: "europe-west4", count: 2 } as never;

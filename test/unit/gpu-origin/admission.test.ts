@@ -1,25 +1,27 @@
 import { describe, expect, it } from "vitest";
 import { AdmissionGate } from "../../../gpu-origin/agent/admission.js";
-import { RefusalWindow } from "../../../gpu-origin/agent/capacity.js";
+import { HeldAtEdge } from "../../../gpu-origin/agent/capacity.js";
 
 describe("admission", () => {
   const gate = (now = () => 0) => {
-    const refusals = new RefusalWindow(15_000);
-    return { refusals, gate: new AdmissionGate({ maxNumSeqs: 2, maxWaiting: 1, refusals, now }) };
+    const held = new HeldAtEdge(15_000);
+    return { held, gate: new AdmissionGate({ maxNumSeqs: 2, maxWaiting: 1, held, now }) };
   };
 
   it("lets in max-num-seqs + max-waiting, refuses the next as full, and counts it for the queue load", () => {
-    const { gate: g, refusals } = gate();
+    const { gate: g, held } = gate();
     const admitted = [g.tryAdmit(true), g.tryAdmit(true), g.tryAdmit(true)];
     expect(admitted.map((a) => a.admitted)).toEqual([true, true, true]);
-    expect(g.tryAdmit(true)).toEqual({ admitted: false, reason: "full" });
+    expect(g.tryAdmit(true, "aaaaaaaaaaaaaaaa")).toEqual({ admitted: false, reason: "full" });
+    expect(g.tryAdmit(true, "aaaaaaaaaaaaaaaa")).toEqual({ admitted: false, reason: "full" });
     expect(g.inFlight).toBe(3);
-    expect(refusals.count(0)).toBe(1);
+    expect(held.estimate(0, 3)).toBe(1);
+    // (The same chat asking twice is one held chat.)
     // One ends: one more gets in.
     if (admitted[0]!.admitted) admitted[0]!.release();
     expect(g.tryAdmit(true).admitted).toBe(true);
     expect(g.admittedTotal).toBe(4);
-    expect(g.refusedTotal).toEqual({ full: 1, not_ready: 0, draining: 0 });
+    expect(g.refusedTotal).toEqual({ full: 2, not_ready: 0, draining: 0 });
   });
 
   it("releases once, however often release is called", () => {
@@ -34,11 +36,11 @@ describe("admission", () => {
   });
 
   it("refuses while not ready and once draining, without counting those as demand", () => {
-    const { gate: g, refusals } = gate();
+    const { gate: g, held } = gate();
     expect(g.tryAdmit(false)).toEqual({ admitted: false, reason: "not_ready" });
     g.startDrain();
     expect(g.tryAdmit(true)).toEqual({ admitted: false, reason: "draining" });
-    expect(refusals.count(0)).toBe(0);
+    expect(held.estimate(0, 3)).toBe(0);
     expect(g.refusedTotal).toEqual({ full: 0, not_ready: 1, draining: 1 });
   });
 

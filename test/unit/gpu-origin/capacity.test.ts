@@ -1,44 +1,60 @@
 import { describe, expect, it } from "vitest";
-import { LoadAverager, queueLoad, RefusalWindow, refusedEstimate } from "../../../gpu-origin/agent/capacity.js";
+import { HeldAtEdge, LoadAverager, queueLoad } from "../../../gpu-origin/agent/capacity.js";
 
 describe("queue load", () => {
-  const base = { retryAfterSeconds: 3, windowSeconds: 15, maxNumSeqs: 64 };
   it.each([
-    // running, waiting, refused in 15 s → queue load
+    // running, waiting, held at the edge → queue load
     [0, 0, 0, 0],
     [32, 0, 0, 0.5],
     [64, 0, 0, 1],
     [64, 32, 0, 1.5],
-    // Saturated: 96 in flight and 100 refusals in 15 s at Retry-After 3 s ≈ 20 messages held at the
-    // edge for this server: (64 + 32 + 20) / 64.
-    [64, 32, 100, 116 / 64],
-    // A burst of 1,000 held messages (5,000 refusals in 15 s) asks for ~17 servers' worth at once.
-    [64, 32, 5000, (96 + 1000) / 64],
-  ])("running %i, waiting %i, %i refused → %f", (running, waiting, refusedInWindow, expected) => {
-    expect(queueLoad({ ...base, running, waiting, refusedInWindow })).toBeCloseTo(expected, 10);
-  });
-
-  it("counts each held message once per window, whatever the window", () => {
-    // 10 messages held, each retried every 3 s: 50 refusals in 15 s, 100 in 30 s.
-    expect(refusedEstimate({ refusedInWindow: 50, retryAfterSeconds: 3, windowSeconds: 15 })).toBe(10);
-    expect(refusedEstimate({ refusedInWindow: 100, retryAfterSeconds: 3, windowSeconds: 30 })).toBe(10);
+    [64, 32, 20, 116 / 64],
+    // A burst of 1,000 held chats asks for ~17 servers' worth at once.
+    [64, 32, 1000, (96 + 1000) / 64],
+  ])("running %i, waiting %i, %i held → %f", (running, waiting, heldAtEdge, expected) => {
+    expect(queueLoad({ running, waiting, heldAtEdge, maxNumSeqs: 64 })).toBeCloseTo(expected, 10);
   });
 });
 
-describe("refusal window", () => {
-  it("counts the refusals of the last window, exactly", () => {
-    const w = new RefusalWindow(15_000);
-    for (const t of [0, 1000, 14_999, 15_000]) w.record(t);
-    expect(w.count(15_000)).toBe(3);
-    expect(w.count(15_999)).toBe(3);
-    expect(w.count(16_000)).toBe(2);
-    expect(w.count(30_000)).toBe(0);
+describe("chats held at the edge for this server", () => {
+  it("counts each chat refused at its own key once, however often and at whatever pace it asks again", () => {
+    const held = new HeldAtEdge(30_000);
+    // Ten chats asking every 3 s for 15 s, and five more, told, every 10 s.
+    for (let t = 0; t <= 15_000; t += 3000) for (let c = 0; c < 10; c++) held.record(t, `chat${c}aaaaaaaaaaa`);
+    for (let t = 0; t <= 15_000; t += 10_000) for (let c = 0; c < 5; c++) held.record(t, `told${c}aaaaaaaaaaa`);
+    expect(held.estimate(15_000, 3)).toBe(15);
+  });
+
+  it("leaves a chat's tries at other servers (salted keys) to its own server's count", () => {
+    const held = new HeldAtEdge(30_000);
+    held.record(0, "abcdefabcdefabcd");
+    held.record(1, "abcdefabcdefabcd.03fa");
+    held.record(2, "bbbbbbbbbbbbbbbb.77e1");
+    expect(held.estimate(10, 3)).toBe(1);
+  });
+
+  it("forgets a chat the window after its last refusal", () => {
+    const held = new HeldAtEdge(30_000);
+    held.record(0, "aaaaaaaaaaaaaaaa");
+    held.record(20_000, "bbbbbbbbbbbbbbbb");
+    held.record(25_000, "aaaaaaaaaaaaaaaa");
+    expect(held.estimate(45_000, 3)).toBe(2);
+    expect(held.estimate(50_000, 3)).toBe(1);
+    expect(held.estimate(55_000, 3)).toBe(0);
+  });
+
+  it("counts requests without a key as coming back once per Retry-After", () => {
+    const held = new HeldAtEdge(15_000);
+    // 10 requests retried every 3 s: 50 refusals in 15 s.
+    for (let t = 0; t < 15_000; t += 3000) for (let c = 0; c < 10; c++) held.record(t, undefined);
+    expect(held.estimate(14_999, 3)).toBe(10);
   });
 
   it("stays exact over many refusals (compaction)", () => {
-    const w = new RefusalWindow(1000);
-    for (let t = 0; t < 10_000; t++) w.record(t);
-    expect(w.count(9_999)).toBe(1000);
+    const held = new HeldAtEdge(1000);
+    for (let t = 0; t < 10_000; t++) held.record(t, undefined);
+    // 1,000 requests a second coming back every second: 1,000 held.
+    expect(held.estimate(9_999, 1)).toBe(1000);
   });
 });
 

@@ -17,7 +17,7 @@ describe("agent settings", () => {
       probeIntervalMs: 60_000,
       metricsPollMs: 1_000,
       publishMs: 15_000,
-      refusalWindowMs: 15_000,
+      refusalWindowMs: 30_000,
       model: "openai/gpt-oss-20b",
     });
     expect(c.vllmUrl.href).toBe("http://127.0.0.1:8000/");

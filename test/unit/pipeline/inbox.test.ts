@@ -417,4 +417,25 @@ describe("the chat's inbox while capacity is short", () => {
     await alarm;
     expect(calls.map((c) => c.text)).toEqual(["first", "first\nsecond"]);
   });
+  it("keeps a message's hold through a failure of another kind: no second rate limit, no second note", async () => {
+    const { inbox, storage, calls } = setUp({ CAPACITY_HOLD_MS: "1000" });
+    await inbox.take(job("hello?"));
+    let alarm = (await nextTry(inbox, storage)).done;
+    calls.at(-1)!.reject(new CapacityShort("eu", 3));
+    await alarm;
+    alarm = (await nextTry(inbox, storage)).done;
+    expect(calls.at(-1)!.options.capacity).toBe("interim");
+    calls.at(-1)!.resolve("busy_note");
+    await alarm;
+    // The next try fails for another reason (the platform asked to wait), and the one after it is
+    // still a held message's: admitted, and past its note.
+    alarm = (await nextTry(inbox, storage)).done;
+    calls.at(-1)!.reject(new RetryDelivery(2));
+    await alarm;
+    alarm = (await nextTry(inbox, storage)).done;
+    expect(calls.at(-1)!.options).toMatchObject({ capacity: "hold", admitted: true });
+    calls.at(-1)!.resolve();
+    await alarm;
+    expect(calls.filter((c) => c.options.capacity === "interim")).toHaveLength(1);
+  });
 });

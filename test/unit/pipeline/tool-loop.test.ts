@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Config } from "../../../edge/config.js";
+import { UpstreamModelError } from "../../../edge/errors.js";
 import { completeWithTools } from "../../../edge/pipeline/tool-loop.js";
 import type { Completion, ModelClient } from "../../../edge/services/origin-client.js";
 import { toolOffer } from "../../../edge/tools/index.js";
@@ -16,7 +17,10 @@ const context: ToolContext = {
   } as unknown as Config,
 };
 
-afterEach(() => vi.unstubAllGlobals());
+afterEach(() => {
+  vi.unstubAllGlobals();
+  vi.useRealTimers();
+});
 
 describe("the tool loop", () => {
   it("runs at most 3 tool calls a round and 6 a message, and tells the model about the rest", async () => {
@@ -47,7 +51,7 @@ describe("the tool loop", () => {
       {
         offer: toolOffer(context)!,
         context,
-        capacityHoldMs: 20_000,
+        capacityWaitMs: 80_000,
         maxRounds: 4,
         maxCallsPerRound: 3,
         maxCalls: 6,
@@ -57,5 +61,55 @@ describe("the tool loop", () => {
     expect(lookups).toHaveLength(6);
     const toolTurns = (asked.at(-1) as Array<{ role: string; content: string }>).filter((m) => m.role === "tool");
     expect(toolTurns.filter((t) => t.content.includes("Too many tool calls"))).toHaveLength(300 - 6);
+  });
+  describe("when the pool is saturated after a tool ran", () => {
+    /** A model that asks for one order lookup, then finds every server busy `busyTries` times. */
+    function setUp(busyTries: number) {
+      const lookups: string[] = [];
+      vi.stubGlobal("fetch", async (url: string) => {
+        lookups.push(url);
+        return Response.json({ order_id: "A-1", status: "shipped" });
+      });
+      let calls = 0;
+      const llm: ModelClient = {
+        async complete(): Promise<Completion> {
+          calls += 1;
+          if (calls === 1)
+            return {
+              text: "",
+              usage: undefined,
+              firstTokenMs: 1,
+              toolCalls: [{ id: "c1", name: "lookup_order", arguments: JSON.stringify({ order_id: "A-1" }) }],
+            };
+          if (calls <= 1 + busyTries) throw new UpstreamModelError("busy", "eu", "HTTP 429", { retryAfterSeconds: 3 });
+          return { text: "Your order A-1 has shipped.", usage: undefined, firstTokenMs: 1 };
+        },
+      };
+      const answer = completeWithTools(
+        llm,
+        [{ role: "user", content: "where is A-1?" }],
+        {},
+        { offer: toolOffer(context)!, context, capacityWaitMs: 30_000, maxRounds: 4, maxCallsPerRound: 3, maxCalls: 6 },
+      );
+      return { answer, lookups };
+    }
+
+    it("waits for a free server in place, and never runs the tool again", async () => {
+      vi.useFakeTimers();
+      const { answer, lookups } = setUp(5);
+      const settled = answer.then((a) => a.text);
+      await vi.advanceTimersByTimeAsync(5 * 3000);
+      expect(await settled).toBe("Your order A-1 has shipped.");
+      expect(lookups).toHaveLength(1);
+    });
+
+    it("past what the reply's watchdog leaves, fails as an unavailable model (and the tool ran once)", async () => {
+      vi.useFakeTimers();
+      const { answer, lookups } = setUp(1000);
+      const failed = answer.catch((err: UpstreamModelError) => err.failure);
+      await vi.advanceTimersByTimeAsync(31_000);
+      expect(await failed).toBe("unavailable");
+      expect(lookups).toHaveLength(1);
+    });
   });
 });

@@ -178,14 +178,19 @@ describe("a region's model", () => {
     const pool: ModelClient = {
       complete: async (_m, call) => {
         keys.push(call?.affinity ?? "");
-        if (!call?.affinity?.endsWith(".2"))
-          throw new UpstreamModelError("busy", "eu", "HTTP 429", { retryAfterSeconds: 3 });
+        if (keys.length < 3) throw new UpstreamModelError("busy", "eu", "HTTP 429", { retryAfterSeconds: 3 });
         return { text: "from a free server", usage: undefined, firstTokenMs: 1 };
       },
     };
     const model = regionModel({ region: "eu", origins: [origin("eu", pool)], breaker, probeTtlMs: 1000 });
     expect((await model.complete([], { affinity: "k1" })).text).toBe("from a free server");
-    expect(keys).toEqual(["k1", "k1.1", "k1.2"]);
+    // The chat's own key, then two salted at random (other points of the ring, each try a new one).
+    expect(keys[0]).toBe("k1");
+    expect(keys.slice(1)).toEqual([
+      expect.stringMatching(/^k1\.[0-9a-f]{4}$/),
+      expect.stringMatching(/^k1\.[0-9a-f]{4}$/),
+    ]);
+    expect(keys[1]).not.toBe(keys[2]);
     // Every server full: the call fails busy, and the pool is not blamed for it.
     const full: ModelClient = {
       complete: async () => {
