@@ -5,9 +5,10 @@ import { A100_40GB, AUTOSCALER, BOOT_SECONDS } from "./calibration.js";
  * autoscaler, replaying a request trace. Each server runs vLLM's scheduler at the level of its engine
  * steps (calibration.ts): at most maxNumSeqs sequences, chunked prefill within a token budget, an
  * admission that queues up to `maxWaiting` more and refuses the rest (429). The pool's load balancer
- * sends a request to its least loaded ready server (the pool's consistent hashing keeps chats on one
- * server; outlier ejection spills a full one's to the others: least loaded is the optimistic end of
- * that). A request every server refuses is held by the edge (asked again every few seconds, a note
+ * sends a request to its least loaded ready server with room: the pool's consistent hashing keeps a
+ * chat on one server, and a full server's chats ask again at random salted keys (other servers), so
+ * least loaded is the optimistic end of that. Each server's agent counts the held chats whose key
+ * hashes to it: an even share of those the edge holds. A request every server refuses is held by the edge (asked again every few seconds, a note
  * after the hold budget), or sent to the overflow. Servers boot before they serve, drain before they
  * go, and are paid for from creation to removal.
  */

@@ -83,13 +83,20 @@ export async function capacity(): Promise<Row[]> {
   const stats: Record<string, unknown> = {};
   for (const trace of traces) {
     const requests = clip(trace);
-    const fleet = peakSized(requests);
-    const factor = MEAN_LOAD * fleet.factor;
+    // The trace at the rate whose mean is MEAN_LOAD of what the fixed fleet serves at a steady rate:
+    // a fleet sized for a day's peak, which these hour-long traces do not reach (they have no night).
+    // (A bursty trace, the code one, spread evenly would be no load at all for what its bursts ask:
+    // it runs at the rate where the fixed fleet is just enough for its peak.)
+    const steady = steadyRate(requests);
+    const factor =
+      trace.kind === "conversation"
+        ? (MEAN_LOAD * FIXED_SERVERS * steady) / (requests.length / span(requests))
+        : peakSizedFactor(requests);
     const scaled = atRate(requests, factor);
+    const smallest = smallestFixed(scaled);
     const policy = autoscaled();
-    const schedule = oracleSchedule(scaled, fleet.perServer, policy.min!);
     const fixed = simulate(scaled, { kind: "fixed", servers: FIXED_SERVERS }, EDGE);
-    const oracle = simulate(scaled, { kind: "oracle", schedule }, EDGE);
+    const { schedule, result: oracle } = oracleRun(scaled, steady, policy.min!);
     // The pool as the last 10 minutes before the trace would have left it (they looked like its first 10).
     const initialServers = Math.max(...schedule.slice(0, 10));
     const auto = simulate(scaled, policy, EDGE, { initialServers });
@@ -99,22 +106,25 @@ export async function capacity(): Promise<Row[]> {
       { ...EDGE, overflow: true },
       { initialServers: Math.min(initialServers, Math.ceil(FIXED_SERVERS / 2)) },
     );
-    stats[trace.name] = traceStats(trace, requests, factor, fleet);
+    stats[trace.name] = traceStats(trace, requests, factor, { steady, smallestFixed: smallest.servers });
     rows.push([
       `capacity: ${trace.name} (${trace.kind})`,
       `${requests.length.toLocaleString("en-US")} requests at ${factor.toFixed(2)}× their rate: ${(scaled.length / (span(scaled) / 60)).toFixed(0)}/min`,
-      `${FIXED_SERVERS} servers serve ${fleet.perServer.toFixed(2)}/s each within the service targets: the mean is ${pctOf(MEAN_LOAD)} of that`,
+      trace.kind === "conversation"
+        ? `a server serves ${steady.toFixed(2)}/s of it at a steady rate; the mean is ${pctOf(MEAN_LOAD)} of ${FIXED_SERVERS} servers'`
+        : `${FIXED_SERVERS} servers are just enough for its peak`,
       `autoscaler target: queue load ${policy.targetQueueLoad} (regions.json)`,
     ]);
     for (const [name, r] of [
       [`fixed, ${FIXED_SERVERS} servers`, fixed],
+      [`fixed, ${smallest.servers} servers (the fewest that meet the targets over this hour)`, smallest.result],
       ["autoscaled", auto],
       ["oracle (knows the future, pays its boots)", oracle],
       [`autoscaled to ${Math.ceil(FIXED_SERVERS / 2)} at most, + overflow`, overflow],
     ] as const)
       rows.push(...describe(name, r));
     if (trace.kind !== "conversation") continue;
-    rows.push(...targets(auto, fixed, oracle));
+    rows.push(...targets(auto, fixed, oracle, smallest.result));
     rows.push(sweep(scaled, initialServers, fixed));
   }
   rows.push(burstRow(POOL.target.queueLoad));
@@ -163,25 +173,33 @@ function withinSlo(r: SimResult): boolean {
   );
 }
 
-/**
- * The fixed fleet sized for the peak: the highest rate (bisected, as a multiple of the trace's own) at
- * which FIXED_SERVERS servers serve this trace within the service targets, and what each server then
- * serves. This trace's prompts and answers, not a synthetic mix: long prompts bind a server by its
- * prefill before it fills its 64 sequences.
- */
-function peakSized(requests: readonly SimRequest[]): { factor: number; perServer: number } {
+/** The rate (a multiple of the trace's own) at which FIXED_SERVERS servers are just enough for its peak. */
+function peakSizedFactor(requests: readonly SimRequest[]): number {
   let low = 0.5;
   let high = 64;
   for (let i = 0; i < 9; i++) {
     const mid = Math.sqrt(low * high);
-    const r = simulate(atRate(requests, mid), { kind: "fixed", servers: FIXED_SERVERS }, EDGE);
-    if (withinSlo(r)) low = mid;
+    if (withinSlo(simulate(atRate(requests, mid), { kind: "fixed", servers: FIXED_SERVERS }, EDGE))) low = mid;
     else high = mid;
   }
-  return { factor: low, perServer: (low * requests.length) / span(requests) / FIXED_SERVERS };
+  return low;
 }
 
-/** Servers each minute for the next two minutes' arrivals at the sustainable rate: known ahead. */
+/** The fewest servers that, fixed, meet the targets over the whole trace: sized for this hour's own peak. */
+function smallestFixed(requests: readonly SimRequest[]): { servers: number; result: SimResult } {
+  let best = { servers: FIXED_SERVERS, result: simulate(requests, { kind: "fixed", servers: FIXED_SERVERS }, EDGE) };
+  for (let n = FIXED_SERVERS - 1; n >= 1; n--) {
+    const result = simulate(requests, { kind: "fixed", servers: n }, EDGE);
+    if (!withinSlo(result)) break;
+    best = { servers: n, result };
+  }
+  return best;
+}
+
+/**
+ * Servers each minute for the next two minutes' arrivals at `perServer` requests a second each: known
+ * ahead, so booted in time.
+ */
 function oracleSchedule(requests: readonly SimRequest[], perServer: number, min: number): number[] {
   const minutes = Math.ceil(span(requests) / 60) + 1;
   const perMinute = new Array<number>(minutes + 2).fill(0);
@@ -190,6 +208,46 @@ function oracleSchedule(requests: readonly SimRequest[], perServer: number, min:
     const rate = Math.max(perMinute[m]!, perMinute[m + 1] ?? 0) / 60;
     return Math.max(min, Math.ceil(rate / perServer));
   });
+}
+
+/**
+ * The oracle: the leanest such schedule that still meets the service targets (the per-server rate it
+ * plans with, bisected down from the peak-sized fleet's), so that it is a bound a pool could hope to
+ * reach, not a cheaper fleet that fails its users.
+ */
+function oracleRun(requests: readonly SimRequest[], perServer: number, min: number) {
+  let low = perServer / 4;
+  let high = perServer * 1.5;
+  let best: { schedule: number[]; result: SimResult } | undefined;
+  for (let i = 0; i < 7; i++) {
+    const mid = (low + high) / 2;
+    const schedule = oracleSchedule(requests, mid, min);
+    const result = simulate(requests, { kind: "oracle", schedule }, EDGE);
+    if (withinSlo(result)) {
+      best = { schedule, result };
+      low = mid;
+    } else high = mid;
+  }
+  if (best) return best;
+  const schedule = oracleSchedule(requests, low, min);
+  return { schedule, result: simulate(requests, { kind: "oracle", schedule }, EDGE) };
+}
+
+/**
+ * What one server serves of this trace's requests at a steady rate within the targets: the same
+ * prompts and answers, spread evenly over the trace's span (bisected for the fixed fleet, per server).
+ */
+function steadyRate(requests: readonly SimRequest[]): number {
+  const even = requests.map((r, i) => ({ ...r, at: (i * span(requests)) / requests.length }));
+  let low = 0.5;
+  let high = 64;
+  for (let i = 0; i < 10; i++) {
+    const mid = Math.sqrt(low * high);
+    const r = simulate(atRate(even, mid), { kind: "fixed", servers: FIXED_SERVERS }, EDGE);
+    if (withinSlo(r)) low = mid;
+    else high = mid;
+  }
+  return (low * requests.length) / span(requests) / FIXED_SERVERS;
 }
 
 const s = (x: number) => (Number.isFinite(x) ? `${x.toFixed(2)} s` : "—");
@@ -223,7 +281,7 @@ function costPerMillion(r: SimResult): number {
   return ((gpu + hosted) / r.requests) * 1e6;
 }
 
-function targets(auto: SimResult, fixed: SimResult, oracle: SimResult): Row[] {
+function targets(auto: SimResult, fixed: SimResult, oracle: SimResult, smallest: SimResult): Row[] {
   const check = (ok: boolean) => (ok ? "✔" : "✘");
   const p99 = quantile(auto.firstTokens, 0.99);
   const success = auto.answered / auto.requests;
@@ -237,8 +295,9 @@ function targets(auto: SimResult, fixed: SimResult, oracle: SimResult): Row[] {
     [
       "",
       `GPU-hours ≤ 1.25 × oracle: ${(auto.gpuHours / oracle.gpuHours).toFixed(2)} ${check(auto.gpuHours <= 1.25 * oracle.gpuHours)}`,
-      // The oracle's own ratio says what any pool could save on this trace (an hour has no night).
-      `≤ 0.7 × fixed: ${(auto.gpuHours / fixed.gpuHours).toFixed(2)} ${check(auto.gpuHours <= 0.7 * fixed.gpuHours)} (the oracle: ${(oracle.gpuHours / fixed.gpuHours).toFixed(2)})`,
+      // Beside it, what the oracle and a fleet sized for this hour's own peak need: what any pool
+      // could save on this trace (an hour has no night).
+      `≤ 0.7 × fixed: ${(auto.gpuHours / fixed.gpuHours).toFixed(2)} ${check(auto.gpuHours <= 0.7 * fixed.gpuHours)} (oracle ${(oracle.gpuHours / fixed.gpuHours).toFixed(2)}, fewest fixed ${(smallest.gpuHours / fixed.gpuHours).toFixed(2)})`,
       `≤ 1 scale-in / 10 min: ${auto.maxScaleInsPer10Min} ${check(auto.maxScaleInsPer10Min <= 1)}; 0 cut ${check(auto.streamsCut === 0)}, 0 lost ${check(auto.lost === 0)}`,
     ],
   ];
@@ -250,14 +309,24 @@ function targets(auto: SimResult, fixed: SimResult, oracle: SimResult): Row[] {
  * refused and the edge holds, read a metric lag late), against the servers they need at the target.
  */
 function burstRow(target: number): Row {
-  const burst: SimRequest[] = Array.from({ length: 1000 }, (_, i) => ({ at: 1 + i * 0.001, input: 800, output: 1024 }));
+  // 1,000 calls at once, and then one more each time one of them is answered (2 servers answer 128
+  // each ~24.5 s at these lengths), so that 1,000 stay in flight until new servers come.
+  const answeredEvery = ((A100_40GB.stepBaseMs + A100_40GB.decodeMsPerSeq * A100_40GB.maxNumSeqs) * 1024) / 1000 / 128;
+  const burst: SimRequest[] = [
+    ...Array.from({ length: 1000 }, (_, i) => ({ at: 1 + i * 0.001, input: 800, output: 1024 })),
+    ...Array.from({ length: Math.floor(300 / answeredEvery) }, (_, i) => ({
+      at: 1 + 128 * answeredEvery + i * answeredEvery,
+      input: 800,
+      output: 1024,
+    })),
+  ];
   const policy = { ...autoscaled(target), max: 128 };
   const r = simulate(burst, policy, { ...EDGE, maxWaitSeconds: 3600 }, { initialServers: 2 });
   const needed = Math.ceil(1000 / (policy.targetQueueLoad! * A100_40GB.maxNumSeqs));
   const visible = 1 + AUTOSCALER.sampleSeconds + AUTOSCALER.metricLagSeconds;
   const [at, size] = r.decisions.find(([t]) => t >= visible) ?? [0, 0];
   return [
-    "capacity: 1,000 calls in flight, 2 servers",
+    "capacity: 1,000 calls kept in flight, 2 servers",
     `first decision that sees them: ${at} s (metric every ${AUTOSCALER.sampleSeconds} s, ${AUTOSCALER.metricLagSeconds} s late; a decision every ${AUTOSCALER.decisionSeconds} s)`,
     `asks for ${size} servers (target ${policy.targetQueueLoad} × ${A100_40GB.maxNumSeqs} sequences: needs ${needed})`,
     size >= needed ? "✔" : "✘",
@@ -287,7 +356,12 @@ function dollars(traces: Trace[]): Row[] {
   ];
 }
 
-function traceStats(trace: Trace, clipped: SimRequest[], factor: number, fleet: { factor: number; perServer: number }) {
+function traceStats(
+  trace: Trace,
+  clipped: SimRequest[],
+  factor: number,
+  fleet: { steady: number; smallestFixed: number },
+) {
   const perMinute = new Map<number, number>();
   for (const r of trace.requests) perMinute.set(Math.floor(r.at / 60), (perMinute.get(Math.floor(r.at / 60)) ?? 0) + 1);
   const rates = [...perMinute.values()];
@@ -311,9 +385,9 @@ function traceStats(trace: Trace, clipped: SimRequest[], factor: number, fleet: 
       outputShare: round(trace.requests.filter((r) => r.output > MAX_OUTPUT).length / trace.requests.length),
     },
     modelled: {
-      peakSizedRateFactor: round(fleet.factor),
-      perServerRequestsPerSecond: round(fleet.perServer),
+      steadyRequestsPerSecondPerServer: round(fleet.steady),
       rateFactor: round(factor),
+      smallestFixedFleet: fleet.smallestFixed,
     },
   };
 }
