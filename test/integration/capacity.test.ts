@@ -43,9 +43,16 @@ describe("capacity", () => {
       NonNullable<(typeof stack.origins.eu)[1]>,
     ];
     full.capacity!.set({ maxNumSeqs: 0, maxWaiting: 0 });
+    // The free server has room for every chat at once, so none is held (a held chat's first message
+    // would be the busy note, not its answer).
+    free.capacity!.set({ maxNumSeqs: 16, maxWaiting: 0 });
     const chats = Array.from({ length: 12 }, (_, i) => 8801 + i);
     for (const chat of chats) await stack.sendUpdate(textUpdate(chat, `hello from ${chat}`));
-    for (const chat of chats) await stack.telegram.waitForMessages(1, { chatId: chat, timeoutMs: 8000 });
+    const busy = say("capacity.busyNote");
+    for (const chat of chats) {
+      const messages = await stack.telegram.waitForMessages(1, { chatId: chat, timeoutMs: 8000 });
+      expect(messages.map((m) => m.text)).not.toContain(busy);
+    }
     expect(full.requests).toHaveLength(0);
     expect(free.requests).toHaveLength(chats.length);
     // Each chat's calls carry its own affinity key (what the pool's load balancer hashes on), which
