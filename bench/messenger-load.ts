@@ -1,5 +1,6 @@
 import { performance } from "node:perf_hooks";
 import type { ShimDatabaseStats } from "../infra/local/upstash-shim.js";
+import type { Usage } from "../edge/usage.js";
 import { startEdge } from "../infra/local/edge-stack.js";
 import { startProfile } from "./profile.js";
 import { benchCpuMs, load, peakMemory, poster, treeUsage, type Answers, type StandIns } from "./support.js";
@@ -43,7 +44,7 @@ export async function messengerLoad(
       ...result,
       ackP50: after ? await after(edge.url) : Number.NaN,
       upstash: ((await standIns.call("stats")) as Record<string, ShimDatabaseStats>).eu!,
-      kv: (await standIns.call("kvUsage")) as { kvReads: number; kvWrites: number },
+      kv: (await standIns.call("usage")) as Usage & { records: number },
       botApi: (await standIns.call("botApiCalls")) as Record<string, number>,
     };
   } finally {

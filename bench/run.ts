@@ -6,10 +6,12 @@
  * figures and the machine go in docs/BENCHMARKS.md.
  *
  *   npm run bench                      every section
- *   npm run bench -- ack throughput    only these (ack, throughput, roundtrips, latency, overhead, streaming, scale,
+ *   npm run bench -- ack throughput    only these (ack, throughput, roundtrips, cost, latency, overhead, streaming, scale,
  *                                      bundle, prompt-cache)
  *   npm run bench -- peers             the gateway beside a grammY bot, a Chat SDK bot and Portkey
  *                                      (bench/peers/; not part of the default run)
+ *   npm run bench -- cost              every billed unit per answered message, priced at list prices
+ *                                      (bench/cost/prices.ts), beside the last commit's figures
  *   npm run bench -- capacity          one region's GPU pool (fixed, autoscaled, oracle) replaying public
  *                                      request traces from ../shared/traces (bench/capacity/)
  *   BENCH_PROFILE=out.cpuprofile npm run bench -- throughput
@@ -21,6 +23,7 @@ import { existsSync } from "node:fs";
 import os from "node:os";
 import { ackLatency } from "./sections/ack.js";
 import { capacity } from "./sections/capacity.js";
+import { cost } from "./sections/cost.js";
 import { bundleAndColdStart } from "./sections/bundle.js";
 import { replyLatency } from "./sections/latency.js";
 import { gatewayOverhead } from "./sections/overhead.js";
@@ -67,6 +70,7 @@ async function main(): Promise<void> {
     if (run("ack")) rows.push(...(await ackLatency(standIns.endpoints, settings)));
     if (run("throughput")) rows.push(...(await throughput(standIns, settings)));
     if (run("roundtrips")) rows.push(...(await roundTrips(standIns, settings)));
+    if (run("cost")) rows.push(...(await cost(standIns, settings)));
     // Not in the default run (about 10 minutes): npm run bench -- peers.
     if (wanted.has("peers")) rows.push(...(await peers(standIns, settings)));
   } finally {

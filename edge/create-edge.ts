@@ -14,7 +14,7 @@ import { ingest } from "./pipeline/ingest.js";
 import { pinRegion } from "./pipeline/region.js";
 import { respond } from "./pipeline/respond.js";
 import { createFaqStore } from "./services/faq.js";
-import { countingKv } from "./services/kv-usage.js";
+import { countingKv } from "./usage.js";
 import { createMetricsSink } from "./services/metrics.js";
 import { createRegionServices, type RegionServices } from "./services/region.js";
 import { createRegionPins } from "./services/region-pins.js";

@@ -2,6 +2,7 @@ import { createApp, errorResponse } from "./app.js";
 import { edgeFor } from "./create-edge.js";
 import type { QueueJob } from "./message.js";
 import { consume } from "./pipeline/consume.js";
+import { countUsage } from "./usage.js";
 
 export { ChatInbox } from "./objects/chat-inbox.js";
 export { UserReminders } from "./objects/user-reminders.js";
@@ -11,6 +12,7 @@ const apps = new WeakMap<object, ReturnType<typeof createApp>>();
 
 export default {
   fetch(request, env, ctx) {
+    countUsage("workerRequests");
     let app = apps.get(env);
     if (!app) {
       try {

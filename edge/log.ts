@@ -1,4 +1,5 @@
 import { createHmac } from "node:crypto";
+import { countUsage } from "./usage.js";
 /**
  * Structured logs: one JSON object a line, with ids, region, timings and outcomes. Message text,
  * tokens and keys are never passed here; callers log identifiers only.
@@ -6,6 +7,7 @@ import { createHmac } from "node:crypto";
 export type LogFields = Record<string, string | number | boolean | null | undefined>;
 
 function emit(level: "info" | "warn" | "error", event: string, fields: LogFields): void {
+  countUsage("logLines");
   const line = JSON.stringify({ level, event, ...fields });
   if (level === "error") console.error(line);
   else if (level === "warn") console.warn(line);

@@ -2,6 +2,7 @@ import type { ParsedCommand } from "./core/commands.js";
 import type { Span } from "./core/markdown.js";
 import type { RegionId } from "./core/region-policy.js";
 import type { ModelFailure } from "./errors.js";
+import type { Usage } from "./usage.js";
 
 /**
  * The message model every part of the edge shares: what a channel hands the pipeline, what the
@@ -132,14 +133,13 @@ export interface QueueJob {
   acceptedAt: number;
   /** How long the webhook had taken when it queued the message, ms. */
   ackMs?: number;
-  /** Set by the queue consumer for the inbox: KV operations it made for the message (the pin lookup). */
-  kvUsage?: KvUsage;
-}
-
-/** KV operations, as the per-message metrics report them. */
-export interface KvUsage {
-  kvReads: number;
-  kvWrites: number;
+  /**
+   * Billed units used for the message before it reached its inbox (the webhook's invocation and queue
+   * write, the consumer's pin lookup), for its record: the inbox may run in another isolate.
+   */
+  usage?: Partial<Usage>;
+  /** What jobs queued before `usage` carried: the consumer's KV operations. */
+  kvUsage?: Partial<Usage>;
 }
 
 /** What became of a webhook's messages: queued, or not to be answered. Ids, never text. */
@@ -222,8 +222,8 @@ export interface RespondOptions {
   ackMs?: number;
   /** Keeps the isolate alive for work after the reply; without it, that work is awaited before returning. */
   waitUntil?: (work: Promise<unknown>) => void;
-  /** KV operations made for this message before it got here (the queue consumer's pin lookup). */
-  kvUsage?: Partial<KvUsage>;
+  /** Billed units used for this message before it got here (webhook, queue, the consumer's pin lookup). */
+  usage?: Partial<Usage>;
   /** Cancels the answer while the model writes it (the call rejects with the signal's reason). */
   signal?: AbortSignal;
   /** Names this reply's preview (see ChannelSender.preview); without it, none is shown. */

@@ -20,9 +20,19 @@ export interface MessageMetrics {
   totalMs: number;
   tokensIn: number;
   tokensOut: number;
-  /** KV reads and writes (region pins, FAQ) made for it; exact in sum over all records. */
+  /**
+   * Billed units used for it (usage.ts: KV operations, invocations, queue operations, Durable Object
+   * requests, rows and wall time, log lines): approximate per message, exact in sum over all records.
+   */
   kvReads: number;
   kvWrites: number;
+  workerRequests: number;
+  queueOps: number;
+  doRequests: number;
+  doRowsRead: number;
+  doRowsWritten: number;
+  doWallMs: number;
+  logLines: number;
   /** How long the message was held because every server was saturated, ms. */
   heldMs: number;
   /** Time in model calls, ms: their sum over a window, divided by it, is the model calls in flight. */
@@ -31,7 +41,7 @@ export interface MessageMetrics {
   overflow: number;
 }
 
-/** The order of the numbers in an Analytics Engine data point (`double1`…`double10`); new ones go last. */
+/** The order of the numbers in an Analytics Engine data point (`double1`…`double17`; at most 20); new ones go last. */
 export const METRIC_DOUBLES = [
   "ackMs",
   "firstTokenMs",
@@ -43,6 +53,13 @@ export const METRIC_DOUBLES = [
   "heldMs",
   "modelMs",
   "overflow",
+  "workerRequests",
+  "queueOps",
+  "doRequests",
+  "doRowsRead",
+  "doRowsWritten",
+  "doWallMs",
+  "logLines",
 ] as const;
 /** The order of the strings (`blob1`…`blob4`). */
 export const METRIC_BLOBS = ["channel", "region", "outcome", "delivery"] as const;

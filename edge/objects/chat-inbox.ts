@@ -3,6 +3,7 @@ import { edgeFor } from "../create-edge.js";
 import type { Inbox } from "../edge.js";
 import type { QueueJob } from "../message.js";
 import { InboxEngine, type InboxStorage } from "../pipeline/inbox.js";
+import { ActiveClock, countUsage } from "../usage.js";
 
 /**
  * A messenger chat's inbox as a Durable Object: one per chat (named by the chat key's pseudonym), in
@@ -16,32 +17,58 @@ export class ChatInbox extends DurableObject<Env> implements Inbox {
     (work) => this.ctx.waitUntil(work),
   );
 
+  /** The object's billed wall clock (the calling side counts the request). */
+  private readonly clock = new ActiveClock();
+
   take(job: QueueJob): Promise<void> {
-    return this.inbox.take(job);
+    return this.clock.time(() => this.inbox.take(job));
   }
 
   erase(): Promise<number> {
-    return this.inbox.erase();
+    return this.clock.time(() => this.inbox.erase());
   }
 
   override alarm(): Promise<void> {
-    return this.inbox.alarm();
+    countUsage("doRequests");
+    return this.clock.time(() => this.inbox.alarm());
   }
 }
 
 /**
  * The object's storage through its synchronous API: no promise per operation, and writes made without
- * awaiting in between are committed together (with the alarm), once.
+ * awaiting in between are committed together (with the alarm), once. Rows read and written are
+ * counted as the SQLite backend bills them: a key read, listed, put or deleted is a row, and so is
+ * the alarm.
  */
 function storageOf(storage: DurableObjectStorage): InboxStorage {
   const kv = storage.kv;
   return {
-    get: (key) => kv.get(key),
-    put: (key, value) => kv.put(key, value),
-    delete: (key) => void kv.delete(key),
-    list: (prefix) => kv.list({ prefix }),
-    setAlarm: (at) => storage.setAlarm(at),
-    deleteAlarm: () => storage.deleteAlarm(),
+    get: (key) => {
+      countUsage("doRowsRead");
+      return kv.get(key);
+    },
+    put: (key, value) => {
+      countUsage("doRowsWritten");
+      kv.put(key, value);
+    },
+    delete: (key) => {
+      countUsage("doRowsWritten");
+      kv.delete(key);
+    },
+    *list<T>(prefix: string): Iterable<[string, T]> {
+      for (const row of kv.list<T>({ prefix })) {
+        countUsage("doRowsRead");
+        yield row;
+      }
+    },
+    setAlarm: (at) => {
+      countUsage("doRowsWritten");
+      return storage.setAlarm(at);
+    },
+    deleteAlarm: () => {
+      countUsage("doRowsWritten");
+      return storage.deleteAlarm();
+    },
     deleteAll: () => storage.deleteAll(),
   };
 }

@@ -1,7 +1,7 @@
 import type { Edge } from "../edge.js";
 import { errorKind, log, ref } from "../log.js";
 import type { QueueJob } from "../message.js";
-import { takeKvUsage } from "../services/kv-usage.js";
+import { addUsage, countUsage, takeUsage } from "../usage.js";
 import { retryDelaySeconds } from "../core/inbox-policy.js";
 import { countDeadLetter } from "./dead-letters.js";
 import { pinRegion } from "./region.js";
@@ -18,6 +18,10 @@ type WaitUntil = (work: Promise<unknown>) => void;
  * the inbox cannot take is retried by the queue, and after its last retry lands in the dead-letter queue.
  */
 export async function consume(edge: Edge, batch: MessageBatch<QueueJob>, waitUntil: WaitUntil): Promise<void> {
+  // One invocation for the batch; each message is read from the queue (again, on a retry), and
+  // acknowledged (deleted) once.
+  countUsage("workerRequests");
+  countUsage("queueOps", batch.messages.length);
   if (batch.queue.endsWith(DEAD_LETTER_SUFFIX)) return deadLetter(edge, batch);
 
   const byChat = new Map<string, Array<Message<QueueJob>>>();
@@ -41,9 +45,13 @@ async function handOver(edge: Edge, queued: Message<QueueJob>, waitUntil: WaitUn
     // The user's pinned region, looked up here, off the platform's acknowledgement, is where they live;
     // their chat's inbox there drops a redelivery of a message it already took in.
     message = await pinRegion(edge, job.message, waitUntil);
-    // The inbox may run elsewhere: the pin lookup's KV operations travel with the message to its record.
-    // An inbox that does not answer in time (TIMEOUT_INBOX_MS) fails the hand-over like one that refuses it.
-    await edge.inbox(message.chatKey, message.region).take({ ...job, message, kvUsage: takeKvUsage() });
+    // The inbox may run elsewhere: what was used for the message so far travels with it to its record
+    // (the acknowledgement's queue operation counted ahead). An inbox that does not answer in time
+    // (TIMEOUT_INBOX_MS) fails the hand-over like one that refuses it.
+    countUsage("queueOps");
+    countUsage("doRequests");
+    const usage = addUsage(takeUsage(), job.usage ?? job.kvUsage);
+    await edge.inbox(message.chatKey, message.region).take({ ...job, message, usage });
     queued.ack();
   } catch (err) {
     const delaySeconds = retryDelaySeconds(queued.attempts);
@@ -64,6 +72,7 @@ async function deadLetter(edge: Edge, batch: MessageBatch<QueueJob>): Promise<vo
   for (const m of batch.messages) {
     try {
       await countDeadLetter(edge, m.body.message);
+      countUsage("queueOps");
       m.ack();
     } catch (err) {
       log.error("dead_letter.count_failed", { ref: ref(m.body.message.id), error: errorKind(err) });

@@ -1,6 +1,7 @@
 import type { Edge } from "../edge.js";
 import { log, ref } from "../log.js";
 import type { InboundMessage } from "../message.js";
+import { noUsage } from "../usage.js";
 
 /**
  * Messages that failed every try: counted in their region (`metrics:dead_letters:<channel>`) and logged
@@ -42,8 +43,7 @@ function recordEvent(edge: Edge, message: InboundMessage, outcome: "dead_lettere
       totalMs: 0,
       tokensIn: 0,
       tokensOut: 0,
-      kvReads: 0,
-      kvWrites: 0,
+      ...noUsage(),
       heldMs: 0,
       modelMs: 0,
       overflow: 0,

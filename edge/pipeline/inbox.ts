@@ -17,7 +17,7 @@ import { CapacityShort, ConfigError, ReplyAbandoned, RetryDelivery, Superseded }
 import { INBOX_ALARM_RETRY_MS } from "../limits.js";
 import { errorKind, log, ref } from "../log.js";
 import type { ChannelSender, QueueJob } from "../message.js";
-import { addKvUsage } from "../services/kv-usage.js";
+import { addUsage, noUsage } from "../usage.js";
 import { countDeadLetter, countOverdue } from "./dead-letters.js";
 
 /**
@@ -313,7 +313,7 @@ export class InboxEngine implements Inbox {
         edge.respond(message, sender, {
           ...(first.job.ackMs !== undefined ? { ackMs: first.job.ackMs } : {}),
           waitUntil: this.waitUntil,
-          kvUsage: group.reduce((sum, h) => addKvUsage(sum, h.job.kvUsage), { kvReads: 0, kvWrites: 0 }),
+          usage: group.reduce((sum, h) => addUsage(sum, h.job.usage ?? h.job.kvUsage), noUsage()),
           signal: writing.abort.signal,
           // The burst's first message names its preview: asked again, the same draft is rewritten.
           previewId: first.seq,

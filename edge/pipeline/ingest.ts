@@ -2,6 +2,7 @@ import { withDeadline } from "../deadline.js";
 import { log, ref } from "../log.js";
 import type { RegionId } from "../core/region-policy.js";
 import type { Enqueued, InboundMessage, QueueJob } from "../message.js";
+import { countUsage, takeUsage } from "../usage.js";
 
 export interface IngestDeps {
   /** Whether a group answers every message, not only those addressed to the bot (see chatter). */
@@ -32,9 +33,15 @@ export async function ingest(received: InboundMessage[], deps: IngestDeps, start
   if (messages.length === 0) return { accepted: [], ignored };
   const acceptedAt = Date.now();
   const ackMs = acceptedAt - startedAt;
+  // One queue write per message; what this webhook used so far travels with the first, to its record.
+  countUsage("queueOps", messages.length);
+  const usage = takeUsage();
   await withDeadline(
     deps.queue.sendBatch(
-      messages.map((message) => ({ body: { v: 1, message, acceptedAt, ackMs }, contentType: "json" as const })),
+      messages.map((message, i) => ({
+        body: { v: 1, message, acceptedAt, ackMs, ...(i === 0 ? { usage } : {}) },
+        contentType: "json" as const,
+      })),
     ),
     deps.queueTimeoutMs,
     "queue",

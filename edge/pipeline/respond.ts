@@ -1,7 +1,7 @@
 import { runCommand } from "../commands/index.js";
 import type { Edge } from "../edge.js";
 import type { AnswerPreview, ChannelSender, InboundMessage, Reply, Responded, RespondOptions } from "../message.js";
-import { addKvUsage, takeKvUsage } from "../services/kv-usage.js";
+import { addUsage, takeUsage } from "../usage.js";
 import type { ReminderBook } from "../services/reminder-book.js";
 import { toolOffer } from "../tools/index.js";
 import type { ToolContext } from "../tools/types.js";
@@ -63,7 +63,7 @@ export async function respond(
       totalMs: Date.now() - started,
       tokensIn: reply.tokensIn ?? 0,
       tokensOut: reply.tokensOut ?? 0,
-      ...addKvUsage(takeKvUsage(), options.kvUsage),
+      ...addUsage(takeUsage(), options.usage),
       heldMs: options.heldMs ?? 0,
       modelMs: reply.modelMs ?? 0,
       overflow: answered?.overflow ? 1 : 0,

@@ -41,6 +41,8 @@ export interface ShimDatabaseStats {
   requests: number;
   /** Redis commands carried by those requests. */
   commands: number;
+  /** The same, by command name (upper case): what each billed command is for. */
+  byCommand: Record<string, number>;
 }
 
 export interface UpstashShim {
@@ -69,7 +71,7 @@ export async function startUpstashShim(options: ShimOptions): Promise<UpstashShi
   for (const database of options.databases) {
     const redis = new RespConnection(options.redisHost ?? "127.0.0.1", options.redisPort ?? 6379, database.db);
     connections.push(redis);
-    const counters = (stats[database.name] = { requests: 0, commands: 0 });
+    const counters = (stats[database.name] = { requests: 0, commands: 0, byCommand: {} });
     const server = http.createServer((req, res) => {
       handle(req, res, { redis, scripts, token: database.token, counters, stalling }).catch((err: unknown) => {
         sendJson(res, 500, { error: `ERR ${(err as Error).message}` });
@@ -89,7 +91,7 @@ export async function startUpstashShim(options: ShimOptions): Promise<UpstashShi
     stall: (ms, onlyContaining) => void Object.assign(stalling, { until: Date.now() + ms, onlyContaining }),
     stats: () => structuredClone(stats),
     resetStats: () => {
-      for (const s of Object.values(stats)) Object.assign(s, { requests: 0, commands: 0 });
+      for (const s of Object.values(stats)) Object.assign(s, { requests: 0, commands: 0, byCommand: {} });
     },
     close: async () => {
       await Promise.all(
@@ -115,6 +117,21 @@ interface Context {
 }
 
 type Command = string[];
+
+function countCommands(counters: ShimDatabaseStats, commands: ReadonlyArray<ReadonlyArray<unknown>>): void {
+  counters.commands += commands.length;
+  for (const [name, script] of commands) {
+    // A script is named by its digest's first 8 hex digits (EVAL's by its text's), to tell scripts apart.
+    const upper = String(name).toUpperCase();
+    const key =
+      upper === "EVALSHA"
+        ? `EVALSHA ${String(script).slice(0, 8)}`
+        : upper === "EVAL"
+          ? `EVAL ${createHash("sha1").update(String(script)).digest("hex").slice(0, 8)}`
+          : upper;
+    counters.byCommand[key] = (counters.byCommand[key] ?? 0) + 1;
+  }
+}
 
 async function handle(req: http.IncomingMessage, res: http.ServerResponse, ctx: Context): Promise<void> {
   const url = new URL(req.url ?? "/", "http://shim");
@@ -142,7 +159,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, ctx: 
       return sendJson(res, 400, {
         error: "ERR the body must be an array of commands, each an array of strings and numbers",
       });
-    ctx.counters.commands += commands.length;
+    countCommands(ctx.counters, commands);
     const replies = url.pathname === "/pipeline" ? await run(ctx, commands) : await runTransaction(ctx, commands);
     if (!replies) return sendJson(res, 400, { error: "EXECABORT Transaction discarded" });
     return sendJson(
@@ -158,7 +175,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, ctx: 
     segments.length > 0 ? [...segments, ...(parsed === undefined ? [] : [String(parsed)])] : toCommand(parsed);
   if (!command || command.length === 0)
     return sendJson(res, 400, { error: "ERR the body must be a command: an array of strings and numbers" });
-  ctx.counters.commands += 1;
+  countCommands(ctx.counters, [command]);
   const [result] = await run(ctx, [command]);
   const out = envelope(result!, base64);
   sendJson(res, "error" in out ? 400 : 200, out);

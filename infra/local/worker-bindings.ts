@@ -12,7 +12,14 @@ export interface ResolvedConfig {
   keep_names: boolean | undefined;
   workers_dev: boolean | undefined;
   logpush: boolean | undefined;
-  observability: { enabled?: boolean; redact_query_string?: boolean } | undefined;
+  observability:
+    | {
+        enabled?: boolean;
+        redact_query_string?: boolean;
+        head_sampling_rate?: number;
+        logs?: { enabled?: boolean; invocation_logs?: boolean; head_sampling_rate?: number };
+      }
+    | undefined;
   vars: Record<string, unknown>;
   kv_namespaces: Array<{ binding: string; id?: string }>;
   queues: {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startStack, type Stack } from "../../infra/local/edge-stack.js";
+import type { MessageMetrics } from "../../edge/core/message-metrics.js";
 
 let stack: Stack;
 beforeAll(async () => {
@@ -72,6 +73,19 @@ it("records one metric per message, with channel, region, outcome and timings bu
     await withOrigin.telegram.waitForMessages(2, { chatId: 5501 });
     await new Promise((r) => setTimeout(r, 200));
     expect(withOrigin.metrics.records[1]).toMatchObject({ kvReads: 0, kvWrites: 0 });
+    // Each record carries the billed units used for its message (docs/COSTS.md prices them): at least
+    // its webhook and queue batch, its queue write, read and acknowledgement, the inbox's RPC and
+    // alarm, the rows the inbox stored, the inbox's wall time, and the log lines.
+    const [first, second] = withOrigin.metrics.records as [MessageMetrics, MessageMetrics];
+    for (const r of [first, second]) {
+      expect(r.workerRequests).toBeGreaterThanOrEqual(2);
+      expect(r.queueOps).toBeGreaterThanOrEqual(3);
+      expect(r.doRequests).toBeGreaterThanOrEqual(2);
+      expect(r.doRowsWritten).toBeGreaterThanOrEqual(2);
+      expect(r.logLines).toBeGreaterThanOrEqual(1);
+    }
+    // The first reply's alarm (the model call within it) ended after its record: the next one carries it.
+    expect(second.doWallMs).toBeGreaterThan(0);
     const text = await (await fetch(`${withOrigin.metrics.url}/metrics`)).text();
     // The metric names production's exporter serves from Analytics Engine (alerts read them).
     expect(text).toContain(

@@ -59,7 +59,11 @@ describe("Upstash REST shim, driven by the real @upstash/redis client", () => {
     tx.set("counter", 1);
     tx.incr("counter");
     expect(await tx.exec()).toEqual(["OK", 2]);
-    expect(shim.stats().test).toEqual({ requests: 2, commands: 5 });
+    expect(shim.stats().test).toEqual({
+      requests: 2,
+      commands: 5,
+      byCommand: { RPUSH: 1, LRANGE: 1, SET: 1, INCR: 2 },
+    });
   });
 
   it("strips allow-key-locking from a script shebang and keeps other flags", () => {

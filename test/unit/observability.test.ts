@@ -15,6 +15,7 @@ import {
 } from "../../infra/observability/gateway-metrics.js";
 import { serverScrapeConfig, standInOutputs, targetsFile } from "../../scripts/deploy.js";
 import regionFile from "../../infra/regions.json" with { type: "json" };
+import { noUsage } from "../../edge/usage.js";
 import vllm from "../fixtures/vllm/metrics.json" with { type: "json" };
 
 const dashboard = JSON.parse(readFileSync("infra/observability/grafana-dashboard.json", "utf8")) as {
@@ -68,8 +69,8 @@ const record = (over: Partial<MessageMetrics>): MessageMetrics => ({
   totalMs: 900,
   tokensIn: 80,
   tokensOut: 40,
+  ...noUsage(),
   kvReads: 1,
-  kvWrites: 0,
   heldMs: 0,
   modelMs: 250,
   overflow: 0,
