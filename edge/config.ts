@@ -121,11 +121,15 @@ export const CoreSettings = z.object({
   }),
   RATE_LIMIT_MESSAGES: setting(Int(1, 10_000).default(5), {
     description:
-      "replies a user may get per window (a burst answered together counts once); the excess is not sent to the model",
+      "replies a user may get per window (a burst answered together counts once); the excess is not sent to the model. Telegram and WhatsApp chats count them in the chat's stored turns (in a group, each member's own) when the limit is at most 25; otherwise, and for the HTTP API and the web chat, counters in the region's Redis do",
   }),
   RATE_LIMIT_WINDOW: setting(Duration.default("1 s"), { description: "the window (`500 ms`, `10 s`, `1 m`, …)" }),
   RATE_LIMIT_NOTICE_COOLDOWN_SECONDS: setting(Int(1, 86_400).default(60), {
     description: "a user over the limit is told to slow down once per this many seconds",
+  }),
+  LOG_SUCCESS_SAMPLE_RATE: setting(z.coerce.number().min(0).max(1).default(0.1), {
+    description:
+      "share (0–1) of the log lines of things that went well (a webhook accepted, a message answered) that are written; each says the rate it was kept at (`sample`). Errors, warnings, drops and dead letters are always written; the per-message metrics count everything",
   }),
   TIMEOUT_REDIS_MS: setting(Int(50, 60_000).default(2000), {
     description: 'deadline of one Upstash request or pipeline (see "Reliability")',
@@ -196,6 +200,8 @@ export interface Config {
    * answered together, once; 0 answers each as soon as the chat's previous reply is out.
    */
   burstWindowMs: number;
+  /** LOG_SUCCESS_SAMPLE_RATE. */
+  logSuccessSampleRate: number;
   /** Tries of a messenger reply (backoff 1 s, 2 s, 4 s… up to a minute) before it is counted as dead-lettered. */
   replyMaxAttempts: number;
   /** While every server is saturated: how long a messenger message is held before a note, and waits at most. */
@@ -430,6 +436,7 @@ function coreConfig(
       maxToolCalls: s.MODEL_MAX_TOOL_CALLS,
     },
     burstWindowMs: s.BURST_WINDOW_MS,
+    logSuccessSampleRate: s.LOG_SUCCESS_SAMPLE_RATE,
     replyMaxAttempts: s.REPLY_MAX_ATTEMPTS,
     capacity: { holdMs: s.CAPACITY_HOLD_MS, maxWaitMs: s.CAPACITY_MAX_WAIT_MS },
     rateLimit: {

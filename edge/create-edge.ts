@@ -8,7 +8,7 @@ import { createPseudonyms } from "./crypto.js";
 import { withDeadlines } from "./deadline.js";
 import type { RegionId } from "./core/region-policy.js";
 import type { Edge, Inbox } from "./edge.js";
-import { useRefKey } from "./log.js";
+import { useRefKey, useSuccessSampling } from "./log.js";
 import type { ChannelName, ChannelSender } from "./message.js";
 import { ingest } from "./pipeline/ingest.js";
 import { pinRegion } from "./pipeline/region.js";
@@ -28,6 +28,7 @@ function createEdge(env: Env): Edge {
   const config = parseConfig(env as unknown as Record<string, unknown>, CHANNELS);
   const keys = createPseudonyms(config.keySecret.current, config.keySecret.previous);
   useRefKey(config.keySecret.current);
+  useSuccessSampling(config.logSuccessSampleRate);
   const regions = new Map<RegionId, RegionServices>();
   const senders = new Map<ChannelName, ChannelSender | undefined>();
   const reminders = (env as Partial<Env>).REMINDERS;

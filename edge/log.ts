@@ -14,8 +14,23 @@ function emit(level: "info" | "warn" | "error", event: string, fields: LogFields
   else console.log(line);
 }
 
+/** LOG_SUCCESS_SAMPLE_RATE, set by the composition root; until then (unit tests) every line is written. */
+let successRate = 1;
+
+export function useSuccessSampling(rate: number): void {
+  successRate = rate;
+}
+
 export const log = {
   info: (event: string, fields: LogFields = {}) => emit("info", event, fields),
+  /**
+   * Something that went well, as info, written for a share of them (LOG_SUCCESS_SAMPLE_RATE) with the
+   * rate it was kept at: what went wrong, what was dropped, and the per-message metrics are never sampled.
+   */
+  success: (event: string, fields: LogFields = {}) => {
+    if (successRate >= 1) return emit("info", event, fields);
+    if (Math.random() < successRate) emit("info", event, { ...fields, sample: successRate });
+  },
   warn: (event: string, fields: LogFields = {}) => emit("warn", event, fields),
   error: (event: string, fields: LogFields = {}) => emit("error", event, fields),
 };

@@ -236,6 +236,11 @@ export interface RespondOptions {
   capacity?: "hold" | "interim" | "final";
   /** The message already passed the rate limit on an earlier try (it was held for capacity). */
   admitted?: boolean;
+  /**
+   * The chat's messages are answered one after another (a messenger chat's inbox): its stored turns
+   * are then its rate limit, and nothing of another reply of the chat is written meanwhile.
+   */
+  serialized?: boolean;
   /** How long the message has been held for capacity, ms (for its metrics record). */
   heldMs?: number;
 }

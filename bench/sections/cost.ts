@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
+import { CoreSettings } from "../../edge/config.js";
 import type { Usage } from "../../edge/usage.js";
 import { HTTP_API_KEY, startEdge } from "../../infra/local/edge-stack.js";
 import type { ShimDatabaseStats } from "../../infra/local/upstash-shim.js";
@@ -54,7 +55,14 @@ interface Result {
  */
 export async function cost(standIns: StandIns, settings: Record<string, string>): Promise<Row[]> {
   // The rate limit as deployed (the other sections raise it for their floods): nobody here writes fast.
-  const asDeployed = Object.fromEntries(Object.entries(settings).filter(([name]) => !name.startsWith("RATE_LIMIT")));
+  // And the log sampling as deployed (the local stack keeps every line).
+  const production = wranglerConfig("production");
+  const asDeployed = {
+    ...Object.fromEntries(Object.entries(settings).filter(([name]) => !name.startsWith("RATE_LIMIT"))),
+    LOG_SUCCESS_SAMPLE_RATE: String(
+      production.vars.LOG_SUCCESS_SAMPLE_RATE ?? CoreSettings.shape.LOG_SUCCESS_SAMPLE_RATE.parse(undefined),
+    ),
+  };
   const edge = await startEdge({
     endpoints: standIns.endpoints,
     port: 0,
@@ -149,7 +157,7 @@ export async function cost(standIns: StandIns, settings: Record<string, string>)
 
     // Workers Logs: every log line, and with invocation logs on, one event per invocation (the
     // Worker's and each Durable Object's), sampled at the deployed head sampling rate.
-    const observability = wranglerConfig("production").observability;
+    const observability = production.observability;
     const sampling = observability?.logs?.head_sampling_rate ?? observability?.head_sampling_rate ?? 1;
     const invocations = usage.workerRequests + usage.doRequests;
     const invocationLogs = observability?.logs?.invocation_logs === false ? 0 : invocations;

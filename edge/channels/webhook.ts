@@ -69,7 +69,8 @@ export function webhookRoutes<S>(channel: string, webhook: Webhook<S>, host: Cha
     try {
       const result = await host.enqueue(messages, { startedAt });
       const skipped = [...ignored, ...result.ignored];
-      log.info("webhook.accepted", {
+      // Sampled (LOG_SUCCESS_SAMPLE_RATE) unless it dropped something on purpose.
+      (skipped.length ? log.info : log.success)("webhook.accepted", {
         channel,
         accepted: result.accepted.length,
         refs: result.accepted.map(ref).join(",") || undefined,

@@ -32,8 +32,10 @@ function describeErasure(report: EraseReport, say: Say): string {
     say("erasure.done"),
     say("erasure.messages", { count: total.messages }),
     ...(total.summaries > 0 ? [say("erasure.summary")] : []),
-    say("erasure.replies", { count: total.replies }),
-    say("erasure.rateLimits", { count: total.limits }),
+    // (A reply kept for a retry is its answer's turn, counted with the messages; a Telegram or
+    // WhatsApp chat's rate limit is its turns: kept apart only for the HTTP API and the web chat.)
+    ...(total.replies > 0 ? [say("erasure.replies", { count: total.replies })] : []),
+    ...(total.limits > 0 ? [say("erasure.rateLimits", { count: total.limits })] : []),
     ...(reminders > 0 ? [say("erasure.reminders", { count: reminders })] : []),
     say(pinnedRegion ? "erasure.region" : "erasure.noRegion"),
     say("erasure.afresh"),

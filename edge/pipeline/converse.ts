@@ -40,6 +40,8 @@ export interface ConverseDeps {
   capacity?: "hold" | "interim" | "final";
   /** The message passed the rate limit on an earlier try: it is not counted again. */
   admitted?: boolean;
+  /** The chat's messages are answered one after another (RespondOptions.serialized). */
+  serialized?: boolean;
   /** The chat became another (a Telegram group upgraded to a supergroup): what it kept goes with it. */
   moveChat?: (to: string) => Promise<void>;
   /** The operator's content filter, on the message and on the answer as it streams. */
@@ -70,6 +72,7 @@ export async function converse(message: InboundMessage, deps: ConverseDeps): Pro
   }
   const start = await store.begin(message.chatKey, message.userKey, message.id, idempotencyContent(message), {
     rateLimit: !deps.admitted,
+    ...(deps.serialized ? { serialized: true } : {}),
   });
   if (start.conflict) return { text: null, outcome: "conflict" };
   if (start.savedReply !== null) {
@@ -296,6 +299,7 @@ function saveTurn(
       question: { content: question, sentAt },
       answer,
       startedAt: start.startedAt,
+      stored: start.stored,
     },
     deps.sessionTtlSeconds,
   );

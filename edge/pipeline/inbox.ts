@@ -65,6 +65,9 @@ function held(stored: Stored): Held {
   };
 }
 
+/** Outcomes of a reply that went as it should (with its delivery), whose log line may be sampled. */
+const WENT_WELL = new Set(["answered", "faq", "command"]);
+
 /** Storage keys of waiting messages sort in arrival order. */
 function heldKey(seq: number): string {
   return `m:${seq.toString().padStart(12, "0")}`;
@@ -318,6 +321,7 @@ export class InboxEngine implements Inbox {
           // The burst's first message names its preview: asked again, the same draft is rewritten.
           previewId: first.seq,
           capacity,
+          serialized: true,
           ...(heldSince !== undefined ? { admitted: true, heldMs: started - heldSince } : {}),
         }),
         edge.config.timeouts.replyMs,
@@ -329,7 +333,9 @@ export class InboxEngine implements Inbox {
         return this.holdForCapacity(group, heldSince ?? started, true, undefined);
       }
       this.settle(group);
-      log.info("message.handled", {
+      // Answered and delivered is the common case: sampled (LOG_SUCCESS_SAMPLE_RATE); anything else is kept.
+      const wentWell = WENT_WELL.has(reply.outcome) && delivery?.outcome === "delivered";
+      (wentWell ? log.success : log.info)("message.handled", {
         ...fields,
         outcome: reply.outcome,
         delivery: delivery?.outcome ?? "none",

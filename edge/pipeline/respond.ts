@@ -34,6 +34,7 @@ export async function respond(
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.capacity ? { capacity: options.capacity } : {}),
       ...(options.admitted ? { admitted: true } : {}),
+      ...(options.serialized ? { serialized: true } : {}),
     });
   } catch (err) {
     // Asked again (a burst grew) or failed: the preview shown so far is taken back.

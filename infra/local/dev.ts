@@ -54,6 +54,8 @@ async function main(): Promise<void> {
   await startBusinessStandIns(stack);
   // workerd implements no Durable Object jurisdictions; Cloudflare does.
   stack.settings.DURABLE_OBJECT_JURISDICTIONS = "off";
+  // On one's own machine every log line is wanted (production samples what went well).
+  stack.settings.LOG_SUCCESS_SAMPLE_RATE = "1";
   // Every other setting of the README, when given, passes through unchanged.
   for (const [k, v] of Object.entries(env)) {
     if (v !== undefined && isSetting(k)) stack.settings[k] = v;

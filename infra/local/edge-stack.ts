@@ -290,6 +290,8 @@ export async function startEdge(options: EdgeOptions): Promise<{ mf: Miniflare; 
     MODEL_FIRST_TOKEN_TIMEOUT_MS: "1500",
     // Suites inject origin failures on purpose; only the breaker's own tests want circuits to open.
     ORIGIN_BREAKER_FAILURES: "100",
+    // The suites read log lines; production samples those of what went well (LOG_SUCCESS_SAMPLE_RATE).
+    LOG_SUCCESS_SAMPLE_RATE: "1",
     MODEL_TIMEOUT_MS: "5000",
     ...Object.fromEntries(
       REGIONS.flatMap((r) => {

@@ -10,7 +10,47 @@ import { runScript, SCRIPTS } from "./lua.js";
  * the pseudonym of who wrote it where several people share the conversation (a group), so an erasure
  * of that person finds their turns there.
  */
-export type StoredTurn = Turn & { at: number; sentAt?: number; by?: string };
+export type StoredTurn = Turn & {
+  at: number;
+  sentAt?: number;
+  by?: string;
+  /** An answer's message: a keyed hash of the id of the message it answers (a retry finds it here). */
+  re?: string;
+  /** An answer's keyed hash of what the message said (see SavedReply.about). */
+  about?: string;
+  /** An answer's: when the conversation's expiry was last set (epoch ms), carried from answer to answer. */
+  exp?: number;
+};
+
+/** What begin saw of the stored conversation. */
+export interface StoredState {
+  /** Turns stored (at most STORED_TURNS_READ). */
+  turns: number;
+  /** When the conversation's expiry was last set, if its turns say. */
+  expirySetAt?: number;
+}
+
+/**
+ * Turns read: the STORED_TURNS_MAX kept, and a few more that a save may add before it trims the list
+ * (once every few saves, not every time).
+ */
+const STORED_TURNS_READ = STORED_TURNS_MAX + 10;
+/** A conversation's expiry is set again at most this often (so it ends between a day and its retention after the last turn). */
+const EXPIRY_REFRESH_MS = 86_400_000;
+
+/**
+ * How many replies in the window before `now` were to `user` (in a shared chat; in a private chat,
+ * every reply is to its user): each saved question is one reply, a burst answered together one.
+ */
+export function repliesWithin(
+  turns: readonly StoredTurn[],
+  user: string | undefined,
+  windowMs: number,
+  now: number,
+): number {
+  return turns.filter((t) => t.role === "user" && t.at > now - windowMs && (user === undefined || t.by === user))
+    .length;
+}
 
 /** What older turns, fallen out of the prompt's window, said: written by the model in the background. */
 export interface ConversationSummary {
@@ -30,6 +70,8 @@ export interface SavedReply {
 
 /** A question and its answer, to be saved (`chat`, `user`: pseudonyms). */
 export interface TurnToSave {
+  /** What begin saw (none: a new conversation). */
+  stored?: StoredState;
   chat: string;
   user: string;
   /** The chat is shared (a group): the user's turn says who wrote it, and the chat is listed under them. */
@@ -49,19 +91,34 @@ export interface TurnToSave {
  */
 export function conversationHistory(redis: Redis, names: ConversationKeys) {
   return {
-    /** The chat's recent turns, its summary and the reply saved for this message, queued in `batch`. */
-    read(batch: CommandBatch, chat: string, user: string, messageId: string) {
+    /** The chat's recent turns and its summary, queued in `batch`. */
+    read(batch: CommandBatch, chat: string) {
       return {
-        turns: batch.add<StoredTurn[] | null>((p) => p.lrange(names.session(chat), -STORED_TURNS_MAX, -1)),
-        savedReply: batch.add<SavedReply | null>((p) => p.get(names.reply(user, messageId))),
+        turns: batch.add<StoredTurn[] | null>((p) => p.lrange(names.session(chat), -STORED_TURNS_READ, -1)),
         summary: batch.add<ConversationSummary | null>((p) => p.get(names.summary(chat))),
       };
     },
 
+    /** The reply saved with the answer to this message, if it was answered before (a retried delivery). */
+    savedReply(turns: readonly StoredTurn[], messageId: string): SavedReply | undefined {
+      const re = names.answerTo(messageId);
+      const answer = turns.findLast((t) => t.role === "assistant" && t.re === re);
+      return answer && { text: answer.content, ...(answer.about !== undefined ? { about: answer.about } : {}) };
+    },
+
+    state(turns: readonly StoredTurn[]): StoredState {
+      const expirySetAt = Math.max(...turns.map((t) => t.exp ?? 0));
+      return { turns: turns.length, ...(expirySetAt > 0 ? { expirySetAt } : {}) };
+    },
+
     /**
-     * Appends both turns and trims the conversation to STORED_TURNS_MAX, keeps the reply for a retried
-     * message, and in a shared chat lists the chat under the user: atomically, in one round trip, and
-     * not at all when the user was erased after the turn began.
+     * Appends both turns, the answer carrying what a retry of the message needs, and keeps the
+     * conversation within STORED_TURNS_MAX, not at all when the user was erased after the turn began.
+     * A private chat's conversation that begin saw is appended to only while it exists (RPUSHX): an
+     * erasure or /reset since deleted it, and nothing comes back; it is trimmed once every few saves
+     * and its expiry set again once a day, so a turn usually costs one command. A new conversation,
+     * and a shared chat's (whose erasure takes one person's turns out and keeps the list), are saved by
+     * a script that checks the erasure mark, atomically.
      */
     async save(turn: TurnToSave, ttlSeconds: number): Promise<void> {
       const at = Date.now();
@@ -72,23 +129,39 @@ export function conversationHistory(redis: Redis, names: ConversationKeys) {
         at,
         ...(turn.shared ? { by: turn.user } : {}),
       };
-      const answered: StoredTurn = { role: "assistant", content: turn.answer, at };
+      const { stored } = turn;
+      const appendOnly = !turn.shared && stored !== undefined && stored.turns > 0;
+      const refresh =
+        !appendOnly ||
+        stored.expirySetAt === undefined ||
+        at - stored.expirySetAt >= Math.min(EXPIRY_REFRESH_MS, ttlSeconds * 100);
+      const answered: StoredTurn = {
+        role: "assistant",
+        content: turn.answer,
+        at,
+        re: names.answerTo(turn.messageId),
+        ...(turn.reply.about !== undefined ? { about: turn.reply.about } : {}),
+        exp: refresh ? at : stored!.expirySetAt!,
+      };
+      if (appendOnly) {
+        const session = names.session(turn.chat);
+        const p = redis.pipeline();
+        p.rpushx(session, JSON.stringify(asked), JSON.stringify(answered));
+        if (stored.turns + 2 > STORED_TURNS_READ) p.ltrim(session, -STORED_TURNS_MAX, -1);
+        if (refresh) p.expire(session, ttlSeconds);
+        await p.exec();
+        return;
+      }
       await runScript(
         redis,
         SCRIPTS.saveTurn,
-        [
-          names.erased(turn.user),
-          names.session(turn.chat),
-          names.reply(turn.user, turn.messageId),
-          names.chats(turn.user),
-        ],
+        [names.erased(turn.user), names.session(turn.chat), names.chats(turn.user)],
         [
           turn.startedAt,
           ttlSeconds,
           STORED_TURNS_MAX,
           JSON.stringify(asked),
           JSON.stringify(answered),
-          JSON.stringify(turn.reply),
           turn.shared ? turn.chat : "",
         ],
       );

@@ -1,14 +1,22 @@
 import type { Redis } from "@upstash/redis/cloudflare";
 import type { Turn } from "../../core/token-budget.js";
+import { STORED_TURNS_MAX } from "../../limits.js";
 import type { Pseudonyms } from "../../crypto.js";
 import { CommandBatch } from "./command-batch.js";
 import { eraseUnder, sumErased, type ErasedCounts } from "./erasure.js";
-import { conversationHistory, type ConversationSummary, type SavedReply, type StoredTurn } from "./history.js";
+import {
+  conversationHistory,
+  repliesWithin,
+  type ConversationSummary,
+  type SavedReply,
+  type StoredState,
+  type StoredTurn,
+} from "./history.js";
 import { conversationKeys } from "./keys.js";
 import { checkRateLimit, claimSlowDownNotice, type RateLimitOptions } from "./rate-limit.js";
 
 export type { ErasedCounts } from "./erasure.js";
-export type { ConversationSummary, StoredTurn } from "./history.js";
+export type { ConversationSummary, StoredState, StoredTurn } from "./history.js";
 
 export interface TurnStart {
   allowed: boolean;
@@ -20,6 +28,8 @@ export interface TurnStart {
   conflict: boolean;
   /** When the turn began (epoch ms): an erasure after it keeps this turn from being saved. */
   startedAt: number;
+  /** What begin saw of the stored conversation, for save to write only what it must. */
+  stored: StoredState;
 }
 
 /** A question and its answer, to be saved. */
@@ -33,6 +43,8 @@ export interface SavedTurn {
   answer: string;
   /** TurnStart.startedAt. */
   startedAt: number;
+  /** TurnStart.stored (none: saved as a new conversation). */
+  stored?: StoredState;
 }
 
 /**
@@ -53,7 +65,7 @@ export interface ConversationStore {
     userKey: string,
     messageId: string,
     content?: string,
-    options?: { rateLimit?: boolean },
+    options?: { rateLimit?: boolean; serialized?: boolean },
   ): Promise<TurnStart>;
   /**
    * Appends the turns to the chat's conversation and keeps the reply for a retried message to deliver
@@ -89,6 +101,17 @@ export interface ConversationStore {
   claimSlowDownNotice(userKey: string, cooldownSeconds: number): Promise<boolean>;
 }
 
+/** Whether a limit can be read off a chat's stored turns: its window's replies are all among them. */
+function limitFitsTurns(limit: RateLimitOptions): boolean {
+  return limit.messages <= STORED_TURNS_MAX / 2;
+}
+
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+function windowMs(window: RateLimitOptions["window"]): number {
+  const [, n, unit] = /^(\d+)\s*(ms|s|m|h|d)$/.exec(window)!;
+  return Number(n) * UNIT_MS[unit as keyof typeof UNIT_MS];
+}
+
 /** The conversation store of one region's database; ids become keyed pseudonyms here, and only here. */
 export function createConversationStore(redis: Redis, limit: RateLimitOptions, keys: Pseudonyms): ConversationStore {
   const names = conversationKeys(keys);
@@ -96,34 +119,42 @@ export function createConversationStore(redis: Redis, limit: RateLimitOptions, k
   const withoutAuthor = ({ role, content, at }: StoredTurn) => ({ role, content, at });
 
   return {
-    async begin(chatKey, userKey, messageId, content, { rateLimit: counted = true } = {}) {
+    async begin(chatKey, userKey, messageId, content, { rateLimit: counted = true, serialized = false } = {}) {
       const startedAt = Date.now();
       const user = keys.of(userKey);
+      const shared = chatKey !== userKey;
+      // A chat answered one reply after another counts its user's replies in its own stored turns
+      // (no command of its own); otherwise, or where the limit is more than the turns show, the
+      // limiter's counters in Redis do.
+      const fromTurns = serialized && limitFitsTurns(limit);
       const batch = new CommandBatch(redis);
-      const read = history.read(batch, keys.of(chatKey), user, messageId);
+      const read = history.read(batch, keys.of(chatKey));
       // A message held for capacity passed the limiter on its first try: it is not counted again.
-      const rateLimit = counted ? checkRateLimit(batch, user, limit) : { allowed: Promise.resolve(true), queued: null };
+      const rateLimit =
+        counted && !fromTurns ? checkRateLimit(batch, user, limit) : { allowed: Promise.resolve(true), queued: null };
       // Flush once the limiter has queued its script, or answered from its cache without one.
       await rateLimit.queued;
       batch.flush();
-      const [allowed, turns, saved, summary] = await Promise.all([
-        rateLimit.allowed,
-        read.turns,
-        read.savedReply,
-        read.summary,
-      ]);
+      const [counterAllows, stored, summary] = await Promise.all([rateLimit.allowed, read.turns, read.summary]);
+      const turns = stored ?? [];
+      const allowed =
+        counted && fromTurns
+          ? repliesWithin(turns, shared ? user : undefined, windowMs(limit.window), startedAt) < limit.messages
+          : counterAllows;
+      const saved = history.savedReply(turns, messageId);
       const conflict = content !== undefined && saved?.about !== undefined && saved.about !== names.about(content);
       return {
         allowed,
-        history: (turns ?? []).map(withoutAuthor),
+        history: turns.slice(-STORED_TURNS_MAX).map(withoutAuthor),
         summary: summary ?? null,
         savedReply: conflict ? null : (saved?.text ?? null),
         conflict,
         startedAt,
+        stored: history.state(turns),
       };
     },
 
-    save({ chatKey, userKey, messageId, content, question, answer, startedAt }, ttlSeconds) {
+    save({ chatKey, userKey, messageId, content, question, answer, startedAt, stored }, ttlSeconds) {
       const reply: SavedReply =
         content === undefined ? { text: answer } : { text: answer, about: names.about(content) };
       return history.save(
@@ -136,6 +167,7 @@ export function createConversationStore(redis: Redis, limit: RateLimitOptions, k
           answer,
           reply,
           startedAt,
+          ...(stored ? { stored } : {}),
         },
         ttlSeconds,
       );

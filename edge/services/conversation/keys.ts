@@ -11,8 +11,13 @@ export function conversationKeys(keys: Pseudonyms) {
     session: (chat: string) => `session:${chat}`,
     /** What older turns said (written by the model). */
     summary: (chat: string) => `summary:${chat}`,
-    /** The reply to a message, kept for a retried delivery: under the sender, so an erasure finds it. */
+    /**
+     * The reply to a message, kept for a retried delivery, as earlier versions kept it (now it is in
+     * the answer's turn): under the sender, so an erasure finds it.
+     */
     reply: (user: string, messageId: string) => `reply:${user}:${keys.of(messageId)}`,
+    /** An answer's mark of the message it answers (StoredTurn.re). */
+    answerTo: (messageId: string) => keys.of(messageId),
     /** The shared chats (groups) a user wrote in; their private chat is their own. */
     chats: (user: string) => `chats:${user}`,
     /** Replies the channel could not deliver (no free-text window, no template). */

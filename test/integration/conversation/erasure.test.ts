@@ -32,7 +32,8 @@ describe("an erasure", () => {
     await store.recordUndelivered(ada, "m-x", "Your order shipped.", 3600, Date.now());
     await store.claimSlowDownNotice(ada, 60);
     const counts = await store.erase(ada);
-    expect(counts).toEqual({ messages: 4, savedReplies: 2, undeliveredReplies: 1, rateLimitKeys: 2, summaries: 1 });
+    // (A reply kept for a retried message is its answer's turn, one of the messages.)
+    expect(counts).toEqual({ messages: 4, savedReplies: 0, undeliveredReplies: 1, rateLimitKeys: 2, summaries: 1 });
     // Only the erasure's own mark is left of Ada (it keeps a reply being written from saving back).
     expect(await db.allKeys()).toEqual([`erased:${db.keys.of(ada)}`]);
   });

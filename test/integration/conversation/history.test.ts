@@ -27,6 +27,7 @@ async function exchange(chatKey: string, userKey: string, question: string, answ
       question: { content: question, sentAt: 1000 + n },
       answer,
       startedAt: start.startedAt,
+      stored: start.stored,
     },
     TTL,
   );
@@ -44,7 +45,58 @@ describe("the conversation's history", () => {
       ["assistant", "a30"],
     ]);
     expect(history[0]!.content).toBe(`q${30 - STORED_TURNS_MAX / 2 + 1}`);
+    // Trimmed once every few saves, so never much longer than what is kept.
+    expect(await db.redis.llen(`session:${db.keys.of(ada)}`)).toBeLessThanOrEqual(STORED_TURNS_MAX + 10);
     expect(await db.redis.ttl(`session:${db.keys.of(ada)}`)).toBeGreaterThan(TTL - 5);
+  });
+
+  it("saves a turn of a private chat it has seen in one command, and sets its expiry again once a day", async () => {
+    const ada = user();
+    const session = `session:${db.keys.of(ada)}`;
+    await exchange(ada, ada, "q1", "a1");
+    await db.redis.expire(session, 100);
+    const start = await store.begin(ada, ada, "m-next");
+    db.shim.resetStats();
+    const turn = {
+      chatKey: ada,
+      userKey: ada,
+      messageId: "m-next",
+      question: { content: "q2", sentAt: 1 },
+      answer: "a2",
+      startedAt: start.startedAt,
+    };
+    await store.save({ ...turn, stored: start.stored }, TTL);
+    expect(db.shim.stats().eu).toMatchObject({ requests: 1, commands: 1 });
+    // Its expiry was set less than a day ago: it is not set again.
+    expect(await db.redis.ttl(session)).toBeLessThanOrEqual(100);
+    // A day later it is.
+    await store.save({ ...turn, messageId: "m-day", stored: { turns: 4, expirySetAt: Date.now() - 86_400_000 } }, TTL);
+    expect(await db.redis.ttl(session)).toBeGreaterThan(TTL - 5);
+    expect((await store.history(ada)).map((t) => t.content)).toEqual(["q1", "a1", "q2", "a2", "q2", "a2"]);
+  });
+
+  it("saves nothing of a turn begun before the user's erasure or a /reset, in a conversation it had seen", async () => {
+    const ada = user();
+    await exchange(ada, ada, "q1", "a1");
+    for (const forget of [() => store.erase(ada), () => store.clear(ada)]) {
+      const start = await store.begin(ada, ada, `late-${n}`);
+      expect(start.stored.turns).toBeGreaterThan(0);
+      await forget();
+      await store.save(
+        {
+          chatKey: ada,
+          userKey: ada,
+          messageId: `late-${n}`,
+          question: { content: "hi", sentAt: 1 },
+          answer: "hello",
+          startedAt: start.startedAt,
+          stored: start.stored,
+        },
+        TTL,
+      );
+      expect(await store.history(ada)).toEqual([]);
+      await exchange(ada, ada, "again", "yes");
+    }
   });
 
   it("hands a retried message the reply saved for it, and a reused id with other content a conflict", async () => {

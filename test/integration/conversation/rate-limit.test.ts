@@ -26,6 +26,35 @@ describe("the rate limit", () => {
     expect((await store.begin(bob, bob, "m0")).allowed).toBe(true);
   });
 
+  it("in a chat answered one reply at a time, counts the replies in its stored turns, with no command of its own", async () => {
+    const ada = user();
+    const allowed = [];
+    for (let i = 0; i < 5; i++) {
+      const start = await store.begin(ada, ada, `s${i}`, undefined, { serialized: true });
+      allowed.push(start.allowed);
+      if (start.allowed)
+        await store.save(
+          {
+            chatKey: ada,
+            userKey: ada,
+            messageId: `s${i}`,
+            question: { content: `q${i}`, sentAt: i },
+            answer: `a${i}`,
+            startedAt: start.startedAt,
+            stored: start.stored,
+          },
+          3600,
+        );
+    }
+    expect(allowed).toEqual([true, true, true, false, false]);
+    expect(await db.allKeys()).not.toContainEqual(expect.stringMatching(new RegExp(`^ratelimit:${db.keys.of(ada)}`)));
+    // In a group, each member's own replies count: Bob is not held back by Ada's.
+    const group = "telegram:1:-100777";
+    const bob = user();
+    const start = await store.begin(group, bob, "g1", undefined, { serialized: true });
+    expect(start.allowed).toBe(true);
+  });
+
   it("costs no round trip of its own: the check and the history are one request", async () => {
     const ada = user();
     await store.begin(ada, ada, "warm-up");

@@ -28,6 +28,7 @@ function deps(start: Partial<TurnStart>, complete: ModelClient["complete"]) {
       savedReply: null,
       conflict: false,
       startedAt: 0,
+      stored: { turns: 0 },
       ...start,
     }),
     save: async (...args) => void saved.push(args),
@@ -80,6 +81,8 @@ describe("converse", () => {
           question: { content: "hello", sentAt: 0 },
           answer: "hi there",
           startedAt: 0,
+          // What begin saw of the stored conversation goes back to save (it writes only what it must).
+          stored: { turns: 0 },
         },
         3600,
       ],
