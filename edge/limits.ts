@@ -119,6 +119,8 @@ export const WEBCHAT_FLOOD_CLOSE_AFTER = 3 * WEBCHAT_MAX_FRAMES;
 export const WEBCHAT_TOKEN_TTL_SECONDS = 24 * 3600;
 /** How long after expiry a token can still be traded for a new one of the same conversation. */
 export const WEBCHAT_RESUME_WINDOW_SECONDS = 30 * 24 * 3600;
+/** How long a connect ticket (what the page trades its token for, to open one socket) is good for: one handshake's time, with slack for a slow network. */
+export const WEBCHAT_TICKET_TTL_SECONDS = 30;
 
 // Request bodies
 

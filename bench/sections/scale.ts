@@ -2,14 +2,14 @@ import { execFileSync } from "node:child_process";
 import http from "node:http";
 import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
-import { startStack } from "../../infra/local/edge-stack.js";
+import { startStack, webChatSocketUrl } from "../../infra/local/edge-stack.js";
 import { BENCH_REDIS_DB, type Row } from "../support.js";
 
 /** 5,000 web chat conversations open at once, each its own Durable Object with a hibernatable socket. */
 export async function webchatScale(): Promise<Row[]> {
   const rows: Row[] = [];
-  // Web chat conversations store nothing in their objects (history lives in Redis): without storage
-  // files, workerd's open-files limit is not what caps the count.
+  // Web chat conversations store nothing in their objects but spent tickets' nonces (history lives in
+  // Redis): without storage files, workerd's open-files limit is not what caps the count.
   const stack = await startStack({ port: 0, redisDb: BENCH_REDIS_DB, ephemeralDurableObjects: true });
   const sockets: WebSocket[] = [];
   try {
@@ -25,8 +25,11 @@ export async function webchatScale(): Promise<Row[]> {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
     // Each visitor from a network of its own: the per-network limit of new chats is not what is measured.
     let visitor = 0;
-    const token = () =>
-      new Promise<string>((resolve, reject) => {
+    const session = () =>
+      new Promise<{ token: string; network: Record<string, string> }>((resolve, reject) => {
+        const network = {
+          "cf-connecting-ip": `10.${(++visitor >> 16) & 255}.${(visitor >> 8) & 255}.${visitor & 255}`,
+        };
         const req = http.request(
           {
             host: stack.url.hostname,
@@ -36,14 +39,14 @@ export async function webchatScale(): Promise<Row[]> {
             agent,
             headers: {
               "cf-ipcountry": "DE",
-              "cf-connecting-ip": `10.${(++visitor >> 16) & 255}.${(visitor >> 8) & 255}.${visitor & 255}`,
+              ...network,
               "accept-encoding": "identity",
             },
           },
           (res) => {
             let body = "";
             res.on("data", (c: Buffer) => (body += c));
-            res.on("end", () => resolve((JSON.parse(body) as { token: string }).token));
+            res.on("end", () => resolve({ token: (JSON.parse(body) as { token: string }).token, network }));
           },
         );
         req.on("error", reject);
@@ -56,10 +59,12 @@ export async function webchatScale(): Promise<Row[]> {
     for (let i = 0; i < total; i += 100) {
       await Promise.all(
         Array.from({ length: Math.min(100, total - i) }, async () => {
-          const ws = new WebSocket(
-            new URL(`/chat/ws?token=${encodeURIComponent(await token())}`, stack.url).toString().replace(/^http/, "ws"),
-            { perMessageDeflate: false },
-          );
+          // The page's way in: the token traded for a connect ticket, from the same network.
+          const { token, network } = await session();
+          const ws = new WebSocket(await webChatSocketUrl(stack.url, token, network), {
+            perMessageDeflate: false,
+            headers: network,
+          });
           const opened = await new Promise<boolean>((resolve) => {
             ws.once("message", () => resolve(true)); // the history frame
             ws.once("error", () => resolve(false));

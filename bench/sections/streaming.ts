@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
 import { SUMMARIZE_INSTRUCTIONS } from "../../edge/core/prompt.js";
-import { startStack } from "../../infra/local/edge-stack.js";
+import { startStack, webChatSocketUrl } from "../../infra/local/edge-stack.js";
 import { BENCH_REDIS_DB, ms, pct, type Row } from "../support.js";
 
 /** From the origin writing its first answer token to the web chat client receiving it. */
@@ -21,10 +21,7 @@ export async function streamingDelay(): Promise<Row[]> {
       const session = (await (
         await fetch(new URL("/chat/session", stack.url), { method: "POST", headers })
       ).json()) as { token: string };
-      const socket = new WebSocket(
-        new URL(`/chat/ws?token=${encodeURIComponent(session.token)}`, stack.url).toString().replace(/^http/, "ws"),
-        { headers },
-      );
+      const socket = new WebSocket(await webChatSocketUrl(stack.url, session.token, headers), { headers });
       await new Promise((r) => socket.once("open", r));
       return socket;
     };

@@ -1,14 +1,17 @@
 import { DurableObject } from "cloudflare:workers";
 import {
   CLIENT_HEADER,
+  CLOSE,
   CONVERSATION_HEADER,
   type NetworkLimit,
   REGION_HEADER,
+  TICKET_HEADER,
   WEBCHAT_PING,
   WEBCHAT_PONG,
 } from "../channels/webchat/constants.js";
 import { closingCode, parseFrame, webChatUserKey } from "../channels/webchat/inbound.js";
 import { socketSender } from "../channels/webchat/outbound.js";
+import { spendTicket } from "../channels/webchat/token.js";
 import type { RegionId } from "../core/region-policy.js";
 import { edgeFor } from "../create-edge.js";
 import { CapacityShort, MalformedPayload } from "../errors.js";
@@ -41,7 +44,9 @@ interface RoomBindings {
 /**
  * A web chat room: one conversation's sockets (a tab each), with the hibernation API so an idle
  * conversation costs nothing while its sockets stay open. Messages are answered one at a time, in
- * the order they arrived, and every tab sees the reply stream in.
+ * the order they arrived, and every tab sees the reply stream in. Its storage holds only the nonces
+ * of the connect tickets it spent (`ticket:<nonce>`, for as long as a ticket lives): a ticket opens
+ * one socket, even if the room was evicted in between.
  */
 export class WebChatRoom extends DurableObject<Env> {
   private turn: Promise<void> = Promise.resolve();
@@ -59,7 +64,8 @@ export class WebChatRoom extends DurableObject<Env> {
   override async fetch(request: Request): Promise<Response> {
     const conversation = request.headers.get(CONVERSATION_HEADER);
     const region = request.headers.get(REGION_HEADER);
-    if (!conversation || !region) return new Response("missing conversation", { status: 400 });
+    const nonce = request.headers.get(TICKET_HEADER);
+    if (!conversation || !region || !nonce) return new Response("missing conversation", { status: 400 });
     if (this.ctx.getWebSockets().length >= WEBCHAT_MAX_SOCKETS) {
       return Response.json(
         { error: { code: "too_many_sockets", message: `at most ${WEBCHAT_MAX_SOCKETS} tabs per chat` } },
@@ -67,6 +73,12 @@ export class WebChatRoom extends DurableObject<Env> {
       );
     }
     const { 0: client, 1: server } = new WebSocketPair();
+    if (!(await spendTicket(this.ctx.storage, nonce))) {
+      // Refused where the browser can read it (routes.ts, closeAtOnce): the page fetches a new ticket.
+      server.accept();
+      server.close(CLOSE.ticketRefused, "ticket already used: fetch a new one");
+      return new Response(null, { status: 101, webSocket: client });
+    }
     this.ctx.acceptWebSocket(server);
     server.serializeAttachment({
       conversation,
@@ -94,11 +106,16 @@ export class WebChatRoom extends DurableObject<Env> {
     const sent = window && now - window.since < WEBCHAT_FRAME_WINDOW_MS ? window : { since: now, count: 0 };
     sent.count += 1;
     this.frames.set(ws, sent);
-    if (sent.count > WEBCHAT_FLOOD_CLOSE_AFTER) return ws.close(1008, "too many frames");
+    if (sent.count > WEBCHAT_FLOOD_CLOSE_AFTER) return ws.close(CLOSE.flood, "too many frames");
     if (sent.count > WEBCHAT_MAX_FRAMES) return fail("too_many_frames", say("webchat.tooManyFrames"));
+    // An oversize frame ends the socket with "message too big", the page told why. The runtime reads
+    // frames up to its own limit (32 MiB) before this runs; past it, it closes with 1009 itself and
+    // reports the error to webSocketError.
+    if ((typeof data === "string" ? data.length : data.byteLength) > WEBCHAT_MAX_FRAME_BYTES) {
+      fail("too_large", say("webchat.tooLarge", { bytes: WEBCHAT_MAX_FRAME_BYTES }));
+      return ws.close(CLOSE.tooBig, "message too big");
+    }
     if (typeof data !== "string") return fail("bad_frame", say("webchat.notText"));
-    if (data.length > WEBCHAT_MAX_FRAME_BYTES)
-      return fail("too_large", say("webchat.tooLarge", { bytes: WEBCHAT_MAX_FRAME_BYTES }));
     let frame: unknown;
     try {
       frame = JSON.parse(data);
@@ -138,6 +155,15 @@ export class WebChatRoom extends DurableObject<Env> {
     } catch {
       /* already closed */
     }
+  }
+
+  /**
+   * A socket's error, such as a frame past the runtime's own size limit (the runtime has closed the
+   * socket with 1009 already): logged by kind, never the URL. workerd prints a line of its own for
+   * that one too (kj's, naming no URL); a frame under it is the room's to refuse (webSocketMessage).
+   */
+  override async webSocketError(_ws: WebSocket, error: unknown): Promise<void> {
+    log.info("webchat.socket_error", { error: errorKind(error) });
   }
 
   private async answer(ws: WebSocket, message: InboundMessage): Promise<void> {

@@ -84,6 +84,7 @@ export const en = {
   "webchat.rateLimited": "too many messages; wait a moment",
   "webchat.unavailable": "the assistant is unavailable; try again shortly",
   "webchat.queued": "every assistant is busy; your message is queued and will be answered shortly",
+  "webchat.reload": "This page is out of date. Please reload it to keep chatting.",
 } as const satisfies Record<string, Text>;
 
 /** One text: plain, or one form per plural category (`other` always; `one`, `few`… as the language has them). */

@@ -4,4 +4,5 @@ import type { Translation } from "./en.js";
 export const es: Translation = {
   limitedMode: "(El asistente funciona en modo limitado: esta respuesta proviene de nuestras preguntas frecuentes.)",
   "model.unavailable": "Lo siento, ahora no puedo responder. Por favor, inténtelo más tarde.",
+  "webchat.reload": "Esta página está desactualizada. Vuelva a cargarla para seguir chateando.",
 };

@@ -4,4 +4,5 @@ import type { Translation } from "./en.js";
 export const fr: Translation = {
   limitedMode: "(L'assistant fonctionne en mode limité : cette réponse provient de notre FAQ.)",
   "model.unavailable": "Désolé, je ne peux pas répondre pour le moment. Veuillez réessayer plus tard.",
+  "webchat.reload": "Cette page n'est plus à jour. Veuillez la recharger pour continuer la conversation.",
 };

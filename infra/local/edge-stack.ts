@@ -383,6 +383,26 @@ export function textUpdate(userId: number, text: string, updateId = nextUpdateId
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * The URL that opens a web chat socket, as the page gets it: the session token (in a POST body)
+ * traded for a connect ticket. A ticket opens one socket, from the network it was issued to: give
+ * the socket the same `cf-connecting-ip` as `headers`.
+ */
+export async function webChatSocketUrl(
+  base: URL,
+  token: string,
+  headers: Record<string, string> = {},
+): Promise<string> {
+  const res = await fetch(new URL("/chat/ticket", base), {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify({ token }),
+  });
+  if (!res.ok) throw new Error(`POST /chat/ticket answered ${res.status}`);
+  const { ticket } = (await res.json()) as { ticket: string };
+  return new URL(`/chat/ws?ticket=${encodeURIComponent(ticket)}`, base).toString().replace(/^http/, "ws");
+}
+
 let nextWamid = 1;
 
 /** A WhatsApp messages webhook from `waId`, shaped as Meta sends it. `message` overrides the text message. */

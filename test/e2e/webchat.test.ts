@@ -1,13 +1,18 @@
 import { mkdirSync } from "node:fs";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { readConnectTicket, signConnectTicket } from "../../edge/channels/webchat/token.js";
 import { startStack, type Stack } from "../../infra/local/edge-stack.js";
 
 /** Debian's Chromium; the test never downloads a browser of its own. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const ARTIFACTS = "test-results";
+/** The local stack's WEBCHAT_TOKEN_SECRET. */
+const SECRET = "test-chat-token-secret-0123456789abcdef";
 
 let stack: Stack;
+/** The Worker's log lines: the last test reads them for credentials. */
+const logs: string[] = [];
 let browser: Browser;
 beforeAll(async () => {
   // Slow enough that the reply visibly streams in: about 25 words a second.
@@ -15,6 +20,7 @@ beforeAll(async () => {
     port: 0,
     emulator: { tokensPerSecond: 25, firstTokenMs: 150 },
     redisDb: { eu: 7, us: 8, apac: 9 },
+    logs,
   });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -153,4 +159,48 @@ it("/reset empties the screen, and a message too long to send stays in the box",
   await page.locator(".note.error", { hasText: "too long" }).waitFor();
   expect(await page.getByLabel("Message").inputValue()).toBe(long);
   await page.close();
+});
+
+it("never puts its session token in a URL, and fetches a new ticket when one is refused", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  // Every request the page makes, the socket's handshake included.
+  const urls: string[] = [];
+  page.on("request", (request) => urls.push(request.url()));
+  page.on("websocket", (socket) => urls.push(socket.url()));
+  // The first ticket reaches the page too late (a slow network): the edge closes its socket with
+  // 4401, and the page asks for another one at once.
+  let tickets = 0;
+  await page.route("**/chat/ticket", async (route) => {
+    tickets += 1;
+    const response = await route.fetch();
+    const body = (await response.json()) as { ticket: string };
+    if (tickets === 1) {
+      const claims = (await readConnectTicket(SECRET, body.ticket))!;
+      body.ticket = await signConnectTicket(SECRET, { ...claims, exp: Math.floor(Date.now() / 1000) - 1 });
+    }
+    await route.fulfill({ response, json: body });
+  });
+  await page.goto(new URL("/chat", stack.url).toString());
+  await page.getByRole("status").filter({ hasText: "Online" }).waitFor({ timeout: 10_000 });
+  expect(tickets).toBe(2);
+
+  await page.getByLabel("Message").fill("is my token safe?");
+  await page.keyboard.press("Enter");
+  await expect.poll(() => page.locator(".msg.assistant").count(), { timeout: 10_000 }).toBe(1);
+  await page.reload();
+  await page.getByRole("status").filter({ hasText: "Online" }).waitFor();
+  expect(tickets).toBe(3);
+
+  const token = (await page.evaluate(() => localStorage.getItem("chat.token")))!;
+  expect(token).toMatch(/^v1\./);
+  const sockets = urls.filter((u) => u.includes("/chat/ws"));
+  expect(sockets).toHaveLength(3);
+  for (const url of sockets) expect(url).toMatch(/\/chat\/ws\?ticket=t1\.[\w-]+\.[\w-]{43}$/);
+  expect(new Set(sockets).size).toBe(3);
+  // No URL holds the token, nor its signature, nor a token parameter.
+  expect(urls.filter((u) => u.includes(token) || u.includes(token.slice(-43)) || /[?&]token=/.test(u))).toEqual([]);
+  // Nor does any line the Worker logged in this suite.
+  expect(logs.filter((l) => l.includes(token.slice(-43)) || /[?&](token|ticket)=/.test(l))).toEqual([]);
+  await context.close();
 });

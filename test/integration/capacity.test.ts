@@ -2,7 +2,14 @@ import WebSocket from "ws";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { AFFINITY_HEADER } from "../../edge/services/origin-client.js";
 import { say } from "../../edge/texts/index.js";
-import { sleep, startStack, textUpdate, whatsappPayload, type Stack } from "../../infra/local/edge-stack.js";
+import {
+  sleep,
+  startStack,
+  textUpdate,
+  webChatSocketUrl,
+  whatsappPayload,
+  type Stack,
+} from "../../infra/local/edge-stack.js";
 import { until } from "../support/until.js";
 
 /**
@@ -162,16 +169,11 @@ describe("capacity", () => {
 
   it("shows the web chat's message queued, then answers it", async () => {
     saturate("eu");
-    const session = (await (
-      await fetch(new URL("/chat/session", stack.url), {
-        method: "POST",
-        headers: { "cf-ipcountry": "DE", "cf-connecting-ip": "198.51.100.77" },
-      })
-    ).json()) as { token: string };
-    const url = new URL(`/chat/ws?token=${encodeURIComponent(session.token)}`, stack.url)
-      .toString()
-      .replace(/^http/, "ws");
-    const ws = new WebSocket(url);
+    const headers = { "cf-ipcountry": "DE", "cf-connecting-ip": "198.51.100.77" };
+    const session = (await (await fetch(new URL("/chat/session", stack.url), { method: "POST", headers })).json()) as {
+      token: string;
+    };
+    const ws = new WebSocket(await webChatSocketUrl(stack.url, session.token, headers), { headers });
     const frames: Array<{ type: string; text?: string }> = [];
     ws.on("message", (data) => frames.push(JSON.parse(String(data)) as { type: string }));
     await new Promise((r) => ws.once("open", r));

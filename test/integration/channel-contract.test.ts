@@ -1,6 +1,13 @@
 import WebSocket from "ws";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { sleep, startStack, textUpdate, whatsappPayload, type Stack } from "../../infra/local/edge-stack.js";
+import {
+  sleep,
+  startStack,
+  textUpdate,
+  webChatSocketUrl,
+  whatsappPayload,
+  type Stack,
+} from "../../infra/local/edge-stack.js";
 import { say } from "../../edge/texts/index.js";
 
 /**
@@ -65,10 +72,7 @@ const webchat = (): Driver => {
     ).json()) as {
       token: string;
     };
-    const ws = new WebSocket(
-      new URL(`/chat/ws?token=${encodeURIComponent(session.token)}`, stack.url).toString().replace(/^http/, "ws"),
-      { headers },
-    );
+    const ws = new WebSocket(await webChatSocketUrl(stack.url, session.token, headers), { headers });
     entry = { ws, done: [] };
     const e = entry;
     ws.on("message", (data) => {
@@ -83,15 +87,17 @@ const webchat = (): Driver => {
     send: async (user, text, id) =>
       (await connect(user)).ws.send(JSON.stringify({ type: "message", text, ...(id ? { id } : {}) })),
     replies: (user) => sockets.get(user)?.done ?? [],
+    // A forged ticket: the socket is accepted and closed at once with 4401 (4000 + the HTTP status),
+    // which a browser can read.
     forge: async () =>
       new Promise<number>((resolve) => {
         const ws = new WebSocket(
-          new URL("/chat/ws?token=v1.e30.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", stack.url)
+          new URL("/chat/ws?ticket=t1.e30.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", stack.url)
             .toString()
             .replace(/^http/, "ws"),
         );
         ws.once("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
-        ws.once("open", () => resolve(101));
+        ws.once("close", (code) => resolve(code >= 4000 ? code - 4000 : code));
         ws.once("error", () => {});
       }),
   };

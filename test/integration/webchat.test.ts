@@ -2,7 +2,12 @@ import http from "node:http";
 import zlib from "node:zlib";
 import WebSocket from "ws";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { readWebChatToken, signWebChatToken } from "../../edge/channels/webchat/token.js";
+import {
+  readConnectTicket,
+  readWebChatToken,
+  signConnectTicket,
+  signWebChatToken,
+} from "../../edge/channels/webchat/token.js";
 import { sleep, startStack, type Stack } from "../../infra/local/edge-stack.js";
 import { say } from "../../edge/texts/index.js";
 import { COMMANDS } from "../../edge/commands/index.js";
@@ -21,6 +26,9 @@ beforeEach(() => stack.emulator.reset());
 let nextNetwork = 1;
 const network = () => `198.51.${Math.floor(nextNetwork / 250)}.${(nextNetwork++ % 250) + 1}`;
 
+/** Every session token and ticket this suite was given: no log may hold one (the last test). */
+const issued: string[] = [];
+
 async function newSession(body?: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(new URL("/chat/session", stack.url), {
     method: "POST",
@@ -28,12 +36,34 @@ async function newSession(body?: unknown, headers: Record<string, string> = {}) 
     body: body === undefined ? "" : JSON.stringify(body),
   });
   expect(res.status).toBe(200);
-  return (await res.json()) as { token: string; expires_at: number; resumed: boolean };
+  const session = (await res.json()) as { token: string; expires_at: number; resumed: boolean };
+  issued.push(session.token);
+  return session;
 }
 
-/** A WebSocket client that collects frames and can wait for one. */
+/** `POST /chat/ticket` with `token` in the body, as the page sends it. */
+const postTicket = (token: unknown, headers: Record<string, string> = {}) =>
+  fetch(new URL("/chat/ticket", stack.url), {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify({ token }),
+  });
+
+/** A connect ticket for the session `token`, from the network `headers` name (none: `local`). */
+async function ticketFor(token: string, headers: Record<string, string> = {}) {
+  const res = await postTicket(token, headers);
+  expect(res.status).toBe(200);
+  const { ticket } = (await res.json()) as { ticket: string };
+  issued.push(ticket);
+  return ticket;
+}
+
+const socketUrl = (query: string) => new URL(`/chat/ws${query}`, stack.url).toString().replace(/^http/, "ws");
+const ticketQuery = (ticket: string) => `?ticket=${encodeURIComponent(ticket)}`;
+
+/** A WebSocket client that collects frames and can wait for one; it opens with a fresh ticket for `token`. */
 async function open(token: string, opts: { perMessageDeflate?: boolean; headers?: Record<string, string> } = {}) {
-  const url = new URL(`/chat/ws?token=${encodeURIComponent(token)}`, stack.url).toString().replace(/^http/, "ws");
+  const url = socketUrl(ticketQuery(await ticketFor(token, opts.headers)));
   const ws = new WebSocket(url, { perMessageDeflate: opts.perMessageDeflate ?? false, headers: opts.headers ?? {} });
   const frames: Array<Record<string, unknown>> = [];
   const waiters: Array<() => void> = [];
@@ -73,7 +103,8 @@ describe("the page and sessions", () => {
     expect(res.headers.get("content-security-policy")).toContain("default-src 'none'");
     const html = await res.text();
     expect(html).toContain('<meta name="viewport"');
-    expect(html).toContain("/chat/ws?token=");
+    expect(html).toContain("/chat/ws?ticket=");
+    expect(html).not.toContain("/chat/ws?token=");
   });
 
   it("issues a signed, expiring token and resumes its conversation when sent back", async () => {
@@ -100,63 +131,160 @@ describe("the page and sessions", () => {
   });
 });
 
-describe("GET /chat/ws", () => {
-  /** The HTTP status a WebSocket handshake gets. */
-  const upgrade = (query: string, headers: Record<string, string> = {}) =>
-    new Promise<number>((resolve, reject) => {
-      const ws = new WebSocket(new URL(`/chat/ws${query}`, stack.url).toString().replace(/^http/, "ws"), { headers });
-      ws.once("unexpected-response", (_req, res) => {
-        resolve(res.statusCode ?? 0);
-        ws.terminate();
-      });
-      ws.once("open", () => {
-        resolve(101);
-        ws.close();
-      });
-      ws.once("error", (err) => (err.message.includes("Unexpected server response") ? undefined : reject(err)));
-    });
+describe("POST /chat/ticket", () => {
+  it("trades a genuine, unexpired token for a ticket of its conversation that lives seconds", async () => {
+    const { token } = await newSession(undefined, { "cf-ipcountry": "FR" });
+    const session = await readWebChatToken(SECRET, token);
+    const res = await postTicket(token);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    const body = (await res.json()) as { ticket: string; expires_at: number };
+    issued.push(body.ticket);
+    const claims = await readConnectTicket(SECRET, body.ticket);
+    expect(claims).toMatchObject({ c: session!.c, r: "eu", exp: body.expires_at });
+    expect(body.expires_at - Date.now() / 1000).toBeGreaterThan(20);
+    expect(body.expires_at - Date.now() / 1000).toBeLessThanOrEqual(30);
+    // Not a session token: it resumes nothing.
+    expect((await newSession({ token: body.ticket })).resumed).toBe(false);
+    expect((await postTicket(body.ticket)).status).toBe(401);
+  });
 
-  it("refuses a missing, forged or expired token with 401 before the upgrade", async () => {
+  it("refuses a forged or expired token (401: the page renews its session) and a body without one (400)", async () => {
     const expired = await signWebChatToken(SECRET, { c: "abc", r: "eu", exp: Math.floor(Date.now() / 1000) - 10 });
     const forged = await signWebChatToken("not-the-secret-not-the-secret-0000", {
       c: "abc",
       r: "eu",
       exp: 9_999_999_999,
     });
-    for (const query of [
-      "",
-      "?token=",
-      `?token=${encodeURIComponent(forged)}`,
-      `?token=${encodeURIComponent(expired)}`,
-    ]) {
-      expect(await upgrade(query), query).toBe(401);
+    for (const token of [expired, forged, ""]) expect((await postTicket(token)).status).toBe(401);
+    const empty = await fetch(new URL("/chat/ticket", stack.url), { method: "POST", body: "" });
+    expect(empty.status).toBe(400);
+  });
+});
+
+describe("GET /chat/ws", () => {
+  /** How a WebSocket handshake ends: its HTTP status if refused, else the close code and reason, and the frames before it. */
+  const upgrade = (query: string, headers: Record<string, string> = {}) =>
+    new Promise<{ status: number; code?: number; reason?: string; frames: Array<Record<string, unknown>> }>(
+      (resolve, reject) => {
+        const ws = new WebSocket(socketUrl(query), { headers });
+        const frames: Array<Record<string, unknown>> = [];
+        ws.on("message", (data) => frames.push(JSON.parse(String(data)) as Record<string, unknown>));
+        ws.once("unexpected-response", (_req, res) => {
+          resolve({ status: res.statusCode ?? 0, frames });
+          ws.terminate();
+        });
+        // Opened: the room sends the history at once, unless the socket is closed first.
+        ws.once("open", () => setTimeout(() => ws.close(), 300));
+        ws.once("close", (code, reason) => resolve({ status: 101, code, reason: String(reason), frames }));
+        ws.once("error", (err) => (err.message.includes("Unexpected server response") ? undefined : reject(err)));
+      },
+    );
+  /** A handshake the browser can read the refusal of: accepted, then closed with the ticket refused. */
+  const refused = (reason: RegExp) => ({ status: 101, code: 4401, reason: expect.stringMatching(reason), frames: [] });
+  const opened = { status: 101, code: 1000, frames: [expect.objectContaining({ type: "history" })] };
+
+  it("opens with a fresh ticket, and refuses a missing or forged one, or a session token, with 4401", async () => {
+    const { token } = await newSession();
+    const genuine = (await readConnectTicket(SECRET, await ticketFor(token)))!;
+    const forged = await signConnectTicket("not-the-secret-not-the-secret-0000", { ...genuine, n: "other" });
+    for (const query of ["", "?ticket=", ticketQuery(forged), ticketQuery(token), "?ticket=t1.e30.AAAA"]) {
+      expect(await upgrade(query), query).toMatchObject(refused(/not a ticket: fetch a new one/));
     }
+    expect(await upgrade(ticketQuery(await ticketFor(token)))).toMatchObject(opened);
+  });
+
+  it("refuses a ticket used twice with 4401, also while its first socket is open", async () => {
+    const { token } = await newSession();
+    const ticket = await ticketFor(token);
+    const first = new WebSocket(socketUrl(ticketQuery(ticket)));
+    await new Promise((r) => first.once("message", r)); // the history: the room took it
+    expect(await upgrade(ticketQuery(ticket))).toMatchObject(refused(/ticket already used/));
+    first.close();
+    await sleep(100);
+    expect(await upgrade(ticketQuery(ticket))).toMatchObject(refused(/ticket already used/));
+    // Two at once: one opens, the other is refused.
+    const twice = await ticketFor(token);
+    const both = await Promise.all([upgrade(ticketQuery(twice)), upgrade(ticketQuery(twice))]);
+    expect(both.map((b) => b.code).sort()).toEqual([1000, 4401]);
+  });
+
+  it("refuses a ticket used late (past its 30 s) with 4401", async () => {
+    const { token } = await newSession();
+    const claims = (await readConnectTicket(SECRET, await ticketFor(token)))!;
+    const late = await signConnectTicket(SECRET, { ...claims, exp: Math.floor(Date.now() / 1000) - 1 });
+    expect(await upgrade(ticketQuery(late))).toMatchObject(refused(/ticket expired/));
+  });
+
+  it("refuses a ticket for another conversation: its claims are under the signature", async () => {
+    const mine = await ticketFor((await newSession()).token);
+    const theirs = await ticketFor((await newSession()).token);
+    // Another conversation's claims with this ticket's signature, and the other way round.
+    const [, mineClaims, mineSignature] = mine.split(".");
+    const [, theirClaims, theirSignature] = theirs.split(".");
+    for (const spliced of [`t1.${theirClaims}.${mineSignature}`, `t1.${mineClaims}.${theirSignature}`]) {
+      expect(await upgrade(ticketQuery(spliced))).toMatchObject(refused(/not a ticket/));
+    }
+    // Each genuine ticket opens its own conversation: what one says is not in the other's history.
+    const a = await open((await newSession()).token);
+    await a.next((f) => f.type === "history");
+    a.send({ type: "message", text: "only in conversation A" });
+    await a.next((f) => f.type === "done");
+    const b = await upgrade(ticketQuery(theirs));
+    expect(b).toMatchObject({ status: 101, frames: [{ type: "history", messages: [] }] });
+    a.ws.close();
+  });
+
+  it("refuses a ticket from another network than it was issued to with 4401", async () => {
+    const { token } = await newSession();
+    const ticket = await ticketFor(token, { "cf-connecting-ip": "192.0.2.1" });
+    expect(await upgrade(ticketQuery(ticket), { "cf-connecting-ip": "198.51.100.2" })).toMatchObject(
+      refused(/another network/),
+    );
+    const v6 = await ticketFor(token, { "cf-connecting-ip": "2001:db8:7::1" });
+    expect(await upgrade(ticketQuery(v6), { "cf-connecting-ip": "2001:db8:8::1" })).toMatchObject(
+      refused(/another network/),
+    );
+    // A carrier's NAT may give the socket another address of its pool: the same /24 (or IPv6 /48) is
+    // the same network.
+    expect(await upgrade(ticketQuery(ticket), { "cf-connecting-ip": "192.0.2.77" })).toMatchObject(opened);
+    expect(await upgrade(ticketQuery(v6), { "cf-connecting-ip": "2001:db8:7:0:abcd::2" })).toMatchObject(opened);
+  });
+
+  it("tells a page from before tickets (/chat/ws?token=…) to reload, and closes with 4410", async () => {
+    const { token } = await newSession();
+    expect(await upgrade(`?token=${encodeURIComponent(token)}`)).toEqual({
+      status: 101,
+      code: 4410,
+      reason: "the token no longer opens the socket: reload the page",
+      frames: [{ type: "error", code: "reload", message: say("webchat.reload") }],
+    });
   });
 
   it("opens for the edge's own page and WEBCHAT_ALLOWED_ORIGINS, and refuses any other page with 403", async () => {
     const { token } = await newSession();
-    const query = `?token=${encodeURIComponent(token)}`;
-    expect(await upgrade(query, { origin: "https://evil.example" })).toBe(403);
-    expect(await upgrade(query, { origin: "https://shop.example.com" })).toBe(101);
-    expect(await upgrade(query, { origin: stack.url.origin })).toBe(101);
+    const query = async () => ticketQuery(await ticketFor(token));
+    expect(await upgrade(await query(), { origin: "https://evil.example" })).toMatchObject({ status: 403 });
+    expect(await upgrade(await query(), { origin: "https://shop.example.com" })).toMatchObject(opened);
+    expect(await upgrade(await query(), { origin: stack.url.origin })).toMatchObject(opened);
     // Not a browser (no Origin): nothing to check.
-    expect(await upgrade(query)).toBe(101);
+    expect(await upgrade(await query())).toMatchObject(opened);
   });
 
   it("lets one conversation have at most 8 tabs open", async () => {
     const { token } = await newSession();
     const tabs = [];
     for (let i = 0; i < 8; i++) tabs.push(await open(token));
-    expect(await upgrade(`?token=${encodeURIComponent(token)}`)).toBe(429);
+    expect(await upgrade(ticketQuery(await ticketFor(token)))).toMatchObject({ status: 429 });
     tabs.pop()!.ws.close();
     await sleep(200);
-    expect(await upgrade(`?token=${encodeURIComponent(token)}`)).toBe(101);
+    expect(await upgrade(ticketQuery(await ticketFor(token)))).toMatchObject(opened);
     for (const t of tabs) t.ws.close();
   });
 
-  it("answers 426 to a plain request with a good token", async () => {
+  it("answers 426 to a plain request", async () => {
     const { token } = await newSession();
-    const res = await fetch(new URL(`/chat/ws?token=${encodeURIComponent(token)}`, stack.url));
+    const res = await fetch(new URL(`/chat/ws${ticketQuery(await ticketFor(token))}`, stack.url));
     expect(res.status).toBe(426);
   });
 });
@@ -186,7 +314,6 @@ describe("the conversation over WebSocket", () => {
       [JSON.stringify({ type: "shout", text: "hi" }), "unknown_type"],
       [JSON.stringify({ type: "message", text: "" }), "bad_frame"],
       [JSON.stringify({ type: "message", text: "x".repeat(16_001) }), "bad_frame"],
-      [JSON.stringify({ type: "message", text: "y".repeat(70_000) }), "too_large"],
     ];
     for (const [frame, code] of cases) {
       client.frames.length = 0;
@@ -198,6 +325,45 @@ describe("the conversation over WebSocket", () => {
     expect(await client.next((f) => f.type === "done")).toEqual({ type: "done", text: helpText(say, COMMANDS) });
     client.ws.close();
   });
+
+  it("closes a socket that sends a frame over 64 KiB with 1009, says why, and logs no uncaught exception", async () => {
+    const client = await open((await newSession()).token);
+    await client.next((f) => f.type === "history");
+    const before = logs.length;
+    const closed = new Promise<[number, string]>((r) => client.ws.once("close", (code, why) => r([code, String(why)])));
+    client.send(JSON.stringify({ type: "message", text: "y".repeat(70_000) }));
+    expect(await closed).toEqual([1009, "message too big"]);
+    expect(client.frames.at(-1)).toEqual({
+      type: "error",
+      code: "too_large",
+      message: say("webchat.tooLarge", { bytes: 65536 }),
+    });
+    await sleep(300);
+    expect(logs.slice(before).filter((l) => /error|uncaught/i.test(l))).toEqual([]);
+  });
+
+  it(
+    "leaves a frame past the runtime's own limit (32 MiB) to the runtime's 1009; the room handles the error",
+    { timeout: 60_000 },
+    async () => {
+      const client = await open((await newSession()).token);
+      await client.next((f) => f.type === "history");
+      const before = logs.length;
+      const closed = new Promise<number>((r) => client.ws.once("close", (code) => r(code)));
+      client.send("z".repeat(32 * 1024 * 1024 + 1));
+      expect(await closed).toBe(1009);
+      await sleep(500);
+      // The runtime reads a frame whole before the room sees it, so past its limit it decides, and
+      // workerd prints its own line (kj's, naming no URL). The room's webSocketError takes the error.
+      const lines = logs.slice(before);
+      expect(lines).toContain(JSON.stringify({ level: "info", event: "webchat.socket_error", error: "Error" }));
+      expect(lines.filter((l) => !l.includes("webchat.socket_error"))).toEqual([
+        expect.stringMatching(
+          /^Uncaught exception: kj\/compat\/http\.c\+\+:\d+: .*statusCode = 1009; .*Message is too large/,
+        ),
+      ]);
+    },
+  );
 
   it("answers a message longer than the model's input budget with the same request to shorten it as every channel", async () => {
     const { token } = await newSession();
@@ -370,5 +536,16 @@ describe("what one visitor can take", () => {
     client.ws.terminate();
     await sleep(500);
     expect(logs.filter((l) => /error|uncaught/i.test(l)).slice(errorsBefore)).toEqual([]);
+  });
+});
+
+describe("the logs", () => {
+  it("hold no session token or ticket this suite was given, and no socket URL's query", () => {
+    expect(issued.length).toBeGreaterThan(50);
+    const text = logs.join("\n");
+    expect(issued.filter((credential) => text.includes(credential))).toEqual([]);
+    // Nor a piece of one: the signature is what makes a credential.
+    expect(issued.filter((credential) => text.includes(credential.slice(-43)))).toEqual([]);
+    expect(text).not.toMatch(/[?&](token|ticket)=/);
   });
 });

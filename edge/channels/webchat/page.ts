@@ -1,6 +1,6 @@
 import { MESSAGE_TEXT_MAX_CHARS } from "../../limits.js";
 import { MARKDOWN_RENDERER } from "./client.generated.js";
-import { WEBCHAT_PING } from "./constants.js";
+import { CLOSE, WEBCHAT_PING } from "./constants.js";
 
 /**
  * The web chat page: one self-contained document (no framework, nothing loaded from elsewhere) that
@@ -9,8 +9,9 @@ import { WEBCHAT_PING } from "./constants.js";
  * heartbeat every 30 s, shows "typing…" from the moment a message is sent until the answer's first
  * words, renders the answer's Markdown as it streams (delta frames), shows each message's time,
  * empties the screen on /reset and /forget, and resends a message that was not answered before a
- * disconnect (with the same id, so it is answered once). Its scripts run by their hashes (routes.ts)
- * and it never makes HTML of a string: the page's CSP forbids it (Trusted Types).
+ * disconnect (with the same id, so it is answered once). Its token never goes in a URL: each socket
+ * opens with a connect ticket the page fetches just before (routes.ts says why). Its scripts run by
+ * their hashes (routes.ts) and it never makes HTML of a string: the page's CSP forbids it (Trusted Types).
  */
 const PAGE_SCRIPT = /* js */ `
 (function () {
@@ -21,7 +22,7 @@ const PAGE_SCRIPT = /* js */ `
   var form = document.getElementById("composer");
   var statusEl = document.getElementById("status");
   var TOKEN_KEY = "chat.token", EXPIRY_KEY = "chat.expires_at", PENDING_KEY = "chat.pending";
-  var socket = null, attempt = 0, heartbeat = null, pongTimer = null, reconnectTimer = null;
+  var socket = null, attempt = 0, refusals = 0, heartbeat = null, pongTimer = null, reconnectTimer = null;
   var streaming = null, streamingText = "", renderQueued = false, typingEl = null;
   var TEXT_LIMIT = ${MESSAGE_TEXT_MAX_CHARS};
   var clock = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
@@ -88,35 +89,46 @@ const PAGE_SCRIPT = /* js */ `
     return body.token;
   }
 
+  // A connect ticket: the token goes in a POST body, and only the ticket (seconds, one socket) in the URL.
+  async function ticket() {
+    var token = await session();
+    var res = await fetch("/chat/ticket", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token: token }) });
+    // The token is no longer good: the next try trades it for a fresh one (the same conversation).
+    if (res.status === 401) localStorage.setItem(EXPIRY_KEY, "0");
+    if (!res.ok) throw new Error("ticket " + res.status);
+    return (await res.json()).ticket;
+  }
+
   async function connect() {
     clearTimeout(reconnectTimer);
     setStatus("connecting", attempt ? "Reconnecting…" : "Connecting…");
-    var token;
-    try { token = await session(); } catch (e) { return retry(); }
-    var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/chat/ws?token=" + encodeURIComponent(token);
+    var pass;
+    try { pass = await ticket(); } catch (e) { return retry(); }
+    var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/chat/ws?ticket=" + encodeURIComponent(pass);
     var ws = new WebSocket(url);
     socket = ws;
     ws.onopen = function () {
-      attempt = 0;
-      setStatus("online", "Online");
       heartbeat = setInterval(function () {
         if (ws.readyState !== 1) return;
         ws.send('${WEBCHAT_PING}');
         clearTimeout(pongTimer);
         pongTimer = setTimeout(function () { ws.close(); }, 10000);
       }, 30000);
-      pending.forEach(function (m) { ws.send(JSON.stringify({ type: "message", text: m.text, id: m.id })); });
     };
     ws.onmessage = function (event) {
       var frame;
       try { frame = JSON.parse(event.data); } catch (e) { return; }
       if (frame.type === "pong") { clearTimeout(pongTimer); return; }
       if (frame.type === "history") {
+        // The room took the socket (a refused one is closed before any history).
+        attempt = 0; refusals = 0;
+        setStatus("online", "Online");
         log.querySelectorAll(".msg, .note, .typing").forEach(function (el) { el.remove(); });
         typingEl = null; streaming = null;
         frame.messages.forEach(function (m) { bubble(m.role, m.text, m.at); });
         pending.forEach(function (m) { bubble("user", m.text, m.at, " pending").dataset.id = m.id; });
         if (pending.length) showTyping(true);
+        pending.forEach(function (m) { ws.send(JSON.stringify({ type: "message", text: m.text, id: m.id })); });
         return;
       }
       if (frame.type === "typing") { if (!streaming) showTyping(true); return; }
@@ -158,9 +170,14 @@ const PAGE_SCRIPT = /* js */ `
         note(frame.message || "Something went wrong.", true);
       }
     };
-    ws.onclose = function () {
+    ws.onclose = function (event) {
       clearInterval(heartbeat); clearTimeout(pongTimer);
-      if (socket === ws) { socket = null; retry(); }
+      if (socket !== ws) return;
+      socket = null;
+      // The ticket was refused (late, spent, another network's) or the URL is a former one: fetch a
+      // new ticket at once, a few times; then as any other drop, with backoff.
+      if ((event.code === ${CLOSE.ticketRefused} || event.code === ${CLOSE.tokenInUrl}) && refusals < 3) { refusals += 1; connect(); return; }
+      retry();
     };
   }
 

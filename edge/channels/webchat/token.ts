@@ -1,10 +1,18 @@
 import { hmacKey } from "../../crypto.js";
+import { WEBCHAT_TICKET_TTL_SECONDS } from "../../limits.js";
 
 /**
- * Web chat session tokens: `v1.<claims, base64url JSON>.<HMAC-SHA256, base64url>`, signed with
- * WEBCHAT_TOKEN_SECRET. The claims say which conversation the browser holds and which region it lives in;
- * a forged or altered token fails the signature check, an expired one opens no socket but can be
- * traded for a fresh token of the same conversation (within WEBCHAT_RESUME_WINDOW_SECONDS).
+ * The web chat's two credentials, both `<kind>.<claims, base64url JSON>.<HMAC-SHA256, base64url>`
+ * signed with WEBCHAT_TOKEN_SECRET over `<kind>.<claims>` (so neither can pass for the other):
+ *
+ * - the session token, `v1.…`: which conversation the browser holds and which region it lives in.
+ *   A forged or altered token fails the signature check; an expired one opens no socket but can be
+ *   traded for a fresh token of the same conversation (within WEBCHAT_RESUME_WINDOW_SECONDS). It
+ *   travels only in request bodies, never in a URL.
+ * - the connect ticket, `t1.…`: what the page trades its token for to open one socket
+ *   (`/chat/ws?ticket=…`). It lives seconds (WEBCHAT_TICKET_TTL_SECONDS), names one conversation and
+ *   the client's network, and its nonce is spent by the conversation's room on first use, so a URL
+ *   that some log kept opens nothing.
  */
 export interface WebChatClaims {
   /** Conversation id: 128 random bits. */
@@ -15,10 +23,15 @@ export interface WebChatClaims {
   exp: number;
 }
 
-export async function signWebChatToken(secret: string, claims: WebChatClaims): Promise<string> {
-  const body = b64url(new TextEncoder().encode(JSON.stringify(claims)));
-  const signature = await crypto.subtle.sign("HMAC", await hmacKey(secret), new TextEncoder().encode(`v1.${body}`));
-  return `v1.${body}.${b64url(new Uint8Array(signature))}`;
+export interface ConnectTicketClaims extends WebChatClaims {
+  /** Nonce: 128 random bits, spent by the room on the ticket's first use. */
+  n: string;
+  /** The client's network it was issued to: a keyed pseudonym of its IP address. */
+  k: string;
+}
+
+export function signWebChatToken(secret: string, claims: WebChatClaims): Promise<string> {
+  return sign(secret, "v1", claims);
 }
 
 /** The claims of a genuine token (expired or not), or undefined for anything forged or malformed. */
@@ -26,31 +39,99 @@ export async function readWebChatToken(
   secret: string,
   token: string | null | undefined,
 ): Promise<WebChatClaims | undefined> {
-  const m = /^v1\.([A-Za-z0-9_-]{1,1024})\.([A-Za-z0-9_-]{43})$/.exec(token ?? "");
-  if (!m) return undefined;
-  const signature = fromB64url(m[2]!);
+  const claims = await read(secret, "v1", token);
+  if (typeof claims?.c !== "string" || typeof claims.r !== "string" || typeof claims.exp !== "number") return undefined;
+  return { c: claims.c, r: claims.r, exp: claims.exp };
+}
+
+export function signConnectTicket(secret: string, claims: ConnectTicketClaims): Promise<string> {
+  return sign(secret, "t1", claims);
+}
+
+/** The claims of a genuine ticket (expired or not), or undefined for anything forged or malformed. */
+export async function readConnectTicket(
+  secret: string,
+  ticket: string | null | undefined,
+): Promise<ConnectTicketClaims | undefined> {
+  const claims = await read(secret, "t1", ticket);
+  if (
+    typeof claims?.c !== "string" ||
+    typeof claims.r !== "string" ||
+    typeof claims.exp !== "number" ||
+    typeof claims.n !== "string" ||
+    typeof claims.k !== "string"
+  )
+    return undefined;
+  return { c: claims.c, r: claims.r, exp: claims.exp, n: claims.n, k: claims.k };
+}
+
+/** What spending tickets needs of the room's storage (its DurableObjectStorage, typed by shape). */
+export interface SpentTickets {
+  list<T>(options: { prefix: string }): Promise<Map<string, T>>;
+  put<T>(key: string, value: T): Promise<void>;
+  delete(keys: string[]): Promise<number>;
+}
+
+/**
+ * Spends a ticket's nonce in its conversation's room: true the first time, false ever after (kept
+ * `ticket:<nonce>` a little longer than a ticket lives; past that the route refuses it as expired).
+ * In the room's storage, not its memory, so an evicted room forgets nothing; the object's input
+ * gate lets no other event in between the read and the write.
+ */
+export async function spendTicket(storage: SpentTickets, nonce: string, now = Date.now()): Promise<boolean> {
+  const spent = await storage.list<number>({ prefix: "ticket:" });
+  const key = `ticket:${nonce}`;
+  if (spent.has(key)) return false;
+  await storage.put(key, now + (WEBCHAT_TICKET_TTL_SECONDS + 5) * 1000);
+  const gone = [...spent].filter(([, until]) => until <= now).map(([k]) => k);
+  if (gone.length) await storage.delete(gone.slice(0, 128)); // at most 128 keys a call
+  return true;
+}
+
+/** 128 random bits, base64url: a conversation's id. */
+export function newConversationId(): string {
+  return b64url(crypto.getRandomValues(new Uint8Array(16)));
+}
+
+/** 128 random bits, base64url: a ticket's nonce. */
+export function newTicketNonce(): string {
+  return b64url(crypto.getRandomValues(new Uint8Array(16)));
+}
+
+async function sign(secret: string, kind: "v1" | "t1", claims: object): Promise<string> {
+  const body = b64url(new TextEncoder().encode(JSON.stringify(claims)));
+  const signature = await crypto.subtle.sign(
+    "HMAC",
+    await hmacKey(secret),
+    new TextEncoder().encode(`${kind}.${body}`),
+  );
+  return `${kind}.${body}.${b64url(new Uint8Array(signature))}`;
+}
+
+async function read(
+  secret: string,
+  kind: "v1" | "t1",
+  text: string | null | undefined,
+): Promise<Record<string, unknown> | undefined> {
+  const m = /^(v1|t1)\.([A-Za-z0-9_-]{1,1024})\.([A-Za-z0-9_-]{43})$/.exec(text ?? "");
+  if (!m || m[1] !== kind) return undefined;
+  const signature = fromB64url(m[3]!);
   if (!signature) return undefined;
   const ok = await crypto.subtle.verify(
     "HMAC",
     await hmacKey(secret),
     signature,
-    new TextEncoder().encode(`v1.${m[1]}`),
+    new TextEncoder().encode(`${kind}.${m[2]}`),
   );
   if (!ok) return undefined;
   try {
-    const payload = fromB64url(m[1]!);
+    const payload = fromB64url(m[2]!);
     if (!payload) return undefined;
-    const claims = JSON.parse(new TextDecoder().decode(payload)) as Partial<WebChatClaims>;
-    if (typeof claims.c !== "string" || typeof claims.r !== "string" || typeof claims.exp !== "number")
-      return undefined;
-    return { c: claims.c, r: claims.r, exp: claims.exp };
+    const claims: unknown = JSON.parse(new TextDecoder().decode(payload));
+    return claims && typeof claims === "object" ? (claims as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }
-}
-
-export function newConversationId(): string {
-  return b64url(crypto.getRandomValues(new Uint8Array(16)));
 }
 
 function b64url(bytes: Uint8Array): string {
