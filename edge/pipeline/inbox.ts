@@ -68,6 +68,30 @@ function held(stored: Stored): Held {
 /** Outcomes of a reply that went as it should (with its delivery), whose log line may be sampled. */
 const WENT_WELL = new Set(["answered", "faq", "command"]);
 
+/**
+ * The ids taken in on one day (UTC), in one row per day, or a few for a busy group: taking a message
+ * in rewrites one row (with the inbox's sequence number, so it needs no row of its own), and a day is
+ * forgotten by deleting its rows once, not one row per message.
+ */
+interface SeenDay {
+  /** The sequence number of the last message taken in (the greatest, as they only grow). */
+  seq: number;
+  /** Keyed pseudonyms of the message ids. */
+  ids: string[];
+}
+const SEEN_PREFIX = "seen@";
+/** Ids in one row of a day, at most: about 70 KB. */
+const SEEN_PER_ROW = 2000;
+const DAY_MS = 86_400_000;
+
+function seenKey(day: number, part: number): string {
+  return `${SEEN_PREFIX}${day}.${part}`;
+}
+
+function dayOf(key: string): number {
+  return Number(key.slice(SEEN_PREFIX.length).split(".")[0]);
+}
+
 /** Storage keys of waiting messages sort in arrival order. */
 function heldKey(seq: number): string {
   return `m:${seq.toString().padStart(12, "0")}`;
@@ -88,7 +112,17 @@ export class InboxEngine implements Inbox {
    * object is in memory and read from storage again after it was evicted.
    */
   private memory:
-    { seq: number; retryAt: number | undefined; prunedAt: number; waiting: Map<string, Stored> } | undefined;
+    | {
+        seq: number;
+        retryAt: number | undefined;
+        prunedAt: number;
+        waiting: Map<string, Stored>;
+        seen: Map<string, SeenDay>;
+        /** When the alarm this inbox set is due (unknown after an eviction), and whether it is running. */
+        alarmAt: number | undefined;
+        alarmRunning: boolean;
+      }
+    | undefined;
   /** The reply the model is writing now, if any (in memory only: an evicted object is writing nothing). */
   private writing: (Writing<Held> & { abort: AbortController }) | undefined;
   /** How often the burst starting with message `firstSeq` was asked again. */
@@ -102,39 +136,68 @@ export class InboxEngine implements Inbox {
 
   private get state() {
     if (!this.memory) {
+      const waiting = new Map(this.storage.list<Stored>("m:"));
+      const seen = new Map(this.storage.list<SeenDay>(SEEN_PREFIX));
       this.memory = {
-        seq: this.storage.get<number>("seq") ?? 0,
+        // (Inboxes from before the days' rows kept it in a row of its own, "seq".)
+        seq: Math.max(
+          this.storage.get<number>("seq") ?? 0,
+          ...[...seen.values()].map((d) => d.seq),
+          ...[...waiting.values()].map((s) => s.seq),
+        ),
         retryAt: this.storage.get<number>("retryAt"),
         prunedAt: this.storage.get<number>("prunedAt") ?? 0,
-        waiting: new Map(this.storage.list<Stored>("m:")),
+        waiting,
+        seen,
+        alarmAt: undefined,
+        alarmRunning: false,
       };
     }
     return this.memory;
   }
 
   /**
-   * Keys under which a message id is remembered: its pseudonym (and, while a key rotation is under way,
-   * its pseudonym under the previous key), and its log reference, under which ids taken in before the
-   * pseudonym was used stay remembered until they are forgotten (INBOX_REMEMBER_MS).
+   * Whether a message id was taken in: in the days' rows, by its keyed pseudonym (or, while a key
+   * rotation is under way, its pseudonym under the previous key); or, taken in before the days' rows,
+   * in a row of its own (`seen:<pseudonym>`, or `seen:<log reference>` from before the pseudonyms).
    */
-  private seenKeys(id: string): string[] {
+  private wasSeen(id: string): boolean {
     const { keys } = this.edge();
-    return [`seen:${keys.of(id)}`, ...(keys.previous ? [`seen:${keys.previous(id)}`] : []), `seen:${ref(id)}`];
+    const digests = [keys.of(id), ...(keys.previous ? [keys.previous(id)] : [])];
+    for (const day of this.state.seen.values()) if (digests.some((d) => day.ids.includes(d))) return true;
+    return [...digests, ref(id)].some((d) => this.storage.get(`seen:${d}`) !== undefined);
+  }
+
+  /** Remembers a message id (by its keyed pseudonym) and the sequence number, in today's row: one write. */
+  private remember(id: string, seq: number, now: number): void {
+    const day = Math.floor(now / DAY_MS);
+    let part = 0;
+    while ((this.state.seen.get(seenKey(day, part))?.ids.length ?? 0) >= SEEN_PER_ROW) part += 1;
+    const key = seenKey(day, part);
+    const row = this.state.seen.get(key) ?? { seq, ids: [] };
+    row.seq = seq;
+    row.ids.push(this.edge().keys.of(id));
+    this.state.seen.set(key, row);
+    this.storage.put(key, row);
+  }
+
+  /** Sets the alarm, and remembers when it is due. */
+  private async setAlarm(at: number): Promise<void> {
+    this.state.alarmAt = at;
+    await this.storage.setAlarm(at);
   }
 
   async take(job: QueueJob): Promise<void> {
     const state = this.state;
     const now = Date.now();
-    const [seen, ...older] = this.seenKeys(job.message.id);
-    if ([seen!, ...older].some((key) => this.storage.get(key) !== undefined)) {
+    if (this.wasSeen(job.message.id)) {
       // A redelivery of a message already taken in: answered (or to be) once, as the first.
       log.info("message.dropped", { ref: ref(job.message.id), reason: "duplicate_delivery" });
       return;
     }
     const seq = state.seq + 1;
     state.seq = seq;
-    this.storage.put("seq", seq);
-    this.storage.put(seen!, now);
+    this.remember(job.message.id, seq, now);
     const stored = { seq, job };
     this.keep(stored);
     const restarts = this.burst?.firstSeq === this.writing?.group[0]?.seq ? (this.burst?.restarts ?? 0) : 0;
@@ -142,8 +205,11 @@ export class InboxEngine implements Inbox {
       this.writing!.cancelled = true;
       this.writing!.abort.abort(new Superseded("more of the burst arrived"));
     }
-    // A reply waiting out a retry is not hurried by a new message.
-    await this.storage.setAlarm(Math.max(this.dueAt(now), state.retryAt ?? 0));
+    // A reply waiting out a retry is not hurried by a new message. An alarm already due sooner, or
+    // running now (its loop takes what arrives meanwhile), is not set again: each setting is a write.
+    const at = Math.max(this.dueAt(now), state.retryAt ?? 0);
+    if (state.alarmRunning || (state.alarmAt !== undefined && state.alarmAt <= at)) return;
+    await this.setAlarm(at);
   }
 
   private dueAt(now: number): number {
@@ -161,14 +227,16 @@ export class InboxEngine implements Inbox {
     this.memory = undefined;
     // What was taken in is still recognised afterwards (keyed digests of message ids, nothing of the
     // person): a redelivery of an erased message does not start the conversation again.
-    const seen = [...this.storage.list<number>("seen:")];
+    const seen = [...this.storage.list<unknown>("seen:"), ...this.storage.list<unknown>(SEEN_PREFIX)];
     await this.storage.deleteAll();
     await this.storage.deleteAlarm();
-    for (const [key, at] of seen) this.storage.put(key, at);
+    for (const [key, value] of seen) this.storage.put(key, value);
     return count;
   }
 
   async alarm(): Promise<void> {
+    this.state.alarmAt = undefined;
+    this.state.alarmRunning = true;
     try {
       await this.reportOverdue();
       // One reply after another, in order, until nothing waits. What arrives meanwhile is stored and
@@ -179,7 +247,7 @@ export class InboxEngine implements Inbox {
         // A reply being retried is due at its retry time, which set this alarm.
         const due = group[0]!.group === undefined ? this.dueAt(Date.now()) : 0;
         if (due > Date.now()) {
-          await this.storage.setAlarm(due);
+          await this.setAlarm(due);
           return;
         }
         const outcome = await this.answer(group);
@@ -191,7 +259,9 @@ export class InboxEngine implements Inbox {
       // runtime would retry a few times and then give up, leaving the messages without an alarm:
       // this inbox keeps trying instead.
       log.error("inbox.alarm_failed", { error: errorKind(err) });
-      await this.storage.setAlarm(Date.now() + INBOX_ALARM_RETRY_MS);
+      await this.setAlarm(Date.now() + INBOX_ALARM_RETRY_MS);
+    } finally {
+      if (this.memory) this.memory.alarmRunning = false;
     }
   }
 
@@ -221,17 +291,30 @@ export class InboxEngine implements Inbox {
     }
   }
 
-  /** Once nothing waits (what arrived while answering has its own alarm): forgotten ids are swept, hourly. */
+  /**
+   * Once nothing waits (what arrived while answering has its own alarm): the days whose ids are all
+   * forgotten are deleted (a row or a few a day), and, hourly, the rows of ids taken in one by one
+   * before the days' rows.
+   */
   private tidy(): void {
     const state = this.state;
     if (state.waiting.size > 0) return;
     const now = Date.now();
+    for (const key of [...state.seen.keys()])
+      if (forgotten((dayOf(key) + 1) * DAY_MS, now)) {
+        state.seen.delete(key);
+        this.storage.delete(key);
+      }
     if (pruneDue(state.prunedAt, now)) {
-      const stale: string[] = [];
-      for (const [key, at] of this.storage.list<number>("seen:")) if (forgotten(at, now)) stale.push(key);
-      for (const key of stale) this.storage.delete(key);
+      const older = [...this.storage.list<number>("seen:")];
+      for (const [key, at] of older) if (forgotten(at, now)) this.storage.delete(key);
       state.prunedAt = now;
-      this.storage.put("prunedAt", now);
+      if (older.length > 0) this.storage.put("prunedAt", now);
+      else if (this.storage.get("prunedAt") !== undefined) {
+        // The last of them is gone: so goes what only they needed.
+        this.storage.delete("prunedAt");
+        this.storage.delete("seq");
+      }
     }
     if (state.retryAt !== undefined) {
       state.retryAt = undefined;
@@ -263,7 +346,7 @@ export class InboxEngine implements Inbox {
     const retryAt = Date.now() + capacityRetrySeconds(retryAfterSeconds, noteSent) * 1000;
     this.state.retryAt = retryAt;
     this.storage.put("retryAt", retryAt);
-    await this.storage.setAlarm(retryAt);
+    await this.setAlarm(retryAt);
     return "later";
   }
 
@@ -395,7 +478,7 @@ export class InboxEngine implements Inbox {
       }
       this.state.retryAt = retryAt;
       this.storage.put("retryAt", retryAt);
-      await this.storage.setAlarm(retryAt);
+      await this.setAlarm(retryAt);
       return "later";
     } finally {
       if (this.writing === writing) this.writing = undefined;

@@ -39,6 +39,17 @@ const STORED_TURNS_READ = STORED_TURNS_MAX + 10;
 const EXPIRY_REFRESH_MS = 86_400_000;
 
 /**
+ * Chats known to have no summary, by database, and since when: a chat answered one reply after
+ * another has its summaries written by its own inbox, in this isolate, which forgets the chat here
+ * when it writes one; so its next message need not ask. Only the absence is kept, never a summary
+ * (an erasure elsewhere could not take it back), and for SUMMARY_ABSENT_MS: a summary that came
+ * another way (a group moved to its new id) is missed for that long at most.
+ */
+const noSummary = new WeakMap<object, Map<string, number>>();
+const SUMMARY_ABSENT_MS = 600_000;
+const NO_SUMMARY_MAX = 10_000;
+
+/**
  * How many replies in the window before `now` were to `user` (in a shared chat; in a private chat,
  * every reply is to its user): each saved question is one reply, a burst answered together one.
  */
@@ -90,13 +101,30 @@ export interface TurnToSave {
  * pseudonyms (`chat`, `user`); index.ts makes them.
  */
 export function conversationHistory(redis: Redis, names: ConversationKeys) {
+  let absent = noSummary.get(redis);
+  if (!absent) noSummary.set(redis, (absent = new Map()));
+  const known = absent;
   return {
-    /** The chat's recent turns and its summary, queued in `batch`. */
-    read(batch: CommandBatch, chat: string) {
-      return {
-        turns: batch.add<StoredTurn[] | null>((p) => p.lrange(names.session(chat), -STORED_TURNS_READ, -1)),
-        summary: batch.add<ConversationSummary | null>((p) => p.get(names.summary(chat))),
-      };
+    /**
+     * The chat's recent turns and its summary, queued in `batch`. `serialized`: the chat's replies are
+     * written one after another here, so a summary known absent is not asked for again.
+     */
+    read(batch: CommandBatch, chat: string, serialized = false) {
+      const turns = batch.add<StoredTurn[] | null>((p) => p.lrange(names.session(chat), -STORED_TURNS_READ, -1));
+      const since = serialized ? known.get(chat) : undefined;
+      if (since !== undefined && Date.now() - since < SUMMARY_ABSENT_MS)
+        return { turns, summary: Promise.resolve(null) };
+      const summary = batch.add<ConversationSummary | null>((p) => p.get(names.summary(chat)));
+      if (serialized)
+        void summary.then(
+          (found) => {
+            if (found) return void known.delete(chat);
+            if (known.size >= NO_SUMMARY_MAX) known.delete(known.keys().next().value!);
+            known.set(chat, Date.now());
+          },
+          () => {},
+        );
+      return { turns, summary };
     },
 
     /** The reply saved with the answer to this message, if it was answered before (a retried delivery). */
@@ -169,11 +197,13 @@ export function conversationHistory(redis: Redis, names: ConversationKeys) {
 
     /** Forgets the chat's turns and summary (/reset). */
     async clear(chat: string): Promise<void> {
+      known.delete(chat);
       await redis.del(names.session(chat), names.summary(chat));
     },
 
     /** Keeps the summary, unless the chat (a private chat: its user) was erased after `startedAt`. */
     async saveSummary(chat: string, summary: ConversationSummary, ttlSeconds: number, startedAt: number) {
+      known.delete(chat);
       await runScript(
         redis,
         SCRIPTS.writeUnlessErased,

@@ -128,7 +128,7 @@ export function createConversationStore(redis: Redis, limit: RateLimitOptions, k
       // limiter's counters in Redis do.
       const fromTurns = serialized && limitFitsTurns(limit);
       const batch = new CommandBatch(redis);
-      const read = history.read(batch, keys.of(chatKey));
+      const read = history.read(batch, keys.of(chatKey), serialized);
       // A message held for capacity passed the limiter on its first try: it is not counted again.
       const rateLimit =
         counted && !fromTurns ? checkRateLimit(batch, user, limit) : { allowed: Promise.resolve(true), queued: null };

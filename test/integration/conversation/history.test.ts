@@ -140,6 +140,28 @@ describe("the conversation's history", () => {
     expect((await store.begin(ada, ada, "next")).summary).toBeNull();
   });
 
+  it("in a chat answered one reply at a time, does not ask again for a summary it knows is not there", async () => {
+    const ada = user();
+    await store.begin(ada, ada, "s1", undefined, { serialized: true });
+    db.shim.resetStats();
+    expect((await store.begin(ada, ada, "s2", undefined, { serialized: true })).summary).toBeNull();
+    // (This store's limit, 1,000 a second, is more than the turns show: its limiter's script runs too.)
+    expect(db.shim.stats().eu!.byCommand).toMatchObject({ LRANGE: 1 });
+    expect(db.shim.stats().eu!.byCommand).not.toHaveProperty("GET");
+    // Its inbox writes one: the next message asks, and gets it.
+    await store.saveSummary(ada, { text: "Ada asked about A-100.", coversUntil: 5 }, TTL, Date.now());
+    expect((await store.begin(ada, ada, "s3", undefined, { serialized: true })).summary).toEqual({
+      text: "Ada asked about A-100.",
+      coversUntil: 5,
+    });
+    // Elsewhere (the HTTP API, where calls may overlap) it always asks.
+    const bob = user();
+    await store.begin(bob, bob, "h1");
+    db.shim.resetStats();
+    await store.begin(bob, bob, "h2");
+    expect(db.shim.stats().eu!.byCommand).toMatchObject({ LRANGE: 1, GET: 1 });
+  });
+
   it("keeps the summary and hands it back with the next message", async () => {
     const ada = user();
     await store.saveSummary(ada, { text: "Ada ordered A-100.", coversUntil: 5 }, TTL, Date.now());

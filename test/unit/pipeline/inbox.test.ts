@@ -134,9 +134,37 @@ describe("the chat's inbox", () => {
     const { inbox, storage, edge } = setUp();
     const hello = job("hello");
     await inbox.take(hello);
-    const seen = [...storage.data.keys()].filter((k) => k.startsWith("seen:"));
-    expect(seen).toEqual([`seen:${edge.keys.of(hello.message.id)}`]);
-    expect(JSON.stringify([...storage.data.keys()])).not.toContain("7000000001");
+    const days = [...storage.data].filter(([k]) => k.startsWith("seen@"));
+    expect(days).toEqual([
+      [`seen@${Math.floor(Date.now() / 86_400_000)}.0`, { seq: 1, ids: [edge.keys.of(hello.message.id)] }],
+    ]);
+    // (The waiting message itself holds its id until it is answered; what is remembered after, not.)
+    expect(JSON.stringify([days, ...storage.data.keys()])).not.toContain("7000000001");
+  });
+
+  it("writes a message's two rows (its day's ids, itself), an alarm once, and deletes one row when answered", async () => {
+    const { inbox, storage, calls } = setUp();
+    const writes: string[] = [];
+    const { put, delete: del, setAlarm } = storage;
+    storage.put = (key, value) => (writes.push(`put ${key.split(/[:@.]/)[0]}`), put(key, value));
+    storage.delete = (key) => (writes.push(`delete ${key.split(/[:@.]/)[0]}`), del(key));
+    storage.setAlarm = (at) => (writes.push("alarm"), setAlarm(at));
+    await inbox.take(job("hi"));
+    await inbox.take(job("and another thing"));
+    expect(writes).toEqual(["put seen", "put m", "alarm", "put seen", "put m"]);
+    writes.length = 0;
+    const alarm = inbox.alarm();
+    await settle();
+    // More of the burst while the answer is written: its loop takes it, no alarm is set.
+    await inbox.take(job("third"));
+    expect(writes).toEqual(["put seen", "put m"]);
+    calls[0]!.resolve();
+    await settle();
+    calls[1]!.resolve();
+    await alarm;
+    expect(writes.filter((w) => w.startsWith("delete"))).toEqual(["delete m", "delete m", "delete m"]);
+    expect(writes).not.toContain("alarm");
+    expect(calls.map((c) => c.text)).toEqual(["hi\nand another thing", "hi\nand another thing\nthird"]);
   });
 
   it("answers a burst once: more of it, while the model writes, cancels that answer and asks again with all", async () => {
@@ -307,8 +335,13 @@ describe("the chat's inbox", () => {
     await inbox.take(job("hi"));
     vi.advanceTimersByTime(600);
     await inbox.take(job("order A-100"));
+    // The alarm already due sooner is not set again (each setting is a row written): fired then (or
+    // early, as a runtime may), it finds the window not over and sets itself a window after the last.
+    expect(storage.alarm).toBe(start + 1000);
+    vi.setSystemTime(storage.alarm!);
+    await inbox.alarm();
+    expect(calls).toHaveLength(0);
     expect(storage.alarm).toBe(start + 1600);
-    // Fired early (a runtime may), it sets itself again.
     await inbox.alarm();
     expect(calls).toHaveLength(0);
     vi.setSystemTime(storage.alarm!);
@@ -327,9 +360,31 @@ describe("the chat's inbox", () => {
     await settle();
     calls[0]!.resolve();
     await alarm;
-    vi.advanceTimersByTime(9 * 24 * 3600_000);
+    // (A day's row goes once its last id is forgotten: the day's end, plus INBOX_REMEMBER_MS.)
+    vi.advanceTimersByTime(9 * 24 * 3600_000 + 1);
     await inbox.alarm();
-    expect([...storage.data.keys()].filter((k) => k.startsWith("seen:"))).toEqual([]);
+    expect([...storage.data.keys()].filter((k) => k.startsWith("seen"))).toEqual([]);
+  });
+
+  it("still knows the ids an inbox took in one row each, before the days' rows, and forgets them too", async () => {
+    const { inbox, storage, calls, edge } = setUp();
+    const hello = job("hello");
+    storage.data.set(`seen:${edge.keys.of(hello.message.id)}`, Date.now());
+    storage.data.set("seq", 41);
+    await inbox.take(hello);
+    expect([...storage.data.keys()].filter((k) => k.startsWith("m:"))).toEqual([]);
+    await inbox.take(job("news"));
+    expect([...storage.data.keys()].filter((k) => k.startsWith("m:"))).toEqual(["m:000000000042"]);
+    const alarm = inbox.alarm();
+    await settle();
+    calls[0]!.resolve();
+    await alarm;
+    vi.advanceTimersByTime(9 * 24 * 3600_000 + 1);
+    await inbox.alarm();
+    // The hourly sweep after the last of the old rows went takes what only they needed.
+    vi.advanceTimersByTime(3600_001);
+    await inbox.alarm();
+    expect([...storage.data.keys()]).toEqual([]);
   });
 });
 
