@@ -9,9 +9,12 @@
  *
  *   CLOUDFLARE_ACCOUNT_ID=… CLOUDFLARE_API_TOKEN=… (Account Analytics: Read) \
  *   ANALYTICS_DATASET=gateway_messages_production npm run observability:exporter   # :9180/metrics
+ *
+ * With UPSTASH_MONTHLY_BUDGET_USD (Terraform's `databases` output) and UPSTASH_COMMANDS_PER_MESSAGE
+ * it also serves those two, for the alert that warns before a region's Upstash budget is spent.
  */
 import http from "node:http";
-import { countsSql, latencySql, renderGatewayMetrics, rowsFromSql } from "./gateway-metrics.js";
+import { countsSql, latencySql, renderGatewayMetrics, rowsFromSql, type UpstashBudget } from "./gateway-metrics.js";
 
 export interface ExporterOptions {
   accountId: string;
@@ -22,6 +25,8 @@ export interface ExporterOptions {
   port?: number;
   host?: string;
   timeoutMs?: number;
+  /** Terraform's Upstash budget per region database, for the alert before it is spent. */
+  upstash?: UpstashBudget;
 }
 
 /** One SQL query's rows: the SQL API takes the query as the body and answers `{"data": [...]}` for FORMAT JSON. */
@@ -47,10 +52,10 @@ export async function scrape(options: ExporterOptions): Promise<string> {
       query(options, countsSql(options.dataset)),
       query(options, latencySql(options.dataset)),
     ]);
-    return renderGatewayMetrics(rowsFromSql(counts, latencies), true);
+    return renderGatewayMetrics(rowsFromSql(counts, latencies), true, options.upstash);
   } catch (err) {
     console.error(`scrape failed: ${err instanceof Error ? err.message : String(err)}`);
-    return renderGatewayMetrics({ counts: [], latencies: [] }, false);
+    return renderGatewayMetrics({ counts: [], latencies: [] }, false, options.upstash);
   }
 }
 
@@ -79,6 +84,15 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     dataset: need("ANALYTICS_DATASET"),
     port: Number(process.env.PORT ?? 9180),
     host: process.env.HOST ?? "127.0.0.1",
+    // `terraform output databases` (monthly_budget) and bench/cost/result.json's commands per message.
+    ...(process.env.UPSTASH_MONTHLY_BUDGET_USD
+      ? {
+          upstash: {
+            monthlyBudgetUsd: Number(process.env.UPSTASH_MONTHLY_BUDGET_USD),
+            commandsPerMessage: Number(process.env.UPSTASH_COMMANDS_PER_MESSAGE ?? 4.5),
+          },
+        }
+      : {}),
   });
   console.log(`serving ${process.env.ANALYTICS_DATASET} at ${exporter.url}/metrics`);
 }

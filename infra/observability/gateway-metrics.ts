@@ -20,7 +20,15 @@ export const GATEWAY_METRICS = {
   inflight: "gateway_model_inflight_5m",
   overflow: "gateway_overflow_5m",
   up: "gateway_analytics_up",
+  upstashBudget: "gateway_upstash_monthly_budget_usd",
+  upstashCommands: "gateway_upstash_commands_per_message",
 } as const;
+
+/** What a region database's Upstash budget allows (Terraform's), for the alert before it is spent. */
+export interface UpstashBudget {
+  monthlyBudgetUsd: number;
+  commandsPerMessage: number;
+}
 
 export interface CountRow {
   channel: string;
@@ -155,8 +163,22 @@ function pick(r: MessageMetrics): Omit<CountRow, "messages"> {
 const escape = (v: string) => v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
 
 /** Prometheus text exposition of the figures; `up` says whether they could be read at all. */
-export function renderGatewayMetrics(rows: { counts: CountRow[]; latencies: LatencyRow[] }, up: boolean): string {
+export function renderGatewayMetrics(
+  rows: { counts: CountRow[]; latencies: LatencyRow[] },
+  up: boolean,
+  upstash?: UpstashBudget,
+): string {
   const lines = [
+    ...(upstash
+      ? [
+          `# HELP ${GATEWAY_METRICS.upstashBudget} Each region database's Upstash budget a month, USD (Terraform's upstash budget).`,
+          `# TYPE ${GATEWAY_METRICS.upstashBudget} gauge`,
+          `${GATEWAY_METRICS.upstashBudget} ${upstash.monthlyBudgetUsd}`,
+          `# HELP ${GATEWAY_METRICS.upstashCommands} Billed Upstash commands per answered message (npm run bench -- cost).`,
+          `# TYPE ${GATEWAY_METRICS.upstashCommands} gauge`,
+          `${GATEWAY_METRICS.upstashCommands} ${upstash.commandsPerMessage}`,
+        ]
+      : []),
     `# HELP ${GATEWAY_METRICS.up} Whether the edge's per-message records could be read (1) or not (0).`,
     `# TYPE ${GATEWAY_METRICS.up} gauge`,
     `${GATEWAY_METRICS.up} ${up ? 1 : 0}`,

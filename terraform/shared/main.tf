@@ -47,6 +47,15 @@ module "gpu_origin" {
   api_key_version       = var.origin_api_key_version
 }
 
+# Each region's Upstash budget: three times what the expected month costs (pay as you go, 2 USD a
+# million commands), since a database at its budget is throttled or stopped (docs/COSTS.md).
+locals {
+  upstash_monthly_budget = coalesce(
+    var.upstash_monthly_budget,
+    max(20, ceil(var.expected_messages_per_month * var.upstash_commands_per_message * 2 / 1000000 * 3)),
+  )
+}
+
 module "upstash" {
   source   = "../../modules/upstash"
   for_each = local.regions
@@ -54,7 +63,7 @@ module "upstash" {
   environment    = var.environment
   region_id      = each.key
   location       = each.value.database.location
-  monthly_budget = var.upstash_monthly_budget
+  monthly_budget = local.upstash_monthly_budget
 }
 
 module "edge" {

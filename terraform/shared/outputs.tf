@@ -40,8 +40,10 @@ output "origin_pools" {
 }
 
 output "databases" {
-  description = "Each region's Upstash database and where it lives."
-  value       = { for id, m in module.upstash : id => { name = m.name, location = m.location } }
+  description = "Each region's Upstash database, where it lives, and its monthly budget (USD)."
+  value = {
+    for id, m in module.upstash : id => { name = m.name, location = m.location, monthly_budget = local.upstash_monthly_budget }
+  }
 }
 
 output "logs_bucket" {

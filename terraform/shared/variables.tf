@@ -120,8 +120,21 @@ variable "key_secret_version" {
   default     = 1
 }
 
-variable "upstash_monthly_budget" {
-  description = "Monthly budget of each region's Upstash database, USD. Upstash throttles a database that reaches it: set it well above a month's expected use."
+variable "expected_messages_per_month" {
+  description = "Answered messages a month the busiest region's database must carry: each region's Upstash budget is sized from it (docs/COSTS.md). Upstash throttles or stops a database that reaches its budget, which is an outage: raise this before the traffic comes, and watch the UpstashBudgetNearlySpent alert."
   type        = number
-  default     = 200
+  default     = 10000000
+}
+
+variable "upstash_commands_per_message" {
+  description = "Billed Upstash commands per answered message (a script counts one plus each command it runs), as `npm run bench -- cost` measures it: 4.1 in its mix, about 2-3 in long conversations."
+  type        = number
+  default     = 4.5
+}
+
+variable "upstash_monthly_budget" {
+  description = "Monthly budget of each region's Upstash database, USD, if set; by default three times what expected_messages_per_month costs at upstash_commands_per_message and 2 USD a million commands (and at least 20)."
+  type        = number
+  default     = null
+  nullable    = true
 }

@@ -46,7 +46,7 @@ const EMITTED = new Set<string>([
 ]);
 const PROMQL_WORDS = new Set(["by", "without", "on", "ignoring", "group_left", "group_right", "or", "and", "unless"]);
 const FUNCTIONS =
-  /\b(max|min|sum|avg|count|rate|irate|increase|histogram_quantile|clamp_min|clamp_max|absent|le|quantile)\b/;
+  /\b(max|min|sum|avg|count|rate|irate|increase|histogram_quantile|clamp_min|clamp_max|absent|le|quantile|scalar)\b/;
 
 /** The metric names a PromQL expression reads (not its labels, functions or keywords). */
 function metricsOf(expr: string): string[] {
@@ -222,6 +222,23 @@ describe("the edge's metrics from Analytics Engine", () => {
     fail = false;
     expect(text).toContain("gateway_analytics_up 0");
     expect(text).not.toContain("gateway_messages_5m{");
+  });
+
+  it("warns a day's traffic ahead that a region would spend its Upstash budget (throttled at it)", () => {
+    const text = renderGatewayMetrics({ counts: [], latencies: [] }, true, {
+      monthlyBudgetUsd: 270,
+      commandsPerMessage: 4.5,
+    });
+    expect(text).toContain("gateway_upstash_monthly_budget_usd 270");
+    expect(text).toContain("gateway_upstash_commands_per_message 4.5");
+    // 10 million messages a month cost 90 USD at 4.5 commands: the alert's projection of the last
+    // 5 minutes (× 8,640 to a month) crosses 80 % of 270 USD at 24 million a month, 2,778 a 5 minutes.
+    const alert = rule("UpstashBudgetNearlySpent")!;
+    expect(alert.expr).toMatch(
+      /gateway_messages_5m\) \* 8640 \* scalar\(gateway_upstash_commands_per_message\) \* 0\.000002/,
+    );
+    expect(alert.expr).toMatch(/> 0\.8 \* scalar\(gateway_upstash_monthly_budget_usd\)/);
+    expect(renderGatewayMetrics({ counts: [], latencies: [] }, true)).not.toContain("gateway_upstash");
   });
 
   it("serves the same metrics from the local stack's records, over the same window", () => {
