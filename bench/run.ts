@@ -12,6 +12,8 @@
  *                                      (bench/peers/; not part of the default run)
  *   npm run bench -- cost              every billed unit per answered message, priced at list prices
  *                                      (bench/cost/prices.ts), beside the last commit's figures
+ *   npm run bench -- compression       the origin's token stream with and without gzip at its Caddy
+ *                                      (bytes on the wire, first token at the client; needs caddy)
  *   npm run bench -- capacity          one region's GPU pool (fixed, autoscaled, oracle) replaying public
  *                                      request traces from ../shared/traces (bench/capacity/)
  *   BENCH_PROFILE=out.cpuprofile npm run bench -- throughput
@@ -23,6 +25,7 @@ import { existsSync } from "node:fs";
 import os from "node:os";
 import { ackLatency } from "./sections/ack.js";
 import { capacity } from "./sections/capacity.js";
+import { originCompression } from "./sections/compression.js";
 import { cost } from "./sections/cost.js";
 import { bundleAndColdStart } from "./sections/bundle.js";
 import { replyLatency } from "./sections/latency.js";
@@ -82,6 +85,7 @@ async function main(): Promise<void> {
     if (run("latency")) rows.push(...(await replyLatency()));
     if (run("overhead")) rows.push(...(await gatewayOverhead()));
     if (run("streaming")) rows.push(...(await streamingDelay()));
+    if (wanted.has("compression")) rows.push(...(await originCompression()));
     if (run("scale")) rows.push(...(await webchatScale()));
     if (run("bundle")) rows.push(...(await bundleAndColdStart()));
     if (run("prompt-cache")) rows.push(...(await promptCaching()));

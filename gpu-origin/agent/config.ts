@@ -119,6 +119,12 @@ export const SETTINGS = {
     description:
       "How long `/drain` (and SIGTERM) waits for the requests in flight, seconds: the longest reply (the edge's MODEL_TIMEOUT_MS).",
   },
+  compressStreams: {
+    env: "AGENT_COMPRESS_STREAMS",
+    default: "on",
+    description:
+      "`on`: token streams go to a client that accepts gzip (the edge) gzipped, event by event: about a tenth of the bytes Google bills as egress. `off`: as vLLM writes them.",
+  },
   metadataUrl: {
     env: "GCE_METADATA_URL",
     default: "http://metadata.google.internal",
@@ -142,6 +148,8 @@ export interface AgentConfig {
   maxNumSeqs: number;
   maxWaiting: number;
   retryAfterSeconds: number;
+  /** AGENT_COMPRESS_STREAMS. */
+  compressStreams: boolean;
   probeIntervalMs: number;
   bootProbeIntervalMs: number;
   probeTimeoutMs: number;
@@ -194,6 +202,11 @@ export function readConfig(env: Env, serveFlags: string | undefined): AgentConfi
     return value;
   };
 
+  const onOff = (s: Setting) => {
+    const v = (env[s.env]?.trim() || s.default || "").toLowerCase();
+    if (v !== "on" && v !== "off") throw new ConfigError(`${s.env} must be on or off`);
+    return v === "on";
+  };
   const vllmUrl = url(SETTINGS.vllmUrl);
   if (vllmUrl.protocol !== "http:")
     throw new ConfigError(`${SETTINGS.vllmUrl.env} must be http:// (vLLM listens on localhost)`);
@@ -228,6 +241,7 @@ export function readConfig(env: Env, serveFlags: string | undefined): AgentConfi
     maxNumSeqs,
     maxWaiting: number(SETTINGS.maxWaiting, { min: 0, integer: true }),
     retryAfterSeconds,
+    compressStreams: onOff(SETTINGS.compressStreams),
     probeIntervalMs: seconds(SETTINGS.probeIntervalSeconds),
     bootProbeIntervalMs: seconds(SETTINGS.bootProbeIntervalSeconds),
     probeTimeoutMs: seconds(SETTINGS.probeTimeoutSeconds),

@@ -61,6 +61,7 @@ const proxy = http.createServer(
     gate,
     isReady,
     retryAfterSeconds: config.retryAfterSeconds,
+    compress: config.compressStreams,
     upstreamDown: () => {
       if (readiness.state(Date.now()) === "ready") log("not_ready", { state: "upstream_down" });
       readiness.record(false, Date.now());

@@ -1,4 +1,5 @@
 import http from "node:http";
+import zlib from "node:zlib";
 import type { AdmissionGate, Refusal } from "#agent/admission";
 import { sendError } from "#agent/http";
 
@@ -11,6 +12,29 @@ export interface ProxyOptions {
   retryAfterSeconds: number;
   /** vLLM refused the connection (it restarted, or died): the server is not ready until a probe says so. */
   upstreamDown?: () => void;
+  /** Gzip token streams for clients that accept it (AGENT_COMPRESS_STREAMS; on by default). */
+  compress?: boolean;
+}
+
+/**
+ * Whether to gzip this response: a stream of server-sent events not already encoded, for a client
+ * that accepts gzip. Each event is flushed as it comes (a sync flush: a few bytes each), and the
+ * compressor's window spans the stream, so each event's repeated JSON (id, model, field names) costs
+ * a few bytes: the stream leaves the GPU server at a fraction of its size (egress is billed by the GB).
+ */
+function gzipFor(req: http.IncomingMessage, upstreamRes: http.IncomingMessage): boolean {
+  const accepts = String(req.headers["accept-encoding"] ?? "")
+    .split(",")
+    .some((part) => {
+      const [name, ...params] = part.split(";").map((p) => p.trim().toLowerCase());
+      const q = params.find((p) => p.startsWith("q="));
+      return name === "gzip" && (q === undefined || Number(q.slice(2)) > 0);
+    });
+  return (
+    accepts &&
+    String(upstreamRes.headers["content-type"] ?? "").startsWith("text/event-stream") &&
+    upstreamRes.headers["content-encoding"] === undefined
+  );
 }
 
 // Headers that describe one connection, not the message (RFC 9110 §7.6.1): never forwarded.
@@ -78,13 +102,25 @@ export function createProxyHandler(options: ProxyOptions): http.RequestListener 
       port: upstream.port,
       method: req.method,
       path: req.url,
-      headers: { ...endToEnd(req.headers), host: upstream.host },
+      // (vLLM encodes nothing; the encoding toward the client is decided here.)
+      headers: { ...endToEnd(req.headers), host: upstream.host, "accept-encoding": "identity" },
       agent: false,
     });
     upstreamReq.on("response", (upstreamRes) => {
-      res.writeHead(upstreamRes.statusCode ?? 502, endToEnd(upstreamRes.headers));
+      const gzip = options.compress !== false && gzipFor(req, upstreamRes);
+      const headers = endToEnd(upstreamRes.headers);
+      if (gzip) {
+        delete headers["content-length"];
+        headers["content-encoding"] = "gzip";
+        headers.vary = "accept-encoding";
+      }
+      res.writeHead(upstreamRes.statusCode ?? 502, headers);
       res.flushHeaders();
-      upstreamRes.pipe(res);
+      if (gzip) {
+        const encoder = zlib.createGzip({ flush: zlib.constants.Z_SYNC_FLUSH });
+        encoder.on("error", () => res.destroy());
+        upstreamRes.pipe(encoder).pipe(res);
+      } else upstreamRes.pipe(res);
       // vLLM went away mid-answer: the client must see the stream cut, not a clean end.
       upstreamRes.on("close", () => {
         if (!upstreamRes.complete) res.destroy();

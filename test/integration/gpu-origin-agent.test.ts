@@ -244,6 +244,27 @@ describe("gpu-origin agent in front of vLLM", () => {
     expect(recorded.body.messages?.[0]?.content).toBe("count to six");
     expect(recorded.finishedAt).toBeUndefined();
     expect(await stream.done).toEqual({ content: "one two three four five six", ended: true });
+    // Gzipped for a client that accepts it (this one's fetch, as the edge's), event by event.
+    expect(response.headers.get("content-encoding")).toBe("gzip");
+  });
+
+  it("sends the stream as vLLM wrote it to a client that does not accept gzip", async () => {
+    emulator.enqueue({ content: "plain words", tokenGapMs: 20 });
+    const raw = await new Promise<{ encoding: string | undefined; body: string }>((resolve, reject) => {
+      const req = http.request(
+        `${proxyUrl}/v1/chat/completions`,
+        { method: "POST", headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" } },
+        (res) => {
+          let body = "";
+          res.on("data", (c: Buffer) => (body += c.toString()));
+          res.on("end", () => resolve({ encoding: res.headers["content-encoding"], body }));
+        },
+      );
+      req.on("error", reject);
+      req.end(JSON.stringify({ model: EMULATED_MODEL, messages: [{ role: "user", content: "hi" }], stream: true }));
+    });
+    expect(raw.encoding).toBeUndefined();
+    expect(raw.body).toContain("data: [DONE]");
   });
 
   it("admits max-num-seqs + max-waiting, refuses the next at once with 429 and Retry-After", async () => {
