@@ -184,7 +184,10 @@ export async function cost(standIns: StandIns, settings: Record<string, string>)
     const result: Result = {
       messages,
       replies: usage.records,
-      perMessage: Object.fromEntries(units.map(([label, , n]) => [label, round(n)])),
+      // (Logs as events, not GB.)
+      perMessage: Object.fromEntries(
+        units.map(([label, unit, n]) => [label, round(unit === "logGb" ? (n * 1e6) / LOG_EVENT_KB : n)]),
+      ),
       dollarsPerMillion: Object.fromEntries(units.map(([label, unit, n]) => [label, round(perMillion(unit, n))])),
       total: round(units.reduce((sum, [, unit, n]) => sum + perMillion(unit, n), 0)),
       upstashByCommand: Object.fromEntries(

@@ -92,6 +92,13 @@ export interface StackOptions {
   originsPerRegion?: Record<(typeof REGIONS)[number], number>;
   /** Durable Objects without storage files (objects that store nothing, in numbers past the open-files limit). */
   ephemeralDurableObjects?: boolean;
+  /**
+   * Per-message records to the Analytics Engine binding, as in production (the local runtime accepts
+   * and drops them), not to the local metrics endpoint, whose POST production does not make.
+   */
+  analyticsEngine?: boolean;
+  /** workerd's inspector on this port (the bench's CPU profiles). */
+  inspectorPort?: number;
 }
 
 /**
@@ -147,7 +154,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...(options.logs ? { logs: options.logs } : {}),
     ...(options.quiet ? { quiet: true } : {}),
     ...(options.ephemeralDurableObjects ? { ephemeralDurableObjects: true } : {}),
-    settings: { METRICS_URL: metrics.url, ORDERS_API_URL: orders.url, ORDERS_API_KEY: ORDERS_KEY, ...options.settings },
+    ...(options.analyticsEngine ? { analyticsEngine: true } : {}),
+    ...(options.inspectorPort !== undefined ? { inspectorPort: options.inspectorPort } : {}),
+    settings: {
+      ...(options.analyticsEngine ? {} : { METRICS_URL: metrics.url }),
+      ORDERS_API_URL: orders.url,
+      ORDERS_API_KEY: ORDERS_KEY,
+      ...options.settings,
+    },
   };
   const { mf, url, restart } = await startEdge(edgeArgs);
 
