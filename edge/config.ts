@@ -121,7 +121,7 @@ export const CoreSettings = z.object({
   }),
   RATE_LIMIT_MESSAGES: setting(Int(1, 10_000).default(5), {
     description:
-      "replies a user may get per window (a burst answered together counts once); the excess is not sent to the model. Telegram and WhatsApp chats count them in the chat's stored turns (in a group, each member's own) when the limit is at most 25; otherwise, and for the HTTP API and the web chat, counters in the region's Redis do",
+      "replies a user may get per window (a burst answered together counts once); the excess is not sent to the model. Telegram and WhatsApp private chats count them in the chat's stored turns (a /reset keeps their times for the window) when the limit is at most 25; otherwise, and for groups, the HTTP API and the web chat, counters in the region's Redis do",
   }),
   RATE_LIMIT_WINDOW: setting(Duration.default("1 s"), { description: "the window (`500 ms`, `10 s`, `1 m`, …)" }),
   RATE_LIMIT_NOTICE_COOLDOWN_SECONDS: setting(Int(1, 86_400).default(60), {

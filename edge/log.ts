@@ -29,7 +29,10 @@ export const log = {
    */
   success: (event: string, fields: LogFields = {}) => {
     if (successRate >= 1) return emit("info", event, fields);
-    if (Math.random() < successRate) emit("info", event, { ...fields, sample: successRate });
+    // By the message's reference where there is one, so a message's lines are kept or dropped together.
+    const reference = String(fields.ref ?? fields.refs ?? "").slice(0, 8);
+    const draw = /^[0-9a-f]{8}$/.test(reference) ? parseInt(reference, 16) / 2 ** 32 : Math.random();
+    if (draw < successRate) emit("info", event, { ...fields, sample: successRate });
   },
   warn: (event: string, fields: LogFields = {}) => emit("warn", event, fields),
   error: (event: string, fields: LogFields = {}) => emit("error", event, fields),

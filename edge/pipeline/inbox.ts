@@ -118,9 +118,9 @@ export class InboxEngine implements Inbox {
         prunedAt: number;
         waiting: Map<string, Stored>;
         seen: Map<string, SeenDay>;
-        /** When the alarm this inbox set is due (unknown after an eviction), and whether it is running. */
+        /** When the alarm this inbox set is due (unknown after an eviction), and since when it runs. */
         alarmAt: number | undefined;
-        alarmRunning: boolean;
+        alarmRunningSince: number | undefined;
       }
     | undefined;
   /** The reply the model is writing now, if any (in memory only: an evicted object is writing nothing). */
@@ -150,7 +150,7 @@ export class InboxEngine implements Inbox {
         waiting,
         seen,
         alarmAt: undefined,
-        alarmRunning: false,
+        alarmRunningSince: undefined,
       };
     }
     return this.memory;
@@ -183,8 +183,17 @@ export class InboxEngine implements Inbox {
 
   /** Sets the alarm, and remembers when it is due. */
   private async setAlarm(at: number): Promise<void> {
-    this.state.alarmAt = at;
     await this.storage.setAlarm(at);
+    this.state.alarmAt = at;
+  }
+
+  /**
+   * Whether the alarm's loop is running now, and so takes what arrives: for as long as a reply may
+   * take (twice TIMEOUT_REPLY_MS), not longer, in case a runtime ended the handler without a word.
+   */
+  private alarmRunning(now: number): boolean {
+    const since = this.state.alarmRunningSince;
+    return since !== undefined && now - since < 2 * this.edge().config.timeouts.replyMs;
   }
 
   async take(job: QueueJob): Promise<void> {
@@ -208,7 +217,7 @@ export class InboxEngine implements Inbox {
     // A reply waiting out a retry is not hurried by a new message. An alarm already due sooner, or
     // running now (its loop takes what arrives meanwhile), is not set again: each setting is a write.
     const at = Math.max(this.dueAt(now), state.retryAt ?? 0);
-    if (state.alarmRunning || (state.alarmAt !== undefined && state.alarmAt <= at)) return;
+    if (this.alarmRunning(now) || (state.alarmAt !== undefined && state.alarmAt <= at)) return;
     await this.setAlarm(at);
   }
 
@@ -236,7 +245,7 @@ export class InboxEngine implements Inbox {
 
   async alarm(): Promise<void> {
     this.state.alarmAt = undefined;
-    this.state.alarmRunning = true;
+    this.state.alarmRunningSince = Date.now();
     try {
       await this.reportOverdue();
       // One reply after another, in order, until nothing waits. What arrives meanwhile is stored and
@@ -261,7 +270,7 @@ export class InboxEngine implements Inbox {
       log.error("inbox.alarm_failed", { error: errorKind(err) });
       await this.setAlarm(Date.now() + INBOX_ALARM_RETRY_MS);
     } finally {
-      if (this.memory) this.memory.alarmRunning = false;
+      if (this.memory) this.memory.alarmRunningSince = undefined;
     }
   }
 
@@ -409,7 +418,15 @@ export class InboxEngine implements Inbox {
         }),
         edge.config.timeouts.replyMs,
         "reply",
-      ).finally(() => (abandoned = true));
+      )
+        .catch((err: unknown) => {
+          // Given up on (or failed): what still runs of it stops, so it saves no turn after the
+          // next try's, nor into a conversation an erasure since started afresh.
+          if (!writing.abort.signal.aborted)
+            writing.abort.abort(new ReplyAbandoned("the reply was abandoned (TIMEOUT_REPLY_MS)"));
+          throw err;
+        })
+        .finally(() => (abandoned = true));
       if (reply.outcome === "busy_note" || reply.outcome === "faq_busy") {
         // The user knows the answer follows: the messages wait on for it, without another note.
         log.info("message.busy_note", { ...fields, heldMs: started - (heldSince ?? started) });

@@ -89,7 +89,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       ? {
           upstash: {
             monthlyBudgetUsd: Number(process.env.UPSTASH_MONTHLY_BUDGET_USD),
-            commandsPerMessage: Number(process.env.UPSTASH_COMMANDS_PER_MESSAGE ?? 4.5),
+            commandsPerMessage: Number(process.env.UPSTASH_COMMANDS_PER_MESSAGE ?? 5),
           },
         }
       : {}),

@@ -127,9 +127,9 @@ variable "expected_messages_per_month" {
 }
 
 variable "upstash_commands_per_message" {
-  description = "Billed Upstash commands per answered message (a script counts one plus each command it runs), as `npm run bench -- cost` measures it: 4.1 in its mix, about 2-3 in long conversations."
+  description = "Billed Upstash commands per answered message (a script counts one plus each command it runs), as `npm run bench -- cost` measures it: 4.6 in its mix, about 2-3 in long conversations."
   type        = number
-  default     = 4.5
+  default     = 5
 }
 
 variable "upstash_monthly_budget" {

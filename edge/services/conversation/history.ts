@@ -26,6 +26,11 @@ export type StoredTurn = Turn & {
 export interface StoredState {
   /** Turns stored (at most STORED_TURNS_READ). */
   turns: number;
+  /**
+   * The chat's replies are written one after another (its inbox): no other turn of it can be saved
+   * meanwhile, so a save that finds its list gone knows an erasure or /reset deleted it.
+   */
+  serialized?: boolean;
   /** When the conversation's expiry was last set, if its turns say. */
   expirySetAt?: number;
 }
@@ -45,7 +50,7 @@ const EXPIRY_REFRESH_MS = 86_400_000;
  * (an erasure elsewhere could not take it back), and for SUMMARY_ABSENT_MS: a summary that came
  * another way (a group moved to its new id) is missed for that long at most.
  */
-const noSummary = new WeakMap<object, Map<string, number>>();
+const noSummary = new WeakMap<object, { absent: Map<string, number>; changes: Map<string, number> }>();
 const SUMMARY_ABSENT_MS = 600_000;
 const NO_SUMMARY_MAX = 10_000;
 
@@ -101,30 +106,45 @@ export interface TurnToSave {
  * pseudonyms (`chat`, `user`); index.ts makes them.
  */
 export function conversationHistory(redis: Redis, names: ConversationKeys) {
-  let absent = noSummary.get(redis);
-  if (!absent) noSummary.set(redis, (absent = new Map()));
-  const known = absent;
+  let memo = noSummary.get(redis);
+  if (!memo) noSummary.set(redis, (memo = { absent: new Map(), changes: new Map() }));
+  const { absent, changes } = memo;
+  /** The chat's summary may have changed here (written, or cleared): what a read in flight saw is stale. */
+  const changed = (chat: string) => {
+    absent.delete(chat);
+    if (changes.size >= NO_SUMMARY_MAX) changes.delete(changes.keys().next().value!);
+    changes.set(chat, (changes.get(chat) ?? 0) + 1);
+  };
   return {
     /**
-     * The chat's recent turns and its summary, queued in `batch`. `serialized`: the chat's replies are
-     * written one after another here, so a summary known absent is not asked for again.
+     * The chat's recent turns, its summary and (`serialized`) what a /reset left of its rate limit,
+     * queued in `batch`; for a message whose client chose its id (`idempotent`), also the reply kept
+     * for that id. `serialized`: the chat's replies are written one after another here, so a summary
+     * known absent is not asked for again.
      */
-    read(batch: CommandBatch, chat: string, serialized = false) {
+    read(batch: CommandBatch, chat: string, user: string, messageId: string, serialized = false, idempotent = false) {
       const turns = batch.add<StoredTurn[] | null>((p) => p.lrange(names.session(chat), -STORED_TURNS_READ, -1));
-      const since = serialized ? known.get(chat) : undefined;
+      const keptReply = idempotent
+        ? batch.add<SavedReply | null>((p) => p.get(names.reply(user, messageId)))
+        : Promise.resolve(null);
+      const since = serialized ? absent.get(chat) : undefined;
       if (since !== undefined && Date.now() - since < SUMMARY_ABSENT_MS)
-        return { turns, summary: Promise.resolve(null) };
-      const summary = batch.add<ConversationSummary | null>((p) => p.get(names.summary(chat)));
+        return { turns, keptReply, summary: Promise.resolve(null), resetReplies: Promise.resolve([] as number[]) };
+      const generation = changes.get(chat) ?? 0;
+      const both = batch.add<[ConversationSummary | null, number[] | null]>((p) =>
+        p.mget(names.summary(chat), names.resetMark(chat)),
+      );
+      const summary = both.then(([found]) => found);
       if (serialized)
         void summary.then(
           (found) => {
-            if (found) return void known.delete(chat);
-            if (known.size >= NO_SUMMARY_MAX) known.delete(known.keys().next().value!);
-            known.set(chat, Date.now());
+            if (found || (changes.get(chat) ?? 0) !== generation) return void absent.delete(chat);
+            if (absent.size >= NO_SUMMARY_MAX) absent.delete(absent.keys().next().value!);
+            absent.set(chat, Date.now());
           },
           () => {},
         );
-      return { turns, summary };
+      return { turns, keptReply, summary, resetReplies: both.then(([, reset]) => reset ?? []) };
     },
 
     /** The reply saved with the answer to this message, if it was answered before (a retried delivery). */
@@ -134,9 +154,13 @@ export function conversationHistory(redis: Redis, names: ConversationKeys) {
       return answer && { text: answer.content, ...(answer.about !== undefined ? { about: answer.about } : {}) };
     },
 
-    state(turns: readonly StoredTurn[]): StoredState {
+    state(turns: readonly StoredTurn[], serialized: boolean): StoredState {
       const expirySetAt = Math.max(...turns.map((t) => t.exp ?? 0));
-      return { turns: turns.length, ...(expirySetAt > 0 ? { expirySetAt } : {}) };
+      return {
+        turns: turns.length,
+        ...(serialized ? { serialized } : {}),
+        ...(expirySetAt > 0 ? { expirySetAt } : {}),
+      };
     },
 
     /**
@@ -158,7 +182,7 @@ export function conversationHistory(redis: Redis, names: ConversationKeys) {
         ...(turn.shared ? { by: turn.user } : {}),
       };
       const { stored } = turn;
-      const appendOnly = !turn.shared && stored !== undefined && stored.turns > 0;
+      const appendOnly = !turn.shared && stored !== undefined && stored.serialized === true && stored.turns > 0;
       const refresh =
         !appendOnly ||
         stored.expirySetAt === undefined ||
@@ -183,7 +207,12 @@ export function conversationHistory(redis: Redis, names: ConversationKeys) {
       await runScript(
         redis,
         SCRIPTS.saveTurn,
-        [names.erased(turn.user), names.session(turn.chat), names.chats(turn.user)],
+        [
+          names.erased(turn.user),
+          names.session(turn.chat),
+          names.chats(turn.user),
+          names.reply(turn.user, turn.messageId),
+        ],
         [
           turn.startedAt,
           ttlSeconds,
@@ -191,19 +220,36 @@ export function conversationHistory(redis: Redis, names: ConversationKeys) {
           JSON.stringify(asked),
           JSON.stringify(answered),
           turn.shared ? turn.chat : "",
+          // A client-chosen id (the HTTP API's Idempotency-Key) is honoured for the whole retention,
+          // not only while its answer is among the last turns: its reply is kept under it too.
+          turn.reply.about !== undefined ? JSON.stringify(turn.reply) : "",
         ],
       );
     },
 
-    /** Forgets the chat's turns and summary (/reset). */
-    async clear(chat: string): Promise<void> {
-      known.delete(chat);
-      await redis.del(names.session(chat), names.summary(chat));
+    /**
+     * Forgets the chat's turns and summary (/reset). The times of its replies still inside the rate
+     * limit's window (`windowMs`) are kept beside it for that long, for a chat whose limit is its turns:
+     * a /reset does not start the count again.
+     */
+    async clear(chat: string, windowMs = 0): Promise<void> {
+      changed(chat);
+      const now = Date.now();
+      const recent =
+        windowMs > 0
+          ? (await redis.lrange<StoredTurn>(names.session(chat), -STORED_TURNS_READ, -1))
+              .filter((t) => t.role === "user" && t.at > now - windowMs)
+              .map((t) => t.at)
+          : [];
+      const tx = redis.multi();
+      tx.del(names.session(chat), names.summary(chat));
+      if (recent.length > 0) tx.set(names.resetMark(chat), JSON.stringify(recent), { px: windowMs });
+      await tx.exec();
     },
 
     /** Keeps the summary, unless the chat (a private chat: its user) was erased after `startedAt`. */
     async saveSummary(chat: string, summary: ConversationSummary, ttlSeconds: number, startedAt: number) {
-      known.delete(chat);
+      changed(chat);
       await runScript(
         redis,
         SCRIPTS.writeUnlessErased,

@@ -126,22 +126,32 @@ export function createConversationStore(redis: Redis, limit: RateLimitOptions, k
       // A chat answered one reply after another counts its user's replies in its own stored turns
       // (no command of its own); otherwise, or where the limit is more than the turns show, the
       // limiter's counters in Redis do.
-      const fromTurns = serialized && limitFitsTurns(limit);
+      // (A group's members share its turns: theirs push each other's out, so a group keeps the limiter.)
+      const fromTurns = serialized && !shared && limitFitsTurns(limit);
       const batch = new CommandBatch(redis);
-      const read = history.read(batch, keys.of(chatKey), serialized);
+      const read = history.read(batch, keys.of(chatKey), user, messageId, serialized, content !== undefined);
       // A message held for capacity passed the limiter on its first try: it is not counted again.
       const rateLimit =
         counted && !fromTurns ? checkRateLimit(batch, user, limit) : { allowed: Promise.resolve(true), queued: null };
       // Flush once the limiter has queued its script, or answered from its cache without one.
       await rateLimit.queued;
       batch.flush();
-      const [counterAllows, stored, summary] = await Promise.all([rateLimit.allowed, read.turns, read.summary]);
+      const [counterAllows, stored, summary, resetReplies, keptReply] = await Promise.all([
+        rateLimit.allowed,
+        read.turns,
+        read.summary,
+        fromTurns ? read.resetReplies : [],
+        read.keptReply,
+      ]);
       const turns = stored ?? [];
+      const window = windowMs(limit.window);
       const allowed =
         counted && fromTurns
-          ? repliesWithin(turns, shared ? user : undefined, windowMs(limit.window), startedAt) < limit.messages
+          ? repliesWithin(turns, undefined, window, startedAt) +
+              resetReplies.filter((at) => at > startedAt - window).length <
+            limit.messages
           : counterAllows;
-      const saved = history.savedReply(turns, messageId);
+      const saved = keptReply ?? history.savedReply(turns, messageId);
       const conflict = content !== undefined && saved?.about !== undefined && saved.about !== names.about(content);
       return {
         allowed,
@@ -150,7 +160,7 @@ export function createConversationStore(redis: Redis, limit: RateLimitOptions, k
         savedReply: conflict ? null : (saved?.text ?? null),
         conflict,
         startedAt,
-        stored: history.state(turns),
+        stored: history.state(turns, serialized),
       };
     },
 
@@ -173,7 +183,8 @@ export function createConversationStore(redis: Redis, limit: RateLimitOptions, k
       );
     },
 
-    clear: (chatKey) => history.clear(keys.of(chatKey)),
+    // A chat whose limit is its turns keeps its replies' times in the window through the /reset.
+    clear: (chatKey) => history.clear(keys.of(chatKey), limitFitsTurns(limit) ? windowMs(limit.window) : 0),
 
     // A private chat is its user's: their erasure counts as the chat's.
     saveSummary: (chatKey, summary, ttlSeconds, startedAt) =>

@@ -12,8 +12,8 @@ export function conversationKeys(keys: Pseudonyms) {
     /** What older turns said (written by the model). */
     summary: (chat: string) => `summary:${chat}`,
     /**
-     * The reply to a message, kept for a retried delivery, as earlier versions kept it (now it is in
-     * the answer's turn): under the sender, so an erasure finds it.
+     * The reply to a message whose client chose its id (the HTTP API's Idempotency-Key), kept for the
+     * retention (other replies are found in the answer's turn): under the sender, so an erasure finds it.
      */
     reply: (user: string, messageId: string) => `reply:${user}:${keys.of(messageId)}`,
     /** An answer's mark of the message it answers (StoredTurn.re). */
@@ -22,6 +22,12 @@ export function conversationKeys(keys: Pseudonyms) {
     chats: (user: string) => `chats:${user}`,
     /** Replies the channel could not deliver (no free-text window, no template). */
     undelivered: (user: string) => `undelivered:${user}`,
+    /**
+     * The times of a chat's replies still in the rate limit's window when it was /reset, for that long
+     * (a Telegram or WhatsApp private chat's limit is its turns). Under `ratelimit:` and the chat, which
+     * is its user: an erasure finds it with the user's limiter keys.
+     */
+    resetMark: (chat: string) => `ratelimit:${chat}:reset`,
     /** The user was told to slow down (held for the notice's cooldown). */
     notice: (user: string) => `ratelimit:notice:${user}`,
     /** When a user (or, for a shared chat, the chat) was last erased. */

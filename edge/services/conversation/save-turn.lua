@@ -1,9 +1,10 @@
 -- Saves a question and its answer unless the user was erased after the turn began.
 -- KEYS[1] the user's erasure mark (its time), KEYS[2] the chat's conversation (a list of turns),
--- KEYS[3] the shared chats the user wrote in.
+-- KEYS[3] the shared chats the user wrote in, KEYS[4] the reply kept under a client-chosen message id.
 -- ARGV[1] when the turn began, ARGV[2] expiry (seconds), ARGV[3] turns kept, ARGV[4] the user's turn,
 -- ARGV[5] the answer's turn (with what a retried message needs), ARGV[6] the chat's name in the
--- user's list ("" for a private chat). Returns 1 when saved, 0 when an erasure came first.
+-- user's list ("" for a private chat), ARGV[7] the reply to keep under KEYS[4] ("" for none).
+-- Returns 1 when saved, 0 when an erasure came first.
 if tonumber(redis.call('GET', KEYS[1]) or '0') >= tonumber(ARGV[1]) then return 0 end
 local length = redis.call('RPUSH', KEYS[2], ARGV[4], ARGV[5])
 if length > tonumber(ARGV[3]) then redis.call('LTRIM', KEYS[2], -tonumber(ARGV[3]), -1) end
@@ -12,4 +13,5 @@ if ARGV[6] ~= '' then
   redis.call('SADD', KEYS[3], ARGV[6])
   redis.call('EXPIRE', KEYS[3], ARGV[2])
 end
+if ARGV[7] ~= '' then redis.call('SET', KEYS[4], ARGV[7], 'EX', ARGV[2]) end
 return 1

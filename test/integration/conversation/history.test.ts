@@ -55,7 +55,8 @@ describe("the conversation's history", () => {
     const session = `session:${db.keys.of(ada)}`;
     await exchange(ada, ada, "q1", "a1");
     await db.redis.expire(session, 100);
-    const start = await store.begin(ada, ada, "m-next");
+    // (A chat answered one reply at a time: a Telegram or WhatsApp chat's inbox.)
+    const start = await store.begin(ada, ada, "m-next", undefined, { serialized: true });
     db.shim.resetStats();
     const turn = {
       chatKey: ada,
@@ -70,7 +71,10 @@ describe("the conversation's history", () => {
     // Its expiry was set less than a day ago: it is not set again.
     expect(await db.redis.ttl(session)).toBeLessThanOrEqual(100);
     // A day later it is.
-    await store.save({ ...turn, messageId: "m-day", stored: { turns: 4, expirySetAt: Date.now() - 86_400_000 } }, TTL);
+    await store.save(
+      { ...turn, messageId: "m-day", stored: { turns: 4, serialized: true, expirySetAt: Date.now() - 86_400_000 } },
+      TTL,
+    );
     expect(await db.redis.ttl(session)).toBeGreaterThan(TTL - 5);
     expect((await store.history(ada)).map((t) => t.content)).toEqual(["q1", "a1", "q2", "a2", "q2", "a2"]);
   });
@@ -79,7 +83,7 @@ describe("the conversation's history", () => {
     const ada = user();
     await exchange(ada, ada, "q1", "a1");
     for (const forget of [() => store.erase(ada), () => store.clear(ada)]) {
-      const start = await store.begin(ada, ada, `late-${n}`);
+      const start = await store.begin(ada, ada, `late-${n}`, undefined, { serialized: true });
       expect(start.stored.turns).toBeGreaterThan(0);
       await forget();
       await store.save(
@@ -97,6 +101,49 @@ describe("the conversation's history", () => {
       expect(await store.history(ada)).toEqual([]);
       await exchange(ada, ada, "again", "yes");
     }
+  });
+
+  it("saves nothing of an API turn begun before an erasure, even into a conversation begun after it", async () => {
+    const ada = user();
+    await exchange(ada, ada, "q1", "a1");
+    // Two calls of one API client overlap: the first began before the erasure, the second after.
+    const early = await store.begin(ada, ada, "early");
+    await store.erase(ada);
+    await exchange(ada, ada, "after", "fresh");
+    await store.save(
+      {
+        chatKey: ada,
+        userKey: ada,
+        messageId: "early",
+        question: { content: "before the erasure", sentAt: 1 },
+        answer: "old",
+        startedAt: early.startedAt,
+        stored: early.stored,
+      },
+      TTL,
+    );
+    expect((await store.history(ada)).map((t) => t.content)).toEqual(["after", "fresh"]);
+  });
+
+  it("keeps an Idempotency-Key's reply for the retention, past the turns kept", async () => {
+    const ada = user();
+    const start = await store.begin(ada, ada, "idem-long", "status?");
+    await store.save(
+      {
+        chatKey: ada,
+        userKey: ada,
+        messageId: "idem-long",
+        content: "status?",
+        question: { content: "status?", sentAt: 1 },
+        answer: "Shipped.",
+        startedAt: start.startedAt,
+        stored: start.stored,
+      },
+      TTL,
+    );
+    for (let i = 0; i < STORED_TURNS_MAX; i++) await exchange(ada, ada, `q${i}`, `a${i}`);
+    expect((await store.begin(ada, ada, "idem-long", "status?")).savedReply).toBe("Shipped.");
+    expect((await store.begin(ada, ada, "idem-long", "cancel it")).conflict).toBe(true);
   });
 
   it("hands a retried message the reply saved for it, and a reused id with other content a conflict", async () => {
@@ -159,7 +206,7 @@ describe("the conversation's history", () => {
     await store.begin(bob, bob, "h1");
     db.shim.resetStats();
     await store.begin(bob, bob, "h2");
-    expect(db.shim.stats().eu!.byCommand).toMatchObject({ LRANGE: 1, GET: 1 });
+    expect(db.shim.stats().eu!.byCommand).toMatchObject({ LRANGE: 1, MGET: 1 });
   });
 
   it("keeps the summary and hands it back with the next message", async () => {
@@ -196,7 +243,7 @@ describe("the conversation's history", () => {
     const keys = await db.allKeys();
     expect(keys.length).toBeGreaterThan(5);
     // (The rate limiter adds its window's number to its keys.)
-    for (const key of keys) expect(key).toMatch(/^[a-z:]+:[0-9a-f]{32}(:[0-9a-f]{32}|:\d+)?$/);
+    for (const key of keys) expect(key).toMatch(/^[a-z:]+:[0-9a-f]{32}(:[0-9a-f]{32}|:\d+|:reset)?$/);
     expect(keys.join(" ")).not.toMatch(/telegram|idem|-100/);
   });
 });

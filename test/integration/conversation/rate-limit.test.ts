@@ -48,7 +48,10 @@ describe("the rate limit", () => {
     }
     expect(allowed).toEqual([true, true, true, false, false]);
     expect(await db.allKeys()).not.toContainEqual(expect.stringMatching(new RegExp(`^ratelimit:${db.keys.of(ada)}`)));
-    // In a group, each member's own replies count: Bob is not held back by Ada's.
+    // A /reset forgets the conversation, not the replies it had in the window.
+    await store.clear(ada);
+    expect((await store.begin(ada, ada, "after-reset", undefined, { serialized: true })).allowed).toBe(false);
+    // A group keeps the limiter's counters (its members' turns push each other's out of the list).
     const group = "telegram:1:-100777";
     const bob = user();
     const start = await store.begin(group, bob, "g1", undefined, { serialized: true });

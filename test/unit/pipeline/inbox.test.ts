@@ -300,6 +300,21 @@ describe("the chat's inbox", () => {
       ReplyAbandoned,
     );
     expect(sent).toEqual([]);
+    // What still ran of it was cancelled: it saves no turn after the next try's.
+    expect(calls[0]!.options.signal!.aborted).toBe(true);
+  });
+
+  it("sets the alarm for a message after an alarm's loop that never ended (a runtime may end a handler)", async () => {
+    const { inbox, edge, storage } = setUp();
+    await inbox.take(job("hello"));
+    void inbox.alarm(); // its reply never finishes, and the loop never ends
+    await settle();
+    storage.alarm = undefined;
+    await inbox.take(job("meanwhile"));
+    expect(storage.alarm).toBeUndefined(); // the running loop takes it
+    vi.advanceTimersByTime(2 * edge.config.timeouts.replyMs);
+    await inbox.take(job("much later"));
+    expect(storage.alarm).toBe(Date.now());
   });
 
   it("counts a message still waiting past OVERDUE_AFTER_MS once", async () => {
