@@ -119,6 +119,8 @@ export function createProxyHandler(options: ProxyOptions): http.RequestListener 
       if (gzip) {
         const encoder = zlib.createGzip({ flush: zlib.constants.Z_SYNC_FLUSH });
         encoder.on("error", () => res.destroy());
+        // A client that went away (a cancelled reply) frees the compressor at once, not at the next GC.
+        res.once("close", () => encoder.destroy());
         upstreamRes.pipe(encoder).pipe(res);
       } else upstreamRes.pipe(res);
       // vLLM went away mid-answer: the client must see the stream cut, not a clean end.
