@@ -1,55 +1,18 @@
+import { USAGE_UNITS, type Usage } from "./core/message-metrics.js";
+
 /**
  * The billed units this isolate used (Cloudflare's and Upstash's price lists count these), not yet
  * attributed to a message. Each per-message record takes what was counted since the one before
  * (`takeUsage`), so per message a count is approximate (the first message of an isolate pays for the
  * FAQ it loads, a queue batch's invocation goes to its first message) while the sum over all records
  * is exact. Work done for a message in another isolate travels with it (the queue job carries the
- * webhook's and the consumer's counts to the inbox). docs/COSTS.md prices them.
+ * webhook's and the consumer's counts to the inbox). core/message-metrics.ts says what each unit
+ * is; docs/COSTS.md prices them.
  */
-export interface Usage {
-  /** Workers KV reads (get, list) and writes (put, delete). */
-  kvReads: number;
-  kvWrites: number;
-  /** Worker invocations billed as requests: webhooks and API calls, queue consumer batches. */
-  workerRequests: number;
-  /** Queue operations: one per message written, read, and acknowledged (deleted). */
-  queueOps: number;
-  /** Durable Object requests: RPC calls made to an object, and its alarms. */
-  doRequests: number;
-  /** Durable Object storage rows read and written (the SQLite backend bills each key, and an alarm, as a row). */
-  doRowsRead: number;
-  doRowsWritten: number;
-  /** Durable Object wall-clock time while an object was handling something (billed duration), ms. */
-  doWallMs: number;
-  /** Log lines written (each one Workers Logs event, beside the invocation's own). */
-  logLines: number;
-}
-
+export type { Usage };
 export type UsageUnit = keyof Usage;
 
-const USAGE_UNITS: readonly UsageUnit[] = [
-  "kvReads",
-  "kvWrites",
-  "workerRequests",
-  "queueOps",
-  "doRequests",
-  "doRowsRead",
-  "doRowsWritten",
-  "doWallMs",
-  "logLines",
-];
-
-const none = (): Usage => ({
-  kvReads: 0,
-  kvWrites: 0,
-  workerRequests: 0,
-  queueOps: 0,
-  doRequests: 0,
-  doRowsRead: 0,
-  doRowsWritten: 0,
-  doWallMs: 0,
-  logLines: 0,
-});
+const none = (): Usage => Object.fromEntries(USAGE_UNITS.map((unit) => [unit, 0])) as Usage;
 
 let unattributed: Usage = none();
 

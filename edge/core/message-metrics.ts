@@ -1,7 +1,32 @@
 import type { RegionId } from "./region-policy.js";
 
-/** One record per handled message: channel, region, outcome and timings, never text or user ids. */
-export interface MessageMetrics {
+/**
+ * Billed units used for a message (edge/usage.ts counts them; docs/COSTS.md prices them):
+ * Workers KV reads (get, list) and writes (put, delete); Worker invocations billed as requests
+ * (webhooks, API calls, queue consumer batches); Queue operations (a write, a read and a delete a
+ * message); Durable Object requests (RPC calls, alarms); Durable Object storage rows read and written
+ * (the SQLite backend bills each key, and an alarm, as a row); Durable Object wall-clock time while
+ * an object was handling something (its billed duration), ms; log lines written.
+ */
+export const USAGE_UNITS = [
+  "kvReads",
+  "kvWrites",
+  "workerRequests",
+  "queueOps",
+  "doRequests",
+  "doRowsRead",
+  "doRowsWritten",
+  "doWallMs",
+  "logLines",
+] as const;
+
+export type Usage = Record<(typeof USAGE_UNITS)[number], number>;
+
+/**
+ * One record per handled message: channel, region, outcome and timings, never text or user ids, and
+ * the billed units used for it (approximate per message, exact in sum over all records).
+ */
+export interface MessageMetrics extends Usage {
   channel: string;
   region: RegionId;
   /**
@@ -20,19 +45,6 @@ export interface MessageMetrics {
   totalMs: number;
   tokensIn: number;
   tokensOut: number;
-  /**
-   * Billed units used for it (usage.ts: KV operations, invocations, queue operations, Durable Object
-   * requests, rows and wall time, log lines): approximate per message, exact in sum over all records.
-   */
-  kvReads: number;
-  kvWrites: number;
-  workerRequests: number;
-  queueOps: number;
-  doRequests: number;
-  doRowsRead: number;
-  doRowsWritten: number;
-  doWallMs: number;
-  logLines: number;
   /** How long the message was held because every server was saturated, ms. */
   heldMs: number;
   /** Time in model calls, ms: their sum over a window, divided by it, is the model calls in flight. */

@@ -17,14 +17,7 @@ import {
   REGION_HEADER,
   TICKET_HEADER,
 } from "./constants.js";
-import {
-  newConversationId,
-  newTicketNonce,
-  readConnectTicket,
-  readWebChatToken,
-  signConnectTicket,
-  signWebChatToken,
-} from "./token.js";
+import { randomId, readConnectTicket, readWebChatToken, signConnectTicket, signWebChatToken } from "./token.js";
 import { WEBCHAT_RESUME_WINDOW_SECONDS, WEBCHAT_TICKET_TTL_SECONDS, WEBCHAT_TOKEN_TTL_SECONDS } from "../../limits.js";
 
 /**
@@ -100,7 +93,7 @@ export function webChatRoutes(host: ChannelHost, settings: WebChatSettings): Rou
         : undefined;
     const request = requestInfo(c.req.raw);
     const claims = {
-      c: resumed?.c ?? newConversationId(),
+      c: resumed?.c ?? randomId(),
       r: resumed?.r ?? regionForCountry(config.regionFile, request.country, request.isEuCountry),
       exp: now + WEBCHAT_TOKEN_TTL_SECONDS,
     };
@@ -125,7 +118,7 @@ export function webChatRoutes(host: ChannelHost, settings: WebChatSettings): Rou
       c: session.c,
       r: session.r,
       exp: now + WEBCHAT_TICKET_TTL_SECONDS,
-      n: newTicketNonce(),
+      n: randomId(),
       k: networkOf(c.req.raw, host),
     };
     const ticket = await signConnectTicket(settings.tokenSecret, claims);

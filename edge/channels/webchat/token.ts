@@ -1,3 +1,4 @@
+import * as z from "zod";
 import { hmacKey } from "../../crypto.js";
 import { WEBCHAT_TICKET_TTL_SECONDS } from "../../limits.js";
 
@@ -14,21 +15,23 @@ import { WEBCHAT_TICKET_TTL_SECONDS } from "../../limits.js";
  *   the client's network, and its nonce is spent by the conversation's room on first use, so a URL
  *   that some log kept opens nothing.
  */
-export interface WebChatClaims {
+const WebChatClaims = z.object({
   /** Conversation id: 128 random bits. */
-  c: string;
+  c: z.string(),
   /** Region of the conversation, fixed when it started. */
-  r: string;
+  r: z.string(),
   /** Expiry, epoch seconds. */
-  exp: number;
-}
+  exp: z.number(),
+});
+export type WebChatClaims = z.infer<typeof WebChatClaims>;
 
-export interface ConnectTicketClaims extends WebChatClaims {
+const ConnectTicketClaims = WebChatClaims.extend({
   /** Nonce: 128 random bits, spent by the room on the ticket's first use. */
-  n: string;
-  /** The client's network it was issued to: a keyed pseudonym of its IP address. */
-  k: string;
-}
+  n: z.string(),
+  /** The client's network it was issued to: a keyed pseudonym of its IP address's network. */
+  k: z.string(),
+});
+export type ConnectTicketClaims = z.infer<typeof ConnectTicketClaims>;
 
 export function signWebChatToken(secret: string, claims: WebChatClaims): Promise<string> {
   return sign(secret, "v1", claims);
@@ -39,9 +42,7 @@ export async function readWebChatToken(
   secret: string,
   token: string | null | undefined,
 ): Promise<WebChatClaims | undefined> {
-  const claims = await read(secret, "v1", token);
-  if (typeof claims?.c !== "string" || typeof claims.r !== "string" || typeof claims.exp !== "number") return undefined;
-  return { c: claims.c, r: claims.r, exp: claims.exp };
+  return WebChatClaims.safeParse(await read(secret, "v1", token)).data;
 }
 
 export function signConnectTicket(secret: string, claims: ConnectTicketClaims): Promise<string> {
@@ -53,16 +54,7 @@ export async function readConnectTicket(
   secret: string,
   ticket: string | null | undefined,
 ): Promise<ConnectTicketClaims | undefined> {
-  const claims = await read(secret, "t1", ticket);
-  if (
-    typeof claims?.c !== "string" ||
-    typeof claims.r !== "string" ||
-    typeof claims.exp !== "number" ||
-    typeof claims.n !== "string" ||
-    typeof claims.k !== "string"
-  )
-    return undefined;
-  return { c: claims.c, r: claims.r, exp: claims.exp, n: claims.n, k: claims.k };
+  return ConnectTicketClaims.safeParse(await read(secret, "t1", ticket)).data;
 }
 
 /** What spending tickets needs of the room's storage (its DurableObjectStorage, typed by shape). */
@@ -88,13 +80,8 @@ export async function spendTicket(storage: SpentTickets, nonce: string, now = Da
   return true;
 }
 
-/** 128 random bits, base64url: a conversation's id. */
-export function newConversationId(): string {
-  return b64url(crypto.getRandomValues(new Uint8Array(16)));
-}
-
-/** 128 random bits, base64url: a ticket's nonce. */
-export function newTicketNonce(): string {
+/** 128 random bits, base64url: a conversation's id, a ticket's nonce. */
+export function randomId(): string {
   return b64url(crypto.getRandomValues(new Uint8Array(16)));
 }
 

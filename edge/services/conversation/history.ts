@@ -55,17 +55,11 @@ const SUMMARY_ABSENT_MS = 600_000;
 const NO_SUMMARY_MAX = 10_000;
 
 /**
- * How many replies in the window before `now` were to `user` (in a shared chat; in a private chat,
- * every reply is to its user): each saved question is one reply, a burst answered together one.
+ * When a private chat's replies after `since` were saved: each saved question is one reply, a burst
+ * answered together one.
  */
-export function repliesWithin(
-  turns: readonly StoredTurn[],
-  user: string | undefined,
-  windowMs: number,
-  now: number,
-): number {
-  return turns.filter((t) => t.role === "user" && t.at > now - windowMs && (user === undefined || t.by === user))
-    .length;
+export function repliesSince(turns: readonly StoredTurn[], since: number): number[] {
+  return turns.filter((t) => t.role === "user" && t.at > since).map((t) => t.at);
 }
 
 /** What older turns, fallen out of the prompt's window, said: written by the model in the background. */
@@ -237,9 +231,7 @@ export function conversationHistory(redis: Redis, names: ConversationKeys) {
       const now = Date.now();
       const recent =
         windowMs > 0
-          ? (await redis.lrange<StoredTurn>(names.session(chat), -STORED_TURNS_READ, -1))
-              .filter((t) => t.role === "user" && t.at > now - windowMs)
-              .map((t) => t.at)
+          ? repliesSince(await redis.lrange<StoredTurn>(names.session(chat), -STORED_TURNS_READ, -1), now - windowMs)
           : [];
       const tx = redis.multi();
       tx.del(names.session(chat), names.summary(chat));

@@ -6,7 +6,7 @@ import { CommandBatch } from "./command-batch.js";
 import { eraseUnder, sumErased, type ErasedCounts } from "./erasure.js";
 import {
   conversationHistory,
-  repliesWithin,
+  repliesSince,
   type ConversationSummary,
   type SavedReply,
   type StoredState,
@@ -144,12 +144,10 @@ export function createConversationStore(redis: Redis, limit: RateLimitOptions, k
         read.keptReply,
       ]);
       const turns = stored ?? [];
-      const window = windowMs(limit.window);
+      const since = startedAt - windowMs(limit.window);
       const allowed =
         counted && fromTurns
-          ? repliesWithin(turns, undefined, window, startedAt) +
-              resetReplies.filter((at) => at > startedAt - window).length <
-            limit.messages
+          ? repliesSince(turns, since).length + resetReplies.filter((at) => at > since).length < limit.messages
           : counterAllows;
       const saved = keptReply ?? history.savedReply(turns, messageId);
       const conflict = content !== undefined && saved?.about !== undefined && saved.about !== names.about(content);
