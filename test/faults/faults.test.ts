@@ -1,14 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  HTTP_API_KEY,
-  sleep,
-  startStack,
-  textUpdate,
-  whatsappPayload,
-  type Stack,
-} from "../../infra/local/edge-stack.js";
+import { sleep, startStack, textUpdate, whatsappPayload, type Stack } from "../../infra/local/edge-stack.js";
 import { until } from "../support/until.js";
 import { say } from "../../edge/texts/index.js";
 
@@ -128,11 +121,10 @@ describe("Redis faults", () => {
     // (A Telegram or WhatsApp chat's limit is its stored turns; the HTTP API's is the limiter's script.)
     // Only requests carrying a script are slow, longer than RATE_LIMIT_TIMEOUT_MS (1 s).
     stack.shim.stall(1500, "evalsha");
-    const res = await fetch(new URL("/v1/messages", stack.url), {
-      method: "POST",
-      headers: { authorization: `Bearer ${HTTP_API_KEY}`, "content-type": "application/json", "cf-ipcountry": "DE" },
-      body: JSON.stringify({ user_id: "slow-limiter-1", text: "slow redis" }),
-    });
+    const res = await stack.postMessage(
+      { user_id: "slow-limiter-1", text: "slow redis" },
+      { headers: { "cf-ipcountry": "DE" } },
+    );
     expect(res.status).toBe(200);
     expect(((await res.json()) as { message: { text: string } }).message.text).toContain("slow redis");
     expect(logs.join("\n")).toContain('"event":"ratelimit.fail_open"');

@@ -56,6 +56,7 @@ describe("the rate limit", () => {
     const bob = user();
     const start = await store.begin(group, bob, "g1", undefined, { serialized: true });
     expect(start.allowed).toBe(true);
+    expect(await db.allKeys()).toContainEqual(expect.stringMatching(new RegExp(`^ratelimit:${db.keys.of(bob)}:`)));
   });
 
   it("costs no round trip of its own: the check and the history are one request", async () => {

@@ -28,6 +28,7 @@ describe("admission", () => {
     const { gate: g } = gate();
     const a = g.tryAdmit(true);
     g.tryAdmit(true);
+    expect(a.admitted).toBe(true);
     if (a.admitted) {
       a.release();
       a.release();
@@ -52,6 +53,7 @@ describe("admission", () => {
     g.startDrain();
     expect(await g.whenIdle(20)).toBe(false);
     const idle = g.whenIdle(5_000);
+    expect([a.admitted, b.admitted]).toEqual([true, true]);
     if (a.admitted) a.release();
     let resolved = false;
     void idle.then(() => (resolved = true));

@@ -2,18 +2,20 @@ import { describe, expect, it } from "vitest";
 import { AGENT_METRICS, renderAgentMetrics } from "../../../gpu-origin/agent/agent-metrics.js";
 import { parsePrometheusText } from "../../../gpu-origin/agent/prometheus.js";
 
+const snapshot = {
+  admitted: 1200,
+  refused: { full: 14, not_ready: 3, draining: 1 },
+  inFlight: 71,
+  capacity: 96,
+  ready: true,
+  draining: false,
+  queueLoad: 1.15 as number | undefined,
+  publishFailures: 2,
+};
+
 describe("the agent's /agent-metrics", () => {
   it("exposes every metric it declares, in a text Prometheus reads back", () => {
-    const text = renderAgentMetrics({
-      admitted: 1200,
-      refused: { full: 14, not_ready: 3, draining: 1 },
-      inFlight: 71,
-      capacity: 96,
-      ready: true,
-      draining: false,
-      queueLoad: 1.15,
-      publishFailures: 2,
-    });
+    const text = renderAgentMetrics(snapshot);
     const samples = parsePrometheusText(text);
     const value = (name: string, labels: Record<string, string> = {}) =>
       samples.find((s) => s.name === name && JSON.stringify(s.labels) === JSON.stringify(labels))?.value;
@@ -25,22 +27,16 @@ describe("the agent's /agent-metrics", () => {
     expect(value(AGENT_METRICS.ready)).toBe(1);
     expect(value(AGENT_METRICS.draining)).toBe(0);
     expect(value(AGENT_METRICS.queueLoad)).toBe(1.15);
+    expect(value(AGENT_METRICS.capacity)).toBe(96);
+    expect(value(AGENT_METRICS.publishFailures)).toBe(2);
+    expect(value(AGENT_METRICS.refused, { reason: "not_ready" })).toBe(3);
     // Every family says what it is.
     for (const name of Object.values(AGENT_METRICS))
       expect(text).toMatch(new RegExp(`^# TYPE ${name} (counter|gauge)$`, "m"));
   });
 
   it("leaves the queue load out until one was computed", () => {
-    const text = renderAgentMetrics({
-      admitted: 0,
-      refused: { full: 0, not_ready: 0, draining: 0 },
-      inFlight: 0,
-      capacity: 96,
-      ready: false,
-      draining: false,
-      queueLoad: undefined,
-      publishFailures: 0,
-    });
+    const text = renderAgentMetrics({ ...snapshot, ready: false, queueLoad: undefined });
     expect(parsePrometheusText(text).some((s) => s.name === AGENT_METRICS.queueLoad)).toBe(false);
   });
 });
