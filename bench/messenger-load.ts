@@ -44,7 +44,7 @@ export async function messengerLoad(
       ...result,
       ackP50: after ? await after(edge.url) : Number.NaN,
       upstash: ((await standIns.call("stats")) as Record<string, ShimDatabaseStats>).eu!,
-      kv: (await standIns.call("usage")) as Usage & { records: number },
+      usage: (await standIns.call("usage")) as Usage & { records: number },
       botApi: (await standIns.call("botApiCalls")) as Record<string, number>,
     };
   } finally {

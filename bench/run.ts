@@ -12,8 +12,8 @@
  *                                      (bench/peers/; not part of the default run)
  *   npm run bench -- cost              every billed unit per answered message, priced at list prices
  *                                      (bench/cost/prices.ts), beside the last commit's figures
- *   npm run bench -- compression       the origin's token stream with and without gzip at its Caddy
- *                                      (bytes on the wire, first token at the client; needs caddy)
+ *   npm run bench -- compression       the GPU server's token stream with and without the agent's gzip
+ *                                      (bytes on the wire, first token at the client)
  *   npm run bench -- capacity          one region's GPU pool (fixed, autoscaled, oracle) replaying public
  *                                      request traces from ../shared/traces (bench/capacity/)
  *   BENCH_PROFILE=out.cpuprofile npm run bench -- throughput

@@ -73,12 +73,8 @@ let replies = 0;
 let answered = 0;
 const timesAnswered = new Map<string, number>();
 /** The per-message records' billed units, summed, and how many records there were (Analytics Engine points). */
-let usage: Usage & { records: number; inboxModelMs: number; inboxModelReplies: number } = {
-  ...noUsage(),
-  records: 0,
-  inboxModelMs: 0,
-  inboxModelReplies: 0,
-};
+const noRecords = () => ({ ...noUsage(), records: 0, inboxModelMs: 0, inboxModelReplies: 0 });
+let usage: Usage & { records: number; inboxModelMs: number; inboxModelReplies: number } = noRecords();
 let originRequests = 0;
 /** Adds the per-message records' counts to the totals and drops the records (they are only counted). */
 const takeUsageCounts = () => {
@@ -140,7 +136,7 @@ parentPort!.on("message", async (req: StandInsRequest) => {
   if (req.op === "resetStats") {
     shim.resetStats();
     await stats.send([["CONFIG", "RESETSTAT"]]);
-    usage = { ...noUsage(), records: 0, inboxModelMs: 0, inboxModelReplies: 0 };
+    usage = noRecords();
     metrics.records.length = 0;
     emulator.requests.length = 0;
     originRequests = 0;

@@ -12,6 +12,7 @@ import {
   whatsappPayload,
 } from "../infra/local/edge-stack.js";
 import { signWhatsAppBody } from "../infra/local/whatsapp-stand-in.js";
+import { quantile } from "./numbers.js";
 import type { StandInsData, StandInsRequest } from "./stand-ins.js";
 
 /** One line of the printed table: what, how, and two figures. */
@@ -226,8 +227,6 @@ export async function timedPost(url: string | URL, headers: Record<string, strin
   return performance.now() - t0;
 }
 
-export function pct(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
-}
+/** The nearest-rank `p` percentile (0–100) of `values`; NaN for none. */
+export const pct = (values: number[], p: number): number => quantile(values, p / 100);
 export const ms = (n: number) => `${n.toFixed(n < 10 ? 2 : 1)} ms`;

@@ -1,3 +1,4 @@
+import { quantile, random } from "../numbers.js";
 import { A100_40GB, AUTOSCALER, BOOT_SECONDS } from "./calibration.js";
 
 /**
@@ -190,18 +191,6 @@ class Events {
   private less(a: { e: Event; n: number }, b: { e: Event; n: number }): boolean {
     return a.e.t < b.e.t || (a.e.t === b.e.t && a.n < b.n);
   }
-}
-
-/** A deterministic PRNG (mulberry32), so every run replays the same boots and duplicates. */
-export function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const S = A100_40GB;
@@ -556,12 +545,6 @@ export function simulate(
     inputTokens: reqs.reduce((n, r) => n + r.input, 0),
     outputTokens: reqs.reduce((n, r) => n + r.output, 0),
   };
-}
-
-export function quantile(values: readonly number[], q: number): number {
-  if (!values.length) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
 
 /** A binary min-heap by a numeric key. */

@@ -6,16 +6,9 @@ import {
   GPU_HOUR_USD,
   HOSTED_PER_MILLION_TOKENS,
 } from "../capacity/calibration.js";
-import {
-  quantile,
-  random,
-  simulate,
-  type EdgePolicy,
-  type FleetPolicy,
-  type SimRequest,
-  type SimResult,
-} from "../capacity/simulate.js";
+import { simulate, type EdgePolicy, type FleetPolicy, type SimRequest, type SimResult } from "../capacity/simulate.js";
 import { loadTraces, tracesDirectory, type Trace } from "../capacity/traces.js";
+import { quantile, random } from "../numbers.js";
 import regionFile from "../../infra/regions.json" with { type: "json" };
 import type { Row } from "../support.js";
 

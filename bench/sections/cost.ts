@@ -3,13 +3,13 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { CoreSettings } from "../../edge/config.js";
 import type { Usage } from "../../edge/usage.js";
-import { HTTP_API_KEY, startEdge } from "../../infra/local/edge-stack.js";
+import { HTTP_API_KEY, sleep, startEdge } from "../../infra/local/edge-stack.js";
 import type { ShimDatabaseStats } from "../../infra/local/upstash-shim.js";
 import { wranglerConfig } from "../../infra/local/worker-bindings.js";
 import { A100_40GB } from "../capacity/calibration.js";
 import traceStats from "../capacity/trace-stats.json" with { type: "json" };
 import { DO_GB, LOG_EVENT_KB, perMillion, PRICES, type PricedUnit } from "../cost/prices.js";
-import { poster, timedPost, treeUsage, type Row, type StandIns } from "../support.js";
+import { load, poster, timedPost, treeUsage, type Row, type StandIns } from "../support.js";
 
 /** Where each run leaves its figures, committed with the change, so the next run prints them beside its own. */
 const RESULT = "bench/cost/result.json";
@@ -75,17 +75,16 @@ export async function cost(standIns: StandIns, settings: Record<string, string>)
     const started = performance.now();
     while ((await answeredCount()) - from < n) {
       if (performance.now() - started > 120_000) throw new Error(`${n} messages were not answered in 120 s`);
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
     }
   };
-  let api = 0;
   let user = 7_000_000;
   try {
     // Warm-up (isolate caches, scripts loaded), not counted.
     const warm = await answeredCount();
     await Promise.all(Array.from({ length: 20 }, () => poster(edge.url, "telegram", () => user++)()));
     await answered(warm, 20);
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000);
     await standIns.call("resetStats");
     const cpuBefore = treeUsage("workerd").cpuMs;
     const start = await answeredCount();
@@ -113,22 +112,22 @@ export async function cost(standIns: StandIns, settings: Record<string, string>)
       paced("whatsapp", MIX.whatsapp),
     ]);
     // A business system through the HTTP API.
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: MIX.api.concurrency }, async () => {
-        while (next < MIX.api.requests) {
-          const i = next++;
-          await timedPost(
-            new URL("/v1/messages", edge.url),
-            { authorization: `Bearer ${HTTP_API_KEY}`, "cf-ipcountry": "DE" },
-            JSON.stringify({ user_id: `cost-${i % 50}`, text: `What are your opening hours? ${i}` }),
-          );
-          api += 1;
-        }
-      }),
+    let i = 0;
+    await load(
+      () => {
+        const n = i++;
+        return timedPost(
+          new URL("/v1/messages", edge.url),
+          { authorization: `Bearer ${HTTP_API_KEY}`, "cf-ipcountry": "DE" },
+          JSON.stringify({ user_id: `cost-${n % 50}`, text: `What are your opening hours? ${n}` }),
+        );
+      },
+      MIX.api.concurrency,
+      MIX.api.requests,
     );
+    const api = MIX.api.requests;
     // Whatever the inboxes still do after their last reply (settling, tidying) belongs to the run.
-    await new Promise((r) => setTimeout(r, 2000));
+    await sleep(2000);
     const cpuMs = treeUsage("workerd").cpuMs - cpuBefore;
     const messages = sent + api;
     if ((await answeredCount()) - start !== sent)
@@ -257,6 +256,5 @@ function previousResult(): Result | undefined {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (n: number) => Math.round(n * 10_000) / 10_000;
 const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));

@@ -5,6 +5,7 @@ import { messageTokens, type Turn } from "../../edge/core/token-budget.js";
 import type { ToolOffer } from "../../edge/services/origin-client.js";
 import { toolOffer } from "../../edge/tools/index.js";
 import type { ToolContext } from "../../edge/tools/types.js";
+import { random } from "../numbers.js";
 import type { Row } from "../support.js";
 
 /**
@@ -21,18 +22,6 @@ import type { Row } from "../support.js";
 const BLOCK = 16;
 const BUDGET = 2048;
 const MAX_TURNS = 10;
-
-/** A small deterministic PRNG, so every run replays the same mix. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const QUESTIONS = [
   "Hi, where is my order A-{n}? It was supposed to arrive yesterday.",

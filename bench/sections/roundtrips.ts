@@ -4,7 +4,12 @@ import type { Row, StandIns } from "../support.js";
 /** Upstash requests (counted at the shim) and KV operations (counted at the bindings) per message. */
 export async function roundTrips(standIns: StandIns, settings: Record<string, string>): Promise<Row[]> {
   const rows: Row[] = [];
-  const { users, total, upstash, kv, botApi } = await messengerLoad(standIns, settings, "metrics-endpoint", 3_000_000);
+  const { users, total, upstash, usage, botApi } = await messengerLoad(
+    standIns,
+    settings,
+    "metrics-endpoint",
+    3_000_000,
+  );
   rows.push([
     "Upstash round trips per message",
     `${total} answered messages`,
@@ -14,8 +19,8 @@ export async function roundTrips(standIns: StandIns, settings: Record<string, st
   rows.push([
     "KV operations per message",
     `${total} answered messages, ${users} users`,
-    `${(kv.kvReads / total).toFixed(2)} reads`,
-    `${(kv.kvWrites / total).toFixed(2)} writes`,
+    `${(usage.kvReads / total).toFixed(2)} reads`,
+    `${(usage.kvWrites / total).toFixed(2)} writes`,
   ]);
   rows.push([
     "Bot API calls per message",
