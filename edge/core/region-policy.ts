@@ -246,14 +246,6 @@ export function regionForCountry(file: RegionFile, country: string | undefined |
   return file.defaultRegion;
 }
 
-/**
- * Regions that may answer a user of `region`, in order: the region itself, then the fallbacks the
- * file allows. Nothing else, ever: the caller cannot ask for a region this list does not hold.
- */
-export function answeringRegions(file: RegionFile, region: RegionId): RegionId[] {
-  return [region, ...(file.regions[region]?.fallbacks ?? [])];
-}
-
 /** One model that may answer a user of a region, in the order modelCandidates gives. */
 export interface ModelCandidate {
   region: RegionId;

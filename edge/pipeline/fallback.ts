@@ -28,7 +28,7 @@ export function withFallback(edge: Edge, region: string, answered?: (who: Answer
       // Saturated so far (every candidate asked answered `busy`), and the soonest any asked to come back.
       let busy = false;
       let retryAfterSeconds: number | undefined;
-      for (const [i, candidate] of candidates.entries()) {
+      for (const candidate of candidates) {
         if (candidate.when === "saturated" && !busy) continue;
         if (candidate.when === "afterFailure" && busy && !candidate.sameJurisdiction) continue;
         const services = edge.region(candidate.region);

@@ -118,6 +118,8 @@ export class InboxEngine implements Inbox {
         prunedAt: number;
         waiting: Map<string, Stored>;
         seen: Map<string, SeenDay>;
+        /** Rows of ids taken in one by one, before the days' rows, are still there (until forgotten). */
+        legacySeen: boolean;
         /** When the alarm this inbox set is due (unknown after an eviction), and since when it runs. */
         alarmAt: number | undefined;
         alarmRunningSince: number | undefined;
@@ -149,6 +151,7 @@ export class InboxEngine implements Inbox {
         prunedAt: this.storage.get<number>("prunedAt") ?? 0,
         waiting,
         seen,
+        legacySeen: !this.storage.list("seen:")[Symbol.iterator]().next().done,
         alarmAt: undefined,
         alarmRunningSince: undefined,
       };
@@ -165,7 +168,7 @@ export class InboxEngine implements Inbox {
     const { keys } = this.edge();
     const digests = [keys.of(id), ...(keys.previous ? [keys.previous(id)] : [])];
     for (const day of this.state.seen.values()) if (digests.some((d) => day.ids.includes(d))) return true;
-    return [...digests, ref(id)].some((d) => this.storage.get(`seen:${d}`) !== undefined);
+    return this.state.legacySeen && [...digests, ref(id)].some((d) => this.storage.get(`seen:${d}`) !== undefined);
   }
 
   /** Remembers a message id (by its keyed pseudonym) and the sequence number, in today's row: one write. */
@@ -314,13 +317,16 @@ export class InboxEngine implements Inbox {
         state.seen.delete(key);
         this.storage.delete(key);
       }
-    if (pruneDue(state.prunedAt, now)) {
-      const older = [...this.storage.list<number>("seen:")];
-      for (const [key, at] of older) if (forgotten(at, now)) this.storage.delete(key);
+    if (state.legacySeen && pruneDue(state.prunedAt, now)) {
+      let left = 0;
+      for (const [key, at] of this.storage.list<number>("seen:"))
+        if (forgotten(at, now)) this.storage.delete(key);
+        else left += 1;
       state.prunedAt = now;
-      if (older.length > 0) this.storage.put("prunedAt", now);
-      else if (this.storage.get("prunedAt") !== undefined) {
+      if (left > 0) this.storage.put("prunedAt", now);
+      else {
         // The last of them is gone: so goes what only they needed.
+        state.legacySeen = false;
         this.storage.delete("prunedAt");
         this.storage.delete("seq");
       }
@@ -348,9 +354,12 @@ export class InboxEngine implements Inbox {
     noteSent: boolean,
     retryAfterSeconds: number | undefined,
   ): Promise<"later"> {
+    // Only what changed is written again (each write is a row): a message held on is rewritten once,
+    // when it is first held, and once more when the user is told.
     for (const h of group) {
       const current = this.state.waiting.get(heldKey(h.seq));
-      if (current) this.keep({ ...current, heldSince, ...(noteSent ? { noteSent } : {}) });
+      if (current && (current.heldSince !== heldSince || (noteSent && !current.noteSent)))
+        this.keep({ ...current, heldSince, ...(noteSent ? { noteSent } : {}) });
     }
     const retryAt = Date.now() + capacityRetrySeconds(retryAfterSeconds, noteSent) * 1000;
     this.state.retryAt = retryAt;

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
-  answeringRegions,
+  modelCandidates,
   complianceWarnings,
   parseRegionFile,
   type RegionFile,
@@ -36,8 +36,10 @@ function check(content: unknown): { code: number; out: string } {
 describe("the region file", () => {
   it("ships without warnings, and EU has no fallback", () => {
     expect(complianceWarnings(file())).toEqual([]);
-    expect(answeringRegions(file(), "eu")).toEqual(["eu"]);
-    expect(answeringRegions(file(), "us")).toEqual(["us", "apac"]);
+    // The regions that may answer a user of each (their pools, overflows and fallbacks): EU's only.
+    const answering = (region: string) => [...new Set(modelCandidates(file(), region).map((c) => c.region))];
+    expect(answering("eu")).toEqual(["eu"]);
+    expect(answering("us")).toEqual(["us", "apac"]);
   });
 
   it("has a JSON Schema for editors that matches its zod schema", () => {

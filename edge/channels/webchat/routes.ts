@@ -157,7 +157,9 @@ export function webChatRoutes(host: ChannelHost, settings: WebChatSettings): Rou
     const headers = new Headers(c.req.raw.headers);
     headers.set(CONVERSATION_HEADER, ticket.c);
     headers.set(REGION_HEADER, ticket.r);
-    headers.set(CLIENT_HEADER, ticket.k);
+    // The per-network message limit goes by the client's address, as the session limit does (the
+    // ticket's wider network only says the socket comes from where the ticket went).
+    headers.set(CLIENT_HEADER, clientOf(c.req.raw, host));
     headers.set(TICKET_HEADER, ticket.n);
     // The room spends the ticket: a second use closes with CLOSE.ticketRefused. EU conversations live
     // in Durable Objects of the EU jurisdiction (they keep only spent tickets' nonces, but the messages

@@ -118,6 +118,10 @@ export function createConversationStore(redis: Redis, limit: RateLimitOptions, k
   const history = conversationHistory(redis, names);
   const withoutAuthor = ({ role, content, at }: StoredTurn) => ({ role, content, at });
 
+  // (Once per store, not per message.)
+  const limitWindowMs = windowMs(limit.window);
+  const turnsCanCount = limitFitsTurns(limit);
+
   return {
     async begin(chatKey, userKey, messageId, content, { rateLimit: counted = true, serialized = false } = {}) {
       const startedAt = Date.now();
@@ -127,7 +131,7 @@ export function createConversationStore(redis: Redis, limit: RateLimitOptions, k
       // (no command of its own); otherwise, or where the limit is more than the turns show, the
       // limiter's counters in Redis do.
       // (A group's members share its turns: theirs push each other's out, so a group keeps the limiter.)
-      const fromTurns = serialized && !shared && limitFitsTurns(limit);
+      const fromTurns = serialized && !shared && turnsCanCount;
       const batch = new CommandBatch(redis);
       const read = history.read(batch, keys.of(chatKey), user, messageId, serialized, content !== undefined);
       // A message held for capacity passed the limiter on its first try: it is not counted again.
@@ -144,7 +148,7 @@ export function createConversationStore(redis: Redis, limit: RateLimitOptions, k
         read.keptReply,
       ]);
       const turns = stored ?? [];
-      const since = startedAt - windowMs(limit.window);
+      const since = startedAt - limitWindowMs;
       const allowed =
         counted && fromTurns
           ? repliesSince(turns, since).length + resetReplies.filter((at) => at > since).length < limit.messages
@@ -182,7 +186,7 @@ export function createConversationStore(redis: Redis, limit: RateLimitOptions, k
     },
 
     // A chat whose limit is its turns keeps its replies' times in the window through the /reset.
-    clear: (chatKey) => history.clear(keys.of(chatKey), limitFitsTurns(limit) ? windowMs(limit.window) : 0),
+    clear: (chatKey) => history.clear(keys.of(chatKey), turnsCanCount ? limitWindowMs : 0),
 
     // A private chat is its user's: their erasure counts as the chat's.
     saveSummary: (chatKey, summary, ttlSeconds, startedAt) =>

@@ -420,6 +420,9 @@ describe("the chat's inbox while capacity is short", () => {
       CAPACITY_MAX_WAIT_MS: "600000",
     });
     const acceptedAt = Date.now();
+    const messageWrites: string[] = [];
+    const { put } = storage;
+    storage.put = (key, value) => (key.startsWith("m:") && messageWrites.push(key), put(key, value));
     await inbox.take(job("where is my order?"));
     let alarm = (await nextTry(inbox, storage)).done;
     // Held: many more tries than REPLY_MAX_ATTEMPTS, each asked again a few seconds later, typing shown.
@@ -433,6 +436,8 @@ describe("the chat's inbox while capacity is short", () => {
     }
     expect(calls.length).toBeGreaterThan(5);
     expect(typings).toBeGreaterThan(5);
+    // Its row was written when it came and when it was first held, not at each try (each is a write).
+    expect(messageWrites).toHaveLength(2);
     expect(calls.slice(1).every((c) => c.options.admitted === true)).toBe(true);
     // Past the hold budget: this try may send the note (and does), and the message waits on.
     expect(calls.at(-1)!.options.capacity).toBe("interim");
