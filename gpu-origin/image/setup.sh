@@ -95,18 +95,21 @@ cp -r "$BUILD/agent" /opt/gpu-origin/agent
 chmod -R a+rX,go-w /opt/gpu-origin/agent
 
 # 8. With a GPU: start vLLM once, as a server will (offline, same flags and caches), and ask it one
-# question, so the torch.compile and Triton caches on the disk are warm at every boot.
+# question, so the torch.compile and Triton caches on the disk are warm at every boot. The model's
+# arguments and environment are those of startup.sh's run-vllm.sh to the letter: the revision is in
+# the hash vLLM keys its compile cache by, so a start without it would warm a cache no boot reads.
 if [ "$WARM_COMPILE_CACHE" = "1" ]; then
   grep -v '^\s*#' "$BUILD/serve-flags.txt" | grep -v '^\s*$' > "$BUILD/serve-flags"
   # One flag or value per word, by design of serve-flags; envsubst replaces only that one variable.
   # shellcheck disable=SC2046,SC2016
   docker run -d --name vllm-warm --gpus all --ipc=host --network host \
-    -e HF_HOME=/root/.cache/huggingface -e HF_HUB_OFFLINE=1 \
+    -e HF_HOME=/root/.cache/huggingface -e HF_HUB_OFFLINE=1 -e TRANSFORMERS_OFFLINE=1 \
     -e TIKTOKEN_ENCODINGS_BASE=/tiktoken -e TIKTOKEN_RS_CACHE_DIR=/tiktoken \
     -e VLLM_NO_USAGE_STATS=1 -e DO_NOT_TRACK=1 \
     -v "$DATA/hf:/root/.cache/huggingface" -v "$DATA/tiktoken:/tiktoken:ro" \
     -v "$DATA/compile-cache:/root/.cache/vllm" -v "$DATA/triton-cache:/root/.triton" \
-    "$VLLM_IMAGE" --model "$MODEL" $(ORIGIN_API_KEY=warm envsubst '${ORIGIN_API_KEY}' < "$BUILD/serve-flags")
+    "$VLLM_IMAGE" --model "$MODEL" --revision "$MODEL_REVISION" --tokenizer-revision "$MODEL_REVISION" \
+    $(ORIGIN_API_KEY=warm envsubst '${ORIGIN_API_KEY}' < "$BUILD/serve-flags")
   warm_ok=0
   for _ in $(seq 1 120); do
     if curl -fsS --max-time 60 -H "Authorization: Bearer warm" -H 'content-type: application/json' \
