@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STORED_TURNS_MAX } from "../../../edge/limits.js";
-import { createConversationStore, type ConversationStore } from "../../../edge/services/conversation/index.js";
+import {
+  createConversationStore,
+  type ConversationStore,
+  type TurnStart,
+} from "../../../edge/services/conversation/index.js";
 import { startStoreRedis, type StoreRedis } from "../../support/store-redis.js";
 
 /** The conversation's history part (services/conversation/history.ts), on the real database. */
@@ -32,6 +36,33 @@ async function exchange(chatKey: string, userKey: string, question: string, answ
     TTL,
   );
   return messageId;
+}
+
+/**
+ * Saves a private chat's question and answer as converse does, after `start` (begin's answer for
+ * `messageId`); without `stored` in it, as for a conversation begin did not see.
+ */
+function saveTurn(
+  chat: string,
+  start: Pick<TurnStart, "startedAt"> & Partial<Pick<TurnStart, "stored">>,
+  messageId: string,
+  question: string,
+  answer: string,
+  content?: string,
+) {
+  return store.save(
+    {
+      chatKey: chat,
+      userKey: chat,
+      messageId,
+      ...(content !== undefined ? { content } : {}),
+      question: { content: question, sentAt: 1 },
+      answer,
+      startedAt: start.startedAt,
+      ...(start.stored ? { stored: start.stored } : {}),
+    },
+    TTL,
+  );
 }
 
 describe("the conversation's history", () => {
@@ -86,18 +117,7 @@ describe("the conversation's history", () => {
       const start = await store.begin(ada, ada, `late-${n}`, undefined, { serialized: true });
       expect(start.stored.turns).toBeGreaterThan(0);
       await forget();
-      await store.save(
-        {
-          chatKey: ada,
-          userKey: ada,
-          messageId: `late-${n}`,
-          question: { content: "hi", sentAt: 1 },
-          answer: "hello",
-          startedAt: start.startedAt,
-          stored: start.stored,
-        },
-        TTL,
-      );
+      await saveTurn(ada, start, `late-${n}`, "hi", "hello");
       expect(await store.history(ada)).toEqual([]);
       await exchange(ada, ada, "again", "yes");
     }
@@ -110,37 +130,14 @@ describe("the conversation's history", () => {
     const early = await store.begin(ada, ada, "early");
     await store.erase(ada);
     await exchange(ada, ada, "after", "fresh");
-    await store.save(
-      {
-        chatKey: ada,
-        userKey: ada,
-        messageId: "early",
-        question: { content: "before the erasure", sentAt: 1 },
-        answer: "old",
-        startedAt: early.startedAt,
-        stored: early.stored,
-      },
-      TTL,
-    );
+    await saveTurn(ada, early, "early", "before the erasure", "old");
     expect((await store.history(ada)).map((t) => t.content)).toEqual(["after", "fresh"]);
   });
 
   it("keeps an Idempotency-Key's reply for the retention, past the turns kept", async () => {
     const ada = user();
     const start = await store.begin(ada, ada, "idem-long", "status?");
-    await store.save(
-      {
-        chatKey: ada,
-        userKey: ada,
-        messageId: "idem-long",
-        content: "status?",
-        question: { content: "status?", sentAt: 1 },
-        answer: "Shipped.",
-        startedAt: start.startedAt,
-        stored: start.stored,
-      },
-      TTL,
-    );
+    await saveTurn(ada, start, "idem-long", "status?", "Shipped.", "status?");
     for (let i = 0; i < STORED_TURNS_MAX; i++) await exchange(ada, ada, `q${i}`, `a${i}`);
     expect((await store.begin(ada, ada, "idem-long", "status?")).savedReply).toBe("Shipped.");
     expect((await store.begin(ada, ada, "idem-long", "cancel it")).conflict).toBe(true);
@@ -149,17 +146,13 @@ describe("the conversation's history", () => {
   it("hands a retried message the reply saved for it, and a reused id with other content a conflict", async () => {
     const ada = user();
     const start = await store.begin(ada, ada, "idem-1", "where is my order?");
-    await store.save(
-      {
-        chatKey: ada,
-        userKey: ada,
-        messageId: "idem-1",
-        content: "where is my order?",
-        question: { content: "where is my order?", sentAt: 1 },
-        answer: "On its way.",
-        startedAt: start.startedAt,
-      },
-      TTL,
+    await saveTurn(
+      ada,
+      { startedAt: start.startedAt },
+      "idem-1",
+      "where is my order?",
+      "On its way.",
+      "where is my order?",
     );
     expect((await store.begin(ada, ada, "idem-1", "where is my order?")).savedReply).toBe("On its way.");
     const reused = await store.begin(ada, ada, "idem-1", "cancel it");
@@ -170,17 +163,7 @@ describe("the conversation's history", () => {
     const ada = user();
     const start = await store.begin(ada, ada, "late");
     await store.erase(ada);
-    await store.save(
-      {
-        chatKey: ada,
-        userKey: ada,
-        messageId: "late",
-        question: { content: "hi", sentAt: 1 },
-        answer: "hello",
-        startedAt: start.startedAt,
-      },
-      TTL,
-    );
+    await saveTurn(ada, { startedAt: start.startedAt }, "late", "hi", "hello");
     expect(await store.history(ada)).toEqual([]);
     // A summary being written then is not kept either.
     await store.saveSummary(ada, { text: "they said hi", coversUntil: 1 }, TTL, start.startedAt);
