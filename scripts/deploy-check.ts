@@ -1,8 +1,11 @@
 /**
  * `npm run deploy:check [-- --env staging|production]`: would `wrangler deploy` succeed, and would the
- * Worker find everything it needs? Checks the environment's bindings against what the code uses,
- * the required secrets against regions.json, that no KV id is still a Terraform placeholder, then
- * builds the bundle with `wrangler deploy --dry-run` and prints its size (limit: 1 MiB gzipped).
+ * Worker find everything it needs? Checks the environment's bindings and cron trigger against what
+ * the code uses, the required secrets against regions.json, that no KV id is still a Terraform
+ * placeholder, then builds the bundle with `wrangler deploy --dry-run` and prints its size (limit:
+ * 1 MiB gzipped). The pools' URLs of each version of a region's model (ORIGIN_URL_<R>_<V>) are not
+ * in secrets.required (versions come and go with rollouts): `npm run deploy` checks that Terraform
+ * gave every one (originUrlSettings).
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -10,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import regions from "../infra/regions.json" with { type: "json" };
+import { parseRegionFile } from "../edge/core/region-policy.js";
 import { wranglerConfig } from "../infra/local/worker-bindings.js";
 
 export const BUNDLE_GZIP_LIMIT_BYTES = 1024 * 1024;
@@ -26,6 +30,7 @@ export interface Section {
   analytics_engine_datasets?: Array<{ binding: string; dataset?: string }>;
   ratelimits?: Array<{ name: string; namespace_id: string; simple: { limit: number; period?: number } }>;
   secrets?: { required?: string[] } | undefined;
+  triggers?: { crons?: string[] | undefined } | undefined;
 }
 
 /** The Durable Object bindings the code uses, with their classes (edge/index.ts exports them). */
@@ -35,11 +40,26 @@ export const DURABLE_OBJECTS: ReadonlyArray<readonly [string, string]> = [
   ["INBOX", "ChatInbox"],
 ];
 
+/** The KV namespaces the code uses: FAQ, region pins, each region's model rollout. */
+const KV_NAMESPACES = ["FAQ", "REGION_PINS", "ROLLOUTS"] as const;
+
+/**
+ * The settings naming each region's GPU pools that a deploy sets from Terraform's outputs:
+ * ORIGIN_URL_<R>_<V> for every version of the region's model in regions.json, and ORIGIN_URL_<R>
+ * (the pool of the version it names stable).
+ */
+export function originUrlSettings(): string[] {
+  return Object.entries(parseRegionFile(regions).regions).flatMap(([id, region]) => {
+    const R = id.toUpperCase();
+    return [`ORIGIN_URL_${R}`, ...Object.keys(region.models.versions).map((v) => `ORIGIN_URL_${R}_${v.toUpperCase()}`)];
+  });
+}
+
 /** Every problem that would break a deploy of `env` (undefined: the local, top-level configuration). */
 export function checkConfig(section: Section, env?: string): string[] {
   const where = env ? `env "${env}"` : "the top level";
   const problems: string[] = [];
-  for (const binding of ["FAQ", "REGION_PINS"]) {
+  for (const binding of KV_NAMESPACES) {
     const kv = section.kv_namespaces?.find((k) => k.binding === binding);
     if (!kv) problems.push(`${where}: no KV namespace bound as ${binding}`);
     else if (!kv.id || kv.id.startsWith(PLACEHOLDER_PREFIX))
@@ -55,6 +75,8 @@ export function checkConfig(section: Section, env?: string): string[] {
     else if (!section.queues?.consumers?.some((c) => c.queue === consumer.dead_letter_queue))
       problems.push(`${where}: nothing consumes ${consumer.dead_letter_queue} (dead letters would not be counted)`);
   }
+  // The cron judges each region's model rollout (edge/pipeline/rollout.ts); without it none advances.
+  if (!section.triggers?.crons?.length) problems.push(`${where}: no cron trigger (triggers.crons)`);
   for (const [name, className] of DURABLE_OBJECTS) {
     if (!section.durable_objects?.bindings?.some((d) => d.name === name && d.class_name === className)) {
       problems.push(`${where}: no Durable Object ${name} bound to ${className}`);

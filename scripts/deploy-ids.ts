@@ -4,8 +4,9 @@
  *   terraform -chdir=terraform output -json > tf-output.json
  *   npm run deploy:ids -- tf-output.json
  *
- * Reads the `edge` output ({ "<env>": { "kv_faq_id": "…", "kv_region_pins_id": "…" } }) and replaces
- * each `TERRAFORM_OUTPUT:<env>.<name>` placeholder, leaving the rest of the file (and its comments) as is.
+ * Reads the `edge` output ({ "<env>": { "kv_faq_id": "…", "kv_region_pins_id": "…", "kv_rollouts_id": "…" } })
+ * and replaces each `TERRAFORM_OUTPUT:<env>.<name>` placeholder, leaving the rest of the file (and its
+ * comments) as is.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { WRANGLER_CONFIG } from "../infra/local/worker-bindings.js";

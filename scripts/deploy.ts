@@ -5,13 +5,15 @@
  *  2. terraform init (state in TF_STATE_BUCKET), plan, and apply after a yes, in terraform/environments/<env>;
  *  3. fill the KV namespace ids Terraform made into a deploy copy of wrangler.jsonc and check it
  *     (every binding, every required secret, the bundle size: scripts/deploy-check.ts);
- *  4. gather the Worker's secrets: Terraform's outputs, Secret Manager (the origins' keys and
- *     KEY_SECRET, which are never in the state; KEY_SECRET's previous version as KEY_SECRET_PREVIOUS
- *     while it is enabled) and the operator's file (ADMIN_TOKEN, channel secrets);
+ *  4. gather the Worker's secrets: Terraform's outputs (each region's Upstash database, and the URL of
+ *     each version's GPU pool: ORIGIN_URL_<R>_<V> for every version of regions.json, ORIGIN_URL_<R>
+ *     for the stable one's), Secret Manager (the origins' keys and KEY_SECRET, which are never in the
+ *     state; KEY_SECRET's previous version as KEY_SECRET_PREVIOUS while it is enabled) and the
+ *     operator's file (ADMIN_TOKEN, channel secrets);
  *  5. `wrangler deploy --env <env> --secrets-file …`: code, bindings, secrets and hostname at once;
- *  6. write the Prometheus scrape configuration of every region's GPU pool
- *     (infra/observability/targets/<env>.json: the servers come and go, so it says where to discover
- *     them, not who they are).
+ *  6. write the Prometheus scrape configuration of every GPU pool (one per version of each region's
+ *     model; infra/observability/targets/<env>.json: the servers come and go, so it says where to
+ *     discover them, not who they are).
  *
  * --dry-run runs the same sequence here without a cloud: the checks, the bundle and `wrangler deploy
  * --dry-run` for real, Terraform and Secret Manager replaced by stand-in outputs made from
@@ -22,9 +24,10 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline/promises";
-import regionFile from "../infra/regions.json" with { type: "json" };
+import regionJson from "../infra/regions.json" with { type: "json" };
+import { parseRegionFile } from "../edge/core/region-policy.js";
 import { WRANGLER_CONFIG, wranglerConfig } from "../infra/local/worker-bindings.js";
-import { BUNDLE_GZIP_LIMIT_BYTES, bundleSize, checkConfig } from "./deploy-check.js";
+import { BUNDLE_GZIP_LIMIT_BYTES, bundleSize, checkConfig, originUrlSettings } from "./deploy-check.js";
 import { fillIds } from "./deploy-ids.js";
 import { OPENAPI_FILE, openApiText } from "./openapi.js";
 import { CLIENT_FILE, clientText } from "./webchat-client.js";
@@ -32,16 +35,22 @@ import { CLIENT_FILE, clientText } from "./webchat-client.js";
 const ENVIRONMENTS = ["staging", "production"] as const;
 type Environment = (typeof ENVIRONMENTS)[number];
 
-/** One region's GPU pool, as the shared configuration's `origin_pools` output gives it. */
+/**
+ * One GPU pool (a version of a region's model), as the shared configuration's `origin_pools` output
+ * gives it, keyed "<region>-<version>".
+ */
 export interface OriginPool {
-  /** The pool's one URL (ORIGIN_URL_<R>). */
+  region: string;
+  /** The version of the region's model it serves (regions.json's models.versions). */
+  version: string;
+  /** The pool's one URL (ORIGIN_URL_<R>_<V>; ORIGIN_URL_<R> for the stable version). */
   url: string;
   project: string;
   location: string;
   zones: string[];
   /** The regional managed instance group (gcloud compute instance-groups managed … --region <location>). */
   instance_group: string;
-  /** The labels every server of the pool carries (environment, region, component). */
+  /** The labels every server of the pool carries (environment, region, version, component). */
   labels: Record<string, string>;
   /** Where each server serves /metrics (vLLM's) and /agent-metrics (the admission agent's). */
   metrics_port: number;
@@ -52,6 +61,8 @@ export interface TerraformOutputs {
   edge: { value: Record<string, Record<string, string>> };
   worker_secrets: { value: Record<string, string> };
   worker_secret_refs: { value: Record<string, string> };
+  /** Each region's pools' URLs, by version: { region → { version → URL } }. */
+  origin_urls: { value: Record<string, Record<string, string>> };
   origin_pools: { value: Record<string, OriginPool> };
 }
 
@@ -94,6 +105,7 @@ export function serverScrapeConfig(env: Environment, pools: Record<string, Origi
         { target_label: "job", replacement: job },
         { source_labels: ["__meta_gce_label_environment"], target_label: "environment" },
         { source_labels: ["__meta_gce_label_region"], target_label: "region" },
+        { source_labels: ["__meta_gce_label_version"], target_label: "version" },
         { source_labels: ["__meta_gce_instance_name"], target_label: "origin" },
         { source_labels: ["__meta_gce_zone"], regex: ".*/([^/]+)", target_label: "zone" },
       ],
@@ -110,15 +122,31 @@ export interface DeployOptions {
 
 /** Stand-in outputs for a dry run: the shape Terraform gives, with made-up values, for regions.json's regions. */
 export function standInOutputs(env: Environment): TerraformOutputs {
-  const ids = Object.keys(regionFile.regions);
+  const regions = parseRegionFile(regionJson).regions;
+  const url = (id: string, version: string) => `https://pool-${id}-${version}.origins.example.com`;
+  const urls = Object.fromEntries(
+    Object.entries(regions).map(([id, r]) => [
+      id,
+      Object.fromEntries(Object.keys(r.models.versions).map((v) => [v, url(id, v)])),
+    ]),
+  );
   return {
-    edge: { value: { [env]: { kv_faq_id: `dry-run-${env}-faq`, kv_region_pins_id: `dry-run-${env}-region-pins` } } },
+    edge: {
+      value: {
+        [env]: {
+          kv_faq_id: `dry-run-${env}-faq`,
+          kv_region_pins_id: `dry-run-${env}-region-pins`,
+          kv_rollouts_id: `dry-run-${env}-rollouts`,
+        },
+      },
+    },
     worker_secrets: {
       value: Object.fromEntries(
-        ids.flatMap((id) => {
+        Object.entries(regions).flatMap(([id, r]) => {
           const R = id.toUpperCase();
           return [
-            [`ORIGIN_URL_${R}`, `https://pool-${id}.origins.example.com`],
+            [`ORIGIN_URL_${R}`, url(id, r.models.stable)],
+            ...Object.keys(r.models.versions).map((v) => [`ORIGIN_URL_${R}_${v.toUpperCase()}`, url(id, v)]),
             [`UPSTASH_REDIS_REST_URL_${R}`, `https://dry-run-${id}.upstash.io`],
             [`UPSTASH_REDIS_REST_TOKEN_${R}`, "dry-run-token"],
           ];
@@ -128,25 +156,33 @@ export function standInOutputs(env: Environment): TerraformOutputs {
     worker_secret_refs: {
       value: {
         ...Object.fromEntries(
-          ids.map((id) => [`ORIGIN_API_KEY_${id.toUpperCase()}`, `projects/p/secrets/${env}-origin-${id}-api-key`]),
+          Object.keys(regions).map((id) => [
+            `ORIGIN_API_KEY_${id.toUpperCase()}`,
+            `projects/p/secrets/${env}-origin-${id}-api-key`,
+          ]),
         ),
         KEY_SECRET: `projects/p/secrets/${env}-edge-key-secret`,
       },
     },
+    origin_urls: { value: urls },
     origin_pools: {
       value: Object.fromEntries(
-        Object.entries(regionFile.regions).map(([id, r]) => [
-          id,
-          {
-            url: `https://pool-${id}.origins.example.com`,
-            project: "dry-run-project",
-            location: r.origins.location,
-            zones: r.origins.zones,
-            instance_group: `${env}-gpu-${id}`,
-            labels: { environment: env, region: id, component: "gpu-origin" },
-            metrics_port: 9443,
-          },
-        ]),
+        Object.entries(regions).flatMap(([id, r]) =>
+          Object.keys(r.models.versions).map((version) => [
+            `${id}-${version}`,
+            {
+              region: id,
+              version,
+              url: url(id, version),
+              project: "dry-run-project",
+              location: r.origins.location,
+              zones: r.origins.zones,
+              instance_group: `${env}-gpu-${id}-${version}`,
+              labels: { environment: env, region: id, version, component: "gpu-origin" },
+              metrics_port: 9443,
+            },
+          ]),
+        ),
       ),
     },
   };
@@ -264,6 +300,11 @@ export async function deploy(options: DeployOptions): Promise<void> {
 
     step("The Worker's secrets");
     const secrets: Record<string, string> = { ...outputs.worker_secrets.value };
+    // Every version of each region's model answers at its own pool's URL (the edge reads
+    // ORIGIN_URL_<R>_<V>, and ORIGIN_URL_<R> for the stable one): Terraform made one pool per version.
+    const noPool = originUrlSettings().filter((name) => !secrets[name]);
+    if (noPool.length)
+      throw new Error(`Terraform gave no ${noPool.join(", ")}: is every version of regions.json applied?`);
     const sources: Record<string, string> = Object.fromEntries(
       Object.keys(secrets).map((k) => [k, "terraform output"]),
     );

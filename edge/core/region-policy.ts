@@ -14,6 +14,78 @@ export type RegionId = z.infer<typeof RegionId>;
 
 const CountryCode = z.string().regex(/^[A-Z]{2}$/, "countries are ISO 3166-1 alpha-2 codes, upper case");
 
+/** A model version's name: lower case, short (it is part of the pool's cloud resource names and of ORIGIN_URL_<R>_<V>). */
+export const VersionName = z
+  .string()
+  .regex(/^[a-z][a-z0-9]{0,7}$/, "version names are 1–8 lower-case letters and digits, starting with a letter");
+export type VersionName = z.infer<typeof VersionName>;
+
+/** What one version of a region's model is made of: the parts its id is derived from (edge/core/rollout.ts). */
+export const ModelVersionSchema = z
+  .object({
+    weights: z
+      .object({
+        repository: z
+          .string()
+          .regex(/^[\w.-]+\/[\w.-]+$/, "a Hugging Face repository, owner/name")
+          .describe("The weights' repository, e.g. openai/gpt-oss-20b"),
+        revision: z
+          .string()
+          .regex(/^[\w.-]{1,64}$/)
+          .describe("Its revision: a commit (a branch or tag moves; `npm run regions:check` warns)"),
+      })
+      .strict(),
+    vllm: z
+      .string()
+      .regex(/^[\w./-]+:v?\d+\.\d+\.\d+$/, "a pinned vLLM image, e.g. vllm/vllm-openai:v0.33.0")
+      .describe("The vLLM server image the version's boot image carries (gpu-origin/image/build.sh)"),
+    serveFlags: z
+      .string()
+      .regex(/^[\w.-]+\.txt$/, "a file of gpu-origin/, e.g. serve-flags.txt")
+      .describe("The file of gpu-origin/ holding its `vllm serve` flags"),
+    systemPrompt: z
+      .string()
+      .regex(/^[a-z][a-z0-9]{0,15}$/)
+      .describe("Its system prompt: `default` (the SYSTEM_PROMPT setting) or a name N (the SYSTEM_PROMPT_<N> setting)"),
+    pool: z
+      .object({
+        minServers: z.number().int().min(1).max(64),
+        maxServers: z.number().int().min(1).max(64),
+      })
+      .strict()
+      .optional()
+      .describe("Its own pool's size, where not the region's origins.pool (a canary's pool may start small)"),
+  })
+  .strict();
+export type ModelVersion = z.infer<typeof ModelVersionSchema>;
+
+const DEFAULT_MODELS = {
+  stable: "v1",
+  versions: {
+    v1: {
+      weights: { repository: "openai/gpt-oss-20b", revision: "d666cf3b67006cf8227666739edf25164aaffdeb" },
+      vllm: "vllm/vllm-openai:v0.33.0",
+      serveFlags: "serve-flags.txt",
+      systemPrompt: "default",
+    },
+  },
+};
+
+const ModelsSchema = z
+  .object({
+    stable: VersionName.describe(
+      "The version every chat gets when no rollout runs (ORIGIN_URL_<R> is its pool); a rollout's state (KV) may have promoted another since",
+    ),
+    versions: z
+      .record(VersionName, ModelVersionSchema)
+      .refine((v) => Object.keys(v).length >= 1 && Object.keys(v).length <= 4, "one to four versions")
+      .describe(
+        "Every version that may answer (each with its own pool, ORIGIN_URL_<R>_<V>); a rollout moves chats between them",
+      ),
+  })
+  .strict()
+  .refine((m) => m.stable in m.versions, { message: "stable must name one of versions", path: ["stable"] });
+
 const RegionSchema = z
   .object({
     name: z.string().min(1).describe("What the region is called in reports"),
@@ -109,6 +181,9 @@ const RegionSchema = z
       .array(z.string().regex(/^[a-z]{2}$/))
       .min(1)
       .describe("Languages of the region's offline FAQ; the first is its default"),
+    models: ModelsSchema.default(DEFAULT_MODELS).describe(
+      "The versions of the model this region serves (weights, vLLM, serve flags, system prompt) and the stable one",
+    ),
   })
   .strict();
 
@@ -183,6 +258,14 @@ export const RegionFileSchema = z
       }
       if (new Set(zones).size !== zones.length)
         ctx.addIssue({ code: "custom", path: ["regions", id, "origins", "zones"], message: "a zone is listed twice" });
+      for (const [name, version] of Object.entries(region.models.versions)) {
+        if (version.pool && version.pool.minServers > version.pool.maxServers)
+          ctx.addIssue({
+            code: "custom",
+            path: ["regions", id, "models", "versions", name, "pool", "minServers"],
+            message: `minServers (${version.pool.minServers}) is above maxServers (${version.pool.maxServers})`,
+          });
+      }
       const overflow = region.origins.overflow;
       if (overflow && overflow.jurisdiction !== region.jurisdiction) {
         ctx.addIssue({
@@ -316,6 +399,12 @@ export function complianceWarnings(file: RegionFile): string[] {
       warnings.push(
         `${id} has no fallback and ${zones.length < 2 ? "one zone" : "a minimum of one server"}: a zone's loss leaves its users with the offline FAQ until a server boots elsewhere`,
       );
+    for (const [name, version] of Object.entries(region.models.versions)) {
+      if (!/^[0-9a-f]{40}$/.test(version.weights.revision))
+        warnings.push(
+          `${id}'s model version ${name} names the weights' revision "${version.weights.revision}", which moves: pin a commit`,
+        );
+    }
   }
   const euRegions = Object.entries(file.regions).filter(([, r]) => r.jurisdiction === "eu");
   if (euRegions.length && !isEuLocation(file.logs.location))

@@ -13,31 +13,54 @@ variable "gcp_project" {
 }
 
 variable "gpu_image_family" {
-  description = "Image family of the GPU servers' boot image, built in gcp_project by gpu-origin/image/build.sh (a Deep Learning VM image with vLLM, the weights, Caddy, Node and the agent baked in). A new build reaches the servers at the next apply, rolled over each pool."
+  description = "Prefix of the GPU servers' boot image families, built in gcp_project by gpu-origin/image/build.sh (a Deep Learning VM image with a version's vLLM release and weights, Caddy, Node and the agent baked in): version V of a region's model (regions.json's models.versions) boots the newest image of family <gpu_image_family>-<V> (build it with REGION=<region> VERSION=<V> gpu-origin/image/build.sh, which reads the version from regions.json). A version name means one build in every region that uses it: a plan stops when an image does not carry the version's vLLM release and weights. A new build reaches the servers at the next apply, rolled over each pool."
   type        = string
   default     = "gpu-origin-vllm"
 }
 
+variable "gpu_images" {
+  description = "Per pool (\"<region>-<version>\", e.g. \"eu-v1\"), one image of its family to boot instead of the newest (e.g. to roll back, or to hold a pool while a new build is tried in staging); a pool not named boots the newest."
+  type        = map(string)
+  default     = {}
+  validation {
+    condition     = alltrue([for pool in keys(var.gpu_images) : contains(keys(local.pools), pool)])
+    error_message = "gpu_images names pools \"<region>-<version>\" of infra/regions.json's models."
+  }
+}
+
+# Moved to infra/regions.json: set, they stop the plan rather than be silently ignored.
 variable "gpu_image" {
-  description = "One image of gpu_image_family to boot instead of its newest (e.g. to roll back, or to hold a pool while a new build is tried in staging); null boots the newest."
+  description = "Replaced by gpu_images (one pin per pool, \"<region>-<version>\"); must stay unset."
   type        = string
   default     = null
+  validation {
+    condition     = var.gpu_image == null
+    error_message = "gpu_image is replaced by gpu_images: { \"<region>-<version>\" = \"<image>\" }, one pin per pool."
+  }
 }
 
 variable "vllm_image" {
-  description = "Pinned vLLM server image. The boot image must carry it (the servers cannot reach a registry): build the image for it first (gpu-origin/image/build.sh), then apply."
+  description = "Replaced by regions.json's models.versions.<v>.vllm (each version its own vLLM release and pool); must stay unset."
   type        = string
-  default     = "vllm/vllm-openai:v0.33.0"
+  default     = null
+  validation {
+    condition     = var.vllm_image == null
+    error_message = "vllm_image is now per model version: infra/regions.json's regions.<r>.models.versions.<v>.vllm."
+  }
 }
 
 variable "model" {
-  description = "Model every server serves."
+  description = "Replaced by regions.json's models.versions.<v>.weights (repository and revision); must stay unset."
   type        = string
-  default     = "openai/gpt-oss-20b"
+  default     = null
+  validation {
+    condition     = var.model == null
+    error_message = "model is now per model version: infra/regions.json's regions.<r>.models.versions.<v>.weights."
+  }
 }
 
 variable "max_servers_override" {
-  description = "At most this many servers per region instead of regions.json's origins.pool.maxServers (minServers lowered to it when above), e.g. 1 in staging to save GPU hours, 2 to watch the autoscaler work; null keeps the file's pools."
+  description = "At most this many servers per pool (each version of each region's model) instead of regions.json's maxServers (minServers lowered to it when above), e.g. 1 in staging to save GPU hours, 2 to watch the autoscaler work; null keeps the file's pools."
   type        = number
   default     = null
   validation {
@@ -57,7 +80,7 @@ variable "gpu_boot_seconds" {
 }
 
 variable "origin_network_ranges" {
-  description = "Per region of regions.json, its address ranges in the environment's GPU network: servers (its servers' subnet) and proxy_only (its load balancer's proxies; Google advises a /23). Ranges must not overlap, nor those of networks connected to it (the monitoring network)."
+  description = "Per region of regions.json, its address ranges in the environment's GPU network: servers (the subnet of its servers, every version's pool's) and proxy_only (its load balancers' proxies; Google advises a /23). Ranges must not overlap, nor those of networks connected to it (the monitoring network)."
   type        = map(object({ servers = string, proxy_only = string }))
   default = {
     eu   = { servers = "10.64.0.0/22", proxy_only = "10.64.4.0/23" }
@@ -104,7 +127,7 @@ variable "cloudflare_zone_id" {
 }
 
 variable "origin_domain" {
-  description = "Domain under which each region's GPU pool gets its proxied name: pool-<region>.<origin_domain>."
+  description = "Domain under which each GPU pool (a version of a region's model) gets its proxied name: pool-<region>-<version>.<origin_domain>."
   type        = string
 }
 

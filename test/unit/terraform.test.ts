@@ -1,13 +1,16 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "@cdktf/hcl2json";
 import { beforeAll, describe, expect, it } from "vitest";
 import { isEuLocation } from "../../edge/core/eu-countries.js";
 import { AFFINITY_HEADER } from "../../edge/services/origin-client.js";
+import { parseRegionFile } from "../../edge/core/region-policy.js";
 import regions from "../../infra/regions.json" with { type: "json" };
 import { wranglerConfig } from "../../infra/local/worker-bindings.js";
 import { SCALE_IN } from "../../bench/sections/capacity.js";
-import { checkConfig } from "../../scripts/deploy-check.js";
+import { checkConfig, originUrlSettings } from "../../scripts/deploy-check.js";
 import type { ProviderSchemas } from "../../scripts/terraform-schemas.js";
 
 type Block = Record<string, unknown>;
@@ -41,7 +44,8 @@ const parseDir = async (dir: string) => {
 beforeAll(async () => {
   // What every environment applies (terraform/environments/<env> links to it).
   parsed.root = await parseDir("terraform/shared");
-  for (const m of ["gpu-origin", "upstash", "edge", "secret"]) parsed[m] = await parseDir(`terraform/modules/${m}`);
+  for (const m of ["gpu-origin", "gpu-region", "upstash", "edge", "secret"])
+    parsed[m] = await parseDir(`terraform/modules/${m}`);
 });
 
 /** Every string value in the resources and modules of a configuration (not variable descriptions). */
@@ -78,7 +82,49 @@ const local = (hcl: Hcl, name: string) => hcl.locals!.find((l) => name in l)![na
 const variable = (hcl: Hcl, name: string) => hcl.variable![name]![0]!;
 
 const gpu = () => parsed["gpu-origin"]!;
+const gpuRegion = () => parsed["gpu-region"]!;
 const gpuModuleCall = () => parsed.root!.module!.gpu_origin![0]!;
+const gpuRegionCall = () => parsed.root!.module!.gpu_region![0]!;
+/** An input of a pool (gpu_origin, per version) that comes from its region's module (gpu_region). */
+const fromRegion = (output: string) => `\${module.gpu_region[each.value.region].${output}}`;
+const fromRegionFile = (path: string) => `\${local.regions[each.value.region].${path}}`;
+
+/** The shipped region file as the edge reads it (models defaulted where a region has none). */
+const regionFile = parseRegionFile(regions);
+
+/**
+ * The root's first locals block (the region file, its models and the pools, made of nothing but the
+ * file and max_servers_override) evaluated by terraform itself for `file`, as JSON: what
+ * `terraform plan` would make of it. Undefined where terraform is not installed.
+ */
+function evaluateRootLocals(file: unknown, expression: string, maxServersOverride?: number): unknown {
+  if (spawnSync("terraform", ["version"]).status !== 0) return undefined;
+  const main = readFileSync("terraform/shared/main.tf", "utf8");
+  const block = /^locals \{\n[\s\S]*?^\}\n/m.exec(main)![0];
+  const dir = mkdtempSync(join(tmpdir(), "tf-locals-"));
+  writeFileSync(join(dir, "regions.json"), JSON.stringify(file));
+  writeFileSync(
+    join(dir, "main.tf"),
+    `variable "max_servers_override" {\n  type    = number\n  default = null\n}\n${block.replace(
+      "${path.module}/../../../infra/regions.json",
+      "${path.module}/regions.json",
+    )}`,
+  );
+  const env = { ...process.env, TF_IN_AUTOMATION: "1", TF_CLI_CONFIG_FILE: "/dev/null" };
+  try {
+    spawnSync("terraform", [`-chdir=${dir}`, "init", "-input=false"], { env, encoding: "utf8" });
+    const vars = maxServersOverride === undefined ? [] : ["-var", `max_servers_override=${maxServersOverride}`];
+    const out = spawnSync("terraform", [`-chdir=${dir}`, "console", ...vars], {
+      env,
+      encoding: "utf8",
+      input: `jsonencode(${expression})\n`,
+    });
+    expect(out.status, out.stderr).toBe(0);
+    return JSON.parse(JSON.parse(out.stdout.trim()) as string);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 const GCP_OR_UPSTASH_LOCATION =
   /\b(europe|us|asia|australia|northamerica|southamerica|me|africa)-[a-z]+\d\b|\b(eu|us|ap|sa)-(central|east|west|north|south|southeast|northeast)-\d\b/;
@@ -93,35 +139,98 @@ function cidrRange(cidr: string): [number, number] {
 }
 
 describe("terraform", () => {
-  it("reads the one region file and makes a GPU pool and a database for each of its regions", () => {
+  it("reads the one region file and makes a GPU pool per version of each region's model, and a database per region", () => {
     const root = parsed.root!;
     expect(JSON.stringify(root.locals)).toContain('jsondecode(file(\\"${path.module}/../../../infra/regions.json\\"))');
     const call = gpuModuleCall();
     const db = root.module!.upstash![0]!;
-    expect(call.for_each).toBe("${local.regions}");
+    expect(call.for_each).toBe("${local.pools}");
+    expect(gpuRegionCall().for_each).toBe("${local.regions}");
     expect(db.for_each).toBe("${local.regions}");
-    expect(call.location).toBe("${each.value.origins.location}");
-    expect(call.zones).toBe("${each.value.origins.zones}");
+    expect(gpuRegionCall().location).toBe("${each.value.origins.location}");
+    expect(call.location).toBe(fromRegionFile("origins.location"));
+    expect(call.zones).toBe(fromRegionFile("origins.zones"));
+    expect([call.region_id, call.model_version]).toEqual(["${each.value.region}", "${each.value.version}"]);
     expect(db.location).toBe("${each.value.database.location}");
+    // A region without models serves what the edge defaults it to.
+    const { models: _, ...withoutModels } = regions.regions.eu;
+    const defaulted = parseRegionFile({ ...regions, regions: { ...regions.regions, eu: withoutModels } });
+    expect(local(root, "default_models")).toEqual(defaulted.regions.eu!.models);
   });
 
-  it("gives the deploy every secret wrangler.jsonc requires, each region's from that region", () => {
+  it("keys the pools <region>-<version>, each with its version's weights, vLLM and size, as terraform evaluates them", () => {
+    // The shipped file, and one where a region rolls a second version out on a small pool of its
+    // own and another region names no models.
+    const file = structuredClone(regions) as unknown as {
+      regions: Record<string, { models?: { stable: string; versions: Record<string, unknown> } }>;
+    };
+    file.regions.eu!.models!.versions.v2 = {
+      weights: { repository: "openai/gpt-oss-20b", revision: "0123456789abcdef0123456789abcdef01234567" },
+      vllm: "vllm/vllm-openai:v0.34.0",
+      serveFlags: "serve-flags.txt",
+      systemPrompt: "default",
+      pool: { minServers: 1, maxServers: 2 },
+    };
+    delete file.regions.us!.models;
+    const expected = (raw: unknown, maxServersOverride?: number) =>
+      Object.fromEntries(
+        Object.entries(parseRegionFile(raw).regions).flatMap(([id, r]) =>
+          Object.entries(r.models.versions).map(([version, v]) => {
+            const max = maxServersOverride ?? v.pool?.maxServers ?? r.origins.pool.maxServers;
+            return [
+              `${id}-${version}`,
+              {
+                region: id,
+                version,
+                model: v.weights.repository,
+                model_revision: v.weights.revision,
+                vllm_image: v.vllm,
+                serve_flags: v.serveFlags,
+                min_servers: v.pool?.minServers ?? r.origins.pool.minServers,
+                max_servers: max,
+              },
+            ];
+          }),
+        ),
+      );
+    const shipped = evaluateRootLocals(regions, "local.pools");
+    if (shipped === undefined) return; // (no terraform here: the expressions are still checked below)
+    expect(shipped).toEqual(expected(regions));
+    expect(evaluateRootLocals(file, "local.pools")).toEqual(expected(file));
+    expect(evaluateRootLocals(file, "local.pools", 1)).toEqual(expected(file, 1));
+    expect(evaluateRootLocals(file, "{ for id, m in local.models : id => m.stable }")).toEqual({
+      eu: "v1",
+      us: "v1",
+      apac: "v1",
+    });
+  });
+
+  it("gives the deploy every secret wrangler.jsonc requires, each region's from that region, and each version's pool", () => {
     const outputs = parsed.root!.output!;
     const settings = String(outputs.worker_secrets![0]!.value);
     expect(outputs.worker_secrets![0]!.sensitive).toBe(true);
-    expect(settings).toContain("for id, _ in local.regions");
+    expect(settings).toContain("for id, m in local.models");
     for (const name of ["ORIGIN_URL_", "UPSTASH_REDIS_REST_URL_", "UPSTASH_REDIS_REST_TOKEN_"])
       expect(settings).toContain(`"${name}\${upper(id)}"`);
-    // One URL per region: its pool's load balancer.
-    expect(settings).toContain('"ORIGIN_URL_${upper(id)}"               = module.gpu_origin[id].url');
+    // One URL per pool: ORIGIN_URL_<R>_<V> for each version, ORIGIN_URL_<R> the stable version's.
+    expect(settings).toContain('"ORIGIN_URL_${upper(id)}"               = local.origin_urls[id][m.stable]');
+    expect(settings).toContain(
+      '{ for name, url in local.origin_urls[id] : "ORIGIN_URL_${upper(id)}_${upper(name)}" => url }',
+    );
+    expect(local(parsed.root!, "origin_urls")).toContain(
+      'id => { for name, _ in m.versions : name => module.gpu_origin[\"${id}-${name}\"].url }',
+    );
+    expect(outputs.origin_urls![0]!.value).toBe("${local.origin_urls}");
     expect(gpu().output!.url![0]!.value).toBe("https://${local.host}");
-    expect(local(gpu(), "host")).toBe("pool-${var.region_id}.${var.origin_domain}");
+    expect(local(gpu(), "host")).toBe("pool-${var.region_id}-${var.model_version}.${var.origin_domain}");
     // Made by Terraform but kept in Secret Manager, never in the state: the deploy reads them there.
+    // One key per region, which every pool of the region requires.
     const refs = String(outputs.worker_secret_refs![0]!.value);
-    expect(refs).toContain('"ORIGIN_API_KEY_${upper(id)}"');
+    expect(refs).toContain('"ORIGIN_API_KEY_${upper(id)}" => module.gpu_region[id].api_key_secret');
     expect(refs).toContain("KEY_SECRET");
     // What the names make for the regions of the file, plus what the operator supplies, is exactly
-    // what wrangler.jsonc requires.
+    // what wrangler.jsonc requires; the versions' pools come and go with rollouts, and the deploy
+    // checks that Terraform gave each (scripts/deploy.ts).
     const made = Object.keys(regions.regions).flatMap((id) =>
       ["ORIGIN_URL_", "ORIGIN_API_KEY_", "UPSTASH_REDIS_REST_URL_", "UPSTASH_REDIS_REST_TOKEN_"].map(
         (n) => `${n}${id.toUpperCase()}`,
@@ -132,6 +241,37 @@ describe("terraform", () => {
         [...made, "KEY_SECRET", "ADMIN_TOKEN"].sort(),
       );
     expect(checkConfig(wranglerConfig("production"), "production").filter((p) => p.includes("secret"))).toEqual([]);
+    expect(originUrlSettings()).toEqual(
+      Object.entries(regionFile.regions).flatMap(([id, r]) => [
+        `ORIGIN_URL_${id.toUpperCase()}`,
+        ...Object.keys(r.models.versions).map((v) => `ORIGIN_URL_${id.toUpperCase()}_${v.toUpperCase()}`),
+      ]),
+    );
+  });
+
+  it("names each pool's resources by environment, region and version, within GCP's limits", () => {
+    expect(local(gpu(), "name")).toBe("${var.environment}-gpu-${var.region_id}-${var.model_version}");
+    expect(local(gpuRegion(), "name")).toBe("${var.environment}-gpu-${var.region_id}");
+    // The longest names: `production`, a 16-character region id, an 8-character version.
+    const longest = `production-gpu-${"r".repeat(16)}-${"v".repeat(8)}`;
+    const names: string[] = [];
+    for (const byName of Object.values(gpu().resource!))
+      for (const [body] of Object.values(byName))
+        for (const arg of ["name", "name_prefix", "base_instance_name"]) {
+          const v = body![arg];
+          if (typeof v === "string" && v.startsWith("${local.name}")) names.push(v.replace("${local.name}", longest));
+        }
+    expect(names.length).toBeGreaterThanOrEqual(10);
+    for (const name of names) expect(name.length, name).toBeLessThanOrEqual(63);
+    // And the version's DNS name is one label.
+    expect(`pool-${"r".repeat(16)}-${"v".repeat(8)}`.length).toBeLessThanOrEqual(63);
+    expect(variable(gpu(), "model_version").validation).toBeDefined();
+    expect(local(gpu(), "labels")).toEqual({
+      environment: "${var.environment}",
+      region: "${var.region_id}",
+      version: "${var.model_version}",
+      component: "gpu-origin",
+    });
   });
 
   it("places every part of a pool and every database only where regions.json says, and EU ones in the EU", () => {
@@ -139,8 +279,9 @@ describe("terraform", () => {
       const literal = values(hcl).find((v) => GCP_OR_UPSTASH_LOCATION.test(v));
       expect(literal, "a location written into Terraform instead of read from regions.json").toBeUndefined();
     }
-    // Every resource of the pool whose type takes a region (or a location) is given the region's
-    // location: none is left to the provider's default, which could be anywhere.
+    // Every resource of a pool, or of what a region's pools share, whose type takes a region (or a
+    // location) is given the region's location: none is left to the provider's default, which could
+    // be anywhere.
     const google = (
       JSON.parse(readFileSync("test/fixtures/terraform/provider-schemas.json", "utf8")) as Record<
         string,
@@ -148,7 +289,9 @@ describe("terraform", () => {
       >
     ).google!;
     const placed: string[] = [];
-    for (const [type, byName] of Object.entries(gpu().resource!).filter(([t]) => t.startsWith("google_")))
+    for (const [type, byName] of [...Object.entries(gpu().resource!), ...Object.entries(gpuRegion().resource!)].filter(
+      ([t]) => t.startsWith("google_"),
+    ))
       for (const [name, [body]] of Object.entries(byName)) {
         const schema = google.schemas.resource![type]!;
         for (const arg of ["region", "location"].filter((a) => a in schema)) {
@@ -166,7 +309,8 @@ describe("terraform", () => {
       "google_compute_subnetwork",
     ])
       expect(placed, type).toContain(type);
-    for (const name of ["api_key", "tls_key"]) expect(gpu().module![name]![0]!.location).toBe("${var.location}");
+    expect(gpuRegion().module!.api_key![0]!.location).toBe("${var.location}");
+    expect(gpu().module!.tls_key![0]!.location).toBe("${var.location}");
     // The servers only in the zones the file lists, each a zone of the location.
     const group = resource(gpu(), "google_compute_region_instance_group_manager", "pool");
     expect(group.distribution_policy_zones).toBe("${var.zones}");
@@ -183,14 +327,18 @@ describe("terraform", () => {
 
   it("sizes each pool from regions.json, on both of the servers' own metrics", () => {
     const call = gpuModuleCall();
-    expect(call.min_servers).toBe("${min(each.value.origins.pool.minServers, local.max_servers[each.key])}");
-    expect(call.max_servers).toBe("${local.max_servers[each.key]}");
-    expect(local(parsed.root!, "max_servers")).toBe(
-      "${{ for id, r in local.regions : id => coalesce(var.max_servers_override, r.origins.pool.maxServers) }}",
+    expect(call.min_servers).toBe("${min(each.value.min_servers, each.value.max_servers)}");
+    expect(call.max_servers).toBe("${each.value.max_servers}");
+    // A version's own pool size, else the region's; a staging override caps every pool.
+    const pools = String(local(parsed.root!, "pools"));
+    expect(pools).toContain("min_servers    = try(v.pool.minServers, r.origins.pool.minServers)");
+    expect(pools).toContain(
+      "max_servers    = coalesce(var.max_servers_override, try(v.pool.maxServers, r.origins.pool.maxServers))",
     );
     expect(variable(parsed.root!, "max_servers_override").default).toBeNull();
-    expect(call.target_queue_load).toBe("${each.value.origins.pool.target.queueLoad}");
-    expect(call.target_kv_cache_usage).toBe("${each.value.origins.pool.target.kvCacheUsage}");
+    // The targets are the region's, whatever the version.
+    expect(call.target_queue_load).toBe(fromRegionFile("origins.pool.target.queueLoad"));
+    expect(call.target_kv_cache_usage).toBe(fromRegionFile("origins.pool.target.kvCacheUsage"));
 
     const autoscaler = resource(gpu(), "google_compute_region_autoscaler", "pool");
     expect(referenced(gpu(), autoscaler.target)).toBe(
@@ -212,9 +360,11 @@ describe("terraform", () => {
     ]);
     // With no server there is no metric to scale out on: every pool keeps one, as the module insists.
     expect(String(only(variable(gpu(), "min_servers").validation).condition)).toBe("${var.min_servers >= 1}");
-    for (const [id, r] of Object.entries(regions.regions)) {
+    for (const [id, r] of Object.entries(regionFile.regions)) {
       expect(r.origins.pool.minServers, id).toBeGreaterThanOrEqual(1);
       expect(r.origins.pool.maxServers, id).toBeGreaterThanOrEqual(r.origins.pool.minServers);
+      for (const [version, v] of Object.entries(r.models.versions))
+        if (v.pool) expect(v.pool.maxServers, `${id} ${version}`).toBeGreaterThanOrEqual(v.pool.minServers);
     }
   });
 
@@ -292,62 +442,104 @@ describe("terraform", () => {
     // and a plan stops when the image does not carry the vLLM release the servers are to run.
     const template = resource(gpu(), "google_compute_region_instance_template", "server");
     expect(only(template.disk).source_image).toBe("${data.google_compute_image.server.self_link}");
+    // And the weights: a version name means one build in every region that uses it.
     expect(only(template.lifecycle).precondition).toMatchObject([
       { condition: '${lookup(data.google_compute_image.server.labels, "vllm", "") == local.vllm_label}' },
+      {
+        condition:
+          '${lookup(data.google_compute_image.server.labels, "model", "") == local.model_label && lookup(data.google_compute_image.server.labels, "model-revision", "") == local.revision_label}',
+      },
     ]);
     expect(local(gpu(), "vllm_label")).toBe(
       '${replace(lower(reverse(split(":", var.vllm_image))[0]), "/[^a-z0-9]/", "-")}',
     );
-    expect(readFileSync("gpu-origin/image/build.sh", "utf8")).toContain("vllm=$tag");
+    expect(local(gpu(), "model_label")).toBe('${substr(replace(lower(var.model), "/[^a-z0-9]/", "-"), 0, 63)}');
+    expect(local(gpu(), "revision_label")).toBe(
+      '${substr(replace(lower(var.model_revision), "/[^a-z0-9]/", "-"), 0, 63)}',
+    );
+    // build.sh labels the image the same way, in the family the version's pool boots from.
+    const build = readFileSync("gpu-origin/image/build.sh", "utf8");
+    expect(build).toContain(
+      "label() { echo \"$1\" | tr '[:upper:]' '[:lower:]' | tr -c 'a-z0-9\\n' '-' | cut -c1-63; }",
+    );
+    for (const l of ["vllm=$tag", 'model=$(label "$MODEL")', 'model-revision=$(label "$MODEL_REVISION")'])
+      expect(build).toContain(l);
+    expect(gpuModuleCall().image_family).toBe("${var.gpu_image_family}-${each.value.version}");
+    expect(variable(parsed.root!, "gpu_image_family").default).toBe("gpu-origin-vllm");
+    expect(build).toContain('IMAGE_FAMILY="${IMAGE_FAMILY:-gpu-origin-vllm-$VERSION}"');
+    expect(gpuModuleCall().image_name).toBe("${lookup(var.gpu_images, each.key, null)}");
+    for (const name of ["vllm_image", "model", "model_revision"])
+      expect(gpuModuleCall()[name], name).toBe(`\${each.value.${name}}`);
   });
 
   it("runs each server on an A100 VM that stops for maintenance, reachable only through the load balancer", () => {
     const template = resource(gpu(), "google_compute_region_instance_template", "server");
     expect(template.machine_type).toBe("a2-highgpu-1g");
     expect(template.scheduling).toEqual([{ automatic_restart: true, on_host_maintenance: "TERMINATE" }]);
-    expect(template.tags).toEqual(["${local.tag}"]);
-    expect(local(gpu(), "tag")).toBe("gpu-origin-${var.environment}-${var.region_id}");
+    // Every server of the region, whatever its version, carries the region's tag and sits in the
+    // region's subnet (gpu-region: what a region's pools share).
+    expect(template.tags).toEqual(["${var.tag}"]);
+    expect(gpuModuleCall().tag).toBe(fromRegion("tag"));
+    expect(gpuRegion().output!.tag![0]!.value).toBe("${local.tag}");
+    expect(local(gpuRegion(), "tag")).toBe("gpu-origin-${var.environment}-${var.region_id}");
     // No external address; Google's APIs through Private Google Access.
     const nic = only(template.network_interface);
     expect(nic.access_config).toBeUndefined();
-    const subnet = referenced(gpu(), nic.subnetwork);
+    expect(nic.subnetwork).toBe("${var.subnetwork}");
+    expect(gpuModuleCall().subnetwork).toBe(fromRegion("subnetwork"));
+    const subnet = referenced(gpuRegion(), gpuRegion().output!.subnetwork![0]!.value);
     expect(subnet.private_ip_google_access).toBe(true);
-    expect(
-      gpu().resource!.google_compute_router_nat,
-      "no NAT: nothing on a server reaches the internet",
-    ).toBeUndefined();
-    // 443 only from the load balancer's proxies and Google's health checkers; 9443 only from monitoring.
-    const https = resource(gpu(), "google_compute_firewall", "https_from_load_balancer");
+    for (const hcl of [gpu(), gpuRegion()])
+      expect(
+        hcl.resource!.google_compute_router_nat,
+        "no NAT: nothing on a server reaches the internet",
+      ).toBeUndefined();
+    // 443 only from the load balancers' proxies and Google's health checkers; 9443 only from monitoring.
+    const https = resource(gpuRegion(), "google_compute_firewall", "https_from_load_balancer");
     expect(https.source_ranges).toBe(
       "${concat([google_compute_subnetwork.proxy_only.ip_cidr_range], local.health_check_ranges)}",
     );
-    expect(local(gpu(), "health_check_ranges")).toEqual(["35.191.0.0/16", "130.211.0.0/22"]);
+    expect(local(gpuRegion(), "health_check_ranges")).toEqual(["35.191.0.0/16", "130.211.0.0/22"]);
     expect(https.allow).toEqual([{ protocol: "tcp", ports: ["443"] }]);
     expect(https.target_tags).toEqual(["${local.tag}"]);
-    const proxyOnly = resource(gpu(), "google_compute_subnetwork", "proxy_only");
+    const proxyOnly = resource(gpuRegion(), "google_compute_subnetwork", "proxy_only");
     expect(proxyOnly).toMatchObject({ purpose: "REGIONAL_MANAGED_PROXY", role: "ACTIVE" });
-    const metrics = resource(gpu(), "google_compute_firewall", "metrics_from_monitoring");
+    const metrics = resource(gpuRegion(), "google_compute_firewall", "metrics_from_monitoring");
     expect(metrics.source_ranges).toBe("${var.monitoring_cidrs}");
     expect(metrics.allow).toEqual([{ protocol: "tcp", ports: ["${tostring(local.metrics_port)}"] }]);
-    expect(local(gpu(), "metrics_port")).toBe(9443);
-    expect(Object.keys(gpu().resource!.google_compute_firewall!).sort()).toEqual([
+    expect(local(gpuRegion(), "metrics_port")).toBe(9443);
+    expect(gpuModuleCall().metrics_port).toBe(fromRegion("metrics_port"));
+    expect(Object.keys(gpuRegion().resource!.google_compute_firewall!).sort()).toEqual([
       "https_from_load_balancer",
       "metrics_from_monitoring",
     ]);
-    // The servers' identity may write the metrics the autoscaler reads, and logs.
-    expect(resource(gpu(), "google_project_iam_member", "origin").for_each).toBe(
+    expect(gpu().resource!.google_compute_firewall, "no firewall rule per pool").toBeUndefined();
+    // The servers' identity (one per region) may write the metrics the autoscalers read, and logs;
+    // a pool's servers get it once it may.
+    expect(resource(gpuRegion(), "google_project_iam_member", "origin").for_each).toBe(
       '${toset(["roles/monitoring.metricWriter", "roles/logging.logWriter"])}',
     );
+    const identity = gpuRegion().output!.service_account![0]!;
+    expect(identity.depends_on).toEqual(["${google_project_iam_member.origin}", "${module.api_key}"]);
+    expect(gpuModuleCall().service_account).toBe(fromRegion("service_account"));
+    expect(only(template.service_account).email).toBe("${var.service_account}");
   });
 
-  it("answers on one proxied name per region, at a regional load balancer with the Origin CA certificate", () => {
+  it("answers on one proxied name per pool, at a regional load balancer with the Origin CA certificate", () => {
     const rule = resource(gpu(), "google_compute_forwarding_rule", "pool");
     expect(rule).toMatchObject({
       load_balancing_scheme: "EXTERNAL_MANAGED",
       port_range: "443",
       network_tier: "STANDARD",
     });
-    expect(rule.depends_on).toEqual(["${google_compute_subnetwork.proxy_only}"]);
+    // Its proxies take their addresses from the region's proxy-only subnet: the network comes from
+    // the region's module once that subnet exists.
+    expect(rule.network).toBe("${var.network}");
+    expect(gpuModuleCall().network).toBe(fromRegion("network"));
+    expect(gpuRegion().output!.network![0]).toMatchObject({
+      value: "${var.network}",
+      depends_on: ["${google_compute_subnetwork.proxy_only}"],
+    });
     const proxy = referenced(gpu(), rule.target);
     expect(referenced(gpu(), proxy.url_map).default_service).toBe("${google_compute_region_backend_service.pool.id}");
     const certificate = referenced(gpu(), (proxy.ssl_certificates as string[])[0]);
@@ -366,7 +558,7 @@ describe("terraform", () => {
   });
 
   it("gives each region its own address ranges, none overlapping", () => {
-    expect(gpuModuleCall().network_ranges).toBe("${var.origin_network_ranges[each.key]}");
+    expect(gpuRegionCall().network_ranges).toBe("${var.origin_network_ranges[each.key]}");
     const ranges = variable(parsed.root!, "origin_network_ranges");
     const byRegion = ranges.default as Record<string, { servers: string; proxy_only: string }>;
     expect(Object.keys(byRegion).sort()).toEqual(Object.keys(regions.regions).sort());
@@ -384,7 +576,7 @@ describe("terraform", () => {
     expect(String(only(ranges.validation).condition)).toContain("for id in keys(local.regions)");
   });
 
-  it("boots the contract's server: its metadata keys, its scripts, the pinned vLLM release", () => {
+  it("boots the contract's server: its metadata keys, its scripts, its version's vLLM release and serve flags", () => {
     const template = resource(gpu(), "google_compute_region_instance_template", "server");
     const metadata = template.metadata as Record<string, string>;
     expect(Object.keys(metadata).sort()).toEqual(
@@ -405,18 +597,30 @@ describe("terraform", () => {
     expect(metadata["origin-hostname"]).toBe("${local.host}");
     expect(metadata["agent-max-waiting"]).toBe("32");
     expect(metadata["vllm-image"]).toBe("${var.vllm_image}");
-    expect(gpuModuleCall().vllm_image).toBe("${var.vllm_image}");
-    expect(variable(parsed.root!, "vllm_image").default).toBe("vllm/vllm-openai:v0.33.0");
-    // The files the metadata reads exist.
+    expect(metadata["vllm-model"]).toBe("${var.model}");
+    // The version's vLLM release, weights and serve flags come from regions.json, not from variables:
+    // the former global ones stop a plan when set.
+    expect(gpuModuleCall().vllm_image).toBe("${each.value.vllm_image}");
+    for (const name of ["vllm_image", "model", "gpu_image"]) {
+      const former = variable(parsed.root!, name);
+      expect(former.default, name).toBeNull();
+      expect(String(only(former.validation).condition), name).toBe(`\${var.${name} == null}`);
+    }
+    expect(metadata["vllm-serve-flags"]).toBe("${var.serve_flags}");
+    expect(gpuModuleCall().serve_flags).toBe('${file("${path.module}/../../../gpu-origin/${each.value.serve_flags}")}');
+    expect(String(local(parsed.root!, "pools"))).toContain("serve_flags    = v.serveFlags");
+    // The files the metadata reads exist, and each version's serve flags.
     for (const [key, file] of [
       ["startup-script", "startup.sh"],
       ["shutdown-script", "shutdown.sh"],
-      ["vllm-serve-flags", "serve-flags.txt"],
       ["caddyfile", "Caddyfile"],
     ] as const) {
       expect(metadata[key]).toBe(`\${file("\${path.module}/../../../gpu-origin/${file}")}`);
       expect(existsSync(`gpu-origin/${file}`), file).toBe(true);
     }
+    for (const [id, r] of Object.entries(regionFile.regions))
+      for (const [version, v] of Object.entries(r.models.versions))
+        expect(existsSync(`gpu-origin/${v.serveFlags}`), `${id} ${version}: ${v.serveFlags}`).toBe(true);
   });
 
   it("makes what the Worker's bindings name, and leaves the Worker to the deploy (one owner each)", () => {
@@ -427,7 +631,28 @@ describe("terraform", () => {
     expect(edge.resource!.cloudflare_queue!.dead_letters![0]!.queue_name).toBe("${local.queue_name}-dlq");
     expect(wrangler.queues.producers![0]!.queue).toBe("gateway-messages-production");
     expect(JSON.stringify(edge.locals)).toContain("gateway-messages-${var.environment}");
-    expect(Object.keys(edge.resource!.cloudflare_workers_kv_namespace!).sort()).toEqual(["faq", "region_pins"]);
+    expect(Object.keys(edge.resource!.cloudflare_workers_kv_namespace!).sort()).toEqual([
+      "faq",
+      "region_pins",
+      "rollouts",
+    ]);
+    // Each namespace's id reaches the binding wrangler.jsonc names, by the edge output's key.
+    const ids = parsed.root!.output!.edge![0]!.value as Record<string, Record<string, string>>;
+    for (const env of ["staging", "production"] as const)
+      for (const [binding, key] of [
+        ["FAQ", "kv_faq_id"],
+        ["REGION_PINS", "kv_region_pins_id"],
+        ["ROLLOUTS", "kv_rollouts_id"],
+      ] as const) {
+        expect(wranglerConfig(env).kv_namespaces.find((k) => k.binding === binding)?.id).toBe(
+          `TERRAFORM_OUTPUT:${env}.${key}`,
+        );
+        expect(ids["${(var.environment)}"]![key], key).toBe(`\${module.edge.${key}}`);
+        expect(edge.output![key], key).toBeDefined();
+      }
+    // The cron that judges the rollouts, which every environment inherits.
+    for (const env of [undefined, "staging", "production"])
+      expect((wranglerConfig(env) as { triggers?: { crons?: string[] } }).triggers?.crons, env).toEqual(["* * * * *"]);
     // No Worker script, consumer or domain here: wrangler deploys them from wrangler.jsonc.
     for (const hcl of Object.values(parsed))
       for (const type of ["cloudflare_workers_script", "cloudflare_queue_consumer", "cloudflare_workers_custom_domain"])
@@ -438,7 +663,7 @@ describe("terraform", () => {
     const edge = parsed.edge!;
     for (const [hcl, name] of [
       [edge, "key_secret"],
-      [gpu(), "api_key"],
+      [gpuRegion(), "api_key"],
     ] as const) {
       expect(hcl.ephemeral!.random_password![name], name).toBeDefined();
       expect(hcl.resource!.random_password?.[name], name).toBeUndefined();
@@ -462,7 +687,9 @@ describe("terraform", () => {
         .filter((k) => /key/.test(k))
         .sort(),
     ).toEqual(["origin-api-key-secret", "origin-tls-key-secret"]);
-    expect(metadata["origin-api-key-secret"]).toBe("${module.api_key.secret_id}");
+    expect(metadata["origin-api-key-secret"]).toBe("${var.api_key_secret_id}");
+    expect(gpuModuleCall().api_key_secret_id).toBe(fromRegion("api_key_secret_id"));
+    expect(gpuRegion().output!.api_key_secret_id![0]!.value).toBe("${module.api_key.secret_id}");
     expect(metadata["origin-tls-key-secret"]).toBe("${module.tls_key.secret_id}");
     const startup = readFileSync("gpu-origin/startup.sh", "utf8");
     for (const key of ["origin-api-key-secret", "origin-tls-key-secret"]) expect(startup, key).toContain(key);

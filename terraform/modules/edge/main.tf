@@ -18,6 +18,13 @@ resource "cloudflare_workers_kv_namespace" "region_pins" {
   title      = "${local.script_name}-region-pins"
 }
 
+# Each region's model rollout (`rollout:<region>`): which version is stable, the candidate and its
+# share of chats, written by the Worker's cron (edge/pipeline/rollout.ts) and `npm run rollout`.
+resource "cloudflare_workers_kv_namespace" "rollouts" {
+  account_id = var.cloudflare_account_id
+  title      = "${local.script_name}-rollouts"
+}
+
 resource "cloudflare_queue" "messages" {
   account_id = var.cloudflare_account_id
   queue_name = local.queue_name

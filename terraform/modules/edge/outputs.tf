@@ -8,6 +8,11 @@ output "kv_region_pins_id" {
   value       = cloudflare_workers_kv_namespace.region_pins.id
 }
 
+output "kv_rollouts_id" {
+  description = "Id of the model rollouts namespace (wrangler.jsonc: ROLLOUTS)."
+  value       = cloudflare_workers_kv_namespace.rollouts.id
+}
+
 output "script_name" {
   description = "Name of the Worker the deploy uploads."
   value       = local.script_name

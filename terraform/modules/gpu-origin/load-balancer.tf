@@ -81,9 +81,8 @@ resource "google_compute_forwarding_rule" "pool" {
   network               = var.network
   network_tier          = "STANDARD"
   target                = google_compute_region_target_https_proxy.pool.id
-
-  # The proxies take their addresses from the proxy-only subnet: it must exist first.
-  depends_on = [google_compute_subnetwork.proxy_only]
+  # (The proxies take their addresses from the region's proxy-only subnet: var.network comes from
+  # the region's module once that subnet exists.)
 }
 
 # Proxied: the edge (a Worker) calls it through Cloudflare, whose Full (strict) TLS trusts the Origin

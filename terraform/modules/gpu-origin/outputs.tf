@@ -1,11 +1,6 @@
 output "url" {
-  description = "The pool's base URL; the edge calls <url>/v1 (ORIGIN_URL_<R>)."
+  description = "The pool's base URL; the edge calls <url>/v1 (ORIGIN_URL_<R>_<V>; ORIGIN_URL_<R> for the stable version)."
   value       = "https://${local.host}"
-}
-
-output "api_key_secret" {
-  description = "Secret Manager secret holding the bearer key the servers require on /v1 (ORIGIN_API_KEY_<R>)."
-  value       = module.api_key.id
 }
 
 output "instance_group" {
@@ -19,6 +14,6 @@ output "servers" {
     project      = google_compute_region_instance_group_manager.pool.project
     zones        = var.zones
     labels       = local.labels
-    metrics_port = local.metrics_port
+    metrics_port = var.metrics_port
   }
 }

@@ -8,6 +8,15 @@ variable "region_id" {
   type        = string
 }
 
+variable "model_version" {
+  description = "The version of the region's model this pool serves: a name of regions.json's models.versions (1–8 lower-case letters and digits), part of the pool's names, labels and DNS name."
+  type        = string
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]{0,7}$", var.model_version))
+    error_message = "model_version is 1–8 lower-case letters and digits, starting with a letter."
+  }
+}
+
 variable "location" {
   description = "GCP region of the pool: regions.json's origins.location (e.g. europe-west4)."
   type        = string
@@ -23,7 +32,7 @@ variable "zones" {
 }
 
 variable "min_servers" {
-  description = "Servers always running: regions.json's origins.pool.minServers."
+  description = "Servers always running: the version's pool.minServers in regions.json, else the region's origins.pool.minServers."
   type        = number
   # The autoscaler sizes the pool from its servers' own metrics: with no server there is no metric,
   # and the pool could never grow again.
@@ -34,7 +43,7 @@ variable "min_servers" {
 }
 
 variable "max_servers" {
-  description = "The most servers the autoscaler may run (the spend cap): regions.json's origins.pool.maxServers."
+  description = "The most servers the autoscaler may run (the spend cap): the version's pool.maxServers in regions.json, else the region's origins.pool.maxServers."
   type        = number
   validation {
     condition     = var.max_servers >= var.min_servers
@@ -62,17 +71,37 @@ variable "boot_seconds" {
 }
 
 variable "network" {
-  description = "The environment's network (id), in which the region gets its subnets."
+  description = "The environment's network (id), once the region's proxy-only subnet is in it (gpu-region's network output)."
   type        = string
 }
 
-variable "network_ranges" {
-  description = "This region's address ranges in the network: servers (the servers' subnet) and proxy_only (the load balancer's proxies, /26 or larger)."
-  type        = object({ servers = string, proxy_only = string })
+variable "subnetwork" {
+  description = "The region's servers' subnet (id; gpu-region)."
+  type        = string
+}
+
+variable "tag" {
+  description = "Network tag of the region's servers, which its firewall rules target (gpu-region)."
+  type        = string
+}
+
+variable "metrics_port" {
+  description = "The servers' monitoring port, open to the monitoring networks (gpu-region)."
+  type        = number
+}
+
+variable "service_account" {
+  description = "The region's servers' identity (email; gpu-region): it reads the region's key and this pool's TLS key, and writes metrics and logs."
+  type        = string
+}
+
+variable "api_key_secret_id" {
+  description = "Name of the Secret Manager secret holding the region's bearer key (gpu-region), which the servers read at boot."
+  type        = string
 }
 
 variable "image_family" {
-  description = "Image family of the servers' boot image (gpu-origin/image/build.sh); its newest image is used unless image_name pins one."
+  description = "Image family of the version's boot image (gpu-origin/image/build.sh): <gpu_image_family>-<version>; its newest image is used unless image_name pins one."
   type        = string
 }
 
@@ -82,18 +111,23 @@ variable "image_name" {
 }
 
 variable "vllm_image" {
-  description = "Pinned vLLM server image; the boot image must carry it (the servers cannot pull)."
+  description = "The version's pinned vLLM server image (regions.json's vllm); the boot image must carry it (the servers cannot pull)."
   type        = string
 }
 
 variable "model" {
-  description = "Model to serve."
+  description = "The version's weights: a Hugging Face repository (regions.json's weights.repository); the boot image must carry them."
   type        = string
 }
 
-variable "monitoring_cidrs" {
-  description = "Sources allowed on the metrics port (9443), inside the network or connected to it."
-  type        = list(string)
+variable "model_revision" {
+  description = "The revision of those weights (regions.json's weights.revision) the boot image was built with (its model-revision label)."
+  type        = string
+}
+
+variable "serve_flags" {
+  description = "The version's `vllm serve` flags: the content of its file of gpu-origin/ (regions.json's serveFlags), given to the servers as metadata."
+  type        = string
 }
 
 variable "cloudflare_zone_id" {
@@ -102,11 +136,6 @@ variable "cloudflare_zone_id" {
 }
 
 variable "origin_domain" {
-  description = "Domain of the pool's DNS name: pool-<region>.<origin_domain>."
+  description = "Domain of the pool's DNS name: pool-<region>-<version>.<origin_domain>."
   type        = string
-}
-
-variable "api_key_version" {
-  description = "Version of the servers' bearer key; raising it writes a new key (rotation)."
-  type        = number
 }

@@ -8,10 +8,6 @@ terraform {
       source  = "cloudflare/cloudflare"
       version = "~> 5.14.0"
     }
-    random = {
-      source  = "hashicorp/random"
-      version = "~> 3.7.2"
-    }
     tls = {
       source  = "hashicorp/tls"
       version = "~> 4.1.0"

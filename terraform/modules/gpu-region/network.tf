@@ -1,5 +1,5 @@
 # The region's two subnets of the environment's network (terraform/shared/main.tf makes the network),
-# and what may reach the servers.
+# shared by every pool of the region, and what may reach the servers.
 
 locals {
   # Where Google's health checkers probe from (auto-healing and the load balancer's checks alike).
@@ -20,8 +20,9 @@ resource "google_compute_subnetwork" "servers" {
   private_ip_google_access = true
 }
 
-# The load balancer's Envoy proxies run in this region and take their addresses from here; every
-# regional Envoy load balancer of this network in this region shares it (one per region and network).
+# The load balancers' Envoy proxies run in this region and take their addresses from here; every
+# regional Envoy load balancer of this network in this region shares it (one per region and network),
+# so each version's pool's load balancer does.
 resource "google_compute_subnetwork" "proxy_only" {
   name          = "${local.name}-proxy-only"
   region        = var.location
@@ -31,8 +32,8 @@ resource "google_compute_subnetwork" "proxy_only" {
   role          = "ACTIVE"
 }
 
-# 443 (Caddy: /v1 with the key, /ready) only from the load balancer's proxies and Google's health
-# checkers: Cloudflare reaches the servers through the load balancer, never directly.
+# 443 (Caddy: /v1 with the key, /ready) only from the load balancers' proxies and Google's health
+# checkers: Cloudflare reaches the servers through a pool's load balancer, never directly.
 resource "google_compute_firewall" "https_from_load_balancer" {
   name          = "${local.name}-https"
   network       = var.network
