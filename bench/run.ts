@@ -14,6 +14,8 @@
  *                                      (bench/cost/prices.ts), beside the last commit's figures
  *   npm run bench -- compression       the GPU server's token stream with and without the agent's gzip
  *                                      (bytes on the wire, first token at the client)
+ *   npm run bench -- rollout           what choosing a model version costs a message, the split against its
+ *                                      weights, and the rollout rule replayed on simulated traffic
  *   npm run bench -- capacity          one region's GPU pool (fixed, autoscaled, oracle) replaying public
  *                                      request traces from ../shared/traces (bench/capacity/)
  *   BENCH_PROFILE=out.cpuprofile npm run bench -- throughput
@@ -32,6 +34,7 @@ import { replyLatency } from "./sections/latency.js";
 import { gatewayOverhead } from "./sections/overhead.js";
 import { peers } from "./sections/peers.js";
 import { promptCaching } from "./sections/prompt-cache.js";
+import { rollout } from "./sections/rollout.js";
 import { roundTrips } from "./sections/roundtrips.js";
 import { webchatScale } from "./sections/scale.js";
 import { streamingDelay } from "./sections/streaming.js";
@@ -53,11 +56,12 @@ const DO_STORAGE = process.env.BENCH_DO_STORAGE === "disk" || !existsSync("/dev/
 const defaultTmpDir = process.env.TMPDIR;
 
 /** Sections that run no Worker: a model of the GPU pool. */
-const MODEL_ONLY = new Set(["capacity"]);
+const MODEL_ONLY = new Set(["capacity", "rollout"]);
 
 async function main(): Promise<void> {
   if (wanted.size > 0 && [...wanted].every((s) => MODEL_ONLY.has(s))) {
-    rows.push(...(await capacity()));
+    if (run("capacity")) rows.push(...(await capacity()));
+    if (run("rollout")) rows.push(...(await rollout()));
     return print();
   }
   execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", "dist", "--env", ""], {
@@ -90,6 +94,7 @@ async function main(): Promise<void> {
     if (run("bundle")) rows.push(...(await bundleAndColdStart()));
     if (run("prompt-cache")) rows.push(...(await promptCaching()));
     if (run("capacity")) rows.push(...(await capacity()));
+    if (run("rollout")) rows.push(...(await rollout()));
   } finally {
     print();
   }

@@ -1,5 +1,6 @@
 import * as z from "zod";
 import regionFile from "../infra/regions.json";
+import { DEFAULT_POLICY, versionId, type RolloutPolicy } from "./core/rollout.js";
 import { parseRegionFile, type RegionFile, type RegionId } from "./core/region-policy.js";
 import { issueLines } from "./core/zod-issues.js";
 import { ConfigError } from "./errors.js";
@@ -127,6 +128,41 @@ export const CoreSettings = z.object({
   RATE_LIMIT_NOTICE_COOLDOWN_SECONDS: setting(Int(1, 86_400).default(60), {
     description: "a user over the limit is told to slow down once per this many seconds",
   }),
+  ROLLOUT_WINDOW_MINUTES: setting(Int(1, 1440).default(10), {
+    description:
+      'minutes between a model rollout\'s decisions (the cron trigger runs each minute; docs/ARCHITECTURE.md, "Model versions")',
+  }),
+  ROLLOUT_MIN_SAMPLE: setting(Int(10, 1_000_000).default(200), {
+    description:
+      'replies a candidate version gives at a stage before it is judged; fewer is "not enough data" (it holds), never "no errors"',
+  }),
+  ROLLOUT_FAILURE_MARGIN_POINTS: setting(z.coerce.number().min(0.1).max(50).default(0.5), {
+    description:
+      "percentage points of failures above the stable version's rate (or twice its rate, if more) that make a candidate bad: the smaller, the more replies a rollout needs before it can tell",
+  }),
+  ANALYTICS_ACCOUNT_ID: setting(
+    z
+      .string()
+      .regex(/^[0-9a-f]{32}$/)
+      .optional(),
+    {
+      description:
+        "Cloudflare account whose Analytics Engine SQL API the rollout's decisions read the per-message records from (with ANALYTICS_API_TOKEN, ANALYTICS_DATASET)",
+      unset: "none: no decisions by rule (the local stack reads its metrics endpoint)",
+    },
+  ),
+  ANALYTICS_API_TOKEN: setting(z.string().min(20).optional(), {
+    description: "an API token with Account Analytics: Read",
+    unset: "required with the account",
+    secret: true,
+  }),
+  ANALYTICS_DATASET: setting(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_]+$/)
+      .optional(),
+    { description: "the dataset the METRICS binding writes to", unset: "required with the account" },
+  ),
   LOG_SUCCESS_SAMPLE_RATE: setting(z.coerce.number().min(0).max(1).default(0.1), {
     description:
       "share (0–1) of the log lines of things that went well (a webhook accepted, a message answered) that are written; each says the rate it was kept at (`sample`). Errors, warnings, drops and dead letters are always written; the per-message metrics count everything",
@@ -162,6 +198,13 @@ export interface RegionSettings {
   sessionTtlSeconds: number;
   /** The hosted endpoint asked while the region's pool is saturated, where regions.json declares one. */
   overflow: { url: string; apiKey: string; model: string | undefined } | undefined;
+  /** The version regions.json names stable (a rollout's state in KV may have promoted another since). */
+  stableVersion: string;
+  /**
+   * Each version of the region's model (regions.json `models.versions`): its id (core/rollout.ts),
+   * its pool (ORIGIN_URL_<R>_<V>; the stable one's may be ORIGIN_URL_<R>) and its system prompt.
+   */
+  versions: Record<string, { id: string; originUrls: string[]; systemPrompt: string }>;
 }
 
 export interface Config {
@@ -202,6 +245,10 @@ export interface Config {
   burstWindowMs: number;
   /** LOG_SUCCESS_SAMPLE_RATE. */
   logSuccessSampleRate: number;
+  /** The rollout rule's numbers (core/rollout.ts), three of them settings. */
+  rollout: RolloutPolicy;
+  /** Where the rollout's decisions read the records: Analytics Engine's SQL API (production). */
+  analytics: { accountId: string; apiToken: string; dataset: string } | undefined;
   /** Tries of a messenger reply (backoff 1 s, 2 s, 4 s… up to a minute) before it is counted as dead-lettered. */
   replyMaxAttempts: number;
   /** While every server is saturated: how long a messenger message is held before a note, and waits at most. */
@@ -262,7 +309,7 @@ export function parseConfig(env: Record<string, unknown>, channels: readonly Cha
   const problems = new Problems(present);
   const core = problems.parse(CoreSettings, present);
   const file = parseRegionFile(regionFile);
-  const regions = regionSettings(file, problems);
+  const regions = regionSettings(file, problems, core?.SYSTEM_PROMPT ?? DEFAULT_SYSTEM_PROMPT);
   const channelValues = new Map<ChannelName, unknown>();
   for (const { name, settings } of channels) {
     if (!settings.required.some((n) => n in present)) continue;
@@ -274,6 +321,10 @@ export function parseConfig(env: Record<string, unknown>, channels: readonly Cha
     ? { apiUrl: core.ORDERS_API_URL.replace(/\/+$/, ""), apiKey: problems.need("ORDERS_API_KEY") }
     : undefined;
   problems.need("KEY_SECRET");
+  if (core?.ANALYTICS_ACCOUNT_ID) {
+    problems.need("ANALYTICS_API_TOKEN");
+    problems.need("ANALYTICS_DATASET");
+  }
   if (core && core.TIMEOUT_REPLY_MS <= core.MODEL_TIMEOUT_MS)
     problems.invalidSetting(
       "TIMEOUT_REPLY_MS",
@@ -355,7 +406,7 @@ class Problems {
 export const REGION_SETTINGS = {
   ORIGIN_URL: {
     description:
-      "base URL of region R's GPU pool (its load balancer: terraform's `pool-<r>` name; the edge calls `<url>/v1`); several comma-separated are tried in turn, each behind its own breaker",
+      "base URL of region R's GPU pool of the model version regions.json names stable (its load balancer; the edge calls `<url>/v1`); several comma-separated are tried in turn, each behind its own breaker. Each other version V has its own pool: `ORIGIN_URL_<R>_<V>` (which may also name the stable one's)",
     unset: "required",
   },
   ORIGIN_API_KEY: { description: "the key that server expects (vLLM `--api-key`)", unset: "required", secret: true },
@@ -371,13 +422,34 @@ export const REGION_SETTINGS = {
 } as const satisfies Record<string, SettingDoc>;
 
 /** Each region's origins and database (REGION_SETTINGS). */
-function regionSettings(file: RegionFile, problems: Problems): Record<RegionId, RegionSettings> {
+function regionSettings(file: RegionFile, problems: Problems, defaultPrompt: string): Record<RegionId, RegionSettings> {
   const regions: Record<RegionId, RegionSettings> = {};
   for (const [id, region] of Object.entries(file.regions)) {
     const R = id.toUpperCase();
+    const stable = region.models.stable;
+    const versions: RegionSettings["versions"] = {};
+    const seen = new Map<string, string>();
+    for (const [name, version] of Object.entries(region.models.versions)) {
+      const V = name.toUpperCase();
+      const own = problems.value(`ORIGIN_URL_${R}_${V}`);
+      const setting = own !== undefined || name !== stable ? `ORIGIN_URL_${R}_${V}` : `ORIGIN_URL_${R}`;
+      const urls = originUrls(problems.need(setting), setting);
+      for (const url of urls) {
+        const other = seen.get(url);
+        if (other) problems.invalidSetting(setting, `${url} is version ${other}'s pool too: each version has its own`);
+        seen.set(url, name);
+      }
+      const systemPrompt =
+        version.systemPrompt === "default"
+          ? defaultPrompt
+          : problems.need(`SYSTEM_PROMPT_${version.systemPrompt.toUpperCase()}`);
+      versions[name] = { id: versionId(name, version, systemPrompt), originUrls: urls, systemPrompt };
+    }
     regions[id] = {
       id,
-      originUrls: originUrls(problems.need(`ORIGIN_URL_${R}`), `ORIGIN_URL_${R}`),
+      stableVersion: stable,
+      versions,
+      originUrls: versions[stable]!.originUrls,
       originApiKey: problems.need(`ORIGIN_API_KEY_${R}`),
       redisUrl: problems.need(`UPSTASH_REDIS_REST_URL_${R}`),
       redisToken: problems.need(`UPSTASH_REDIS_REST_TOKEN_${R}`),
@@ -437,6 +509,15 @@ function coreConfig(
     },
     burstWindowMs: s.BURST_WINDOW_MS,
     logSuccessSampleRate: s.LOG_SUCCESS_SAMPLE_RATE,
+    rollout: {
+      ...DEFAULT_POLICY,
+      windowMinutes: s.ROLLOUT_WINDOW_MINUTES,
+      minSample: s.ROLLOUT_MIN_SAMPLE,
+      errorLimitMarginPoints: s.ROLLOUT_FAILURE_MARGIN_POINTS,
+    },
+    analytics: s.ANALYTICS_ACCOUNT_ID
+      ? { accountId: s.ANALYTICS_ACCOUNT_ID, apiToken: s.ANALYTICS_API_TOKEN ?? "", dataset: s.ANALYTICS_DATASET ?? "" }
+      : undefined,
     replyMaxAttempts: s.REPLY_MAX_ATTEMPTS,
     capacity: { holdMs: s.CAPACITY_HOLD_MS, maxWaitMs: s.CAPACITY_MAX_WAIT_MS },
     rateLimit: {

@@ -18,6 +18,8 @@ import { countingKv } from "./usage.js";
 import { createMetricsSink } from "./services/metrics.js";
 import { createRegionServices, type RegionServices } from "./services/region.js";
 import { createRegionPins } from "./services/region-pins.js";
+import { versionFigures } from "./services/rollout-figures.js";
+import { rolloutStore } from "./services/rollouts.js";
 import type { ReminderBook } from "./services/reminder-book.js";
 
 /**
@@ -74,6 +76,11 @@ function createEdge(env: Env): Edge {
     faq: createFaqStore(withDeadlines(countingKv(env.FAQ), config.timeouts.kvMs, "kv")),
     pins: createRegionPins(withDeadlines(countingKv(env.REGION_PINS), config.timeouts.kvMs, "kv"), keys),
     metrics: createMetricsSink(env as Env & { METRICS_URL?: string }),
+    rollouts: rolloutStore(
+      (env as Partial<Env>).ROLLOUTS &&
+        withDeadlines(countingKv((env as Partial<Env>).ROLLOUTS!), config.timeouts.kvMs, "kv"),
+    ),
+    versionFigures: versionFigures(config, (env as { METRICS_URL?: string }).METRICS_URL, config.timeouts.kvMs * 5),
     contentFilter: compileContentFilter(contentFilterFile),
     commands: COMMAND_NAMES,
     enqueue: (messages, { startedAt }) =>

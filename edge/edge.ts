@@ -7,6 +7,8 @@ import type { FaqStore } from "./services/faq.js";
 import type { MetricsSink } from "./services/metrics.js";
 import type { RegionServices } from "./services/region.js";
 import type { RegionPins } from "./services/region-pins.js";
+import type { VersionFigures } from "./services/rollout-figures.js";
+import type { RolloutStore } from "./services/rollouts.js";
 import type { ReminderBook } from "./services/reminder-book.js";
 
 /** A messenger chat's inbox (objects/chat-inbox.ts), as the queue consumer and an erasure use it. */
@@ -43,5 +45,9 @@ export interface Edge extends ChannelHost {
   readonly faq: FaqStore;
   readonly pins: RegionPins;
   readonly metrics: MetricsSink;
+  /** Each region's model rollout (KV `rollout:<region>`). */
+  readonly rollouts: RolloutStore;
+  /** What each model version did, from the per-message records (the rollout's decisions). */
+  readonly versionFigures: VersionFigures;
   readonly contentFilter: ContentFilter;
 }

@@ -2,6 +2,7 @@ import { createApp, errorResponse } from "./app.js";
 import { edgeFor } from "./create-edge.js";
 import type { QueueJob } from "./message.js";
 import { consume } from "./pipeline/consume.js";
+import { judgeRollouts } from "./pipeline/rollout.js";
 import { countUsage } from "./usage.js";
 
 export { ChatInbox } from "./objects/chat-inbox.js";
@@ -26,4 +27,9 @@ export default {
     return app.fetch(request, env, ctx);
   },
   queue: (batch, env, ctx) => consume(edgeFor(env), batch, (work) => ctx.waitUntil(work)),
+  // Each minute: every region's model rollout is judged once its window is over (pipeline/rollout.ts).
+  scheduled: (controller, env, ctx) => {
+    countUsage("workerRequests");
+    ctx.waitUntil(judgeRollouts(edgeFor(env), controller.scheduledTime));
+  },
 } satisfies ExportedHandler<Env, QueueJob>;

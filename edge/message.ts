@@ -64,7 +64,13 @@ export interface InboundMessage {
     | { kind: "command"; command: ParsedCommand }
     | { kind: "unsupported"; what: string }
     /** The chat became another (a Telegram group upgraded to a supergroup): its conversation follows. */
-    | { kind: "chat_moved"; to: string };
+    | { kind: "chat_moved"; to: string }
+    /**
+     * A user's reaction on the bot's answers (a Telegram message reaction, a WhatsApp reaction, the web
+     * chat's thumbs), as 👍 or 👎 (core/reactions.ts): counted for the model version answering the
+     * chat, never answered, never stored.
+     */
+    | { kind: "reaction"; value: "up" | "down" };
   /**
    * A group message not addressed to the bot: answered only where the group asked the bot to answer
    * every message (/answer all), dropped before it is queued otherwise.
@@ -173,7 +179,10 @@ export type Outcome =
    * a near FAQ answer (faq_busy) while the message waits on for the full answer.
    */
   | "busy_note"
-  | "faq_busy";
+  | "faq_busy"
+  /** A reaction on an answer (content kind "reaction"), counted for the version that answers the chat. */
+  | "reaction_up"
+  | "reaction_down";
 
 /** The reply to one message, before delivery. */
 export interface Reply {
@@ -192,6 +201,8 @@ export interface Reply {
   tokensOut?: number;
   /** Time spent in model calls (tool rounds included), ms: summed per window, the calls in flight. */
   modelMs?: number;
+  /** The id of the model version of the user's region that was asked (core/rollout.ts). */
+  version?: string;
 }
 
 /**

@@ -51,9 +51,17 @@ export interface MessageMetrics extends Usage {
   modelMs: number;
   /** 1 when the region's overflow endpoint answered (its own pool was saturated), else 0. */
   overflow: number;
+  /**
+   * The id of the model version of the user's region that was asked (core/rollout.ts, versionId), for
+   * a reply, a reaction or a rollout decision; "" when none was (a command, a FAQ answer, a fallback
+   * region or the overflow answered).
+   */
+  version: string;
+  /** A rollout decision's record (outcome rollout_<action>): the candidate's percent of new conversations after it; else 0. */
+  share: number;
 }
 
-/** The order of the numbers in an Analytics Engine data point (`double1`…`double17`; at most 20); new ones go last. */
+/** The order of the numbers in an Analytics Engine data point (`double1`…`double18`; at most 20); new ones go last. */
 export const METRIC_DOUBLES = [
   "ackMs",
   "firstTokenMs",
@@ -72,6 +80,7 @@ export const METRIC_DOUBLES = [
   "doRowsWritten",
   "doWallMs",
   "logLines",
+  "share",
 ] as const;
-/** The order of the strings (`blob1`…`blob4`). */
-export const METRIC_BLOBS = ["channel", "region", "outcome", "delivery"] as const;
+/** The order of the strings (`blob1`…`blob5`). */
+export const METRIC_BLOBS = ["channel", "region", "outcome", "delivery", "version"] as const;

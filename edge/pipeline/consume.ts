@@ -5,6 +5,7 @@ import { addUsage, countUsage, takeUsage } from "../usage.js";
 import { retryDelaySeconds } from "../core/inbox-policy.js";
 import { countDeadLetter } from "./dead-letters.js";
 import { pinRegion } from "./region.js";
+import { recordReaction } from "./rollout.js";
 
 /** Dead-letter queues are named after their queue plus this suffix (wrangler.jsonc, every environment). */
 const DEAD_LETTER_SUFFIX = "-dlq";
@@ -45,6 +46,11 @@ async function handOver(edge: Edge, queued: Message<QueueJob>, waitUntil: WaitUn
     // The user's pinned region, looked up here, off the platform's acknowledgement, is where they live;
     // their chat's inbox there drops a redelivery of a message it already took in.
     message = await pinRegion(edge, job.message, waitUntil);
+    // A reaction asks for no answer and keeps no order: counted here, not handed to the chat's inbox.
+    if (message.content.kind === "reaction") {
+      await recordReaction(edge, message, addUsage(takeUsage(), job.usage ?? job.kvUsage));
+      return queued.ack();
+    }
     // The inbox may run elsewhere: what was used for the message so far travels with it to its record
     // (the acknowledgement's queue operation counted ahead). An inbox that does not answer in time
     // (TIMEOUT_INBOX_MS) fails the hand-over like one that refuses it.

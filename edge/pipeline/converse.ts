@@ -9,6 +9,8 @@ import { CAPACITY_RETRY_SECONDS } from "../limits.js";
 import { log, ref } from "../log.js";
 import type { InboundMessage, Reply } from "../message.js";
 import type { ConversationStore, StoredTurn, TurnStart } from "../services/conversation/index.js";
+import { versionOf } from "../services/conversation/history.js";
+import type { ChosenVersion } from "./rollout.js";
 import type { Completion, ModelClient } from "../services/origin-client.js";
 import { say, textsFor } from "../texts/index.js";
 import { completeWithTools, type ToolLoopOptions } from "./tool-loop.js";
@@ -29,6 +31,12 @@ export interface ConverseDeps {
    * was delivered): the call rejects with the signal's reason, nothing is saved, nothing is sent.
    */
   signal?: AbortSignal;
+  /**
+   * The model version that answers this conversation (pipeline/rollout.ts), given the one its last
+   * answer came from: its model (with the fallbacks), system prompt, name and id. Without it, `model`
+   * and the settings' system prompt answer.
+   */
+  version?: (current: string | undefined) => Promise<ChosenVersion>;
   /** Runs a command (commands/index.ts) and returns its reply. */
   runCommand: (command: ParsedCommand) => Promise<string>;
   /**
@@ -70,6 +78,8 @@ export async function converse(message: InboundMessage, deps: ConverseDeps): Pro
     await deps.moveChat?.(content.to);
     return { text: null, outcome: "chat_moved" };
   }
+  // Counted where it arrives (pipeline/rollout.ts, recordReaction); never answered.
+  if (content.kind === "reaction") return { text: null, outcome: `reaction_${content.value}` };
   const start = await store.begin(message.chatKey, message.userKey, message.id, idempotencyContent(message), {
     rateLimit: !deps.admitted,
     ...(deps.serialized ? { serialized: true } : {}),
@@ -122,9 +132,12 @@ async function answer(
     log.info("content.refused", { ref: ref(message.id), direction: "in", rule: incoming.rule });
     return { text: incoming.reply, outcome: "refused" };
   }
+  const chosen = deps.version ? await deps.version(versionOf(start.history)) : undefined;
+  const model = chosen?.model ?? deps.model;
+  const system = chosen?.systemPrompt ?? deps.modelSettings.systemPrompt;
   // One rule on every channel: a message the model cannot take in whole is not cut, nor sent; the
   // user is asked to shorten it.
-  if (!fitsBudget(deps.modelSettings.systemPrompt, asked, deps.modelSettings.inputTokenBudget)) {
+  if (!fitsBudget(system, asked, deps.modelSettings.inputTokenBudget)) {
     log.info("message.too_long", { ref: ref(message.id), chars: text.length });
     return { text: say("tooLong"), outcome: "too_long" };
   }
@@ -137,7 +150,7 @@ async function answer(
     }
   }
   const prompt = buildPrompt({
-    system: deps.modelSettings.systemPrompt,
+    system,
     history: start.history,
     userText: asked,
     budget: deps.modelSettings.inputTokenBudget,
@@ -165,13 +178,20 @@ async function answer(
     if (failure !== "rejected" && deps.faq) {
       const match = bestFaqMatch(await faqEntries(), text, lang);
       if (match && match.score >= deps.faq.offlineMinScore) {
-        return { text: `${match.entry.answer}\n\n${textsFor(lang)("limitedMode")}`, outcome: "faq_offline", failure };
+        return {
+          text: `${match.entry.answer}\n\n${textsFor(lang)("limitedMode")}`,
+          outcome: "faq_offline",
+          failure,
+          ...versionMark,
+        };
       }
     }
     const apology = failure === "timeout" ? say("model.timeout") : textsFor(lang)("model.unavailable");
-    return { text: apology, outcome: "model_failed", failure };
+    return { text: apology, outcome: "model_failed", failure, ...versionMark };
   };
 
+  /** The version asked, on the reply's record (its failures count against it). */
+  const versionMark = chosen ? { version: chosen.id } : {};
   const stream = guardedStream(deps.onText, filter, lang);
   const call = {
     ...(stream.onText ? { onText: stream.onText } : {}),
@@ -183,12 +203,12 @@ async function answer(
   let completion: Completion;
   try {
     completion = deps.tools
-      ? await completeWithTools(deps.model, prompt.messages, call, deps.tools)
-      : await deps.model.complete(prompt.messages, call);
+      ? await completeWithTools(model, prompt.messages, call, deps.tools)
+      : await model.complete(prompt.messages, call);
   } catch (err) {
     if (err instanceof OutputBlocked) {
       log.info("content.refused", { ref: ref(message.id), direction: "out", rule: err.rule });
-      return { text: err.reply, outcome: "refused" };
+      return { text: err.reply, outcome: "refused", ...versionMark };
     }
     if (!(err instanceof UpstreamModelError)) throw err;
     if (err.failure === "busy" && deps.capacity !== "final") {
@@ -208,11 +228,12 @@ async function answer(
   }
   // The model's answer is masked as the user's text was (a card number it repeats or makes up).
   const said = filter ? filter.mask(completion.text).text : completion.text;
-  await saveTurn(deps, message, start, asked, said);
-  const later = summarizeDropped(message, start, prompt.dropped, deps);
+  await saveTurn(deps, message, start, asked, said, chosen?.name);
+  const later = summarizeDropped(message, start, prompt.dropped, deps, model);
   return {
     text: said,
     outcome: "answered",
+    ...versionMark,
     ...(later ? { later } : {}),
     ...(completion.firstTokenMs !== undefined ? { firstTokenMs: completion.firstTokenMs } : {}),
     tokensIn: completion.usage?.promptTokens ?? prompt.inputTokens,
@@ -263,13 +284,14 @@ function summarizeDropped(
   start: TurnStart,
   dropped: number,
   deps: ConverseDeps,
+  model: ModelClient,
 ): (() => Promise<void>) | undefined {
   const coveredUntil = start.summary?.coversUntil ?? 0;
   const fresh: StoredTurn[] = start.history.slice(0, dropped).filter((t) => t.at > coveredUntil);
   if (fresh.length === 0) return undefined;
   return async () => {
     try {
-      const completion = await deps.model.complete(summaryRequest(start.summary?.text ?? null, fresh));
+      const completion = await model.complete(summaryRequest(start.summary?.text ?? null, fresh));
       const text = completion.text.trim();
       if (!text) return;
       const coversUntil = Math.max(...fresh.map((t) => t.at));
@@ -288,6 +310,7 @@ function saveTurn(
   start: TurnStart,
   question: string,
   answer: string,
+  version?: string,
 ): Promise<void> {
   const { chatKey, userKey, id: messageId, sentAt } = message;
   return deps.store.save(
@@ -298,6 +321,7 @@ function saveTurn(
       content: idempotencyContent(message),
       question: { content: question, sentAt },
       answer,
+      ...(version !== undefined ? { version } : {}),
       startedAt: start.startedAt,
       stored: start.stored,
     },

@@ -47,6 +47,8 @@ function recordEvent(edge: Edge, message: InboundMessage, outcome: "dead_lettere
       heldMs: 0,
       modelMs: 0,
       overflow: 0,
+      version: "",
+      share: 0,
     })
     .catch(() => {}); // metrics never fail the count
 }

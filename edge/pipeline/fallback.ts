@@ -20,7 +20,13 @@ export interface Answered {
  * and a call whose answer had started reaching the user is never moved elsewhere. When every
  * candidate is saturated, the call fails `busy` (the caller holds the message).
  */
-export function withFallback(edge: Edge, region: string, answered?: (who: Answered) => void): ModelClient {
+export function withFallback(
+  edge: Edge,
+  region: string,
+  answered?: (who: Answered) => void,
+  /** The region's own pool to ask: the conversation's model version's (pipeline/rollout.ts); else the file's stable one. */
+  own?: ModelClient,
+): ModelClient {
   const candidates = modelCandidates(edge.config.regionFile, region);
   return {
     async complete(messages, call) {
@@ -32,7 +38,8 @@ export function withFallback(edge: Edge, region: string, answered?: (who: Answer
         if (candidate.when === "saturated" && !busy) continue;
         if (candidate.when === "afterFailure" && busy && !candidate.sameJurisdiction) continue;
         const services = edge.region(candidate.region);
-        const client = candidate.kind === "overflow" ? services.overflow : services.model;
+        const client =
+          candidate.kind === "overflow" ? services.overflow : candidate.region === region && own ? own : services.model;
         if (!client) continue;
         let completion: Completion;
         try {

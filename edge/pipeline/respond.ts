@@ -8,6 +8,7 @@ import type { ToolContext } from "../tools/types.js";
 import { converse, type ConverseDeps } from "./converse.js";
 import { deliver, keepTyping } from "./deliver.js";
 import { withFallback, type Answered } from "./fallback.js";
+import { versionChooser } from "./rollout.js";
 import { TOOL_LOOP_DELIVERY_MARGIN_MS } from "../limits.js";
 
 /**
@@ -68,6 +69,10 @@ export async function respond(
       heldMs: options.heldMs ?? 0,
       modelMs: reply.modelMs ?? 0,
       overflow: answered?.overflow ? 1 : 0,
+      // The version is judged by what its own pool did: not by an answer a fallback region or the overflow gave.
+      version:
+        reply.version && (!answered || (answered.region === message.region && !answered.overflow)) ? reply.version : "",
+      share: 0,
     })
     .catch(() => {}); // metrics never fail a reply
   if (reply.later) {
@@ -104,13 +109,15 @@ function conversationDeps(
   const { config, faq } = edge;
   const services = edge.region(message.region);
   const channel = edge.channel(message.address.channel);
+  const affinity = edge.keys.of(`affinity:${message.chatKey}`).slice(0, 16);
   // Reminders reach the user later, unprompted: only on channels that can.
   const reminders = channel?.capabilities.push ? edge.reminders?.(message.userKey, message.region) : undefined;
   return {
     store: services.conversations,
     model: withFallback(edge, message.region, answered),
     // A pseudonym of its own (not the storage keys'): what an origin's logs may keep joins nothing.
-    affinity: edge.keys.of(`affinity:${message.chatKey}`).slice(0, 16),
+    affinity,
+    version: versionChooser(edge, message, affinity, answered),
     modelSettings: config.model,
     rateLimit: config.rateLimit,
     sessionTtlSeconds: services.settings.sessionTtlSeconds,

@@ -8,7 +8,31 @@ import { HttpError } from "../errors.js";
 import { bearerToken, decodeJson, limitBody, notConfigured, unauthorized } from "../requests.js";
 import { log } from "../log.js";
 import { eraseUser } from "../pipeline/erase.js";
+import { currentState, judgeRollouts } from "../pipeline/rollout.js";
+import { command, RolloutError } from "../core/rollout.js";
+import { VersionName } from "../core/region-policy.js";
 import { ADMIN_ERASURE_MAX_BYTES, ADMIN_FAQ_MAX_BYTES } from "../limits.js";
+
+const RolloutCommand = z.strictObject({
+  action: z.enum(["start", "pause", "resume", "promote", "rollback", "decide"]),
+  version: VersionName.optional(),
+  stages: z
+    .array(z.number().gt(0).max(100))
+    .min(1)
+    .max(10)
+    .refine((s) => s.every((p, i) => i === 0 || p > s[i - 1]!) && s.at(-1) === 100, "rising, ending at 100")
+    .optional(),
+});
+
+/** A region's rollout: its state, and each version's id and what it did since the candidate's stage began. */
+async function rolloutStatus(edge: Edge, region: string) {
+  const services = edge.region(region);
+  const state = await currentState(edge, region, true);
+  const versions = Object.fromEntries(Object.entries(services.versions).map(([name, v]) => [name, v.id]));
+  const since = state.candidate?.stageSince ?? Date.now() - edge.config.rollout.windowMinutes * 60_000;
+  const figures = await edge.versionFigures(region, Object.values(versions), since).catch(() => undefined);
+  return { region, state, versions, figuresSince: new Date(since).toISOString(), figures: figures ?? null };
+}
 
 const ErasureRequest = z.strictObject({
   channel: z.string().min(1).max(32),
@@ -79,6 +103,46 @@ export function adminRoutes(edge: Edge) {
     const report = await eraseUser(edge, channel, userId);
     if (!report) throw new HttpError(404, "not_found", `unknown or unconfigured channel "${channel}"`);
     return c.json(report);
+  });
+
+  // A region's model rollout (docs/ARCHITECTURE.md, "Model versions"; `npm run rollout`).
+  admin.get("/rollout/:region", async (c) => c.json(await rolloutStatus(edge, regionParam(c.req.param("region")))));
+
+  admin.post("/rollout/:region", limitBody(ADMIN_ERASURE_MAX_BYTES), async (c) => {
+    const region = regionParam(c.req.param("region"));
+    const parsed = RolloutCommand.safeParse(decodeJson(await c.req.arrayBuffer()));
+    if (!parsed.success) throw new HttpError(400, "bad_request", issueLines(parsed.error, "body").join("; "));
+    const { action, version, stages } = parsed.data;
+    const now = Date.now();
+    if (action === "decide") {
+      const said = await judgeRollouts(edge, now, region, true);
+      return c.json({ said, ...(await rolloutStatus(edge, region)) });
+    }
+    const services = edge.region(region);
+    if (version !== undefined && !Object.hasOwn(services.versions, version))
+      throw new HttpError(
+        404,
+        "not_found",
+        `${region} has no model version "${version}" in infra/regions.json (${Object.keys(services.versions).join(", ")})`,
+      );
+    const state = await currentState(edge, region, true);
+    let next;
+    try {
+      next = command(
+        stages ? { ...state, stages } : state,
+        action,
+        now,
+        services.settings.sessionTtlSeconds * 1000,
+        version,
+      );
+    } catch (err) {
+      if (err instanceof RolloutError) throw new HttpError(409, "conflict", err.message);
+      throw err;
+    }
+    await edge.rollouts.put(region, next);
+    const last = next.decisions.at(-1)!;
+    log.info("rollout.commanded", { region, action: last.action, version: last.version, share: last.percent });
+    return c.json(await rolloutStatus(edge, region));
   });
 
   // The former erasure route took the user's id in its path; it erases nothing now.

@@ -16,8 +16,10 @@ export interface RegionServices {
   conversations: ConversationStore;
   /** What groups chose for themselves (/answer). */
   groupSettings: GroupSettingsStore;
-  /** This region's origins, behind their breakers (no fallback: see pipeline/fallback.ts). */
+  /** The pool of the version regions.json names stable, behind its breakers (no fallback: see pipeline/fallback.ts). */
   model: RegionModel;
+  /** Each version's pool (regions.json `models.versions`), by version name; a rollout chooses among them. */
+  versions: Record<string, { id: string; model: RegionModel; systemPrompt: string }>;
   /** The hosted endpoint asked while the region's pool is saturated, where regions.json declares one. */
   overflow: ModelClient | undefined;
 }
@@ -27,34 +29,58 @@ export function createRegionServices(config: Config, region: RegionId, keys: Pse
   const settings = config.regions[region];
   if (!settings) throw new Error(`unknown region "${region}"`);
   const redis = redisFor(settings, config.timeouts.redisMs);
+  const breaker = createBreakerStore(redis, config.breaker);
+  const versions: RegionServices["versions"] = {};
+  for (const [name, version] of Object.entries(settings.versions)) {
+    // The file's stable version keeps the origin names (and breakers) the region had before versions.
+    const prefix = name === settings.stableVersion ? region : `${region}-${name}-`;
+    versions[name] = {
+      id: version.id,
+      systemPrompt: version.systemPrompt,
+      model: poolModel(config, region, version.originUrls, settings.originApiKey, prefix, breaker),
+    };
+  }
   return {
     settings,
     redis,
     conversations: createConversationStore(redis, config.rateLimit, keys),
     groupSettings: groupSettingsStore(redis, keys),
-    model: regionModel({
-      region,
-      breaker: createBreakerStore(redis, config.breaker),
-      probeTtlMs: config.model.timeoutMs,
-      origins: settings.originUrls.map((originUrl, i) => ({
-        id: `${region}${i + 1}`,
-        client: originClient({
-          region,
-          origin: `${region}${i + 1}`,
-          originUrl,
-          apiKey: settings.originApiKey,
-          model: config.model.name,
-          reasoningEffort: config.model.reasoningEffort,
-          maxOutputTokens: config.model.maxOutputTokens,
-          firstTokenTimeoutMs: config.model.firstTokenTimeoutMs,
-          timeoutMs: config.model.timeoutMs,
-        }),
-      })),
-    }),
+    model: versions[settings.stableVersion]!.model,
+    versions,
     overflow: settings.overflow
       ? overflowClient(config, region, settings.overflow, createBreakerStore(redis, config.breaker))
       : undefined,
   };
+}
+
+/** One version's pool: its origins (`<prefix>1`, `<prefix>2`… in breakers, logs and /healthz) behind breakers. */
+function poolModel(
+  config: Config,
+  region: RegionId,
+  urls: string[],
+  apiKey: string,
+  prefix: string,
+  breaker: BreakerStore,
+): RegionModel {
+  return regionModel({
+    region,
+    breaker,
+    probeTtlMs: config.model.timeoutMs,
+    origins: urls.map((originUrl, i) => ({
+      id: `${prefix}${i + 1}`,
+      client: originClient({
+        region,
+        origin: `${prefix}${i + 1}`,
+        originUrl,
+        apiKey,
+        model: config.model.name,
+        reasoningEffort: config.model.reasoningEffort,
+        maxOutputTokens: config.model.maxOutputTokens,
+        firstTokenTimeoutMs: config.model.firstTokenTimeoutMs,
+        timeoutMs: config.model.timeoutMs,
+      }),
+    })),
+  });
 }
 
 /**

@@ -59,6 +59,11 @@ export interface EmulatorOptions {
   reasoningField?: "reasoning" | "reasoning_content";
   /** Run as a server of a pool, with a concurrency cap, a queue and an admission (see above). */
   capacity?: CapacityOptions;
+  /**
+   * Share (0–1) of unscripted completions answered with vLLM's 500 instead, spread evenly (a model
+   * version that fails more: the rollout's tests and `npm run dev`'s EMULATOR_<V>_FAILURE_RATE).
+   */
+  failureRate?: number;
   port?: number;
   host?: string;
 }
@@ -125,6 +130,7 @@ export interface Emulator {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const requests: RecordedRequest[] = [];
   const script: ScriptedTurn[] = [];
+  let completions = 0;
   const hanging = new Set<http.ServerResponse>();
   const reasoningField = options.reasoningField ?? "reasoning";
   const pool = options.capacity ? new PoolServer(options.capacity) : undefined;
@@ -192,7 +198,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (!Array.isArray(body.messages) || body.messages.length === 0) {
       return sendJson(res, 400, vllmError("messages must be a non-empty list", "BadRequestError", 400));
     }
-    const turn = script.shift() ?? {};
+    const scripted = script.shift();
+    const unscripted = completions++;
+    const rate = options.failureRate ?? 0;
+    const turn: ScriptedTurn =
+      scripted ?? (Math.floor((unscripted + 1) * rate) > Math.floor(unscripted * rate) ? { status: 500 } : {});
     if (turn.hang) {
       hanging.add(res);
       res.on("close", () => hanging.delete(res));

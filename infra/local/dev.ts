@@ -111,6 +111,25 @@ async function startRegionStandIns({ settings, shown }: Stack): Promise<void> {
     }
     settings[`ORIGIN_URL_${R}`] = urls.join(",");
     settings[`ORIGIN_API_KEY_${R}`] = `local-${r}-origin-key`;
+    // Each other model version regions.json declares gets its own server (its pool); how it behaves
+    // can be set per version (EMULATOR_<V>_FAILURE_RATE, EMULATOR_<V>_FIRST_TOKEN_MS), to watch a
+    // rollout judge it (README, "Rolling out a model version").
+    const models = regionFile.regions[r as keyof typeof regionFile.regions].models;
+    for (const name of Object.keys(models.versions)) {
+      const V = name.toUpperCase();
+      if (name === models.stable || env[`ORIGIN_URL_${R}_${V}`]) continue;
+      const emulator = await startEmulator({
+        apiKey: `local-${r}-origin-key`,
+        port: nextEmulatorPort++,
+        firstTokenMs: Number(env[`EMULATOR_${V}_FIRST_TOKEN_MS`] ?? env.EMULATOR_FIRST_TOKEN_MS ?? 300),
+        tokensPerSecond: Number(env.EMULATOR_TOKENS_PER_SECOND ?? 60),
+        failureRate: Number(env[`EMULATOR_${V}_FAILURE_RATE`] ?? 0),
+        capacity: { maxNumSeqs: 64, maxWaiting: 32, retryAfterSeconds: 2 },
+      });
+      closers.push(() => emulator.close());
+      settings[`ORIGIN_URL_${R}_${V}`] = emulator.url;
+      shown.push(`gpt-oss emulator (${r}, version ${name})`.padEnd(34) + emulator.url);
+    }
   }
 }
 
@@ -172,7 +191,18 @@ function writeEnvFile(settings: Record<string, string>): string {
 
 /** The Worker in workerd through `wrangler dev`; the stack stops when it does. */
 async function startEdge(envFile: string): Promise<void> {
-  const args = ["wrangler", "dev", "--port", String(PORT), "--ip", "127.0.0.1", "--env-file", envFile];
+  // --test-scheduled: the cron trigger is reached at /__scheduled, which the ticker below calls.
+  const args = [
+    "wrangler",
+    "dev",
+    "--port",
+    String(PORT),
+    "--ip",
+    "127.0.0.1",
+    "--env-file",
+    envFile,
+    "--test-scheduled",
+  ];
   const wrangler = spawn("npx", [...args, "--show-interactive-dev-session=false"], {
     stdio: ["ignore", "inherit", "inherit"],
     detached: true,
@@ -186,6 +216,12 @@ async function startEdge(envFile: string): Promise<void> {
     }
   });
   await waitForPort(PORT, 60_000);
+  // wrangler dev runs no cron triggers by itself: this stands in for Cloudflare's, each minute
+  // (wrangler.jsonc's "* * * * *"), so a rollout is judged locally as it is deployed.
+  const tick = setInterval(() => {
+    fetch(`http://127.0.0.1:${PORT}/__scheduled?cron=${encodeURIComponent("* * * * *")}`).catch(() => {});
+  }, 60_000);
+  closers.push(async () => clearInterval(tick));
 }
 
 function printBanner({ shown }: Stack): void {
@@ -204,6 +240,7 @@ function printBanner({ shown }: Stack): void {
       `  npm run say -- http "Hello!"            (the HTTP API, with the first key of HTTP_API_KEYS)`,
       "",
       `Health: curl -s --compressed ${edge}/healthz`,
+      "Model rollouts: npm run rollout -- local eu status",
       "Ctrl-C stops everything.",
       "",
     ].join("\n"),

@@ -99,6 +99,8 @@ export interface StackOptions {
   analyticsEngine?: boolean;
   /** workerd's inspector on this port (the bench's CPU profiles). */
   inspectorPort?: number;
+  /** The directory of the built Worker (default dist/; the rollout suite builds one with two model versions). */
+  bundle?: string;
 }
 
 /**
@@ -156,6 +158,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...(options.ephemeralDurableObjects ? { ephemeralDurableObjects: true } : {}),
     ...(options.analyticsEngine ? { analyticsEngine: true } : {}),
     ...(options.inspectorPort !== undefined ? { inspectorPort: options.inspectorPort } : {}),
+    ...(options.bundle ? { bundle: options.bundle } : {}),
     settings: {
       ...(options.analyticsEngine ? {} : { METRICS_URL: metrics.url }),
       ORDERS_API_URL: orders.url,
@@ -272,6 +275,8 @@ export interface EdgeOptions {
   /** Keep every line the Worker logs here, instead of printing it. */
   logs?: string[];
   ephemeralDurableObjects?: boolean;
+  /** The directory of the built Worker (default dist/). */
+  bundle?: string;
   /** Open workerd's V8 inspector on this port (the bench's CPU profile). */
   inspectorPort?: number;
   /** Bind METRICS to the runtime's Analytics Engine dataset, as deployed (locally it drops what it gets). */
@@ -281,6 +286,7 @@ export interface EdgeOptions {
 /** The built Worker (dist/index.js) in workerd, with wrangler.jsonc's bindings and the given endpoints. */
 export async function startEdge(options: EdgeOptions): Promise<{ mf: Miniflare; url: URL; restart(): Promise<void> }> {
   const bindings = workerBindings();
+  const bundle = options.bundle ?? "dist";
   const settings: Record<string, string> = {
     ...bindings.vars,
     TELEGRAM_BOT_TOKEN: TELEGRAM_TOKEN,
@@ -334,12 +340,12 @@ export async function startEdge(options: EdgeOptions): Promise<{ mf: Miniflare; 
   const mfOptions = {
     // The bundle and the modules wrangler writes beside it (the conversation store's Lua scripts, as text).
     modules: [
-      { type: "ESModule" as const, path: "dist/index.js" },
-      ...readdirSync("dist")
+      { type: "ESModule" as const, path: `${bundle}/index.js` },
+      ...readdirSync(bundle)
         .filter((f) => f.endsWith(".lua"))
-        .map((f) => ({ type: "Text" as const, path: `dist/${f}` })),
+        .map((f) => ({ type: "Text" as const, path: `${bundle}/${f}` })),
     ],
-    modulesRoot: "dist",
+    modulesRoot: bundle,
     compatibilityDate: bindings.compatibilityDate,
     compatibilityFlags: bindings.compatibilityFlags,
     bindings: settings,

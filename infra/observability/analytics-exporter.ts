@@ -1,7 +1,8 @@
 /**
  * `npm run observability:exporter`: the edge's production metrics for Prometheus. The deployed Worker
  * writes one Workers Analytics Engine data point per message (edge/services/metrics.ts); this small
- * service reads them with Analytics Engine's SQL API on every scrape and answers in the Prometheus
+ * service reads them with Analytics Engine's SQL API on every scrape (four queries: messages, latencies
+ * per region, figures per model version, rollout decisions) and answers in the Prometheus
  * text format (gateway-metrics.ts), so one Prometheus and one set of alert rules watch both the edge
  * and the origins' vLLM metrics. Why an exporter and not Grafana reading the SQL API directly: the
  * SLO alerts then live with the origins' alerts in Prometheus/Alertmanager, and the local stack's
@@ -14,7 +15,16 @@
  * it also serves those two, for the alert that warns before a region's Upstash budget is spent.
  */
 import http from "node:http";
-import { countsSql, latencySql, renderGatewayMetrics, rowsFromSql, type UpstashBudget } from "./gateway-metrics.js";
+import {
+  countsSql,
+  decisionsSql,
+  latencySql,
+  NO_ROWS,
+  renderGatewayMetrics,
+  rowsFromSql,
+  versionsSql,
+  type UpstashBudget,
+} from "./gateway-metrics.js";
 
 export interface ExporterOptions {
   accountId: string;
@@ -48,14 +58,16 @@ async function query(options: ExporterOptions, sql: string): Promise<Array<Recor
 export async function scrape(options: ExporterOptions): Promise<string> {
   if (!/^[A-Za-z0-9_]+$/.test(options.dataset)) throw new Error(`not a dataset name: ${options.dataset}`);
   try {
-    const [counts, latencies] = await Promise.all([
+    const [counts, latencies, versions, decisions] = await Promise.all([
       query(options, countsSql(options.dataset)),
       query(options, latencySql(options.dataset)),
+      query(options, versionsSql(options.dataset)),
+      query(options, decisionsSql(options.dataset)),
     ]);
-    return renderGatewayMetrics(rowsFromSql(counts, latencies), true, options.upstash);
+    return renderGatewayMetrics(rowsFromSql({ counts, latencies, versions, decisions }), true, options.upstash);
   } catch (err) {
     console.error(`scrape failed: ${err instanceof Error ? err.message : String(err)}`);
-    return renderGatewayMetrics({ counts: [], latencies: [] }, false, options.upstash);
+    return renderGatewayMetrics(NO_ROWS, false, options.upstash);
   }
 }
 

@@ -88,8 +88,10 @@ it("records one metric per message, with channel, region, outcome and timings bu
     expect(second.doWallMs).toBeGreaterThan(0);
     const text = await (await fetch(`${withOrigin.metrics.url}/metrics`)).text();
     // The metric names production's exporter serves from Analytics Engine (alerts read them).
-    expect(text).toContain(
-      'gateway_messages_5m{channel="telegram",region="eu",outcome="answered",delivery="delivered"} 2',
+    // Each reply says which model version answered it (core/rollout.ts: the name and a hash of its parts).
+    expect(record!.version).toMatch(/^v1-[0-9a-f]{8}$/);
+    expect(text).toMatch(
+      /gateway_messages_5m\{channel="telegram",region="eu",outcome="answered",delivery="delivered",version="v1-[0-9a-f]{8}"\} 2/,
     );
     expect(text).toMatch(/gateway_reply_seconds_5m\{region="eu",quantile="0\.9"\} [\d.]+/);
   } finally {

@@ -68,6 +68,8 @@ export function fakeEdge(parts: Partial<Edge> = {}, settings: Record<string, str
     },
     pins: { get: async () => undefined, set: async () => {}, delete: async () => false },
     metrics: { record: async () => {} },
+    rollouts: { get: async () => null, put: unexpected("rollouts.put") },
+    versionFigures: async () => undefined,
     contentFilter: compileContentFilter(contentFilterFile),
     ...parts,
   };

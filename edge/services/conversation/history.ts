@@ -20,7 +20,15 @@ export type StoredTurn = Turn & {
   about?: string;
   /** An answer's: when the conversation's expiry was last set (epoch ms), carried from answer to answer. */
   exp?: number;
+  /** An answer's: the name of the model version that gave it (the conversation stays on it: core/rollout.ts). */
+  v?: string;
 };
+
+/** The model version the conversation's last model answer came from (a FAQ answer names none), if any. */
+export function versionOf(turns: readonly StoredTurn[]): string | undefined {
+  for (let i = turns.length - 1; i >= 0; i--) if (turns[i]!.v !== undefined) return turns[i]!.v;
+  return undefined;
+}
 
 /** What begin saw of the stored conversation. */
 export interface StoredState {
@@ -89,6 +97,8 @@ export interface TurnToSave {
   messageId: string;
   question: { content: string; sentAt: number };
   answer: string;
+  /** The model version that answered (its name). */
+  version?: string;
   /** The reply kept for a retried message. */
   reply: SavedReply;
   /** When the turn began: an erasure after it keeps the turn from being saved. */
@@ -188,6 +198,7 @@ export function conversationHistory(redis: Redis, names: ConversationKeys) {
         re: names.answerTo(turn.messageId),
         ...(turn.reply.about !== undefined ? { about: turn.reply.about } : {}),
         exp: refresh ? at : stored!.expirySetAt!,
+        ...(turn.version !== undefined ? { v: turn.version } : {}),
       };
       if (appendOnly) {
         const session = names.session(turn.chat);

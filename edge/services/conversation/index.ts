@@ -41,6 +41,8 @@ export interface SavedTurn {
   content?: string;
   question: { content: string; sentAt: number };
   answer: string;
+  /** The model version that answered (its name; core/rollout.ts): the conversation stays on it. */
+  version?: string;
   /** TurnStart.startedAt. */
   startedAt: number;
   /** TurnStart.stored (none: saved as a new conversation). */
@@ -76,6 +78,8 @@ export interface ConversationStore {
   save(turn: SavedTurn, ttlSeconds: number): Promise<void>;
   /** Forgets a chat's conversation (/reset): its turns and its summary. */
   clear(chatKey: string): Promise<void>;
+  /** The model version (its name) the chat's conversation is on, if one is under way: one read. */
+  currentVersion(chatKey: string): Promise<string | undefined>;
   /** Nothing is written when the chat (or its user) was erased after `startedAt`. */
   saveSummary(chatKey: string, summary: ConversationSummary, ttlSeconds: number, startedAt: number): Promise<void>;
   /** The chat's stored turns, oldest first (for a page reload). */
@@ -166,7 +170,7 @@ export function createConversationStore(redis: Redis, limit: RateLimitOptions, k
       };
     },
 
-    save({ chatKey, userKey, messageId, content, question, answer, startedAt, stored }, ttlSeconds) {
+    save({ chatKey, userKey, messageId, content, question, answer, version, startedAt, stored }, ttlSeconds) {
       const reply: SavedReply =
         content === undefined ? { text: answer } : { text: answer, about: names.about(content) };
       return history.save(
@@ -177,12 +181,18 @@ export function createConversationStore(redis: Redis, limit: RateLimitOptions, k
           messageId,
           question,
           answer,
+          ...(version !== undefined ? { version } : {}),
           reply,
           startedAt,
           ...(stored ? { stored } : {}),
         },
         ttlSeconds,
       );
+    },
+
+    currentVersion: async (chatKey) => {
+      const last = (await redis.lindex(names.session(keys.of(chatKey)), -1)) as StoredTurn | null;
+      return last && typeof last === "object" && last.role === "assistant" ? last.v : undefined;
     },
 
     // A chat whose limit is its turns keeps its replies' times in the window through the /reset.
