@@ -4,7 +4,8 @@
  *   TELEGRAM_BOT_TOKEN=… TELEGRAM_WEBHOOK_SECRET=… npm run telegram:webhook -- https://edge.example.com
  *
  * Calls setWebhook with the edge's /webhooks/telegram URL, the secret token Telegram will send in
- * X-Telegram-Bot-Api-Secret-Token, and the update kinds the edge handles; then prints getWebhookInfo and
+ * X-Telegram-Bot-Api-Secret-Token, and the update kinds the edge handles (messages, and reactions, which
+ * Telegram sends for a group only where the bot is an administrator); then prints getWebhookInfo and
  * the bot's username (the TELEGRAM_BOT_USERNAME setting, by which group messages mention it).
  * TELEGRAM_API_BASE, when set, names another Bot API server (a local one, or the stand-in).
  */

@@ -27,6 +27,7 @@ import {
   WEBCHAT_MAX_WAITING,
 } from "../limits.js";
 import type { InboundMessage } from "../message.js";
+import { recordReaction } from "../pipeline/rollout.js";
 import { say } from "../texts/index.js";
 
 interface SocketAttachment {
@@ -44,7 +45,8 @@ interface RoomBindings {
 /**
  * A web chat room: one conversation's sockets (a tab each), with the hibernation API so an idle
  * conversation costs nothing while its sockets stay open. Messages are answered one at a time, in
- * the order they arrived, and every tab sees the reply stream in. Its storage holds only the nonces
+ * the order they arrived, and every tab sees the reply stream in. A thumb on an answer (a `feedback`
+ * frame) is counted for the model version and never answered. Its storage holds only the nonces
  * of the connect tickets it spent (`ticket:<nonce>`, for as long as a ticket lives): a ticket opens
  * one socket, even if the room was evicted in between.
  */
@@ -54,6 +56,13 @@ export class WebChatRoom extends DurableObject<Env> {
   private waiting = 0;
   /** Each socket's frames in the current window. */
   private readonly frames = new WeakMap<WebSocket, { since: number; count: number }>();
+  /**
+   * Answers delivered since the room woke, and thumbs counted on them: a thumb is counted only while
+   * there are fewer than answers (the page offers one an answer, in every tab). This object's memory:
+   * a room that hibernated counts from nought again, so a thumb on an earlier answer is not counted.
+   */
+  private answers = 0;
+  private feedbacks = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -130,6 +139,7 @@ export class WebChatRoom extends DurableObject<Env> {
       if (err instanceof MalformedPayload) return fail(err.code, err.message);
       throw err;
     }
+    if (message.content.kind === "reaction") return this.feedback(message, message.content.value);
     // Only a few messages wait their turn; more are refused at once, not queued.
     if (this.waiting >= WEBCHAT_MAX_WAITING) return fail("busy", say("webchat.busy"));
     this.waiting += 1;
@@ -166,6 +176,22 @@ export class WebChatRoom extends DurableObject<Env> {
     log.info("webchat.socket_error", { error: errorKind(error) });
   }
 
+  /**
+   * A thumb on an answer: counted for the version that answers the conversation, with nothing sent
+   * back and nothing of the conversation touched (no turn, no queue, no wait). One more than the
+   * answers delivered is dropped without a word.
+   */
+  private async feedback(message: InboundMessage, value: "up" | "down"): Promise<void> {
+    if (this.feedbacks >= this.answers) return;
+    this.feedbacks += 1;
+    try {
+      await recordReaction(edgeFor(this.env), message);
+      log.success("webchat.reaction", { ref: ref(message.id), region: message.region, value });
+    } catch (err) {
+      log.warn("webchat.reaction_failed", { region: message.region, error: errorKind(err) });
+    }
+  }
+
   private async answer(ws: WebSocket, message: InboundMessage): Promise<void> {
     const broadcast = (frame: object) => {
       const text = JSON.stringify(frame);
@@ -181,9 +207,12 @@ export class WebChatRoom extends DurableObject<Env> {
     const { content } = message;
     const clears =
       content.kind === "command" && (content.command.name === "reset" || content.command.name === "forget");
-    const sender = socketSender((frame) =>
-      broadcast(clears && (frame as { type?: string }).type === "done" ? { ...frame, cleared: true } : frame),
-    );
+    const sender = socketSender((frame) => {
+      const done = (frame as { type?: string }).type === "done";
+      // An answer the page offers thumbs on (not the note of an emptied conversation).
+      if (done && !clears) this.answers += 1;
+      broadcast(clears && done ? { ...frame, cleared: true } : frame);
+    });
     try {
       const onText = (piece: string) => broadcast({ type: "delta", text: piece });
       const heldSince = Date.now();

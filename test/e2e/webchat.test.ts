@@ -120,7 +120,8 @@ it("renders the answer's Markdown, and nothing in an answer can become markup or
   await page.getByLabel("Message").fill("where is my order?");
   await page.keyboard.press("Enter");
   const reply = page.locator(".msg.assistant .text").last();
-  await reply.locator("pre").waitFor({ timeout: 10_000 });
+  // Complete (its thumbs show): a streaming answer may show "line" of "line one" yet.
+  await page.locator(".msg.assistant").last().locator(".feedback").waitFor({ timeout: 10_000 });
   expect(await reply.locator("strong").textContent()).toBe("Order A-100");
   expect(await reply.locator("em").textContent()).toBe("on its way");
   const link = reply.locator("a");
@@ -158,6 +159,46 @@ it("/reset empties the screen, and a message too long to send stays in the box",
   await page.keyboard.press("Enter");
   await page.locator(".note.error", { hasText: "too long" }).waitFor();
   expect(await page.getByLabel("Message").inputValue()).toBe(long);
+  await page.close();
+});
+
+it("offers 👍 and 👎 under a finished answer: one click sends one thumb, then both show the choice", async () => {
+  const page = await browser.newPage({ viewport: { width: 390, height: 780 } });
+  const frames: string[] = [];
+  page.on("websocket", (socket) => socket.on("framesent", (f) => frames.push(String(f.payload))));
+  await page.goto(new URL("/chat", stack.url).toString());
+  await page.getByRole("status").filter({ hasText: "Online" }).waitFor();
+  stack.emulator.enqueue({ content: "We deliver within two days." });
+  await page.getByLabel("Message").fill("how fast do you deliver?");
+  await page.keyboard.press("Enter");
+  const reply = page.locator(".msg.assistant").last();
+  const up = reply.getByRole("button", { name: "Good answer" });
+  const down = reply.getByRole("button", { name: "Bad answer" });
+  await up.waitFor({ timeout: 10_000 });
+  expect(await reply.locator(".text").textContent()).toBe("We deliver within two days.");
+  expect([await up.textContent(), await down.textContent()]).toEqual(["👍", "👎"]);
+
+  const before = logs.length;
+  await down.click();
+  expect(await up.isDisabled()).toBe(true);
+  expect(await down.isDisabled()).toBe(true);
+  expect(await down.getAttribute("aria-pressed")).toBe("true");
+  expect(await up.getAttribute("aria-pressed")).toBe("false");
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: `${ARTIFACTS}/webchat-thumbs.png` });
+  await down.click({ force: true }); // disabled: nothing more is sent
+  await expect.poll(() => logs.slice(before).filter((l) => l.includes('"event":"webchat.reaction"')).length).toBe(1);
+  expect(frames.filter((f) => f.includes('"feedback"'))).toEqual(['{"type":"feedback","value":"down"}']);
+  // Never answered: still one answer on the screen.
+  await new Promise((r) => setTimeout(r, 500));
+  expect(await page.locator(".msg.assistant").count()).toBe(1);
+  expect(await page.locator(".note").count()).toBe(0);
+
+  // Answers shown from the history offer no thumbs (the room counts only answers it just delivered).
+  await page.reload();
+  await page.getByRole("status").filter({ hasText: "Online" }).waitFor();
+  await expect.poll(() => page.locator(".msg.assistant").count()).toBe(1);
+  expect(await page.locator(".feedback").count()).toBe(0);
   await page.close();
 });
 

@@ -57,6 +57,35 @@ const payload = fc.oneof(
   fc.jsonValue(),
   fc.record({ update_id: fc.oneof(fc.integer(), fc.string()), message: fc.anything() }, { requiredKeys: [] }),
   fc.record({
+    update_id: fc.nat(),
+    message_reaction: fc.oneof(
+      fc.anything(),
+      fc.record(
+        {
+          chat: fc.record({ id: fc.oneof(fc.integer(), fc.string()), type: fc.constantFrom("private", "group", "x") }),
+          message_id: fc.oneof(fc.nat(), fc.string()),
+          user: fc.record({ id: fc.oneof(fc.integer(), fc.string()), is_bot: fc.boolean() }, { requiredKeys: [] }),
+          actor_chat: fc.record({ id: fc.integer() }),
+          date: fc.oneof(fc.nat(), fc.anything()),
+          old_reaction: fc.oneof(fc.anything(), fc.array(fc.record({ type: fc.string(), emoji: fc.string() }))),
+          new_reaction: fc.oneof(
+            fc.anything(),
+            fc.array(
+              fc.record(
+                {
+                  type: fc.constantFrom("emoji", "custom_emoji", "paid"),
+                  emoji: fc.constantFrom("👍", "👎", "🤔", ""),
+                },
+                { requiredKeys: [] },
+              ),
+            ),
+          ),
+        },
+        { requiredKeys: [] },
+      ),
+    ),
+  }),
+  fc.record({
     object: fc.constantFrom("whatsapp_business_account", "page"),
     entry: fc.array(
       fc.record({
@@ -75,6 +104,7 @@ function wellFormed(messages: InboundMessage[]): void {
     expect(m.userKey.split(":").length).toBeGreaterThanOrEqual(3);
     expect(config.regions[m.region]).toBeDefined();
     if (m.content.kind === "text") expect(typeof m.content.text).toBe("string");
+    if (m.content.kind === "reaction") expect(["up", "down"]).toContain(m.content.value);
   }
 }
 
@@ -113,7 +143,12 @@ describe("web chat frames", () => {
         fc.oneof(
           fc.anything(),
           fc.record(
-            { type: fc.constantFrom("message", "ping", "x"), text: fc.anything(), id: fc.anything() },
+            {
+              type: fc.constantFrom("message", "feedback", "ping", "x"),
+              text: fc.anything(),
+              id: fc.anything(),
+              value: fc.oneof(fc.constantFrom("up", "down"), fc.anything()),
+            },
             { requiredKeys: [] },
           ),
         ),

@@ -13,7 +13,8 @@ import { say } from "../../edge/texts/index.js";
 /**
  * One contract, every channel: whatever a message comes through, the user gets the model's answer
  * (never its reasoning), the conversation carries over, /reset forgets it, a redelivery is answered
- * once, a forgery is refused before anything happens, and a failing model gets an apology.
+ * once, a forgery is refused before anything happens, and a failing model gets an apology. Where a
+ * user can react to an answer, a 👍 is never answered and never enters the conversation.
  */
 interface Driver {
   /** Sends `text` as `user`; `deliveryId` identifies the delivery, for redelivery. Resolves when accepted. */
@@ -22,6 +23,8 @@ interface Driver {
   replies(user: string): string[];
   /** Sends a message that fails the channel's authenticity check; resolves with the HTTP status. */
   forge(user: string, text: string): Promise<number>;
+  /** Puts a 👍 on the last answer, where the channel has reactions. Resolves when accepted. */
+  react?(user: string): Promise<void>;
 }
 
 let stack: Stack;
@@ -34,6 +37,21 @@ const telegram = (): Driver => ({
   replies: (user) => stack.telegram.sent(user).map((m) => m.text),
   forge: async (user, text) =>
     (await stack.sendUpdate(textUpdate(Number(user), text), { secret: "wrong-secret-0123456789" })).status,
+  react: async (user) => {
+    // A MessageReactionUpdated as the Bot API describes it (hand-written), on the bot's message.
+    const update = {
+      update_id: 700_000_000 + seq++,
+      message_reaction: {
+        chat: { id: Number(user), first_name: "Ada", type: "private" },
+        message_id: 1,
+        user: { id: Number(user), is_bot: false, first_name: "Ada" },
+        date: Math.floor(Date.now() / 1000),
+        old_reaction: [],
+        new_reaction: [{ type: "emoji", emoji: "👍" }],
+      },
+    };
+    expect((await stack.sendUpdate(update)).status).toBe(200);
+  },
 });
 
 const whatsapp = (): Driver => ({
@@ -44,6 +62,16 @@ const whatsapp = (): Driver => ({
   replies: (user) => stack.whatsapp.sent(`49151${user}`).map((m) => m.text),
   forge: async (user, text) =>
     (await stack.sendWhatsApp(whatsappPayload(`49151${user}`, text), { signature: `sha256=${"1".repeat(64)}` })).status,
+  react: async (user) => {
+    const message = {
+      from: `49151${user}`,
+      id: `wamid.reaction.${user}.${seq++}`,
+      timestamp: String(Math.floor(Date.now() / 1000)),
+      type: "reaction",
+      reaction: { message_id: "wamid.answer", emoji: "👍" },
+    };
+    expect((await stack.sendWhatsApp(whatsappPayload(`49151${user}`, "", { message }))).status).toBe(200);
+  },
 });
 
 const http = (): Driver => {
@@ -87,6 +115,7 @@ const webchat = (): Driver => {
     send: async (user, text, id) =>
       (await connect(user)).ws.send(JSON.stringify({ type: "message", text, ...(id ? { id } : {}) })),
     replies: (user) => sockets.get(user)?.done ?? [],
+    react: async (user) => (await connect(user)).ws.send(JSON.stringify({ type: "feedback", value: "up" })),
     // A forged ticket: the socket is accepted and closed at once with 4401 (4000 + the HTTP status),
     // which a browser can read.
     forge: async () =>
@@ -169,6 +198,25 @@ describe.each([
     expect(stack.emulator.requests).toHaveLength(0);
     expect(driver.replies(user)).toHaveLength(0);
   });
+
+  if (driver.react)
+    it("takes a 👍 on an answer without answering it or adding it to the conversation", async () => {
+      const user = uid();
+      await driver.send(user, "question");
+      await waitReplies(driver, user, 1);
+      await driver.react!(user);
+      await sleep(600);
+      expect(driver.replies(user)).toHaveLength(1);
+      expect(stack.emulator.requests).toHaveLength(1);
+      await driver.send(user, "and then?");
+      await waitReplies(driver, user, 2);
+      expect(stack.emulator.requests.at(-1)?.body.messages?.map((m) => m.role)).toEqual([
+        "system",
+        "user",
+        "assistant",
+        "user",
+      ]);
+    });
 
   it("apologises when the model fails", async () => {
     const user = uid();

@@ -9,7 +9,7 @@ beforeAll(async () => {
 });
 afterAll(() => telegram?.close());
 
-it("sets the webhook with the secret token and the update kinds the edge handles", async () => {
+it("sets the webhook with the secret token and the update kinds the edge handles: messages and reactions", async () => {
   const { url, info, username } = await setTelegramWebhook({
     edgeUrl: "https://edge.example.com/",
     token,
@@ -21,7 +21,7 @@ it("sets the webhook with the secret token and the update kinds the edge handles
   expect(call?.params).toEqual({
     url,
     secret_token: "s3cret-token-value",
-    allowed_updates: ["message"],
+    allowed_updates: ["message", "message_reaction"],
     max_connections: 40,
   });
   expect(info.url).toBe(url);

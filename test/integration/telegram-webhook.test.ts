@@ -11,8 +11,9 @@ import { helpText } from "../../edge/commands/help.js";
 const SETTLE_MS = 800;
 
 let stack: Stack;
+const logs: string[] = [];
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ logs });
 });
 afterAll(async () => {
   await stack?.close();
@@ -81,6 +82,51 @@ describe("POST /webhooks/telegram: what is refused", () => {
     expect(res.status).toBe(200);
     const [reply] = await stack.telegram.waitForMessages(1, { chatId: 1111111 });
     expect(reply?.text).toBe(say("textOnly"));
+    expect(stack.emulator.requests).toHaveLength(0);
+  });
+});
+
+describe("POST /webhooks/telegram: reactions", () => {
+  /** What the webhook logged it did with the update (webhook.accepted), from the lines since `from`. */
+  const accepted = (from: number) =>
+    logs
+      .slice(from)
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.event === "webhook.accepted" && l.channel === "telegram")
+      .map(({ accepted, ignoredKinds }) => ({ accepted, ignoredKinds }));
+
+  /** A message_reaction update (hand-written after the Bot API's MessageReactionUpdated) on the bot's answer. */
+  const reaction = (updateId: number, old: string[], now: string[]) => ({
+    update_id: updateId,
+    message_reaction: {
+      chat: { id: 1111111, first_name: "Ada", type: "private" },
+      message_id: 1367,
+      user: { id: 1111111, is_bot: false, first_name: "Ada", language_code: "en" },
+      date: Math.floor(Date.now() / 1000),
+      old_reaction: old.map((emoji) => ({ type: "emoji", emoji })),
+      new_reaction: now.map((emoji) => ({ type: "emoji", emoji })),
+    },
+  });
+
+  it("takes a 👍 added to an answer as a reaction, and answers nothing", async () => {
+    const from = logs.length;
+    expect((await stack.sendUpdate(reaction(938300001, [], ["👍"]))).status).toBe(200);
+    await sleep(SETTLE_MS);
+    expect(accepted(from)).toEqual([{ accepted: 1, ignoredKinds: undefined }]);
+    expect(stack.telegram.calls).toHaveLength(0);
+    expect(stack.emulator.requests).toHaveLength(0);
+  });
+
+  it("ignores a reaction taken back, and 🤔, answering nothing", async () => {
+    const from = logs.length;
+    expect((await stack.sendUpdate(reaction(938300002, ["👍"], []))).status).toBe(200);
+    expect((await stack.sendUpdate(reaction(938300003, [], ["🤔"]))).status).toBe(200);
+    await sleep(SETTLE_MS);
+    expect(accepted(from)).toEqual([
+      { accepted: 0, ignoredKinds: "reaction" },
+      { accepted: 0, ignoredKinds: "reaction" },
+    ]);
+    expect(stack.telegram.calls).toHaveLength(0);
     expect(stack.emulator.requests).toHaveLength(0);
   });
 });

@@ -421,6 +421,55 @@ describe("the conversation over WebSocket", () => {
     second.ws.close();
   });
 
+  it("takes a thumb on each answer once, answers none, and leaves the conversation as it was", async () => {
+    const { token } = await newSession();
+    const client = await open(token);
+    await client.next((f) => f.type === "history");
+    /** The thumbs the room counted (its webchat.reaction lines) since `from`. */
+    const counted = (from: number) =>
+      logs
+        .slice(from)
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((l) => l.event === "webchat.reaction")
+        .map((l) => l.value);
+    const from = logs.length;
+
+    // Before any answer there is nothing to rate.
+    client.send({ type: "feedback", value: "up" });
+    client.send({ type: "message", text: "When do you open?", id: "f1" });
+    const first = await client.next((f) => f.type === "done");
+    // One thumb an answer: the second and third are dropped, without a word.
+    for (const value of ["down", "up", "up"]) client.send({ type: "feedback", value });
+    await sleep(500);
+    expect(counted(from)).toEqual(["down"]);
+
+    client.send({ type: "message", text: "And on Sundays?", id: "f2" });
+    await client.next((f) => f.type === "done" && f !== first);
+    client.send({ type: "feedback", value: "up" });
+    client.send({ type: "feedback", value: "down" });
+    await sleep(500);
+    expect(counted(from)).toEqual(["down", "up"]);
+
+    // Nothing came back for any thumb: two answers, two model calls, no error.
+    expect(client.frames.filter((f) => f.type === "done")).toHaveLength(2);
+    expect(client.frames.filter((f) => f.type === "error")).toEqual([]);
+    expect(stack.emulator.requests).toHaveLength(2);
+    client.ws.close();
+    // The conversation holds the two exchanges and nothing of the thumbs.
+    const again = await open(token);
+    const history = (await again.next((f) => f.type === "history")) as { messages: Array<{ role: string }> };
+    expect(history.messages.map((m) => m.role)).toEqual(["user", "assistant", "user", "assistant"]);
+    again.ws.close();
+  });
+
+  it("refuses a thumb that is neither up nor down as a bad frame", async () => {
+    const client = await open((await newSession()).token);
+    await client.next((f) => f.type === "history");
+    client.send({ type: "feedback", value: "meh" });
+    expect(await client.next((f) => f.type === "error")).toMatchObject({ type: "error", code: "bad_frame" });
+    client.ws.close();
+  });
+
   it("negotiates permessage-deflate for its frames", async () => {
     const { token } = await newSession();
     const client = await open(token, { perMessageDeflate: true });

@@ -23,8 +23,9 @@ function fresh<T>(fixture: T): T {
 }
 
 let stack: Stack;
+const logs: string[] = [];
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ logs });
 });
 afterAll(() => stack?.close());
 beforeEach(() => {
@@ -132,6 +133,32 @@ describe("POST /webhooks/whatsapp: answering", () => {
   ])("records %s and answers nothing", async (_name, fixture) => {
     expect((await stack.sendWhatsApp(fixture)).status).toBe(200);
     await sleep(SETTLE_MS);
+    expect(stack.whatsapp.calls).toHaveLength(0);
+    expect(stack.emulator.requests).toHaveLength(0);
+  });
+
+  it("takes a 👍 as a reaction and ignores one taken back, answering neither", async () => {
+    /** A reaction on the bot's answer with this emoji, as if just sent (the fixture's shape). */
+    const withEmoji = (emoji: string, wamid: string) => {
+      const copy = fresh(reaction);
+      const m = copy.entry[0]!.changes[0]!.value.messages[0]!;
+      m.id = wamid;
+      m.reaction.emoji = emoji;
+      return copy;
+    };
+    const from = logs.length;
+    expect((await stack.sendWhatsApp(withEmoji("👍", "wamid.reaction.up.1"))).status).toBe(200);
+    expect((await stack.sendWhatsApp(withEmoji("", "wamid.reaction.back.1"))).status).toBe(200);
+    await sleep(SETTLE_MS);
+    const accepted = logs
+      .slice(from)
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.event === "webhook.accepted" && l.channel === "whatsapp")
+      .map(({ accepted, ignoredKinds }) => ({ accepted, ignoredKinds }));
+    expect(accepted).toEqual([
+      { accepted: 1, ignoredKinds: undefined },
+      { accepted: 0, ignoredKinds: "reaction" },
+    ]);
     expect(stack.whatsapp.calls).toHaveLength(0);
     expect(stack.emulator.requests).toHaveLength(0);
   });

@@ -1,4 +1,5 @@
 import { parseCommand } from "../../core/commands.js";
+import { thumbOf } from "../../core/reactions.js";
 import type { RegionId } from "../../core/region-policy.js";
 import type { InboundMessage } from "../../message.js";
 import type { Received } from "../webhook.js";
@@ -10,7 +11,7 @@ import type { Webhook } from "../webhook.js";
 import { botApi } from "./api.js";
 import { botIdOf, TELEGRAM_MAX_BODY_BYTES } from "./constants.js";
 import type { TelegramSettings } from "./settings.js";
-import { TelegramMessage, TelegramUpdate } from "./schema.js";
+import { TelegramMessage, TelegramReaction, TelegramUpdate } from "./schema.js";
 
 /**
  * The bot as its updates name it: its user id (from the token), its @username when known, and the
@@ -47,17 +48,23 @@ const MEDIA_FIELDS = [
 const GROUP_TYPES = new Set(["group", "supergroup"]);
 
 type Message = ReturnType<typeof TelegramMessage.parse>;
+type Reaction = ReturnType<typeof TelegramReaction.parse>;
 
 /**
  * What a Telegram update asks of the assistant. Only `message` updates are answered: in a private chat
  * every text (and a caption); in a group only what is addressed to the bot (a mention, a reply to one
  * of its messages, one of its commands), and the rest as chatter that a group may ask to have answered
- * (/answer all). Service messages, bots, edits and other update kinds are acknowledged, not answered.
+ * (/answer all). A `message_reaction` that adds a thumb (core/reactions.ts) is a reaction message,
+ * counted and never answered. Service messages, bots, edits and other update kinds are acknowledged,
+ * not answered.
  */
 export function readTelegramUpdate(payload: unknown, bot: BotIdentity, region: RegionId): Received | undefined {
   const update = TelegramUpdate.safeParse(payload);
   if (!update.success) return undefined;
   const raw = update.data as Record<string, unknown>;
+  if (raw.message === undefined && raw.message_reaction !== undefined) {
+    return readReaction(raw.message_reaction, update.data.update_id, bot, region);
+  }
   if (raw.message === undefined) {
     const kind = Object.keys(raw).find((k) => k !== "update_id") ?? "empty";
     return { messages: [], ignored: [kind] };
@@ -70,10 +77,17 @@ export function readTelegramUpdate(payload: unknown, bot: BotIdentity, region: R
   // A linked channel's post copied into its discussion group: the channel's, not a member's.
   if ((m as Record<string, unknown>).is_automatic_forward === true) return skip("automatic_forward");
 
-  const type = m.chat.type ?? (m.chat.id > 0 ? "private" : "group");
+  const type = chatType(m.chat);
   const group = GROUP_TYPES.has(type);
   if (!group && type !== "private") return skip(`chat_${type}`);
-  const base = envelope(m, update.data.update_id, bot, region, group);
+  // A forum topic is a conversation of its own; replies in other supergroups carry thread ids too.
+  const thread = m.is_topic_message && m.message_thread_id !== undefined ? String(m.message_thread_id) : undefined;
+  const base = envelope(
+    { updateId: update.data.update_id, chat: m.chat, from: m.from, thread, messageId: m.message_id, date: m.date },
+    bot,
+    region,
+    group,
+  );
 
   if (m.migrate_to_chat_id !== undefined) {
     // The group became a supergroup: its conversation, settings and region follow it.
@@ -105,33 +119,92 @@ export function readTelegramUpdate(payload: unknown, bot: BotIdentity, region: R
   return { messages: [{ ...base, content, ...(addressed === "chatter" ? { chatter: true } : {}) }], ignored: [] };
 }
 
+/** A chat's type; the Bot API's own older samples leave it out (they are private chats). */
+function chatType(chat: Message["chat"]): string {
+  return chat.type ?? (chat.id > 0 ? "private" : "group");
+}
+
+/** What an update says of who acted, where: the parts the keys and the address are made of. */
+interface Origin {
+  updateId: number;
+  chat: Message["chat"];
+  /** The person; absent for one acting on behalf of a chat (then the chat stands for them). */
+  from: Message["from"];
+  /** The forum topic, where the update names one. */
+  thread: string | undefined;
+  messageId: number;
+  /** Unix time, seconds. */
+  date: number;
+}
+
 /** Who wrote, in which conversation, and where the reply goes. */
-function envelope(m: Message, updateId: number, bot: BotIdentity, region: RegionId, group: boolean) {
+function envelope(o: Origin, bot: BotIdentity, region: RegionId, group: boolean) {
   const account = bot.id;
-  const user = String(m.from?.id ?? m.chat.id);
-  const chat = String(m.chat.id);
-  // A forum topic is a conversation of its own; replies in other supergroups carry thread ids too.
-  const thread = m.is_topic_message && m.message_thread_id !== undefined ? String(m.message_thread_id) : undefined;
+  const user = String(o.from?.id ?? o.chat.id);
+  const chat = String(o.chat.id);
+  const { thread } = o;
   const userKey = `telegram:${account}:${user}`;
   const chatKey = group ? `telegram:${account}:${chat}${thread ? `#${thread}` : ""}` : userKey;
   return {
-    id: `telegram:${account}:${updateId}`,
+    id: `telegram:${account}:${o.updateId}`,
     address: {
       channel: "telegram",
       account,
       chat,
-      messageId: String(m.message_id),
+      messageId: String(o.messageId),
       ...(group ? { quote: true } : {}),
       ...(thread ? { thread } : {}),
     },
     userKey,
     chatKey,
-    ...(group && m.from?.first_name ? { senderName: m.from.first_name } : {}),
-    ...(m.from ? { senderId: String(m.from.id) } : {}),
+    ...(group && o.from?.first_name ? { senderName: o.from.first_name } : {}),
+    ...(o.from ? { senderId: String(o.from.id) } : {}),
     region,
-    sentAt: m.date * 1000,
-    ...(m.from?.language_code ? { lang: m.from.language_code } : {}),
+    sentAt: o.date * 1000,
+    ...(o.from?.language_code ? { lang: o.from.language_code } : {}),
   } satisfies Omit<InboundMessage, "content">;
+}
+
+/**
+ * A change of a user's reactions on a message: a reaction message (👍 or 👎) when it added an emoji
+ * that stands for a thumb, keyed as a text message of that user in that chat would be. The update
+ * names no forum topic, so a topic's reaction counts for its group. An anonymous reaction (made on
+ * behalf of a chat: `actor_chat`, no `user`) counts with the chat's own key. A removal, a change to
+ * another emoji, a custom emoji or a paid star is acknowledged as "reaction".
+ */
+function readReaction(payload: unknown, updateId: number, bot: BotIdentity, region: RegionId): Received {
+  const ignored: Received = { messages: [], ignored: ["reaction"] };
+  const parsed = TelegramReaction.safeParse(payload);
+  if (!parsed.success) return { messages: [], ignored: ["unreadable_reaction"] };
+  const r = parsed.data;
+  if (r.user?.is_bot) return { messages: [], ignored: ["from_bot"] };
+  const type = chatType(r.chat);
+  const group = GROUP_TYPES.has(type);
+  if (!group && type !== "private") return ignored;
+  const value = addedThumb(r);
+  if (!value) return ignored;
+  const origin: Origin = {
+    updateId,
+    chat: r.chat,
+    from: r.user,
+    thread: undefined,
+    // The message reacted to (the bot's answer): the update has no message of its own.
+    messageId: r.message_id,
+    date: r.date,
+  };
+  return { messages: [{ ...envelope(origin, bot, region, group), content: { kind: "reaction", value } }], ignored: [] };
+}
+
+/** The thumb of the first emoji the change added (in new_reaction, not in old_reaction), if any. */
+function addedThumb(r: Reaction): "up" | "down" | undefined {
+  const emoji = (list: Reaction["new_reaction"]) =>
+    list.flatMap((t) => (t.type === "emoji" && t.emoji !== undefined ? [t.emoji] : []));
+  const before = new Set(emoji(r.old_reaction));
+  for (const added of emoji(r.new_reaction).filter((e) => !before.has(e))) {
+    const thumb = thumbOf(added);
+    if (thumb) return thumb;
+  }
+  return undefined;
 }
 
 /**

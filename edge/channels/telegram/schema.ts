@@ -50,7 +50,29 @@ export const TelegramMessage = z.looseObject({
 });
 export type TelegramMessage = z.infer<typeof TelegramMessage>;
 
-/** An update: its id, and whatever it carries (only `message` is answered). */
+/**
+ * A reaction type: `{"type":"emoji","emoji"}`, or a custom emoji or a paid star (`custom_emoji`,
+ * `paid`), which are never thumbs.
+ */
+const Reaction = z.looseObject({ type: z.string(), emoji: z.string().optional() });
+
+/**
+ * A user changed their reactions on a message (the bot must be an administrator to see a group's):
+ * the lists before and after. `user` is absent for an anonymous reaction, made on behalf of a chat
+ * (`actor_chat`). It names no forum topic.
+ * https://core.telegram.org/bots/api#messagereactionupdated
+ */
+export const TelegramReaction = z.looseObject({
+  chat: Chat,
+  message_id: z.number().int(),
+  user: User.optional(),
+  actor_chat: Chat.optional(),
+  date: z.number().int(),
+  old_reaction: z.array(Reaction).default([]),
+  new_reaction: z.array(Reaction),
+});
+
+/** An update: its id, and whatever it carries (`message` is answered, `message_reaction` counted). */
 export const TelegramUpdate = z.looseObject({
   update_id: z.number().int().nonnegative(),
 });

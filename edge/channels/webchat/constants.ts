@@ -1,7 +1,8 @@
 /**
  * The web chat's protocol: JSON text frames over the WebSocket (docs/ARCHITECTURE.md, "The contract"):
- * `{"type":"message","text","id"?}` and `{"type":"ping"}` in; `history`, `typing`, `delta`, `done`,
- * `pong` and `error` out. Its limits are in edge/limits.ts.
+ * `{"type":"message","text","id"?}`, `{"type":"feedback","value":"up"|"down"}` (a thumb on an answer,
+ * never answered) and `{"type":"ping"}` in; `history`, `typing`, `delta`, `done`, `pong` and `error`
+ * out. Its limits are in edge/limits.ts.
  */
 
 /** Heartbeat frames, answered by the runtime without waking the conversation's Durable Object. */

@@ -32,9 +32,17 @@ const Frame = z.discriminatedUnion("type", [
       .regex(/^[\w-]{1,64}$/)
       .optional(),
   }),
+  /** The person's thumb on an answer (the page's 👍 👎): counted for the model version, never answered. */
+  z.object({ type: z.literal("feedback"), value: z.enum(["up", "down"]) }),
 ]);
 
-/** The message a frame on a conversation's socket carries; MalformedPayload (with its frame code) otherwise. */
+const FRAME_TYPES: readonly unknown[] = ["message", "feedback"];
+
+/**
+ * The message a frame on a conversation's socket carries: a text or command (`message`), or a
+ * reaction (`feedback`, keyed as the conversation's texts are); MalformedPayload (with its frame code)
+ * otherwise.
+ */
 export function parseFrame(
   frame: unknown,
   conversation: string,
@@ -44,19 +52,29 @@ export function parseFrame(
   const parsed = Frame.safeParse(frame);
   if (!parsed.success) {
     const type = (frame as { type?: unknown } | null)?.type;
-    if (type !== "message")
+    if (!FRAME_TYPES.includes(type))
       throw new MalformedPayload(`unknown frame type ${JSON.stringify(type ?? null)}`, "unknown_type");
     throw new MalformedPayload(issueLines(parsed.error, "frame").join("; "), "bad_frame");
   }
-  const { text, id } = parsed.data;
-  const command = parseCommand(text, commands);
-  return {
-    id: `webchat:${conversation}:${id ?? crypto.randomUUID()}`,
+  const envelope = {
     address: { channel: "webchat", account: "web", chat: conversation },
     userKey: webChatUserKey(conversation),
     chatKey: webChatUserKey(conversation),
     region,
     sentAt: Date.now(),
+  };
+  if (parsed.data.type === "feedback") {
+    return {
+      id: `webchat:${conversation}:${crypto.randomUUID()}`,
+      ...envelope,
+      content: { kind: "reaction", value: parsed.data.value },
+    };
+  }
+  const { text, id } = parsed.data;
+  const command = parseCommand(text, commands);
+  return {
+    id: `webchat:${conversation}:${id ?? crypto.randomUUID()}`,
+    ...envelope,
     content: command ? { kind: "command", command } : { kind: "text", text },
   };
 }

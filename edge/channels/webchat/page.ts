@@ -9,7 +9,10 @@ import { CLOSE, WEBCHAT_PING } from "./constants.js";
  * heartbeat every 30 s, shows "typing…" from the moment a message is sent until the answer's first
  * words, renders the answer's Markdown as it streams (delta frames), shows each message's time,
  * empties the screen on /reset and /forget, and resends a message that was not answered before a
- * disconnect (with the same id, so it is answered once). Its token never goes in a URL: each socket
+ * disconnect (with the same id, so it is answered once). Under each answer completed while the page is
+ * open it offers 👍 and 👎: one choice an answer, sent once as a `feedback` frame (never answered), after
+ * which both buttons show the choice and are disabled. Answers shown from the history have none (the
+ * room counts thumbs only on the answers it delivered since it woke). Its token never goes in a URL: each socket
  * opens with a connect ticket the page fetches just before (routes.ts says why). Its scripts run by
  * their hashes (routes.ts) and it never makes HTML of a string: the page's CSP forbids it (Trusted Types).
  */
@@ -59,6 +62,32 @@ const PAGE_SCRIPT = /* js */ `
     else el.firstChild.textContent = text;
   }
   function note(text, isError) { add("note" + (isError ? " error" : ""), text); }
+  // 👍 and 👎 under an answer: one choice, sent once; then both show it and are disabled.
+  function thumbs(el) {
+    var bar = document.createElement("div");
+    bar.className = "feedback";
+    bar.setAttribute("role", "group");
+    bar.setAttribute("aria-label", "Rate this answer");
+    [["up", "\u{1F44D}", "Good answer"], ["down", "\u{1F44E}", "Bad answer"]].forEach(function (choice) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "thumb";
+      button.dataset.value = choice[0];
+      button.textContent = choice[1];
+      button.title = choice[2];
+      button.setAttribute("aria-label", choice[2]);
+      button.setAttribute("aria-pressed", "false");
+      button.addEventListener("click", function () {
+        if (!socket || socket.readyState !== 1 || bar.dataset.sent) return;
+        socket.send(JSON.stringify({ type: "feedback", value: choice[0] }));
+        bar.dataset.sent = choice[0];
+        button.setAttribute("aria-pressed", "true");
+        bar.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+      });
+      bar.appendChild(button);
+    });
+    el.appendChild(bar);
+  }
   function showTyping(on) {
     if (on && !typingEl) {
       var el = document.createElement("div");
@@ -153,6 +182,7 @@ const PAGE_SCRIPT = /* js */ `
         if (frame.cleared) { clearScreen(); streaming = null; }
         if (!streaming) streaming = bubble("assistant", "");
         setText(streaming, "assistant", frame.text, false);
+        if (!frame.cleared) thumbs(streaming);
         streaming = null;
         var answered = pending.shift();
         if (answered) {
@@ -258,6 +288,12 @@ export const WEBCHAT_PAGE = /* html */ `<!doctype html>
   .msg.user { align-self: flex-end; background: var(--mine); color: var(--mine-text); border-bottom-right-radius: .3rem; }
   .msg.assistant { align-self: flex-start; background: var(--theirs); border: 1px solid var(--border); border-bottom-left-radius: .3rem; }
   .msg.pending { opacity: .6; }
+  .feedback { display: flex; gap: .3rem; margin-top: .25rem; white-space: normal; }
+  .feedback button { font-weight: 400; font-size: .85rem; line-height: 1.5; padding: 0 .5rem; border-radius: 1rem;
+    background: transparent; color: inherit; border: 1px solid var(--border); }
+  .feedback button:hover:not(:disabled) { background: rgba(127,127,127,.12); }
+  .feedback button:focus-visible { outline: 2px solid var(--accent); outline-offset: 1px; }
+  .feedback button[aria-pressed="true"] { border-color: var(--accent); background: rgba(37,99,235,.15); opacity: 1; }
   .note { align-self: center; font-size: .8rem; color: var(--muted); text-align: center; }
   .note.error { color: var(--error); }
   .typing { align-self: flex-start; color: var(--muted); font-size: .9rem; padding: .2rem .8rem; }

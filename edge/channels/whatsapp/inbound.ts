@@ -1,5 +1,6 @@
 import { countryOfPhoneNumber } from "../../core/calling-codes.js";
 import { parseCommand } from "../../core/commands.js";
+import { thumbOf } from "../../core/reactions.js";
 import { regionForCountry, type RegionFile, type RegionId } from "../../core/region-policy.js";
 import { log, ref } from "../../log.js";
 import type { InboundMessage } from "../../message.js";
@@ -19,11 +20,12 @@ import {
 } from "./schema.js";
 
 /**
- * Message types that ask for no answer: a reaction, an edit or a deletion (revoke) of an earlier
- * message, a number or user-id change notice (system; the conversation does not move, see README),
- * a disappearing-messages setting, a request for the business's welcome message.
+ * Message types that ask for no answer: an edit or a deletion (revoke) of an earlier message, a
+ * number or user-id change notice (system; the conversation does not move, see README), a
+ * disappearing-messages setting, a request for the business's welcome message. A reaction is not
+ * answered either: one that stands for a thumb (core/reactions.ts) is counted, the rest ignored.
  */
-const SILENT_TYPES = new Set(["reaction", "edit", "revoke", "system", "ephemeral", "request_welcome"]);
+const SILENT_TYPES = new Set(["edit", "revoke", "system", "ephemeral", "request_welcome"]);
 
 /** Media that may carry a caption: the caption is answered, the media itself cannot be seen. */
 const CAPTIONED = new Set(["image", "video", "document"]);
@@ -37,9 +39,10 @@ export interface WhatsAppReader {
 
 /**
  * The messages of a Cloud API webhook for the business number `reader.phoneNumberId`, read one by one:
- * an item that cannot be read, or that asks for no answer (statuses, reactions, edits, system notices,
- * group messages, another number's messages), is counted under `ignored` by kind and never keeps the
- * others from being answered. Undefined when the body is not a WhatsApp Business Account webhook.
+ * an item that cannot be read, or that asks for no answer (statuses, edits, system notices, group
+ * messages, another number's messages, a reaction that is no thumb), is counted under `ignored` by
+ * kind and never keeps the others from being answered. A 👍 or 👎 reaction is a reaction message,
+ * counted and never answered. Undefined when the body is not a WhatsApp Business Account webhook.
  */
 
 function readWhatsAppWebhook(payload: unknown, reader: WhatsAppReader): Received | undefined {
@@ -113,6 +116,9 @@ function readMessage(
     return `type_${m.type}`;
   }
   if (m.group_id !== undefined) return "group";
+  // A reaction counts as 👍 or 👎, or not at all (a reaction taken back has an empty emoji).
+  const thumb = m.type === "reaction" ? thumbOf(m.reaction?.emoji ?? "") : undefined;
+  if (m.type === "reaction" && !thumb) return "reaction";
   // The user: their business-scoped id when Meta gives one (the only id of a user with a username
   // who shares no number), else their number.
   const user = m.from_user_id && BSUID.test(m.from_user_id) ? m.from_user_id : m.from;
@@ -133,7 +139,7 @@ function readMessage(
     chatKey: userKey,
     region: regionOf(m, user, regions),
     sentAt,
-    content: contentOf(m, commands),
+    content: thumb ? { kind: "reaction", value: thumb } : contentOf(m, commands),
   };
 }
 

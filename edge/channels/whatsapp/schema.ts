@@ -33,6 +33,14 @@ export const WhatsAppMessage = z.looseObject({
     .optional(),
   button: z.looseObject({ text: z.string(), payload: z.string().optional() }).optional(),
   system: z.looseObject({ type: z.string().optional() }).optional(),
+  /**
+   * A reaction on a message (`message_id`, the one reacted to); an empty or absent emoji takes a
+   * reaction back. Read leniently: a reaction it cannot read is one that counts for nothing.
+   */
+  reaction: z
+    .looseObject({ message_id: z.string().optional(), emoji: z.string().optional() })
+    .optional()
+    .catch(undefined),
 });
 export type WhatsAppMessage = z.infer<typeof WhatsAppMessage>;
 

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { COMMAND_NAMES } from "../../../edge/commands/index.js";
 import { describe, expect, it } from "vitest";
 import { readTelegramUpdate } from "../../../edge/channels/telegram/inbound.js";
@@ -125,5 +126,110 @@ describe("conversations", () => {
       "eu",
     )!;
     expect(delivered.messages[0]!.content).toEqual({ kind: "chat_moved", to: "telegram:7000000001:-1004001" });
+  });
+});
+
+describe("reactions", () => {
+  const user = { id: 42, is_bot: false, first_name: "Ada", language_code: "de" };
+  const emoji = (...list: string[]) => list.map((e) => ({ type: "emoji", emoji: e }));
+  /** A message_reaction update, hand-written after the Bot API's MessageReactionUpdated. */
+  const reaction = (change: Record<string, unknown>, chat: Record<string, unknown> = { id: 42, type: "private" }) =>
+    readTelegramUpdate(
+      { update_id: 77, message_reaction: { chat, message_id: 9, user, date: 1767225600, ...change } },
+      bot,
+      "eu",
+    )!;
+  /** The text `user` would send in `chat`: the keys a reaction must share. */
+  const text = (chat: Record<string, unknown>) =>
+    readTelegramUpdate(
+      { update_id: 76, message: { message_id: 8, date: 1767225500, chat, from: user, text: "/help" } },
+      bot,
+      "eu",
+    )!.messages[0]!;
+
+  it("counts a thumbs-up added in a private chat, keyed as that user's text, never as chatter", () => {
+    const delivered = reaction({ old_reaction: [], new_reaction: emoji("👍") });
+    expect(delivered.ignored).toEqual([]);
+    const [m] = delivered.messages;
+    const { content: _content, id: _id, sentAt: _sentAt, address, ...keys } = text({ id: 42, type: "private" });
+    expect(m).toMatchObject({
+      ...keys,
+      id: "telegram:7000000001:77",
+      address: { ...address, messageId: "9" },
+      sentAt: 1767225600_000,
+      content: { kind: "reaction", value: "up" },
+    });
+    expect(m!.chatter).toBeFalsy();
+  });
+
+  it("counts a thumbs-down in a group with the group's key, and an anonymous one with the chat's", () => {
+    const [m] = reaction({ old_reaction: [], new_reaction: emoji("👎") }, group).messages;
+    expect(m).toMatchObject({ content: { kind: "reaction", value: "down" }, chatKey: text(group).chatKey });
+    expect(m!.userKey).toBe(text(group).userKey);
+    expect(m!.address).toEqual({ ...text(group).address, messageId: "9" });
+
+    const anonymous = readTelegramUpdate(
+      {
+        update_id: 78,
+        message_reaction: {
+          chat: group,
+          message_id: 9,
+          actor_chat: group,
+          date: 1,
+          old_reaction: [],
+          new_reaction: emoji("🔥"),
+        },
+      },
+      bot,
+      "eu",
+    )!.messages[0]!;
+    expect(anonymous).toMatchObject({
+      content: { kind: "reaction", value: "up" },
+      chatKey: "telegram:7000000001:-1001234567890",
+      userKey: "telegram:7000000001:-1001234567890",
+    });
+  });
+
+  it("counts only an emoji added: one already there, a removal, 🤔 and custom emoji are ignored", () => {
+    const ignored = { messages: [], ignored: ["reaction"] };
+    expect(reaction({ old_reaction: emoji("👍"), new_reaction: [] })).toEqual(ignored);
+    expect(reaction({ old_reaction: emoji("👍"), new_reaction: emoji("👍") })).toEqual(ignored);
+    expect(reaction({ old_reaction: emoji("👍"), new_reaction: emoji("👍", "🤔") })).toEqual(ignored);
+    expect(reaction({ old_reaction: [], new_reaction: emoji("🤔") })).toEqual(ignored);
+    expect(
+      reaction({ old_reaction: [], new_reaction: [{ type: "custom_emoji", custom_emoji_id: "5368324170671202286" }] }),
+    ).toEqual(ignored);
+    expect(reaction({ old_reaction: [], new_reaction: [{ type: "paid" }] })).toEqual(ignored);
+    // Switching from 🤔 to ❤️ adds a heart.
+    expect(reaction({ old_reaction: emoji("🤔"), new_reaction: emoji("❤️") }).messages[0]!.content).toEqual({
+      kind: "reaction",
+      value: "up",
+    });
+  });
+
+  it("reads the corpus's real update (nutgram): ❤️ kept, 🤡 added, a custom emoji added: one thumbs-down", () => {
+    const payload = JSON.parse(
+      readFileSync("test/fixtures/corpus/telegram/nutgram-message_reaction.json", "utf8"),
+    ) as Record<string, unknown>;
+    const delivered = readTelegramUpdate(payload, bot, "eu")!;
+    expect(delivered.ignored).toEqual([]);
+    expect(delivered.messages).toHaveLength(1);
+    expect(delivered.messages[0]).toMatchObject({
+      id: "telegram:7000000001:1",
+      userKey: "telegram:7000000001:456",
+      chatKey: "telegram:7000000001:456",
+      address: { channel: "telegram", account: "7000000001", chat: "456", messageId: "123" },
+      sentAt: 1684984664_000,
+      lang: "en",
+      content: { kind: "reaction", value: "down" },
+    });
+  });
+
+  it("acknowledges a reaction it cannot read, and a channel's, without counting them", () => {
+    expect(reaction({ new_reaction: "👍" })).toEqual({ messages: [], ignored: ["unreadable_reaction"] });
+    expect(reaction({ old_reaction: [], new_reaction: emoji("👍") }, { id: -100777, type: "channel" })).toEqual({
+      messages: [],
+      ignored: ["reaction"],
+    });
   });
 });
