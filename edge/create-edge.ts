@@ -7,7 +7,7 @@ import { compileContentFilter } from "./core/content-filter.js";
 import { createPseudonyms } from "./crypto.js";
 import { withDeadlines } from "./deadline.js";
 import type { RegionId } from "./core/region-policy.js";
-import type { Edge, Inbox } from "./edge.js";
+import type { Edge, Inbox, RolloutDeskApi } from "./edge.js";
 import { useRefKey, useSuccessSampling } from "./log.js";
 import type { ChannelName, ChannelSender } from "./message.js";
 import { ingest } from "./pipeline/ingest.js";
@@ -80,6 +80,9 @@ function createEdge(env: Env): Edge {
       (env as Partial<Env>).ROLLOUTS &&
         withDeadlines(countingKv((env as Partial<Env>).ROLLOUTS!), config.timeouts.kvMs, "kv"),
     ),
+    rolloutDesk: env.ROLLOUT_DESK
+      ? () => env.ROLLOUT_DESK.get(env.ROLLOUT_DESK.idFromName("rollouts")) as unknown as RolloutDeskApi
+      : undefined,
     versionFigures: versionFigures(config, (env as { METRICS_URL?: string }).METRICS_URL, config.timeouts.kvMs * 5),
     contentFilter: compileContentFilter(contentFilterFile),
     commands: COMMAND_NAMES,

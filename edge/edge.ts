@@ -9,6 +9,7 @@ import type { RegionServices } from "./services/region.js";
 import type { RegionPins } from "./services/region-pins.js";
 import type { VersionFigures } from "./services/rollout-figures.js";
 import type { RolloutStore } from "./services/rollouts.js";
+import type { RolloutCommand, RolloutState } from "./core/rollout.js";
 import type { ReminderBook } from "./services/reminder-book.js";
 
 /** A messenger chat's inbox (objects/chat-inbox.ts), as the queue consumer and an erasure use it. */
@@ -17,6 +18,13 @@ export interface Inbox {
   take(job: QueueJob): Promise<void>;
   /** Drops the messages still waiting (a user's erasure); returns how many there were. */
   erase(): Promise<number>;
+}
+
+/** The RolloutDesk Durable Object, as the admin API and the cron call it. */
+export interface RolloutDeskApi {
+  status(region: RegionId): Promise<RolloutState>;
+  command(region: RegionId, order: RolloutCommand): Promise<{ state: RolloutState } | { refused: string }>;
+  judge(only?: RegionId, force?: boolean): Promise<string[]>;
 }
 
 /**
@@ -47,6 +55,8 @@ export interface Edge extends ChannelHost {
   readonly metrics: MetricsSink;
   /** Each region's model rollout (KV `rollout:<region>`). */
   readonly rollouts: RolloutStore;
+  /** The rollouts' one writer (objects/rollout-desk.ts); undefined where it is not bound. */
+  rolloutDesk: (() => RolloutDeskApi) | undefined;
   /** What each model version did, from the per-message records (the rollout's decisions). */
   readonly versionFigures: VersionFigures;
   readonly contentFilter: ContentFilter;

@@ -2,10 +2,10 @@ import { createApp, errorResponse } from "./app.js";
 import { edgeFor } from "./create-edge.js";
 import type { QueueJob } from "./message.js";
 import { consume } from "./pipeline/consume.js";
-import { judgeRollouts } from "./pipeline/rollout.js";
 import { countUsage } from "./usage.js";
 
 export { ChatInbox } from "./objects/chat-inbox.js";
+export { RolloutDesk } from "./objects/rollout-desk.js";
 export { UserReminders } from "./objects/user-reminders.js";
 export { WebChatRoom } from "./objects/web-chat-room.js";
 
@@ -30,6 +30,7 @@ export default {
   // Each minute: every region's model rollout is judged once its window is over (pipeline/rollout.ts).
   scheduled: (controller, env, ctx) => {
     countUsage("workerRequests");
-    ctx.waitUntil(judgeRollouts(edgeFor(env), controller.scheduledTime));
+    const desk = edgeFor(env).rolloutDesk?.();
+    if (desk) ctx.waitUntil(desk.judge());
   },
 } satisfies ExportedHandler<Env, QueueJob>;

@@ -70,7 +70,12 @@ export interface InboundMessage {
      * chat's thumbs), as 👍 or 👎 (core/reactions.ts): counted for the model version answering the
      * chat, never answered, never stored.
      */
-    | { kind: "reaction"; value: "up" | "down" };
+    | {
+        kind: "reaction";
+        value: "up" | "down";
+        /** The platform's id of the message reacted to (one reaction on it is counted, however often it changes). */
+        on?: string;
+      };
   /**
    * A group message not addressed to the bot: answered only where the group asked the bot to answer
    * every message (/answer all), dropped before it is queued otherwise.

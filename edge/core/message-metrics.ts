@@ -59,9 +59,11 @@ export interface MessageMetrics extends Usage {
   version: string;
   /** A rollout decision's record (outcome rollout_<action>): the candidate's percent of new conversations after it; else 0. */
   share: number;
+  /** 1 when the version's own pool failed the reply (a fallback region may still have answered it): a failure of the version. */
+  versionFailed: number;
 }
 
-/** The order of the numbers in an Analytics Engine data point (`double1`…`double18`; at most 20); new ones go last. */
+/** The order of the numbers in an Analytics Engine data point (`double1`…`double19`; at most 20); new ones go last. */
 export const METRIC_DOUBLES = [
   "ackMs",
   "firstTokenMs",
@@ -81,6 +83,7 @@ export const METRIC_DOUBLES = [
   "doWallMs",
   "logLines",
   "share",
+  "versionFailed",
 ] as const;
 /** The order of the strings (`blob1`…`blob5`). */
 export const METRIC_BLOBS = ["channel", "region", "outcome", "delivery", "version"] as const;

@@ -52,7 +52,9 @@ export function versionStatsFromRecords(records: readonly MessageMetrics[], vers
   const count = (outcome: string) => mine.filter((r) => r.outcome === outcome).length;
   return {
     replies: replies.length,
-    failures: replies.filter((r) => (FAILURE_OUTCOMES as readonly string[]).includes(r.outcome)).length,
+    failures: replies.filter(
+      (r) => (FAILURE_OUTCOMES as readonly string[]).includes(r.outcome) || (r.versionFailed ?? 0) > 0,
+    ).length,
     blocked: count("refused"),
     p90ReplyMs: quantile(
       replies.map((r) => r.totalMs),
@@ -95,7 +97,7 @@ export function versionStatsSql(dataset: string, region: string, versions: strin
   if (!Number.isSafeInteger(Math.floor(sinceMs)) || sinceMs < 0) throw new Error(`not a time: ${sinceMs}`);
   const outcome = column("outcome");
   const isReply = `${outcome} IN (${list(REPLY_OUTCOMES)})`;
-  const isFailure = `${outcome} IN (${list(FAILURE_OUTCOMES)})`;
+  const isFailure = `(${outcome} IN (${list(FAILURE_OUTCOMES)}) OR ${column("versionFailed")} > 0)`;
   const hasFirstToken = `${isReply} AND ${column("firstTokenMs")} > 0`;
   const weight = (cond: string) => `if(${cond}, _sample_interval, 0)`;
   const count = (cond: string) => `SUM(${weight(cond)})`;

@@ -74,10 +74,10 @@ export const RolloutState = z
       .strict()
       .nullable(),
     /**
-     * The stable version before the last promotion: conversations already on it finish there (none
-     * moves mid-conversation), until `until`, when the region's retention has ended them all.
+     * Stable versions before the last promotions: conversations already on one finish there (none
+     * moves mid-conversation) until its `until` (retiringMs after the promotion), and its pool stays.
      */
-    retiring: z.object({ version: VersionName, until: z.number().int() }).strict().nullable(),
+    retiring: z.array(z.object({ version: VersionName, until: z.number().int() }).strict()).max(4),
     /** Percent of new conversations at each stage, rising; the last is 100 (then: promotion). */
     stages: z.array(z.number().gt(0).max(100)).min(1).max(10),
     /** The last decisions (newest last), for `npm run rollout -- status` and the log. */
@@ -110,7 +110,7 @@ export function initialState(stable: string): RolloutState {
   return {
     stable,
     candidate: null,
-    retiring: null,
+    retiring: [],
     stages: DEFAULT_STAGES,
     decisions: [],
     decidedAt: 0,
@@ -118,12 +118,12 @@ export function initialState(stable: string): RolloutState {
   };
 }
 
-/** The versions a conversation may be on now: the stable one, the candidate, and one retiring. */
+/** The versions a conversation may be on now: the stable one, the candidate, and those retiring. */
 function liveVersions(state: RolloutState, now: number): string[] {
   return [
     state.stable,
     ...(state.candidate ? [state.candidate.version] : []),
-    ...(state.retiring && state.retiring.until > now ? [state.retiring.version] : []),
+    ...state.retiring.filter((r) => r.until > now).map((r) => r.version),
   ];
 }
 
@@ -227,14 +227,14 @@ export interface Decision {
  * One decision over the candidate's and the stable version's figures since the candidate's stage
  * began. Not enough replies holds (and is never read as zero errors); a hard floor rolls back at
  * once; `windowsToRollback` decisions over a guardrail in a row roll back; a stage within every
- * guardrail with its sample moves on, and the last promotes. `retentionMs`: how long the region keeps
- * a conversation (the old stable serves those under way that long after a promotion).
+ * guardrail with its sample moves on, and the last promotes. `retiringMs`: how long the former stable
+ * version serves the conversations it has after a promotion.
  */
 export function decide(
   state: RolloutState,
   figures: { candidate: VersionStats; stable: VersionStats },
   now: number,
-  retentionMs: number,
+  retiringMs: number,
   policy: RolloutPolicy = DEFAULT_POLICY,
 ): Decision {
   const c = state.candidate;
@@ -251,7 +251,7 @@ export function decide(
       state: withDecision(changed, { at: now, action, version: c.version, percent, reason, by: "rule" }),
     };
   };
-  const rollback = (reason: string) => next({ candidate: null, retiring: state.retiring }, "rollback", reason);
+  const rollback = (reason: string) => next({ candidate: null }, "rollback", reason);
 
   const failureRate = cand.replies ? cand.failures / cand.replies : 0;
   if (cand.replies >= policy.floorSample && failureRate >= policy.floorFailureRate)
@@ -280,7 +280,7 @@ export function decide(
       {
         stable: c.version,
         candidate: null,
-        retiring: { version: state.stable, until: now + retentionMs },
+        retiring: retire(state, now, retiringMs),
         baseline: null,
       },
       "promote",
@@ -327,7 +327,8 @@ function guardrails(
   const bb = rate(base, base.blocked);
   if (cb - bb >= policy.blockedMarginPoints / 100) out.push(`output filter blocks ${pct(cb)} against ${pct(bb)}`);
   const reactions = cand.thumbsUp + cand.thumbsDown;
-  if (reactions >= policy.minReactions) {
+  // Thumbs are compared only where both versions have enough of them: none on the stable side is no yardstick of 0 %.
+  if (reactions >= policy.minReactions && base.thumbsUp + base.thumbsDown >= policy.minReactions) {
     const down = cand.thumbsDown / reactions;
     const baseReactions = base.thumbsUp + base.thumbsDown;
     const baseDown = baseReactions ? base.thumbsDown / baseReactions : 0;
@@ -342,7 +343,7 @@ export function command(
   state: RolloutState,
   action: "start" | "pause" | "resume" | "promote" | "rollback",
   now: number,
-  retentionMs: number,
+  retiringMs: number,
   version?: string,
 ): RolloutState {
   const c = state.candidate;
@@ -393,7 +394,7 @@ export function command(
           ...state,
           stable: c.version,
           candidate: null,
-          retiring: { version: state.stable, until: now + retentionMs },
+          retiring: retire(state, now, retiringMs),
           baseline: null,
         },
         "promote",
@@ -409,6 +410,21 @@ export function command(
 }
 
 export class RolloutError extends Error {}
+
+/** A person's command on a region's rollout (`npm run rollout`), as the RolloutDesk takes it. */
+export interface RolloutCommand {
+  action: "start" | "pause" | "resume" | "promote" | "rollback";
+  version?: string | undefined;
+  stages?: number[] | undefined;
+}
+
+/** The stable version joins those retiring (the ones whose time is over leave). */
+function retire(state: RolloutState, now: number, retiringMs: number): RolloutState["retiring"] {
+  return [
+    ...state.retiring.filter((r) => r.until > now && r.version !== state.stable),
+    { version: state.stable, until: now + retiringMs },
+  ].slice(-4);
+}
 
 function withDecision(state: RolloutState, decision: RolloutState["decisions"][number]): RolloutState {
   return { ...state, decisions: [...state.decisions, decision].slice(-50) };

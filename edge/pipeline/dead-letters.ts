@@ -49,6 +49,7 @@ function recordEvent(edge: Edge, message: InboundMessage, outcome: "dead_lettere
       overflow: 0,
       version: "",
       share: 0,
+      versionFailed: 0,
     })
     .catch(() => {}); // metrics never fail the count
 }

@@ -10,6 +10,8 @@ export interface Answered {
   region: string;
   /** The region's overflow endpoint answered, its own pool being saturated. */
   overflow: boolean;
+  /** The region's own pool failed (not saturated) before another candidate answered. */
+  ownFailed?: boolean;
 }
 
 /**
@@ -33,6 +35,7 @@ export function withFallback(
       let last: unknown;
       // Saturated so far (every candidate asked answered `busy`), and the soonest any asked to come back.
       let busy = false;
+      let ownFailed = false;
       let retryAfterSeconds: number | undefined;
       for (const candidate of candidates) {
         if (candidate.when === "saturated" && !busy) continue;
@@ -51,6 +54,7 @@ export function withFallback(
             retryAfterSeconds = Math.min(retryAfterSeconds ?? Infinity, err.retryAfterSeconds ?? Infinity);
             if (!Number.isFinite(retryAfterSeconds)) retryAfterSeconds = undefined;
           }
+          if (candidate.region === region && candidate.kind === "pool" && err.failure !== "busy") ownFailed = true;
           // A candidate that is down after one that was saturated leaves the call saturated.
           busy ||= err.failure === "busy";
           continue;
@@ -58,7 +62,11 @@ export function withFallback(
         if (candidate.kind === "overflow") log.info("model.overflow_answered", { region });
         else if (candidate.region !== region)
           log.info("model.fallback_answered", { region, answeredBy: candidate.region });
-        answered?.({ region: candidate.region, overflow: candidate.kind === "overflow" });
+        answered?.({
+          region: candidate.region,
+          overflow: candidate.kind === "overflow",
+          ...(ownFailed ? { ownFailed } : {}),
+        });
         return completion;
       }
       if (busy) {

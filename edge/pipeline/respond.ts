@@ -69,10 +69,14 @@ export async function respond(
       heldMs: options.heldMs ?? 0,
       modelMs: reply.modelMs ?? 0,
       overflow: answered?.overflow ? 1 : 0,
-      // The version is judged by what its own pool did: not by an answer a fallback region or the overflow gave.
+      // The version is judged by what its own pool did: by an answer it gave, or a failure a fallback
+      // region covered; not by an answer the overflow gave for a saturated pool.
       version:
-        reply.version && (!answered || (answered.region === message.region && !answered.overflow)) ? reply.version : "",
+        reply.version && (!answered || answered.ownFailed || (answered.region === message.region && !answered.overflow))
+          ? reply.version
+          : "",
       share: 0,
+      versionFailed: answered?.ownFailed ? 1 : 0,
     })
     .catch(() => {}); // metrics never fail a reply
   if (reply.later) {

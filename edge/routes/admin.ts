@@ -8,26 +8,37 @@ import { HttpError } from "../errors.js";
 import { bearerToken, decodeJson, limitBody, notConfigured, unauthorized } from "../requests.js";
 import { log } from "../log.js";
 import { eraseUser } from "../pipeline/erase.js";
-import { currentState, judgeRollouts } from "../pipeline/rollout.js";
-import { command, RolloutError } from "../core/rollout.js";
 import { VersionName } from "../core/region-policy.js";
 import { ADMIN_ERASURE_MAX_BYTES, ADMIN_FAQ_MAX_BYTES } from "../limits.js";
 
-const RolloutCommand = z.strictObject({
-  action: z.enum(["start", "pause", "resume", "promote", "rollback", "decide"]),
-  version: VersionName.optional(),
-  stages: z
-    .array(z.number().gt(0).max(100))
-    .min(1)
-    .max(10)
-    .refine((s) => s.every((p, i) => i === 0 || p > s[i - 1]!) && s.at(-1) === 100, "rising, ending at 100")
-    .optional(),
-});
+const RolloutCommandBody = z
+  .strictObject({
+    action: z.enum(["start", "pause", "resume", "promote", "rollback", "decide"]),
+    version: VersionName.optional(),
+    stages: z
+      .array(z.number().gt(0).max(100))
+      .min(1)
+      .max(10)
+      .refine((s) => s.every((p, i) => i === 0 || p > s[i - 1]!) && s.at(-1) === 100, "rising, ending at 100")
+      .optional(),
+  })
+  .refine((b) => b.stages === undefined || b.action === "start", { message: "stages go with start", path: ["stages"] })
+  .refine((b) => b.action !== "start" || b.version !== undefined, {
+    message: "start needs a version",
+    path: ["version"],
+  });
+
+/** The rollouts' one writer; a deployment without it (no binding) has no rollouts. */
+function desk(edge: Edge) {
+  const found = edge.rolloutDesk?.();
+  if (!found) throw notConfigured("model rollouts (the ROLLOUT_DESK binding)");
+  return found;
+}
 
 /** A region's rollout: its state, and each version's id and what it did since the candidate's stage began. */
 async function rolloutStatus(edge: Edge, region: string) {
   const services = edge.region(region);
-  const state = await currentState(edge, region, true);
+  const state = await desk(edge).status(region);
   const versions = Object.fromEntries(Object.entries(services.versions).map(([name, v]) => [name, v.id]));
   const since = state.candidate?.stageSince ?? Date.now() - edge.config.rollout.windowMinutes * 60_000;
   const figures = await edge.versionFigures(region, Object.values(versions), since).catch(() => undefined);
@@ -105,17 +116,17 @@ export function adminRoutes(edge: Edge) {
     return c.json(report);
   });
 
-  // A region's model rollout (docs/ARCHITECTURE.md, "Model versions"; `npm run rollout`).
+  // A region's model rollout (docs/ARCHITECTURE.md, "Model versions"; `npm run rollout`), through
+  // its one writer, the RolloutDesk.
   admin.get("/rollout/:region", async (c) => c.json(await rolloutStatus(edge, regionParam(c.req.param("region")))));
 
   admin.post("/rollout/:region", limitBody(ADMIN_ERASURE_MAX_BYTES), async (c) => {
     const region = regionParam(c.req.param("region"));
-    const parsed = RolloutCommand.safeParse(decodeJson(await c.req.arrayBuffer()));
+    const parsed = RolloutCommandBody.safeParse(decodeJson(await c.req.arrayBuffer()));
     if (!parsed.success) throw new HttpError(400, "bad_request", issueLines(parsed.error, "body").join("; "));
     const { action, version, stages } = parsed.data;
-    const now = Date.now();
     if (action === "decide") {
-      const said = await judgeRollouts(edge, now, region, true);
+      const said = await desk(edge).judge(region, true);
       return c.json({ said, ...(await rolloutStatus(edge, region)) });
     }
     const services = edge.region(region);
@@ -125,23 +136,8 @@ export function adminRoutes(edge: Edge) {
         "not_found",
         `${region} has no model version "${version}" in infra/regions.json (${Object.keys(services.versions).join(", ")})`,
       );
-    const state = await currentState(edge, region, true);
-    let next;
-    try {
-      next = command(
-        stages ? { ...state, stages } : state,
-        action,
-        now,
-        services.settings.sessionTtlSeconds * 1000,
-        version,
-      );
-    } catch (err) {
-      if (err instanceof RolloutError) throw new HttpError(409, "conflict", err.message);
-      throw err;
-    }
-    await edge.rollouts.put(region, next);
-    const last = next.decisions.at(-1)!;
-    log.info("rollout.commanded", { region, action: last.action, version: last.version, share: last.percent });
+    const done = await desk(edge).command(region, { action, version, stages });
+    if ("refused" in done) throw new HttpError(409, "conflict", done.refused);
     return c.json(await rolloutStatus(edge, region));
   });
 

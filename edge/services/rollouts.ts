@@ -2,14 +2,18 @@ import { RolloutState } from "../core/rollout.js";
 import type { RegionId } from "../core/region-policy.js";
 
 /**
- * Each region's rollout state in Workers KV (`rollout:<region>`, binding ROLLOUTS): written by the
- * cron's decisions and `npm run rollout`, read by every message. Read at most every
+ * Each region's rollout state as published in Workers KV (`rollout:<region>`, binding ROLLOUTS):
+ * written by the RolloutDesk (the one writer), read by the messages of regions with two versions. Read at most every
  * ROLLOUT_CACHE_MS per isolate: with KV's own propagation (up to 60 s) a change reaches every
  * isolate within two minutes.
  */
 export interface RolloutStore {
-  /** The stored state, or null (none, or no KV bound); `fresh` skips the isolate's copy. */
-  get(region: RegionId, fresh?: boolean): Promise<RolloutState | null>;
+  /**
+   * The published state, or null (none, or no KV bound). When KV cannot be read, the last state this
+   * isolate read is used (for another ROLLOUT_CACHE_MS); without one, it throws.
+   */
+  get(region: RegionId): Promise<RolloutState | null>;
+  /** Publishes a state (the RolloutDesk, after each change). */
   put(region: RegionId, state: RolloutState): Promise<void>;
 }
 
@@ -25,15 +29,22 @@ export function rolloutStore(kv: Kv | undefined): RolloutStore {
   const cache = new Map<RegionId, { at: number; state: RolloutState | null }>();
   const key = (region: RegionId) => `rollout:${region}`;
   return {
-    async get(region, fresh = false) {
+    async get(region) {
       if (!kv) return null;
       const hit = cache.get(region);
-      if (!fresh && hit && Date.now() - hit.at < ROLLOUT_CACHE_MS) return hit.state;
-      const raw = await kv.get(key(region), "json");
-      // A malformed state is not used (the file's stable version answers), and says so in the log of whoever wrote it.
+      if (hit && Date.now() - hit.at < ROLLOUT_CACHE_MS) return hit.state;
+      let raw: unknown;
+      try {
+        raw = await kv.get(key(region), "json");
+      } catch (err) {
+        if (!hit) throw err;
+        cache.set(region, { at: Date.now(), state: hit.state });
+        return hit.state;
+      }
+      // Only the desk writes it, validated; anything else there is not used.
       const parsed = raw === null ? null : RolloutState.safeParse(raw);
-      const state = parsed?.success ? parsed.data : null;
       if (parsed && !parsed.success) throw new Error(`rollout:${region} in KV is not a rollout state`);
+      const state = parsed ? parsed.data : null;
       cache.set(region, { at: Date.now(), state });
       return state;
     },

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startEmulator, type Emulator } from "../../gpu-origin/emulator/server.js";
-import { ORIGIN_KEY, startStack, textUpdate, type Stack } from "../../infra/local/edge-stack.js";
+import { ORIGIN_KEY, sleep, startStack, textUpdate, type Stack } from "../../infra/local/edge-stack.js";
 import { until } from "../support/until.js";
 import { buildWithRegions } from "../support/build-variant.js";
 
@@ -51,9 +51,9 @@ beforeEach(async () => {
   await stack.admin("POST", "/rollout/eu", { action: "rollback" });
 });
 
-/** Which pool answered a message: the one whose requests carry its text. */
+/** Which pool answered a message: the one asked with it as the new message (later turns carry it as history). */
 const answeredBy = (text: string): "v1" | "v2" | undefined => {
-  const has = (e: Emulator) => e.requests.some((r) => JSON.stringify(r.body.messages).includes(text));
+  const has = (e: Emulator) => e.requests.some((r) => r.body.messages?.at(-1)?.content === text);
   return has(v2) ? "v2" : has(stack.emulator) ? "v1" : undefined;
 };
 
@@ -104,7 +104,9 @@ describe("model rollout", () => {
         (await rollout({ action: "start", version: "v2", stages: [5, 25, 50, 100] })).state.candidate?.percent,
       ).toBe(5);
       const users = await converse(500, "bad");
-      const onV2 = users.filter((u) => bad.requests.some((r) => JSON.stringify(r.body.messages).includes(`${u} says`)));
+      const onV2 = users.filter((u) =>
+        bad.requests.some((r) => r.body.messages?.at(-1)?.content === `${u} says hello, turn 1`),
+      );
       // The candidate's share of chats, and not more.
       expect(onV2.length / users.length).toBeLessThan(0.08);
       expect(onV2.length).toBeGreaterThanOrEqual(MIN_SAMPLE);
@@ -200,6 +202,10 @@ describe("model rollout", () => {
     for (const c of onV1.slice(0, 3)) await stack.sendUpdate(react(c, "👍", id++));
     const reactions = () => stack.metrics.records.filter((r) => r.outcome.startsWith("reaction_"));
     await until(() => reactions().length === 7, "the seven reactions recorded", 10_000);
+    // The same thumb again on the same answer (taken back and given again) counts once.
+    await stack.sendUpdate(react(onV2[0]!, "👎", id++));
+    await sleep(800);
+    expect(reactions()).toHaveLength(7);
     const ids = (await (await stack.admin("GET", "/rollout/eu")).json()) as { versions: Record<string, string> };
     const count = (outcome: string, version: string) =>
       reactions().filter((r) => r.outcome === outcome && r.version === ids.versions[version]).length;

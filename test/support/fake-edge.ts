@@ -69,6 +69,7 @@ export function fakeEdge(parts: Partial<Edge> = {}, settings: Record<string, str
     pins: { get: async () => undefined, set: async () => {}, delete: async () => false },
     metrics: { record: async () => {} },
     rollouts: { get: async () => null, put: unexpected("rollouts.put") },
+    rolloutDesk: undefined,
     versionFigures: async () => undefined,
     contentFilter: compileContentFilter(contentFilterFile),
     ...parts,

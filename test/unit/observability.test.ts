@@ -87,6 +87,7 @@ const record = (over: Partial<MessageMetrics>): MessageMetrics => ({
   overflow: 0,
   version: "",
   share: 0,
+  versionFailed: 0,
   ...over,
 });
 const V1 = "v1-1a2b3c4d";

@@ -70,6 +70,16 @@ describe("which version answers a chat", () => {
     expect(chooseVersion(promoted, ids[0]!, undefined, 11)).toBe("v2");
   });
 
+  it("keeps a conversation on a version promoted away from, also across a second promotion", () => {
+    const first = command(started(100), "promote", 10, HOUR);
+    const second = command(command({ ...first, stages: [100] }, "start", 20, HOUR, "v3"), "promote", 40, HOUR);
+    expect(second.stable).toBe("v3");
+    expect(second.retiring.map((r) => r.version)).toEqual(["v1", "v2"]);
+    expect(chooseVersion(second, "any", "v1", 50)).toBe("v1");
+    expect(chooseVersion(second, "any", "v2", 50)).toBe("v2");
+    expect(chooseVersion(second, "any", undefined, 50)).toBe("v3");
+  });
+
   it("puts each candidate's share on a different set of chats", () => {
     const ids = chats(10_000);
     const a = ids.filter((c) => bucketOf(c, "v2") < 500);
@@ -133,7 +143,7 @@ describe("the rule", () => {
     }
     expect(seen).toEqual([5, 25, 50, 100, 100]);
     expect(state.stable).toBe("v2");
-    expect(state.retiring).toEqual({ version: "v1", until: 5000 + HOUR });
+    expect(state.retiring).toEqual([{ version: "v1", until: 5000 + HOUR }]);
   });
 
   it("judges users' thumbs only with enough of them", () => {

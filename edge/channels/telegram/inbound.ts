@@ -192,7 +192,12 @@ function readReaction(payload: unknown, updateId: number, bot: BotIdentity, regi
     messageId: r.message_id,
     date: r.date,
   };
-  return { messages: [{ ...envelope(origin, bot, region, group), content: { kind: "reaction", value } }], ignored: [] };
+  return {
+    messages: [
+      { ...envelope(origin, bot, region, group), content: { kind: "reaction", value, on: String(r.message_id) } },
+    ],
+    ignored: [],
+  };
 }
 
 /** The thumb of the first emoji the change added (in new_reaction, not in old_reaction), if any. */

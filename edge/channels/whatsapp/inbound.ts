@@ -139,7 +139,9 @@ function readMessage(
     chatKey: userKey,
     region: regionOf(m, user, regions),
     sentAt,
-    content: thumb ? { kind: "reaction", value: thumb } : contentOf(m, commands),
+    content: thumb
+      ? { kind: "reaction", value: thumb, ...(m.reaction?.message_id ? { on: m.reaction.message_id } : {}) }
+      : contentOf(m, commands),
   };
 }
 

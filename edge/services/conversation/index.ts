@@ -7,6 +7,7 @@ import { eraseUnder, sumErased, type ErasedCounts } from "./erasure.js";
 import {
   conversationHistory,
   repliesSince,
+  versionOf,
   type ConversationSummary,
   type SavedReply,
   type StoredState,
@@ -78,8 +79,16 @@ export interface ConversationStore {
   save(turn: SavedTurn, ttlSeconds: number): Promise<void>;
   /** Forgets a chat's conversation (/reset): its turns and its summary. */
   clear(chatKey: string): Promise<void>;
-  /** The model version (its name) the chat's conversation is on, if one is under way: one read. */
-  currentVersion(chatKey: string): Promise<string | undefined>;
+  /**
+   * A reaction on message `reacted` of the chat: the model version (its name) the chat's conversation
+   * is on, if one is under way, and whether it is the first reaction counted on that message (kept
+   * for `ttlSeconds`). One round trip.
+   */
+  reactionOn(
+    chatKey: string,
+    reacted: string,
+    ttlSeconds: number,
+  ): Promise<{ version: string | undefined; first: boolean }>;
   /** Nothing is written when the chat (or its user) was erased after `startedAt`. */
   saveSummary(chatKey: string, summary: ConversationSummary, ttlSeconds: number, startedAt: number): Promise<void>;
   /** The chat's stored turns, oldest first (for a page reload). */
@@ -121,6 +130,9 @@ export function createConversationStore(redis: Redis, limit: RateLimitOptions, k
   const names = conversationKeys(keys);
   const history = conversationHistory(redis, names);
   const withoutAuthor = ({ role, content, at }: StoredTurn) => ({ role, content, at });
+  /** What a turn says the conversation needs: no author, but the model version an answer came from. */
+  const forConversation = ({ role, content, at, v }: StoredTurn) =>
+    v === undefined ? { role, content, at } : { role, content, at, v };
 
   // (Once per store, not per message.)
   const limitWindowMs = windowMs(limit.window);
@@ -161,7 +173,7 @@ export function createConversationStore(redis: Redis, limit: RateLimitOptions, k
       const conflict = content !== undefined && saved?.about !== undefined && saved.about !== names.about(content);
       return {
         allowed,
-        history: turns.slice(-STORED_TURNS_MAX).map(withoutAuthor),
+        history: turns.slice(-STORED_TURNS_MAX).map(forConversation),
         summary: summary ?? null,
         savedReply: conflict ? null : (saved?.text ?? null),
         conflict,
@@ -190,9 +202,13 @@ export function createConversationStore(redis: Redis, limit: RateLimitOptions, k
       );
     },
 
-    currentVersion: async (chatKey) => {
-      const last = (await redis.lindex(names.session(keys.of(chatKey)), -1)) as StoredTurn | null;
-      return last && typeof last === "object" && last.role === "assistant" ? last.v : undefined;
+    reactionOn: async (chatKey, reacted, ttlSeconds) => {
+      const chat = keys.of(chatKey);
+      const p = redis.pipeline();
+      p.lrange(names.session(chat), -6, -1);
+      p.set(names.reaction(chat, reacted), 1, { nx: true, ex: ttlSeconds });
+      const [turns, first] = (await p.exec()) as [StoredTurn[] | null, "OK" | null];
+      return { version: versionOf(turns ?? []), first: first === "OK" };
     },
 
     // A chat whose limit is its turns keeps its replies' times in the window through the /reset.

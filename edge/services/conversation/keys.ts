@@ -28,6 +28,11 @@ export function conversationKeys(keys: Pseudonyms) {
      * is its user: an erasure finds it with the user's limiter keys.
      */
     resetMark: (chat: string) => `ratelimit:${chat}:reset`,
+    /**
+     * A reaction counted on one of the chat's messages (a keyed hash of its id; no one's id, no
+     * content), for the retention: a thumb taken back and given again counts once.
+     */
+    reaction: (chat: string, messageId: string) => `reaction:${chat}:${keys.of(messageId)}`,
     /** The user was told to slow down (held for the notice's cooldown). */
     notice: (user: string) => `ratelimit:notice:${user}`,
     /** When a user (or, for a shared chat, the chat) was last erased. */

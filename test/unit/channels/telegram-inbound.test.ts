@@ -204,6 +204,7 @@ describe("reactions", () => {
     expect(reaction({ old_reaction: emoji("🤔"), new_reaction: emoji("❤️") }).messages[0]!.content).toEqual({
       kind: "reaction",
       value: "up",
+      on: "9",
     });
   });
 

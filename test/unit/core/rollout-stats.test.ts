@@ -28,6 +28,7 @@ const record = (over: Partial<MessageMetrics>): MessageMetrics => ({
   overflow: 0,
   version: V2,
   share: 0,
+  versionFailed: 0,
   ...over,
 });
 

@@ -107,7 +107,8 @@ describe("withFallback", () => {
     });
     const down = await ask(split, "us", { "us:pool": "unavailable" });
     expect(down).toMatchObject({ outcome: "from apac:pool", asked: ["us:pool", "apac:pool"] });
-    expect(down.who).toEqual({ region: "apac", overflow: false });
+    // The region's own pool failed: its version is charged with it, though apac answered.
+    expect(down.who).toEqual({ region: "apac", overflow: false, ownFailed: true });
     // The same jurisdiction: a saturated pool may be helped by its fallback.
     expect(await ask(parseRegionFile(regions), "us", { "us:pool": "busy" })).toMatchObject({
       outcome: "from apac:pool",
