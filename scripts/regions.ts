@@ -34,6 +34,7 @@ export function regionReport(file: RegionFile): { text: string; warnings: string
       `  fallbacks:   ${r.fallbacks.length ? r.fallbacks.join(" → ") : "none: when its models are down, users get the offline FAQ"}`,
     );
     lines.push(`  /region:     ${r.userSelectable ? "Telegram users may choose it" : "not selectable"}`);
+    lines.push(`  Languages:   ${(r.languages ?? r.faqLanguages).join(", ")} (the first is the default)`);
     lines.push(`  FAQ:         ${r.faqLanguages.join(", ")}`, "");
   }
   lines.push(

@@ -1,5 +1,5 @@
 import type { ParsedCommand } from "../core/commands.js";
-import { say } from "../texts/index.js";
+import { textsFor } from "../texts/index.js";
 import { answer } from "./answer.js";
 import { forget } from "./forget.js";
 import { help } from "./help.js";
@@ -22,8 +22,9 @@ export const COMMAND_NAMES: ReadonlySet<string> = new Set(COMMANDS.map((c) => c.
 export function runCommand(
   parsed: ParsedCommand,
   context: Omit<CommandContext, "args" | "say" | "commands">,
+  lang = "en",
 ): Promise<string> {
   // Parsers only hand on registered names; help is the answer to anything else.
   const command = COMMANDS.find((c) => c.name === parsed.name) ?? help;
-  return command.run({ ...context, args: parsed.args, say, commands: COMMANDS });
+  return command.run({ ...context, args: parsed.args, say: textsFor(lang), commands: COMMANDS });
 }

@@ -12,6 +12,9 @@ import { issueLines } from "./zod-issues.js";
 export const RegionId = z.string().regex(/^[a-z][a-z0-9]{1,15}$/, "region ids are 2–16 lower-case letters and digits");
 export type RegionId = z.infer<typeof RegionId>;
 
+/** The languages the product has texts in (texts/): a region may declare only these. */
+export const PRODUCT_LANGUAGES = ["en", "de", "fr", "es", "it", "pt", "ja", "ko"] as const;
+
 const CountryCode = z.string().regex(/^[A-Z]{2}$/, "countries are ISO 3166-1 alpha-2 codes, upper case");
 
 /** A model version's name: lower case, short (it is part of the pool's cloud resource names and of ORIGIN_URL_<R>_<V>). */
@@ -181,6 +184,13 @@ const RegionSchema = z
       .array(z.string().regex(/^[a-z]{2}$/))
       .min(1)
       .describe("Languages of the region's offline FAQ; the first is its default"),
+    languages: z
+      .array(z.enum(PRODUCT_LANGUAGES))
+      .min(1)
+      .optional()
+      .describe(
+        "Languages the region's users are answered in: the product's own texts, and the language detected in what they write is chosen only among these; the first is the default. Without it: faqLanguages",
+      ),
     models: ModelsSchema.default(DEFAULT_MODELS).describe(
       "The versions of the model this region serves (weights, vLLM, serve flags, system prompt) and the stable one",
     ),
@@ -258,6 +268,14 @@ export const RegionFileSchema = z
       }
       if (new Set(zones).size !== zones.length)
         ctx.addIssue({ code: "custom", path: ["regions", id, "origins", "zones"], message: "a zone is listed twice" });
+      const declared: readonly string[] = region.languages ?? region.faqLanguages;
+      for (const lang of region.faqLanguages)
+        if (!declared.includes(lang))
+          ctx.addIssue({
+            code: "custom",
+            path: ["regions", id, "faqLanguages"],
+            message: `"${lang}" is not one of the region's languages (${declared.join(", ")})`,
+          });
       for (const [name, version] of Object.entries(region.models.versions)) {
         if (version.pool && version.pool.minServers > version.pool.maxServers)
           ctx.addIssue({
@@ -311,6 +329,12 @@ function replacedFields(raw: unknown): string[] {
         ]
       : [],
   );
+}
+
+/** The languages a region's users are answered in (its `languages`, else its FAQ's); the first is its default. */
+export function regionLanguages(file: RegionFile, region: RegionId): readonly string[] {
+  const r = file.regions[region];
+  return r ? (r.languages ?? r.faqLanguages) : ["en"];
 }
 
 /**

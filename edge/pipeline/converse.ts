@@ -1,7 +1,8 @@
 import type { Config } from "../config.js";
 import type { ParsedCommand } from "../core/commands.js";
 import { streamGuard, type ContentFilter } from "../core/content-filter.js";
-import { bestFaqMatch, dependsOnContext, guessLanguage, type FaqEntry } from "../core/faq-match.js";
+import { bestFaqMatch, dependsOnContext, type FaqEntry } from "../core/faq-match.js";
+import { chooseLanguage, languageHint } from "../core/language.js";
 import { buildPrompt, summaryRequest } from "../core/prompt.js";
 import { fitsBudget } from "../core/token-budget.js";
 import { CapacityShort, OutputBlocked, UpstreamModelError, type ModelFailure } from "../errors.js";
@@ -9,10 +10,10 @@ import { CAPACITY_RETRY_SECONDS } from "../limits.js";
 import { log, ref } from "../log.js";
 import type { InboundMessage, Reply } from "../message.js";
 import type { ConversationStore, StoredTurn, TurnStart } from "../services/conversation/index.js";
-import { versionOf } from "../services/conversation/history.js";
+import { languageOfTurns, versionOf } from "../services/conversation/history.js";
 import type { ChosenVersion } from "./rollout.js";
 import type { Completion, ModelClient } from "../services/origin-client.js";
-import { say, textsFor } from "../texts/index.js";
+import { textsFor } from "../texts/index.js";
 import { completeWithTools, type ToolLoopOptions } from "./tool-loop.js";
 
 export interface ConverseDeps {
@@ -37,8 +38,15 @@ export interface ConverseDeps {
    * and the settings' system prompt answer.
    */
   version?: (current: string | undefined) => Promise<ChosenVersion>;
-  /** Runs a command (commands/index.ts) and returns its reply. */
-  runCommand: (command: ParsedCommand) => Promise<string>;
+  /** Runs a command (commands/index.ts) and returns its reply, in `lang`. */
+  runCommand: (command: ParsedCommand, lang: string) => Promise<string>;
+  /**
+   * The languages the user's region declares (the first is its default): the product's texts and
+   * the language detected are chosen among these (core/language.ts).
+   */
+  languages?: readonly string[];
+  /** The country of the user's phone number, where the channel knows it (WhatsApp). */
+  country?: string;
   /**
    * A keyed pseudonym of the chat, sent to the origins so a conversation stays on one server (its
    * prefix cache): never the chat key itself.
@@ -85,6 +93,15 @@ export async function converse(message: InboundMessage, deps: ConverseDeps): Pro
     ...(deps.serialized ? { serialized: true } : {}),
   });
   if (start.conflict) return { text: null, outcome: "conflict" };
+  // The language of the reply, and of everything the product says for it (core/language.ts).
+  const lang = chooseLanguage({
+    text: content.kind === "text" ? content.text : undefined,
+    remembered: languageOfTurns(start.history),
+    declared: message.lang,
+    country: deps.country,
+    languages: deps.languages ?? deps.faq?.languages ?? ["en"],
+  });
+  const say = textsFor(lang);
   if (start.savedReply !== null) {
     // An earlier attempt computed this reply and failed to deliver it: deliver, do not ask again.
     return { text: start.savedReply, outcome: "answered" };
@@ -97,12 +114,11 @@ export async function converse(message: InboundMessage, deps: ConverseDeps): Pro
     case "unsupported":
       return { text: say("textOnly"), outcome: "unsupported" };
     case "command":
-      return { text: await deps.runCommand(content.command), outcome: "command" };
+      return { text: await deps.runCommand(content.command, lang), outcome: "command" };
     case "text": {
       // Card numbers never reach the model, the conversation store or a log: masked, and said so once.
       const masked = deps.contentFilter?.mask(content.text) ?? { text: content.text, cards: 0 };
       const cards = masked.cards + (content.cardsMasked ?? 0);
-      const lang = languageOf(message, masked.text, deps.faq?.languages ?? ["en"]);
       const reply = await answer(message, masked.text, lang, start, deps);
       if (reply.outcome === "refused" || !reply.text) return reply;
       const notes = [
@@ -132,9 +148,11 @@ async function answer(
     log.info("content.refused", { ref: ref(message.id), direction: "in", rule: incoming.rule });
     return { text: incoming.reply, outcome: "refused" };
   }
+  const say = textsFor(lang);
   const chosen = deps.version ? await deps.version(versionOf(start.history)) : undefined;
   const model = chosen?.model ?? deps.model;
-  const system = chosen?.systemPrompt ?? deps.modelSettings.systemPrompt;
+  // The model is told the language the user writes in (it still follows a switch).
+  const system = `${chosen?.systemPrompt ?? deps.modelSettings.systemPrompt}\n\n${languageHint(lang)}`;
   // One rule on every channel: a message the model cannot take in whole is not cut, nor sent; the
   // user is asked to shorten it.
   if (!fitsBudget(system, asked, deps.modelSettings.inputTokenBudget)) {
@@ -145,7 +163,7 @@ async function answer(
   if (deps.faq?.direct && (start.history.length === 0 || !dependsOnContext(text, lang))) {
     const match = bestFaqMatch(await faqEntries(), text, lang);
     if (match && match.score >= deps.faq.directMinScore) {
-      await saveTurn(deps, message, start, asked, match.entry.answer);
+      await saveTurn(deps, message, start, asked, match.entry.answer, undefined, lang);
       return { text: match.entry.answer, outcome: "faq" };
     }
   }
@@ -163,7 +181,6 @@ async function answer(
    * the full answer follows (the message stays waiting for it); nothing is saved.
    */
   const busyNote = async (): Promise<Reply> => {
-    const say = textsFor(lang);
     if (deps.faq) {
       const match = bestFaqMatch(await faqEntries(), text, lang);
       if (match && match.score >= deps.faq.offlineMinScore) {
@@ -179,14 +196,14 @@ async function answer(
       const match = bestFaqMatch(await faqEntries(), text, lang);
       if (match && match.score >= deps.faq.offlineMinScore) {
         return {
-          text: `${match.entry.answer}\n\n${textsFor(lang)("limitedMode")}`,
+          text: `${match.entry.answer}\n\n${say("limitedMode")}`,
           outcome: "faq_offline",
           failure,
           ...versionMark,
         };
       }
     }
-    const apology = failure === "timeout" ? say("model.timeout") : textsFor(lang)("model.unavailable");
+    const apology = failure === "timeout" ? say("model.timeout") : say("model.unavailable");
     return { text: apology, outcome: "model_failed", failure, ...versionMark };
   };
 
@@ -228,7 +245,7 @@ async function answer(
   }
   // The model's answer is masked as the user's text was (a card number it repeats or makes up).
   const said = filter ? filter.mask(completion.text).text : completion.text;
-  await saveTurn(deps, message, start, asked, said, chosen?.name);
+  await saveTurn(deps, message, start, asked, said, chosen?.name, lang);
   const later = summarizeDropped(message, start, prompt.dropped, deps, model);
   return {
     text: said,
@@ -311,6 +328,7 @@ function saveTurn(
   question: string,
   answer: string,
   version?: string,
+  lang?: string,
 ): Promise<void> {
   const { chatKey, userKey, id: messageId, sentAt } = message;
   return deps.store.save(
@@ -322,6 +340,7 @@ function saveTurn(
       question: { content: question, sentAt },
       answer,
       ...(version !== undefined ? { version } : {}),
+      ...(lang !== undefined ? { lang } : {}),
       startedAt: start.startedAt,
       stored: start.stored,
     },
@@ -332,10 +351,4 @@ function saveTurn(
 /** What a client-chosen message id stands for (HTTP API Idempotency-Key), to tell a reuse apart from a retry. */
 function idempotencyContent(message: InboundMessage): string | undefined {
   return message.idempotent ? JSON.stringify([message.userKey, message.content]) : undefined;
-}
-
-/** The user's language: what their client says, if the region's FAQ has it; else a guess from the text. */
-function languageOf(message: InboundMessage, text: string, languages: readonly string[]): string {
-  const declared = message.lang?.slice(0, 2).toLowerCase();
-  return declared && languages.includes(declared) ? declared : guessLanguage(text, languages);
 }

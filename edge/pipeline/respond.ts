@@ -9,6 +9,8 @@ import { converse, type ConverseDeps } from "./converse.js";
 import { deliver, keepTyping } from "./deliver.js";
 import { withFallback, type Answered } from "./fallback.js";
 import { versionChooser } from "./rollout.js";
+import { regionLanguages } from "../core/region-policy.js";
+import { countryOfPhoneNumber } from "../core/calling-codes.js";
 import { TOOL_LOOP_DELIVERY_MARGIN_MS } from "../limits.js";
 
 /**
@@ -132,7 +134,9 @@ function conversationDeps(
     },
     ...toolsFor(edge, message, reminders),
     contentFilter: edge.contentFilter,
-    runCommand: (command) => runCommand(command, { edge, message, sender }),
+    runCommand: (command, lang) => runCommand(command, { edge, message, sender }, lang),
+    languages: regionLanguages(config.regionFile, message.region),
+    ...(phoneCountry(message) ? { country: phoneCountry(message)! } : {}),
     moveChat: (to) => moveChat(edge, message, to),
     whileThinking: () => keepTyping(sender, message.address, preview),
     ...(onText ? { onText } : {}),
@@ -177,4 +181,11 @@ function toolsFor(
     edge.config.timeouts.replyMs - edge.config.model.timeoutMs - TOOL_LOOP_DELIVERY_MARGIN_MS,
   );
   return { tools: { offer, context, maxRounds, maxCallsPerRound, maxCalls, capacityWaitMs } };
+}
+
+/** The country of a WhatsApp user's number (their key ends in it), for the language they likely write in. */
+function phoneCountry(message: InboundMessage): string | undefined {
+  if (message.address.channel !== "whatsapp") return undefined;
+  const number = message.userKey.slice(message.userKey.lastIndexOf(":") + 1);
+  return /^\d{6,15}$/.test(number) ? countryOfPhoneNumber(number) : undefined;
 }

@@ -22,7 +22,15 @@ export type StoredTurn = Turn & {
   exp?: number;
   /** An answer's: the name of the model version that gave it (the conversation stays on it: core/rollout.ts). */
   v?: string;
+  /** An answer's: the language it was given in (the conversation's, until the user clearly writes another). */
+  l?: string;
 };
+
+/** The language the conversation's last answer was given in, if it says. */
+export function languageOfTurns(turns: readonly StoredTurn[]): string | undefined {
+  for (let i = turns.length - 1; i >= 0; i--) if (turns[i]!.l !== undefined) return turns[i]!.l;
+  return undefined;
+}
 
 /** The model version the conversation's last model answer came from (a FAQ answer names none), if any. */
 export function versionOf(turns: readonly StoredTurn[]): string | undefined {
@@ -99,6 +107,8 @@ export interface TurnToSave {
   answer: string;
   /** The model version that answered (its name). */
   version?: string;
+  /** The language of the answer. */
+  lang?: string;
   /** The reply kept for a retried message. */
   reply: SavedReply;
   /** When the turn began: an erasure after it keeps the turn from being saved. */
@@ -199,6 +209,7 @@ export function conversationHistory(redis: Redis, names: ConversationKeys) {
         ...(turn.reply.about !== undefined ? { about: turn.reply.about } : {}),
         exp: refresh ? at : stored!.expirySetAt!,
         ...(turn.version !== undefined ? { v: turn.version } : {}),
+        ...(turn.lang !== undefined ? { l: turn.lang } : {}),
       };
       if (appendOnly) {
         const session = names.session(turn.chat);

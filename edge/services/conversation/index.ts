@@ -44,6 +44,8 @@ export interface SavedTurn {
   answer: string;
   /** The model version that answered (its name; core/rollout.ts): the conversation stays on it. */
   version?: string;
+  /** The language of the answer (core/language.ts): the conversation's, until the user writes another. */
+  lang?: string;
   /** TurnStart.startedAt. */
   startedAt: number;
   /** TurnStart.stored (none: saved as a new conversation). */
@@ -131,8 +133,13 @@ export function createConversationStore(redis: Redis, limit: RateLimitOptions, k
   const history = conversationHistory(redis, names);
   const withoutAuthor = ({ role, content, at }: StoredTurn) => ({ role, content, at });
   /** What a turn says the conversation needs: no author, but the model version an answer came from. */
-  const forConversation = ({ role, content, at, v }: StoredTurn) =>
-    v === undefined ? { role, content, at } : { role, content, at, v };
+  const forConversation = ({ role, content, at, v, l }: StoredTurn) => ({
+    role,
+    content,
+    at,
+    ...(v !== undefined ? { v } : {}),
+    ...(l !== undefined ? { l } : {}),
+  });
 
   // (Once per store, not per message.)
   const limitWindowMs = windowMs(limit.window);
@@ -182,7 +189,7 @@ export function createConversationStore(redis: Redis, limit: RateLimitOptions, k
       };
     },
 
-    save({ chatKey, userKey, messageId, content, question, answer, version, startedAt, stored }, ttlSeconds) {
+    save({ chatKey, userKey, messageId, content, question, answer, version, lang, startedAt, stored }, ttlSeconds) {
       const reply: SavedReply =
         content === undefined ? { text: answer } : { text: answer, about: names.about(content) };
       return history.save(
@@ -194,6 +201,7 @@ export function createConversationStore(redis: Redis, limit: RateLimitOptions, k
           question,
           answer,
           ...(version !== undefined ? { version } : {}),
+          ...(lang !== undefined ? { lang } : {}),
           reply,
           startedAt,
           ...(stored ? { stored } : {}),

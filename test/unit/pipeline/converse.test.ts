@@ -1,3 +1,4 @@
+import { languageHint } from "../../../edge/core/language.js";
 import { describe, expect, it } from "vitest";
 import type { InboundMessage } from "../../../edge/message.js";
 import { UpstreamModelError } from "../../../edge/errors.js";
@@ -80,6 +81,8 @@ describe("converse", () => {
           messageId: "telegram:1:9",
           question: { content: "hello", sentAt: 0 },
           answer: "hi there",
+          // The language it was answered in: the conversation's from now on (core/language.ts).
+          lang: "en",
           startedAt: 0,
           // What begin saw of the stored conversation goes back to save (it writes only what it must).
           stored: { turns: 0 },
@@ -166,7 +169,8 @@ describe("converse", () => {
       );
       const result = await converse(message, d);
       // After the instructions, unchanged: the summary note, then every turn since it.
-      expect(asked[0]![0]!.content).toBe("sys");
+      // (The instructions end with the user's language, for the model.)
+      expect(asked[0]![0]!.content).toBe(`sys\n\n${languageHint("en")}`);
       expect(asked[0]![1]!.content).toContain("User Ana, order A-100.");
       expect(asked[0]![2]!.content).toBe("turn 2");
       expect(result.later).toBeUndefined();
