@@ -16,6 +16,7 @@
  *                                      (bytes on the wire, first token at the client)
  *   npm run bench -- rollout           what choosing a model version costs a message, the split against its
  *                                      weights, and the rollout rule replayed on simulated traffic
+ *   npm run bench -- faq               a large FAQ's question found through the search index and by a full scan
  *   npm run bench -- languages         the language detection on short messages of the regions' languages
  *   npm run bench -- capacity          one region's GPU pool (fixed, autoscaled, oracle) replaying public
  *                                      request traces from ../shared/traces (bench/capacity/)
@@ -35,6 +36,7 @@ import { replyLatency } from "./sections/latency.js";
 import { gatewayOverhead } from "./sections/overhead.js";
 import { peers } from "./sections/peers.js";
 import { promptCaching } from "./sections/prompt-cache.js";
+import { faq } from "./sections/faq.js";
 import { languages } from "./sections/languages.js";
 import { rollout } from "./sections/rollout.js";
 import { roundTrips } from "./sections/roundtrips.js";
@@ -58,13 +60,14 @@ const DO_STORAGE = process.env.BENCH_DO_STORAGE === "disk" || !existsSync("/dev/
 const defaultTmpDir = process.env.TMPDIR;
 
 /** Sections that run no Worker: a model of the GPU pool. */
-const MODEL_ONLY = new Set(["capacity", "rollout", "languages"]);
+const MODEL_ONLY = new Set(["capacity", "rollout", "languages", "faq"]);
 
 async function main(): Promise<void> {
   if (wanted.size > 0 && [...wanted].every((s) => MODEL_ONLY.has(s))) {
     if (run("capacity")) rows.push(...(await capacity()));
     if (run("rollout")) rows.push(...(await rollout()));
     if (run("languages")) rows.push(...(await languages()));
+    if (run("faq")) rows.push(...(await faq()));
     return print();
   }
   execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", "dist", "--env", ""], {
@@ -99,6 +102,7 @@ async function main(): Promise<void> {
     if (run("capacity")) rows.push(...(await capacity()));
     if (run("rollout")) rows.push(...(await rollout()));
     if (run("languages")) rows.push(...(await languages()));
+    if (run("faq")) rows.push(...(await faq()));
   } finally {
     print();
   }

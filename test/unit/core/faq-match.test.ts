@@ -65,3 +65,29 @@ describe("FAQ matching", () => {
     expect(faqTokens("営業時間", "ja")).toEqual(["営業", "業時", "時間"]);
   });
 });
+
+describe("the FAQ's search index", () => {
+  it("finds the answer scoring every question would, with typos, in a FAQ of many near neighbours", async () => {
+    const { bestFaqMatchByScan } = await import("../../../edge/core/faq-match.js");
+    const items = ["parcel", "invoice", "refund", "warranty", "voucher", "delivery", "password", "account"];
+    const actions = ["track", "change", "cancel", "download", "return", "reset", "extend", "redeem"];
+    const entries = items.flatMap((item) =>
+      actions.map((action) => ({
+        lang: "en",
+        answer: `${action} ${item}`,
+        questions: [`How do I ${action} my ${item}?`, `Can I ${action} the ${item} online`, `${item} ${action} please`],
+      })),
+    );
+    const asked = items.flatMap((item) =>
+      actions.map(
+        (action) =>
+          `how can i ${action.slice(0, -1)}${action.at(-1)} my ${item.slice(0, 2)}${item[3]}${item[2]}${item.slice(4)}`,
+      ),
+    );
+    for (const text of asked) {
+      const indexed = bestFaqMatch(entries, text, "en");
+      expect(indexed?.entry.answer, text).toBe(bestFaqMatchByScan(entries, text, "en")?.entry.answer);
+      expect(indexed?.score, text).toBe(bestFaqMatchByScan(entries, text, "en")?.score);
+    }
+  });
+});
