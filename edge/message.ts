@@ -187,7 +187,9 @@ export type Outcome =
   | "faq_busy"
   /** A reaction on an answer (content kind "reaction"), counted for the version that answers the chat. */
   | "reaction_up"
-  | "reaction_down";
+  | "reaction_down"
+  /** The message signalled self-harm: it got care and help lines (core/content-filter.ts), never a refusal. */
+  | "care";
 
 /** The reply to one message, before delivery. */
 export interface Reply {

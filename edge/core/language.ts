@@ -77,8 +77,10 @@ const COUNTRY_LANGUAGE: Readonly<Record<string, string>> = {
 /**
  * The language to answer in, among the region's `languages` (the first is its default): what the text
  * says when it is long enough to tell; else the conversation's language so far (one "ok" does not flip
- * it); else what the client declares (Telegram's app language, the browser's, the API's field); else a
- * short text's guess; else the phone's country's; else the region's default.
+ * it); else what the client declares (Telegram's app language, the browser's, the API's field); else
+ * the phone's country's; else the region's default. A guess from one or two Latin-script words is
+ * not used (about one in four is wrong: "hello?" reads as Italian); Korean and Japanese are told by
+ * their script from one word on.
  */
 export function chooseLanguage(input: {
   text?: string | undefined;
@@ -94,7 +96,6 @@ export function chooseLanguage(input: {
     (found?.reliable ? found.lang : undefined) ??
     ok(input.remembered) ??
     ok(input.declared?.slice(0, 2).toLowerCase()) ??
-    found?.lang ??
     ok(input.country ? COUNTRY_LANGUAGE[input.country.toUpperCase()] : undefined) ??
     languages[0] ??
     "en"

@@ -1,23 +1,34 @@
 import { DurableObject } from "cloudflare:workers";
+import { chooseLanguage } from "../core/language.js";
 import { describeInstant, localToInstant } from "../core/local-time.js";
+import { regionLanguages } from "../core/region-policy.js";
 import { edgeFor } from "../create-edge.js";
 import type { Edge } from "../edge.js";
 import { errorKind, log } from "../log.js";
 import type { Address } from "../message.js";
 import { deliver } from "../pipeline/deliver.js";
-import { say } from "../texts/index.js";
+import { textsFor } from "../texts/index.js";
 import type { CreateResult, NewReminder, Reminder, ReminderBook, StoredReminder } from "../services/reminder-book.js";
 import { REMINDERS_MAX, REMINDER_MAX_ATTEMPTS, REMINDER_RETRY_MS } from "../limits.js";
+
+/**
+ * The language of the conversation a reminder was set in (the language its answer was given in, a
+ * BCP 47 tag), where the tool that sets it passes it: the reminder is said in it when it fires.
+ */
+interface Spoken {
+  lang?: string;
+}
 
 /**
  * One user's reminders, in a Durable Object of the user's region (created in the EU jurisdiction for
  * EU regions): kept in its storage and fired by its alarm, set to the earliest one due. A due reminder
  * is delivered on the channel the user set it from; on WhatsApp outside the 24-hour window (from the
- * user's latest message, see currentAddress) that is the configured template, as for any reply.
+ * user's latest message, see currentAddress) that is the configured template, as for any reply. Its
+ * words around the user's text ("⏰ Reminder: …") are in the language it was set in (dueText).
  */
 export class UserReminders extends DurableObject<Env> implements ReminderBook {
-  private async all(): Promise<StoredReminder[]> {
-    const stored = await this.ctx.storage.list<StoredReminder>({ prefix: "r:" });
+  private async all(): Promise<Array<StoredReminder & Spoken>> {
+    const stored = await this.ctx.storage.list<StoredReminder & Spoken>({ prefix: "r:" });
     return [...stored.values()].sort((a, b) => a.dueAt - b.dueAt);
   }
 
@@ -27,7 +38,7 @@ export class UserReminders extends DurableObject<Env> implements ReminderBook {
     else await this.ctx.storage.deleteAlarm();
   }
 
-  async create({ text, when, timeZone: given, address, owner }: NewReminder): Promise<CreateResult> {
+  async create({ text, when, timeZone: given, address, owner, lang }: NewReminder & Spoken): Promise<CreateResult> {
     // The zone the user gives is remembered for their next reminders.
     const timeZone = given ?? (await this.ctx.storage.get<string>("timeZone"));
     if (!timeZone)
@@ -46,7 +57,15 @@ export class UserReminders extends DurableObject<Env> implements ReminderBook {
     const pending = await this.ctx.storage.list({ prefix: "r:" });
     if (pending.size >= REMINDERS_MAX)
       return { ok: false, error: `The user already has ${REMINDERS_MAX} reminders; one must be cancelled first.` };
-    const reminder: StoredReminder = { id: crypto.randomUUID().slice(0, 8), text, dueAt, timeZone, address, owner };
+    const reminder: StoredReminder & Spoken = {
+      id: crypto.randomUUID().slice(0, 8),
+      text,
+      dueAt,
+      timeZone,
+      address,
+      owner,
+      ...(lang ? { lang } : {}),
+    };
     await this.ctx.storage.put({ [`r:${reminder.id}`]: reminder, timeZone });
     const alarm = await this.ctx.storage.getAlarm();
     if (alarm === null || dueAt < alarm) await this.ctx.storage.setAlarm(dueAt);
@@ -83,11 +102,7 @@ export class UserReminders extends DurableObject<Env> implements ReminderBook {
         continue;
       }
       try {
-        const result = await deliver(
-          sender,
-          await currentAddress(edge, reminder),
-          say("reminders.due", { text: reminder.text }),
-        );
+        const result = await deliver(sender, await currentAddress(edge, reminder), dueText(edge, reminder));
         log.info("reminder.delivered", {
           channel: reminder.address.channel,
           delivery: result.outcome,
@@ -133,6 +148,17 @@ async function currentAddress(edge: Edge, reminder: StoredReminder): Promise<Add
     log.warn("reminder.last_message_unknown", { error: errorKind(err) });
     return address;
   }
+}
+
+/**
+ * What a due reminder says: its text in the words of the language it was set in, among its region's
+ * languages; a reminder kept without one (set before languages were kept, or by a tool that passes
+ * none) in its region's default language, as the pipeline would speak to a user it knows nothing of.
+ */
+function dueText(edge: Edge, reminder: StoredReminder & Spoken): string {
+  const region = reminder.owner?.region;
+  const languages = region ? regionLanguages(edge.config.regionFile, region) : ["en"];
+  return textsFor(chooseLanguage({ declared: reminder.lang, languages }))("reminders.due", { text: reminder.text });
 }
 
 function publicView({ id, text, dueAt, timeZone }: StoredReminder): Reminder {

@@ -12,7 +12,8 @@ import {
 import { closingCode, parseFrame, webChatUserKey } from "../channels/webchat/inbound.js";
 import { socketSender } from "../channels/webchat/outbound.js";
 import { spendTicket } from "../channels/webchat/token.js";
-import type { RegionId } from "../core/region-policy.js";
+import { chooseLanguage } from "../core/language.js";
+import { regionLanguages, type RegionId } from "../core/region-policy.js";
 import { edgeFor } from "../create-edge.js";
 import { CapacityShort, MalformedPayload } from "../errors.js";
 import { capacityRetrySeconds } from "../core/inbox-policy.js";
@@ -28,13 +29,24 @@ import {
 } from "../limits.js";
 import type { InboundMessage } from "../message.js";
 import { recordReaction } from "../pipeline/rollout.js";
-import { say } from "../texts/index.js";
+import { textsFor, type Say } from "../texts/index.js";
+import { preferredLanguage } from "../texts/languages.js";
 
 interface SocketAttachment {
   conversation: string;
   region: RegionId;
   /** The client's network (a keyed pseudonym of its IP address), for the per-network message limit. */
   client: string;
+  /**
+   * The language the browser declares: its latest message frame's `lang` (navigator.language), else
+   * the best of the region's languages by its handshake's Accept-Language.
+   */
+  declared?: string;
+  /**
+   * The language the room last answered the conversation in: kept on every socket, not in the room's
+   * memory, so it outlives hibernation.
+   */
+  answered?: string;
 }
 
 /** The per-network limit of web chat messages (wrangler.jsonc; absent, no such limit applies). */
@@ -46,7 +58,9 @@ interface RoomBindings {
  * A web chat room: one conversation's sockets (a tab each), with the hibernation API so an idle
  * conversation costs nothing while its sockets stay open. Messages are answered one at a time, in
  * the order they arrived, and every tab sees the reply stream in. A thumb on an answer (a `feedback`
- * frame) is counted for the model version and never answered. Its storage holds only the nonces
+ * frame) is counted for the model version and never answered. It says its own texts (errors, the
+ * queue note) in the user's language (sayTo): the language of the message they concern, else the one
+ * it last answered in, else the browser's. Its storage holds only the nonces
  * of the connect tickets it spent (`ticket:<nonce>`, for as long as a ticket lives): a ticket opens
  * one socket, even if the room was evicted in between.
  */
@@ -89,10 +103,14 @@ export class WebChatRoom extends DurableObject<Env> {
       return new Response(null, { status: 101, webSocket: client });
     }
     this.ctx.acceptWebSocket(server);
+    const declared = preferredLanguage(request.headers.get("accept-language"), this.languages(region));
+    const answered = this.answeredLanguage();
     server.serializeAttachment({
       conversation,
       region,
       client: request.headers.get(CLIENT_HEADER) ?? "",
+      ...(declared ? { declared } : {}),
+      ...(answered ? { answered } : {}),
     } satisfies SocketAttachment);
     try {
       const store = edgeFor(this.env).region(region).conversations;
@@ -108,6 +126,8 @@ export class WebChatRoom extends DurableObject<Env> {
   }
 
   override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
+    const attachment = ws.deserializeAttachment() as SocketAttachment;
+    const say = this.sayTo(attachment);
     const fail = (code: string, message: string) => ws.send(errorFrame(code, message));
     // A socket may send only so many frames a window; one that keeps flooding is closed.
     const now = Date.now();
@@ -131,23 +151,28 @@ export class WebChatRoom extends DurableObject<Env> {
     } catch {
       return fail("bad_json", say("webchat.notText"));
     }
-    const { conversation, region, client } = ws.deserializeAttachment() as SocketAttachment;
+    const { conversation, region, client } = attachment;
     let message: InboundMessage;
     try {
-      message = parseFrame(frame, conversation, region, edgeFor(this.env).commands);
+      message = parseFrame(frame, conversation, region, edgeFor(this.env).commands, attachment.declared);
     } catch (err) {
       if (err instanceof MalformedPayload) return fail(err.code, err.message);
       throw err;
     }
     if (message.content.kind === "reaction") return this.feedback(message, message.content.value);
+    // What the browser declares now is what later refusals (before a frame is read) are said in. Read
+    // again: an answer finished since this frame came may have changed the language (rememberAnswered).
+    const current = ws.deserializeAttachment() as SocketAttachment;
+    if (message.lang !== current.declared) ws.serializeAttachment({ ...current, declared: message.lang });
+    const sayHere = this.sayTo(current, message);
     // Only a few messages wait their turn; more are refused at once, not queued.
-    if (this.waiting >= WEBCHAT_MAX_WAITING) return fail("busy", say("webchat.busy"));
+    if (this.waiting >= WEBCHAT_MAX_WAITING) return fail("busy", sayHere("webchat.busy"));
     this.waiting += 1;
     try {
       // Sessions are free: each network may send only so many messages a minute, over all its chats.
       const perNetwork = (this.env as RoomBindings).WEBCHAT_MESSAGES;
       if (perNetwork && !(await perNetwork.limit({ key: client || "local" })).success) {
-        return fail("rate_limited", say("webchat.networkLimited"));
+        return fail("rate_limited", sayHere("webchat.networkLimited"));
       }
       // One reply at a time, in order: a second message waits for the first answer to finish.
       const run = this.turn.then(() => this.answer(ws, message));
@@ -192,7 +217,57 @@ export class WebChatRoom extends DurableObject<Env> {
     }
   }
 
+  /** The languages of the region (the first its default): the room's texts are said in one of them. */
+  private languages(region: RegionId): readonly string[] {
+    return regionLanguages(edgeFor(this.env).config.regionFile, region);
+  }
+
+  /** The language the room last answered in, as its sockets keep it. */
+  private answeredLanguage(): string | undefined {
+    for (const socket of this.ctx.getWebSockets()) {
+      const { answered } = (socket.deserializeAttachment() ?? {}) as Partial<SocketAttachment>;
+      if (answered) return answered;
+    }
+    return undefined;
+  }
+
+  /**
+   * The language the room speaks to a socket in, among its region's: as the pipeline chooses it
+   * (core/language.ts) for `message` (what its text says, if it says clearly), else the language the
+   * room last answered in, else the browser's.
+   */
+  private languageFor(attachment: SocketAttachment, message?: InboundMessage): string {
+    const { content } = message ?? {};
+    return chooseLanguage({
+      text: content?.kind === "text" ? content.text : undefined,
+      remembered: attachment.answered,
+      declared: message?.lang ?? attachment.declared,
+      languages: this.languages(attachment.region),
+    });
+  }
+
+  /** What the room says to a socket (about `message`, if any), in its language (languageFor). */
+  private sayTo(attachment: SocketAttachment, message?: InboundMessage): Say {
+    return textsFor(this.languageFor(attachment, message));
+  }
+
+  /** The conversation was answered in `lang`: every socket keeps it (languageFor). */
+  private rememberAnswered(lang: string): void {
+    for (const socket of this.ctx.getWebSockets()) {
+      try {
+        const attachment = socket.deserializeAttachment() as SocketAttachment;
+        if (attachment.answered !== lang) socket.serializeAttachment({ ...attachment, answered: lang });
+      } catch {
+        /* a tab that just closed */
+      }
+    }
+  }
+
   private async answer(ws: WebSocket, message: InboundMessage): Promise<void> {
+    // Read when its turn comes: the answers before it may have changed the conversation's language.
+    const attachment = ws.deserializeAttachment() as SocketAttachment;
+    const lang = this.languageFor(attachment, message);
+    const say = textsFor(lang);
     const broadcast = (frame: object) => {
       const text = JSON.stringify(frame);
       for (const socket of this.ctx.getWebSockets()) {
@@ -211,6 +286,8 @@ export class WebChatRoom extends DurableObject<Env> {
       const done = (frame as { type?: string }).type === "done";
       // An answer the page offers thumbs on (not the note of an emptied conversation).
       if (done && !clears) this.answers += 1;
+      // Before the tabs see it: what they send next is spoken to in the language it was answered in.
+      if (done) this.rememberAnswered(lang);
       broadcast(clears && done ? { ...frame, cleared: true } : frame);
     });
     try {

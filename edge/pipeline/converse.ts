@@ -143,7 +143,12 @@ async function answer(
   const asked = message.senderName ? `${message.senderName}: ${text}` : text;
   const faqEntries = async () => (deps.faq ? deps.faq.entries().catch(() => [] as FaqEntry[]) : []);
   const filter = deps.contentFilter;
-  const incoming = filter?.check(text, lang);
+  const incoming = filter?.check(text, lang, deps.country ? { country: deps.country } : {});
+  if (incoming?.care) {
+    // A person who signals self-harm gets care and the help lines of their language, never a refusal.
+    log.info("content.care", { ref: ref(message.id), rule: incoming.rule });
+    return { text: incoming.reply, outcome: "care" };
+  }
   if (incoming) {
     log.info("content.refused", { ref: ref(message.id), direction: "in", rule: incoming.rule });
     return { text: incoming.reply, outcome: "refused" };
@@ -220,7 +225,10 @@ async function answer(
   let completion: Completion;
   try {
     completion = deps.tools
-      ? await completeWithTools(model, prompt.messages, call, deps.tools)
+      ? await completeWithTools(model, prompt.messages, call, {
+          ...deps.tools,
+          context: { ...deps.tools.context, lang },
+        })
       : await model.complete(prompt.messages, call);
   } catch (err) {
     if (err instanceof OutputBlocked) {

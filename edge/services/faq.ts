@@ -31,8 +31,7 @@ export function createFaqStore(kv: FaqKv): FaqStore {
       if (hit !== miss) return hit;
       const stored = (await kv.get(`faq:${region}`, { type: "json", cacheTtl: 60 })) as StoredFaq | null;
       const known = uploads.get(region);
-      const entries =
-        stored && known && known.updatedAt === stored.updatedAt ? known.entries : (stored?.entries ?? []);
+      const entries = stored && known && known.updatedAt === stored.updatedAt ? known.entries : (stored?.entries ?? []);
       if (stored) uploads.set(region, { updatedAt: stored.updatedAt, entries });
       cache.set(region, entries);
       return entries;

@@ -37,6 +37,8 @@ export interface NewReminder {
   timeZone?: string;
   address: Address;
   owner: ReminderOwner;
+  /** The language the reminder is said in (the user's when they set it). */
+  lang?: string;
 }
 
 /** What the pipeline calls on a user's reminders (the Durable Object's RPC methods: one call each). */

@@ -92,4 +92,21 @@ export const de: Translation = {
   "webchat.queued":
     "alle Assistenten sind beschäftigt; Ihre Nachricht steht in der Warteschlange und wird in Kürze beantwortet",
   "webchat.reload": "Diese Seite ist veraltet. Bitte laden Sie sie neu, um weiterzuchatten.",
+  "webchat.page.title": "Assistent",
+  "webchat.page.empty":
+    "Fragen Sie, was Sie möchten: zu Bestellungen, Lieferungen oder Rücksendungen. Mit /reset beginnen Sie von vorn.",
+  "webchat.page.placeholder": "Schreiben Sie eine Nachricht …",
+  "webchat.page.message": "Nachricht",
+  "webchat.page.send": "Senden",
+  "webchat.page.connecting": "Verbindung wird hergestellt …",
+  "webchat.page.reconnecting": "Verbindung wird wiederhergestellt …",
+  "webchat.page.online": "Verbunden",
+  "webchat.page.offline": "Keine Verbindung – neuer Versuch in {seconds} s",
+  "webchat.page.typing": "Der Assistent schreibt",
+  "webchat.page.rate": "Diese Antwort bewerten",
+  "webchat.page.good": "Gute Antwort",
+  "webchat.page.bad": "Schlechte Antwort",
+  "webchat.page.failed": "Da ist etwas schiefgelaufen.",
+  "webchat.page.tooLong":
+    "Diese Nachricht ist zu lang zum Senden ({count} Zeichen; höchstens {max}). Bitte kürzen Sie sie.",
 };

@@ -85,6 +85,21 @@ export const en = {
   "webchat.unavailable": "the assistant is unavailable; try again shortly",
   "webchat.queued": "every assistant is busy; your message is queued and will be answered shortly",
   "webchat.reload": "This page is out of date. Please reload it to keep chatting.",
+  "webchat.page.title": "Assistant",
+  "webchat.page.empty": "Ask anything: orders, deliveries, returns. Type /reset to start over.",
+  "webchat.page.placeholder": "Write a message…",
+  "webchat.page.message": "Message",
+  "webchat.page.send": "Send",
+  "webchat.page.connecting": "Connecting…",
+  "webchat.page.reconnecting": "Reconnecting…",
+  "webchat.page.online": "Online",
+  "webchat.page.offline": "Offline, retrying in {seconds} s",
+  "webchat.page.typing": "The assistant is typing",
+  "webchat.page.rate": "Rate this answer",
+  "webchat.page.good": "Good answer",
+  "webchat.page.bad": "Bad answer",
+  "webchat.page.failed": "Something went wrong.",
+  "webchat.page.tooLong": "This message is too long to send ({count} characters; at most {max}). Please shorten it.",
 } as const satisfies Record<string, Text>;
 
 /** One text: plain, or one form per plural category (`other` always; `one`, `few`… as the language has them). */

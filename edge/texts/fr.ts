@@ -101,4 +101,21 @@ export const fr: Translation = {
   "webchat.queued":
     "tous les assistants sont occupés ; votre message est en file d'attente et recevra bientôt une réponse",
   "webchat.reload": "Cette page n'est plus à jour. Veuillez la recharger pour continuer la conversation.",
+  "webchat.page.title": "Assistant virtuel",
+  "webchat.page.empty":
+    "Posez toutes vos questions : commandes, livraisons, retours. Tapez /reset pour recommencer à zéro.",
+  "webchat.page.placeholder": "Écrivez un message…",
+  "webchat.page.message": "Votre message",
+  "webchat.page.send": "Envoyer",
+  "webchat.page.connecting": "Connexion…",
+  "webchat.page.reconnecting": "Reconnexion…",
+  "webchat.page.online": "En ligne",
+  "webchat.page.offline": "Hors ligne, nouvel essai dans {seconds} s",
+  "webchat.page.typing": "L'assistant est en train d'écrire",
+  "webchat.page.rate": "Évaluer cette réponse",
+  "webchat.page.good": "Bonne réponse",
+  "webchat.page.bad": "Mauvaise réponse",
+  "webchat.page.failed": "Une erreur s'est produite.",
+  "webchat.page.tooLong":
+    "Ce message est trop long pour être envoyé ({count} caractères ; {max} au maximum). Veuillez le raccourcir.",
 };

@@ -15,6 +15,9 @@ export type { TextKey } from "./en.js";
  */
 const CATALOG: Readonly<Record<string, Translation>> = { en, de, es, fr, it, ja, ko, pt };
 
+/** The languages the product's own texts are written in (primary subtags), English first. */
+export const TEXT_LANGUAGES: readonly string[] = Object.keys(CATALOG);
+
 /** The values a text's placeholders take; `count` also picks its plural form. */
 export type TextParams = Readonly<Record<string, string | number>>;
 

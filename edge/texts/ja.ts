@@ -81,4 +81,21 @@ export const ja: Translation = {
   "webchat.unavailable": "アシスタントは現在ご利用いただけません。しばらくしてからもう一度お試しください",
   "webchat.queued": "すべてのアシスタントが対応中です。メッセージは順番待ちで、まもなくお答えします",
   "webchat.reload": "このページは古くなっています。チャットを続けるには、ページを再読み込みしてください。",
+  "webchat.page.title": "アシスタント",
+  "webchat.page.empty":
+    "ご注文、配送、返品など、何でもお気軽にお尋ねください。最初からやり直すには /reset と入力してください。",
+  "webchat.page.placeholder": "メッセージを入力…",
+  "webchat.page.message": "メッセージ",
+  "webchat.page.send": "送信",
+  "webchat.page.connecting": "接続しています…",
+  "webchat.page.reconnecting": "再接続しています…",
+  "webchat.page.online": "オンライン",
+  "webchat.page.offline": "オフラインです。{seconds} 秒後に再接続します",
+  "webchat.page.typing": "アシスタントが入力しています",
+  "webchat.page.rate": "この回答を評価",
+  "webchat.page.good": "良い回答",
+  "webchat.page.bad": "良くない回答",
+  "webchat.page.failed": "問題が発生しました。",
+  "webchat.page.tooLong":
+    "このメッセージは長すぎるため送信できません（{count} 文字、上限は {max} 文字です）。短くしてください。",
 };

@@ -101,4 +101,21 @@ export const pt: Translation = {
   "webchat.unavailable": "o assistente não está disponível; tente novamente daqui a pouco",
   "webchat.queued": "todos os assistentes estão ocupados; a sua mensagem está na fila e será respondida em breve",
   "webchat.reload": "Esta página está desatualizada. Recarregue-a para continuar a conversa.",
+  "webchat.page.title": "Assistente",
+  "webchat.page.empty":
+    "Pergunte o que quiser: encomendas, entregas, devoluções. Escreva /reset para recomeçar do zero.",
+  "webchat.page.placeholder": "Escreva uma mensagem…",
+  "webchat.page.message": "Mensagem",
+  "webchat.page.send": "Enviar",
+  "webchat.page.connecting": "Conexão em curso…",
+  "webchat.page.reconnecting": "Nova tentativa de conexão…",
+  "webchat.page.online": "Conectado",
+  "webchat.page.offline": "Sem conexão; nova tentativa dentro de {seconds} s",
+  "webchat.page.typing": "Resposta do assistente em preparação",
+  "webchat.page.rate": "Avalie esta resposta",
+  "webchat.page.good": "Resposta útil",
+  "webchat.page.bad": "Resposta pouco útil",
+  "webchat.page.failed": "Ocorreu um erro.",
+  "webchat.page.tooLong":
+    "Esta mensagem é longa demais para ser enviada ({count} caracteres; no máximo {max}). Por favor, encurte-a.",
 };

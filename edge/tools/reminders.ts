@@ -40,6 +40,7 @@ export const createReminder = defineTool({
       ...(time_zone ? { timeZone: time_zone } : {}),
       address,
       owner,
+      ...(ctx.lang ? { lang: ctx.lang } : {}),
     });
     return result.ok
       ? { created: true, id: result.reminder.id, due: result.due }

@@ -19,6 +19,8 @@ export interface ToolContext {
   config: Config;
   /** The user's reminders, where this deployment keeps them and the channel can deliver them. */
   reminders?: ReminderBook;
+  /** The language the user is answered in (core/language.ts): a reminder is said in it. */
+  lang?: string;
 }
 
 /**

@@ -3,6 +3,7 @@ import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { readConnectTicket, signConnectTicket } from "../../edge/channels/webchat/token.js";
 import { startStack, type Stack } from "../../infra/local/edge-stack.js";
+import { textsFor } from "../../edge/texts/index.js";
 
 /** Debian's Chromium; the test never downloads a browser of its own. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -89,6 +90,8 @@ it("reconnects after the edge restarts and keeps the same conversation", async (
     .getByRole("status")
     .filter({ hasText: /Offline|Reconnecting/ })
     .waitFor({ timeout: 10_000 });
+  // "Offline, retrying in 2 s": the page fills in its texts' numbers.
+  expect(await page.getByRole("status").textContent()).not.toContain("{");
   await page.getByRole("status").filter({ hasText: "Online" }).waitFor({ timeout: 20_000 });
   await page.getByLabel("Message").fill("second");
   await page.keyboard.press("Enter");
@@ -243,5 +246,68 @@ it("never puts its session token in a URL, and fetches a new ticket when one is 
   expect(urls.filter((u) => u.includes(token) || u.includes(token.slice(-43)) || /[?&]token=/.test(u))).toEqual([]);
   // Nor does any line the Worker logged in this suite.
   expect(logs.filter((l) => l.includes(token.slice(-43)) || /[?&](token|ticket)=/.test(l))).toEqual([]);
+  await context.close();
+});
+
+it("speaks German in a German browser: the page's labels, its notes and the room's own texts", async () => {
+  const de = textsFor("de");
+  // A browser in German (navigator.language and Accept-Language de-DE), in Germany.
+  const context = await browser.newContext({
+    locale: "de-DE",
+    extraHTTPHeaders: { "cf-ipcountry": "DE" },
+    viewport: { width: 390, height: 780 },
+  });
+  const page = await context.newPage();
+  const frames: string[] = [];
+  page.on("websocket", (socket) => socket.on("framesent", (f) => frames.push(String(f.payload))));
+  await page.goto(new URL("/chat", stack.url).toString());
+  expect(await page.evaluate(() => [navigator.language, document.documentElement.lang])).toEqual(["de-DE", "de"]);
+  await page
+    .getByRole("status")
+    .filter({ hasText: de("webchat.page.online") })
+    .waitFor();
+  expect(await page.title()).toBe(de("webchat.page.title"));
+  const input = page.getByLabel(de("webchat.page.message"));
+  expect(await input.getAttribute("placeholder")).toBe(de("webchat.page.placeholder"));
+  expect(await page.getByRole("button", { name: de("webchat.page.send") }).isVisible()).toBe(true);
+  expect(await page.locator("#empty").textContent()).toBe(de("webchat.page.empty"));
+
+  // Each message says the browser's language; the typing dots and the thumbs are labelled in German.
+  stack.emulator.enqueue({ content: "Wir liefern innerhalb von zwei Tagen.", firstTokenMs: 400 });
+  await input.fill("Wie schnell liefern Sie?");
+  await page.keyboard.press("Enter");
+  await page.getByLabel(de("webchat.page.typing")).waitFor({ timeout: 2000 });
+  const reply = page.locator(".msg.assistant").last();
+  await reply.getByRole("button", { name: de("webchat.page.good") }).waitFor({ timeout: 10_000 });
+  await reply.getByRole("button", { name: de("webchat.page.bad") }).waitFor();
+  expect(await reply.getByRole("group").getAttribute("aria-label")).toBe(de("webchat.page.rate"));
+  expect(JSON.parse(frames.find((f) => f.includes('"message"'))!)).toMatchObject({
+    type: "message",
+    text: "Wie schnell liefern Sie?",
+    lang: "de-DE",
+  });
+
+  // A message too long to send: the page's own note, in German.
+  await input.fill("a".repeat(16_001));
+  await page.keyboard.press("Enter");
+  await page.locator(".note.error", { hasText: "zu lang" }).waitFor();
+  expect(await page.locator(".note.error").last().textContent()).toBe(
+    de("webchat.page.tooLong", { count: 16_001, max: 16_000 }),
+  );
+  await input.fill("");
+
+  // More messages than the room lets wait: its refusal, shown as the page shows it, is German.
+  stack.emulator.enqueue({ content: "Einen Moment bitte.", firstTokenMs: 800 });
+  for (let i = 0; i < 5; i++) {
+    await input.fill(`ok ${i}`);
+    await page.keyboard.press("Enter");
+  }
+  await page
+    .locator(".note.error", { hasText: de("webchat.busy") })
+    .first()
+    .waitFor({ timeout: 5000 });
+  expect(await page.locator(".note.error").allTextContents()).not.toContain(textsFor("en")("webchat.busy"));
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: `${ARTIFACTS}/webchat-de.png` });
   await context.close();
 });

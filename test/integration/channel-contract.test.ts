@@ -8,7 +8,7 @@ import {
   whatsappPayload,
   type Stack,
 } from "../../infra/local/edge-stack.js";
-import { say } from "../../edge/texts/index.js";
+import { say, textsFor } from "../../edge/texts/index.js";
 
 /**
  * One contract, every channel: whatever a message comes through, the user gets the model's answer
@@ -25,6 +25,8 @@ interface Driver {
   forge(user: string, text: string): Promise<number>;
   /** Puts a 👍 on the last answer, where the channel has reactions. Resolves when accepted. */
   react?(user: string): Promise<void>;
+  /** The language the product speaks to this channel's test users in, where not English (a German number). */
+  lang?: string;
 }
 
 let stack: Stack;
@@ -55,6 +57,8 @@ const telegram = (): Driver => ({
 });
 
 const whatsapp = (): Driver => ({
+  // German numbers (+49): a short message from one gets the product's texts in German.
+  lang: "de",
   send: async (user, text, id) =>
     void expect(
       (await stack.sendWhatsApp(whatsappPayload(`49151${user}`, text, id ? { wamid: `wamid.${id}` } : {}))).status,
@@ -222,6 +226,6 @@ describe.each([
     const user = uid();
     stack.emulator.enqueue({ status: 500 });
     await driver.send(user, "hello?");
-    expect((await waitReplies(driver, user, 1))[0]).toBe(say("model.unavailable"));
+    expect((await waitReplies(driver, user, 1))[0]).toBe(textsFor(driver.lang)("model.unavailable"));
   });
 });

@@ -20,6 +20,34 @@ describe("content safety", () => {
     expect(stack.metrics.records.some((m) => m.outcome === "refused" && m.channel === "telegram")).toBe(true);
   });
 
+  it("answers a self-harm signal with care and help lines, in the user's language, without asking the model", async () => {
+    // Never a refusal: the caring reply (replies.care) names the help lines of the language's markets.
+    await stack.sendUpdate(textUpdate(8203, "I want to end my life"));
+    const [en] = await stack.telegram.waitForMessages(1, { chatId: 8203 });
+    expect(en?.text).toBe(filterFile.replies.care.en);
+    expect(en?.text).toContain("988");
+    await stack.sendUpdate(textUpdate(8204, "Ich will nicht mehr leben"));
+    const [de] = await stack.telegram.waitForMessages(1, { chatId: 8204 });
+    expect(de?.text).toBe(filterFile.replies.care.de);
+    expect(de?.text).toContain("0800 111 0 111");
+    expect(stack.emulator.requests).toHaveLength(0);
+  });
+
+  it("lets a book title with an insult word and an everyday 'hurt' through to the model", async () => {
+    stack.emulator.enqueue({ content: "Yes, it is in stock." }, { content: "Bend your knees and keep it close." });
+    await stack.sendUpdate(textUpdate(8205, "Do you sell The Complete Idiot's Guide to Cooking?"));
+    const [title] = await stack.telegram.waitForMessages(1, { chatId: 8205 });
+    expect(title?.text).toBe("Yes, it is in stock.");
+    await stack.sendUpdate(textUpdate(8206, "How do I lift a heavy box without getting hurt?"));
+    const [lift] = await stack.telegram.waitForMessages(1, { chatId: 8206 });
+    expect(lift?.text).toBe("Bend your knees and keep it close.");
+    const asked = stack.emulator.requests.map((r) => r.body.messages!.at(-1)!.content);
+    expect(asked).toEqual([
+      "Do you sell The Complete Idiot's Guide to Cooking?",
+      "How do I lift a heavy box without getting hurt?",
+    ]);
+  });
+
   it("answers a customer who sends a card number, with the number masked everywhere and a note", async () => {
     await stack.sendUpdate(textUpdate(8202, "I was charged twice on 4111 1111 1111 1111, order A-1001"));
     const [reply] = await stack.telegram.waitForMessages(1, { chatId: 8202 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startStack, type Stack } from "../../infra/local/edge-stack.js";
-import { say } from "../../edge/texts/index.js";
+import { say, textsFor } from "../../edge/texts/index.js";
 import { COMMANDS } from "../../edge/commands/index.js";
 import { helpText } from "../../edge/commands/help.js";
 
@@ -175,4 +175,42 @@ describe("POST /v1/messages: server-sent events", () => {
     expect(events.filter((e) => e.event === "done")).toEqual([]);
     expect(events.at(-1)).toMatchObject({ event: "error", data: { code: "model_unavailable" } });
   });
+});
+
+describe("POST /v1/messages: the customer's language (lang)", () => {
+  const errorOf = async (res: Response) => ((await res.json()) as { error: { code: string; message: string } }).error;
+
+  it("says the service's own texts in lang when the text is too short to tell: 'ok' with fr, the model down", async () => {
+    stack.emulator.enqueue({ status: 500 });
+    const res = await stack.postMessage({ user_id: "lang-1", text: "ok", lang: "fr" });
+    expect(res.status).toBe(503);
+    expect(await errorOf(res)).toEqual({ code: "model_unavailable", message: textsFor("fr")("model.unavailable") });
+    // The same request without it: English, the region's first language.
+    stack.emulator.enqueue({ status: 500 });
+    const plain = await stack.postMessage({ user_id: "lang-2", text: "ok" });
+    expect(await errorOf(plain)).toEqual({ code: "model_unavailable", message: say("model.unavailable") });
+  });
+
+  it("answers a command in lang's language (a regional tag too), and tells the model the language", async () => {
+    const reset = await stack.postMessage({ user_id: "lang-3", text: "/reset", lang: "de-AT" });
+    expect(((await reset.json()) as { message: { text: string } }).message.text).toBe(textsFor("de")("reset.done"));
+    await stack.postMessage({ user_id: "lang-4", text: "ok", lang: "es-ES" });
+    expect(stack.emulator.requests.at(-1)?.body.messages?.[0]?.content).toContain("Spanish (es)");
+  });
+
+  it("keeps to the languages of the customer's region: ja from Germany is not one of them", async () => {
+    stack.emulator.enqueue({ status: 500 });
+    const res = await stack.postMessage({ user_id: "lang-5", text: "ok", lang: "ja-JP" });
+    expect((await errorOf(res)).message).toBe(say("model.unavailable"));
+  });
+
+  it.each([["Deutsch (DE)"], ["de_DE"], ["x".repeat(36)], [""], [7]])(
+    "refuses a lang that is not a language tag (%j) with 400 naming it",
+    async (lang) => {
+      const res = await stack.postMessage({ user_id: "lang-6", text: "ok", lang });
+      expect(res.status).toBe(400);
+      expect((await errorOf(res)).message).toMatch(/lang/);
+      expect(stack.emulator.requests).toHaveLength(0);
+    },
+  );
 });

@@ -209,19 +209,19 @@ describe("data rights and logs", () => {
 
   it("/forget erases the user's conversation, saved replies, rate-limit state and pinned region, and says so", async () => {
     // Two turns (sent together they would be one burst, answered once).
-    await stack.sendWhatsApp(whatsappPayload("4915200000010", "first"));
-    await repliesTo(stack, "4915200000010", 1);
-    await stack.sendWhatsApp(whatsappPayload("4915200000010", "second"));
-    await repliesTo(stack, "4915200000010", 2);
-    expect(keysOf(await stack.keys(), "4915200000010").eu!.length).toBeGreaterThan(0);
-    await stack.sendWhatsApp(whatsappPayload("4915200000010", "/forget"));
-    const [, , reply] = await repliesTo(stack, "4915200000010", 3);
+    await stack.sendWhatsApp(whatsappPayload("447700900010", "first"));
+    await repliesTo(stack, "447700900010", 1);
+    await stack.sendWhatsApp(whatsappPayload("447700900010", "second"));
+    await repliesTo(stack, "447700900010", 2);
+    expect(keysOf(await stack.keys(), "447700900010").eu!.length).toBeGreaterThan(0);
+    await stack.sendWhatsApp(whatsappPayload("447700900010", "/forget"));
+    const [, , reply] = await repliesTo(stack, "447700900010", 3);
     expect(reply).toMatch(/4 messages of our conversation/);
     // The replies kept for retries are the answers' turns, and the chat's rate limit is its turns:
     // nothing else was kept, and nothing else is listed.
     expect(reply).not.toMatch(/saved repl|rate-limit/);
     expect(reply).toMatch(/your region setting/);
-    expect(keysOf(await stack.keys(), "4915200000010")).toEqual({ eu: [], us: [], apac: [] });
+    expect(keysOf(await stack.keys(), "447700900010")).toEqual({ eu: [], us: [], apac: [] });
   });
 
   it("does not answer again a redelivery, after an erasure, of a message answered before it", async () => {
@@ -312,8 +312,8 @@ describe("data rights and logs", () => {
 it("tells a WhatsApp user the region follows their number", async () => {
   const stack = await startStack();
   try {
-    await stack.sendWhatsApp(whatsappPayload("4915200000099", "/region us"));
-    expect((await repliesTo(stack, "4915200000099"))[0]).toMatch(
+    await stack.sendWhatsApp(whatsappPayload("447700900099", "/region us"));
+    expect((await repliesTo(stack, "447700900099"))[0]).toMatch(
       /follows your phone number's country and cannot be changed/,
     );
     expect(helpText(say, COMMANDS)).toContain("/forget");

@@ -9,7 +9,7 @@ import {
   signWebChatToken,
 } from "../../edge/channels/webchat/token.js";
 import { sleep, startStack, type Stack } from "../../infra/local/edge-stack.js";
-import { say } from "../../edge/texts/index.js";
+import { say, textsFor } from "../../edge/texts/index.js";
 import { COMMANDS } from "../../edge/commands/index.js";
 import { helpText } from "../../edge/commands/help.js";
 
@@ -105,6 +105,21 @@ describe("the page and sessions", () => {
     expect(html).toContain('<meta name="viewport"');
     expect(html).toContain("/chat/ws?ticket=");
     expect(html).not.toContain("/chat/ws?token=");
+  });
+
+  it("serves the page in the browser's language: German for a German browser, English for others", async () => {
+    const de = textsFor("de");
+    const german = await fetch(new URL("/chat", stack.url), {
+      headers: { "accept-language": "de-DE,de;q=0.9,en;q=0.8" },
+    });
+    expect(german.headers.get("content-language")).toBe("de");
+    const html = await german.text();
+    expect(html).toContain('<html lang="de">');
+    expect(html).toContain(`placeholder="${de("webchat.page.placeholder")}"`);
+    expect(html).toContain(`>${de("webchat.page.send")}</button>`);
+    expect(html).toContain(`"online":"${de("webchat.page.online")}"`);
+    const other = await fetch(new URL("/chat", stack.url), { headers: { "accept-language": "ru-RU,ru;q=0.9" } });
+    expect(await other.text()).toContain('<html lang="en">');
   });
 
   it("issues a signed, expiring token and resumes its conversation when sent back", async () => {
@@ -259,6 +274,12 @@ describe("GET /chat/ws", () => {
       reason: "the token no longer opens the socket: reload the page",
       frames: [{ type: "error", code: "reload", message: say("webchat.reload") }],
     });
+  });
+
+  it("tells a German page from before tickets to reload in German", async () => {
+    const { token } = await newSession();
+    const { frames } = await upgrade(`?token=${encodeURIComponent(token)}`, { "accept-language": "de-DE,de;q=0.9" });
+    expect(frames).toEqual([{ type: "error", code: "reload", message: textsFor("de")("webchat.reload") }]);
   });
 
   it("opens for the edge's own page and WEBCHAT_ALLOWED_ORIGINS, and refuses any other page with 403", async () => {
@@ -476,6 +497,78 @@ describe("the conversation over WebSocket", () => {
     expect(client.ws.extensions).toContain("permessage-deflate");
     expect(await client.next((f) => f.type === "history")).toMatchObject({ type: "history" });
     client.ws.close();
+  });
+});
+
+describe("the room's own texts, in the user's language", () => {
+  const de = textsFor("de");
+
+  it("refuses a German browser's oversize frame in German (its socket's Accept-Language), the code unchanged", async () => {
+    const client = await open((await newSession(undefined, { "cf-ipcountry": "DE" })).token, {
+      headers: { "accept-language": "de-DE,de;q=0.9,en;q=0.8" },
+    });
+    await client.next((f) => f.type === "history");
+    const closed = new Promise<number>((r) => client.ws.once("close", (code) => r(code)));
+    client.send(JSON.stringify({ type: "message", text: "y".repeat(70_000) }));
+    expect(await closed).toBe(1009);
+    expect(client.frames.at(-1)).toEqual({
+      type: "error",
+      code: "too_large",
+      message: de("webchat.tooLarge", { bytes: 65536 }),
+    });
+  });
+
+  it("says busy in the language of the browser's frames (navigator.language), and the answer's texts too", async () => {
+    const client = await open((await newSession(undefined, { "cf-ipcountry": "DE" })).token);
+    await client.next((f) => f.type === "history");
+    // The first answer takes a while: the next three wait, and the fourth is refused at once.
+    stack.emulator.enqueue({ content: "Gern.", firstTokenMs: 500 });
+    for (let i = 0; i < 5; i++) client.send({ type: "message", text: "ok", id: `b${i}`, lang: "de-DE" });
+    expect(await client.next((f) => f.type === "error")).toEqual({
+      type: "error",
+      code: "busy",
+      message: de("webchat.busy"),
+    });
+    // Three answered, two refused.
+    await client.next(() => client.frames.filter((f) => f.type === "done").length === 3, 10_000);
+    expect(client.frames.filter((f) => f.type === "error").map((f) => f.message)).toEqual([
+      de("webchat.busy"),
+      de("webchat.busy"),
+    ]);
+    // The product's texts for the messages themselves are German too (a command's reply).
+    client.send({ type: "message", text: "/reset", lang: "de-DE" });
+    await client.next((f) => f.type === "done" && f.text === de("reset.done"), 10_000);
+    client.ws.close();
+  });
+
+  it("speaks the language it last answered in, over the browser's, and only ever a language of the region", async () => {
+    // A French speaker with a German browser: answered in French, so French it stays for an "ok".
+    const client = await open((await newSession(undefined, { "cf-ipcountry": "FR" })).token, {
+      headers: { "accept-language": "de-DE" },
+    });
+    await client.next((f) => f.type === "history");
+    client.send({ type: "message", text: "Bonjour, où en est ma commande, s'il vous plaît ?", lang: "de-DE" });
+    await client.next((f) => f.type === "done");
+    stack.emulator.enqueue({ content: "D'accord.", firstTokenMs: 500 });
+    const before = client.frames.length;
+    for (let i = 0; i < 5; i++) client.send({ type: "message", text: "ok", id: `f${i}`, lang: "de-DE" });
+    expect(await client.next((f) => client.frames.indexOf(f) >= before && f.type === "error")).toMatchObject({
+      code: "busy",
+      message: textsFor("fr")("webchat.busy"),
+    });
+    client.ws.close();
+
+    // Japanese is not a language of the EU region: its texts are the region's default (English).
+    const tokyo = await open((await newSession(undefined, { "cf-ipcountry": "DE" })).token, {
+      headers: { "accept-language": "ja-JP" },
+    });
+    await tokyo.next((f) => f.type === "history");
+    tokyo.send(JSON.stringify({ type: "message", text: "y".repeat(70_000), lang: "ja-JP" }));
+    await new Promise((r) => tokyo.ws.once("close", r));
+    expect(tokyo.frames.at(-1)).toMatchObject({
+      code: "too_large",
+      message: say("webchat.tooLarge", { bytes: 65536 }),
+    });
   });
 });
 

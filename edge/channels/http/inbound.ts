@@ -27,7 +27,7 @@ export function parseRequest(
 ): InboundMessage {
   const parsed = MessageRequest.safeParse(payload);
   if (!parsed.success) throw new MalformedPayload(issueLines(parsed.error, "body").join("; "));
-  const { user_id: userId, text } = parsed.data;
+  const { user_id: userId, text, lang } = parsed.data;
   const given = bearerToken(request.headers);
   const account = s.keys.find((k) => k.key === given)?.name ?? "unknown";
   const idempotencyKey = request.headers.get("idempotency-key");
@@ -41,5 +41,6 @@ export function parseRequest(
     sentAt: Date.now(),
     content: command ? { kind: "command", command } : { kind: "text", text },
     ...(idempotencyKey ? { idempotent: true } : {}),
+    ...(lang ? { lang } : {}),
   };
 }

@@ -1,6 +1,7 @@
 /**
  * The web chat's protocol: JSON text frames over the WebSocket (docs/ARCHITECTURE.md, "The contract"):
- * `{"type":"message","text","id"?}`, `{"type":"feedback","value":"up"|"down"}` (a thumb on an answer,
+ * `{"type":"message","text","id"?,"lang"?}` (`lang`: the browser's BCP 47 language tag, at most 35
+ * characters), `{"type":"feedback","value":"up"|"down"}` (a thumb on an answer,
  * never answered) and `{"type":"ping"}` in; `history`, `typing`, `delta`, `done`, `pong` and `error`
  * out. Its limits are in edge/limits.ts.
  */

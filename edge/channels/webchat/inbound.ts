@@ -5,6 +5,7 @@ import { issueLines } from "../../core/zod-issues.js";
 import { MalformedPayload } from "../../errors.js";
 import { MESSAGE_TEXT_MAX_CHARS } from "../../limits.js";
 import type { InboundMessage } from "../../message.js";
+import { LANGUAGE_TAG, LANGUAGE_TAG_MAX_CHARS } from "../../texts/languages.js";
 
 /**
  * The code to close with in answer to a client's close: its own when a peer may send it, else 1000.
@@ -31,6 +32,12 @@ const Frame = z.discriminatedUnion("type", [
       .string()
       .regex(/^[\w-]{1,64}$/)
       .optional(),
+    /** The browser's language (navigator.language), a BCP 47 tag: the room's own texts and the answer follow it. */
+    lang: z
+      .string()
+      .max(LANGUAGE_TAG_MAX_CHARS, `lang is at most ${LANGUAGE_TAG_MAX_CHARS} characters`)
+      .regex(LANGUAGE_TAG, "lang is a BCP 47 language tag such as de-DE")
+      .optional(),
   }),
   /** The person's thumb on an answer (the page's 👍 👎): counted for the model version, never answered. */
   z.object({ type: z.literal("feedback"), value: z.enum(["up", "down"]) }),
@@ -41,13 +48,15 @@ const FRAME_TYPES: readonly unknown[] = ["message", "feedback"];
 /**
  * The message a frame on a conversation's socket carries: a text or command (`message`), or a
  * reaction (`feedback`, keyed as the conversation's texts are); MalformedPayload (with its frame code)
- * otherwise.
+ * otherwise. Its language is the one the frame declares, else `declared` (what the socket's browser
+ * declared before: an earlier frame's, or its handshake's Accept-Language).
  */
 export function parseFrame(
   frame: unknown,
   conversation: string,
   region: RegionId,
   commands: ReadonlySet<string>,
+  declared?: string,
 ): InboundMessage {
   const parsed = Frame.safeParse(frame);
   if (!parsed.success) {
@@ -72,10 +81,12 @@ export function parseFrame(
   }
   const { text, id } = parsed.data;
   const command = parseCommand(text, commands);
+  const lang = parsed.data.lang ?? declared;
   return {
     id: `webchat:${conversation}:${id ?? crypto.randomUUID()}`,
     ...envelope,
     content: command ? { kind: "command", command } : { kind: "text", text },
+    ...(lang ? { lang } : {}),
   };
 }
 

@@ -1,4 +1,6 @@
 import { MESSAGE_TEXT_MAX_CHARS } from "../../limits.js";
+import { TEXT_LANGUAGES, textsFor, type TextKey } from "../../texts/index.js";
+import { LANGUAGE_TAG, LANGUAGE_TAG_MAX_CHARS } from "../../texts/languages.js";
 import { MARKDOWN_RENDERER } from "./client.generated.js";
 import { CLOSE, WEBCHAT_PING } from "./constants.js";
 
@@ -15,6 +17,9 @@ import { CLOSE, WEBCHAT_PING } from "./constants.js";
  * room counts thumbs only on the answers it delivered since it woke). Its token never goes in a URL: each socket
  * opens with a connect ticket the page fetches just before (routes.ts says why). Its scripts run by
  * their hashes (routes.ts) and it never makes HTML of a string: the page's CSP forbids it (Trusted Types).
+ * It speaks the browser's language: its labels are in the language it is served in (webChatPage, from
+ * Accept-Language), and each message frame carries `navigator.language`, which the room says its own
+ * texts in (errors, the queue note) and the pipeline answers in unless the text says otherwise.
  */
 const PAGE_SCRIPT = /* js */ `
 (function () {
@@ -28,9 +33,17 @@ const PAGE_SCRIPT = /* js */ `
   var socket = null, attempt = 0, refusals = 0, heartbeat = null, pongTimer = null, reconnectTimer = null;
   var streaming = null, streamingText = "", renderQueued = false, typingEl = null;
   var TEXT_LIMIT = ${MESSAGE_TEXT_MAX_CHARS};
+  // The page's texts, in the language it was served in (routes.ts: the browser's Accept-Language).
+  var TEXTS = JSON.parse(document.getElementById("texts").textContent);
+  // The browser's language, sent with each message: the room says its own texts in it (as the edge checks it).
+  var LANG = typeof navigator.language === "string" && navigator.language.length <= ${LANGUAGE_TAG_MAX_CHARS} && new RegExp(${JSON.stringify(LANGUAGE_TAG.source)}).test(navigator.language) ? navigator.language : undefined;
   var clock = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
   var pending = JSON.parse(sessionStorage.getItem(PENDING_KEY) || "[]");
 
+  function t(key, params) {
+    return TEXTS[key].replace(/\\{(\\w+)\\}/g, function (whole, name) { return params && name in params ? String(params[name]) : whole; });
+  }
+  function messageFrame(text, id) { return JSON.stringify({ type: "message", text: text, id: id, lang: LANG }); }
   function setStatus(state, text) { statusEl.dataset.state = state; statusEl.textContent = text; }
   function scroll() { log.scrollTop = log.scrollHeight; }
   function add(cls, text) {
@@ -67,8 +80,8 @@ const PAGE_SCRIPT = /* js */ `
     var bar = document.createElement("div");
     bar.className = "feedback";
     bar.setAttribute("role", "group");
-    bar.setAttribute("aria-label", "Rate this answer");
-    [["up", "\u{1F44D}", "Good answer"], ["down", "\u{1F44E}", "Bad answer"]].forEach(function (choice) {
+    bar.setAttribute("aria-label", t("rate"));
+    [["up", "\u{1F44D}", t("good")], ["down", "\u{1F44E}", t("bad")]].forEach(function (choice) {
       var button = document.createElement("button");
       button.type = "button";
       button.className = "thumb";
@@ -92,7 +105,7 @@ const PAGE_SCRIPT = /* js */ `
     if (on && !typingEl) {
       var el = document.createElement("div");
       el.className = "typing";
-      el.setAttribute("aria-label", "The assistant is typing");
+      el.setAttribute("aria-label", t("typing"));
       for (var i = 0; i < 3; i++) { var dot = document.createElement("span"); dot.textContent = "●"; el.appendChild(dot); el.appendChild(document.createTextNode(" ")); }
       if (empty) { empty.remove(); empty = null; }
       log.appendChild(el);
@@ -130,7 +143,7 @@ const PAGE_SCRIPT = /* js */ `
 
   async function connect() {
     clearTimeout(reconnectTimer);
-    setStatus("connecting", attempt ? "Reconnecting…" : "Connecting…");
+    setStatus("connecting", t(attempt ? "reconnecting" : "connecting"));
     var pass;
     try { pass = await ticket(); } catch (e) { return retry(); }
     var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/chat/ws?ticket=" + encodeURIComponent(pass);
@@ -151,18 +164,18 @@ const PAGE_SCRIPT = /* js */ `
       if (frame.type === "history") {
         // The room took the socket (a refused one is closed before any history).
         attempt = 0; refusals = 0;
-        setStatus("online", "Online");
+        setStatus("online", t("online"));
         log.querySelectorAll(".msg, .note, .typing").forEach(function (el) { el.remove(); });
         typingEl = null; streaming = null;
         frame.messages.forEach(function (m) { bubble(m.role, m.text, m.at); });
         pending.forEach(function (m) { bubble("user", m.text, m.at, " pending").dataset.id = m.id; });
         if (pending.length) showTyping(true);
-        pending.forEach(function (m) { ws.send(JSON.stringify({ type: "message", text: m.text, id: m.id })); });
+        pending.forEach(function (m) { ws.send(messageFrame(m.text, m.id)); });
         return;
       }
       if (frame.type === "typing") { if (!streaming) showTyping(true); return; }
       // Every assistant is busy: the message waits its turn, and the answer follows.
-      if (frame.type === "queued") { note(frame.message || "Your message is queued.", false); showTyping(true); return; }
+      if (frame.type === "queued") { note(frame.message || t("queued"), false); showTyping(true); return; }
       if (frame.type === "delta") {
         showTyping(false);
         if (!streaming) { streaming = bubble("assistant", ""); streamingText = ""; }
@@ -197,7 +210,7 @@ const PAGE_SCRIPT = /* js */ `
         showTyping(false);
         streaming = null;
         if (frame.code === "rate_limited" || frame.code === "bad_frame" || frame.code === "too_large") { pending.shift(); savePending(); }
-        note(frame.message || "Something went wrong.", true);
+        note(frame.message || t("failed"), true);
       }
     };
     ws.onclose = function (event) {
@@ -215,7 +228,7 @@ const PAGE_SCRIPT = /* js */ `
     attempt += 1;
     // 1 s, 2 s, 4 s … up to 30 s, with jitter so a server restart is not met by every tab at once.
     var delay = Math.min(30000, 1000 * Math.pow(2, attempt - 1)) * (0.5 + Math.random() / 2);
-    setStatus("offline", "Offline, retrying in " + Math.ceil(delay / 1000) + " s");
+    setStatus("offline", t("offline", { seconds: Math.ceil(delay / 1000) }));
     reconnectTimer = setTimeout(connect, delay);
   }
 
@@ -225,7 +238,7 @@ const PAGE_SCRIPT = /* js */ `
     if (!text) return;
     if (text.length > TEXT_LIMIT) {
       // Kept in the box, never cut: the user decides what to leave out.
-      note("This message is too long to send (" + text.length + " characters; at most " + TEXT_LIMIT + "). Please shorten it.", true);
+      note(t("tooLong", { count: text.length, max: TEXT_LIMIT }), true);
       return;
     }
     var id = (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(16).slice(2)).replace(/[^\\w-]/g, "");
@@ -233,7 +246,7 @@ const PAGE_SCRIPT = /* js */ `
     pending.push(m); savePending();
     bubble("user", text, m.at, socket && socket.readyState === 1 ? "" : " pending").dataset.id = id;
     showTyping(true);
-    if (socket && socket.readyState === 1) socket.send(JSON.stringify({ type: "message", text: text, id: id }));
+    if (socket && socket.readyState === 1) socket.send(messageFrame(text, id));
     input.value = ""; input.style.height = "";
   });
   input.addEventListener("keydown", function (event) {
@@ -249,13 +262,51 @@ const PAGE_SCRIPT = /* js */ `
 /** The page's inline scripts, in order: the Markdown renderer, then the chat. */
 export const WEBCHAT_SCRIPTS = [MARKDOWN_RENDERER, PAGE_SCRIPT] as const;
 
-export const WEBCHAT_PAGE = /* html */ `<!doctype html>
-<html lang="en">
+/** The texts the chat script says itself, by the names it uses (placeholders left for it to fill). */
+const SCRIPT_TEXTS = {
+  connecting: "webchat.page.connecting",
+  reconnecting: "webchat.page.reconnecting",
+  online: "webchat.page.online",
+  offline: "webchat.page.offline",
+  typing: "webchat.page.typing",
+  rate: "webchat.page.rate",
+  good: "webchat.page.good",
+  bad: "webchat.page.bad",
+  failed: "webchat.page.failed",
+  tooLong: "webchat.page.tooLong",
+  queued: "webchat.queued",
+} as const satisfies Record<string, TextKey>;
+
+const pages = new Map<string, string>();
+
+/**
+ * The page in `lang` (one of TEXT_LANGUAGES; any other is English), made once per language: its
+ * labels, `<html lang>`, and the texts its script says, as a JSON data block the script reads (the
+ * scripts themselves stay the same in every language, so their CSP hashes do too).
+ */
+export function webChatPage(lang: string): string {
+  const code = TEXT_LANGUAGES.includes(lang) ? lang : "en";
+  let page = pages.get(code);
+  if (!page) {
+    page = renderPage(code);
+    pages.set(code, page);
+  }
+  return page;
+}
+
+function renderPage(lang: string): string {
+  const say = textsFor(lang);
+  const texts = Object.fromEntries(Object.entries(SCRIPT_TEXTS).map(([name, key]) => [name, say(key)]));
+  // In a data block only "</script" could end it early: no "<" goes in.
+  const data = JSON.stringify(texts).replace(/</g, "\\u003c");
+  const empty = html(say("webchat.page.empty")).replace(/\/reset\b/g, "<b>/reset</b>");
+  return /* html */ `<!doctype html>
+<html lang="${html(lang)}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">
 <meta name="color-scheme" content="light dark">
-<title>Assistant</title>
+<title>${html(say("webchat.page.title"))}</title>
 <style>
   :root {
     --bg: #f4f5f7; --panel: #ffffff; --text: #1c1e21; --muted: #6b7280; --accent: #2563eb;
@@ -311,14 +362,21 @@ export const WEBCHAT_PAGE = /* html */ `<!doctype html>
 </style>
 </head>
 <body>
-<header><h1>Assistant</h1><div id="status" data-state="connecting" role="status">Connecting…</div></header>
-<main id="log" aria-live="polite"><p class="empty" id="empty">Ask anything: orders, deliveries, returns. Type <b>/reset</b> to start over.</p></main>
+<header><h1>${html(say("webchat.page.title"))}</h1><div id="status" data-state="connecting" role="status">${html(say("webchat.page.connecting"))}</div></header>
+<main id="log" aria-live="polite"><p class="empty" id="empty">${empty}</p></main>
 <form id="composer" autocomplete="off">
-  <textarea id="input" rows="1" placeholder="Write a message…" aria-label="Message"></textarea>
-  <button id="send" type="submit">Send</button>
+  <textarea id="input" rows="1" placeholder="${html(say("webchat.page.placeholder"))}" aria-label="${html(say("webchat.page.message"))}"></textarea>
+  <button id="send" type="submit">${html(say("webchat.page.send"))}</button>
 </form>
+<script type="application/json" id="texts">${data}</script>
 <script>${MARKDOWN_RENDERER}</script>
 <script>${PAGE_SCRIPT}</script>
 </body>
 </html>
 `;
+}
+
+/** Text as HTML (an element's content or a quoted attribute's value). */
+function html(text: string): string {
+  return text.replace(/[&<>"]/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}

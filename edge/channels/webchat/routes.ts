@@ -4,11 +4,12 @@ import * as z from "zod";
 import { regionObject, type RegionalNamespace } from "../../config.js";
 import { regionForCountry } from "../../core/region-policy.js";
 import { HttpError } from "../../errors.js";
-import { say } from "../../texts/index.js";
+import { TEXT_LANGUAGES, textsFor } from "../../texts/index.js";
+import { preferredLanguage } from "../../texts/languages.js";
 import { requestInfo } from "../request-info.js";
 import type { ChannelHost, Routes } from "../types.js";
 import type { WebChatSettings } from "./settings.js";
-import { WEBCHAT_PAGE, WEBCHAT_SCRIPTS } from "./page.js";
+import { webChatPage, WEBCHAT_SCRIPTS } from "./page.js";
 import {
   CLIENT_HEADER,
   CLOSE,
@@ -65,7 +66,16 @@ const CSP = [
  */
 export function webChatRoutes(host: ChannelHost, settings: WebChatSettings): Routes {
   const routes: Routes = new Hono();
-  routes.get("/", (c) => c.html(WEBCHAT_PAGE, 200, { "cache-control": "no-cache", "content-security-policy": CSP }));
+  routes.get("/", (c) => {
+    // In the browser's language, the best of those the product's texts are written in.
+    const lang = pageLanguage(c.req.raw);
+    return c.html(webChatPage(lang), 200, {
+      "cache-control": "no-cache",
+      "content-language": lang,
+      vary: "accept-language",
+      "content-security-policy": CSP,
+    });
+  });
 
   routes.post("/session", async (c) => {
     // Sessions are free to make: each network (IP address) may make only so many a minute.
@@ -142,7 +152,7 @@ export function webChatRoutes(host: ChannelHost, settings: WebChatSettings): Rou
       return closeAtOnce(CLOSE.tokenInUrl, 410, "the token no longer opens the socket: reload the page", {
         type: "error",
         code: "reload",
-        message: say("webchat.reload"),
+        message: textsFor(pageLanguage(c.req.raw))("webchat.reload"),
       });
     }
     const ticket = await readConnectTicket(settings.tokenSecret, query.get("ticket"));
@@ -168,6 +178,11 @@ export function webChatRoutes(host: ChannelHost, settings: WebChatSettings): Rou
     return room.fetch(new Request(c.req.raw, { headers }));
   });
   return routes;
+}
+
+/** The language a page (or a page's socket, before any room) is spoken to in: Accept-Language's best, else English. */
+function pageLanguage(request: Request): string {
+  return preferredLanguage(request.headers.get("accept-language"), TEXT_LANGUAGES) ?? "en";
 }
 
 /**

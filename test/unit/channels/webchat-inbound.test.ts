@@ -37,3 +37,32 @@ describe("a feedback frame", () => {
     },
   );
 });
+
+describe("a message frame's language", () => {
+  const read = (frame: unknown, declared?: string) => parseFrame(frame, "c0nversation", "eu", COMMAND_NAMES, declared);
+
+  it("is the browser's (navigator.language), on the message the room hands the pipeline", () => {
+    expect(read({ type: "message", text: "ok", lang: "de-DE" }).lang).toBe("de-DE");
+    expect(read({ type: "message", text: "/help", lang: "fr" })).toMatchObject({
+      lang: "fr",
+      content: { kind: "command" },
+    });
+  });
+
+  it("is what the socket declared before when the frame names none, and none at all without either", () => {
+    expect(read({ type: "message", text: "ok" }, "de").lang).toBe("de");
+    expect(read({ type: "message", text: "ok", lang: "it-IT" }, "de").lang).toBe("it-IT");
+    expect(read({ type: "message", text: "ok" })).not.toHaveProperty("lang");
+  });
+
+  it.each(["", "deutsch!", "de_DE", "x".repeat(36), 42])("refuses %j as a bad frame", (lang) => {
+    try {
+      read({ type: "message", text: "ok", lang });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(MalformedPayload);
+      expect((err as MalformedPayload).code).toBe("bad_frame");
+      expect((err as MalformedPayload).message).toMatch(/lang/);
+    }
+  });
+});

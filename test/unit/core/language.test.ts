@@ -27,7 +27,9 @@ describe("the user's language", () => {
     expect(chooseLanguage({ text: "Thanks, and where is my parcel now?", remembered: "de", languages: EU })).toBe("en");
   });
 
-  it("falls back on what the client declares, then a short text's guess, then the phone's country", () => {
+  it("falls back on what the client declares, then the phone's country, never on a guess from one word", () => {
+    expect(chooseLanguage({ text: "hello?", languages: EU })).toBe("en");
+    expect(chooseLanguage({ text: "grazie", country: "DE", languages: EU })).toBe("de");
     expect(chooseLanguage({ text: "ok", declared: "fr-FR", languages: EU })).toBe("fr");
     expect(chooseLanguage({ text: "ok", country: "IT", languages: EU })).toBe("it");
     expect(chooseLanguage({ text: "ok", country: "XX", languages: EU })).toBe("en");
