@@ -60,14 +60,13 @@ const DO_STORAGE = process.env.BENCH_DO_STORAGE === "disk" || !existsSync("/dev/
 const defaultTmpDir = process.env.TMPDIR;
 
 /** Sections that run no Worker: a model of the GPU pool. */
-const MODEL_ONLY = new Set(["capacity", "rollout", "languages", "faq"]);
+const MODEL_ONLY = new Set(["capacity", "rollout", "languages"]);
 
 async function main(): Promise<void> {
   if (wanted.size > 0 && [...wanted].every((s) => MODEL_ONLY.has(s))) {
     if (run("capacity")) rows.push(...(await capacity()));
     if (run("rollout")) rows.push(...(await rollout()));
     if (run("languages")) rows.push(...(await languages()));
-    if (run("faq")) rows.push(...(await faq()));
     return print();
   }
   execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", "dist", "--env", ""], {

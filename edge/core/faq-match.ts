@@ -166,7 +166,7 @@ export function bestFaqMatchByScan(entries: readonly FaqEntry[], text: string, l
 /** How many of the index's nearest questions are scored exactly (the rest cannot beat them). */
 const CANDIDATES = 20;
 /** How many of a message's words (its rarest in the FAQ) the index is asked for. */
-const QUERY_WORDS = 4;
+const QUERY_WORDS = 3;
 
 interface IndexedQuestion {
   entry: FaqEntry;

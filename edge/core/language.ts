@@ -102,8 +102,17 @@ export function chooseLanguage(input: {
   );
 }
 
+/** A language's name in another ("Englisch" for en in de). */
+export function languageName(code: string, inLang: string): string {
+  try {
+    return new Intl.DisplayNames([inLang], { type: "language" }).of(code) ?? code;
+  } catch {
+    return code;
+  }
+}
+
 /** The line that tells the model which language the user writes in (it still follows a switch). */
 export function languageHint(lang: string): string {
-  const name = new Intl.DisplayNames(["en"], { type: "language" }).of(lang) ?? lang;
+  const name = languageName(lang, "en");
   return `The user writes in ${name} (${lang}). Answer in the language of the user's last message.`;
 }

@@ -2,7 +2,7 @@ import type { Config } from "../config.js";
 import type { ParsedCommand } from "../core/commands.js";
 import { streamGuard, type ContentFilter } from "../core/content-filter.js";
 import { bestFaqMatch, dependsOnContext, type FaqEntry } from "../core/faq-match.js";
-import { chooseLanguage, languageHint } from "../core/language.js";
+import { chooseLanguage, languageHint, languageName } from "../core/language.js";
 import { buildPrompt, summaryRequest } from "../core/prompt.js";
 import { fitsBudget } from "../core/token-budget.js";
 import { CapacityShort, OutputBlocked, UpstreamModelError, type ModelFailure } from "../errors.js";
@@ -154,6 +154,11 @@ async function answer(
     return { text: incoming.reply, outcome: "refused" };
   }
   const say = textsFor(lang);
+  /** A FAQ entry's answer; one found only in another language says so, in the user's. */
+  const faqAnswer = (entry: FaqEntry) =>
+    entry.lang === lang
+      ? entry.answer
+      : `${entry.answer}\n\n${say("faq.otherLanguage", { language: languageName(entry.lang, lang) })}`;
   const chosen = deps.version ? await deps.version(versionOf(start.history)) : undefined;
   const model = chosen?.model ?? deps.model;
   // The model is told the language the user writes in (it still follows a switch).
@@ -169,7 +174,7 @@ async function answer(
     const match = bestFaqMatch(await faqEntries(), text, lang);
     if (match && match.score >= deps.faq.directMinScore) {
       await saveTurn(deps, message, start, asked, match.entry.answer, undefined, lang);
-      return { text: match.entry.answer, outcome: "faq" };
+      return { text: faqAnswer(match.entry), outcome: "faq" };
     }
   }
   const prompt = buildPrompt({
@@ -189,7 +194,11 @@ async function answer(
     if (deps.faq) {
       const match = bestFaqMatch(await faqEntries(), text, lang);
       if (match && match.score >= deps.faq.offlineMinScore) {
-        return { text: `${match.entry.answer}\n\n${say("capacity.faqNote")}`, outcome: "faq_busy", failure: "busy" };
+        return {
+          text: `${faqAnswer(match.entry)}\n\n${say("capacity.faqNote")}`,
+          outcome: "faq_busy",
+          failure: "busy",
+        };
       }
     }
     return { text: say("capacity.busyNote"), outcome: "busy_note", failure: "busy" };
@@ -201,7 +210,7 @@ async function answer(
       const match = bestFaqMatch(await faqEntries(), text, lang);
       if (match && match.score >= deps.faq.offlineMinScore) {
         return {
-          text: `${match.entry.answer}\n\n${say("limitedMode")}`,
+          text: `${faqAnswer(match.entry)}\n\n${say("limitedMode")}`,
           outcome: "faq_offline",
           failure,
           ...versionMark,

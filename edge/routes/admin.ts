@@ -99,7 +99,19 @@ export function adminRoutes(edge: Edge) {
     const byLanguage: Record<string, number> = {};
     for (const e of parsed.data.entries) byLanguage[e.lang] = (byLanguage[e.lang] ?? 0) + 1;
     log.info("admin.faq_replaced", { region, entries: parsed.data.entries.length });
-    return c.json({ region, entries: parsed.data.entries.length, languages: byLanguage });
+    // A FAQ language without an entry: its users get the default language's answers, with a note.
+    const missing = languages.filter((l) => !byLanguage[l]);
+    return c.json({
+      region,
+      entries: parsed.data.entries.length,
+      languages: byLanguage,
+      ...(missing.length
+        ? {
+            missing,
+            note: `no entries in ${missing.join(", ")}: those users get answers in another language, with a note`,
+          }
+        : {}),
+    });
   });
 
   admin.get("/faq/:region", async (c) => {

@@ -76,6 +76,7 @@ export const de: Translation = {
   "model.unavailable": "Das kann ich gerade leider nicht beantworten. Bitte versuchen Sie es später noch einmal.",
   "model.timeout":
     "Das hat leider zu lange gedauert. Bitte versuchen Sie es noch einmal, vielleicht mit einer kürzeren Frage.",
+  "faq.otherLanguage": "(Diese Antwort gibt es nur auf {language}.)",
   limitedMode: "(Der Assistent ist gerade eingeschränkt verfügbar: Diese Antwort stammt aus unseren FAQ.)",
   "capacity.busyNote":
     "Ich beantworte gerade sehr viele Fragen. Ihre Antwort ist unterwegs: Ich schicke sie, sobald ich kann.",

@@ -71,6 +71,8 @@ export const en = {
     "order number) and send it again.",
   "model.unavailable": "Sorry, I cannot answer that right now. Please try again later.",
   "model.timeout": "Sorry, that took me too long. Please try again, perhaps with a shorter question.",
+  /** After a FAQ answer found only in another language than the user's ({language}: its name, in the user's language). */
+  "faq.otherLanguage": "(This answer is only available in {language}.)",
   limitedMode: "(The assistant is in limited mode right now: this answer comes from our FAQ.)",
   "capacity.busyNote":
     "I'm answering a lot of questions right now. Your answer is on its way: I'll send it as soon as I can.",

@@ -86,6 +86,7 @@ export const es: Translation = {
     "número de pedido) y vuelva a enviarlo.",
   "model.unavailable": "Lo siento, ahora no puedo responder. Por favor, inténtelo más tarde.",
   "model.timeout": "Lo siento, he tardado demasiado. Inténtelo de nuevo, quizá con una pregunta más corta.",
+  "faq.otherLanguage": "(Esta respuesta solo está disponible en {language}.)",
   limitedMode: "(El asistente funciona en modo limitado: esta respuesta proviene de nuestras preguntas frecuentes.)",
   "capacity.busyNote":
     "Estoy respondiendo muchas preguntas en este momento. Su respuesta está en camino: se la enviaré en cuanto pueda.",

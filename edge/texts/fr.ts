@@ -85,6 +85,7 @@ export const fr: Translation = {
   "model.unavailable": "Désolé, je ne peux pas répondre pour le moment. Veuillez réessayer plus tard.",
   "model.timeout":
     "Désolé, cela m'a pris trop de temps. Veuillez réessayer, éventuellement avec une question plus courte.",
+  "faq.otherLanguage": "(Cette réponse n'est disponible qu'en {language}.)",
   limitedMode: "(L'assistant fonctionne en mode limité : cette réponse provient de notre FAQ.)",
   "capacity.busyNote":
     "Je réponds à beaucoup de questions en ce moment. Votre réponse est en route : je vous l'envoie dès que possible.",

@@ -82,6 +82,7 @@ export const it: Translation = {
     "numero d'ordine) e invialo di nuovo.",
   "model.unavailable": "Mi dispiace, al momento non posso rispondere. Riprova più tardi.",
   "model.timeout": "Mi dispiace, ci ho messo troppo. Riprova, magari con una domanda più breve.",
+  "faq.otherLanguage": "(Questa risposta è disponibile solo in {language}.)",
   limitedMode: "(L'assistente è in modalità limitata: questa risposta viene dalle nostre FAQ.)",
   "capacity.busyNote":
     "Sto rispondendo a molte domande in questo momento. La tua risposta è in arrivo: te la invio appena posso.",

@@ -64,6 +64,7 @@ export const ko: Translation = {
     "메시지가 너무 길어서 한 번에 읽을 수 없습니다. 중요한 내용(질문, 주문 번호 등)만 남기고 줄여서 다시 보내 주세요.",
   "model.unavailable": "죄송합니다. 지금은 답변할 수 없습니다. 잠시 후 다시 시도해 주세요.",
   "model.timeout": "죄송합니다. 답변이 너무 오래 걸렸습니다. 질문을 조금 짧게 줄여서 다시 시도해 주세요.",
+  "faq.otherLanguage": "(이 답변은 {language}로만 제공됩니다.)",
   limitedMode: "(현재 어시스턴트가 제한 모드입니다. 이 답변은 자주 묻는 질문에서 가져왔습니다.)",
   "capacity.busyNote": "지금 많은 질문에 답변하고 있습니다. 답변을 준비 중이며, 최대한 빨리 보내 드리겠습니다.",
   "capacity.faqNote":

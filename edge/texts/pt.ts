@@ -86,6 +86,7 @@ export const pt: Translation = {
     "número de encomenda) e envie-a novamente.",
   "model.unavailable": "Desculpe, não consigo responder agora. Por favor, tente mais tarde.",
   "model.timeout": "Desculpe, demorei demais. Tente novamente, talvez com uma pergunta mais curta.",
+  "faq.otherLanguage": "(Esta resposta só está disponível em {language}.)",
   limitedMode: "(O assistente está em modo limitado: esta resposta vem das nossas perguntas frequentes.)",
   "capacity.busyNote":
     "Tenho muitas perguntas para responder neste momento. A sua resposta já vem a caminho e chega assim que possível.",
