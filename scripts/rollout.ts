@@ -12,6 +12,7 @@
  * `promote` moves the candidate to its next stage (from the last, makes it stable); `decide` runs
  * the rule now instead of at the end of its window.
  */
+import { NO_FIGURES, type VersionStats } from "../edge/core/rollout.js";
 import { localSetting } from "../infra/local/defaults.js";
 import { wranglerConfig } from "../infra/local/worker-bindings.js";
 
@@ -33,17 +34,7 @@ interface Status {
   said?: string[];
 }
 
-interface Figures {
-  replies: number;
-  failures: number;
-  blocked: number;
-  p90ReplyMs: number | null;
-  p99FirstTokenMs: number | null;
-  tokensOut: number | null;
-  modelMs: number | null;
-  thumbsUp: number;
-  thumbsDown: number;
-}
+type Figures = VersionStats;
 
 /** The edge of an environment and the admin token to call it with. */
 function edgeOf(env: string, override?: string): { url: string; token: string } {
@@ -81,7 +72,7 @@ function render(status: Status): string {
   if (figures) {
     const shown = [state.stable, ...(c ? [c.version] : [])];
     const row = (label: string, cell: (f: Figures) => string) =>
-      `  ${label.padEnd(22)}${shown.map((v) => cell(figures[versions[v]!] ?? EMPTY).padStart(14)).join("")}`;
+      `  ${label.padEnd(22)}${shown.map((v) => cell(figures[versions[v]!] ?? NO_FIGURES).padStart(14)).join("")}`;
     const rate = (n: number, d: number) => (d ? `${((n / d) * 100).toFixed(1)} %` : "–");
     const ms = (v: number | null) => (v === null ? "–" : `${Math.round(v)} ms`);
     lines.push(
@@ -112,18 +103,6 @@ function render(status: Status): string {
   }
   return lines.join("\n");
 }
-
-const EMPTY: Figures = {
-  replies: 0,
-  failures: 0,
-  blocked: 0,
-  p90ReplyMs: null,
-  p99FirstTokenMs: null,
-  tokensOut: null,
-  modelMs: null,
-  thumbsUp: 0,
-  thumbsDown: 0,
-};
 
 async function main(argv: string[]): Promise<number> {
   const flag = (name: string) => {

@@ -51,6 +51,19 @@ export const VersionStats = z
   .strict();
 export type VersionStats = z.infer<typeof VersionStats>;
 
+/** What a version with no records did: nothing, and no latencies to speak of (not zeros). */
+export const NO_FIGURES: VersionStats = {
+  replies: 0,
+  failures: 0,
+  blocked: 0,
+  p90ReplyMs: null,
+  p99FirstTokenMs: null,
+  tokensOut: null,
+  modelMs: null,
+  thumbsUp: 0,
+  thumbsDown: 0,
+};
+
 /** A region's rollout, as kept in KV and changed only by `decide` and the people's commands. */
 export const RolloutState = z
   .object({

@@ -4,10 +4,10 @@ import {
   command,
   decide,
   initialState,
+  NO_FIGURES,
   RolloutError,
   type RolloutCommand,
   type RolloutState,
-  type VersionStats,
 } from "../core/rollout.js";
 import type { RegionId } from "../core/region-policy.js";
 import type { Edge } from "../edge.js";
@@ -232,18 +232,6 @@ async function recordDecision(edge: Edge, region: RegionId, state: RolloutState,
     .record({ ...emptyRecord("rollout", region), outcome: `rollout_${last.action}`, version: id, share: last.percent })
     .catch(() => {});
 }
-
-const NO_FIGURES: VersionStats = {
-  replies: 0,
-  failures: 0,
-  blocked: 0,
-  p90ReplyMs: null,
-  p99FirstTokenMs: null,
-  tokensOut: null,
-  modelMs: null,
-  thumbsUp: 0,
-  thumbsDown: 0,
-};
 
 function emptyRecord(channel: string, region: RegionId) {
   const usage = Object.fromEntries(USAGE_UNITS.map((u) => [u, 0])) as Usage;

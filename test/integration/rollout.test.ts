@@ -25,22 +25,28 @@ beforeAll(async () => {
     };
   });
   v2 = await startEmulator({ apiKey: ORIGIN_KEY, tokensPerSecond: 0, firstTokenMs: 20 });
-  stack = await startStack({
-    bundle,
-    quiet: true,
-    emulator: { tokensPerSecond: 0, firstTokenMs: 20 },
-    settings: {
-      ORIGIN_URL_EU_V2: v2.url,
-      ROLLOUT_MIN_SAMPLE: String(MIN_SAMPLE),
-      ROLLOUT_FAILURE_MARGIN_POINTS: "20",
-      RATE_LIMIT_MESSAGES: "1000",
-    },
-  });
+  stack = await edgeWithVersions(v2.url);
 }, 120_000);
 afterAll(async () => {
   await stack?.close();
   await v2?.close();
 });
+
+/** The edge built with eu's two versions, v2's pool at `v2Url`. */
+function edgeWithVersions(v2Url: string): Promise<Stack> {
+  return startStack({
+    bundle,
+    quiet: true,
+    emulator: { tokensPerSecond: 0, firstTokenMs: 20 },
+    settings: {
+      ORIGIN_URL_EU_V2: v2Url,
+      ROLLOUT_MIN_SAMPLE: String(MIN_SAMPLE),
+      // A bad version is 20 points worse here: a few dozen replies tell (production's 0.5 needs hundreds).
+      ROLLOUT_FAILURE_MARGIN_POINTS: "20",
+      RATE_LIMIT_MESSAGES: "1000",
+    },
+  });
+}
 
 let round = 0;
 beforeEach(async () => {
@@ -88,17 +94,7 @@ describe("model rollout", () => {
     const bad = await startEmulator({ apiKey: ORIGIN_KEY, tokensPerSecond: 0, firstTokenMs: 20, failureRate: 0.3 });
     // v2's pool now fails three answers in ten: point the edge's v2 at it by restarting with the setting.
     await stack.close();
-    stack = await startStack({
-      bundle,
-      quiet: true,
-      emulator: { tokensPerSecond: 0, firstTokenMs: 20 },
-      settings: {
-        ORIGIN_URL_EU_V2: bad.url,
-        ROLLOUT_MIN_SAMPLE: String(MIN_SAMPLE),
-        ROLLOUT_FAILURE_MARGIN_POINTS: "20",
-        RATE_LIMIT_MESSAGES: "1000",
-      },
-    });
+    stack = await edgeWithVersions(bad.url);
     try {
       expect(
         (await rollout({ action: "start", version: "v2", stages: [5, 25, 50, 100] })).state.candidate?.percent,
@@ -136,17 +132,7 @@ describe("model rollout", () => {
 
   it("takes a good version to 100 % and makes it stable, and never moves a conversation under way", async () => {
     await stack.close();
-    stack = await startStack({
-      bundle,
-      quiet: true,
-      emulator: { tokensPerSecond: 0, firstTokenMs: 20 },
-      settings: {
-        ORIGIN_URL_EU_V2: v2.url,
-        ROLLOUT_MIN_SAMPLE: String(MIN_SAMPLE),
-        ROLLOUT_FAILURE_MARGIN_POINTS: "20",
-        RATE_LIMIT_MESSAGES: "1000",
-      },
-    });
+    stack = await edgeWithVersions(v2.url);
     expect((await rollout({ action: "start", version: "v2", stages: [10, 50, 100] })).status).toBe(200);
     const early = await converse(300, "early");
     const firstAnswer = new Map(early.map((u) => [u, answeredBy(`${u} says hello, turn 1`)]));

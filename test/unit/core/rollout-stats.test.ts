@@ -1,3 +1,4 @@
+import { NO_FIGURES } from "../../../edge/core/rollout.js";
 import { describe, expect, it } from "vitest";
 import type { MessageMetrics } from "../../../edge/core/message-metrics.js";
 import { VersionStats } from "../../../edge/core/rollout.js";
@@ -82,17 +83,7 @@ describe("a version's figures from the records", () => {
     // Means over the 10 answers only (not the failure's zeros).
     expect(stats.tokensOut).toBe(20);
     expect(stats.modelMs).toBe(250);
-    expect(versionStatsFromRecords(records, V1)).toEqual({
-      replies: 0,
-      failures: 0,
-      blocked: 0,
-      p90ReplyMs: null,
-      p99FirstTokenMs: null,
-      tokensOut: null,
-      modelMs: null,
-      thumbsUp: 0,
-      thumbsDown: 0,
-    });
+    expect(versionStatsFromRecords(records, V1)).toEqual(NO_FIGURES);
   });
 });
 
@@ -173,17 +164,7 @@ describe("a version's figures from Analytics Engine", () => {
       modelMs: null,
     });
     const none = versionStatsFromSql(rows, "v3-00000000");
-    expect(VersionStats.parse(none)).toEqual({
-      replies: 0,
-      failures: 0,
-      blocked: 0,
-      p90ReplyMs: null,
-      p99FirstTokenMs: null,
-      tokensOut: null,
-      modelMs: null,
-      thumbsUp: 0,
-      thumbsDown: 0,
-    });
+    expect(VersionStats.parse(none)).toEqual(NO_FIGURES);
   });
 
   it("counts the same from records as the query does from their rows (one row each, no sampling)", () => {
