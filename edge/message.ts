@@ -81,6 +81,8 @@ export interface InboundMessage {
    * every message (/answer all), dropped before it is queued otherwise.
    */
   chatter?: boolean;
+  /** The country the sender is in, where the platform tells (a WhatsApp number's): the language they likely write. */
+  country?: string;
   /** BCP 47 language of the user's client, when the platform tells. */
   lang?: string;
   /**

@@ -12,29 +12,22 @@
  * `promote` moves the candidate to its next stage (from the last, makes it stable); `decide` runs
  * the rule now instead of at the end of its window.
  */
-import { NO_FIGURES, type VersionStats } from "../edge/core/rollout.js";
+import { NO_FIGURES, type RolloutState, type VersionStats } from "../edge/core/rollout.js";
 import { localSetting } from "../infra/local/defaults.js";
 import { wranglerConfig } from "../infra/local/worker-bindings.js";
 
 const ACTIONS = ["status", "start", "pause", "resume", "promote", "rollback", "decide"] as const;
 type Action = (typeof ACTIONS)[number];
 
+/** What GET /admin/rollout/:region answers (edge/routes/admin.ts). */
 interface Status {
   region: string;
-  state: {
-    stable: string;
-    candidate: { version: string; percent: number; status: string; stage: number; over: number } | null;
-    retiring: { version: string; until: number } | null;
-    stages: number[];
-    decisions: Array<{ at: number; action: string; version: string; percent: number; reason: string; by: string }>;
-  };
+  state: RolloutState;
   versions: Record<string, string>;
   figuresSince: string;
-  figures: Record<string, Figures> | null;
+  figures: Record<string, VersionStats> | null;
   said?: string[];
 }
-
-type Figures = VersionStats;
 
 /** The edge of an environment and the admin token to call it with. */
 function edgeOf(env: string, override?: string): { url: string; token: string } {
@@ -63,15 +56,13 @@ function render(status: Status): string {
     c
       ? `  candidate ${c.version} (${versions[c.version] ?? "?"}): ${c.percent} % of new conversations, stage ${c.stage + 1} of ${state.stages.length} (${state.stages.join(" → ")} %), ${c.status}${c.over ? `, over a guardrail ${c.over}×` : ""}`
       : "  no rollout under way",
-    ...(state.retiring && state.retiring.until > Date.now()
-      ? [
-          `  retiring ${state.retiring.version}: its conversations finish there until ${new Date(state.retiring.until).toISOString()}`,
-        ]
-      : []),
+    ...state.retiring
+      .filter((r) => r.until > Date.now())
+      .map((r) => `  retiring ${r.version}: its conversations finish there until ${new Date(r.until).toISOString()}`),
   ];
   if (figures) {
     const shown = [state.stable, ...(c ? [c.version] : [])];
-    const row = (label: string, cell: (f: Figures) => string) =>
+    const row = (label: string, cell: (f: VersionStats) => string) =>
       `  ${label.padEnd(22)}${shown.map((v) => cell(figures[versions[v]!] ?? NO_FIGURES).padStart(14)).join("")}`;
     const rate = (n: number, d: number) => (d ? `${((n / d) * 100).toFixed(1)} %` : "–");
     const ms = (v: number | null) => (v === null ? "–" : `${Math.round(v)} ms`);

@@ -105,11 +105,16 @@ export function chooseLanguage(input: {
 /** A language's name in another ("Englisch" for en in de). */
 export function languageName(code: string, inLang: string): string {
   try {
-    return new Intl.DisplayNames([inLang], { type: "language" }).of(code) ?? code;
+    let names = displayNames.get(inLang);
+    if (!names) displayNames.set(inLang, (names = new Intl.DisplayNames([inLang], { type: "language" })));
+    return names.of(code) ?? code;
   } catch {
     return code;
   }
 }
+
+/** One Intl.DisplayNames per language (the hint is written on every message). */
+const displayNames = new Map<string, Intl.DisplayNames>();
 
 /** The line that tells the model which language the user writes in (it still follows a switch). */
 export function languageHint(lang: string): string {

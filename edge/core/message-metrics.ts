@@ -87,3 +87,15 @@ export const METRIC_DOUBLES = [
 ] as const;
 /** The order of the strings (`blob1`…`blob5`). */
 export const METRIC_BLOBS = ["channel", "region", "outcome", "delivery", "version"] as const;
+
+/**
+ * A record of something other than a reply (a dead letter, a reaction, a rollout decision): every
+ * timing, count and billed unit 0; the caller sets what it is about.
+ */
+export function eventRecord(channel: string, region: RegionId, outcome: string): MessageMetrics {
+  const zeros = Object.fromEntries(METRIC_DOUBLES.map((k) => [k, 0])) as Record<
+    (typeof METRIC_DOUBLES)[number],
+    number
+  >;
+  return { ...zeros, channel, region, outcome, delivery: "none", version: "" };
+}

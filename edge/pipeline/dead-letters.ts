@@ -1,7 +1,7 @@
+import { eventRecord } from "../core/message-metrics.js";
 import type { Edge } from "../edge.js";
 import { log, ref } from "../log.js";
 import type { InboundMessage } from "../message.js";
-import { noUsage } from "../usage.js";
 
 /**
  * Messages that failed every try: counted in their region (`metrics:dead_letters:<channel>`) and logged
@@ -32,24 +32,5 @@ export async function countOverdue(edge: Edge, message: InboundMessage): Promise
 
 /** A per-message record of something that happened to a message other than a reply (no timings). */
 function recordEvent(edge: Edge, message: InboundMessage, outcome: "dead_lettered" | "overdue"): Promise<void> {
-  return edge.metrics
-    .record({
-      channel: message.address.channel,
-      region: message.region,
-      outcome,
-      delivery: "none",
-      ackMs: 0,
-      firstTokenMs: 0,
-      totalMs: 0,
-      tokensIn: 0,
-      tokensOut: 0,
-      ...noUsage(),
-      heldMs: 0,
-      modelMs: 0,
-      overflow: 0,
-      version: "",
-      share: 0,
-      versionFailed: 0,
-    })
-    .catch(() => {}); // metrics never fail the count
+  return edge.metrics.record(eventRecord(message.address.channel, message.region, outcome)).catch(() => {}); // metrics never fail the count
 }

@@ -10,7 +10,6 @@ import { deliver, keepTyping } from "./deliver.js";
 import { withFallback, type Answered } from "./fallback.js";
 import { versionChooser } from "./rollout.js";
 import { regionLanguages } from "../core/region-policy.js";
-import { countryOfPhoneNumber } from "../core/calling-codes.js";
 import { TOOL_LOOP_DELIVERY_MARGIN_MS } from "../limits.js";
 
 /**
@@ -136,7 +135,7 @@ function conversationDeps(
     contentFilter: edge.contentFilter,
     runCommand: (command, lang) => runCommand(command, { edge, message, sender }, lang),
     languages: regionLanguages(config.regionFile, message.region),
-    ...(phoneCountry(message) ? { country: phoneCountry(message)! } : {}),
+    ...(message.country ? { country: message.country } : {}),
     moveChat: (to) => moveChat(edge, message, to),
     whileThinking: () => keepTyping(sender, message.address, preview),
     ...(onText ? { onText } : {}),
@@ -181,11 +180,4 @@ function toolsFor(
     edge.config.timeouts.replyMs - edge.config.model.timeoutMs - TOOL_LOOP_DELIVERY_MARGIN_MS,
   );
   return { tools: { offer, context, maxRounds, maxCallsPerRound, maxCalls, capacityWaitMs } };
-}
-
-/** The country of a WhatsApp user's number (their key ends in it), for the language they likely write in. */
-function phoneCountry(message: InboundMessage): string | undefined {
-  if (message.address.channel !== "whatsapp") return undefined;
-  const number = message.userKey.slice(message.userKey.lastIndexOf(":") + 1);
-  return /^\d{6,15}$/.test(number) ? countryOfPhoneNumber(number) : undefined;
 }

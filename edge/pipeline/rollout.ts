@@ -1,4 +1,4 @@
-import { USAGE_UNITS, type Usage } from "../core/message-metrics.js";
+import { eventRecord, type Usage } from "../core/message-metrics.js";
 import {
   chooseVersion,
   command,
@@ -133,9 +133,8 @@ export async function recordReaction(edge: Edge, message: InboundMessage, usage?
   }
   await edge.metrics
     .record({
-      ...emptyRecord(message.address.channel, message.region),
+      ...eventRecord(message.address.channel, message.region, `reaction_${message.content.value}`),
       ...(usage ?? {}),
-      outcome: `reaction_${message.content.value}`,
       version: version.id,
     })
     .catch(() => {});
@@ -229,28 +228,6 @@ async function recordDecision(edge: Edge, region: RegionId, state: RolloutState,
   const id = edge.region(region).versions[last.version]?.id ?? last.version;
   log.info(event, { region, version: id, action: last.action, share: last.percent, by: last.by, reason: last.reason });
   await edge.metrics
-    .record({ ...emptyRecord("rollout", region), outcome: `rollout_${last.action}`, version: id, share: last.percent })
+    .record({ ...eventRecord("rollout", region, `rollout_${last.action}`), version: id, share: last.percent })
     .catch(() => {});
-}
-
-function emptyRecord(channel: string, region: RegionId) {
-  const usage = Object.fromEntries(USAGE_UNITS.map((u) => [u, 0])) as Usage;
-  return {
-    ...usage,
-    channel,
-    region,
-    outcome: "",
-    delivery: "none",
-    ackMs: 0,
-    firstTokenMs: 0,
-    totalMs: 0,
-    tokensIn: 0,
-    tokensOut: 0,
-    heldMs: 0,
-    modelMs: 0,
-    overflow: 0,
-    version: "",
-    share: 0,
-    versionFailed: 0,
-  };
 }

@@ -1,7 +1,7 @@
 import { countryOfPhoneNumber } from "../../core/calling-codes.js";
 import { parseCommand } from "../../core/commands.js";
 import { thumbOf } from "../../core/reactions.js";
-import { regionForCountry, type RegionFile, type RegionId } from "../../core/region-policy.js";
+import { regionForCountry, type RegionFile } from "../../core/region-policy.js";
 import { log, ref } from "../../log.js";
 import type { InboundMessage } from "../../message.js";
 import { hmacSha256Matches, secretsEqual } from "../../crypto.js";
@@ -125,6 +125,7 @@ function readMessage(
   if (!user) return "no_sender";
   const userKey = `whatsapp:${phoneNumberId}:${user}`;
   const sentAt = Number(m.timestamp) * 1000;
+  const country = countryOf(m, user);
   return {
     id: `whatsapp:${m.id}`,
     // Replies go to the number where there is one (`to`), else to the business-scoped id (`recipient`).
@@ -137,7 +138,8 @@ function readMessage(
     },
     userKey,
     chatKey: userKey,
-    region: regionOf(m, user, regions),
+    region: regionForCountry(regions, country),
+    ...(country ? { country } : {}),
     sentAt,
     content: thumb
       ? { kind: "reaction", value: thumb, ...(m.reaction?.message_id ? { on: m.reaction.message_id } : {}) }
@@ -165,12 +167,11 @@ function textOf(m: WhatsAppMessage): string | undefined {
 }
 
 /**
- * The user's region: the country of their number's calling code, or, for a user known only by their
- * business-scoped id, the country that id begins with.
+ * The user's country (their region's key, and their likely language): the country of their number's
+ * calling code, or, for a user known only by their business-scoped id, the country that id begins with.
  */
-function regionOf(m: WhatsAppMessage, user: string, file: RegionFile): RegionId {
-  const country = m.from ? countryOfPhoneNumber(m.from) : BSUID.test(user) ? user.slice(0, 2) : undefined;
-  return regionForCountry(file, country);
+function countryOf(m: WhatsAppMessage, user: string): string | undefined {
+  return m.from ? countryOfPhoneNumber(m.from) : BSUID.test(user) ? user.slice(0, 2) : undefined;
 }
 
 /** The webhook: Meta's subscription check, the signature on the raw body, then the changes read. */
