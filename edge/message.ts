@@ -261,6 +261,11 @@ export interface RespondOptions {
    * are then its rate limit, and nothing of another reply of the chat is written meanwhile.
    */
   serialized?: boolean;
+  /**
+   * The chat's inbox has not answered this chat before (its first message, as far as it remembers): no
+   * stored conversation is expected, so its summary is asked for only when turns turn up after all.
+   */
+  firstInChat?: boolean;
   /** How long the message has been held for capacity, ms (for its metrics record). */
   heldMs?: number;
 }

@@ -58,6 +58,8 @@ export interface ConverseDeps {
   admitted?: boolean;
   /** The chat's messages are answered one after another (RespondOptions.serialized). */
   serialized?: boolean;
+  /** RespondOptions.firstInChat. */
+  firstInChat?: boolean;
   /** The chat became another (a Telegram group upgraded to a supergroup): what it kept goes with it. */
   moveChat?: (to: string) => Promise<void>;
   /** The operator's content filter, on the message and on the answer as it streams. */
@@ -91,6 +93,7 @@ export async function converse(message: InboundMessage, deps: ConverseDeps): Pro
   const start = await store.begin(message.chatKey, message.userKey, message.id, idempotencyContent(message), {
     rateLimit: !deps.admitted,
     ...(deps.serialized ? { serialized: true } : {}),
+    ...(deps.firstInChat ? { firstInChat: true } : {}),
   });
   if (start.conflict) return { text: null, outcome: "conflict" };
   // The language of the reply, and of everything the product says for it (core/language.ts).

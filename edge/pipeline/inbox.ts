@@ -423,6 +423,8 @@ export class InboxEngine implements Inbox {
           previewId: first.seq,
           capacity,
           serialized: true,
+          // The first message this inbox took in: no conversation of the chat is expected in Redis.
+          ...(first.seq === 1 ? { firstInChat: true } : {}),
           ...(heldSince !== undefined ? { admitted: true, heldMs: started - heldSince } : {}),
         }),
         edge.config.timeouts.replyMs,

@@ -37,6 +37,7 @@ export async function respond(
       ...(options.capacity ? { capacity: options.capacity } : {}),
       ...(options.admitted ? { admitted: true } : {}),
       ...(options.serialized ? { serialized: true } : {}),
+      ...(options.firstInChat ? { firstInChat: true } : {}),
     });
   } catch (err) {
     // Asked again (a burst grew) or failed: the preview shown so far is taken back.

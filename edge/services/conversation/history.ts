@@ -134,9 +134,17 @@ export function conversationHistory(redis: Redis, names: ConversationKeys) {
      * The chat's recent turns, its summary and (`serialized`) what a /reset left of its rate limit,
      * queued in `batch`; for a message whose client chose its id (`idempotent`), also the reply kept
      * for that id. `serialized`: the chat's replies are written one after another here, so a summary
-     * known absent is not asked for again.
+     * known absent is not asked for again. `firstInChat`: the chat's inbox has not answered it before,
+     * so the summary and the /reset mark are asked for only if turns are found all the same (a group
+     * moved to its new id, an inbox that has forgotten the chat's ids), in a round trip of their own.
      */
-    read(batch: CommandBatch, chat: string, user: string, messageId: string, serialized = false, idempotent = false) {
+    read(
+      batch: CommandBatch,
+      chat: string,
+      user: string,
+      messageId: string,
+      { serialized = false, idempotent = false, firstInChat = false } = {},
+    ) {
       const turns = batch.add<StoredTurn[] | null>((p) => p.lrange(names.session(chat), -STORED_TURNS_READ, -1));
       const keptReply = idempotent
         ? batch.add<SavedReply | null>((p) => p.get(names.reply(user, messageId)))
@@ -145,9 +153,14 @@ export function conversationHistory(redis: Redis, names: ConversationKeys) {
       if (since !== undefined && Date.now() - since < SUMMARY_ABSENT_MS)
         return { turns, keptReply, summary: Promise.resolve(null), resetReplies: Promise.resolve([] as number[]) };
       const generation = changes.get(chat) ?? 0;
-      const both = batch.add<[ConversationSummary | null, number[] | null]>((p) =>
-        p.mget(names.summary(chat), names.resetMark(chat)),
-      );
+      type SummaryAndReset = [ConversationSummary | null, number[] | null];
+      const both: Promise<SummaryAndReset> = firstInChat
+        ? turns.then((found) =>
+            found?.length
+              ? redis.mget<SummaryAndReset>(names.summary(chat), names.resetMark(chat))
+              : [null, null],
+          )
+        : batch.add<SummaryAndReset>((p) => p.mget(names.summary(chat), names.resetMark(chat)));
       const summary = both.then(([found]) => found);
       if (serialized)
         void summary.then(

@@ -70,7 +70,7 @@ export interface ConversationStore {
     userKey: string,
     messageId: string,
     content?: string,
-    options?: { rateLimit?: boolean; serialized?: boolean },
+    options?: { rateLimit?: boolean; serialized?: boolean; firstInChat?: boolean },
   ): Promise<TurnStart>;
   /**
    * Appends the turns to the chat's conversation and keeps the reply for a retried message to deliver
@@ -146,7 +146,13 @@ export function createConversationStore(redis: Redis, limit: RateLimitOptions, k
   const turnsCanCount = limitFitsTurns(limit);
 
   return {
-    async begin(chatKey, userKey, messageId, content, { rateLimit: counted = true, serialized = false } = {}) {
+    async begin(
+      chatKey,
+      userKey,
+      messageId,
+      content,
+      { rateLimit: counted = true, serialized = false, firstInChat = false } = {},
+    ) {
       const startedAt = Date.now();
       const user = keys.of(userKey);
       const shared = chatKey !== userKey;
@@ -156,7 +162,11 @@ export function createConversationStore(redis: Redis, limit: RateLimitOptions, k
       // (A group's members share its turns: theirs push each other's out, so a group keeps the limiter.)
       const fromTurns = serialized && !shared && turnsCanCount;
       const batch = new CommandBatch(redis);
-      const read = history.read(batch, keys.of(chatKey), user, messageId, serialized, content !== undefined);
+      const read = history.read(batch, keys.of(chatKey), user, messageId, {
+        serialized,
+        idempotent: content !== undefined,
+        firstInChat,
+      });
       // A message held for capacity passed the limiter on its first try: it is not counted again.
       const rateLimit =
         counted && !fromTurns ? checkRateLimit(batch, user, limit) : { allowed: Promise.resolve(true), queued: null };

@@ -192,6 +192,24 @@ describe("the conversation's history", () => {
     expect(db.shim.stats().eu!.byCommand).toMatchObject({ LRANGE: 1, MGET: 1 });
   });
 
+  it("asks nothing but the turns for a chat's first message, and still finds a summary turns show is there", async () => {
+    const ada = user();
+    db.shim.resetStats();
+    const first = await store.begin(ada, ada, "f1", undefined, { serialized: true, firstInChat: true });
+    expect(first.history).toEqual([]);
+    expect(db.shim.stats().eu!.byCommand).toMatchObject({ LRANGE: 1 });
+    expect(db.shim.stats().eu!.byCommand).not.toHaveProperty("MGET");
+    // A group moved to its new id brings its conversation along: its new inbox knows nothing of it.
+    const group = user();
+    await exchange(group, group, "q1", "a1");
+    await store.saveSummary(group, { text: "They planned the trip.", coversUntil: 5 }, TTL, Date.now());
+    db.shim.resetStats();
+    const moved = await store.begin(group, group, "f2", undefined, { serialized: true, firstInChat: true });
+    expect(moved.summary).toEqual({ text: "They planned the trip.", coversUntil: 5 });
+    expect(moved.history.map((t) => t.content)).toEqual(["q1", "a1"]);
+    expect(db.shim.stats().eu!.byCommand).toMatchObject({ LRANGE: 1, MGET: 1 });
+  });
+
   it("keeps the summary and hands it back with the next message", async () => {
     const ada = user();
     await store.saveSummary(ada, { text: "Ada ordered A-100.", coversUntil: 5 }, TTL, Date.now());

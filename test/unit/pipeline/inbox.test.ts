@@ -130,6 +130,21 @@ describe("the chat's inbox", () => {
     expect([...storage.data.keys()].filter((k) => k.startsWith("m:"))).toEqual([]);
   });
 
+  it("tells the reply to the chat's first message that no conversation is stored yet, and no later one", async () => {
+    const { inbox, calls } = setUp();
+    await inbox.take(job("hello"));
+    const first = inbox.alarm();
+    await settle();
+    calls[0]!.resolve();
+    await first;
+    await inbox.take(job("and now?"));
+    const second = inbox.alarm();
+    await settle();
+    calls[1]!.resolve();
+    await second;
+    expect(calls.map((c) => c.options.firstInChat ?? false)).toEqual([true, false]);
+  });
+
   it("remembers what it took in by the id's keyed pseudonym, never by the id", async () => {
     const { inbox, storage, edge } = setUp();
     const hello = job("hello");
