@@ -1,33 +1,16 @@
 import type { Redis } from "@upstash/redis/cloudflare";
+import { runScript, type LuaScript } from "./lua.js";
 
 type Pipeline = ReturnType<Redis["pipeline"]>;
 
 /**
- * Collects commands into one Upstash pipeline, so reads of different concerns (the rate limiter's
- * script, the history) cost one round trip. Commands added after the flush go straight to Redis.
- *
- * `scriptPort` is what @upstash/ratelimit is given as its Redis: the limiter calls only `evalsha`, and
- * `eval` when the database answers NOSCRIPT (checked by test/unit/services/command-batch.test.ts,
- * so a limiter release that calls anything else fails there, not in production).
+ * Collects commands into one Upstash pipeline, so reads of different concerns (the rate limit, the
+ * history) cost one round trip. Commands added after the flush go straight to Redis.
  */
 export class CommandBatch {
   private readonly pipeline: Pipeline;
   private readonly waiting: Array<{ resolve: (v: unknown) => void; reject: (e: Error) => void }> = [];
   private flushed = false;
-  private onScript!: () => void;
-  /** Resolves when the first script command was queued. */
-  readonly scriptQueued = new Promise<void>((r) => (this.onScript = r));
-
-  readonly scriptPort = {
-    evalsha: (sha: string, keys: string[], args: unknown[]) => {
-      this.onScript();
-      return this.flushed ? this.redis.evalsha(sha, keys, args) : this.add((p) => p.evalsha(sha, keys, args));
-    },
-    eval: (script: string, keys: string[], args: unknown[]) => {
-      this.onScript();
-      return this.flushed ? this.redis.eval(script, keys, args) : this.add((p) => p.eval(script, keys, args));
-    },
-  };
 
   constructor(private readonly redis: Pick<Redis, "pipeline" | "evalsha" | "eval">) {
     this.pipeline = redis.pipeline();
@@ -36,6 +19,15 @@ export class CommandBatch {
   add<T>(queue: (p: Pipeline) => unknown): Promise<T> {
     queue(this.pipeline);
     return new Promise<T>((resolve, reject) => this.waiting.push({ resolve: resolve as (v: unknown) => void, reject }));
+  }
+
+  /** Runs a script by its digest in the batch; a database that does not know it yet gets its text, at once. */
+  script<T>(script: LuaScript, keys: string[], args: Array<string | number>): Promise<T> {
+    if (this.flushed) return runScript<T>(this.redis, script, keys, args);
+    return this.add<T>((p) => p.evalsha(script.sha1, keys, args)).catch((err: unknown) => {
+      if (!String(err).toLowerCase().includes("noscript")) throw err;
+      return this.redis.eval<Array<string | number>, T>(script.text, keys, args);
+    });
   }
 
   /** Sends what was added, in one request; each command's promise settles with its own result or error. */

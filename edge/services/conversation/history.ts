@@ -143,7 +143,18 @@ export function conversationHistory(redis: Redis, names: ConversationKeys) {
       chat: string,
       user: string,
       messageId: string,
-      { serialized = false, idempotent = false, firstInChat = false } = {},
+      {
+        serialized = false,
+        idempotent = false,
+        firstInChat = false,
+        readAlong,
+      }: {
+        serialized?: boolean;
+        idempotent?: boolean;
+        firstInChat?: boolean;
+        /** Reads keys with another command of the batch (the limiter's script), when it can. */
+        readAlong?: ((keys: string[]) => Promise<unknown[]> | undefined) | undefined;
+      } = {},
     ) {
       const turns = batch.add<StoredTurn[] | null>((p) => p.lrange(names.session(chat), -STORED_TURNS_READ, -1));
       const keptReply = idempotent
@@ -156,11 +167,10 @@ export function conversationHistory(redis: Redis, names: ConversationKeys) {
       type SummaryAndReset = [ConversationSummary | null, number[] | null];
       const both: Promise<SummaryAndReset> = firstInChat
         ? turns.then((found) =>
-            found?.length
-              ? redis.mget<SummaryAndReset>(names.summary(chat), names.resetMark(chat))
-              : [null, null],
+            found?.length ? redis.mget<SummaryAndReset>(names.summary(chat), names.resetMark(chat)) : [null, null],
           )
-        : batch.add<SummaryAndReset>((p) => p.mget(names.summary(chat), names.resetMark(chat)));
+        : ((readAlong?.([names.summary(chat), names.resetMark(chat)]) as Promise<SummaryAndReset> | undefined) ??
+          batch.add<SummaryAndReset>((p) => p.mget(names.summary(chat), names.resetMark(chat))));
       const summary = both.then(([found]) => found);
       if (serialized)
         void summary.then(

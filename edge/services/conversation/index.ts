@@ -162,19 +162,21 @@ export function createConversationStore(redis: Redis, limit: RateLimitOptions, k
       // (A group's members share its turns: theirs push each other's out, so a group keeps the limiter.)
       const fromTurns = serialized && !shared && turnsCanCount;
       const batch = new CommandBatch(redis);
+      // A message held for capacity passed the limiter on its first try: it is not counted again.
+      const limited = counted && !fromTurns;
+      let rateLimit: ReturnType<typeof checkRateLimit> | undefined;
+      const check = (along?: string[]) => (rateLimit = checkRateLimit(batch, user, limit, limitWindowMs, along));
+      // The limiter's script reads the summary and the /reset mark with its counters, in one command.
       const read = history.read(batch, keys.of(chatKey), user, messageId, {
         serialized,
         idempotent: content !== undefined,
         firstInChat,
+        readAlong: limited ? (along) => check(along).alongside : undefined,
       });
-      // A message held for capacity passed the limiter on its first try: it is not counted again.
-      const rateLimit =
-        counted && !fromTurns ? checkRateLimit(batch, user, limit) : { allowed: Promise.resolve(true), queued: null };
-      // Flush once the limiter has queued its script, or answered from its cache without one.
-      await rateLimit.queued;
+      if (limited && !rateLimit) check();
       batch.flush();
       const [counterAllows, stored, summary, resetReplies, keptReply] = await Promise.all([
-        rateLimit.allowed,
+        rateLimit?.allowed ?? true,
         read.turns,
         read.summary,
         fromTurns ? read.resetReplies : [],

@@ -1,11 +1,12 @@
 import type { Redis } from "@upstash/redis/cloudflare";
 import { createHash } from "node:crypto";
+import rateLimit from "./rate-limit.lua";
 import removeAuthor from "./remove-author.lua";
 import saveTurn from "./save-turn.lua";
 import writeUnlessErased from "./write-unless-erased.lua";
 
 /** A Lua script with its SHA-1, so it is sent by digest (EVALSHA) and its text only once per database. */
-interface LuaScript {
+export interface LuaScript {
   text: string;
   sha1: string;
 }
@@ -17,6 +18,7 @@ function luaScript(text: string): LuaScript {
 /** The conversation's scripts, each a .lua file beside this one that says what its KEYS and ARGV are. */
 export const SCRIPTS = {
   saveTurn: luaScript(saveTurn),
+  rateLimit: luaScript(rateLimit),
   writeUnlessErased: luaScript(writeUnlessErased),
   removeAuthor: luaScript(removeAuthor),
 } as const;

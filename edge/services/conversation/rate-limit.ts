@@ -1,8 +1,8 @@
-import { Ratelimit } from "@upstash/ratelimit";
 import type { Redis } from "@upstash/redis/cloudflare";
 import { RATE_LIMIT_TIMEOUT_MS } from "../../limits.js";
 import { log } from "../../log.js";
 import type { CommandBatch } from "./command-batch.js";
+import { SCRIPTS } from "./lua.js";
 
 export interface RateLimitOptions {
   /** Replies a user may get per window (a burst answered together counts once). */
@@ -11,38 +11,70 @@ export interface RateLimitOptions {
 }
 
 /**
- * The limiter's in-isolate cache of blocked users, at module scope so it outlives a request: a user
- * known to be over the limit is refused without a round trip until their window resets.
+ * Users known to be over their limit, and until when (the end of their window): refused without a
+ * round trip meanwhile. At module scope, so it outlives a request.
  */
-const blockedCache = new Map<string, number>();
+const blocked = new Map<string, number>();
+const BLOCKED_MAX = 10_000;
+
+/** The user's limiter keys: under `ratelimit:` and the user, where an erasure finds them. */
+const counter = (user: string, window: number) => `ratelimit:${user}:${window}`;
 
 /**
- * Whether `user` (a pseudonym) may get another reply: Upstash's sliding-window limiter, its script
- * carried in `batch`, so the check costs no round trip of its own. A Redis slower than
- * RATE_LIMIT_TIMEOUT_MS lets the message through (a slow database must not hold a user hostage).
- * Resolves once `batch` is flushed; `queued` resolves when there is something to flush (the
- * limiter's script, or an answer from its cache).
+ * Whether `user` (a pseudonym) may get another reply: a sliding window (this window's count plus the
+ * previous window's, weighted by how much of it is still inside the window), by one script carried
+ * in `batch`, which reads `alongside` (the conversation's summary and /reset mark) in the same
+ * command, so the check costs no round trip, nor a command of its own. `alongside` is undefined for a
+ * user known to be over the limit: refused without a command until their window ends. A Redis
+ * slower than RATE_LIMIT_TIMEOUT_MS lets the message through (a slow database must not hold a user
+ * hostage).
  */
 export function checkRateLimit(
   batch: CommandBatch,
   user: string,
   limit: RateLimitOptions,
-): { allowed: Promise<boolean>; queued: Promise<unknown> } {
-  const limiter = new Ratelimit({
-    // The limiter calls only evalsha/eval (and eval on NOSCRIPT); the batch carries them in the pipeline.
-    redis: batch.scriptPort as unknown as Redis,
-    limiter: Ratelimit.slidingWindow(limit.messages, limit.window),
-    prefix: "ratelimit",
-    ephemeralCache: blockedCache,
-    analytics: false,
-    timeout: RATE_LIMIT_TIMEOUT_MS,
+  windowMs: number,
+  alongside: string[] = [],
+): { allowed: Promise<boolean>; alongside: Promise<unknown[]> | undefined } {
+  const now = Date.now();
+  const until = blocked.get(user);
+  if (until !== undefined && now < until) return { allowed: Promise.resolve(false), alongside: undefined };
+  blocked.delete(user);
+  const window = Math.floor(now / windowMs);
+  const result = batch.script<unknown[]>(
+    SCRIPTS.rateLimit,
+    [counter(user, window), counter(user, window - 1), ...alongside],
+    [limit.messages, now, windowMs],
+  );
+  const checked = result.then(([remaining]) => {
+    if (Number(remaining) >= 0) return true;
+    if (blocked.size >= BLOCKED_MAX) blocked.delete(blocked.keys().next().value!);
+    blocked.set(user, (window + 1) * windowMs);
+    return false;
   });
-  const result = limiter.limit(user);
-  const allowed = result.then((r) => {
-    if (r.reason === "timeout") log.warn("ratelimit.fail_open", { waitedMs: RATE_LIMIT_TIMEOUT_MS });
-    return r.success;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => {
+      log.warn("ratelimit.fail_open", { waitedMs: RATE_LIMIT_TIMEOUT_MS });
+      resolve(true);
+    }, RATE_LIMIT_TIMEOUT_MS);
   });
-  return { allowed, queued: Promise.race([batch.scriptQueued, result]) };
+  const allowed = Promise.race([checked, late]).finally(() => timer !== undefined && clearTimeout(timer));
+  const values = result.then((all) => all.slice(1).map(decoded));
+  // (Awaited by the caller when it asked for keys along; a failure is the limiter's to report.)
+  values.catch(() => {});
+  return { allowed, alongside: values };
+}
+
+/** A value read by the script: stored JSON, as the client decodes a plain read's; null when absent. */
+function decoded(value: unknown): unknown {
+  if (value === null || value === undefined || value === false) return null;
+  if (typeof value !== "string") return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
 }
 
 /** True the first time in `cooldownSeconds` that this user (a pseudonym) is told to slow down. */

@@ -5,6 +5,7 @@ import {
   type ConversationStore,
   type TurnStart,
 } from "../../../edge/services/conversation/index.js";
+import { SCRIPTS } from "../../../edge/services/conversation/lua.js";
 import { startStoreRedis, type StoreRedis } from "../../support/store-redis.js";
 
 /** The conversation's history part (services/conversation/history.ts), on the real database. */
@@ -184,12 +185,16 @@ describe("the conversation's history", () => {
       text: "Ada asked about A-100.",
       coversUntil: 5,
     });
-    // Elsewhere (the HTTP API, where calls may overlap) it always asks.
+    // Elsewhere (the HTTP API, where calls may overlap) it always asks, in the rate limiter's script.
     const bob = user();
     await store.begin(bob, bob, "h1");
+    await store.saveSummary(bob, { text: "Bob asked about B-7.", coversUntil: 5 }, TTL, Date.now());
     db.shim.resetStats();
-    await store.begin(bob, bob, "h2");
-    expect(db.shim.stats().eu!.byCommand).toMatchObject({ LRANGE: 1, MGET: 1 });
+    expect((await store.begin(bob, bob, "h2")).summary).toEqual({ text: "Bob asked about B-7.", coversUntil: 5 });
+    expect(Object.keys(db.shim.stats().eu!.byCommand).sort()).toEqual([
+      `EVALSHA ${SCRIPTS.rateLimit.sha1.slice(0, 8)}`,
+      "LRANGE",
+    ]);
   });
 
   it("asks nothing but the turns for a chat's first message, and still finds a summary turns show is there", async () => {

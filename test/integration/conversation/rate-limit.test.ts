@@ -3,7 +3,7 @@ import { RATE_LIMIT_TIMEOUT_MS } from "../../../edge/limits.js";
 import { createConversationStore, type ConversationStore } from "../../../edge/services/conversation/index.js";
 import { startStoreRedis, type StoreRedis } from "../../support/store-redis.js";
 
-/** The rate limit part (services/conversation/rate-limit.ts): Upstash's limiter, in the history's round trip. */
+/** The rate limit part (services/conversation/rate-limit.ts): a sliding window, in the history's round trip. */
 let db: StoreRedis;
 let store: ConversationStore;
 beforeAll(async () => {

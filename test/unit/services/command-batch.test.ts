@@ -62,22 +62,50 @@ describe("CommandBatch", () => {
     const batch = new CommandBatch(redis);
     batch.add((p) => p.get("k"));
     batch.flush();
-    await batch.scriptPort.evalsha("abc", [], []);
+    await batch.script({ text: "return 1", sha1: "abc" }, [], []);
     expect(requests).toEqual([["get"]]);
     expect(direct).toEqual(["evalsha"]);
   });
 
-  it("is all @upstash/ratelimit needs: its check rides in the batch, by EVALSHA", async () => {
-    // The limiter's sliding window answers [remaining, reset] pairs; anything it calls besides
-    // evalsha and eval on the batch fails here (a limiter release that needs more breaks this test).
-    const { redis, requests } = fakeRedis((command) => ({ result: command === "evalsha" ? [1, 0] : null }));
+  it("sends a script's text at once to a database that does not know it yet", async () => {
+    const { redis, requests, direct } = fakeRedis((command) =>
+      command === "evalsha" ? { error: "NOSCRIPT No matching script" } : { result: "ran" },
+    );
+    const batch = new CommandBatch(redis);
+    const ran = batch.script({ text: "return 'ran'", sha1: "abc" }, [], []);
+    batch.flush();
+    await expect(ran).resolves.toBe("ran");
+    expect(requests).toEqual([["evalsha"]]);
+    expect(direct).toEqual(["eval"]);
+  });
+
+  it("carries the rate limit in the batch, one script that reads the summary and /reset mark along", async () => {
+    const summary = { text: "Ada asked about A-100.", coversUntil: 5 };
+    const { redis, requests } = fakeRedis((command) => ({
+      result: command === "evalsha" ? [4, JSON.stringify(summary), null] : null,
+    }));
     const batch = new CommandBatch(redis);
     const history = batch.add((p) => p.lrange("session:x", -50, -1));
-    const check = checkRateLimit(batch, "a-user-pseudonym", { messages: 5, window: "1 s" });
-    await check.queued;
+    const check = checkRateLimit(batch, "a-user-pseudonym", { messages: 5, window: "1 s" }, 1000, [
+      "summary:x",
+      "ratelimit:x:reset",
+    ]);
     batch.flush();
     await expect(check.allowed).resolves.toBe(true);
+    await expect(check.alongside).resolves.toEqual([summary, null]);
     await history;
     expect(requests).toEqual([["lrange", "evalsha"]]);
+  });
+
+  it("refuses a user over the limit without a command until their window ends", async () => {
+    const { redis, requests } = fakeRedis(() => ({ result: [-1] }));
+    const first = new CommandBatch(redis);
+    const refused = checkRateLimit(first, "a-busy-pseudonym", { messages: 1, window: "1 m" }, 60_000);
+    first.flush();
+    await expect(refused.allowed).resolves.toBe(false);
+    const again = checkRateLimit(new CommandBatch(redis), "a-busy-pseudonym", { messages: 1, window: "1 m" }, 60_000);
+    await expect(again.allowed).resolves.toBe(false);
+    expect(again.alongside).toBeUndefined();
+    expect(requests).toHaveLength(1);
   });
 });
