@@ -69,19 +69,27 @@ function held(stored: Stored): Held {
 const WENT_WELL = new Set(["answered", "faq", "command"]);
 
 /**
- * The ids taken in on one day (UTC), in one row per day, or a few for a busy group: taking a message
- * in rewrites one row (with the inbox's sequence number, so it needs no row of its own), and a day is
- * forgotten by deleting its rows once, not one row per message.
+ * The ids taken in on one day (UTC), in one row per day, or a few for a busy group, and, in the row
+ * last taken into (the head row), the messages waiting: taking a message in rewrites one row (its id,
+ * the message, and the inbox's sequence number, which needs no row of its own), answering it rewrites
+ * that row again, and a day is forgotten by deleting its rows once, not one row per message.
  */
 interface SeenDay {
   /** The sequence number of the last message taken in (the greatest, as they only grow). */
   seq: number;
   /** Keyed pseudonyms of the message ids. */
   ids: string[];
+  /** The head row's: messages waiting to be answered, in arrival order. */
+  waiting?: Stored[];
 }
 const SEEN_PREFIX = "seen@";
-/** Ids in one row of a day, at most: about 70 KB. */
-const SEEN_PER_ROW = 2000;
+/** Ids in one row of a day, at most: about 35 KB. */
+const SEEN_PER_ROW = 1000;
+/**
+ * Messages waiting in the head row, at most (a burst's worth): more, held longer (a busy group while
+ * every server is saturated), wait in rows of their own, as every message did before the head row.
+ */
+const HEAD_WAITING_MAX = 10;
 const DAY_MS = 86_400_000;
 
 function seenKey(day: number, part: number): string {
@@ -117,7 +125,13 @@ export class InboxEngine implements Inbox {
         retryAt: number | undefined;
         prunedAt: number;
         waiting: Map<string, Stored>;
+        /** Keys of the waiting messages kept in rows of their own (`m:<seq>`), not in the head row. */
+        own: Set<string>;
         seen: Map<string, SeenDay>;
+        /** The row holding the waiting messages (the one last taken into), if any. */
+        head: string | undefined;
+        /** Rows changed in memory and not yet written (written once each by save()). */
+        dirty: Set<string>;
         /** Rows of ids taken in one by one, before the days' rows, are still there (until forgotten). */
         legacySeen: boolean;
         /** When the alarm this inbox set is due (unknown after an eviction), and since when it runs. */
@@ -138,8 +152,16 @@ export class InboxEngine implements Inbox {
 
   private get state() {
     if (!this.memory) {
-      const waiting = new Map(this.storage.list<Stored>("m:"));
+      const own = new Map(this.storage.list<Stored>("m:"));
       const seen = new Map(this.storage.list<SeenDay>(SEEN_PREFIX));
+      let head: string | undefined;
+      const inHead: Array<[string, Stored]> = [];
+      for (const [key, day] of seen)
+        if (day.waiting?.length) {
+          head = key;
+          for (const stored of day.waiting) inHead.push([heldKey(stored.seq), stored]);
+        }
+      const waiting = new Map([...inHead, ...own].sort(([a], [b]) => (a < b ? -1 : 1)));
       this.memory = {
         // (Inboxes from before the days' rows kept it in a row of its own, "seq".)
         seq: Math.max(
@@ -150,7 +172,10 @@ export class InboxEngine implements Inbox {
         retryAt: this.storage.get<number>("retryAt"),
         prunedAt: this.storage.get<number>("prunedAt") ?? 0,
         waiting,
+        own: new Set(own.keys()),
         seen,
+        head,
+        dirty: new Set(),
         legacySeen: !this.storage.list("seen:")[Symbol.iterator]().next().done,
         alarmAt: undefined,
         alarmRunningSince: undefined,
@@ -171,17 +196,48 @@ export class InboxEngine implements Inbox {
     return this.state.legacySeen && [...digests, ref(id)].some((d) => this.storage.get(`seen:${d}`) !== undefined);
   }
 
-  /** Remembers a message id (by its keyed pseudonym) and the sequence number, in today's row: one write. */
+  /**
+   * Remembers a message id (by its keyed pseudonym) and the sequence number in today's row, which
+   * becomes the head row (the waiting messages move there with it): written by the next save().
+   */
   private remember(id: string, seq: number, now: number): void {
+    const state = this.state;
     const day = Math.floor(now / DAY_MS);
     let part = 0;
-    while ((this.state.seen.get(seenKey(day, part))?.ids.length ?? 0) >= SEEN_PER_ROW) part += 1;
+    while ((state.seen.get(seenKey(day, part))?.ids.length ?? 0) >= SEEN_PER_ROW) part += 1;
     const key = seenKey(day, part);
-    const row = this.state.seen.get(key) ?? { seq, ids: [] };
+    const row = state.seen.get(key) ?? { seq, ids: [] };
     row.seq = seq;
     row.ids.push(this.edge().keys.of(id));
-    this.state.seen.set(key, row);
-    this.storage.put(key, row);
+    state.seen.set(key, row);
+    state.dirty.add(key);
+    if (state.head !== key) {
+      // (The row that held them is written again without them: once a day at most.)
+      if (state.head !== undefined && state.seen.has(state.head)) state.dirty.add(state.head);
+      state.head = key;
+    }
+  }
+
+  /**
+   * Writes each row changed in memory once: a day's row with its ids (and, the head row, the messages
+   * waiting in it), a message kept in a row of its own.
+   */
+  private save(): void {
+    const state = this.state;
+    for (const key of state.dirty) {
+      if (key.startsWith("m:")) {
+        const stored = state.waiting.get(key);
+        if (stored) this.storage.put(key, stored);
+        else this.storage.delete(key);
+        continue;
+      }
+      const row = state.seen.get(key);
+      if (!row) continue;
+      const waiting =
+        key === state.head ? [...state.waiting].filter(([k]) => !state.own.has(k)).map(([, stored]) => stored) : [];
+      this.storage.put(key, { seq: row.seq, ids: row.ids, ...(waiting.length > 0 ? { waiting } : {}) });
+    }
+    state.dirty.clear();
   }
 
   /** Sets the alarm, and remembers when it is due. */
@@ -212,6 +268,7 @@ export class InboxEngine implements Inbox {
     this.remember(job.message.id, seq, now);
     const stored = { seq, job };
     this.keep(stored);
+    this.save();
     const restarts = this.burst?.firstSeq === this.writing?.group[0]?.seq ? (this.burst?.restarts ?? 0) : 0;
     if (supersedes(this.writing, held(stored), restarts, now)) {
       this.writing!.cancelled = true;
@@ -242,7 +299,10 @@ export class InboxEngine implements Inbox {
     const seen = [...this.storage.list<unknown>("seen:"), ...this.storage.list<unknown>(SEEN_PREFIX)];
     await this.storage.deleteAll();
     await this.storage.deleteAlarm();
-    for (const [key, value] of seen) this.storage.put(key, value);
+    for (const [key, value] of seen) {
+      const { waiting, ...ids } = value as SeenDay;
+      this.storage.put(key, waiting ? ids : value);
+    }
     return count;
   }
 
@@ -297,6 +357,7 @@ export class InboxEngine implements Inbox {
         attempts: stored.attempts ?? 0,
       });
       this.keep({ ...stored, overdue: true });
+      this.save();
       await countOverdue(edge, message).catch((err: unknown) =>
         log.warn("overdue.count_failed", { ref: ref(message.id), error: errorKind(err) }),
       );
@@ -316,6 +377,7 @@ export class InboxEngine implements Inbox {
       if (forgotten((dayOf(key) + 1) * DAY_MS, now)) {
         state.seen.delete(key);
         this.storage.delete(key);
+        if (state.head === key) state.head = undefined;
       }
     if (state.legacySeen && pruneDue(state.prunedAt, now)) {
       let left = 0;
@@ -337,11 +399,19 @@ export class InboxEngine implements Inbox {
     }
   }
 
-  /** Stores a waiting message (new, or tried once more). */
+  /**
+   * Keeps a waiting message (new, or tried once more) in the head row, or, past HEAD_WAITING_MAX
+   * there, in a row of its own: written by the next save().
+   */
   private keep(stored: Stored): void {
+    const state = this.state;
     const key = heldKey(stored.seq);
-    this.storage.put(key, stored);
-    this.state.waiting.set(key, stored);
+    const isNew = !state.waiting.has(key);
+    state.waiting.set(key, stored);
+    // (No head row: only a message from before them is tried again here; it stays where it is.)
+    if (isNew && (state.head === undefined || state.waiting.size - state.own.size > HEAD_WAITING_MAX))
+      state.own.add(key);
+    state.dirty.add(state.own.has(key) ? key : state.head!);
   }
 
   /**
@@ -361,6 +431,7 @@ export class InboxEngine implements Inbox {
       if (current && (current.heldSince !== heldSince || (noteSent && !current.noteSent)))
         this.keep({ ...current, heldSince, ...(noteSent ? { noteSent } : {}) });
     }
+    this.save();
     const retryAt = Date.now() + capacityRetrySeconds(retryAfterSeconds, noteSent) * 1000;
     this.state.retryAt = retryAt;
     this.storage.put("retryAt", retryAt);
@@ -368,13 +439,16 @@ export class InboxEngine implements Inbox {
     return "later";
   }
 
-  /** A group's messages are answered (or given up on): they leave storage. */
+  /** A group's messages are answered (or given up on): they leave storage (one row rewritten). */
   private settle(group: readonly Held[]): void {
+    const state = this.state;
     for (const h of group) {
       const key = heldKey(h.seq);
-      this.storage.delete(key);
-      this.state.waiting.delete(key);
+      if (!state.waiting.delete(key)) continue;
+      if (state.own.delete(key)) state.dirty.add(key);
+      else if (state.head !== undefined) state.dirty.add(state.head);
     }
+    this.save();
   }
 
   /**
@@ -504,6 +578,7 @@ export class InboxEngine implements Inbox {
             ...(current.noteSent ? { noteSent: true } : {}),
           });
       }
+      this.save();
       this.state.retryAt = retryAt;
       this.storage.put("retryAt", retryAt);
       await this.setAlarm(retryAt);

@@ -149,15 +149,16 @@ describe("the chat's inbox", () => {
     const { inbox, storage, edge } = setUp();
     const hello = job("hello");
     await inbox.take(hello);
-    const days = [...storage.data].filter(([k]) => k.startsWith("seen@"));
-    expect(days).toEqual([
-      [`seen@${Math.floor(Date.now() / 86_400_000)}.0`, { seq: 1, ids: [edge.keys.of(hello.message.id)] }],
-    ]);
+    const day = `seen@${Math.floor(Date.now() / 86_400_000)}.0`;
+    expect([...storage.data.keys()]).toEqual([day]);
+    const { waiting, ...remembered } = storage.data.get(day) as { waiting: QueueJob[] };
+    expect(remembered).toEqual({ seq: 1, ids: [edge.keys.of(hello.message.id)] });
     // (The waiting message itself holds its id until it is answered; what is remembered after, not.)
-    expect(JSON.stringify([days, ...storage.data.keys()])).not.toContain("7000000001");
+    expect(waiting).toHaveLength(1);
+    expect(JSON.stringify(remembered)).not.toContain("7000000001");
   });
 
-  it("writes a message's two rows (its day's ids, itself), an alarm once, and deletes one row when answered", async () => {
+  it("writes one row for a message (its day's ids, with it), an alarm once, and the row again when answered", async () => {
     const { inbox, storage, calls } = setUp();
     const writes: string[] = [];
     const { put, delete: del, setAlarm } = storage;
@@ -166,20 +167,75 @@ describe("the chat's inbox", () => {
     storage.setAlarm = (at) => (writes.push("alarm"), setAlarm(at));
     await inbox.take(job("hi"));
     await inbox.take(job("and another thing"));
-    expect(writes).toEqual(["put seen", "put m", "alarm", "put seen", "put m"]);
+    expect(writes).toEqual(["put seen", "alarm", "put seen"]);
     writes.length = 0;
     const alarm = inbox.alarm();
     await settle();
     // More of the burst while the answer is written: its loop takes it, no alarm is set.
     await inbox.take(job("third"));
-    expect(writes).toEqual(["put seen", "put m"]);
+    expect(writes).toEqual(["put seen"]);
     calls[0]!.resolve();
     await settle();
     calls[1]!.resolve();
     await alarm;
-    expect(writes.filter((w) => w.startsWith("delete"))).toEqual(["delete m", "delete m", "delete m"]);
-    expect(writes).not.toContain("alarm");
+    // The burst, answered once, leaves its row in one write.
+    expect(writes).toEqual(["put seen", "put seen"]);
+    expect(Object.keys(storage.data.get([...storage.data.keys()][0]!) as object)).toEqual(["seq", "ids"]);
     expect(calls.map((c) => c.text)).toEqual(["hi\nand another thing", "hi\nand another thing\nthird"]);
+  });
+
+  it("answers messages kept in rows of their own before the head row, in order, and deletes those rows", async () => {
+    const { inbox, storage, calls } = setUp();
+    const old = job("kept from before");
+    storage.data.set("m:000000000007", { seq: 7, job: old });
+    await inbox.take(job("new one"));
+    const alarm = inbox.alarm();
+    await settle();
+    expect(calls.map((c) => c.text)).toEqual(["kept from before\nnew one"]);
+    calls[0]!.resolve();
+    await alarm;
+    expect([...storage.data.keys()].filter((k) => !k.startsWith("seen@"))).toEqual([]);
+    expect([...storage.data.values()].some((v) => (v as { waiting?: unknown }).waiting)).toBe(false);
+  });
+
+  it("keeps a burst's worth in the head row and more in rows of their own, answered in order once each", async () => {
+    const { inbox, storage, calls } = setUp({ CAPACITY_HOLD_MS: "60000" });
+    // Every server saturated: the first message is held while its chat (a group) keeps talking.
+    await inbox.take(job("first", Date.now(), "-100500"));
+    const alarm = inbox.alarm();
+    await settle();
+    calls[0]!.reject(new CapacityShort("eu", 3));
+    await alarm;
+    for (let i = 0; i < 14; i++) await inbox.take(job(`/help ${i}`, Date.now(), "-100500"));
+    const own = [...storage.data.keys()].filter((k) => k.startsWith("m:"));
+    expect(own).toHaveLength(5);
+    // Once there is room, one alarm's loop answers them all, one after another.
+    vi.setSystemTime(storage.alarm!);
+    const loop = inbox.alarm();
+    for (let answered = 1; answered < 16; answered++) {
+      await settle();
+      calls[answered]!.resolve();
+    }
+    await loop;
+    expect(calls.slice(1).map((c) => c.text)).toEqual(["first", ...Array.from({ length: 14 }, (_, i) => "command")]);
+    expect([...storage.data.keys()].filter((k) => k.startsWith("m:"))).toEqual([]);
+  });
+
+  it("moves what waits to the new day's row, and writes the old one again without it", async () => {
+    const { inbox, storage, calls } = setUp();
+    await inbox.take(job("late at night"));
+    const yesterday = [...storage.data.keys()][0]!;
+    vi.setSystemTime(Date.now() + 86_400_000);
+    await inbox.take(job("next morning"));
+    const rows = [...storage.data.entries()].filter(([k]) => k.startsWith("seen@"));
+    expect(rows).toHaveLength(2);
+    expect(storage.data.get(yesterday)).not.toHaveProperty("waiting");
+    expect(rows.flatMap(([, v]) => (v as { waiting?: unknown[] }).waiting ?? [])).toHaveLength(2);
+    const alarm = inbox.alarm();
+    await settle();
+    calls[0]!.resolve();
+    await alarm;
+    expect(calls.map((c) => c.text)).toEqual(["late at night\nnext morning"]);
   });
 
   it("answers a burst once: more of it, while the model writes, cancels that answer and asks again with all", async () => {
@@ -402,9 +458,10 @@ describe("the chat's inbox", () => {
     storage.data.set(`seen:${edge.keys.of(hello.message.id)}`, Date.now());
     storage.data.set("seq", 41);
     await inbox.take(hello);
-    expect([...storage.data.keys()].filter((k) => k.startsWith("m:"))).toEqual([]);
+    expect(calls).toHaveLength(0);
     await inbox.take(job("news"));
-    expect([...storage.data.keys()].filter((k) => k.startsWith("m:"))).toEqual(["m:000000000042"]);
+    const days = [...storage.data.values()].filter((v) => (v as { waiting?: unknown[] }).waiting);
+    expect(days).toEqual([expect.objectContaining({ seq: 42 })]);
     const alarm = inbox.alarm();
     await settle();
     calls[0]!.resolve();
@@ -437,7 +494,9 @@ describe("the chat's inbox while capacity is short", () => {
     const acceptedAt = Date.now();
     const messageWrites: string[] = [];
     const { put } = storage;
-    storage.put = (key, value) => (key.startsWith("m:") && messageWrites.push(key), put(key, value));
+    storage.put = (key, value) => (key.startsWith("seen@") && messageWrites.push(key), put(key, value));
+    /** The messages waiting in the inbox's rows. */
+    const waitingRows = () => [...storage.data.values()].flatMap((v) => (v as { waiting?: unknown[] }).waiting ?? []);
     await inbox.take(job("where is my order?"));
     let alarm = (await nextTry(inbox, storage)).done;
     // Held: many more tries than REPLY_MAX_ATTEMPTS, each asked again a few seconds later, typing shown.
@@ -459,7 +518,7 @@ describe("the chat's inbox while capacity is short", () => {
     calls.at(-1)!.resolve("busy_note");
     await alarm;
     expect(storage.alarm! - Date.now()).toBe(10_000);
-    expect([...storage.data.keys()].filter((k) => k.startsWith("m:"))).toHaveLength(1);
+    expect(waitingRows()).toHaveLength(1);
     // Later tries hold again, without another note.
     alarm = (await nextTry(inbox, storage)).done;
     expect(calls.at(-1)!.options.capacity).toBe("hold");
@@ -469,7 +528,7 @@ describe("the chat's inbox while capacity is short", () => {
     alarm = (await nextTry(inbox, storage)).done;
     calls.at(-1)!.resolve();
     await alarm;
-    expect([...storage.data.keys()].filter((k) => k.startsWith("m:"))).toEqual([]);
+    expect(waitingRows()).toEqual([]);
     expect(calls.filter((c) => c.options.capacity === "interim")).toHaveLength(1);
   });
 
