@@ -204,10 +204,10 @@ export function conversationHistory(redis: Redis, names: ConversationKeys) {
      * Appends both turns, the answer carrying what a retry of the message needs, and keeps the
      * conversation within STORED_TURNS_MAX, not at all when the user was erased after the turn began.
      * A private chat's conversation that begin saw is appended to only while it exists (RPUSHX): an
-     * erasure or /reset since deleted it, and nothing comes back; it is trimmed once every few saves
-     * and its expiry set again once a day, so a turn usually costs one command. A new conversation,
-     * and a shared chat's (whose erasure takes one person's turns out and keeps the list), are saved by
-     * a script that checks the erasure mark, atomically.
+     * erasure or /reset since deleted it, and nothing comes back, so a turn usually costs one command.
+     * A new conversation, and a shared chat's (whose erasure takes one person's turns out and keeps the
+     * list), are saved by a script that checks the erasure mark, atomically. Either way the list is
+     * trimmed once every few saves and its expiry set again once a day (a new one's at once).
      */
     async save(turn: TurnToSave, ttlSeconds: number): Promise<void> {
       const at = Date.now();
@@ -220,8 +220,9 @@ export function conversationHistory(redis: Redis, names: ConversationKeys) {
       };
       const { stored } = turn;
       const appendOnly = !turn.shared && stored !== undefined && stored.serialized === true && stored.turns > 0;
+      // A conversation's expiry is set again once a day (a new one's always): its answers carry when.
       const refresh =
-        !appendOnly ||
+        stored === undefined ||
         stored.expirySetAt === undefined ||
         at - stored.expirySetAt >= Math.min(EXPIRY_REFRESH_MS, ttlSeconds * 100);
       const answered: StoredTurn = {
@@ -230,7 +231,7 @@ export function conversationHistory(redis: Redis, names: ConversationKeys) {
         at,
         re: names.answerTo(turn.messageId),
         ...(turn.reply.about !== undefined ? { about: turn.reply.about } : {}),
-        exp: refresh ? at : stored!.expirySetAt!,
+        exp: refresh ? at : stored.expirySetAt!,
         ...(turn.version !== undefined ? { v: turn.version } : {}),
         ...(turn.lang !== undefined ? { l: turn.lang } : {}),
       };
@@ -262,6 +263,8 @@ export function conversationHistory(redis: Redis, names: ConversationKeys) {
           // A client-chosen id (the HTTP API's Idempotency-Key) is honoured for the whole retention,
           // not only while its answer is among the last turns: its reply is kept under it too.
           turn.reply.about !== undefined ? JSON.stringify(turn.reply) : "",
+          refresh ? "1" : "0",
+          STORED_TURNS_READ,
         ],
       );
     },

@@ -221,6 +221,33 @@ describe("the conversation's history", () => {
     expect((await store.begin(ada, ada, "next")).summary).toEqual({ text: "Ada ordered A-100.", coversUntil: 5 });
   });
 
+  it("in a group, sets the conversation's expiry again once a day, not at every turn", async () => {
+    const group = "telegram:1:-100501";
+    const session = `session:${db.keys.of(group)}`;
+    await exchange(group, user(), "Ada: hi all", "Hello Ada.");
+    expect(await db.redis.ttl(session)).toBeGreaterThan(TTL - 5);
+    await db.redis.expire(session, 100);
+    await exchange(group, user(), "Bob: hello", "Hello Bob.");
+    expect(await db.redis.ttl(session)).toBeLessThanOrEqual(100);
+    // A day after it was last set, the next turn sets it again.
+    const carol = user();
+    const start = await store.begin(group, carol, "g-day");
+    await store.save(
+      {
+        chatKey: group,
+        userKey: carol,
+        messageId: "g-day",
+        question: { content: "Carol: any news?", sentAt: 1 },
+        answer: "Not yet.",
+        startedAt: start.startedAt,
+        stored: { ...start.stored, expirySetAt: Date.now() - 86_400_000 },
+      },
+      TTL,
+    );
+    expect(await db.redis.ttl(session)).toBeGreaterThan(TTL - 5);
+    expect((await store.history(group)).map((t) => t.content)).toHaveLength(6);
+  });
+
   it("in a group, marks each member's turn with their pseudonym and lists the group under them", async () => {
     const group = "telegram:1:-100500";
     const bob = user();
