@@ -113,6 +113,22 @@ export function peakMemory(root: number | "workerd") {
   };
 }
 
+/** The local stack's bot, as a group mentions it. */
+const BOT_USERNAME = "local_assistant_bot";
+
+/** A Telegram group message from `userId` that mentions the bot. */
+function groupMention(group: number, userId: number, text: string) {
+  const update = textUpdate(userId, `@${BOT_USERNAME} ${text}`);
+  return {
+    ...update,
+    message: {
+      ...update.message,
+      chat: { id: group, type: "supergroup", title: "Team" },
+      entities: [{ type: "mention", offset: 0, length: BOT_USERNAME.length + 1 }],
+    },
+  };
+}
+
 // node:http with keep-alive, as a platform's webhook sender holds its connections open.
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 let nextUser = 1_000_000;
@@ -125,15 +141,19 @@ export function poster(
   edge: URL,
   channel: "telegram" | "whatsapp",
   user: () => number = () => nextUser++,
+  /** A Telegram group's id: the message is sent there by the user, mentioning the bot. */
+  group?: number,
 ): () => Promise<number> {
   return () => {
     const id = user();
     // The mark lets the stand-ins tell which messages each reply answers.
     const mark = `#${nextMark++}`;
     const body =
-      channel === "telegram"
-        ? JSON.stringify(textUpdate(id, `What are your opening hours? ${mark}`))
-        : JSON.stringify(whatsappPayload(`4915${id}`, `Wann habt ihr geöffnet? ${mark}`));
+      channel === "whatsapp"
+        ? JSON.stringify(whatsappPayload(`4915${id}`, `Wann habt ihr geöffnet? ${mark}`))
+        : group === undefined
+          ? JSON.stringify(textUpdate(id, `What are your opening hours? ${mark}`))
+          : JSON.stringify(groupMention(group, id, `What are your opening hours? ${mark}`));
     const auth =
       channel === "telegram"
         ? { "x-telegram-bot-api-secret-token": TELEGRAM_SECRET }

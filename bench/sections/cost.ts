@@ -24,6 +24,8 @@ const MIX = {
   telegram: { users: 150, messages: 4, gapMs: 3000 },
   bursts: { users: 60, messages: 3, gapMs: 300 },
   whatsapp: { users: 100, messages: 2, gapMs: 3000 },
+  /** Telegram groups of three people, each mentioning the bot twice. */
+  groups: { groups: 20, members: 3, messages: 2, gapMs: 3000 },
   api: { requests: 200, concurrency: 4 },
 } as const;
 
@@ -106,10 +108,31 @@ export async function cost(standIns: StandIns, settings: Record<string, string>)
       sent += mix.users * mix.messages;
       await answered(before, mix.users * mix.messages);
     };
+    /** Groups whose members each mention the bot a few times. */
+    const groups = async (mix: typeof MIX.groups) => {
+      const before = await answeredCount();
+      let group = -100_900_000;
+      await Promise.all(
+        Array.from({ length: mix.groups }, async (_, g) => {
+          const id = group--;
+          const members = Array.from({ length: mix.members }, () => user++);
+          await sleep((g / mix.groups) * Math.max(mix.gapMs, 3000));
+          for (let m = 0; m < mix.messages; m++)
+            for (const member of members) {
+              await sleep((mix.gapMs / mix.members) * (0.8 + 0.4 * Math.random()));
+              await poster(edge.url, "telegram", () => member, id)();
+            }
+        }),
+      );
+      const count = mix.groups * mix.members * mix.messages;
+      sent += count;
+      await answered(before, count);
+    };
     await Promise.all([
       paced("telegram", MIX.telegram),
       paced("telegram", MIX.bursts),
       paced("whatsapp", MIX.whatsapp),
+      groups(MIX.groups),
     ]);
     // A business system through the HTTP API.
     let i = 0;
@@ -199,7 +222,8 @@ export async function cost(standIns: StandIns, settings: Record<string, string>)
     writeFileSync(RESULT, `${JSON.stringify(result, null, 2)}\n`);
 
     const rows: Row[] = [];
-    const mix = `${sent} messenger (${MIX.bursts.users} bursts of ${MIX.bursts.messages}), ${api} API; ${usage.records} replies`;
+    const inGroups = MIX.groups.groups * MIX.groups.members * MIX.groups.messages;
+    const mix = `${sent} messenger (${MIX.bursts.users} bursts of ${MIX.bursts.messages}, ${inGroups} in ${MIX.groups.groups} groups), ${api} API; ${usage.records} replies`;
     rows.push(["cost: messages answered", mix, `${messages} messages`, "per answered message, $ per million"]);
     const logEvents = per((usage.logLines + invocationLogs) * sampling);
     for (const [label, unit, n] of units) {
