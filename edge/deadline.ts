@@ -30,6 +30,21 @@ export function withDeadline<T>(work: Promise<T>, ms: number, what: string): Pro
   });
 }
 
+/**
+ * Runs `call` with a signal that aborts it after `ms` (as AbortSignal.timeout would, with a
+ * TimeoutError), and stops that timer once the call has settled: a deadline left pending after its
+ * call keeps a Durable Object in memory, and billed for its duration, until it fires.
+ */
+export async function withinMs<T>(ms: number, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(new DOMException(`no answer within ${ms} ms`, "TimeoutError")), ms);
+  try {
+    return await call(abort.signal);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** `target` (a KV binding, say) with every method that returns a promise held to `ms`. */
 export function withDeadlines<T extends object>(target: T, ms: number, what: string): T {
   return new Proxy(target, {

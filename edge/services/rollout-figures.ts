@@ -1,4 +1,5 @@
 import type { Config } from "../config.js";
+import { withinMs } from "../deadline.js";
 import { VersionStats } from "../core/rollout.js";
 import { versionStatsFromSql, versionStatsSql } from "../core/rollout-stats.js";
 import type { RegionId } from "../core/region-policy.js";
@@ -18,14 +19,16 @@ export function versionFigures(config: Config, metricsUrl: string | undefined, t
   return async (region, versions, sinceMs) => {
     if (config.analytics) {
       const { accountId, apiToken, dataset } = config.analytics;
-      const res = await fetch(`https://api.cloudflare.com/client/v4/accounts/${accountId}/analytics_engine/sql`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${apiToken}` },
-        body: versionStatsSql(dataset, region, versions, sinceMs),
-        signal: AbortSignal.timeout(timeoutMs),
+      const body = await withinMs(timeoutMs, async (signal) => {
+        const res = await fetch(`https://api.cloudflare.com/client/v4/accounts/${accountId}/analytics_engine/sql`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${apiToken}` },
+          body: versionStatsSql(dataset, region, versions, sinceMs),
+          signal,
+        });
+        if (!res.ok) throw new Error(`Analytics Engine SQL API answered ${res.status}`);
+        return (await res.json()) as { data?: Array<Record<string, unknown>> };
       });
-      if (!res.ok) throw new Error(`Analytics Engine SQL API answered ${res.status}`);
-      const body = (await res.json()) as { data?: Array<Record<string, unknown>> };
       if (!Array.isArray(body.data)) throw new Error("Analytics Engine SQL API answered without data");
       const rows = body.data;
       return Object.fromEntries(versions.map((v) => [v, versionStatsFromSql(rows, v)]));
@@ -35,9 +38,11 @@ export function versionFigures(config: Config, metricsUrl: string | undefined, t
     url.searchParams.set("region", region);
     url.searchParams.set("since", String(sinceMs));
     for (const v of versions) url.searchParams.append("v", v);
-    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-    if (!res.ok) throw new Error(`the metrics endpoint answered ${res.status}`);
-    const body = (await res.json()) as Record<string, unknown>;
+    const body = await withinMs(timeoutMs, async (signal) => {
+      const res = await fetch(url, { signal });
+      if (!res.ok) throw new Error(`the metrics endpoint answered ${res.status}`);
+      return (await res.json()) as Record<string, unknown>;
+    });
     return Object.fromEntries(versions.map((v) => [v, VersionStats.parse(body[v])]));
   };
 }

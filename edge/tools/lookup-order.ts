@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { defineTool } from "./types.js";
+import { withinMs } from "../deadline.js";
 
 /**
  * `lookup_order(order_id)`: the status of one of the user's own orders, from the business's order API
@@ -25,11 +26,13 @@ export const lookupOrder = defineTool({
     let body: unknown;
     try {
       // The order system gets TIMEOUT_ORDERS_MS for its whole answer; past it the customer is told, not kept waiting.
-      res = await fetch(url, {
-        headers: { authorization: `Bearer ${orders.apiKey}`, accept: "application/json" },
-        signal: AbortSignal.timeout(config.timeouts.ordersMs),
+      [res, body] = await withinMs(config.timeouts.ordersMs, async (signal) => {
+        const answer = await fetch(url, {
+          headers: { authorization: `Bearer ${orders.apiKey}`, accept: "application/json" },
+          signal,
+        });
+        return [answer, answer.ok ? ((await answer.json()) as unknown) : undefined] as const;
       });
-      body = res.ok ? ((await res.json()) as unknown) : undefined;
     } catch (err) {
       const late = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
       return {

@@ -1,3 +1,4 @@
+import { withinMs } from "../../deadline.js";
 import { NetworkError, PlatformError } from "../../errors.js";
 import { BotApiResponse } from "./schema.js";
 import { PLATFORM_MAX_INLINE_WAIT_SECONDS, TELEGRAM_API_MAX_ATTEMPTS } from "../../limits.js";
@@ -28,24 +29,25 @@ export function botApi(options: {
   return {
     async call(method, params, { waitOnRateLimit = true } = {}) {
       for (let attempt = 1; ; attempt++) {
-        let response: Response;
-        try {
-          response = await doFetch(`${options.apiBase}/bot${options.token}/${method}`, {
-            method: "POST",
-            headers: { "content-type": "application/json" },
-            body: JSON.stringify(params),
-            signal: AbortSignal.timeout(options.timeoutMs),
-          });
-        } catch (cause) {
-          throw new NetworkError("telegram", method, { cause });
-        }
-        let body: ReturnType<typeof BotApiResponse.parse>;
-        try {
-          body = BotApiResponse.parse(await response.json());
-        } catch (cause) {
-          // The request reached Telegram; only its answer is unreadable, so the outcome is unknown.
-          throw new NetworkError("telegram", method, { cause });
-        }
+        const { response, body } = await withinMs(options.timeoutMs, async (signal) => {
+          let response: Response;
+          try {
+            response = await doFetch(`${options.apiBase}/bot${options.token}/${method}`, {
+              method: "POST",
+              headers: { "content-type": "application/json" },
+              body: JSON.stringify(params),
+              signal,
+            });
+          } catch (cause) {
+            throw new NetworkError("telegram", method, { cause });
+          }
+          try {
+            return { response, body: BotApiResponse.parse(await response.json()) };
+          } catch (cause) {
+            // The request reached Telegram; only its answer is unreadable, so the outcome is unknown.
+            throw new NetworkError("telegram", method, { cause });
+          }
+        });
         if (body.ok) return body.result;
         const retryAfter = body.parameters?.retry_after;
         const error = new PlatformError(

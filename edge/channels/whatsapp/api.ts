@@ -1,3 +1,4 @@
+import { withinMs } from "../../deadline.js";
 import { NetworkError, PlatformError } from "../../errors.js";
 import { WHATSAPP_RATE_LIMIT_CODES } from "./constants.js";
 import { GraphErrorBody } from "./schema.js";
@@ -29,23 +30,24 @@ export function graphApi(options: {
     async messages(body) {
       let waited = 0;
       for (let attempt = 1; ; attempt++) {
-        let response: Response;
-        try {
-          response = await doFetch(url, {
-            method: "POST",
-            headers: { "content-type": "application/json", authorization: `Bearer ${options.accessToken}` },
-            body: JSON.stringify({ messaging_product: "whatsapp", ...body }),
-            signal: AbortSignal.timeout(options.timeoutMs),
-          });
-        } catch (cause) {
-          throw new NetworkError("whatsapp", "messages", { cause });
-        }
-        let json: unknown;
-        try {
-          json = await response.json();
-        } catch (cause) {
-          throw new NetworkError("whatsapp", "messages", { cause });
-        }
+        const { response, json } = await withinMs(options.timeoutMs, async (signal) => {
+          let response: Response;
+          try {
+            response = await doFetch(url, {
+              method: "POST",
+              headers: { "content-type": "application/json", authorization: `Bearer ${options.accessToken}` },
+              body: JSON.stringify({ messaging_product: "whatsapp", ...body }),
+              signal,
+            });
+          } catch (cause) {
+            throw new NetworkError("whatsapp", "messages", { cause });
+          }
+          try {
+            return { response, json: (await response.json()) as unknown };
+          } catch (cause) {
+            throw new NetworkError("whatsapp", "messages", { cause });
+          }
+        });
         if (response.ok) return json;
         const parsed = GraphErrorBody.safeParse(json);
         const code = parsed.success ? parsed.data.error.code : undefined;
