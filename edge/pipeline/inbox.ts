@@ -100,6 +100,13 @@ function dayOf(key: string): number {
   return Number(key.slice(SEEN_PREFIX.length).split(".")[0]);
 }
 
+/** Orders days' rows by day, then part (as numbers: part 10 comes after part 9). */
+function byDayAndPart(a: string, b: string): number {
+  const [dayA = 0, partA = 0] = a.slice(SEEN_PREFIX.length).split(".").map(Number);
+  const [dayB = 0, partB = 0] = b.slice(SEEN_PREFIX.length).split(".").map(Number);
+  return dayA - dayB || partA - partB;
+}
+
 /** Storage keys of waiting messages sort in arrival order. */
 function heldKey(seq: number): string {
   return `m:${seq.toString().padStart(12, "0")}`;
@@ -154,13 +161,12 @@ export class InboxEngine implements Inbox {
     if (!this.memory) {
       const own = new Map(this.storage.list<Stored>("m:"));
       const seen = new Map(this.storage.list<SeenDay>(SEEN_PREFIX));
-      let head: string | undefined;
-      const inHead: Array<[string, Stored]> = [];
-      for (const [key, day] of seen)
-        if (day.waiting?.length) {
-          head = key;
-          for (const stored of day.waiting) inHead.push([heldKey(stored.seq), stored]);
-        }
+      // One row holds the waiting messages (the head moves with one write); should a fault have
+      // left more than one, the latest is the head and the others are written again without theirs.
+      const holding = [...seen].filter(([, day]) => day.waiting?.length).sort(([a], [b]) => byDayAndPart(a, b));
+      const head = holding.at(-1)?.[0];
+      const inHead = new Map<string, Stored>();
+      for (const [, day] of holding) for (const stored of day.waiting!) inHead.set(heldKey(stored.seq), stored);
       const waiting = new Map([...inHead, ...own].sort(([a], [b]) => (a < b ? -1 : 1)));
       this.memory = {
         // (Inboxes from before the days' rows kept it in a row of its own, "seq".)
@@ -175,7 +181,7 @@ export class InboxEngine implements Inbox {
         own: new Set(own.keys()),
         seen,
         head,
-        dirty: new Set(),
+        dirty: new Set(holding.slice(0, -1).map(([key]) => key)),
         legacySeen: !this.storage.list("seen:")[Symbol.iterator]().next().done,
         alarmAt: undefined,
         alarmRunningSince: undefined,
@@ -345,7 +351,9 @@ export class InboxEngine implements Inbox {
   private async reportOverdue(): Promise<void> {
     const edge = this.edge();
     const now = Date.now();
-    for (const stored of this.state.waiting.values()) {
+    for (const stored of [...this.state.waiting.values()]) {
+      // (An erasure while a count was awaited dropped what waited: nothing of it is kept again.)
+      if (!this.state.waiting.has(heldKey(stored.seq))) continue;
       const waitedMs = now - stored.job.acceptedAt;
       if (stored.overdue || waitedMs <= edge.config.overdueAfterMs) continue;
       const { message } = stored.job;

@@ -165,6 +165,7 @@ export function conversationHistory(redis: Redis, names: ConversationKeys) {
         return { turns, keptReply, summary: Promise.resolve(null), resetReplies: Promise.resolve([] as number[]) };
       const generation = changes.get(chat) ?? 0;
       type SummaryAndReset = [ConversationSummary | null, number[] | null];
+      // (Without turns, a summary still kept is of a conversation that has ended: it is not read.)
       const both: Promise<SummaryAndReset> = firstInChat
         ? turns.then((found) =>
             found?.length ? redis.mget<SummaryAndReset>(names.summary(chat), names.resetMark(chat)) : [null, null],
@@ -181,7 +182,10 @@ export function conversationHistory(redis: Redis, names: ConversationKeys) {
           },
           () => {},
         );
-      return { turns, keptReply, summary, resetReplies: both.then(([, reset]) => reset ?? []) };
+      const resetReplies = both.then(([, reset]) => reset ?? []);
+      // (Awaited only where the limit is the chat's turns; a failure is the turns' and summary's to report.)
+      resetReplies.catch(() => {});
+      return { turns, keptReply, summary, resetReplies };
     },
 
     /** The reply saved with the answer to this message, if it was answered before (a retried delivery). */

@@ -402,6 +402,64 @@ describe("the chat's inbox", () => {
     expect(overdue).toEqual(["metrics:overdue:telegram"]);
   });
 
+  it("an erasure while an overdue message is being counted keeps nothing of what waited", async () => {
+    const { inbox, storage, calls, edge } = setUp({ OVERDUE_AFTER_MS: "5000" });
+    await inbox.take(job("first"));
+    await inbox.take(job("/help"));
+    vi.advanceTimersByTime(6000);
+    // The region's Redis answers the count only once the erasure has run.
+    let answer!: () => void;
+    edge.region = () =>
+      ({ redis: { incr: () => new Promise((r) => (answer = () => r(1))) } }) as unknown as RegionServices;
+    const alarm = inbox.alarm();
+    await settle();
+    const erased = inbox.erase();
+    await settle();
+    answer();
+    await settle();
+    answer();
+    await erased;
+    await alarm;
+    expect(calls).toHaveLength(0);
+    expect([...storage.data.values()].some((v) => (v as { waiting?: unknown[] }).waiting)).toBe(false);
+    expect([...storage.data.keys()].filter((k) => k.startsWith("m:"))).toEqual([]);
+  });
+
+  it("answers once what a fault left waiting in two rows, and leaves it in neither", async () => {
+    const { storage, calls, edge } = setUp();
+    const first = new InboxEngine(
+      () => edge,
+      storage,
+      () => {},
+    );
+    await first.take(job("one"));
+    await first.take(job("/help"));
+    const [key, row] = [...storage.data.entries()][0]! as [string, { seq: number; ids: string[]; waiting: unknown[] }];
+    // Each of two rows of the day (its first part and its tenth) holds one of the two.
+    storage.data.set(key, { ...row, waiting: row.waiting.slice(0, 1) });
+    storage.data.set(`${key.split(".")[0]}.10`, { seq: row.seq, ids: [], waiting: row.waiting.slice(1) });
+    // The object as it is read again from storage (after an eviction).
+    const reloaded = new InboxEngine(
+      () => edge,
+      storage,
+      () => {},
+    );
+    const alarm = reloaded.alarm();
+    for (let answered = 0; answered < 2; answered++) {
+      await settle();
+      calls[answered]!.resolve();
+    }
+    await alarm;
+    expect(calls.map((c) => c.text)).toEqual(["one", "command"]);
+    expect([...storage.data.values()].some((v) => (v as { waiting?: unknown[] }).waiting)).toBe(false);
+    await new InboxEngine(
+      () => edge,
+      storage,
+      () => {},
+    ).alarm();
+    expect(calls).toHaveLength(2);
+  });
+
   it("an erasure drops what waits and still recognises what was taken in", async () => {
     const { inbox, storage, calls } = setUp();
     const hello = job("please delete me before you answer");
