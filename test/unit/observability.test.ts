@@ -19,7 +19,7 @@ import { versionFigures } from "../../edge/services/rollout-figures.js";
 import type { Config } from "../../edge/config.js";
 import { serverScrapeConfig, standInOutputs, targetsFile } from "../../scripts/deploy.js";
 import regionFile from "../../infra/regions.json" with { type: "json" };
-import { noUsage } from "../../edge/usage.js";
+import { answeredRecord } from "../support/metrics-record.js";
 import vllm from "../fixtures/vllm/metrics.json" with { type: "json" };
 
 const dashboard = JSON.parse(readFileSync("infra/observability/grafana-dashboard.json", "utf8")) as {
@@ -70,26 +70,7 @@ function metricsOf(expr: string): string[] {
     .filter((w) => !PROMQL_WORDS.has(w) && !FUNCTIONS.test(w) && !/^\d/.test(w));
 }
 
-const record = (over: Partial<MessageMetrics>): MessageMetrics => ({
-  channel: "telegram",
-  region: "eu",
-  outcome: "answered",
-  delivery: "delivered",
-  ackMs: 2,
-  firstTokenMs: 300,
-  totalMs: 900,
-  tokensIn: 80,
-  tokensOut: 40,
-  ...noUsage(),
-  kvReads: 1,
-  heldMs: 0,
-  modelMs: 250,
-  overflow: 0,
-  version: "",
-  share: 0,
-  versionFailed: 0,
-  ...over,
-});
+const record = (over: Partial<MessageMetrics>): MessageMetrics => answeredRecord({ kvReads: 1, ...over });
 const V1 = "v1-1a2b3c4d";
 const V2 = "v2-0f0e0d0c";
 

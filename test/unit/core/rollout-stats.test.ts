@@ -8,30 +8,12 @@ import {
   versionStatsFromSql,
   versionStatsSql,
 } from "../../../edge/core/rollout-stats.js";
-import { noUsage } from "../../../edge/usage.js";
+import { answeredRecord } from "../../support/metrics-record.js";
 
 const V1 = "v1-1a2b3c4d";
 const V2 = "v2-0f0e0d0c";
 
-const record = (over: Partial<MessageMetrics>): MessageMetrics => ({
-  channel: "telegram",
-  region: "eu",
-  outcome: "answered",
-  delivery: "delivered",
-  ackMs: 2,
-  firstTokenMs: 300,
-  totalMs: 900,
-  tokensIn: 80,
-  tokensOut: 40,
-  ...noUsage(),
-  heldMs: 0,
-  modelMs: 250,
-  overflow: 0,
-  version: V2,
-  share: 0,
-  versionFailed: 0,
-  ...over,
-});
+const record = (over: Partial<MessageMetrics>): MessageMetrics => answeredRecord({ version: V2, ...over });
 
 describe("a version's figures from the records", () => {
   it("counts its replies, failures and blocked answers, and nothing of another version", () => {
