@@ -7,7 +7,7 @@ import { EdgeError } from "./errors.js";
  */
 
 /** A call ran past its deadline. */
-class DeadlineExceeded extends EdgeError {
+export class DeadlineExceeded extends EdgeError {
   override readonly name = "DeadlineExceeded";
   readonly code = "deadline_exceeded";
   constructor(
@@ -36,13 +36,22 @@ export function withDeadline<T>(work: Promise<T>, ms: number, what: string): Pro
  * call keeps a Durable Object in memory, and billed for its duration, until it fires.
  */
 export async function withinMs<T>(ms: number, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const deadline = deadlineSignal(ms);
+  try {
+    return await call(deadline.signal);
+  } finally {
+    deadline.stop();
+  }
+}
+
+/**
+ * A signal that aborts after `ms` with a TimeoutError (as AbortSignal.timeout's does), and the way to
+ * stop its timer once the call it guards has settled (see withinMs).
+ */
+export function deadlineSignal(ms: number): { signal: AbortSignal; stop(): void } {
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(new DOMException(`no answer within ${ms} ms`, "TimeoutError")), ms);
-  try {
-    return await call(abort.signal);
-  } finally {
-    clearTimeout(timer);
-  }
+  return { signal: abort.signal, stop: () => clearTimeout(timer) };
 }
 
 /** `target` (a KV binding, say) with every method that returns a promise held to `ms`. */

@@ -1,5 +1,6 @@
 import { Redis } from "@upstash/redis/cloudflare";
 import type { RegionSettings } from "../config.js";
+import { deadlineSignal } from "../deadline.js";
 
 const clients = new Map<string, Redis>();
 
@@ -69,21 +70,20 @@ function withClearedDeadlines(redis: Redis, ms: number): Redis {
 
 /** Starts a call with a deadline of `ms` and stops the deadline's timer once the call has settled. */
 function timed(ms: number, start: () => unknown): unknown {
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(new DOMException(`no answer within ${ms} ms`, "TimeoutError")), ms);
+  const deadline = deadlineSignal(ms);
   let result: unknown;
-  starting = abort.signal;
+  starting = deadline.signal;
   try {
     result = start();
   } catch (err) {
-    clearTimeout(timer);
+    deadline.stop();
     throw err;
   } finally {
     starting = undefined;
   }
   if (typeof (result as { then?: unknown } | null)?.then !== "function") {
-    clearTimeout(timer);
+    deadline.stop();
     return result;
   }
-  return Promise.resolve(result).finally(() => clearTimeout(timer));
+  return Promise.resolve(result).finally(deadline.stop);
 }

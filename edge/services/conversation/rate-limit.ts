@@ -1,4 +1,5 @@
 import type { Redis } from "@upstash/redis/cloudflare";
+import { DeadlineExceeded, withDeadline } from "../../deadline.js";
 import { RATE_LIMIT_TIMEOUT_MS } from "../../limits.js";
 import { log } from "../../log.js";
 import type { CommandBatch } from "./command-batch.js";
@@ -52,14 +53,11 @@ export function checkRateLimit(
     blocked.set(user, (window + 1) * windowMs);
     return false;
   });
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => {
-      log.warn("ratelimit.fail_open", { waitedMs: RATE_LIMIT_TIMEOUT_MS });
-      resolve(true);
-    }, RATE_LIMIT_TIMEOUT_MS);
+  const allowed = withDeadline(checked, RATE_LIMIT_TIMEOUT_MS, "ratelimit").catch((err: unknown) => {
+    if (!(err instanceof DeadlineExceeded)) throw err;
+    log.warn("ratelimit.fail_open", { waitedMs: RATE_LIMIT_TIMEOUT_MS });
+    return true;
   });
-  const allowed = Promise.race([checked, late]).finally(() => timer !== undefined && clearTimeout(timer));
   const values = result.then((all) => all.slice(1).map(decoded));
   // (Awaited by the caller when it asked for keys along; a failure is the limiter's to report.)
   values.catch(() => {});
