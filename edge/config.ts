@@ -128,18 +128,21 @@ export const CoreSettings = z.object({
   RATE_LIMIT_NOTICE_COOLDOWN_SECONDS: setting(Int(1, 86_400).default(60), {
     description: "a user over the limit is told to slow down once per this many seconds",
   }),
-  ROLLOUT_WINDOW_MINUTES: setting(Int(1, 1440).default(10), {
+  ROLLOUT_WINDOW_MINUTES: setting(Int(1, 1440).default(DEFAULT_POLICY.windowMinutes), {
     description:
       'minutes between a model rollout\'s decisions (the cron trigger runs each minute; docs/ARCHITECTURE.md, "Model versions")',
   }),
-  ROLLOUT_MIN_SAMPLE: setting(Int(10, 1_000_000).default(200), {
+  ROLLOUT_MIN_SAMPLE: setting(Int(10, 1_000_000).default(DEFAULT_POLICY.minSample), {
     description:
       'replies a candidate version gives at a stage before it is judged; fewer is "not enough data" (it holds), never "no errors"',
   }),
-  ROLLOUT_FAILURE_MARGIN_POINTS: setting(z.coerce.number().min(0.1).max(50).default(0.5), {
-    description:
-      "percentage points of failures above the stable version's rate (or twice its rate, if more) that make a candidate bad: the smaller, the more replies a rollout needs before it can tell",
-  }),
+  ROLLOUT_FAILURE_MARGIN_POINTS: setting(
+    z.coerce.number().min(0.1).max(50).default(DEFAULT_POLICY.errorLimitMarginPoints),
+    {
+      description:
+        "percentage points of failures above the stable version's rate (or twice its rate, if more) that make a candidate bad: the smaller, the more replies a rollout needs before it can tell",
+    },
+  ),
   ANALYTICS_ACCOUNT_ID: setting(
     z
       .string()
