@@ -460,15 +460,37 @@ export function compileContentFilter(file: ContentFilterFile): ContentFilter {
    * The rules abuse is judged by: the user's language's and every language's ("*"). A model's answer
    * (`partial`) is also judged by English's, the language models fall back to whatever the user writes.
    */
-  const abuseRules = (lang: string, partial = false) =>
-    [...new Set([lang, "*", ...(partial ? [FALLBACK_LANGUAGE] : [])])]
-      .map((key) => compiled.get(key))
-      .filter((r) => r !== undefined);
-  // Self-harm is looked for in every language, the user's first: a detection mistake must not hide it.
-  const careRules = (lang: string) => {
-    const first = compiled.get(lang);
-    return [...(first ? [first] : []), ...[...compiled.values()].filter((r) => r !== first)];
+  const abuseSets = new Map<string, Compiled[]>();
+  const abuseRules = (lang: string, partial = false) => {
+    const key = `${lang}${partial ? "+" : ""}`;
+    let sets = abuseSets.get(key);
+    if (!sets)
+      abuseSets.set(
+        key,
+        (sets = [...new Set([lang, "*", ...(partial ? [FALLBACK_LANGUAGE] : [])])]
+          .map((k) => compiled.get(k))
+          .filter((r) => r !== undefined)),
+      );
+    return sets;
   };
+  // Self-harm is looked for in every language, the user's first: a detection mistake must not hide it.
+  // (Sets without care patterns, as the one for every language, are not looked at.)
+  const careSets = new Map<string, Compiled[]>();
+  const careRules = (lang: string) => {
+    let sets = careSets.get(lang);
+    if (!sets) {
+      const first = compiled.get(lang);
+      sets = [...(first ? [first] : []), ...[...compiled.values()].filter((r) => r !== first)].filter(
+        (r) => r.care.length > 0,
+      );
+      careSets.set(lang, sets);
+    }
+    return sets;
+  };
+  /** The words that may begin a listed insult, per set (what a streamed answer's last word is held back for). */
+  const listedWords = new Map(
+    [...compiled.values()].map((r) => [r, [...r.insults, ...r.adjectives].map((entry) => entry.join(" "))]),
+  );
 
   return {
     check(text, lang, options = {}) {
@@ -482,13 +504,14 @@ export function compileContentFilter(file: ContentFilterFile): ContentFilter {
           return { rule: `care:${rules.key}`, reply: reply("care", replyLang, options.country), care: true };
         }
       }
+      const { text: said, alternative } = unquote(text, partial);
+      const views = alternative === undefined ? [said] : [said, alternative];
       for (const rules of abuseRules(lang, partial)) {
-        const { text: said, alternative } = unquote(text, partial);
-        const views = alternative === undefined ? [said] : [said, alternative];
-        const abuse = views.every((view) => abusive(withoutNames(view, rules), view, rules, partial));
+        const named = views.map((view) => withoutNames(view, rules));
+        const abuse = views.every((view, i) => abusive(named[i]!, view, rules, partial));
         if (abuse) return { rule: `insult:${rules.key}`, reply: reply("abuse", lang) };
         for (const p of rules.patterns) {
-          if (views.every((view) => p.re.test(view) || p.re.test(withoutNames(view, rules)))) {
+          if (views.every((view, i) => p.re.test(view) || p.re.test(named[i]!))) {
             return { rule: p.id, reply: reply(p.reply, lang) };
           }
         }
@@ -511,7 +534,7 @@ export function compileContentFilter(file: ContentFilterFile): ContentFilter {
       let wordHeld = 0;
       if (partialWord) {
         for (const rules of abuseRules(lang, true)) {
-          const listed = [...rules.insults, ...rules.adjectives].map((entry) => entry.join(" "));
+          const listed = listedWords.get(rules)!;
           const tail = fold(partialWord, rules.matching);
           if (rules.matching === "words") {
             if (listed.some((w) => w.startsWith(tail))) wordHeld = Math.max(wordHeld, partialWord.length);
