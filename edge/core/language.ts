@@ -28,10 +28,14 @@ export function wordCount(text: string): number {
   return spaced;
 }
 
-/** The language of `text` among `languages`, and whether the text was long enough to tell; undefined: none found. */
+/**
+ * The language of `text` among `languages`, and whether the text was long enough to tell; undefined:
+ * none found (or, `onlyReliable`, none it could tell: a short Latin text is not looked at).
+ */
 export function detectLanguage(
   text: string,
   languages: readonly string[],
+  onlyReliable = false,
 ): { lang: string; reliable: boolean } | undefined {
   const words = wordCount(text);
   const script = HANGUL.test(text) ? "ko" : KANA.test(text) || (HAN.test(text) && !LATIN.test(text)) ? "ja" : undefined;
@@ -40,6 +44,7 @@ export function detectLanguage(
   const latin = languages.filter((l) => l !== "ja" && l !== "ko");
   if (latin.length === 0) return undefined;
   if (latin.length === 1) return { lang: latin[0]!, reliable: words >= RELIABLE_WORDS };
+  if (onlyReliable && words < RELIABLE_WORDS) return undefined;
   const found = detect(text, { only: latin });
   return found ? { lang: found, reliable: words >= RELIABLE_WORDS } : undefined;
 }
@@ -91,7 +96,7 @@ export function chooseLanguage(input: {
 }): string {
   const { languages } = input;
   const ok = (lang: string | undefined) => (lang && languages.includes(lang) ? lang : undefined);
-  const found = input.text ? detectLanguage(input.text, languages) : undefined;
+  const found = input.text ? detectLanguage(input.text, languages, true) : undefined;
   return (
     (found?.reliable ? found.lang : undefined) ??
     ok(input.remembered) ??

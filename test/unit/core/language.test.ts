@@ -41,6 +41,9 @@ describe("the user's language", () => {
     expect(wordCount("注文した商品")).toBeGreaterThanOrEqual(3);
     expect(detectLanguage("안녕", APAC)).toEqual({ lang: "ko", reliable: true });
     expect(detectLanguage("12345 !!!", EU)).toBeUndefined();
+    // A guess from one or two Latin words is made only when asked for (the bench's figures).
+    expect(detectLanguage("merci beaucoup", EU)).toMatchObject({ reliable: false });
+    expect(detectLanguage("merci beaucoup", EU, true)).toBeUndefined();
   });
 
   it("tells the model the language by name", () => {
