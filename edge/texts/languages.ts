@@ -15,11 +15,6 @@ export const LANGUAGE_TAG_MAX_CHARS = 35;
 export const LANGUAGE_TAG =
   /^(?:[A-Za-z]{2,3}(?:-[A-Za-z]{3}){0,3}|[A-Za-z]{4,8})(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|\d{3}))?(?:-(?:[A-Za-z\d]{5,8}|\d[A-Za-z\d]{3}))*(?:-[A-WY-Za-wy-z\d](?:-[A-Za-z\d]{2,8})+)*(?:-[Xx](?:-[A-Za-z\d]{1,8})+)?$/;
 
-/** Whether `tag` is a language tag a client may declare (well-formed, at most 35 characters). */
-export function isLanguageTag(tag: string): boolean {
-  return tag.length <= LANGUAGE_TAG_MAX_CHARS && LANGUAGE_TAG.test(tag);
-}
-
 /**
  * The first of `among` (primary language subtags: "en", "de"…) the person prefers, by the quality
  * values of their Accept-Language header (`de-DE,de;q=0.9,en;q=0.8`), in the order given where they

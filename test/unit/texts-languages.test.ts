@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { isLanguageTag, preferredLanguage } from "../../edge/texts/languages.js";
+import { LanguageTag } from "../../edge/channels/language-tag.js";
+import { preferredLanguage } from "../../edge/texts/languages.js";
 
 describe("a declared language tag", () => {
   it.each([
@@ -16,7 +17,7 @@ describe("a declared language tag", () => {
     "zh-yue-HK",
     "a".repeat(2) + "-" + "b".repeat(8) + "-" + "c".repeat(8) + "-" + "d".repeat(8) + "-" + "e".repeat(5), // 35
   ])("takes the well-formed BCP 47 tag %s", (tag) => {
-    expect(isLanguageTag(tag)).toBe(true);
+    expect(LanguageTag.safeParse(tag).success).toBe(true);
   });
 
   it.each([
@@ -35,7 +36,7 @@ describe("a declared language tag", () => {
     "de-<script>",
     "aa-bbbbbbbb-cccccccc-dddddddd-eeeeee", // 36 characters
   ])("refuses %j", (tag) => {
-    expect(isLanguageTag(tag)).toBe(false);
+    expect(LanguageTag.safeParse(tag).success).toBe(false);
   });
 });
 

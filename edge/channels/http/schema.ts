@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { MESSAGE_TEXT_MAX_CHARS } from "../../limits.js";
-import { LANGUAGE_TAG, LANGUAGE_TAG_MAX_CHARS } from "../../texts/languages.js";
+import { LanguageTag } from "../language-tag.js";
 
 /**
  * The HTTP API's bodies, declared once: the request is checked against them, the OpenAPI description
@@ -22,14 +22,9 @@ export const MessageRequest = z.object({
     .describe(
       "What the customer wrote, at most MESSAGE_TEXT_MAX_CHARS characters (whether the model can read it all is the token budget's rule: a longer message is answered with a request to shorten it). A leading /start, /help, /reset, /forget, /region or /reminders is a command.",
     ),
-  lang: z
-    .string()
-    .max(LANGUAGE_TAG_MAX_CHARS, `at most ${LANGUAGE_TAG_MAX_CHARS} characters`)
-    .regex(LANGUAGE_TAG, "a BCP 47 language tag such as de or pt-BR")
-    .optional()
-    .describe(
-      "The customer's language as your system knows it (a BCP 47 tag such as de, fr-CA or pt-BR), where you know it. The reply and the service's own texts (a command's reply, the apology when the model is down) are in the language the customer writes in when the text says it clearly (a short text such as \"ok\" does not), else the conversation's, else this one; always one of the languages of the customer's region.",
-    ),
+  lang: LanguageTag.optional().describe(
+    "The customer's language as your system knows it (a BCP 47 tag such as de, fr-CA or pt-BR), where you know it. The reply and the service's own texts (a command's reply, the apology when the model is down) are in the language the customer writes in when the text says it clearly (a short text such as \"ok\" does not), else the conversation's, else this one; always one of the languages of the customer's region.",
+  ),
 });
 
 export const MessageReply = z.object({

@@ -5,7 +5,7 @@ import { issueLines } from "../../core/zod-issues.js";
 import { MalformedPayload } from "../../errors.js";
 import { MESSAGE_TEXT_MAX_CHARS } from "../../limits.js";
 import type { InboundMessage } from "../../message.js";
-import { LANGUAGE_TAG, LANGUAGE_TAG_MAX_CHARS } from "../../texts/languages.js";
+import { LanguageTag } from "../language-tag.js";
 
 /**
  * The code to close with in answer to a client's close: its own when a peer may send it, else 1000.
@@ -33,11 +33,7 @@ const Frame = z.discriminatedUnion("type", [
       .regex(/^[\w-]{1,64}$/)
       .optional(),
     /** The browser's language (navigator.language), a BCP 47 tag: the room's own texts and the answer follow it. */
-    lang: z
-      .string()
-      .max(LANGUAGE_TAG_MAX_CHARS, `lang is at most ${LANGUAGE_TAG_MAX_CHARS} characters`)
-      .regex(LANGUAGE_TAG, "lang is a BCP 47 language tag such as de-DE")
-      .optional(),
+    lang: LanguageTag.optional(),
   }),
   /** The person's thumb on an answer (the page's 👍 👎): counted for the model version, never answered. */
   z.object({ type: z.literal("feedback"), value: z.enum(["up", "down"]) }),
