@@ -1,11 +1,12 @@
 import type { Redis } from "@upstash/redis/cloudflare";
-import { runScript, type LuaScript } from "./lua.js";
+import { isNoScript, runScript, type LuaScript } from "./lua.js";
 
 type Pipeline = ReturnType<Redis["pipeline"]>;
 
 /**
  * Collects commands into one Upstash pipeline, so reads of different concerns (the rate limit, the
- * history) cost one round trip. Commands added after the flush go straight to Redis.
+ * history) cost one round trip. A script added after the flush goes straight to Redis; a command
+ * added then would never be sent, and is refused.
  */
 export class CommandBatch {
   private readonly pipeline: Pipeline;
@@ -17,6 +18,7 @@ export class CommandBatch {
   }
 
   add<T>(queue: (p: Pipeline) => unknown): Promise<T> {
+    if (this.flushed) throw new Error("the batch was already sent");
     queue(this.pipeline);
     return new Promise<T>((resolve, reject) => this.waiting.push({ resolve: resolve as (v: unknown) => void, reject }));
   }
@@ -25,7 +27,7 @@ export class CommandBatch {
   script<T>(script: LuaScript, keys: string[], args: Array<string | number>): Promise<T> {
     if (this.flushed) return runScript<T>(this.redis, script, keys, args);
     return this.add<T>((p) => p.evalsha(script.sha1, keys, args)).catch((err: unknown) => {
-      if (!String(err).toLowerCase().includes("noscript")) throw err;
+      if (!isNoScript(err)) throw err;
       return this.redis.eval<Array<string | number>, T>(script.text, keys, args);
     });
   }

@@ -33,7 +33,12 @@ export async function runScript<T = unknown>(
   try {
     return await redis.evalsha<Array<string | number>, T>(script.sha1, keys, args);
   } catch (err) {
-    if (!String(err).toLowerCase().includes("noscript")) throw err;
+    if (!isNoScript(err)) throw err;
     return await redis.eval<Array<string | number>, T>(script.text, keys, args);
   }
+}
+
+/** The database does not know the script by its digest (NOSCRIPT): it is to be sent its text. */
+export function isNoScript(err: unknown): boolean {
+  return String(err).toLowerCase().includes("noscript");
 }

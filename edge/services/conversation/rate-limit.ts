@@ -58,21 +58,11 @@ export function checkRateLimit(
     log.warn("ratelimit.fail_open", { waitedMs: RATE_LIMIT_TIMEOUT_MS });
     return true;
   });
-  const values = result.then((all) => all.slice(1).map(decoded));
+  // (The client hands each value on as stored JSON parsed, a key not there as null.)
+  const values = result.then((all) => all.slice(1).map((value) => value ?? null));
   // (Awaited by the caller when it asked for keys along; a failure is the limiter's to report.)
   values.catch(() => {});
   return { allowed, alongside: values };
-}
-
-/** A value read by the script: stored JSON, as the client decodes a plain read's; null when absent. */
-function decoded(value: unknown): unknown {
-  if (value === null || value === undefined || value === false) return null;
-  if (typeof value !== "string") return value;
-  try {
-    return JSON.parse(value);
-  } catch {
-    return value;
-  }
 }
 
 /** True the first time in `cooldownSeconds` that this user (a pseudonym) is told to slow down. */

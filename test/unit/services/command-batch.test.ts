@@ -67,6 +67,14 @@ describe("CommandBatch", () => {
     expect(direct).toEqual(["evalsha"]);
   });
 
+  it("refuses a command added after the flush, which would never be sent", async () => {
+    const { redis } = fakeRedis(() => ({ result: 1 }));
+    const batch = new CommandBatch(redis);
+    batch.add((p) => p.get("k"));
+    batch.flush();
+    expect(() => batch.add((p) => p.get("late"))).toThrow("already sent");
+  });
+
   it("sends a script's text at once to a database that does not know it yet", async () => {
     const { redis, requests, direct } = fakeRedis((command) =>
       command === "evalsha" ? { error: "NOSCRIPT No matching script" } : { result: "ran" },
@@ -82,7 +90,8 @@ describe("CommandBatch", () => {
   it("carries the rate limit in the batch, one script that reads the summary and /reset mark along", async () => {
     const summary = { text: "Ada asked about A-100.", coversUntil: 5 };
     const { redis, requests } = fakeRedis((command) => ({
-      result: command === "evalsha" ? [4, JSON.stringify(summary), null] : null,
+      // (As the client hands a script's results on: each stored JSON value parsed.)
+      result: command === "evalsha" ? [4, summary, null] : null,
     }));
     const batch = new CommandBatch(redis);
     const history = batch.add((p) => p.lrange("session:x", -50, -1));
