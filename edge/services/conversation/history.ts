@@ -165,13 +165,17 @@ export function conversationHistory(redis: Redis, names: ConversationKeys) {
         return { turns, keptReply, summary: Promise.resolve(null), resetReplies: Promise.resolve([] as number[]) };
       const generation = changes.get(chat) ?? 0;
       type SummaryAndReset = [ConversationSummary | null, number[] | null];
-      // (Without turns, a summary still kept is of a conversation that has ended: it is not read.)
-      const both: Promise<SummaryAndReset> = firstInChat
-        ? turns.then((found) =>
-            found?.length ? redis.mget<SummaryAndReset>(names.summary(chat), names.resetMark(chat)) : [null, null],
-          )
-        : ((readAlong?.([names.summary(chat), names.resetMark(chat)]) as Promise<SummaryAndReset> | undefined) ??
-          batch.add<SummaryAndReset>((p) => p.mget(names.summary(chat), names.resetMark(chat))));
+      // Read along with the limiter's counters when its script runs (no command of their own); else,
+      // for a chat's first message, only if turns are found (without them, a summary still kept is of
+      // a conversation that has ended); else in the batch.
+      const along = readAlong?.([names.summary(chat), names.resetMark(chat)]) as Promise<SummaryAndReset> | undefined;
+      const both: Promise<SummaryAndReset> =
+        along ??
+        (firstInChat
+          ? turns.then((found) =>
+              found?.length ? redis.mget<SummaryAndReset>(names.summary(chat), names.resetMark(chat)) : [null, null],
+            )
+          : batch.add<SummaryAndReset>((p) => p.mget(names.summary(chat), names.resetMark(chat))));
       const summary = both.then(([found]) => found);
       if (serialized)
         void summary.then(

@@ -198,9 +198,11 @@ describe("the conversation's history", () => {
   });
 
   it("asks nothing but the turns for a chat's first message, and still finds a summary turns show is there", async () => {
+    // (A private chat whose limit its turns can count, as a Telegram or WhatsApp chat's: no limiter.)
+    const private5 = createConversationStore(db.redis, { messages: 5, window: "1 m" }, db.keys);
     const ada = user();
     db.shim.resetStats();
-    const first = await store.begin(ada, ada, "f1", undefined, { serialized: true, firstInChat: true });
+    const first = await private5.begin(ada, ada, "f1", undefined, { serialized: true, firstInChat: true });
     expect(first.history).toEqual([]);
     expect(db.shim.stats().eu!.byCommand).toMatchObject({ LRANGE: 1 });
     expect(db.shim.stats().eu!.byCommand).not.toHaveProperty("MGET");
@@ -209,10 +211,16 @@ describe("the conversation's history", () => {
     await exchange(group, group, "q1", "a1");
     await store.saveSummary(group, { text: "They planned the trip.", coversUntil: 5 }, TTL, Date.now());
     db.shim.resetStats();
-    const moved = await store.begin(group, group, "f2", undefined, { serialized: true, firstInChat: true });
+    const moved = await private5.begin(group, group, "f2", undefined, { serialized: true, firstInChat: true });
     expect(moved.summary).toEqual({ text: "They planned the trip.", coversUntil: 5 });
     expect(moved.history.map((t) => t.content)).toEqual(["q1", "a1"]);
     expect(db.shim.stats().eu!.byCommand).toMatchObject({ LRANGE: 1, MGET: 1 });
+    // A group's member goes through the limiter, whose script reads the summary along: no round trip more.
+    db.shim.resetStats();
+    const member = await private5.begin(group, user(), "f3", undefined, { serialized: true, firstInChat: true });
+    expect(member.summary).toEqual({ text: "They planned the trip.", coversUntil: 5 });
+    expect(db.shim.stats().eu).toMatchObject({ requests: 1 });
+    expect(db.shim.stats().eu!.byCommand).not.toHaveProperty("MGET");
   });
 
   it("keeps the summary and hands it back with the next message", async () => {
