@@ -149,6 +149,19 @@ describe("the rule", () => {
   it("judges users' thumbs only with enough of them", () => {
     const few = judge(started(5), stats({ thumbsUp: 1, thumbsDown: 9 }), stats({ thumbsUp: 9, thumbsDown: 1 }));
     expect(few.action).toBe("advance");
+    // Enough on one side only, either side: not judged either.
+    const candidateOnly = judge(
+      started(5),
+      stats({ thumbsUp: 10, thumbsDown: 30 }),
+      stats({ thumbsUp: 9, thumbsDown: 1 }),
+    );
+    expect(candidateOnly.action).toBe("advance");
+    const stableOnly = judge(
+      started(5),
+      stats({ thumbsUp: 1, thumbsDown: 9 }),
+      stats({ thumbsUp: 30, thumbsDown: 10 }),
+    );
+    expect(stableOnly.action).toBe("advance");
     const many = judge(started(5), stats({ thumbsUp: 10, thumbsDown: 30 }), stats({ thumbsUp: 30, thumbsDown: 10 }));
     expect(many.action).toBe("hold");
     expect(many.reason).toMatch(/thumbs down 75\.0 %/);

@@ -35,6 +35,11 @@ describe("a version's figures from the records", () => {
     expect(versionStatsFromRecords(records, V1)).toMatchObject({ replies: 5, failures: 5, blocked: 0 });
   });
 
+  it("counts an answer a fallback region gave when the version's own pool failed as the version's failure", () => {
+    const records = [record({}), record({ versionFailed: 1 }), record({ versionFailed: 1, outcome: "faq_offline" })];
+    expect(versionStatsFromRecords(records, V2)).toMatchObject({ replies: 3, failures: 2 });
+  });
+
   it("counts users' reactions on its answers, which are no replies", () => {
     const reaction = (outcome: string, version = V2) =>
       record({ outcome, version, delivery: "none", ackMs: 0, firstTokenMs: 0, totalMs: 0, tokensOut: 0, modelMs: 0 });
