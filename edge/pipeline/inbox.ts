@@ -351,21 +351,22 @@ export class InboxEngine implements Inbox {
   private async reportOverdue(): Promise<void> {
     const edge = this.edge();
     const now = Date.now();
-    for (const stored of [...this.state.waiting.values()]) {
-      // (An erasure while a count was awaited dropped what waited: nothing of it is kept again.)
-      if (!this.state.waiting.has(heldKey(stored.seq))) continue;
-      const waitedMs = now - stored.job.acceptedAt;
-      if (stored.overdue || waitedMs <= edge.config.overdueAfterMs) continue;
+    // Marked first, in one write: an erasure while a count is awaited finds nothing to bring back.
+    const overdue = [...this.state.waiting.values()].filter(
+      (stored) => !stored.overdue && now - stored.job.acceptedAt > edge.config.overdueAfterMs,
+    );
+    if (overdue.length === 0) return;
+    for (const stored of overdue) this.amend(stored.seq, { overdue: true });
+    this.save();
+    for (const stored of overdue) {
       const { message } = stored.job;
       log.error("message.overdue", {
         ref: ref(message.id),
         channel: message.address.channel,
         region: message.region,
-        waitedMs,
+        waitedMs: now - stored.job.acceptedAt,
         attempts: stored.attempts ?? 0,
       });
-      this.keep({ ...stored, overdue: true });
-      this.save();
       await countOverdue(edge, message).catch((err: unknown) =>
         log.warn("overdue.count_failed", { ref: ref(message.id), error: errorKind(err) }),
       );
@@ -434,16 +435,26 @@ export class InboxEngine implements Inbox {
   ): Promise<"later"> {
     // Only what changed is written again (each write is a row): a message held on is rewritten once,
     // when it is first held, and once more when the user is told.
-    for (const h of group) {
-      const current = this.state.waiting.get(heldKey(h.seq));
-      if (current && (current.heldSince !== heldSince || (noteSent && !current.noteSent)))
-        this.keep({ ...current, heldSince, ...(noteSent ? { noteSent } : {}) });
-    }
+    for (const h of group) this.amend(h.seq, { heldSince, ...(noteSent ? { noteSent } : {}) });
+    return this.askAgainAt(Date.now() + capacityRetrySeconds(retryAfterSeconds, noteSent) * 1000);
+  }
+
+  /**
+   * Changes what is kept of a waiting message (written by the next save()), unless an erasure has
+   * dropped it meanwhile, or nothing would change.
+   */
+  private amend(seq: number, change: Partial<Stored>): void {
+    const current = this.state.waiting.get(heldKey(seq));
+    if (!current || Object.entries(change).every(([k, v]) => current[k as keyof Stored] === v)) return;
+    this.keep({ ...current, ...change });
+  }
+
+  /** Writes what changed, and asks again for what waits at `at`: nothing after it may go first. */
+  private async askAgainAt(at: number): Promise<"later"> {
     this.save();
-    const retryAt = Date.now() + capacityRetrySeconds(retryAfterSeconds, noteSent) * 1000;
-    this.state.retryAt = retryAt;
-    this.storage.put("retryAt", retryAt);
-    await this.setAlarm(retryAt);
+    this.state.retryAt = at;
+    this.storage.put("retryAt", at);
+    await this.setAlarm(at);
     return "later";
   }
 
@@ -569,28 +580,11 @@ export class InboxEngine implements Inbox {
         return "done";
       }
       log.warn("message.retry", { ...fields, error: errorKind(err), delaySeconds: next.delaySeconds });
-      const retryAt = Date.now() + next.delaySeconds * 1000;
-      // Only what an erasure has not dropped meanwhile is kept for the next try, with its watchdog
-      // mark (an overdue message is counted once) and its hold for capacity (when it began, whether
-      // the user was told: the next try neither takes the rate limit again nor sends a second note).
-      for (const h of group) {
-        const current = this.state.waiting.get(heldKey(h.seq));
-        if (current)
-          this.keep({
-            seq: h.seq,
-            job: h.job,
-            attempts: attempt,
-            group: message.id,
-            ...(current.overdue ? { overdue: true } : {}),
-            ...(current.heldSince !== undefined ? { heldSince: current.heldSince } : {}),
-            ...(current.noteSent ? { noteSent: true } : {}),
-          });
-      }
-      this.save();
-      this.state.retryAt = retryAt;
-      this.storage.put("retryAt", retryAt);
-      await this.setAlarm(retryAt);
-      return "later";
+      // What an erasure has not dropped meanwhile is kept for the next try as it was (its watchdog
+      // mark, its hold for capacity: the next try neither takes the rate limit again nor sends a second
+      // note), with the try counted and the reply it belongs to.
+      for (const h of group) this.amend(h.seq, { attempts: attempt, group: message.id });
+      return this.askAgainAt(Date.now() + next.delaySeconds * 1000);
     } finally {
       if (this.writing === writing) this.writing = undefined;
     }
