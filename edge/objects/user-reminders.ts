@@ -12,14 +12,6 @@ import type { CreateResult, NewReminder, Reminder, ReminderBook, StoredReminder 
 import { REMINDERS_MAX, REMINDER_MAX_ATTEMPTS, REMINDER_RETRY_MS } from "../limits.js";
 
 /**
- * The language of the conversation a reminder was set in (the language its answer was given in, a
- * BCP 47 tag), where the tool that sets it passes it: the reminder is said in it when it fires.
- */
-interface Spoken {
-  lang?: string;
-}
-
-/**
  * One user's reminders, in a Durable Object of the user's region (created in the EU jurisdiction for
  * EU regions): kept in its storage and fired by its alarm, set to the earliest one due. A due reminder
  * is delivered on the channel the user set it from; on WhatsApp outside the 24-hour window (from the
@@ -27,8 +19,8 @@ interface Spoken {
  * words around the user's text ("⏰ Reminder: …") are in the language it was set in (dueText).
  */
 export class UserReminders extends DurableObject<Env> implements ReminderBook {
-  private async all(): Promise<Array<StoredReminder & Spoken>> {
-    const stored = await this.ctx.storage.list<StoredReminder & Spoken>({ prefix: "r:" });
+  private async all(): Promise<Array<StoredReminder>> {
+    const stored = await this.ctx.storage.list<StoredReminder>({ prefix: "r:" });
     return [...stored.values()].sort((a, b) => a.dueAt - b.dueAt);
   }
 
@@ -38,7 +30,7 @@ export class UserReminders extends DurableObject<Env> implements ReminderBook {
     else await this.ctx.storage.deleteAlarm();
   }
 
-  async create({ text, when, timeZone: given, address, owner, lang }: NewReminder & Spoken): Promise<CreateResult> {
+  async create({ text, when, timeZone: given, address, owner, lang }: NewReminder): Promise<CreateResult> {
     // The zone the user gives is remembered for their next reminders.
     const timeZone = given ?? (await this.ctx.storage.get<string>("timeZone"));
     if (!timeZone)
@@ -57,7 +49,7 @@ export class UserReminders extends DurableObject<Env> implements ReminderBook {
     const pending = await this.ctx.storage.list({ prefix: "r:" });
     if (pending.size >= REMINDERS_MAX)
       return { ok: false, error: `The user already has ${REMINDERS_MAX} reminders; one must be cancelled first.` };
-    const reminder: StoredReminder & Spoken = {
+    const reminder: StoredReminder = {
       id: crypto.randomUUID().slice(0, 8),
       text,
       dueAt,
@@ -155,7 +147,7 @@ async function currentAddress(edge: Edge, reminder: StoredReminder): Promise<Add
  * languages; a reminder kept without one (set before languages were kept, or by a tool that passes
  * none) in its region's default language, as the pipeline would speak to a user it knows nothing of.
  */
-function dueText(edge: Edge, reminder: StoredReminder & Spoken): string {
+function dueText(edge: Edge, reminder: StoredReminder): string {
   const region = reminder.owner?.region;
   const languages = region ? regionLanguages(edge.config.regionFile, region) : ["en"];
   return textsFor(chooseLanguage({ declared: reminder.lang, languages }))("reminders.due", { text: reminder.text });

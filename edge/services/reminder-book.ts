@@ -27,6 +27,8 @@ export interface StoredReminder extends Reminder {
   owner?: ReminderOwner;
   /** Deliveries tried and failed so far. */
   attempts?: number;
+  /** The language it is said in when it fires (NewReminder.lang); absent on reminders set before. */
+  lang?: string;
 }
 
 export interface NewReminder {

@@ -27,15 +27,14 @@ export type StoredTurn = Turn & {
 };
 
 /** The language the conversation's last answer was given in, if it says. */
-export function languageOfTurns(turns: readonly StoredTurn[]): string | undefined {
-  for (let i = turns.length - 1; i >= 0; i--) if (turns[i]!.l !== undefined) return turns[i]!.l;
-  return undefined;
-}
+export const languageOfTurns = (turns: readonly StoredTurn[]) => lastSaid(turns, "l");
 
 /** The model version the conversation's last model answer came from (a FAQ answer names none), if any. */
-export function versionOf(turns: readonly StoredTurn[]): string | undefined {
-  for (let i = turns.length - 1; i >= 0; i--) if (turns[i]!.v !== undefined) return turns[i]!.v;
-  return undefined;
+export const versionOf = (turns: readonly StoredTurn[]) => lastSaid(turns, "v");
+
+/** What the latest turn that says `field` says of it. */
+function lastSaid(turns: readonly StoredTurn[], field: "l" | "v"): string | undefined {
+  return turns.findLast((t) => t[field] !== undefined)?.[field];
 }
 
 /** What begin saw of the stored conversation. */
