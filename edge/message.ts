@@ -266,6 +266,11 @@ export interface RespondOptions {
    * stored conversation is expected, so its summary is asked for only when turns turn up after all.
    */
   firstInChat?: boolean;
+  /**
+   * Told the language the reply is given in (core/language.ts) as soon as the conversation is read:
+   * by the stored turns, which a caller keeping its own idea of the language cannot see.
+   */
+  onLanguage?: (lang: string) => void;
   /** How long the message has been held for capacity, ms (for its metrics record). */
   heldMs?: number;
 }

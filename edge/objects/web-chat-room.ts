@@ -268,6 +268,9 @@ export class WebChatRoom extends DurableObject<Env> {
     const attachment = ws.deserializeAttachment() as SocketAttachment;
     const lang = this.languageFor(attachment, message);
     const say = textsFor(lang);
+    // The language the pipeline answers in (it goes by the conversation's stored turns, which the
+    // room cannot see: a new tab after every other closed knows nothing of them).
+    let answeredIn = lang;
     const broadcast = (frame: object) => {
       const text = JSON.stringify(frame);
       for (const socket of this.ctx.getWebSockets()) {
@@ -287,7 +290,7 @@ export class WebChatRoom extends DurableObject<Env> {
       // An answer the page offers thumbs on (not the note of an emptied conversation).
       if (done && !clears) this.answers += 1;
       // Before the tabs see it: what they send next is spoken to in the language it was answered in.
-      if (done) this.rememberAnswered(lang);
+      if (done) this.rememberAnswered(answeredIn);
       broadcast(clears && done ? { ...frame, cleared: true } : frame);
     });
     try {
@@ -301,6 +304,7 @@ export class WebChatRoom extends DurableObject<Env> {
           const { reply } = await edgeFor(this.env).respond(message, sender, {
             onText,
             waitUntil: (p) => this.ctx.waitUntil(p),
+            onLanguage: (chosen) => (answeredIn = chosen),
             capacity: waited >= WEBCHAT_CAPACITY_MAX_WAIT_MS ? "final" : "hold",
             ...(waited > 0 ? { admitted: true, heldMs: waited } : {}),
           });

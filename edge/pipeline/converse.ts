@@ -47,6 +47,8 @@ export interface ConverseDeps {
   languages?: readonly string[];
   /** The country of the user's phone number, where the channel knows it (WhatsApp). */
   country?: string;
+  /** Told the language the reply is given in, once it is chosen (RespondOptions.onLanguage). */
+  onLanguage?: (lang: string) => void;
   /**
    * A keyed pseudonym of the chat, sent to the origins so a conversation stays on one server (its
    * prefix cache): never the chat key itself.
@@ -104,6 +106,7 @@ export async function converse(message: InboundMessage, deps: ConverseDeps): Pro
     country: deps.country,
     languages: deps.languages ?? deps.faq?.languages ?? ["en"],
   });
+  deps.onLanguage?.(lang);
   const say = textsFor(lang);
   if (start.savedReply !== null) {
     // An earlier attempt computed this reply and failed to deliver it: deliver, do not ask again.

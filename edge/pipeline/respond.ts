@@ -38,6 +38,7 @@ export async function respond(
       ...(options.admitted ? { admitted: true } : {}),
       ...(options.serialized ? { serialized: true } : {}),
       ...(options.firstInChat ? { firstInChat: true } : {}),
+      ...(options.onLanguage ? { onLanguage: options.onLanguage } : {}),
     });
   } catch (err) {
     // Asked again (a burst grew) or failed: the preview shown so far is taken back.

@@ -541,6 +541,28 @@ describe("the room's own texts, in the user's language", () => {
     client.ws.close();
   });
 
+  it("after every tab closed, speaks the language the conversation is answered in, as its answers do", async () => {
+    const { token } = await newSession(undefined, { "cf-ipcountry": "FR" });
+    const first = await open(token, { headers: { "accept-language": "de-DE" } });
+    await first.next((f) => f.type === "history");
+    first.send({ type: "message", text: "Bonjour, où en est ma commande, s'il vous plaît ?", lang: "de-DE" });
+    await first.next((f) => f.type === "done");
+    first.ws.close();
+    // A new tab: the room's sockets remember nothing now; the conversation's turns do (French).
+    const again = await open(token, { headers: { "accept-language": "de-DE" } });
+    await again.next((f) => f.type === "history");
+    again.send({ type: "message", text: "ok", id: "g0", lang: "de-DE" });
+    await again.next((f) => f.type === "done");
+    stack.emulator.enqueue({ content: "D'accord.", firstTokenMs: 500 });
+    const before = again.frames.length;
+    for (let i = 1; i < 6; i++) again.send({ type: "message", text: "ok", id: `g${i}`, lang: "de-DE" });
+    expect(await again.next((f) => again.frames.indexOf(f) >= before && f.type === "error")).toMatchObject({
+      code: "busy",
+      message: textsFor("fr")("webchat.busy"),
+    });
+    again.ws.close();
+  });
+
   it("speaks the language it last answered in, over the browser's, and only ever a language of the region", async () => {
     // A French speaker with a German browser: answered in French, so French it stays for an "ok".
     const client = await open((await newSession(undefined, { "cf-ipcountry": "FR" })).token, {
