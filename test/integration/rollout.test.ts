@@ -188,22 +188,26 @@ describe("model rollout", () => {
     for (const c of onV1.slice(0, 3)) await stack.sendUpdate(react(c, "👍", id++));
     const reactions = () => stack.metrics.records.filter((r) => r.outcome.startsWith("reaction_"));
     await until(() => reactions().length === 7, "the seven reactions recorded", 10_000);
-    // The same thumb again on the same answer (taken back and given again) counts once.
+    // The same thumb again on the same answer (taken back and given again) counts once: sent before a
+    // thumb of another chat, and still not counted once that one is (and a moment more).
     await stack.sendUpdate(react(onV2[0]!, "👎", id++));
-    await sleep(800);
-    expect(reactions()).toHaveLength(7);
+    await stack.sendUpdate(react(onV1[3]!, "👍", id++));
+    await until(() => reactions().length >= 8, "the next chat's reaction recorded", 10_000);
+    await sleep(300);
+    expect(reactions()).toHaveLength(8);
     const ids = (await (await stack.admin("GET", "/rollout/eu")).json()) as { versions: Record<string, string> };
     const count = (outcome: string, version: string) =>
       reactions().filter((r) => r.outcome === outcome && r.version === ids.versions[version]).length;
-    expect([count("reaction_down", "v2"), count("reaction_up", "v1")]).toEqual([4, 3]);
+    expect([count("reaction_down", "v2"), count("reaction_up", "v1")]).toEqual([4, 4]);
     // Nothing answered, and no record names the chat.
+    for (const c of [...onV2.slice(0, 4), ...onV1.slice(0, 4)]) expect(stack.telegram.sent(c)).toHaveLength(1);
     expect(JSON.stringify(reactions())).not.toContain(String(onV2[0]));
     const figures = (await (await stack.admin("GET", "/rollout/eu")).json()) as {
       figures: Record<string, { thumbsDown: number; thumbsUp: number }>;
     };
     // The rollout's figures show the candidate's thumbs beside the stable version's.
     expect(figures.figures[ids.versions[judged]!]!).toMatchObject(
-      judged === "v2" ? { thumbsDown: 4, thumbsUp: 0 } : { thumbsDown: 0, thumbsUp: 3 },
+      judged === "v2" ? { thumbsDown: 4, thumbsUp: 0 } : { thumbsDown: 0, thumbsUp: 4 },
     );
   }, 60_000);
 
